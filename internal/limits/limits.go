@@ -1,0 +1,95 @@
+// Package limits holds every cap modelvet applies to untrusted input, in one
+// place. Parsers never allocate from a length field: they check it against
+// the cap here first, and read in bounded chunks.
+package limits
+
+const (
+	// MaxCardBytes caps a model card (README.md) read from a release.
+	MaxCardBytes = 4 << 20
+	// MaxFrontMatterBytes caps the YAML front matter of a card, checked
+	// before any YAML decoding.
+	MaxFrontMatterBytes = 512 << 10
+	// MaxYAMLNodes caps the nodes decoded from one YAML document, counting
+	// each alias expansion, so that alias bombs cannot exhaust memory.
+	MaxYAMLNodes = 200_000
+	// MaxYAMLDepth caps the nesting depth of a decoded YAML document.
+	MaxYAMLDepth = 64
+
+	// MaxJSONBytes caps small JSON documents: config.json,
+	// generation_config.json, adapter configs, store manifests.
+	MaxJSONBytes = 8 << 20
+	// MaxIndexBytes caps a sharded-weights index such as
+	// model.safetensors.index.json (weight maps of large models run to a few MB).
+	MaxIndexBytes = 64 << 20
+	// MaxIndexShards caps the number of distinct shard files an index names.
+	MaxIndexShards = 100_000
+
+	// MaxLicenseTextBytes caps one licence text (LICENSE, NOTICE,
+	// USE_POLICY, licence layers); longer texts are truncated and marked.
+	MaxLicenseTextBytes = 1 << 20
+
+	// MaxSafetensorsHeader caps the JSON header of a safetensors file, as the
+	// reference implementation does (MAX_HEADER_SIZE).
+	MaxSafetensorsHeader = 100_000_000
+
+	// MaxGGUFTensors caps the tensor count of a GGUF file.
+	MaxGGUFTensors = 1 << 20
+	// MaxGGUFKV caps the metadata key-value count of a GGUF file.
+	MaxGGUFKV = 1 << 16
+	// MaxGGUFArrayLen caps the element count of one GGUF array (tokenizer
+	// vocabularies run to a few hundred thousand entries).
+	MaxGGUFArrayLen = 1 << 24
+	// MaxGGUFString caps one GGUF string (chat templates can be large).
+	MaxGGUFString = 16 << 20
+	// MaxGGUFKeyLen caps a GGUF metadata key, as the specification does.
+	MaxGGUFKeyLen = 65535
+	// MaxGGUFTensorNameLen caps a tensor name (ggml allows 63 bytes; some
+	// writers exceed it, so keep slack).
+	MaxGGUFTensorNameLen = 4096
+	// MaxGGUFDims caps tensor dimensions, as ggml's GGML_MAX_DIMS does.
+	MaxGGUFDims = 4
+	// MaxGGUFMetadataBytes caps the total bytes of GGUF metadata and tensor
+	// infos read from one file.
+	MaxGGUFMetadataBytes = 512 << 20
+
+	// MaxPickleBytes caps how much of one pickle stream is walked.
+	MaxPickleBytes = 256 << 20
+	// MaxPickleOps caps the opcodes walked in one pickle stream.
+	MaxPickleOps = 50_000_000
+	// MaxPickleGlobals caps the distinct globals recorded from one file.
+	MaxPickleGlobals = 10_000
+	// MaxPickleStreams caps the concatenated pickles walked in one legacy
+	// PyTorch file.
+	MaxPickleStreams = 8
+	// MaxZipEntries caps the members listed in a zip container.
+	MaxZipEntries = 1 << 16
+
+	// MaxFilesPerRelease caps the files listed in one release.
+	MaxFilesPerRelease = 1 << 17
+	// MaxWalkDepth caps directory depth when walking a release or sweeping.
+	MaxWalkDepth = 64
+	// MaxSweepEntries caps directory entries visited by one sweep.
+	MaxSweepEntries = 10_000_000
+
+	// MaxSignatureBytes caps a signature bundle (model.sig); bundles with
+	// per-shard resource lists of very large models reach a few MB.
+	MaxSignatureBytes = 64 << 20
+	// MaxSignatureResources caps the resources listed by one signature.
+	MaxSignatureResources = 1 << 20
+
+	// MaxKnowledgeBaseFile caps one knowledge-base file, embedded or overlaid.
+	MaxKnowledgeBaseFile = 16 << 20
+
+	// MaxPolicyBytes caps a policy file.
+	MaxPolicyBytes = 1 << 20
+
+	// MaxLineageDepth caps how far lineage is followed from the audited model.
+	MaxLineageDepth = 16
+	// MaxLineageNodes caps the models in one lineage graph.
+	MaxLineageNodes = 512
+
+	// MaxHubRequests caps HTTP requests made while auditing one Hub repository.
+	MaxHubRequests = 512
+	// MaxHubBytes caps bytes downloaded while auditing one Hub repository.
+	MaxHubBytes = 64 << 20
+)

@@ -1,0 +1,253 @@
+package manifest
+
+import (
+	"bytes"
+	"fmt"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/modelvet/modelvet/finding"
+	"github.com/modelvet/modelvet/internal/limits"
+	"github.com/modelvet/modelvet/internal/yamlnode"
+)
+
+// Field is one value from a card's front matter with the line it is on.
+type Field struct {
+	Value string `json:"value"`
+	Line  int    `json:"line"`
+}
+
+// Card is a Hugging Face model card: the YAML front matter of README.md,
+// decoded field by field with line numbers, and the Markdown body.
+type Card struct {
+	Path string `json:"path"`
+	// HasFrontMatter is false for a card with no metadata block.
+	HasFrontMatter bool `json:"has_front_matter"`
+
+	License        []Field `json:"license,omitempty"` // a string or a list in the card
+	LicenseName    Field   `json:"license_name,omitzero"`
+	LicenseLink    Field   `json:"license_link,omitzero"`
+	LicenseDetails Field   `json:"license_details,omitzero"` // legacy name of license_name
+
+	BaseModel         []Field `json:"base_model,omitempty"`
+	BaseModelRelation Field   `json:"base_model_relation,omitzero"`
+	FinetunedFrom     Field   `json:"finetuned_from,omitzero"`
+	NewVersion        Field   `json:"new_version,omitzero"`
+	ModelName         Field   `json:"model_name,omitzero"`
+
+	Datasets    []Field `json:"datasets,omitempty"`
+	Language    []Field `json:"language,omitempty"`
+	Tags        []Field `json:"tags,omitempty"`
+	Metrics     []Field `json:"metrics,omitempty"`
+	LibraryName Field   `json:"library_name,omitzero"`
+	PipelineTag Field   `json:"pipeline_tag,omitzero"`
+
+	// ModelIndex lists the model names and the evaluation datasets of the
+	// model-index block.
+	ModelIndex []ModelIndexEntry `json:"model_index,omitempty"`
+
+	// Gated is the gated setting ("true", "auto", "manual") when present.
+	Gated Field `json:"gated,omitzero"`
+	// ExtraGated holds the extra_gated_* text fields by their full key;
+	// extra_gated_fields is summarised as its field names.
+	ExtraGated       map[string]Field `json:"extra_gated,omitempty"`
+	ExtraGatedFields []Field          `json:"extra_gated_fields,omitempty"`
+
+	// Metadata holds the whole front matter as plain values, for fields
+	// this type does not name.
+	Metadata map[string]any `json:"-"`
+	// Lines maps each top-level key to the line it is on.
+	Lines map[string]int `json:"-"`
+
+	// Body is the Markdown after the front matter; BodyLine is the line
+	// of the card on which it starts.
+	Body     string `json:"-"`
+	BodyLine int    `json:"-"`
+}
+
+// ModelIndexEntry is one entry of a card's model-index.
+type ModelIndexEntry struct {
+	Name     Field   `json:"name"`
+	Datasets []Field `json:"datasets,omitempty"` // results[].dataset.type (the dataset id)
+}
+
+// Evidence cites a field of the card.
+func (c *Card) Evidence(key string, f Field) finding.Evidence {
+	return finding.Evidence{Path: c.Path, Line: f.Line, Field: key, Value: f.Value}
+}
+
+// BodyLines calls fn for each line of the body with its line number in the
+// card, stopping early if fn returns false.
+func (c *Card) BodyLines(fn func(line int, text string) bool) {
+	n := c.BodyLine
+	for text := range strings.Lines(c.Body) {
+		if !fn(n, strings.TrimRight(text, "\r\n")) {
+			return
+		}
+		n++
+	}
+}
+
+// ParseCard parses a model card. path is used in errors and evidence. A card
+// without front matter parses to a Card with HasFrontMatter false; broken
+// front matter is an error (a *FormatError with the line), returned with
+// the card's body so the rest of the card can still be used.
+func ParseCard(path string, data []byte) (*Card, error) {
+	c := &Card{Path: path, BodyLine: 1}
+	if len(data) > limits.MaxCardBytes {
+		return nil, &FormatError{Format: FormatCard, Path: path, Offset: -1, Msg: fmt.Sprintf("card is %d bytes, over the %d-byte limit", len(data), limits.MaxCardBytes)}
+	}
+	if !utf8.Valid(data) {
+		data = bytes.ToValidUTF8(data, []byte("\uFFFD"))
+	}
+	data = bytes.TrimPrefix(data, []byte("\uFEFF"))
+
+	front, bodyStart, bodyLine, ok, err := splitFrontMatter(data)
+	if err != nil {
+		c.Body = string(data)
+		return c, &FormatError{Format: FormatCard, Path: path, Offset: -1, Line: 1, Msg: err.Error()}
+	}
+	if !ok {
+		c.Body = string(data)
+		return c, nil
+	}
+	c.HasFrontMatter = true
+	c.Body = string(data[bodyStart:])
+	c.BodyLine = bodyLine
+	if len(front) > limits.MaxFrontMatterBytes {
+		return c, &FormatError{Format: FormatCard, Path: path, Offset: -1, Line: 2, Msg: fmt.Sprintf("front matter is %d bytes, over the %d-byte limit", len(front), limits.MaxFrontMatterBytes)}
+	}
+	// The front matter starts on line 2, after the opening "---".
+	root, err := yamlnode.Parse(front, 1, yamlnode.Limits{MaxNodes: limits.MaxYAMLNodes, MaxDepth: limits.MaxYAMLDepth})
+	if err != nil {
+		fe := &FormatError{Format: FormatCard, Path: path, Offset: -1, Msg: "front matter is not valid YAML", Err: err}
+		if ye, ok := err.(*yamlnode.Error); ok {
+			fe.Line = ye.Line
+			fe.Err = fmt.Errorf("%s", ye.Msg)
+		}
+		return c, fe
+	}
+	switch root.Kind {
+	case yamlnode.Null:
+		return c, nil
+	case yamlnode.Mapping:
+	default:
+		return c, &FormatError{Format: FormatCard, Path: path, Offset: -1, Line: root.Line, Msg: "front matter is not a mapping of fields"}
+	}
+	c.fill(root)
+	return c, nil
+}
+
+// splitFrontMatter finds a front matter block: a first line "---" and a
+// closing line "---" (or "..."). It returns the YAML, where the body starts
+// (byte offset and line), and whether there was a block.
+func splitFrontMatter(data []byte) (front []byte, bodyStart, bodyLine int, ok bool, err error) {
+	first, rest, found := bytes.Cut(data, []byte("\n"))
+	if !found || string(bytes.TrimRight(first, " \t\r")) != "---" {
+		return nil, 0, 1, false, nil
+	}
+	start := len(first) + 1
+	off := start
+	line := 2
+	for len(rest) > 0 {
+		l, next, more := bytes.Cut(rest, []byte("\n"))
+		t := string(bytes.TrimRight(l, " \t\r"))
+		if t == "---" || t == "..." {
+			end := off + len(l)
+			if more {
+				end++
+			}
+			return data[start:off], end, line + 1, true, nil
+		}
+		if !more {
+			break
+		}
+		off += len(l) + 1
+		line++
+		rest = next
+	}
+	return nil, 0, 0, false, fmt.Errorf("front matter opened with --- on line 1 is never closed")
+}
+
+func fields(n *yamlnode.Node) []Field {
+	var out []Field
+	for _, s := range n.Strings() {
+		if v := s.String(); v != "" {
+			out = append(out, Field{Value: v, Line: s.Line})
+		}
+	}
+	return out
+}
+
+func field(n *yamlnode.Node) Field {
+	if n == nil || n.Kind != yamlnode.Scalar {
+		return Field{}
+	}
+	return Field{Value: n.String(), Line: n.Line}
+}
+
+func (c *Card) fill(root *yamlnode.Node) {
+	c.Metadata, _ = root.Interface().(map[string]any)
+	c.Lines = make(map[string]int, len(root.Keys))
+	for i, k := range root.Keys {
+		c.Lines[k] = root.KeyLines[i]
+	}
+	c.License = fields(root.Get("license"))
+	c.LicenseName = field(root.Get("license_name"))
+	c.LicenseLink = field(root.Get("license_link"))
+	c.LicenseDetails = field(root.Get("license_details"))
+	c.BaseModel = fields(root.Get("base_model"))
+	c.BaseModelRelation = field(root.Get("base_model_relation"))
+	c.FinetunedFrom = field(root.Get("finetuned_from"))
+	c.NewVersion = field(root.Get("new_version"))
+	c.ModelName = field(root.Get("model_name"))
+	c.Datasets = fields(root.Get("datasets"))
+	c.Language = fields(root.Get("language"))
+	c.Tags = fields(root.Get("tags"))
+	c.Metrics = fields(root.Get("metrics"))
+	c.LibraryName = field(root.Get("library_name"))
+	c.PipelineTag = field(root.Get("pipeline_tag"))
+	c.Gated = field(root.Get("gated"))
+	for i, k := range root.Keys {
+		if !strings.HasPrefix(k, "extra_gated_") {
+			continue
+		}
+		v := root.Values[i]
+		if k == "extra_gated_fields" {
+			for j, name := range v.Keys {
+				c.ExtraGatedFields = append(c.ExtraGatedFields, Field{Value: name, Line: v.KeyLines[j]})
+			}
+			continue
+		}
+		if f := field(v); f.Value != "" {
+			if c.ExtraGated == nil {
+				c.ExtraGated = map[string]Field{}
+			}
+			c.ExtraGated[k] = f
+		}
+	}
+	if mi := root.Get("model-index"); mi != nil && mi.Kind == yamlnode.Sequence {
+		for _, e := range mi.Items {
+			ent := ModelIndexEntry{Name: field(e.Get("name"))}
+			if res := e.Get("results"); res != nil {
+				for _, r := range res.Items {
+					if ds := field(r.Get("dataset").Get("type")); ds.Value != "" {
+						ent.Datasets = append(ent.Datasets, ds)
+					}
+				}
+			}
+			c.ModelIndex = append(c.ModelIndex, ent)
+		}
+	}
+}
+
+// Keys returns the card's top-level keys in line order.
+func (c *Card) Keys() []string {
+	keys := make([]string, 0, len(c.Lines))
+	for k := range c.Lines {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(a, b string) int { return c.Lines[a] - c.Lines[b] })
+	return keys
+}

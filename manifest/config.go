@@ -1,0 +1,141 @@
+package manifest
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/tidwall/gjson"
+
+	"github.com/modelvet/modelvet/finding"
+)
+
+// ModelConfig is what config.json (or generation_config.json) declares that
+// matters to an audit: the architecture, and any request to run code from
+// the repository.
+type ModelConfig struct {
+	Path          string   `json:"path"`
+	Architectures []string `json:"architectures,omitempty"`
+	ModelType     string   `json:"model_type,omitempty"`
+	// NameOrPath is "_name_or_path": often the model it was derived from.
+	NameOrPath      string `json:"name_or_path,omitempty"`
+	TorchDtype      string `json:"torch_dtype,omitempty"`
+	TransformersVer string `json:"transformers_version,omitempty"`
+	// AutoMap maps auto classes to code in the repository ("auto_map");
+	// loading such a model with trust_remote_code runs that code.
+	AutoMap map[string]string `json:"auto_map,omitempty"`
+	// CustomPipelines lists "custom_pipelines" entries, which also name
+	// repository code.
+	CustomPipelines []string `json:"custom_pipelines,omitempty"`
+	// Quantization summarises "quantization_config".
+	Quantization *Quantization `json:"quantization,omitempty"`
+}
+
+// Quantization is the quantisation a config declares.
+type Quantization struct {
+	Method string `json:"method,omitempty"` // quant_method: gptq, awq, bitsandbytes, fp8, …
+	Bits   int    `json:"bits,omitempty"`
+}
+
+// ParseConfig reads a config.json-shaped document.
+func ParseConfig(path string, data []byte) (*ModelConfig, error) {
+	if !gjson.ValidBytes(data) {
+		return nil, &FormatError{Format: FormatConfig, Path: path, Offset: -1, Msg: "is not valid JSON"}
+	}
+	doc := gjson.ParseBytes(data)
+	if !doc.IsObject() {
+		return nil, &FormatError{Format: FormatConfig, Path: path, Offset: -1, Msg: "is not a JSON object"}
+	}
+	c := &ModelConfig{
+		Path:            path,
+		ModelType:       doc.Get("model_type").String(),
+		NameOrPath:      doc.Get("_name_or_path").String(),
+		TorchDtype:      doc.Get("torch_dtype").String(),
+		TransformersVer: doc.Get("transformers_version").String(),
+	}
+	for _, a := range doc.Get("architectures").Array() {
+		c.Architectures = append(c.Architectures, a.String())
+	}
+	doc.Get("auto_map").ForEach(func(k, v gjson.Result) bool {
+		if c.AutoMap == nil {
+			c.AutoMap = map[string]string{}
+		}
+		// Values are "module.Class" or a list ["tok.Slow", "tok.Fast"].
+		if v.IsArray() {
+			var parts []string
+			for _, p := range v.Array() {
+				if p.String() != "" {
+					parts = append(parts, p.String())
+				}
+			}
+			c.AutoMap[k.String()] = fmt.Sprint(parts)
+		} else {
+			c.AutoMap[k.String()] = v.String()
+		}
+		return true
+	})
+	doc.Get("custom_pipelines").ForEach(func(k, _ gjson.Result) bool {
+		c.CustomPipelines = append(c.CustomPipelines, k.String())
+		return true
+	})
+	slices.Sort(c.CustomPipelines)
+	if q := doc.Get("quantization_config"); q.IsObject() {
+		c.Quantization = &Quantization{Method: q.Get("quant_method").String(), Bits: int(q.Get("bits").Int())}
+		if c.Quantization.Bits == 0 {
+			switch {
+			case q.Get("load_in_4bit").Bool():
+				c.Quantization.Bits = 4
+			case q.Get("load_in_8bit").Bool():
+				c.Quantization.Bits = 8
+			}
+		}
+	}
+	return c, nil
+}
+
+// codeFindings reports configs that ask to run repository code.
+func (r *Release) codeFindings() []finding.Finding {
+	var out []finding.Finding
+	for _, c := range []*ModelConfig{r.Config, r.GenerationConfig} {
+		if c == nil || (len(c.AutoMap) == 0 && len(c.CustomPipelines) == 0) {
+			continue
+		}
+		var ev []finding.Evidence
+		keys := make([]string, 0, len(c.AutoMap))
+		for k := range c.AutoMap {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
+			ev = append(ev, finding.Evidence{Path: c.Path, Field: "auto_map." + k, Value: c.AutoMap[k]})
+		}
+		for _, p := range c.CustomPipelines {
+			ev = append(ev, finding.Evidence{Path: c.Path, Field: "custom_pipelines." + p})
+		}
+		out = append(out, finding.Finding{
+			Code:       finding.FormatCodeExecution,
+			Message:    fmt.Sprintf("%s asks to load Python code from the repository (auto_map); loading it with trust_remote_code runs that code", c.Path),
+			Confidence: finding.Declared,
+			Subject:    c.Path,
+			Evidence:   ev,
+		})
+	}
+	for _, f := range r.Files {
+		if f.Pickle != nil {
+			out = append(out, f.Pickle.findings(f.Path)...)
+		}
+	}
+	return out
+}
+
+// ParseAdapterConfig reads adapter_config.json of a PEFT adapter.
+func ParseAdapterConfig(path string, data []byte) (*AdapterConfig, error) {
+	if !gjson.ValidBytes(data) {
+		return nil, &FormatError{Format: FormatConfig, Path: path, Offset: -1, Msg: "is not valid JSON"}
+	}
+	doc := gjson.ParseBytes(data)
+	return &AdapterConfig{
+		Path:      path,
+		BaseModel: doc.Get("base_model_name_or_path").String(),
+		PEFTType:  doc.Get("peft_type").String(),
+	}, nil
+}

@@ -1,0 +1,230 @@
+package manifest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"path"
+	"runtime"
+	"strings"
+	"sync"
+
+	"github.com/modelvet/modelvet/internal/limits"
+	"github.com/modelvet/modelvet/internal/safeio"
+)
+
+// content is a readable file: local (an *os.File) or remote (range reads).
+type content interface {
+	io.ReaderAt
+	io.Closer
+}
+
+// opener opens the bytes of a listed file and returns its current size.
+type opener func(ctx context.Context, f *File) (content, int64, error)
+
+func openLocal(_ context.Context, f *File) (content, int64, error) {
+	if f.LocalPath == "" {
+		return nil, 0, fmt.Errorf("no local copy")
+	}
+	fh, err := safeio.OpenRegular(f.LocalPath)
+	if err != nil {
+		return nil, 0, err
+	}
+	fi, err := fh.Stat()
+	if err != nil {
+		fh.Close()
+		return nil, 0, err
+	}
+	return fh, fi.Size(), nil
+}
+
+// describe reads the header of every local file of rel.
+func describe(ctx context.Context, rel *Release) error {
+	return describeWith(ctx, rel, openLocal)
+}
+
+// describeWith classifies every file of rel and reads what each format
+// declares, opening files through open. Weight headers are read in
+// parallel; results land in each File, so the outcome does not depend on
+// scheduling.
+func describeWith(ctx context.Context, rel *Release, open opener) error {
+	rel.sortFiles()
+	type result struct {
+		problems []*Problem
+	}
+	results := make([]result, len(rel.Files))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, max(4, 2*runtime.GOMAXPROCS(0)))
+	for i, f := range rel.Files {
+		if ctx.Err() != nil {
+			break
+		}
+		if f.unreadable {
+			continue // recorded as a problem while listing
+		}
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			results[i].problems = describeFile(ctx, rel, f, open)
+		}()
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	for _, r := range results {
+		rel.Problems = append(rel.Problems, r.problems...)
+	}
+	collect(ctx, rel, open)
+	return nil
+}
+
+// describeFile classifies f and parses what its format declares. It only
+// writes to f, so files can be described concurrently.
+func describeFile(ctx context.Context, rel *Release, f *File, open opener) []*Problem {
+	c, size, err := open(ctx, f)
+	if err != nil {
+		if f.Format == "" {
+			f.Format = classify(f.Path, nil)
+		}
+		return []*Problem{{Path: f.Path, Message: "cannot be read: " + err.Error(), Err: err}}
+	}
+	defer c.Close()
+	f.Size = size
+	head := make([]byte, min(size, sniffLen))
+	if _, err := c.ReadAt(head, 0); err != nil && !errors.Is(err, io.EOF) {
+		return []*Problem{problemFrom(f.Path, err)}
+	}
+	if f.Format == "" || f.Format == FormatOther {
+		f.Format = classify(f.Path, head)
+	}
+	var perr error
+	switch f.Format {
+	case FormatSafetensors:
+		f.Safetensors, perr = ReadSafetensors(c, size)
+	case FormatGGUF:
+		f.GGUF, perr = ReadGGUF(c, size)
+	case FormatPyTorch, FormatPickle:
+		f.Pickle, perr = ReadPickle(c, size)
+	}
+	if perr != nil {
+		return []*Problem{problemFrom(f.Path, withPath(perr, f))}
+	}
+	return nil
+}
+
+// withPath fills in the file path of a FormatError from a parser, which
+// does not know it.
+func withPath(err error, f *File) error {
+	var fe *FormatError
+	if errors.As(err, &fe) {
+		if fe.Path == "" {
+			fe.Path = f.Path
+		}
+		if fe.Format == "" {
+			fe.Format = f.Format
+		}
+		return err
+	}
+	return &FormatError{Format: f.Format, Path: f.Path, Offset: -1, Err: err}
+}
+
+// collect reads the small text files of a release (card, configs, index,
+// licence texts) and locates the signature, after every file is classified.
+func collect(ctx context.Context, rel *Release, open opener) {
+	for _, f := range rel.Files {
+		if f.unreadable {
+			continue
+		}
+		base := strings.ToLower(path.Base(f.Path))
+		top := !strings.Contains(f.Path, "/")
+		switch f.Format {
+		case FormatCard:
+			data, err := readText(ctx, open, f, limits.MaxCardBytes, "model card")
+			if err != nil {
+				rel.addProblem(problemFrom(f.Path, err))
+				continue
+			}
+			card, err := ParseCard(f.Path, data)
+			if err != nil {
+				rel.addProblem(problemFrom(f.Path, err))
+			}
+			rel.Card = card
+		case FormatConfig:
+			if !top {
+				continue
+			}
+			data, err := readText(ctx, open, f, limits.MaxJSONBytes, "config")
+			if err == nil {
+				switch base {
+				case "config.json":
+					rel.Config, err = ParseConfig(f.Path, data)
+				case "generation_config.json":
+					rel.GenerationConfig, err = ParseConfig(f.Path, data)
+				case "adapter_config.json":
+					rel.AdapterConfig, err = ParseAdapterConfig(f.Path, data)
+				}
+			}
+			if err != nil {
+				rel.addProblem(problemFrom(f.Path, err))
+			}
+		case FormatSafetensorsIndex:
+			data, err := readText(ctx, open, f, limits.MaxIndexBytes, "index")
+			if err == nil {
+				rel.SafetensorsIndex, err = ParseSafetensorsIndex(f.Path, data)
+			}
+			if err != nil {
+				rel.addProblem(problemFrom(f.Path, err))
+			}
+		case FormatLicense:
+			if strings.Count(f.Path, "/") > 1 {
+				continue
+			}
+			data, err := readText(ctx, open, f, limits.MaxLicenseTextBytes, "")
+			truncated := false
+			if errors.Is(err, safeio.ErrTooLarge) {
+				data, err = readPrefix(ctx, open, f, limits.MaxLicenseTextBytes)
+				truncated = true
+			}
+			if err != nil {
+				rel.addProblem(problemFrom(f.Path, err))
+				continue
+			}
+			rel.LicenseTexts = append(rel.LicenseTexts, &LicenseText{Path: f.Path, Origin: "file", Text: string(data), Truncated: truncated})
+		case FormatSignature:
+			if rel.Signature == nil || base == "model.sig" && top {
+				rel.Signature = f
+			}
+		}
+	}
+}
+
+// readText reads a small file whole, within max bytes. With a description
+// of the file (what), a file over the limit is a FormatError saying so.
+func readText(ctx context.Context, open opener, f *File, max int64, what string) ([]byte, error) {
+	c, size, err := open(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	defer c.Close()
+	if size > max {
+		if what != "" {
+			return nil, &FormatError{Path: f.Path, Offset: -1, Msg: fmt.Sprintf("%s is %d bytes, over the %d-byte limit; not parsed", what, size, max)}
+		}
+		return nil, fmt.Errorf("%w of %d bytes", safeio.ErrTooLarge, max)
+	}
+	return safeio.ReadAt(c, 0, size)
+}
+
+// readPrefix reads the first max bytes of a file.
+func readPrefix(ctx context.Context, open opener, f *File, max int64) ([]byte, error) {
+	c, size, err := open(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	defer c.Close()
+	return safeio.ReadAt(c, 0, min(size, max))
+}

@@ -1,0 +1,85 @@
+package manifest
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/modelvet/modelvet/finding"
+)
+
+// ErrUnsupported reports a release or file in a shape modelvet does not read.
+var ErrUnsupported = errors.New("unsupported")
+
+// FormatError reports malformed or hostile content at a place in a file: a
+// byte offset for binary formats, a line for text formats.
+type FormatError struct {
+	Format Format
+	Path   string // slash-separated path within the release
+	Offset int64  // byte offset, or -1 when not applicable
+	Line   int    // 1-based line, or 0 when not applicable
+	Msg    string
+	Err    error // underlying cause, if any
+}
+
+func (e *FormatError) Error() string {
+	where := e.Path
+	switch {
+	case e.Line > 0:
+		where = fmt.Sprintf("%s:%d", e.Path, e.Line)
+	case e.Offset >= 0:
+		where = fmt.Sprintf("%s: offset %d", e.Path, e.Offset)
+	}
+	if where == "" {
+		where = string(e.Format)
+	}
+	msg := e.Msg
+	if e.Err != nil {
+		if msg == "" {
+			msg = e.Err.Error()
+		} else {
+			msg += ": " + e.Err.Error()
+		}
+	}
+	return fmt.Sprintf("%s: %s %s", where, e.Format, msg)
+}
+
+func (e *FormatError) Unwrap() error { return e.Err }
+
+// Problem is something about a release that could not be read or parsed.
+// The audit of the affected file is inconclusive.
+type Problem struct {
+	Path   string `json:"path"`
+	Line   int    `json:"line,omitempty"`
+	Offset int64  `json:"offset,omitempty"`
+	Field  string `json:"field,omitempty"`
+	// Message says what went wrong, in words that make sense to a user.
+	Message string `json:"message"`
+	Err     error  `json:"-"`
+}
+
+// problemFrom turns an error about path into a Problem, keeping the place
+// the error carries.
+func problemFrom(path string, err error) *Problem {
+	p := &Problem{Path: path, Message: err.Error(), Err: err}
+	var fe *FormatError
+	if errors.As(err, &fe) {
+		p.Line = fe.Line
+		if fe.Offset > 0 {
+			p.Offset = fe.Offset
+		}
+		if fe.Path != "" {
+			p.Path = fe.Path
+		}
+	}
+	return p
+}
+
+func (p *Problem) finding() finding.Finding {
+	return finding.Finding{
+		Code:       finding.FormatMalformed,
+		Message:    p.Message,
+		Confidence: finding.Verified,
+		Subject:    p.Path,
+		Evidence:   []finding.Evidence{{Path: p.Path, Line: p.Line, Offset: p.Offset, Field: p.Field}},
+	}
+}

@@ -1,0 +1,184 @@
+package manifest
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/modelvet/modelvet/finding"
+)
+
+// Kind says where a release was read from.
+type Kind string
+
+// Kinds of release source.
+const (
+	KindDirectory Kind = "directory"  // a local directory
+	KindFile      Kind = "file"       // a single weight file
+	KindHFCache   Kind = "hf-cache"   // a snapshot in a Hugging Face cache
+	KindOllama    Kind = "ollama"     // a model in an Ollama store
+	KindOCI       Kind = "oci-layout" // an OCI image layout of a model artifact
+	KindHub       Kind = "hf-hub"     // a Hugging Face Hub repository, read remotely
+)
+
+// Format is the format of one file of a release.
+type Format string
+
+// File formats modelvet recognises.
+const (
+	FormatSafetensors      Format = "safetensors"
+	FormatSafetensorsIndex Format = "safetensors-index"
+	FormatGGUF             Format = "gguf"
+	FormatPyTorch          Format = "pytorch" // PyTorch zip checkpoint (pickle inside)
+	FormatPickle           Format = "pickle"  // bare or legacy PyTorch pickle stream
+	FormatONNX             Format = "onnx"
+	FormatHDF5             Format = "hdf5"  // Keras .h5 / HDF5
+	FormatKeras            Format = "keras" // Keras v3 zip
+	FormatCard             Format = "card"
+	FormatConfig           Format = "config"
+	FormatLicense          Format = "license" // LICENSE, NOTICE, USE_POLICY and the like
+	FormatSignature        Format = "signature"
+	FormatJSON             Format = "json"
+	FormatText             Format = "text"
+	FormatOther            Format = "other"
+)
+
+// IsWeights reports whether f holds model weights.
+func (f Format) IsWeights() bool {
+	switch f {
+	case FormatSafetensors, FormatGGUF, FormatPyTorch, FormatPickle, FormatONNX, FormatHDF5, FormatKeras:
+		return true
+	}
+	return false
+}
+
+// Release is everything a model release declares about itself: its files,
+// card, configuration, licence texts, weight metadata and the digests that
+// stores and indexes publish for its files. Nothing in a Release has been
+// verified; provenance verifies it.
+type Release struct {
+	// Name is the best name for the model: the repository id when known
+	// ("deepseek-ai/DeepSeek-R1"), the Ollama name, else the directory or
+	// file name.
+	Name string `json:"name"`
+	// Repo is the Hugging Face repository id when one is known.
+	Repo string `json:"repo,omitempty"`
+	// Source describes where the release was read from, as a target string
+	// that Parse accepts again.
+	Source   string `json:"source"`
+	Kind     Kind   `json:"kind"`
+	Revision string `json:"revision,omitempty"`
+	// Root is the local directory holding the release ("" when remote, or
+	// the file itself for a single-file release).
+	Root string `json:"-"`
+
+	// Files lists every file, sorted by Path.
+	Files []*File `json:"files"`
+
+	Card             *Card             `json:"card,omitempty"`
+	Config           *ModelConfig      `json:"config,omitempty"`
+	GenerationConfig *ModelConfig      `json:"generation_config,omitempty"`
+	AdapterConfig    *AdapterConfig    `json:"adapter_config,omitempty"`
+	SafetensorsIndex *SafetensorsIndex `json:"safetensors_index,omitempty"`
+	// LicenseTexts holds the licence texts shipped with the release.
+	LicenseTexts []*LicenseText `json:"license_texts,omitempty"`
+	// Signature is the located signature file, if any (not verified here).
+	Signature *File `json:"signature,omitempty"`
+
+	Ollama *OllamaModel `json:"ollama,omitempty"`
+	OCI    *OCIArtifact `json:"oci,omitempty"`
+	Hub    *HubInfo     `json:"hub,omitempty"`
+
+	// Problems lists what could not be read or parsed. A release with
+	// problems is still described as far as possible.
+	Problems []*Problem `json:"problems,omitempty"`
+}
+
+// File is one file of a release.
+type File struct {
+	// Path is slash-separated and relative to the release root.
+	Path   string `json:"path"`
+	Size   int64  `json:"size"`
+	Format Format `json:"format"`
+	// LocalPath is where to read the bytes on this machine ("" when remote).
+	LocalPath string `json:"-"`
+	// Symlink is set when the release holds the file as a symbolic link.
+	Symlink bool `json:"symlink,omitempty"`
+	// Expected lists digests and sizes published for this file by a store,
+	// a Hub listing or an index, with where each came from.
+	Expected []Expectation `json:"expected,omitempty"`
+
+	Safetensors *SafetensorsInfo `json:"safetensors,omitempty"`
+	GGUF        *GGUFInfo        `json:"gguf,omitempty"`
+	Pickle      *PickleInfo      `json:"pickle,omitempty"`
+
+	// unreadable marks files found while listing to be unsafe or
+	// impossible to open (special files, symlinks leaving the tree).
+	unreadable bool
+}
+
+// Expectation is a digest (and size, when known) that some source publishes
+// for a file.
+type Expectation struct {
+	Algorithm string `json:"algorithm"` // "sha256", "git-sha1", …
+	Digest    string `json:"digest"`    // lower-case hex
+	Size      int64  `json:"size"`      // -1 when the source gives no size
+	// Source says who published it: "hf-cache", "ollama", "hf-hub",
+	// "oci-manifest".
+	Source string `json:"source"`
+}
+
+// LicenseText is a licence text shipped with a release.
+type LicenseText struct {
+	// Path of the file the text came from; for an Ollama licence layer, the
+	// layer's synthetic path ("license" or "license-2", …).
+	Path string `json:"path"`
+	// Origin says what kind of place held it: "file", "ollama-layer",
+	// "oci-layer", "card-section", "extra_gated_prompt".
+	Origin string `json:"origin"`
+	// Line is the 1-based line where the text starts within Path (card
+	// sections), or 0.
+	Line      int    `json:"line,omitempty"`
+	Text      string `json:"-"`
+	Truncated bool   `json:"truncated,omitempty"`
+}
+
+// File returns the file at path p, or nil.
+func (r *Release) File(p string) *File {
+	i, ok := slices.BinarySearchFunc(r.Files, p, func(f *File, p string) int { return strings.Compare(f.Path, p) })
+	if !ok {
+		return nil
+	}
+	return r.Files[i]
+}
+
+// Formats lists the distinct weight and index formats present, sorted.
+func (r *Release) Formats() []string {
+	var out []string
+	for _, f := range r.Files {
+		if f.Format.IsWeights() || f.Format == FormatSafetensorsIndex {
+			out = append(out, string(f.Format))
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// addProblem records a problem with the release.
+func (r *Release) addProblem(p *Problem) { r.Problems = append(r.Problems, p) }
+
+// sortFiles puts Files in path order, as File expects.
+func (r *Release) sortFiles() {
+	slices.SortFunc(r.Files, func(a, b *File) int { return strings.Compare(a.Path, b.Path) })
+}
+
+// Findings returns the format findings the release raises by itself:
+// unparseable files, pickle-based weights, and requests to execute code.
+func (r *Release) Findings() []finding.Finding {
+	var out []finding.Finding
+	for _, p := range r.Problems {
+		out = append(out, p.finding())
+	}
+	out = append(out, r.codeFindings()...)
+	slices.SortFunc(out, finding.Compare)
+	return out
+}

@@ -1,0 +1,196 @@
+// Package report is the audit report: the one results model that every
+// encoder reads, and the JSON (the contract, schema "modelvet.report/v1")
+// and text encoders. Further formats live in sub-packages (sarif,
+// cyclonedx) and never change the verdict.
+//
+// The JSON shape is the contract with procurement tooling: fields are
+// added, never renamed. Its JSON Schema is schema.json in this directory.
+package report
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/modelvet/modelvet/finding"
+	"github.com/modelvet/modelvet/kb"
+)
+
+// Schema is the schema id every JSON report carries.
+const Schema = "modelvet.report/v1"
+
+// Verdict is the outcome of an audit under a policy.
+type Verdict string
+
+// Verdicts, from best to worst.
+const (
+	Pass   Verdict = "pass"
+	Review Verdict = "review"
+	Fail   Verdict = "fail"
+)
+
+// Report is the result of auditing one release.
+type Report struct {
+	Schema        string        `json:"schema"`
+	Tool          Tool          `json:"tool"`
+	KnowledgeBase KnowledgeBase `json:"knowledge_base"`
+	Policy        Policy        `json:"policy"`
+	// AuditedAt is when the audit ran (RFC 3339, UTC), from the auditor's
+	// clock.
+	AuditedAt string            `json:"audited_at"`
+	Subject   Subject           `json:"subject"`
+	Verdict   Verdict           `json:"verdict"`
+	Findings  []finding.Finding `json:"findings"`
+	Licenses  []License         `json:"licenses"`
+	Lineage   []LineageNode     `json:"lineage"`
+	Files     []File            `json:"files"`
+	Integrity Integrity         `json:"integrity"`
+}
+
+// Tool names the program that wrote the report.
+type Tool struct {
+	Name    string `json:"name"`
+	Version string `json:"version"`
+}
+
+// KnowledgeBase identifies the facts the audit used.
+type KnowledgeBase struct {
+	Version string `json:"version"`
+	AsOf    string `json:"as_of"`
+}
+
+// Policy identifies the policy applied and any weakening options used.
+type Policy struct {
+	Name          string   `json:"name"`
+	Jurisdictions []string `json:"jurisdictions"`
+	// Unsafe lists safety-weakening options the audit ran with
+	// ("without-hashing", …); an empty list means none.
+	Unsafe []string `json:"unsafe"`
+	// UnusedWaivers and ExpiredWaivers list waivers that matched nothing
+	// or have passed their expiry date ("code subject").
+	UnusedWaivers  []string `json:"unused_waivers,omitempty"`
+	ExpiredWaivers []string `json:"expired_waivers,omitempty"`
+}
+
+// Subject is the release audited.
+type Subject struct {
+	Name     string   `json:"name"`
+	Source   string   `json:"source"`
+	Kind     string   `json:"kind"`
+	Revision string   `json:"revision,omitempty"`
+	Formats  []string `json:"formats"`
+}
+
+// License is a licence identified for the release.
+type License struct {
+	ID       string `json:"id"`
+	Name     string `json:"name"`
+	SPDX     string `json:"spdx,omitempty"`
+	Category string `json:"category"`
+	// Sources are the places that declare it.
+	Sources []finding.Evidence `json:"sources"`
+	Terms   kb.Terms           `json:"terms"`
+	// References cite the licence text and the facts about its terms.
+	References []string `json:"references,omitempty"`
+}
+
+// LineageNode is the audited model or one of its ancestors.
+type LineageNode struct {
+	Model string `json:"model"`
+	// Relation says how Parent derives from Model, read as "Parent is a
+	// <relation> of Model"; empty for the audited model itself.
+	Relation   string             `json:"relation,omitempty"`
+	Parent     string             `json:"parent,omitempty"`
+	Depth      int                `json:"depth"`
+	Developer  string             `json:"developer,omitempty"`
+	Country    string             `json:"country,omitempty"`
+	License    string             `json:"license,omitempty"`
+	Confidence finding.Confidence `json:"confidence"`
+	Evidence   []finding.Evidence `json:"evidence,omitempty"`
+}
+
+// File is one file of the release.
+type File struct {
+	Path   string `json:"path"`
+	Size   int64  `json:"size"`
+	Format string `json:"format"`
+	// Digest is "sha256:<hex>" when known: computed when the audit hashed
+	// the file, else as published by a store.
+	Digest string `json:"digest,omitempty"`
+	// Verified is set when the digest was computed and matched what was
+	// published or signed.
+	Verified bool           `json:"verified,omitempty"`
+	Metadata map[string]any `json:"metadata,omitempty"`
+}
+
+// Integrity summarises what was checked about the bytes.
+type Integrity struct {
+	Files int   `json:"files"`
+	Bytes int64 `json:"bytes"`
+	// Hashed and Verified count files whose digest was computed, and
+	// computed and found to match an expected digest.
+	Hashed    int        `json:"hashed"`
+	Verified  int        `json:"verified"`
+	Signature *Signature `json:"signature"`
+}
+
+// Signature is what was found and checked about a model signature.
+type Signature struct {
+	Path    string `json:"path"`
+	Present bool   `json:"present"`
+	// Method is "sigstore", "key" or "certificate".
+	Method        string `json:"method,omitempty"`
+	PredicateType string `json:"predicate_type,omitempty"`
+	Verified      bool   `json:"verified"`
+	Identity      string `json:"identity,omitempty"`
+	Issuer        string `json:"issuer,omitempty"`
+	KeyHint       string `json:"key_hint,omitempty"`
+	SignedAt      string `json:"signed_at,omitempty"`
+	// Checked lists the checks made, in order, each with its outcome.
+	Checked []string `json:"checked,omitempty"`
+	Error   string   `json:"error,omitempty"`
+}
+
+// Normalize sorts every list of r so that output is deterministic, and
+// replaces nil lists by empty ones so JSON shows [] rather than null.
+func (r *Report) Normalize() {
+	slices.SortStableFunc(r.Findings, finding.Compare)
+	slices.SortFunc(r.Licenses, func(a, b License) int { return strings.Compare(a.ID, b.ID) })
+	slices.SortFunc(r.Files, func(a, b File) int { return strings.Compare(a.Path, b.Path) })
+	if r.Findings == nil {
+		r.Findings = []finding.Finding{}
+	}
+	if r.Licenses == nil {
+		r.Licenses = []License{}
+	}
+	for i := range r.Licenses {
+		if r.Licenses[i].Sources == nil {
+			r.Licenses[i].Sources = []finding.Evidence{}
+		}
+	}
+	if r.Lineage == nil {
+		r.Lineage = []LineageNode{}
+	}
+	if r.Files == nil {
+		r.Files = []File{}
+	}
+	if r.Subject.Formats == nil {
+		r.Subject.Formats = []string{}
+	}
+	if r.Policy.Jurisdictions == nil {
+		r.Policy.Jurisdictions = []string{}
+	}
+	if r.Policy.Unsafe == nil {
+		r.Policy.Unsafe = []string{}
+	}
+}
+
+// Counts returns how many unwaived findings the report has at each severity.
+func (r *Report) Counts() map[finding.Severity]int {
+	out := map[finding.Severity]int{}
+	for _, f := range r.Findings {
+		if f.Waived == "" {
+			out[f.Severity]++
+		}
+	}
+	return out
+}

@@ -1,0 +1,328 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/modelvet/modelvet/finding"
+	"github.com/modelvet/modelvet/internal/textsafe"
+)
+
+// TextOptions tune the text encoder.
+type TextOptions struct {
+	// Files lists every file; by default only weight files and at most 20
+	// are listed.
+	Files bool
+}
+
+// WriteText writes r for a person to read: the verdict first, then what to
+// do, then the evidence. Every string from the release is sanitised.
+func WriteText(w io.Writer, r *Report, opts TextOptions) error {
+	t := &textWriter{w: w}
+	t.header(r)
+	t.todo(r)
+	t.findings(r)
+	t.licenses(r)
+	t.lineage(r)
+	t.files(r, opts)
+	t.integrity(r)
+	return t.err
+}
+
+type textWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (t *textWriter) printf(format string, args ...any) {
+	if t.err == nil {
+		_, t.err = fmt.Fprintf(t.w, format, args...)
+	}
+}
+
+// s sanitises a string from the release for one line of terminal output.
+func s(v string) string { return textsafe.Line(v) }
+
+func (t *textWriter) header(r *Report) {
+	t.printf("%s  %s\n", strings.ToUpper(string(r.Verdict)), s(r.Subject.Name))
+	src := s(r.Subject.Source)
+	if r.Subject.Revision != "" {
+		src += "@" + s(r.Subject.Revision)
+	}
+	formats := "no weights"
+	if len(r.Subject.Formats) > 0 {
+		formats = strings.Join(r.Subject.Formats, ", ")
+	}
+	t.printf("  %s (%s) · %s · %d files, %s\n", src, r.Subject.Kind, formats, r.Integrity.Files, Bytes(r.Integrity.Bytes))
+	juris := "none"
+	if len(r.Policy.Jurisdictions) > 0 {
+		juris = strings.Join(r.Policy.Jurisdictions, ", ")
+	}
+	t.printf("  policy %s · jurisdictions %s · knowledge base %s (as of %s)\n", s(r.Policy.Name), s(juris), r.KnowledgeBase.Version, r.KnowledgeBase.AsOf)
+	if len(r.Policy.Unsafe) > 0 {
+		t.printf("  unsafe options: %s\n", strings.Join(r.Policy.Unsafe, ", "))
+	}
+}
+
+// todo lists, most severe first, what to do about each code that counts
+// towards the verdict.
+func (t *textWriter) todo(r *Report) {
+	seen := map[finding.Code]bool{}
+	var lines []string
+	for _, f := range r.Findings {
+		if f.Waived != "" || seen[f.Code] || f.Severity.Rank() < finding.Medium.Rank() && r.Verdict != Pass {
+			continue
+		}
+		if r.Verdict == Pass && f.Severity.Rank() < finding.Low.Rank() {
+			continue
+		}
+		seen[f.Code] = true
+		lines = append(lines, fmt.Sprintf("  - %s (%s): %s", f.Code, f.Severity, Advice[f.Code]))
+	}
+	t.printf("\nWhat to do\n")
+	if len(lines) == 0 {
+		t.printf("  Nothing: no finding needs action under this policy.\n")
+		return
+	}
+	for _, l := range lines {
+		t.printf("%s\n", l)
+	}
+}
+
+func (t *textWriter) findings(r *Report) {
+	t.printf("\nFindings (%d)\n", len(r.Findings))
+	for _, f := range r.Findings {
+		sev := strings.ToUpper(string(f.Severity))
+		if f.Waived != "" {
+			sev = "waived"
+		}
+		t.printf("  %-8s %-31s %s [%s]\n", sev, f.Code, s(f.Message), f.Confidence)
+		for i, e := range f.Evidence {
+			if i == 5 {
+				t.printf("  %-8s %-31s … and %d more\n", "", "", len(f.Evidence)-5)
+				break
+			}
+			if loc := evidenceText(e); loc != "" {
+				t.printf("  %-8s %-31s at %s\n", "", "", loc)
+			}
+		}
+		if f.Waived != "" {
+			t.printf("  %-8s %-31s waived: %s\n", "", "", s(f.Waived))
+		}
+	}
+}
+
+// evidenceText renders evidence as "path:line field = value".
+func evidenceText(e finding.Evidence) string {
+	var b strings.Builder
+	b.WriteString(s(e.Path))
+	switch {
+	case e.Line > 0:
+		fmt.Fprintf(&b, ":%d", e.Line)
+	case e.Offset > 0:
+		fmt.Fprintf(&b, "@%d", e.Offset)
+	}
+	if e.Field != "" {
+		if b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(s(e.Field))
+	}
+	if e.Value != "" {
+		fmt.Fprintf(&b, " = %q", textsafe.Truncate(s(e.Value), 120))
+	}
+	return b.String()
+}
+
+func (t *textWriter) licenses(r *Report) {
+	if len(r.Licenses) == 0 {
+		return
+	}
+	t.printf("\nLicences\n")
+	for _, l := range r.Licenses {
+		name := s(l.Name)
+		if name != s(l.ID) {
+			name = s(l.ID) + " — " + name
+		}
+		t.printf("  %s [%s]\n", name, l.Category)
+		for _, e := range l.Sources {
+			t.printf("    declared at %s\n", evidenceText(e))
+		}
+		for _, term := range termList(l) {
+			t.printf("    %-20s %s\n", term[0], term[1])
+		}
+	}
+}
+
+// termList renders a licence's terms as (label, text) pairs in a fixed order.
+func termList(l License) [][2]string {
+	var out [][2]string
+	add := func(label string, tm interface{ text() string }) {
+		if txt := tm.text(); txt != "" {
+			out = append(out, [2]string{label, txt})
+		}
+	}
+	tt := l.Terms
+	add("commercial use", termOf(tt.CommercialUse))
+	add("user threshold", termOf(tt.UserThreshold))
+	add("revenue threshold", termOf(tt.RevenueThreshold))
+	add("use restrictions", termOf(tt.UseRestrictions))
+	add("outputs", termOf(tt.OutputRestriction))
+	add("naming", termOf(tt.Naming))
+	add("attribution", termOf(tt.Attribution))
+	add("territory", termOf(tt.Territory))
+	add("derivatives", termOf(tt.DerivativeLicense))
+	add("copyleft", termOf(tt.Copyleft))
+	return out
+}
+
+func (t *textWriter) lineage(r *Report) {
+	if len(r.Lineage) == 0 {
+		return
+	}
+	t.printf("\nLineage\n")
+	for _, n := range r.Lineage {
+		indent := strings.Repeat("  ", n.Depth)
+		who := ""
+		if n.Developer != "" {
+			who = " — " + s(n.Developer)
+			if n.Country != "" {
+				who += " (" + s(n.Country) + ")"
+			}
+		}
+		lic := ""
+		if n.License != "" {
+			lic = " · licence " + s(n.License)
+		}
+		if n.Depth == 0 {
+			t.printf("  %s%s%s\n", s(n.Model), who, lic)
+			continue
+		}
+		t.printf("  %s└ %s of %s%s%s [%s]\n", indent, n.Relation, s(n.Model), who, lic, n.Confidence)
+	}
+}
+
+func (t *textWriter) files(r *Report, opts TextOptions) {
+	if len(r.Files) == 0 {
+		t.printf("\nFiles: none\n")
+		return
+	}
+	t.printf("\nFiles\n")
+	shown := 0
+	for _, f := range r.Files {
+		if !opts.Files && (shown >= 20 || !weightFormat(f.Format)) {
+			continue
+		}
+		shown++
+		t.printf("  %-40s %-17s %10s  %s\n", textsafe.Truncate(s(f.Path), 40), f.Format, Bytes(f.Size), s(fileSummary(f)))
+	}
+	if hidden := len(r.Files) - shown; hidden > 0 {
+		t.printf("  … and %d other files\n", hidden)
+	}
+}
+
+func weightFormat(f string) bool {
+	switch f {
+	case "safetensors", "gguf", "pytorch", "pickle", "onnx", "hdf5", "keras", "safetensors-index":
+		return true
+	}
+	return false
+}
+
+// fileSummary renders the most useful metadata of a file on one line.
+func fileSummary(f File) string {
+	var parts []string
+	if a, ok := f.Metadata["architecture"].(string); ok {
+		parts = append(parts, a)
+	}
+	if p, ok := asInt(f.Metadata["parameters"]); ok && p > 0 {
+		parts = append(parts, Count(p)+" parameters")
+	}
+	if g, ok := f.Metadata["imported_globals"].([]string); ok {
+		parts = append(parts, fmt.Sprintf("%d imported globals", len(g)))
+	}
+	if f.Digest != "" {
+		parts = append(parts, textsafe.Truncate(f.Digest, 19))
+	}
+	return strings.Join(parts, " · ")
+}
+
+func asInt(v any) (int64, bool) {
+	switch x := v.(type) {
+	case int:
+		return int64(x), true
+	case int64:
+		return x, true
+	case uint64:
+		return int64(x), true
+	case float64:
+		return int64(x), true
+	}
+	return 0, false
+}
+
+func (t *textWriter) integrity(r *Report) {
+	in := r.Integrity
+	t.printf("\nIntegrity\n")
+	switch {
+	case in.Hashed == 0:
+		t.printf("  %d files, %s: not hashed\n", in.Files, Bytes(in.Bytes))
+	default:
+		t.printf("  %d files, %s: %d hashed, %d verified against published or signed digests\n", in.Files, Bytes(in.Bytes), in.Hashed, in.Verified)
+	}
+	sig := in.Signature
+	switch {
+	case sig == nil || !sig.Present:
+		t.printf("  signature: none\n")
+	case sig.Verified:
+		who := sig.Identity
+		if who == "" {
+			who = sig.KeyHint
+		}
+		t.printf("  signature: %s verified (%s, %s)\n", s(sig.Path), sig.Method, s(who))
+	case sig.Error != "":
+		t.printf("  signature: %s does not verify: %s\n", s(sig.Path), s(sig.Error))
+	default:
+		t.printf("  signature: %s present, not verified\n", s(sig.Path))
+	}
+	for _, c := range sig.checked() {
+		t.printf("    %s\n", s(c))
+	}
+}
+
+func (sig *Signature) checked() []string {
+	if sig == nil {
+		return nil
+	}
+	return sig.Checked
+}
+
+// Bytes formats a byte count for people: "1.5 GB".
+func Bytes(n int64) string {
+	const unit = 1000
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %cB", float64(n)/float64(div), "kMGTPE"[exp])
+}
+
+// Count formats a large count for people: "8.03B".
+func Count(n int64) string {
+	switch {
+	case n >= 1e12:
+		return fmt.Sprintf("%.2fT", float64(n)/1e12)
+	case n >= 1e9:
+		return fmt.Sprintf("%.2fB", float64(n)/1e9)
+	case n >= 1e6:
+		return fmt.Sprintf("%.2fM", float64(n)/1e6)
+	case n >= 1e3:
+		return fmt.Sprintf("%.1fk", float64(n)/1e3)
+	}
+	return fmt.Sprint(n)
+}
