@@ -74,8 +74,19 @@ const (
 	// MaxSignatureBytes caps a signature bundle (model.sig); bundles with
 	// per-shard resource lists of very large models reach a few MB.
 	MaxSignatureBytes = 64 << 20
-	// MaxSignatureResources caps the resources listed by one signature.
+	// MaxSignatureResources caps the resources listed by one signature, and
+	// the shards a local manifest is cut into when checking a signature.
 	MaxSignatureResources = 1 << 20
+	// MaxSignatureNameLen caps one resource name or ignore path of a
+	// signature.
+	MaxSignatureNameLen = 4096
+	// MaxSignatureIgnorePaths caps the ignore paths a signature records.
+	MaxSignatureIgnorePaths = 4096
+	// MaxCertificateChain caps the certificates of one signature bundle.
+	MaxCertificateChain = 16
+	// MaxTrustFileBytes caps a trust file: a PEM public key or certificate
+	// bundle, a Sigstore trusted_root.json or client trust config.
+	MaxTrustFileBytes = 4 << 20
 
 	// MaxKnowledgeBaseFile caps one knowledge-base file, embedded or overlaid.
 	MaxKnowledgeBaseFile = 16 << 20
