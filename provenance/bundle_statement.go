@@ -434,11 +434,11 @@ func checkResourceSet(rs []Resource, s Serialization) error {
 	single := len(rs) > 0 && rs[0].Path == "."
 	for i, r := range rs {
 		if j, dup := names[r.Name]; dup {
-			return payloadErr(fmt.Sprintf("resources[%d].name", i), "%q is listed twice (also resources[%d])", r.Name, j)
+			return payloadErr(fmt.Sprintf("predicate.resources[%d].name", i), "%q is listed twice (also resources[%d])", r.Name, j)
 		}
 		names[r.Name] = i
 		if (r.Path == ".") != single {
-			return payloadErr(fmt.Sprintf("resources[%d].name", i), "\".\" (a single-file model) listed with other files")
+			return payloadErr(fmt.Sprintf("predicate.resources[%d].name", i), "\".\" (a single-file model) listed with other files")
 		}
 	}
 	if s.Method != MethodShards {
@@ -454,7 +454,7 @@ func checkResourceSet(rs []Resource, s Serialization) error {
 		for k, sh := range shards {
 			last := k == len(shards)-1
 			if sh.Start != off || sh.End-sh.Start > s.ShardSize || (!last && sh.End-sh.Start != s.ShardSize) {
-				return payloadErr("resources", "the shards of %q do not tile the file in steps of %d bytes (at %q)", p, s.ShardSize, sh.Name)
+				return payloadErr("predicate.resources", "the shards of %q do not tile the file in steps of %d bytes (at %q)", p, s.ShardSize, sh.Name)
 			}
 			off = sh.End
 		}

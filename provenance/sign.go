@@ -123,6 +123,9 @@ func Sign(ctx context.Context, modelPath string, s Signer, opts SignOptions) ([]
 	if err != nil {
 		return nil, err
 	}
+	if err := checkSigner(s, kp); err != nil {
+		return nil, err
+	}
 	model, err := filepath.Abs(modelPath)
 	if err != nil {
 		return nil, err
@@ -173,29 +176,30 @@ func Sign(ctx context.Context, modelPath string, s Signer, opts SignOptions) ([]
 	if err != nil {
 		return nil, err
 	}
+	data, err := signPayload(ctx, payload, kp, s)
+	if err != nil {
+		return nil, err
+	}
+	if err := writeAtomic(out, data); err != nil {
+		return nil, fmt.Errorf("sign: %w", err)
+	}
+	return data, nil
+}
+
+// signPayload wraps a statement in a DSSE envelope signed by kp and
+// returns the Sigstore bundle as JSON.
+func signPayload(ctx context.Context, payload []byte, kp *keypair, s Signer) ([]byte, error) {
 	bopts := sign.BundleOptions{Context: ctx}
+	if err := checkSigner(s, kp); err != nil {
+		return nil, err
+	}
 	switch {
-	case s.Keyless != nil && len(s.Certificates) > 0:
-		return nil, errors.New("sign: give either certificates or keyless, not both")
 	case s.Keyless != nil:
-		if s.Keyless.CertificateProvider == nil {
-			return nil, errors.New("sign: keyless signing needs a certificate provider")
-		}
 		bopts.CertificateProvider = s.Keyless.CertificateProvider
 		bopts.CertificateProviderOptions = s.Keyless.CertificateProviderOptions
 		bopts.TransparencyLogs = s.Keyless.TransparencyLogs
 		bopts.TimestampAuthorities = s.Keyless.TimestampAuthorities
 	case len(s.Certificates) > 0:
-		if len(s.Certificates) > limits.MaxCertificateChain {
-			return nil, fmt.Errorf("sign: %d certificates, over the limit of %d", len(s.Certificates), limits.MaxCertificateChain)
-		}
-		leaf, err := x509.ParseCertificate(s.Certificates[0])
-		if err != nil {
-			return nil, fmt.Errorf("sign: certificate: %w", err)
-		}
-		if !publicKeysEqual(leaf.PublicKey, kp.pub) {
-			return nil, errors.New("sign: the first certificate is not for the signing key")
-		}
 		bopts.CertificateChainProvider = staticChain(s.Certificates)
 	}
 	pb, err := sign.Bundle(&sign.DSSEData{Data: payload, PayloadType: InTotoPayloadType}, kp, bopts)
@@ -206,10 +210,28 @@ func Sign(ctx context.Context, modelPath string, s Signer, opts SignOptions) ([]
 	if err != nil {
 		return nil, fmt.Errorf("sign: %w", err)
 	}
-	if err := writeAtomic(out, data); err != nil {
-		return nil, fmt.Errorf("sign: %w", err)
-	}
 	return data, nil
+}
+
+// checkSigner checks that the signer's parts fit together.
+func checkSigner(s Signer, kp *keypair) error {
+	switch {
+	case s.Keyless != nil && len(s.Certificates) > 0:
+		return errors.New("sign: give either certificates or keyless, not both")
+	case s.Keyless != nil && s.Keyless.CertificateProvider == nil:
+		return errors.New("sign: keyless signing needs a certificate provider")
+	case len(s.Certificates) > limits.MaxCertificateChain:
+		return fmt.Errorf("sign: %d certificates, over the limit of %d", len(s.Certificates), limits.MaxCertificateChain)
+	case len(s.Certificates) > 0:
+		leaf, err := x509.ParseCertificate(s.Certificates[0])
+		if err != nil {
+			return fmt.Errorf("sign: certificate: %w", err)
+		}
+		if !publicKeysEqual(leaf.PublicKey, kp.pub) {
+			return errors.New("sign: the first certificate is not for the signing key")
+		}
+	}
+	return nil
 }
 
 // buildStatement lists, hashes and describes the model as a v1.0 payload.
