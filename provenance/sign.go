@@ -347,7 +347,7 @@ func newKeypair(k crypto.Signer) (*keypair, error) {
 	return kp, nil
 }
 
-func (k *keypair) GetHashAlgorithm() protocommon.HashAlgorithm        { return k.hashAlg }
+func (k *keypair) GetHashAlgorithm() protocommon.HashAlgorithm       { return k.hashAlg }
 func (k *keypair) GetSigningAlgorithm() protocommon.PublicKeyDetails { return k.details }
 func (k *keypair) GetHint() []byte                                   { return []byte(k.hint) }
 func (k *keypair) GetKeyAlgorithm() string                           { return "ECDSA" }

@@ -4,7 +4,6 @@ import (
 	"encoding/hex"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 )
 
 // statementJSON writes a v1.0 statement exactly as the reference
@@ -66,7 +65,7 @@ func pyFloat(n int64) string { return strconv.FormatInt(n, 10) + ".0" }
 
 // pyQuote is Python's json.dumps of a string with ensure_ascii: quotes,
 // backslashes and control characters escaped, non-ASCII as \uXXXX
-// (surrogate pairs beyond the BMP).
+// (surrogate pairs beyond the BMP), as are DEL and invalid UTF-8 (U+FFFD).
 func pyQuote(s string) string {
 	const hexdigits = "0123456789abcdef"
 	var b strings.Builder
@@ -95,11 +94,7 @@ func pyQuote(s string) string {
 			b.WriteString(`\b`)
 		case r == '\f':
 			b.WriteString(`\f`)
-		case r < 0x20 || (r > 0x7e && r <= 0xffff) || r == utf8.RuneError:
-			if r == 0x7f {
-				b.WriteRune(r)
-				continue
-			}
+		case r < 0x20 || (r > 0x7e && r <= 0xffff):
 			u4(r)
 		case r > 0xffff:
 			r -= 0x10000
