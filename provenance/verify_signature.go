@@ -188,7 +188,11 @@ func newSignedCheck(ctx context.Context, v *verification, sr *SignatureResult, s
 		sc.ign.add(p, ignoreDefault)
 	}
 	model, allowed, walkable := modelLocation(rel)
-	if walkable && rel.Kind != manifest.KindFile {
+	if v.opts.Signature == "" && rel.Signature != nil && rel.Kind != manifest.KindFile {
+		// The release's own signature, by its path in the release (in a
+		// cache, the file read is a blob elsewhere).
+		sc.ign.add(rel.Signature.Path, ignoreSignature)
+	} else if walkable && rel.Kind != manifest.KindFile {
 		if abs, err := filepath.Abs(sigPath); err == nil {
 			if r, err := filepath.Rel(model, abs); err == nil && within(abs, model) {
 				sc.ign.add(r, ignoreSignature)
