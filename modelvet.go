@@ -87,6 +87,9 @@ func WithJurisdictions(ids ...string) Option {
 // identities trusted to sign models.
 func WithTrust(t provenance.Trust) Option {
 	return func(c *config) error {
+		if err := t.Validate(); err != nil {
+			return fmt.Errorf("WithTrust: %w", err)
+		}
 		c.trust = t
 		c.trustSet = true
 		return nil
