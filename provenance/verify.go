@@ -39,17 +39,17 @@ type VerifyOptions struct {
 
 // FileResult is what was computed and verified about one file.
 type FileResult struct {
-	Path string
-	Size int64
+	Path string `json:"path"`
+	Size int64  `json:"size"`
 	// Digests holds the computed digests, hex, by algorithm.
-	Digests map[string]string
+	Digests map[string]string `json:"digests,omitempty"`
 	// VerifiedBy lists the sources whose digest the file matched
 	// ("signature", "hf-cache", "ollama", …); Verified is set when it
 	// matched at least one and differed from none.
-	VerifiedBy []string
-	Verified   bool
+	VerifiedBy []string `json:"verified_by,omitempty"`
+	Verified   bool     `json:"verified"`
 	// Err says why the file could not be hashed.
-	Err error
+	Err error `json:"-"`
 }
 
 // Result is the outcome of a verification. Findings carry no severity.

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/hex"
+	"errors"
+	"io/fs"
 	"fmt"
 	"path/filepath"
 	"slices"
@@ -60,6 +62,11 @@ func (v *verification) checkSignature(ctx context.Context, tm *trustMaterial) (*
 		return sr, nil
 	}
 	data, err := safeio.ReadFile(sigPath, limits.MaxSignatureBytes)
+	if errors.Is(err, fs.ErrNotExist) {
+		sr.Present = false
+		sr.check("read", false, "%s does not exist", shown)
+		return fail(finding.SignatureMissing, "file", "does not exist")
+	}
 	if err != nil {
 		sr.check("read", false, "%v", err)
 		return fail(finding.SignatureInvalid, "file", "cannot be read: "+err.Error())

@@ -24,6 +24,7 @@ import (
 
 	"github.com/modelvet/modelvet"
 	"github.com/modelvet/modelvet/manifest"
+	"github.com/modelvet/modelvet/provenance"
 	"github.com/modelvet/modelvet/report"
 )
 
@@ -167,15 +168,41 @@ func options(f flags) ([]modelvet.Option, error) {
 		}
 		opts = append(opts, modelvet.WithKnowledgeBase(os.DirFS(f.kbDir)))
 	}
-	for name, v := range map[string]string{"-signature": f.signature, "-key": f.key, "-cert-chain": f.certChain, "-trusted-root": f.trustedRoot, "-identity": f.identity, "-issuer": f.issuer} {
-		if v != "" {
-			return nil, fmt.Errorf("%s: signature verification is not yet supported", name)
+	if (f.identity == "") != (f.issuer == "") {
+		return nil, errors.New("-identity and -issuer go together")
+	}
+	if f.identity != "" && f.trustedRoot == "" {
+		return nil, errors.New("-identity needs -trusted-root")
+	}
+	tf := provenance.TrustFiles{TrustedRoot: f.trustedRoot}
+	if f.key != "" {
+		tf.PublicKeys = []string{f.key}
+	}
+	if f.certChain != "" {
+		tf.CertificateRoots = []string{f.certChain}
+	}
+	if f.identity != "" {
+		tf.Identities = []provenance.Identity{{Identity: f.identity, Issuer: f.issuer}}
+	}
+	trust, err := provenance.LoadTrust(tf)
+	if err != nil {
+		return nil, err
+	}
+	if !trust.Empty() {
+		opts = append(opts, modelvet.WithTrust(trust))
+	}
+	if f.signature != "" {
+		opts = append(opts, modelvet.WithSignature(f.signature))
+	}
+	// Checking a signature means checking the files it covers, so any
+	// signature flag turns hashing on.
+	if f.verify || f.signature != "" || !trust.Empty() {
+		if bar := progressBar(os.Stderr); bar != nil {
+			opts = append(opts, modelvet.WithProgress(bar))
 		}
+	} else {
+		opts = append(opts, modelvet.WithoutHashingUnsafe())
 	}
-	if f.verify {
-		return nil, errors.New("-verify: hashing is not yet supported")
-	}
-	opts = append(opts, modelvet.WithoutHashingUnsafe())
 	return opts, nil
 }
 
