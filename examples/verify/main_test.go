@@ -98,7 +98,8 @@ func TestSignedRelease(t *testing.T) {
 	var js struct {
 		Verified  bool
 		Signature struct {
-			Method, KeyHint string `json:"key_hint"`
+			Method  string
+			KeyHint string `json:"key_hint"`
 		}
 		Files []struct{ Path string }
 	}
