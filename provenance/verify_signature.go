@@ -440,7 +440,9 @@ func (sc *signedCheck) compare(v *verification) {
 		}
 		missing++
 		msg := fmt.Sprintf("%s is signed but absent", p)
-		if r, ok := sc.ign.match(p); ok {
+		if p == "." {
+			msg = "the signature is of a single-file model (its resource is \".\"), but this release is a directory"
+		} else if r, ok := sc.ign.match(p); ok {
 			msg = fmt.Sprintf("%s is signed but left out by the ignore path %q", p, r.path)
 		}
 		k := sc.key(v, p)
