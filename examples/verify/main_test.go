@@ -140,3 +140,18 @@ func TestUsage(t *testing.T) {
 		t.Errorf("unsigned model: exit %d:\n%s", code, out)
 	}
 }
+
+// TestProgressBarOnlyOnTerminals draws nothing into pipes and logs.
+func TestProgressBarOnlyOnTerminals(t *testing.T) {
+	if progressBar(&bytes.Buffer{}) != nil {
+		t.Error("a progress bar for a buffer")
+	}
+	f, err := os.CreateTemp(t.TempDir(), "log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if progressBar(f) != nil {
+		t.Error("a progress bar for a regular file")
+	}
+}
