@@ -78,8 +78,7 @@ type HashOptions struct {
 	// Workers is how many files (or shards) are hashed at once; 0 means
 	// GOMAXPROCS.
 	Workers int
-	// BufferSize is the size of each of a worker's two read buffers; 0
-	// means DefaultHashBuffer.
+	// BufferSize is each worker's read buffer; 0 means DefaultHashBuffer.
 	BufferSize int
 	// Progress, when set, is called about every ProgressInterval while
 	// hashing and once at the end, always from one goroutine at a time.
@@ -134,8 +133,7 @@ type hashItem struct {
 
 // Hash computes the digests of files, reading each in fixed-size buffers,
 // many files at once and, for sharded requests, many pieces of one file at
-// once. Memory is bounded by 2 × Workers × BufferSize whatever the file
-// sizes.
+// once. Memory is bounded by Workers × BufferSize whatever the file sizes.
 // A file that cannot be read or changes while read gets an Err in its
 // result; the error returned reports only invalid options, too many shards,
 // or the end of ctx.
@@ -199,8 +197,7 @@ func Hash(ctx context.Context, reqs []HashRequest, opts HashOptions) ([]HashResu
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			// Two buffers per worker: one being read, one being hashed.
-			bufs := [2][]byte{make([]byte, opts.BufferSize), make([]byte, opts.BufferSize)}
+			buf := make([]byte, opts.BufferSize)
 			for {
 				j := int(next.Add(1) - 1)
 				if j >= len(items) || ctx.Err() != nil {
@@ -210,9 +207,9 @@ func Hash(ctx context.Context, reqs []HashRequest, opts HashOptions) ([]HashResu
 				r := &reqs[it.req]
 				p.current.Store(&r.Path)
 				if it.whole {
-					errs[j] = hashWhole(ctx, r, infos[it.req], &results[it.req], &bufs, p)
+					errs[j] = hashWhole(ctx, r, infos[it.req], &results[it.req], buf, p)
 				} else {
-					errs[j] = hashShards(ctx, r, infos[it.req], results[it.req].Shards[it.first:it.end], bufs[0], p)
+					errs[j] = hashShards(ctx, r, infos[it.req], results[it.req].Shards[it.first:it.end], buf, p)
 				}
 				if pending[it.req].Add(-1) == 0 {
 					p.filesDone.Add(1)
@@ -319,9 +316,9 @@ func checkSame(f *os.File, path string, before os.FileInfo, read int64) error {
 }
 
 // hashWhole reads the file once, sequentially, into every requested hash.
-// A reader goroutine fills one buffer while the other is hashed, so the
-// copy out of the page cache overlaps hashing when a core is free.
-func hashWhole(ctx context.Context, r *HashRequest, before os.FileInfo, res *HashResult, bufs *[2][]byte, p *progressReporter) error {
+// (Reading ahead in another goroutine was measured slower: the copy out of
+// the page cache then competes with hashing for the same cores.)
+func hashWhole(ctx context.Context, r *HashRequest, before os.FileInfo, res *HashResult, buf []byte, p *progressReporter) error {
 	f, err := openSame(r.LocalPath, r.Path, before)
 	if err != nil {
 		return err
@@ -334,63 +331,25 @@ func hashWhole(ctx context.Context, r *HashRequest, before os.FileInfo, res *Has
 			return err
 		}
 	}
-	type chunk struct {
-		b   []byte
-		n   int
-		err error
-	}
-	free := make(chan []byte, 2)
-	full := make(chan chunk, 2)
-	stop := make(chan struct{})
-	free <- bufs[0]
-	free <- bufs[1]
-	var reader sync.WaitGroup
-	reader.Add(1)
-	go func() {
-		defer reader.Done()
-		defer close(full)
-		var read int64
-		for {
-			var b []byte
-			select {
-			case b = <-free:
-			case <-stop:
-				return
-			}
-			n, err := f.Read(b)
-			read += int64(n)
-			select {
-			case full <- chunk{b, n, err}:
-			case <-stop:
-				return
-			}
-			if err != nil || read > size {
-				return
-			}
-		}
-	}()
-	defer reader.Wait()
-	defer close(stop)
-
 	var read int64
-	for c := range full {
-		for _, h := range hs {
-			h.Write(c.b[:c.n])
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
 		}
-		free <- c.b
-		read += int64(c.n)
-		p.done.Add(int64(c.n))
-		if c.err == io.EOF {
+		n, err := f.Read(buf)
+		for _, h := range hs {
+			h.Write(buf[:n])
+		}
+		read += int64(n)
+		p.done.Add(int64(n))
+		if err == io.EOF {
 			break
 		}
-		if c.err != nil {
-			return c.err
+		if err != nil {
+			return err
 		}
 		if read > size {
 			return &ChangedError{Path: r.Path, Before: size, After: read, Reason: "the file grew"}
-		}
-		if err := ctx.Err(); err != nil {
-			return err
 		}
 	}
 	if err := checkSame(f, r.Path, before, read); err != nil {

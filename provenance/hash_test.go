@@ -153,13 +153,13 @@ func TestHashDetectsChange(t *testing.T) {
 			}
 			change(p)
 			r := &HashRequest{Path: name, LocalPath: p, Algorithms: []string{SHA256}, ShardSize: minHashBuffer, ShardAlgorithm: SHA256}
-			bufs := [2][]byte{make([]byte, minHashBuffer), make([]byte, minHashBuffer)}
+			buf := make([]byte, minHashBuffer)
 			p0 := &progressReporter{}
 			if sharded {
 				shards := []Shard{{0, minHashBuffer, nil}, {minHashBuffer, 2 * minHashBuffer, nil}, {2 * minHashBuffer, 3 * minHashBuffer, nil}}
-				err = hashShards(context.Background(), r, before, shards, bufs[0], p0)
+				err = hashShards(context.Background(), r, before, shards, buf, p0)
 			} else {
-				err = hashWhole(context.Background(), r, before, &HashResult{}, &bufs, p0)
+				err = hashWhole(context.Background(), r, before, &HashResult{}, buf, p0)
 			}
 			var ce *ChangedError
 			if !errors.As(err, &ce) {
