@@ -173,11 +173,19 @@ func collect(ctx context.Context, rel *Release, open opener) {
 			}
 		case FormatSafetensorsIndex:
 			data, err := readText(ctx, open, f, limits.MaxIndexBytes, "index")
+			var idx *SafetensorsIndex
 			if err == nil {
-				rel.SafetensorsIndex, err = ParseSafetensorsIndex(f.Path, data)
+				// An index with an unusable total_size comes back with the
+				// error; keep it.
+				idx, err = ParseSafetensorsIndex(f.Path, data)
 			}
 			if err != nil {
 				rel.addProblem(problemFrom(f.Path, err))
+			}
+			// The index nearest the root is the release's (nested ones
+			// belong to components, e.g. diffusers' text_encoder/).
+			if idx != nil && (rel.SafetensorsIndex == nil || strings.Count(idx.Path, "/") < strings.Count(rel.SafetensorsIndex.Path, "/")) {
+				rel.SafetensorsIndex = idx
 			}
 		case FormatLicense:
 			if strings.Count(f.Path, "/") > 1 {
