@@ -401,7 +401,9 @@ func TestReadGGUFHostile(t *testing.T) {
 	longStrings[70] = testmodel.LyingString(1<<40, "x")
 	longBools := repeatValue(testmodel.Bool(false), 100)
 	longBools[80] = testmodel.BoolByte(7)
-	tensor := func(ts ...testmodel.GGUFTensor) testmodel.GGUF { return testmodel.GGUF{KV: []testmodel.KV{arch}, Tensors: ts} }
+	tensor := func(ts ...testmodel.GGUFTensor) testmodel.GGUF {
+		return testmodel.GGUF{KV: []testmodel.KV{arch}, Tensors: ts}
+	}
 	f32 := func(name string, dims ...uint64) testmodel.GGUFTensor {
 		return testmodel.GGUFTensor{Name: name, Dims: dims, Type: testmodel.GGMLF32}
 	}

@@ -250,7 +250,6 @@ func TestReadSafetensorsLargeHeader(t *testing.T) {
 	checkAgainstIndependentDecode(t, data, info)
 }
 
-
 // stFile builds a safetensors file around a raw header (unpadded) and n
 // bytes of data.
 func stFile(header string, data int) []byte {

@@ -12,8 +12,8 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/modelvet/modelvet/manifest"
 	"github.com/modelvet/modelvet/internal/testutil"
+	"github.com/modelvet/modelvet/manifest"
 )
 
 // countingReader is an io.ReaderAt that counts calls and bytes, standing
