@@ -224,7 +224,14 @@ func readText(ctx context.Context, open opener, f *File, max int64, what string)
 		}
 		return nil, fmt.Errorf("%w of %d bytes", safeio.ErrTooLarge, max)
 	}
-	return safeio.ReadAt(c, 0, size)
+	// size is within max, so one buffer of that size is bounded; reading
+	// it in one call avoids the copies of a chunked read (an index of a
+	// large model runs to several MB).
+	buf := make([]byte, size)
+	if err := readFullAt(c, buf, 0); err != nil {
+		return nil, err
+	}
+	return buf, nil
 }
 
 // readPrefix reads the first max bytes of a file.

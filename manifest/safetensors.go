@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 	"unsafe"
 
@@ -34,10 +35,31 @@ var safetensorsDtypeBits = map[string]uint64{
 	"C64": 64, "F64": 64, "I64": 64, "U64": 64,
 }
 
+// safetensorsDtypes maps each dtype name to itself and its width.
+var safetensorsDtypes = func() map[string]struct {
+	name string
+	bits uint64
+} {
+	m := map[string]struct {
+		name string
+		bits uint64
+	}{}
+	for name, bits := range safetensorsDtypeBits {
+		m[name] = struct {
+			name string
+			bits uint64
+		}{name, bits}
+	}
+	return m
+}()
+
 // safetensorsFirstRead is how much of a safetensors file the reader asks
 // for at once: the length field and, for most files, the whole header, so
 // that a header costs one read (one range request when remote).
 const safetensorsFirstRead = 64 << 10
+
+// firstReadPool recycles the buffers of first reads.
+var firstReadPool = sync.Pool{New: func() any { b := make([]byte, safetensorsFirstRead); return &b }}
 
 // safetensorsTensor is one header entry, in the reader's working form.
 type safetensorsTensor struct {
@@ -65,7 +87,15 @@ func ReadSafetensors(r io.ReaderAt, size int64) (*SafetensorsInfo, error) {
 	if size < 8 {
 		return nil, stError(0, nil, "file is %d bytes, too short for the 8-byte header length", size)
 	}
-	first := make([]byte, min(size, safetensorsFirstRead))
+	var first []byte
+	if size >= safetensorsFirstRead {
+		// The first read is copied out below, so its buffer is reused.
+		bp := firstReadPool.Get().(*[]byte)
+		defer firstReadPool.Put(bp)
+		first = *bp
+	} else {
+		first = make([]byte, size)
+	}
 	if err := readFullAt(r, first, 0); err != nil {
 		return nil, stError(0, err, "cannot read the header")
 	}
@@ -107,6 +137,14 @@ func ReadSafetensors(r io.ReaderAt, size int64) (*SafetensorsInfo, error) {
 		}
 		return cmpUint(a.end, b.end)
 	})
+	// Names are kept in one string of their own, so that the header can
+	// be freed.
+	var nameBytes int
+	for _, t := range tensors {
+		nameBytes += len(t.name)
+	}
+	var names strings.Builder
+	names.Grow(nameBytes)
 	var next uint64
 	var params uint64
 	info.TensorNames = make([]string, 0, len(tensors))
@@ -126,7 +164,12 @@ func ReadSafetensors(r io.ReaderAt, size int64) (*SafetensorsInfo, error) {
 			return nil, stError(t.at, nil, "parameter count overflows at tensor %q", t.name)
 		}
 		info.ParametersByDtype[t.dtype] += int64(t.elements)
-		info.TensorNames = append(info.TensorNames, t.name)
+		names.WriteString(t.name)
+	}
+	all, pos := names.String(), 0
+	for _, t := range tensors {
+		info.TensorNames = append(info.TensorNames, all[pos:pos+len(t.name)])
+		pos += len(t.name)
 	}
 	info.Tensors = len(tensors)
 	info.Parameters = int64(params)
@@ -160,8 +203,11 @@ func parseSafetensorsHeader(header string) (*SafetensorsInfo, []safetensorsTenso
 		return nil, nil, stError(8+jsonErrorOffset(header), nil, "header is not valid JSON")
 	}
 	info := &SafetensorsInfo{ParametersByDtype: map[string]int64{}}
-	var tensors []safetensorsTensor
-	seen := map[string]struct{}{}
+	// Every entry names data_offsets once, so this bounds the tensor count
+	// by bytes actually present.
+	n := strings.Count(header, `"data_offsets"`)
+	tensors := make([]safetensorsTensor, 0, n)
+	seen := make(map[string]struct{}, n)
 	sawMetadata := false
 	var err error
 	gjson.Parse(header).ForEach(func(key, val gjson.Result) bool {
@@ -220,7 +266,7 @@ func safetensorsMetadata(val gjson.Result) (map[string]string, error) {
 			err = stError(at, nil, "__metadata__ has more than %d entries", limits.MaxSafetensorsMetadata)
 			return false
 		}
-		m[k.Str] = v.Str
+		m[strings.Clone(k.Str)] = strings.Clone(v.Str) // free the header
 		return true
 	})
 	return m, err
@@ -267,11 +313,12 @@ func safetensorsEntry(name string, at int64, val gjson.Result) (safetensorsTenso
 	if dtype.Type != gjson.String {
 		return t, stError(8+int64(dtype.Index), nil, "tensor %q dtype is not a string", name)
 	}
-	bitsize, ok := safetensorsDtypeBits[dtype.Str]
+	d, ok := safetensorsDtypes[dtype.Str]
 	if !ok {
 		return t, stError(8+int64(dtype.Index), nil, "tensor %q has unknown dtype %q", name, dtype.Str)
 	}
-	t.dtype = dtype.Str
+	bitsize := d.bits
+	t.dtype = d.name // not a substring of the header, which is then freed
 	if !shape.IsArray() {
 		return t, stError(8+int64(shape.Index), nil, "tensor %q shape is not an array", name)
 	}
@@ -298,9 +345,10 @@ func safetensorsEntry(name string, at int64, val gjson.Result) (safetensorsTenso
 	if !offsets.IsArray() {
 		return t, stError(8+int64(offsets.Index), nil, "tensor %q data_offsets is not an array", name)
 	}
-	var se []uint64
+	var se [2]uint64
+	count := 0
 	offsets.ForEach(func(_, d gjson.Result) bool {
-		if len(se) == 2 {
+		if count == 2 {
 			err = stError(8+int64(offsets.Index), nil, "tensor %q data_offsets has more than 2 elements", name)
 			return false
 		}
@@ -310,14 +358,15 @@ func safetensorsEntry(name string, at int64, val gjson.Result) (safetensorsTenso
 			err = stError(8+int64(d.Index), nil, "tensor %q data_offsets: %v", name, err)
 			return false
 		}
-		se = append(se, n)
+		se[count] = n
+		count++
 		return true
 	})
 	if err != nil {
 		return t, err
 	}
-	if len(se) != 2 {
-		return t, stError(8+int64(offsets.Index), nil, "tensor %q data_offsets has %d elements, not 2", name, len(se))
+	if count != 2 {
+		return t, stError(8+int64(offsets.Index), nil, "tensor %q data_offsets has %d elements, not 2", name, count)
 	}
 	t.begin, t.end = se[0], se[1]
 	if t.end < t.begin {
@@ -403,7 +452,8 @@ func ParseSafetensorsIndex(path string, data []byte) (*SafetensorsIndex, error) 
 	if !weightMap.IsObject() {
 		return nil, ierr(int64(weightMap.Index), "weight_map is not a JSON object")
 	}
-	idx.WeightMap = map[string]string{}
+	// Entries are comma-separated: a bound from bytes actually present.
+	idx.WeightMap = make(map[string]string, min(strings.Count(weightMap.Raw, ",")+1, limits.MaxIndexTensors))
 	idx.ShardLines = map[string]int{}
 	lines := lineCounter{data: data}
 	weightMap.ForEach(func(k, v gjson.Result) bool {
