@@ -22,36 +22,41 @@ import (
 	"github.com/modelvet/modelvet/internal/limits"
 )
 
-// safetensorsDtypeBits gives the width in bits of every dtype the format
-// defines (huggingface/safetensors src/tensor.rs, Dtype and its bitsize;
-// research table safetensors-dtypes.tsv). Sub-byte dtypes are allowed only
-// when a tensor's elements fill whole bytes.
-var safetensorsDtypeBits = map[string]uint64{
-	"BOOL": 8, "F4": 4, "F6_E2M3": 6, "F6_E3M2": 6,
-	"U8": 8, "I8": 8,
-	"F8_E5M2": 8, "F8_E4M3": 8, "F8_E8M0": 8, "F8_E4M3FNUZ": 8, "F8_E5M2FNUZ": 8,
-	"I16": 16, "U16": 16, "F16": 16, "BF16": 16,
-	"I32": 32, "U32": 32, "F32": 32,
-	"C64": 64, "F64": 64, "I64": 64, "U64": 64,
-}
-
-// safetensorsDtypes maps each dtype name to itself and its width.
-var safetensorsDtypes = func() map[string]struct {
+// safetensorsDtype is a dtype: its name (a constant string, so that facts
+// do not keep the header alive) and its width in bits.
+type safetensorsDtype struct {
 	name string
 	bits uint64
-} {
-	m := map[string]struct {
-		name string
-		bits uint64
-	}{}
-	for name, bits := range safetensorsDtypeBits {
-		m[name] = struct {
-			name string
-			bits uint64
-		}{name, bits}
-	}
-	return m
-}()
+}
+
+// safetensorsDtypes lists every dtype the format defines
+// (huggingface/safetensors src/tensor.rs, Dtype and its bitsize; research
+// table safetensors-dtypes.tsv). Sub-byte dtypes are allowed only when a
+// tensor's elements fill whole bytes.
+var safetensorsDtypes = map[string]safetensorsDtype{
+	"BOOL":        {"BOOL", 8},
+	"F4":          {"F4", 4},
+	"F6_E2M3":     {"F6_E2M3", 6},
+	"F6_E3M2":     {"F6_E3M2", 6},
+	"U8":          {"U8", 8},
+	"I8":          {"I8", 8},
+	"F8_E5M2":     {"F8_E5M2", 8},
+	"F8_E4M3":     {"F8_E4M3", 8},
+	"F8_E8M0":     {"F8_E8M0", 8},
+	"F8_E4M3FNUZ": {"F8_E4M3FNUZ", 8},
+	"F8_E5M2FNUZ": {"F8_E5M2FNUZ", 8},
+	"I16":         {"I16", 16},
+	"U16":         {"U16", 16},
+	"F16":         {"F16", 16},
+	"BF16":        {"BF16", 16},
+	"I32":         {"I32", 32},
+	"U32":         {"U32", 32},
+	"F32":         {"F32", 32},
+	"C64":         {"C64", 64},
+	"F64":         {"F64", 64},
+	"I64":         {"I64", 64},
+	"U64":         {"U64", 64},
+}
 
 // safetensorsFirstRead is how much of a safetensors file the reader asks
 // for at once: the length field and, for most files, the whole header, so
