@@ -102,7 +102,13 @@ func (r *Release) CheckIndex() []IndexIssue {
 	}
 
 	// Which shard beside the index holds each tensor.
-	holder := map[string]string{}
+	n := 0
+	for _, f := range r.Files {
+		if f.Safetensors != nil && path.Dir(f.Path) == dir {
+			n += len(f.Safetensors.TensorNames)
+		}
+	}
+	holder := make(map[string]string, n)
 	also := map[string][]string{} // further holders of tensors declared twice
 	for _, f := range r.Files {
 		if f.Format != FormatSafetensors || path.Dir(f.Path) != dir {
@@ -125,21 +131,29 @@ func (r *Release) CheckIndex() []IndexIssue {
 	}
 
 	// Every mapped tensor where the index says.
-	for tensor, s := range idx.WeightMap {
+	type target struct {
+		path string
+		read bool
+	}
+	targets := make(map[string]target, len(idx.Shards))
+	for _, s := range idx.Shards {
 		p := resolve(s)
 		st, present := listed[p]
-		if !present || st == nil {
+		targets[s] = target{p, present && st != nil}
+	}
+	for tensor, s := range idx.WeightMap {
+		tg := targets[s]
+		if !tg.read {
 			continue // reported as a missing shard, or as a problem reading it
 		}
 		got, ok := holder[tensor]
-		ev := finding.Evidence{Path: idx.Path, Field: "weight_map." + tensor, Value: s}
 		switch {
 		case !ok:
-			add(IndexIssue{Kind: IndexTensorMissing, Shard: p, Tensor: tensor, Expected: p,
-				Evidence: []finding.Evidence{ev, {Path: p, Field: "header"}}})
-		case got != p && !slices.Contains(also[tensor], p):
-			add(IndexIssue{Kind: IndexTensorMisplaced, Shard: p, Tensor: tensor, Expected: p, Actual: got,
-				Evidence: []finding.Evidence{ev, {Path: got, Field: tensor}}})
+			add(IndexIssue{Kind: IndexTensorMissing, Shard: tg.path, Tensor: tensor, Expected: tg.path,
+				Evidence: []finding.Evidence{{Path: idx.Path, Field: "weight_map." + tensor, Value: s}, {Path: tg.path, Field: "header"}}})
+		case got != tg.path && !slices.Contains(also[tensor], tg.path):
+			add(IndexIssue{Kind: IndexTensorMisplaced, Shard: tg.path, Tensor: tensor, Expected: tg.path, Actual: got,
+				Evidence: []finding.Evidence{{Path: idx.Path, Field: "weight_map." + tensor, Value: s}, {Path: got, Field: tensor}}})
 		}
 	}
 
