@@ -109,6 +109,12 @@ func TestParseSafetensorsIndexHostile(t *testing.T) {
 			}
 		})
 	}
+	deep := `{"weight_map":{},"x":` + strings.Repeat("[", 5_000_000)
+	if _, err := manifest.ParseSafetensorsIndex("deep.json", []byte(deep)); err == nil {
+		t.Error("deep nesting accepted")
+	} else {
+		formatError(t, err, manifest.FormatSafetensorsIndex, int64(strings.Index(deep, "[")+limits.MaxJSONDepth-1), "nesting deeper than the limit")
+	}
 	big := make([]byte, limits.MaxIndexBytes+1)
 	if _, err := manifest.ParseSafetensorsIndex("big.json", big); err == nil || !strings.Contains(err.Error(), "over the 67108864-byte limit") {
 		t.Errorf("oversized index: %v", err)

@@ -3,7 +3,6 @@ package manifest
 import (
 	"bytes"
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -16,8 +15,6 @@ import (
 	"sync"
 	"unicode/utf8"
 	"unsafe"
-
-	"github.com/tidwall/gjson"
 
 	"github.com/modelvet/modelvet/internal/limits"
 )
@@ -196,7 +193,8 @@ func ReadSafetensors(r io.ReaderAt, size int64) (*SafetensorsInfo, error) {
 }
 
 // parseSafetensorsHeader decodes and checks the JSON header (everything
-// that does not need the file size). Errors carry file offsets.
+// that does not need the file size) in one pass. Errors carry file
+// offsets.
 func parseSafetensorsHeader(header string) (*SafetensorsInfo, []safetensorsTensor, error) {
 	if header[0] != '{' {
 		return nil, nil, stError(8, nil, "header does not start with '{'")
@@ -204,9 +202,8 @@ func parseSafetensorsHeader(header string) (*SafetensorsInfo, []safetensorsTenso
 	if !utf8.ValidString(header) {
 		return nil, nil, stError(8+int64(invalidUTF8At(header)), nil, "header is not valid UTF-8")
 	}
-	if !gjson.Valid(header) {
-		return nil, nil, stError(8+jsonErrorOffset(header), nil, "header is not valid JSON")
-	}
+	j := &jsonScanner{s: header}
+	syntax := func() error { return stSyntax(j) }
 	info := &SafetensorsInfo{ParametersByDtype: map[string]int64{}}
 	// Every entry names data_offsets once, so this bounds the tensor count
 	// by bytes actually present.
@@ -214,194 +211,271 @@ func parseSafetensorsHeader(header string) (*SafetensorsInfo, []safetensorsTenso
 	tensors := make([]safetensorsTensor, 0, n)
 	seen := make(map[string]struct{}, n)
 	sawMetadata := false
-	var err error
-	gjson.Parse(header).ForEach(func(key, val gjson.Result) bool {
-		at := 8 + int64(key.Index)
-		name := key.Str
-		if name == "__metadata__" {
-			if sawMetadata {
-				err = stError(at, nil, "duplicate __metadata__")
-				return false
+	if !j.open('{', '}') {
+		for {
+			j.ws()
+			at := 8 + int64(j.i)
+			name, ok := j.str()
+			if !ok || !j.expect(':', "':' after an object key") {
+				return nil, nil, syntax()
 			}
-			sawMetadata = true
-			info.Metadata, err = safetensorsMetadata(val)
-			return err == nil
+			if name == "__metadata__" {
+				if sawMetadata {
+					return nil, nil, stError(at, nil, "duplicate __metadata__")
+				}
+				sawMetadata = true
+				var err error
+				if info.Metadata, err = safetensorsMetadata(j); err != nil {
+					return nil, nil, err
+				}
+			} else {
+				if _, dup := seen[name]; dup {
+					return nil, nil, stError(at, nil, "duplicate tensor name %q", name)
+				}
+				seen[name] = struct{}{}
+				t, err := safetensorsEntry(j, name, at)
+				if err != nil {
+					return nil, nil, err
+				}
+				tensors = append(tensors, t)
+			}
+			if !j.more('}') {
+				break
+			}
 		}
-		if _, dup := seen[name]; dup {
-			err = stError(at, nil, "duplicate tensor name %q", name)
-			return false
-		}
-		seen[name] = struct{}{}
-		var t safetensorsTensor
-		t, err = safetensorsEntry(name, at, val)
-		if err != nil {
-			return false
-		}
-		tensors = append(tensors, t)
-		return true
-	})
-	if err != nil {
-		return nil, nil, err
+	}
+	if j.failed() || !j.end() {
+		return nil, nil, syntax()
 	}
 	return info, tensors, nil
 }
 
+// stSyntax reports the scanner's fault in a safetensors header.
+func stSyntax(j *jsonScanner) error {
+	return stError(8+int64(j.bad), nil, "header is not valid JSON: %s", j.msg)
+}
+
 // safetensorsMetadata reads __metadata__: a string-to-string object, or
 // null.
-func safetensorsMetadata(val gjson.Result) (map[string]string, error) {
-	if val.Type == gjson.Null {
-		return nil, nil
-	}
-	if !val.IsObject() {
-		return nil, stError(8+int64(val.Index), nil, "__metadata__ is not a JSON object")
+func safetensorsMetadata(j *jsonScanner) (map[string]string, error) {
+	c := j.peek()
+	valAt := 8 + int64(j.i)
+	if c != '{' {
+		raw, ok := j.skip(1)
+		switch {
+		case !ok:
+			return nil, stSyntax(j)
+		case raw == "null":
+			return nil, nil
+		}
+		return nil, stError(valAt, nil, "__metadata__ is not a JSON object")
 	}
 	m := map[string]string{}
-	var err error
-	val.ForEach(func(k, v gjson.Result) bool {
-		at := 8 + int64(k.Index)
-		if v.Type != gjson.String {
-			err = stError(at, nil, "__metadata__ value of %q is not a string", k.Str)
-			return false
+	if j.open('{', '}') {
+		return m, nil
+	}
+	for {
+		j.ws()
+		at := 8 + int64(j.i)
+		k, ok := j.str()
+		if !ok || !j.expect(':', "':' after an object key") {
+			return nil, stSyntax(j)
 		}
-		if _, dup := m[k.Str]; dup {
-			err = stError(at, nil, "duplicate __metadata__ key %q", k.Str)
-			return false
+		if j.peek() != '"' {
+			return nil, stError(at, nil, "__metadata__ value of %q is not a string", k)
+		}
+		v, ok := j.str()
+		if !ok {
+			return nil, stSyntax(j)
+		}
+		if _, dup := m[k]; dup {
+			return nil, stError(at, nil, "duplicate __metadata__ key %q", k)
 		}
 		if len(m) >= limits.MaxSafetensorsMetadata {
-			err = stError(at, nil, "__metadata__ has more than %d entries", limits.MaxSafetensorsMetadata)
-			return false
+			return nil, stError(at, nil, "__metadata__ has more than %d entries", limits.MaxSafetensorsMetadata)
 		}
-		m[strings.Clone(k.Str)] = strings.Clone(v.Str) // free the header
-		return true
-	})
-	return m, err
+		m[strings.Clone(k)] = strings.Clone(v) // free the header
+		if !j.more('}') {
+			break
+		}
+	}
+	if j.failed() {
+		return nil, stSyntax(j)
+	}
+	return m, nil
 }
 
 // safetensorsEntry reads and checks one tensor entry.
-func safetensorsEntry(name string, at int64, val gjson.Result) (safetensorsTensor, error) {
+func safetensorsEntry(j *jsonScanner, name string, at int64) (safetensorsTensor, error) {
 	t := safetensorsTensor{name: name, at: at}
-	if !val.IsObject() {
+	if j.peek() != '{' {
+		if _, ok := j.skip(1); !ok {
+			return t, stSyntax(j)
+		}
 		return t, stError(at, nil, "tensor %q is not a JSON object", name)
 	}
-	var dtype, shape, offsets gjson.Result
-	var err error
-	val.ForEach(func(k, v gjson.Result) bool {
-		var slot *gjson.Result
-		switch k.Str {
-		case "dtype":
-			slot = &dtype
-		case "shape":
-			slot = &shape
-		case "data_offsets":
-			slot = &offsets
-		default:
-			return true // the reference ignores unknown fields
+	var (
+		bitsize         uint64
+		haveDtype       bool
+		shapeAt, offsAt int64 = -1, -1
+		shapeRaw        string
+		elements        = uint64(1)
+		offsets         [2]uint64
+		count           int
+	)
+	if !j.open('{', '}') {
+		for {
+			j.ws()
+			fieldAt := 8 + int64(j.i)
+			field, ok := j.str()
+			if !ok || !j.expect(':', "':' after an object key") {
+				return t, stSyntax(j)
+			}
+			j.ws()
+			valAt := 8 + int64(j.i)
+			dup := func(seen bool) error {
+				if seen {
+					return stError(fieldAt, nil, "tensor %q has a duplicate %q field", name, field)
+				}
+				return nil
+			}
+			switch field {
+			case "dtype":
+				if err := dup(haveDtype); err != nil {
+					return t, err
+				}
+				haveDtype = true
+				if j.peek() != '"' {
+					if _, ok := j.skip(2); !ok {
+						return t, stSyntax(j)
+					}
+					return t, stError(valAt, nil, "tensor %q dtype is not a string", name)
+				}
+				s, ok := j.str()
+				if !ok {
+					return t, stSyntax(j)
+				}
+				d, known := safetensorsDtypes[s]
+				if !known {
+					return t, stError(valAt, nil, "tensor %q has unknown dtype %q", name, s)
+				}
+				t.dtype, bitsize = d.name, d.bits // a constant, not a substring of the header
+			case "shape":
+				if err := dup(shapeAt >= 0); err != nil {
+					return t, err
+				}
+				shapeAt = valAt
+				err := jsonUints(j, name, "shape", valAt, func(n uint64, elemAt int64) error {
+					hi, lo := bits.Mul64(elements, n)
+					if hi != 0 {
+						return stError(elemAt, nil, "tensor %q shape overflows the element count", name)
+					}
+					elements = lo
+					return nil
+				})
+				if err != nil {
+					return t, err
+				}
+				shapeRaw = j.s[valAt-8 : j.i]
+			case "data_offsets":
+				if err := dup(offsAt >= 0); err != nil {
+					return t, err
+				}
+				offsAt = valAt
+				err := jsonUints(j, name, "data_offsets", valAt, func(n uint64, _ int64) error {
+					if count == 2 {
+						return stError(valAt, nil, "tensor %q data_offsets has more than 2 elements", name)
+					}
+					offsets[count] = n
+					count++
+					return nil
+				})
+				if err != nil {
+					return t, err
+				}
+			default: // the reference ignores unknown fields
+				if _, ok := j.skip(2); !ok {
+					return t, stSyntax(j)
+				}
+			}
+			if !j.more('}') {
+				break
+			}
 		}
-		if slot.Exists() {
-			err = stError(8+int64(k.Index), nil, "tensor %q has a duplicate %q field", name, k.Str)
-			return false
-		}
-		*slot = v
-		return true
-	})
-	if err != nil {
-		return t, err
 	}
-	for _, f := range []struct {
-		r    gjson.Result
-		name string
-	}{{dtype, "dtype"}, {shape, "shape"}, {offsets, "data_offsets"}} {
-		if !f.r.Exists() {
-			return t, stError(at, nil, "tensor %q has no %s", name, f.name)
-		}
+	if j.failed() {
+		return t, stSyntax(j)
 	}
-	if dtype.Type != gjson.String {
-		return t, stError(8+int64(dtype.Index), nil, "tensor %q dtype is not a string", name)
-	}
-	d, ok := safetensorsDtypes[dtype.Str]
-	if !ok {
-		return t, stError(8+int64(dtype.Index), nil, "tensor %q has unknown dtype %q", name, dtype.Str)
-	}
-	bitsize := d.bits
-	t.dtype = d.name // not a substring of the header, which is then freed
-	if !shape.IsArray() {
-		return t, stError(8+int64(shape.Index), nil, "tensor %q shape is not an array", name)
-	}
-	elements := uint64(1)
-	shape.ForEach(func(_, d gjson.Result) bool {
-		var n uint64
-		n, err = jsonUint(d)
-		if err != nil {
-			err = stError(8+int64(d.Index), nil, "tensor %q shape: %v", name, err)
-			return false
-		}
-		hi, lo := bits.Mul64(elements, n)
-		if hi != 0 {
-			err = stError(8+int64(d.Index), nil, "tensor %q shape %s overflows the element count", name, shape.Raw)
-			return false
-		}
-		elements = lo
-		return true
-	})
-	if err != nil {
-		return t, err
+	switch {
+	case !haveDtype:
+		return t, stError(at, nil, "tensor %q has no dtype", name)
+	case shapeAt < 0:
+		return t, stError(at, nil, "tensor %q has no shape", name)
+	case offsAt < 0:
+		return t, stError(at, nil, "tensor %q has no data_offsets", name)
+	case count != 2:
+		return t, stError(offsAt, nil, "tensor %q data_offsets has %d elements, not 2", name, count)
 	}
 	t.elements = elements
-	if !offsets.IsArray() {
-		return t, stError(8+int64(offsets.Index), nil, "tensor %q data_offsets is not an array", name)
-	}
-	var se [2]uint64
-	count := 0
-	offsets.ForEach(func(_, d gjson.Result) bool {
-		if count == 2 {
-			err = stError(8+int64(offsets.Index), nil, "tensor %q data_offsets has more than 2 elements", name)
-			return false
-		}
-		var n uint64
-		n, err = jsonUint(d)
-		if err != nil {
-			err = stError(8+int64(d.Index), nil, "tensor %q data_offsets: %v", name, err)
-			return false
-		}
-		se[count] = n
-		count++
-		return true
-	})
-	if err != nil {
-		return t, err
-	}
-	if count != 2 {
-		return t, stError(8+int64(offsets.Index), nil, "tensor %q data_offsets has %d elements, not 2", name, count)
-	}
-	t.begin, t.end = se[0], se[1]
+	t.begin, t.end = offsets[0], offsets[1]
 	if t.end < t.begin {
-		return t, stError(8+int64(offsets.Index), nil, "tensor %q data_offsets [%d, %d] end before they begin", name, t.begin, t.end)
+		return t, stError(offsAt, nil, "tensor %q data_offsets [%d, %d] end before they begin", name, t.begin, t.end)
 	}
 	hi, nbits := bits.Mul64(elements, bitsize)
 	if hi != 0 {
-		return t, stError(8+int64(shape.Index), nil, "tensor %q shape %s of %s overflows the byte size", name, shape.Raw, t.dtype)
+		return t, stError(shapeAt, nil, "tensor %q shape %s of %s overflows the byte size", name, shapeRaw, t.dtype)
 	}
 	if nbits%8 != 0 {
-		return t, stError(8+int64(shape.Index), nil, "tensor %q: %d elements of %s (%d bits each) do not fill whole bytes", name, elements, t.dtype, bitsize)
+		return t, stError(shapeAt, nil, "tensor %q: %d elements of %s (%d bits each) do not fill whole bytes", name, elements, t.dtype, bitsize)
 	}
 	if want := nbits / 8; t.end-t.begin != want {
-		return t, stError(8+int64(offsets.Index), nil, "tensor %q data_offsets [%d, %d] span %d bytes, but shape %s of %s needs %d", name, t.begin, t.end, t.end-t.begin, shape.Raw, t.dtype, want)
+		return t, stError(offsAt, nil, "tensor %q data_offsets [%d, %d] span %d bytes, but shape %s of %s needs %d", name, t.begin, t.end, t.end-t.begin, shapeRaw, t.dtype, want)
 	}
 	return t, nil
 }
 
-// jsonUint reads a JSON number that must be a non-negative integer written
-// without fraction or exponent, as the reference implementation requires
-// for shapes and offsets.
-func jsonUint(r gjson.Result) (uint64, error) {
-	if r.Type != gjson.Number {
-		return 0, fmt.Errorf("%s is not a number", r.Raw)
+// jsonUints reads an array of non-negative integers written without
+// fraction or exponent, as the reference implementation requires for
+// shapes and offsets, passing each to fn with its file offset.
+func jsonUints(j *jsonScanner, name, field string, at int64, fn func(n uint64, at int64) error) error {
+	if j.peek() != '[' {
+		if _, ok := j.skip(2); !ok {
+			return stSyntax(j)
+		}
+		return stError(at, nil, "tensor %q %s is not an array", name, field)
 	}
-	n, err := strconv.ParseUint(r.Raw, 10, 64)
-	if err != nil {
-		return 0, fmt.Errorf("%s is not a non-negative integer below 2^64", r.Raw)
+	if j.open('[', ']') {
+		return nil
 	}
-	return n, nil
+	for {
+		c := j.peek()
+		elemAt := 8 + int64(j.i)
+		if c != '-' && (c < '0' || c > '9') {
+			raw, ok := j.skip(3)
+			if !ok {
+				return stSyntax(j)
+			}
+			return stError(elemAt, nil, "tensor %q %s: %s is not a number", name, field, clip(raw, 64))
+		}
+		raw, ok := j.number()
+		if !ok {
+			return stSyntax(j)
+		}
+		n, err := strconv.ParseUint(raw, 10, 64)
+		if err != nil {
+			return stError(elemAt, nil, "tensor %q %s: %s is not a non-negative integer below 2^64", name, field, clip(raw, 64))
+		}
+		if err := fn(n, elemAt); err != nil {
+			return err
+		}
+		if !j.more(']') {
+			break
+		}
+	}
+	if j.failed() {
+		return stSyntax(j)
+	}
+	return nil
 }
 
 // ParseSafetensorsIndex parses model.safetensors.index.json: the
@@ -409,139 +483,209 @@ func jsonUint(r gjson.Result) (uint64, error) {
 // tensor names to shard files. Shard names must be plain relative paths
 // (no "..", no absolute path, no backslash). Errors are *FormatError
 // values with the line and byte offset of the fault. An unusable
-// total_size is reported with the rest of the index still returned.
+// total_size or metadata is reported with the rest of the index still
+// returned.
 func ParseSafetensorsIndex(path string, data []byte) (*SafetensorsIndex, error) {
-	ierr := func(off int64, format string, args ...any) *FormatError {
-		return &FormatError{Format: FormatSafetensorsIndex, Path: path, Offset: off, Line: lineAt(data, off), Msg: fmt.Sprintf(format, args...)}
+	ierr := func(off int, format string, args ...any) *FormatError {
+		return &FormatError{Format: FormatSafetensorsIndex, Path: path, Offset: int64(off), Line: lineAt(data, int64(off)), Msg: fmt.Sprintf(format, args...)}
 	}
 	if len(data) > limits.MaxIndexBytes {
 		return nil, &FormatError{Format: FormatSafetensorsIndex, Path: path, Offset: -1, Msg: fmt.Sprintf("index is %d bytes, over the %d-byte limit", len(data), limits.MaxIndexBytes)}
 	}
 	if !utf8.Valid(data) {
-		return nil, ierr(int64(invalidUTF8At(string(data))), "is not valid UTF-8")
+		return nil, ierr(invalidUTF8At(string(data)), "is not valid UTF-8")
 	}
 	doc := string(data) // one copy; names in the weight map are substrings of it
-	if !gjson.Valid(doc) {
-		return nil, ierr(jsonErrorOffset(doc), "is not valid JSON")
-	}
-	root := gjson.Parse(doc)
-	if !root.IsObject() {
+	j := &jsonScanner{s: doc}
+	syntax := func() error { return ierr(j.bad, "is not valid JSON: %s", j.msg) }
+	if j.peek() != '{' {
+		if ok, bad, msg := jsonValid(doc); !ok {
+			return nil, ierr(bad, "is not valid JSON: %s", msg)
+		}
 		return nil, ierr(0, "is not a JSON object")
 	}
 	idx := &SafetensorsIndex{Path: path, TotalSize: -1}
-	var metadata, weightMap gjson.Result
-	var err error
-	root.ForEach(func(k, v gjson.Result) bool {
-		var slot *gjson.Result
-		switch k.Str {
-		case "metadata":
-			slot = &metadata
-		case "weight_map":
-			slot = &weightMap
-		default:
-			return true
-		}
-		if slot.Exists() {
-			err = ierr(int64(k.Index), "duplicate %q", k.Str)
-			return false
-		}
-		*slot = v
-		return true
-	})
-	if err != nil {
-		return nil, err
-	}
-	if !weightMap.Exists() {
-		return nil, ierr(0, "has no weight_map")
-	}
-	if !weightMap.IsObject() {
-		return nil, ierr(int64(weightMap.Index), "weight_map is not a JSON object")
-	}
-	// Entries are comma-separated: a bound from bytes actually present.
-	idx.WeightMap = make(map[string]string, min(strings.Count(weightMap.Raw, ",")+1, limits.MaxIndexTensors))
-	idx.ShardLines = map[string]int{}
+	var soft error // reported with the index
 	lines := lineCounter{data: data}
-	weightMap.ForEach(func(k, v gjson.Result) bool {
-		at := int64(k.Index)
-		if _, dup := idx.WeightMap[k.Str]; dup {
-			err = ierr(at, "weight_map names tensor %q twice", k.Str)
-			return false
-		}
-		if len(idx.WeightMap) >= limits.MaxIndexTensors {
-			err = ierr(at, "weight_map has more than %d tensors", limits.MaxIndexTensors)
-			return false
-		}
-		if v.Type != gjson.String {
-			err = ierr(int64(v.Index), "weight_map entry for %q is not a string", k.Str)
-			return false
-		}
-		shard := v.Str
-		if _, known := idx.ShardLines[shard]; !known {
-			if msg := checkShardName(shard); msg != "" {
-				err = ierr(int64(v.Index), "weight_map entry for %q: shard %q %s", k.Str, shard, msg)
-				return false
+	sawMetadata, sawWeightMap := false, false
+	if !j.open('{', '}') {
+		for {
+			j.ws()
+			keyAt := j.i
+			key, ok := j.str()
+			if !ok || !j.expect(':', "':' after an object key") {
+				return nil, syntax()
 			}
-			if len(idx.ShardLines) >= limits.MaxIndexShards {
-				err = ierr(int64(v.Index), "weight_map names more than %d shards", limits.MaxIndexShards)
-				return false
+			j.ws()
+			valAt := j.i
+			switch key {
+			case "metadata":
+				if sawMetadata {
+					return nil, ierr(keyAt, "duplicate %q", key)
+				}
+				sawMetadata = true
+				if err := indexMetadata(j, idx, ierr, &soft); err != nil {
+					return nil, err
+				}
+			case "weight_map":
+				if sawWeightMap {
+					return nil, ierr(keyAt, "duplicate %q", key)
+				}
+				sawWeightMap = true
+				if j.peek() != '{' {
+					return nil, ierr(valAt, "weight_map is not a JSON object")
+				}
+				if err := indexWeightMap(j, idx, ierr, &lines); err != nil {
+					return nil, err
+				}
+			default:
+				if _, ok := j.skip(1); !ok {
+					return nil, syntax()
+				}
 			}
-			idx.ShardLines[shard] = lines.at(int64(v.Index))
-			idx.Shards = append(idx.Shards, shard)
+			if !j.more('}') {
+				break
+			}
 		}
-		idx.WeightMap[k.Str] = shard
-		return true
-	})
-	if err != nil {
-		return nil, err
+	}
+	if j.failed() || !j.end() {
+		return nil, syntax()
+	}
+	if !sawWeightMap {
+		return nil, ierr(0, "has no weight_map")
 	}
 	idx.Tensors = len(idx.WeightMap)
 	slices.Sort(idx.Shards)
-	if !metadata.Exists() || metadata.Type == gjson.Null {
-		return idx, nil
-	}
-	if !metadata.IsObject() {
-		return idx, ierr(int64(metadata.Index), "metadata is not a JSON object")
-	}
-	var sizeErr error
-	metadata.ForEach(func(k, v gjson.Result) bool {
-		if k.Str == "total_size" {
-			idx.TotalSizeLine = lineAt(data, int64(v.Index))
-			n, ok := jsonWholeNumber(v)
-			if !ok {
-				sizeErr = ierr(int64(v.Index), "metadata.total_size %s is not a non-negative whole number of bytes", clip(v.Raw, 64))
-				return true
-			}
-			idx.TotalSize = n
-			return true
-		}
-		if idx.Metadata == nil {
-			idx.Metadata = map[string]string{}
-		}
-		if len(idx.Metadata) < limits.MaxSafetensorsMetadata {
-			if v.Type == gjson.String {
-				idx.Metadata[k.Str] = v.Str
-			} else {
-				idx.Metadata[k.Str] = clip(v.Raw, 1024)
-			}
-		}
-		return true
-	})
-	if sizeErr != nil {
-		return idx, sizeErr
+	if soft != nil {
+		return idx, soft
 	}
 	return idx, nil
 }
 
-// jsonWholeNumber reads a non-negative integer below 2^63, also when a
-// writer printed it as a float ("1.6e10", "123.0").
-func jsonWholeNumber(r gjson.Result) (int64, bool) {
-	if r.Type != gjson.Number {
+type indexErrorFunc func(off int, format string, args ...any) *FormatError
+
+// indexWeightMap reads the weight_map object.
+func indexWeightMap(j *jsonScanner, idx *SafetensorsIndex, ierr indexErrorFunc, lines *lineCounter) error {
+	// Entries are comma-separated: a bound from bytes actually present.
+	idx.WeightMap = make(map[string]string, min(strings.Count(j.s[j.i:], ",")+1, limits.MaxIndexTensors))
+	idx.ShardLines = map[string]int{}
+	if j.open('{', '}') {
+		return nil
+	}
+	for {
+		j.ws()
+		at := j.i
+		tensor, ok := j.str()
+		if !ok || !j.expect(':', "':' after an object key") {
+			return ierr(j.bad, "is not valid JSON: %s", j.msg)
+		}
+		if _, dup := idx.WeightMap[tensor]; dup {
+			return ierr(at, "weight_map names tensor %q twice", tensor)
+		}
+		if len(idx.WeightMap) >= limits.MaxIndexTensors {
+			return ierr(at, "weight_map has more than %d tensors", limits.MaxIndexTensors)
+		}
+		j.ws()
+		valAt := j.i
+		if j.peek() != '"' {
+			return ierr(valAt, "weight_map entry for %q is not a string", tensor)
+		}
+		shard, ok := j.str()
+		if !ok {
+			return ierr(j.bad, "is not valid JSON: %s", j.msg)
+		}
+		if _, known := idx.ShardLines[shard]; !known {
+			if msg := checkShardName(shard); msg != "" {
+				return ierr(valAt, "weight_map entry for %q: shard %q %s", tensor, shard, msg)
+			}
+			if len(idx.ShardLines) >= limits.MaxIndexShards {
+				return ierr(valAt, "weight_map names more than %d shards", limits.MaxIndexShards)
+			}
+			idx.ShardLines[shard] = lines.at(int64(valAt))
+			idx.Shards = append(idx.Shards, shard)
+		}
+		idx.WeightMap[tensor] = shard
+		if !j.more('}') {
+			break
+		}
+	}
+	if j.failed() {
+		return ierr(j.bad, "is not valid JSON: %s", j.msg)
+	}
+	return nil
+}
+
+// indexMetadata reads the metadata object; problems with it are recorded
+// in soft, syntax errors returned.
+func indexMetadata(j *jsonScanner, idx *SafetensorsIndex, ierr indexErrorFunc, soft *error) error {
+	valAt := j.i
+	if j.peek() != '{' {
+		raw, ok := j.skip(1)
+		if !ok {
+			return ierr(j.bad, "is not valid JSON: %s", j.msg)
+		}
+		if raw != "null" && *soft == nil {
+			*soft = ierr(valAt, "metadata is not a JSON object")
+		}
+		return nil
+	}
+	if j.open('{', '}') {
+		return nil
+	}
+	for {
+		key, ok := j.str()
+		if !ok || !j.expect(':', "':' after an object key") {
+			return ierr(j.bad, "is not valid JSON: %s", j.msg)
+		}
+		j.ws()
+		at := j.i
+		var value string
+		isString := j.peek() == '"'
+		if isString {
+			value, ok = j.str()
+		} else {
+			value, ok = j.skip(2)
+		}
+		if !ok {
+			return ierr(j.bad, "is not valid JSON: %s", j.msg)
+		}
+		switch {
+		case key == "total_size":
+			idx.TotalSizeLine = lineAtString(j.s, at)
+			n, whole := jsonWholeNumber(value, isString)
+			if !whole {
+				if *soft == nil {
+					*soft = ierr(at, "metadata.total_size %s is not a non-negative whole number of bytes", clip(j.s[at:j.i], 64))
+				}
+			} else {
+				idx.TotalSize = n
+			}
+		case len(idx.Metadata) < limits.MaxSafetensorsMetadata:
+			if idx.Metadata == nil {
+				idx.Metadata = map[string]string{}
+			}
+			idx.Metadata[key] = clip(value, 1024)
+		}
+		if !j.more('}') {
+			break
+		}
+	}
+	if j.failed() {
+		return ierr(j.bad, "is not valid JSON: %s", j.msg)
+	}
+	return nil
+}
+
+// jsonWholeNumber reads a non-negative integer below 2^63 from a number's
+// text, also when a writer printed it as a float ("1.6e10", "123.0").
+func jsonWholeNumber(raw string, isString bool) (int64, bool) {
+	if isString || raw == "" || raw[0] != '-' && (raw[0] < '0' || raw[0] > '9') {
 		return 0, false
 	}
-	if n, err := strconv.ParseInt(r.Raw, 10, 64); err == nil {
+	if n, err := strconv.ParseInt(raw, 10, 64); err == nil {
 		return n, n >= 0
 	}
-	f, err := strconv.ParseFloat(r.Raw, 64)
+	f, err := strconv.ParseFloat(raw, 64)
 	if err != nil || f < 0 || f >= math.MaxInt64 || f != math.Trunc(f) {
 		return 0, false
 	}
@@ -603,14 +747,12 @@ func invalidUTF8At(s string) int {
 	return len(s)
 }
 
-// jsonErrorOffset locates a JSON syntax error, for messages only.
-func jsonErrorOffset(s string) int64 {
-	var v json.RawMessage
-	var se *json.SyntaxError
-	if err := json.Unmarshal([]byte(s), &v); errors.As(err, &se) {
-		return max(se.Offset-1, 0)
+// lineAtString returns the 1-based line of byte offset off in s.
+func lineAtString(s string, off int) int {
+	if off < 0 || off > len(s) {
+		return 0
 	}
-	return 0
+	return 1 + strings.Count(s[:off], "\n")
 }
 
 // lineAt returns the 1-based line of byte offset off in data.

@@ -328,6 +328,9 @@ func TestReadSafetensorsHostile(t *testing.T) {
 		h("overlap", `{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}}`, 12, `"b"`, 0, `overlap tensor "a", which ends at 8`),
 		h("same range twice", `{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}`, 8, `"b"`, 0, "overlap"),
 	}
+	// Nesting is bounded (a recursive parser would exhaust its stack).
+	deep := `{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8],"x":` + strings.Repeat("[", 5_000_000) + `}}`
+	cases = append(cases, tc{name: "deep nesting", file: stFile(deep, 8), off: at(deep, "[", 2) + limits.MaxJSONDepth - 2, want: "header is not valid JSON: nesting deeper than the limit"})
 	// Whole-file checks return the header facts with the error.
 	trailing := testmodel.Safetensors{Tensors: []testmodel.Tensor{{Name: "a", Dtype: "F32", Shape: []uint64{2}}}, Trailing: []byte("PK\x03\x04")}
 	tb := trailing.Bytes()

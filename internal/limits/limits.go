@@ -18,6 +18,11 @@ const (
 	// MaxJSONBytes caps small JSON documents: config.json,
 	// generation_config.json, adapter configs, store manifests.
 	MaxJSONBytes = 8 << 20
+	// MaxJSONDepth caps the nesting of JSON read by the weight-format
+	// readers (safetensors headers, indexes); their documents nest three
+	// levels, and unbounded nesting would exhaust a recursive parser's
+	// stack.
+	MaxJSONDepth = 1000
 	// MaxIndexBytes caps a sharded-weights index such as
 	// model.safetensors.index.json (weight maps of large models run to a few MB).
 	MaxIndexBytes = 64 << 20
