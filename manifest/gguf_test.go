@@ -500,3 +500,42 @@ func TestReadGGUFHugeClaimsFailFast(t *testing.T) {
 		}
 	}
 }
+
+// TestReadGGUFMetadataBudget: metadata walked without being kept still
+// counts against MaxGGUFMetadataBytes. The file is sparse: four arrays of
+// 2^24 uint64 zeros (128 MiB each) are holes on disk.
+func TestReadGGUFMetadataBudget(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "big.gguf")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	const n = limits.MaxGGUFArrayLen
+	var keyAt []int64
+	w := func(b []byte) {
+		if _, err := f.Write(b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w(rawGGUF(0, 5))
+	for i := range 5 {
+		off, _ := f.Seek(0, 1)
+		keyAt = append(keyAt, off)
+		w(gstr(fmt.Sprint("big.", i)))
+		w(u32(9))
+		w(u32(10)) // uint64 elements
+		w(u64(n))
+		if _, err := f.Seek(n*8, 1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w([]byte{0})
+	fi, _ := f.Stat()
+	info, err := manifest.ReadGGUF(f, fi.Size())
+	if info != nil {
+		t.Fatalf("info returned: %+v", info)
+	}
+	// The fourth array would end past the limit.
+	formatError(t, err, manifest.FormatGGUF, keyAt[3]+8+5+4+4+8, "exceed the 536870912-byte limit")
+}
