@@ -112,19 +112,21 @@ func ReadSafetensors(r io.ReaderAt, size int64) (*SafetensorsInfo, error) {
 	if hdrEnd > size {
 		return nil, stError(0, ErrTruncated, "header length %d runs past the end of the %d-byte file", n, size)
 	}
-	var header string
+	// The header is parsed in place: nothing returned refers to it (tensor
+	// names are copied into one string below, metadata is cloned, dtypes
+	// are constants), so the buffer is not written while it is viewed as a
+	// string, and the first-read buffer can go back to its pool.
+	var hdr []byte
 	if hdrEnd <= int64(len(first)) {
-		header = string(first[8:hdrEnd])
+		hdr = first[8:hdrEnd]
 	} else {
-		buf := make([]byte, n)
-		copy(buf, first[8:])
-		if err := readFullAt(r, buf[len(first)-8:], int64(len(first))); err != nil {
+		hdr = make([]byte, n)
+		copy(hdr, first[8:])
+		if err := readFullAt(r, hdr[len(first)-8:], int64(len(first))); err != nil {
 			return nil, stError(int64(len(first)), err, "cannot read the header")
 		}
-		// buf is never written again, so the string may share its memory;
-		// tensor names are substrings of it.
-		header = unsafe.String(unsafe.SliceData(buf), len(buf))
 	}
+	header := unsafe.String(unsafe.SliceData(hdr), len(hdr))
 	info, tensors, err := parseSafetensorsHeader(header)
 	if err != nil {
 		return nil, err

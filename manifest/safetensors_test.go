@@ -374,3 +374,27 @@ func TestReadSafetensorsHugeClaimsFailFast(t *testing.T) {
 		t.Errorf("2^60-element tensor: %v, %+v", err, info)
 	}
 }
+
+// TestReadSafetensorsFactsOutliveBuffers: facts must not alias the read
+// buffers, which are reused for the next file.
+func TestReadSafetensorsFactsOutliveBuffers(t *testing.T) {
+	build := func(prefix string) testmodel.Safetensors {
+		s := testmodel.Safetensors{Metadata: map[string]string{"format": prefix + "-meta"}}
+		for i := range 50 {
+			s.Tensors = append(s.Tensors, testmodel.Tensor{Name: prefix + ".w" + strconv.Itoa(i), Dtype: "U8", Shape: []uint64{4096}})
+		}
+		return s
+	}
+	var infos []*manifest.SafetensorsInfo
+	for _, p := range []string{"first", "other"} {
+		b := build(p).Bytes() // over 64 KiB: the pooled first-read path
+		info, err := manifest.ReadSafetensors(bytes.NewReader(b), int64(len(b)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		infos = append(infos, info)
+	}
+	if infos[0].TensorNames[7] != "first.w7" || infos[0].Metadata["format"] != "first-meta" || infos[0].ParametersByDtype["U8"] != 50*4096 {
+		t.Errorf("facts of the first file changed: %v %v", infos[0].TensorNames[7], infos[0].Metadata)
+	}
+}

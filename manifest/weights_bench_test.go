@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -77,11 +78,12 @@ func BenchmarkOpenSharded163(b *testing.B) {
 			b.ReportMetric(float64(sh.TotalDataSize())/1e9, "declared-GB")
 			b.ReportMetric(float64(tensors), "tensors")
 			b.ReportMetric(retainedMB(b, dir, len(sh.Shards)), "retained-MB")
-			if ms, hwm, err := childOpen(dir); err != nil {
+			if ms, hwm, cpu, err := childOpen(dir); err != nil {
 				b.Logf("child process: %v", err)
 			} else {
 				b.ReportMetric(hwm, "child-peak-RSS-MB")
 				b.ReportMetric(ms, "child-open-ms")
+				b.ReportMetric(cpu, "child-open-cpu-ms")
 			}
 		})
 	}
@@ -101,23 +103,23 @@ func retainedMB(b *testing.B, dir string, shards int) float64 {
 
 // childOpen runs TestOpenShardedProcess in a new process on dir and
 // returns its Open time and peak resident memory.
-func childOpen(dir string) (ms, hwmMB float64, err error) {
+func childOpen(dir string) (ms, hwmMB, cpuMS float64, err error) {
 	cmd := exec.Command(os.Args[0], "-test.run=^TestOpenShardedProcess$", "-test.v")
 	cmd.Env = append(os.Environ(), envShardedDir+"="+dir)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
-		return 0, 0, fmt.Errorf("%v: %s", err, out)
+		return 0, 0, 0, fmt.Errorf("%v: %s", err, out)
 	}
 	sc := bufio.NewScanner(bytes.NewReader(out))
 	for sc.Scan() {
 		if _, rest, ok := strings.Cut(sc.Text(), "open_ms="); ok {
 			var kb int64
-			if _, err := fmt.Sscanf(rest, "%g vmhwm_kb=%d", &ms, &kb); err == nil {
-				return ms, float64(kb) / 1024, nil
+			if _, err := fmt.Sscanf(rest, "%g vmhwm_kb=%d cpu_ms=%g", &ms, &kb, &cpuMS); err == nil {
+				return ms, float64(kb) / 1024, cpuMS, nil
 			}
 		}
 	}
-	return 0, 0, fmt.Errorf("no measurement in output: %s", out)
+	return 0, 0, 0, fmt.Errorf("no measurement in output: %s", out)
 }
 
 // TestOpenShardedProcess describes the release named by
@@ -137,11 +139,22 @@ func TestOpenShardedProcess(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	cpu0 := cpuTime()
 	start := time.Now()
 	rel := openAndCheck(t, dir, len(entries)-1)
 	elapsed := time.Since(start)
+	cpu := cpuTime() - cpu0
 	issues := rel.CheckIndex()
-	t.Logf("open_ms=%.1f vmhwm_kb=%d files=%d tensors=%d issues=%d", float64(elapsed.Microseconds())/1000, vmHWM(t), len(rel.Files), rel.SafetensorsIndex.Tensors, len(issues))
+	t.Logf("open_ms=%.1f vmhwm_kb=%d cpu_ms=%.1f files=%d tensors=%d issues=%d", float64(elapsed.Microseconds())/1000, vmHWM(t), float64(cpu.Microseconds())/1000, len(rel.Files), rel.SafetensorsIndex.Tensors, len(issues))
+}
+
+// cpuTime returns the user and system CPU time this process has used.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // vmHWM returns this process's peak resident set size in kB.
