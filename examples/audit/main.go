@@ -117,7 +117,11 @@ func auditOne(ctx context.Context, a *modelvet.Auditor, target string, encode fu
 	}
 	rep, err := a.Audit(ctx, src)
 	if err != nil {
-		fmt.Fprintf(stderr, "audit: %s: %v\n", target, err)
+		msg := err.Error()
+		if !strings.Contains(msg, target) {
+			msg = target + ": " + msg
+		}
+		fmt.Fprintf(stderr, "audit: %s\n", msg)
 		return exitError
 	}
 	if err := encode(stdout, rep); err != nil {
