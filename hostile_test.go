@@ -91,8 +91,8 @@ func TestHugeCard(t *testing.T) {
 func TestTerminalEscapesSanitised(t *testing.T) {
 	esc := "\x1b]0;pwned\x07\x1b[2J\x1b[31m"
 	dir := writeRelease(t, map[string]string{
-		"README.md": "---\nlicense: \"" + strings.ReplaceAll(esc, "\x1b", `\e`) + "apache\"\nbase_model: \"evil\u202eorg/model\"\n---\n# x\n",
-		"config.json": `{"auto_map": {"AutoModel": "` + strings.ReplaceAll(esc, "\x1b", `\u001b`) + `m.M"}}`,
+		"README.md":      "---\nlicense: \"" + strings.ReplaceAll(esc, "\x1b", `\e`) + "apache\"\nbase_model: \"evil\u202eorg/model\"\n---\n# x\n",
+		"config.json":    `{"auto_map": {"AutoModel": "` + strings.ReplaceAll(esc, "\x1b", `\u001b`) + `m.M"}}`,
 		esc[:4] + ".bin": "zzz",
 	})
 	rep := auditDir(t, dir)
