@@ -463,3 +463,7 @@ func (a *Auditor) validate() error {
 	}
 	return nil
 }
+
+// Jurisdictions returns the jurisdictions whose government policies the
+// auditor applies: WithJurisdictions if given, else the policy's.
+func (a *Auditor) Jurisdictions() []string { return slices.Clone(a.juris) }
