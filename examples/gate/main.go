@@ -245,4 +245,3 @@ func extension(format string) string {
 	}
 	return "json"
 }
-
