@@ -20,6 +20,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 
 	"github.com/modelvet/modelvet"
 	"github.com/modelvet/modelvet/internal/cli"
@@ -93,7 +94,11 @@ func auditOne(ctx context.Context, a *modelvet.Auditor, target string, encode fu
 	}
 	rep, err := a.Audit(ctx, src)
 	if err != nil {
-		fmt.Fprintf(stderr, "audit: %s: %v\n", target, err)
+		msg := err.Error()
+		if !strings.Contains(msg, target) {
+			msg = target + ": " + msg
+		}
+		fmt.Fprintf(stderr, "audit: %s\n", msg)
 		return exitError
 	}
 	if err := encode(stdout, rep); err != nil {
