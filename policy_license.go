@@ -239,9 +239,23 @@ func (p *Policy) adjustLicense(f *finding.Finding, lic *report.License) {
 			}
 		}
 	}
-	if lic != nil && lp.denied(lic.Category) {
+	category := codeCategory[f.Code]
+	if lic != nil {
+		category = lic.Category
+	}
+	if category != "" && lp.denied(category) {
 		f.Severity = atLeast(f.Severity, failAt)
 	}
+}
+
+// codeCategory is the licence category a finding code implies when the
+// finding names no licence of the report (an unidentified licence is not
+// listed among the report's licences).
+var codeCategory = map[finding.Code]string{
+	finding.LicenseUnknown:       CategoryUnknown,
+	finding.LicenseCopyleft:      CategoryReciprocal,
+	finding.LicenseNonCommercial: CategoryNonCommercial,
+	finding.LicenseResearchOnly:  CategoryResearchOnly,
 }
 
 // thresholdSeverity compares the licence's user and revenue thresholds with

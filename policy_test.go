@@ -255,6 +255,7 @@ func TestPolicyLicenseRules(t *testing.T) {
 		{"category outside the allow list is denied", "licenses: {allow_categories: [responsible-use]}", licReport(gpl, finding.LicenseCopyleft), finding.LicenseCopyleft, finding.High, report.Fail},
 		{"allowed category keeps the table", "licenses: {allow_categories: [reciprocal]}", licReport(gpl, finding.LicenseCopyleft), finding.LicenseCopyleft, finding.Medium, report.Review},
 		{"denial raises every licence finding of the licence", "licenses: {deny_categories: [responsible-use]}", licReport(llama, finding.LicenseNaming), finding.LicenseNaming, finding.High, report.Fail},
+		{"an unidentified licence of a denied category fails", "licenses: {deny_categories: [unknown]}", &report.Report{Findings: []finding.Finding{{Code: finding.LicenseUnknown, Confidence: finding.Declared, Subject: "mystery-1.0"}}}, finding.LicenseUnknown, finding.High, report.Fail},
 		{"a waiver still accepts a denied licence", "licenses: {deny_categories: [reciprocal]}\nwaivers: [{code: license.copyleft, subject: gpl-3.0, reason: internal use only}]", licReport(gpl, finding.LicenseCopyleft), finding.LicenseCopyleft, finding.High, report.Pass},
 	}
 	for _, tt := range tests {
