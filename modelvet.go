@@ -218,6 +218,7 @@ func (a *Auditor) AuditRelease(ctx context.Context, rel *manifest.Release) (*Rep
 			Formats:  rel.Formats(),
 		},
 	}
+	describeSubject(&s.rep.Subject, rel)
 	if a.cfg.noHashing {
 		s.rep.Policy.Unsafe = append(s.rep.Policy.Unsafe, "without-hashing")
 	}
