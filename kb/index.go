@@ -1,10 +1,14 @@
 package kb
 
-import "strings"
+import (
+	"strings"
+	"unicode"
+)
 
 // index holds lookups built once from a KB.
 type index struct {
 	licenses    map[string]*License
+	looseNames  map[string]*License
 	licenseURLs map[string]*License
 	orgs     map[string]*Organization
 	models   map[string]*Model
@@ -22,6 +26,7 @@ func (k *KB) idx() *index {
 	k.indexOnce.Do(func() {
 		ix := &index{
 			licenses:    map[string]*License{},
+			looseNames:  map[string]*License{},
 			licenseURLs: map[string]*License{},
 			orgs:     map[string]*Organization{},
 			models:   map[string]*Model{},
@@ -43,6 +48,13 @@ func (k *KB) idx() *index {
 			for _, n := range []string{l.SPDX, l.ID} {
 				if n != "" {
 					ix.licenses[Normalize(n)] = l
+				}
+			}
+			for _, n := range append([]string{l.ID, l.SPDX, l.Name}, l.Aliases...) {
+				if key := LooseKey(n); key != "" {
+					if _, dup := ix.looseNames[key]; !dup {
+						ix.looseNames[key] = l
+					}
 				}
 			}
 			for _, u := range l.URLs {
@@ -71,8 +83,39 @@ func (k *KB) idx() *index {
 	return k.index
 }
 
-// License finds a licence by id, SPDX id, alias or name.
-func (k *KB) License(id string) *License { return k.idx().licenses[Normalize(id)] }
+// License finds a licence by id, SPDX id, alias or name: exactly (after
+// Normalize), else ignoring punctuation (after LooseKey), so that "Apache
+// License (Version 2.0)" finds the alias "Apache License, Version 2.0".
+func (k *KB) License(id string) *License {
+	ix := k.idx()
+	if l := ix.licenses[Normalize(id)]; l != nil {
+		return l
+	}
+	if key := LooseKey(id); key != "" {
+		return ix.looseNames[key]
+	}
+	return nil
+}
+
+// LooseKey folds a licence name for lookups that ignore punctuation: lower
+// case, every run of characters other than letters, digits, "." and "+"
+// read as one "-".
+func LooseKey(s string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(s) {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) || r == '.' || r == '+' {
+			if dash && b.Len() > 0 {
+				b.WriteByte('-')
+			}
+			dash = false
+			b.WriteRune(r)
+			continue
+		}
+		dash = true
+	}
+	return strings.Trim(b.String(), ".")
+}
 
 // LicenseByURL finds a licence by the address of a page that holds it
 // (compared after NormalizeURL).

@@ -104,6 +104,8 @@ type textMatch struct {
 	// Key is set when a key anchor (title, version line) was found.
 	Anchors, Total int
 	Key            bool
+	// found lists the anchors found, for comparing template matches.
+	found []int
 	// Fallback is set when licensecheck's full built-in set found it.
 	Fallback bool
 }
@@ -147,20 +149,23 @@ func (s *scanner) scanText(text []byte, opt scanOptions) []textMatch {
 	var cands []textMatch
 	for _, t := range s.set.templates {
 		found, key := 0, false
+		var foundSet []int
 		start, end := -1, -1
 		pos := 0
 		for i, ai := range t.Anchors {
 			hs := hits[ai]
 			j := slices.IndexFunc(hs, func(h hit) bool { return h.start >= pos })
-			if j < 0 && i < t.Keys {
-				// Key anchors may come in any order (a notice before the title).
-				j = slices.IndexFunc(hs, func(hit) bool { return true })
+			if j < 0 && len(hs) > 0 {
+				// Out of order: a notice before the title, a reordered
+				// copy. The anchor still counts.
+				j = 0
 			}
 			if j < 0 {
 				continue
 			}
 			h := hs[j]
 			found++
+			foundSet = append(foundSet, ai)
 			if i < t.Keys {
 				key = true
 			}
@@ -180,7 +185,7 @@ func (s *scanner) scanText(text []byte, opt scanOptions) []textMatch {
 		cands = append(cands, textMatch{
 			ID: t.ID, Part: t.Part, Template: true, Start: start, End: end,
 			Anchors: found, Total: len(t.Anchors), Key: key,
-			Coverage: wc.share(start, end),
+			Coverage: wc.share(start, end), found: foundSet,
 		})
 	}
 	// Best first: more anchors found, then a larger share of them.
@@ -195,8 +200,12 @@ func (s *scanner) scanText(text []byte, opt scanOptions) []textMatch {
 	for _, c := range cands {
 		// A template whose anchors all lie inside a better match is part of
 		// that text (a licence that names another), or a weaker reading of
-		// the same text (another version of the family).
-		if slices.ContainsFunc(kept, func(k textMatch) bool { return k.Start <= c.Start && c.End <= k.End }) {
+		// the same text (another version of the family); so is one whose
+		// anchors are all among a better match's.
+		if slices.ContainsFunc(kept, func(k textMatch) bool {
+			return k.Start <= c.Start && c.End <= k.End ||
+				k.Anchors > c.Anchors && !slices.ContainsFunc(c.found, func(a int) bool { return !slices.Contains(k.found, a) })
+		}) {
 			continue
 		}
 		kept = append(kept, c)
