@@ -122,9 +122,9 @@ const (
 	// minBodyShare is the share of a template's anchors that identifies a
 	// text without any of its key anchors.
 	minBodyShare = 0.6
-	// fallbackWords is the least run of unexplained words that sends a
-	// text to the full built-in scanner.
-	fallbackWords = 40
+	// minExplained is the share of a text's words the fast scanner must
+	// explain for the full built-in scan to be skipped.
+	minExplained = 0.95
 )
 
 // scanText identifies the licences in text.
@@ -213,13 +213,23 @@ func (s *scanner) scanText(text []byte, opt scanOptions) []textMatch {
 	out = append(out, kept...)
 
 	if opt.fallback && s.unexplained(text, wc, out) {
+		// licensecheck's full set is authoritative for ordinary licences:
+		// its longer, more specific matches (X11 rather than MIT) replace
+		// the fast set's, while model-licence matches stay.
 		full := licensecheck.Scan(text)
+		var merged []textMatch
+		for _, m := range out {
+			if m.Template || !slices.ContainsFunc(full.Match, func(f licensecheck.Match) bool { return !f.IsURL && f.Start < m.End && m.Start < f.End }) {
+				merged = append(merged, m)
+			}
+		}
 		for _, m := range full.Match {
-			if m.IsURL || slices.ContainsFunc(out, func(k textMatch) bool { return m.Start < k.End && k.Start < m.End }) {
+			if m.IsURL || slices.ContainsFunc(out, func(k textMatch) bool { return k.Template && m.Start < k.End && k.Start < m.End }) {
 				continue
 			}
-			out = append(out, textMatch{ID: m.ID, Start: m.Start, End: m.End, Coverage: wc.share(m.Start, m.End), Fallback: true})
+			merged = append(merged, textMatch{ID: m.ID, Start: m.Start, End: m.End, Coverage: wc.share(m.Start, m.End), Fallback: true})
 		}
+		out = merged
 	}
 	slices.SortFunc(out, func(a, b textMatch) int { return cmp.Or(cmp.Compare(a.Start, b.Start), strings.Compare(a.ID, b.ID)) })
 	return out
@@ -236,42 +246,30 @@ func (s *scanner) hasOwnAnchor(t *template, hits map[int][]hit) bool {
 	return false
 }
 
-// unexplained reports whether text holds a run of licence-like words that no
-// match explains.
+// unexplained reports whether the fast scanner leaves part of a text
+// unexplained, so that licensecheck's full set should look at it. A text
+// that a model-licence template identifies by name is explained; any
+// other text is explained when matches cover at least minExplained of its
+// words.
 func (s *scanner) unexplained(text []byte, wc *wordCounter, ms []textMatch) bool {
+	if len(wc.starts) == 0 {
+		return false
+	}
 	covered := make([]bool, len(wc.starts))
+	n := 0
 	for _, m := range ms {
+		if m.Template && m.Key && 2*m.Anchors >= m.Total {
+			return false
+		}
 		lo, hi := wc.index(m.Start), wc.index(m.End)
 		for i := lo; i < hi; i++ {
-			covered[i] = true
+			if !covered[i] {
+				covered[i] = true
+				n++
+			}
 		}
 	}
-	run, legal := 0, false
-	for i, c := range covered {
-		if c {
-			run, legal = 0, false
-			continue
-		}
-		run++
-		if !legal && isLegalWord(wc.word(text, i)) {
-			legal = true
-		}
-		if run >= fallbackWords && legal {
-			return true
-		}
-	}
-	return false
-}
-
-// isLegalWord reports whether a word suggests licence text.
-func isLegalWord(w string) bool {
-	w = strings.ToLower(w)
-	for _, p := range []string{"licen", "copyright", "warrant", "permission", "redistribut", "liabilit"} {
-		if strings.HasPrefix(w, p) {
-			return true
-		}
-	}
-	return false
+	return float64(n) < minExplained*float64(len(wc.starts))
 }
 
 // wordCounter counts the words of a text (runs of letters and digits),
@@ -308,8 +306,6 @@ func (wc *wordCounter) index(off int) int {
 	i, _ := slices.BinarySearch(wc.starts, off)
 	return i
 }
-
-func (wc *wordCounter) word(text []byte, i int) string { return string(text[wc.starts[i]:wc.ends[i]]) }
 
 // share returns the percentage of words that start in [start, end).
 func (wc *wordCounter) share(start, end int) float64 {
