@@ -207,7 +207,9 @@ func (c *collector) card(rel *manifest.Release) {
 	if card == nil {
 		return
 	}
-	c.res.Names = appendName(c.res.Names, card.ModelName.Value)
+	if n := strings.TrimSpace(card.ModelName.Value); n != "" && !slices.Contains(c.res.Names, n) {
+		c.res.Names = append([]string{n}, c.res.Names...) // the name the card gives wins
+	}
 	for _, e := range card.ModelIndex {
 		c.res.Names = appendName(c.res.Names, e.Name.Value)
 	}

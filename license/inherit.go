@@ -86,7 +86,7 @@ func CheckInheritance(own *Result, ancestors []Ancestor, k *kb.KB) []finding.Fin
 			continue
 		}
 		rel := normRelation(a.Relation)
-		what := fmt.Sprintf("%s (%s of %s, under the %s)", own.Model, relationWord(rel), a.Model, base.Name)
+		what := fmt.Sprintf("%s (%s of %s, under the %s)", displayName(own), relationWord(rel), a.Model, base.Name)
 		t := base.Terms
 		if dl := t.DerivativeLicense; dl.Reaches(rel) {
 			switch dl.Value {
@@ -121,8 +121,8 @@ func CheckInheritance(own *Result, ancestors []Ancestor, k *kb.KB) []finding.Fin
 				emit(base, a, "naming", fmt.Sprintf("%s is named %q, but the base licence requires the name of a derived model to start with %q [%s]",
 					what, displayName(own), n.Prefix, n.Clause))
 			case n.Prefix == "" && len(n.Phrases) > 0 && !slices.ContainsFunc(n.Phrases, own.HasPhrase):
-				emit(base, a, "naming", fmt.Sprintf("%s does not display %q, which the base licence requires [%s]",
-					what, strings.Join(n.Phrases, "\" or \""), n.Clause))
+				emit(base, a, "naming", fmt.Sprintf("%s does not display %s, which the base licence requires [%s]",
+					what, quoteAll(n.Phrases), n.Clause))
 			}
 		}
 		if o := t.OutputRestriction; o != nil && o.Value == "banned" && rel == "distilled" && !carries(declared, base) {
@@ -201,4 +201,12 @@ func relationWord(rel string) string {
 		return "distilled from outputs"
 	}
 	return "a fine-tune"
+}
+
+func quoteAll(ps []string) string {
+	var q []string
+	for _, p := range ps {
+		q = append(q, `"`+p+`"`)
+	}
+	return strings.Join(q, " or ")
 }
