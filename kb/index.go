@@ -10,9 +10,9 @@ type index struct {
 	licenses    map[string]*License
 	looseNames  map[string]*License
 	licenseURLs map[string]*License
-	orgs     map[string]*Organization
-	models   map[string]*Model
-	datasets map[string]*Dataset
+	orgs        map[string]*Organization
+	models      map[string]*Model
+	datasets    map[string]*Dataset
 }
 
 // Normalize folds an id or name for lookups: lower case, trimmed, with
@@ -28,9 +28,9 @@ func (k *KB) idx() *index {
 			licenses:    map[string]*License{},
 			looseNames:  map[string]*License{},
 			licenseURLs: map[string]*License{},
-			orgs:     map[string]*Organization{},
-			models:   map[string]*Model{},
-			datasets: map[string]*Dataset{},
+			orgs:        map[string]*Organization{},
+			models:      map[string]*Model{},
+			datasets:    map[string]*Dataset{},
 		}
 		// Names first, then aliases, SPDX ids and ids, so that an id always
 		// wins over another record's name or alias.

@@ -36,10 +36,14 @@ const anchorPrefix = "modelvet.anchor."
 // scanner is the shared licence scanner: templates for model licences and
 // licensecheck patterns for ordinary ones. It is built once, on first use.
 type scanner struct {
-	set  *templateSet
-	fast *licensecheck.Scanner
-	// builtin is the ordinary licence ids the fast scanner holds.
-	builtin map[string]bool
+	set *templateSet
+	// tpl matches the template anchors; it is small and built first.
+	tpl *licensecheck.Scanner
+	// fast matches the fast set of ordinary licences; it is built on the
+	// first text that the templates do not explain.
+	fastOnce sync.Once
+	fast     *licensecheck.Scanner
+	fastErr  error
 }
 
 var (
@@ -62,27 +66,35 @@ func newScanner() (*scanner, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &scanner{set: set, builtin: map[string]bool{}}
-	want := map[string]bool{}
-	for _, id := range fastBuiltins {
-		want[id] = true
-	}
+	s := &scanner{set: set}
 	var list []licensecheck.License
-	for _, l := range licensecheck.BuiltinLicenses() {
-		if want[l.ID] {
-			list = append(list, l)
-			s.builtin[l.ID] = true
-		}
-	}
 	for i, a := range set.anchors {
 		list = append(list, licensecheck.License{ID: anchorPrefix + strconv.Itoa(i), LRE: a.LRE})
 	}
-	fast, err := licensecheck.NewScanner(list)
+	tpl, err := licensecheck.NewScanner(list)
 	if err != nil {
 		return nil, fmt.Errorf("license templates: %w", err)
 	}
-	s.fast = fast
+	s.tpl = tpl
 	return s, nil
+}
+
+// ordinary returns the fast scanner of ordinary licences, building it once.
+func (s *scanner) ordinary() (*licensecheck.Scanner, error) {
+	s.fastOnce.Do(func() {
+		want := map[string]bool{}
+		for _, id := range fastBuiltins {
+			want[id] = true
+		}
+		var list []licensecheck.License
+		for _, l := range licensecheck.BuiltinLicenses() {
+			if want[l.ID] && l.LRE != "" {
+				list = append(list, l)
+			}
+		}
+		s.fast, s.fastErr = licensecheck.NewScanner(list)
+	})
+	return s.fast, s.fastErr
 }
 
 // hit is where an anchor matched, in bytes.
@@ -112,8 +124,10 @@ type textMatch struct {
 
 // scanOptions tune scanText.
 type scanOptions struct {
-	// fallback allows the full built-in licensecheck scan when the fast
-	// scanner leaves licence-like text unexplained.
+	// fallback allows the scans of ordinary licences — the fast set, then
+	// licensecheck's full built-in set — when the templates leave the text
+	// unexplained. Licence files get them; card sections and gated
+	// prompts, which name licences rather than hold them, do not.
 	fallback bool
 }
 
@@ -129,20 +143,15 @@ const (
 
 // scanText identifies the licences in text.
 func (s *scanner) scanText(text []byte, opt scanOptions) []textMatch {
-	cov := s.fast.Scan(text)
+	cov := s.tpl.Scan(text)
 	wc := newWordCounter(text)
 	var out []textMatch
 	hits := map[int][]hit{} // anchor index → occurrences
 	for _, m := range cov.Match {
-		if m.IsURL {
-			continue // URLs are looked up against the knowledge base instead
-		}
-		if rest, ok := strings.CutPrefix(m.ID, anchorPrefix); ok {
+		if rest, ok := strings.CutPrefix(m.ID, anchorPrefix); ok && !m.IsURL {
 			ai, _ := strconv.Atoi(rest)
 			hits[ai] = append(hits[ai], hit{m.Start, m.End})
-			continue
 		}
-		out = append(out, textMatch{ID: m.ID, Start: m.Start, End: m.End, Coverage: wc.share(m.Start, m.End)})
 	}
 
 	// Credit anchors to templates, in order.
@@ -212,7 +221,16 @@ func (s *scanner) scanText(text []byte, opt scanOptions) []textMatch {
 	}
 	out = append(out, kept...)
 
-	if opt.fallback && s.unexplained(text, wc, out) {
+	if opt.fallback && s.unexplained(wc, out) {
+		if fast, err := s.ordinary(); err == nil {
+			for _, m := range fast.Scan(text).Match {
+				if !m.IsURL && !slices.ContainsFunc(out, func(k textMatch) bool { return m.Start < k.End && k.Start < m.End }) {
+					out = append(out, textMatch{ID: m.ID, Start: m.Start, End: m.End, Coverage: wc.share(m.Start, m.End)})
+				}
+			}
+		}
+	}
+	if opt.fallback && s.unexplained(wc, out) {
 		// licensecheck's full set is authoritative for ordinary licences:
 		// its longer, more specific matches (X11 rather than MIT) replace
 		// the fast set's, while model-licence matches stay.
@@ -251,7 +269,7 @@ func (s *scanner) hasOwnAnchor(t *template, hits map[int][]hit) bool {
 // that a model-licence template identifies by name is explained; any
 // other text is explained when matches cover at least minExplained of its
 // words.
-func (s *scanner) unexplained(text []byte, wc *wordCounter, ms []textMatch) bool {
+func (s *scanner) unexplained(wc *wordCounter, ms []textMatch) bool {
 	if len(wc.starts) == 0 {
 		return false
 	}
