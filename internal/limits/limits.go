@@ -82,6 +82,12 @@ const (
 	// MaxTarEntries caps the members listed in one tar layer of an OCI
 	// artifact.
 	MaxTarEntries = 1 << 16
+	// MaxTarGzipListBytes caps the size of a gzip-compressed tar layer
+	// whose members are listed (weights are not decompressed to list them).
+	MaxTarGzipListBytes = 256 << 20
+	// MaxTarGzipBytes caps the bytes decompressed while listing one
+	// gzip-compressed tar layer.
+	MaxTarGzipBytes = 1 << 30
 	// MaxKerasConfigBytes caps config.json read from a Keras v3 archive.
 	MaxKerasConfigBytes = 16 << 20
 
