@@ -113,6 +113,9 @@ var onnxModelFields = map[uint64]uint64{1: 0, 2: 2, 3: 2, 4: 2, 5: 0, 6: 2, 7: 2
 // ModelProto fields, the first of them ir_version (as every exporter
 // writes it) with a plausible value, or another known field.
 func looksLikeONNX(head []byte) bool {
+	if len(head) == 0 {
+		return false
+	}
 	b := head
 	for i := 0; i < 2 && len(b) > 0; i++ {
 		key, n := uvarint(b)

@@ -276,6 +276,25 @@ func ociModelLayout(m *ociManifest) string {
 // ListOCI returns a Source for every model manifest of the OCI layout at
 // dir, in index order.
 func ListOCI(dir string) ([]Source, error) {
+	list, err := listOCI(dir)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Source, 0, len(list))
+	for _, l := range list {
+		out = append(out, l.src)
+	}
+	return out, nil
+}
+
+// ociListed is a model manifest found in a layout, with the name it goes
+// by (its ref name, or "").
+type ociListed struct {
+	src  Source
+	name string
+}
+
+func listOCI(dir string) ([]ociListed, error) {
 	l, err := openOCILayout(dir)
 	if err != nil {
 		return nil, err
@@ -284,7 +303,7 @@ func ListOCI(dir string) ([]Source, error) {
 	if err != nil {
 		return nil, err
 	}
-	var out []Source
+	var out []ociListed
 	for _, e := range entries {
 		data, err := l.readBlob(e.Desc)
 		if err != nil {
@@ -300,7 +319,7 @@ func ListOCI(dir string) ([]Source, error) {
 		} else if ref == "" {
 			ref = e.Desc.Digest
 		}
-		out = append(out, OCI(dir, ref))
+		out = append(out, ociListed{src: OCI(dir, ref), name: e.Ref})
 	}
 	return out, nil
 }

@@ -279,17 +279,13 @@ func (sw *sweeper) addOllama(root string) {
 }
 
 func (sw *sweeper) addOCI(dir string) {
-	srcs, err := ListOCI(dir)
+	list, err := listOCI(dir)
 	if err != nil {
 		sw.problem(dir, "OCI layout cannot be read: "+err.Error(), err)
 		return
 	}
-	for _, s := range srcs {
-		name := filepath.Base(dir)
-		if o, ok := s.(ociSource); ok && o.ref != "" {
-			name = o.ref
-		}
-		sw.res.Found = append(sw.res.Found, Found{Source: s, Kind: KindOCI, Name: name, Path: dir})
+	for _, l := range list {
+		sw.res.Found = append(sw.res.Found, Found{Source: l.src, Kind: KindOCI, Name: cmpOr(l.name, filepath.Base(dir)), Path: dir})
 	}
 }
 
