@@ -115,7 +115,7 @@ func Sweep(ctx context.Context, root string, opts SweepOptions) (*SweepResult, e
 	}
 	d.Close()
 	if !sw.claim(real) {
-		err = sw.visit(real, 0)
+		err = sw.visit(real, 0, false)
 	}
 	if sw.dropped > 0 {
 		sw.res.Problems = append(sw.res.Problems, &Problem{Path: root, Message: fmt.Sprintf("%d more problems were not recorded", sw.dropped)})
@@ -198,10 +198,22 @@ func (sw *sweeper) claim(dir string) bool {
 		sw.addOCI(dir)
 		return true
 	}
+	if parent := filepath.Dir(dir); filepath.Base(parent) == "snapshots" {
+		if kind, repo, ok := isHFRepoFolder(filepath.Dir(parent)); ok {
+			if kind == "models" {
+				commit := filepath.Base(dir)
+				sw.res.Found = append(sw.res.Found, Found{Source: HFCache(filepath.Dir(parent), commit), Kind: KindHFCache, Name: repo, Path: dir, Revision: commit})
+			}
+			return true
+		}
+	}
 	return false
 }
 
-func (sw *sweeper) visit(dir string, depth int) error {
+// visit walks dir. Once inside a release directory (storesOnly), it only
+// looks for stores nested in it (a project folder holding a cache), since
+// the release's own files are listed when it is opened.
+func (sw *sweeper) visit(dir string, depth int, storesOnly bool) error {
 	if err := sw.ctx.Err(); err != nil {
 		return err
 	}
@@ -211,9 +223,9 @@ func (sw *sweeper) visit(dir string, depth int) error {
 		return nil
 	}
 	full := err != nil
-	if isReleaseDir(dir, entries) {
+	if !storesOnly && isReleaseDir(dir, entries) {
 		sw.res.Found = append(sw.res.Found, Found{Source: Dir(dir), Kind: KindDirectory, Name: filepath.Base(dir), Path: dir})
-		return nil
+		storesOnly = true
 	}
 	for _, e := range entries {
 		p := filepath.Join(dir, e.Name())
@@ -231,11 +243,11 @@ func (sw *sweeper) visit(dir string, depth int) error {
 				sw.problem(p, fmt.Sprintf("directory is nested deeper than %d levels below the sweep root; not entered", sw.maxDepth), nil)
 				continue
 			}
-			if err := sw.visit(p, depth+1); err != nil {
+			if err := sw.visit(p, depth+1, storesOnly); err != nil {
 				return err
 			}
 		case t.IsRegular():
-			if sw.loose && isWeightFileName(p) {
+			if sw.loose && !storesOnly && isWeightFileName(p) {
 				sw.addFile(p)
 			}
 		}
@@ -289,21 +301,19 @@ func (sw *sweeper) addOCI(dir string) {
 	}
 }
 
-// weightExts are the extensions of files a sweep reports on their own.
+// weightExts are the extensions of weight files; their content is checked
+// before a sweep reports one, since several are shared with other files
+// (.pth is also a Python path file, .pt a text file, .bin anything).
 var weightExts = map[string]bool{
-	".gguf": true, ".safetensors": true, ".pt": true, ".pth": true, ".ckpt": true,
+	".gguf": true, ".safetensors": true, ".pt": true, ".pth": true, ".ckpt": true, ".bin": true,
 	".pkl": true, ".pickle": true, ".onnx": true, ".keras": true,
 }
 
-// isWeightFileName reports whether a file is model weights by its name;
-// .bin files count when their first bytes are a pickle, a zip (PyTorch)
-// or GGUF.
+// isWeightFileName reports whether the regular file at p holds model
+// weights: a weight extension and first bytes that match it.
 func isWeightFileName(p string) bool {
 	ext := strings.ToLower(filepath.Ext(p))
-	if weightExts[ext] {
-		return true
-	}
-	if ext != ".bin" {
+	if !weightExts[ext] {
 		return false
 	}
 	f, err := safeio.OpenRegular(p)
@@ -313,12 +323,42 @@ func isWeightFileName(p string) bool {
 	defer f.Close()
 	head := make([]byte, sniffLen)
 	n, _ := io.ReadFull(f, head)
-	head = head[:n]
+	return weightHead(ext, head[:n])
+}
+
+// weightHead checks first bytes against a weight extension.
+func weightHead(ext string, head []byte) bool {
+	switch ext {
+	case ".gguf":
+		return sniff(head) == FormatGGUF
+	case ".safetensors":
+		return sniff(head) == FormatSafetensors
+	case ".onnx":
+		return looksLikeONNX(head)
+	case ".keras":
+		return isZip(head)
+	case ".pkl", ".pickle":
+		// Protocols 0 and 1 have no magic: any opcode that can start a
+		// stream will do.
+		return len(head) > 0 && pickleOps[head[0]].name != "" && head[0] != '.'
+	}
+	// .pt, .pth, .ckpt, .bin: a PyTorch zip, a pickle (legacy PyTorch),
+	// or GGUF and safetensors under another name.
 	switch sniff(head) {
 	case FormatPickle, FormatGGUF, FormatSafetensors:
 		return true
 	}
 	return isZip(head)
+}
+
+// unambiguousWeightExt reports extensions that mean weights on their own,
+// used for links, which detection does not open.
+func unambiguousWeightExt(name string) bool {
+	switch strings.ToLower(filepath.Ext(name)) {
+	case ".gguf", ".safetensors":
+		return true
+	}
+	return false
 }
 
 // releaseMarkers are files that, beside weights, make a directory a
@@ -331,45 +371,62 @@ var releaseMarkers = map[string]bool{
 
 // isReleaseDir reports whether a directory looks like a model release:
 // a card, config, index or licence beside weights, or beside a folder
-// holding weights (diffusers pipelines, original/ checkpoints).
+// holding weights (diffusers pipelines, original/ checkpoints). Only a
+// bounded number of files is opened to check their content; links are
+// judged by name.
 func isReleaseDir(dir string, entries []fs.DirEntry) bool {
-	marker, weights := false, false
+	marker := false
 	var subdirs []string
 	for _, e := range entries {
 		name := strings.ToLower(e.Name())
-		switch {
-		case e.IsDir():
+		if e.IsDir() {
 			if !strings.HasPrefix(name, ".") && !sweepSkip[name] {
 				subdirs = append(subdirs, e.Name())
 			}
-		case !e.Type().IsRegular():
-		case releaseMarkers[name], strings.HasSuffix(name, ".index.json"), isLicenseName(name):
+			continue
+		}
+		if releaseMarkers[name] || strings.HasSuffix(name, ".index.json") || isLicenseName(name) {
 			marker = true
-		case weightExts[strings.ToLower(filepath.Ext(name))] || strings.HasSuffix(name, ".bin"):
-			weights = true
 		}
 	}
 	if !marker {
 		return false
 	}
-	if weights {
+	budget := 32 // files opened
+	hasWeights := func(dir string, entries []fs.DirEntry) bool {
+		for _, e := range entries {
+			switch t := e.Type(); {
+			case t&fs.ModeSymlink != 0:
+				if unambiguousWeightExt(e.Name()) {
+					return true
+				}
+			case t.IsRegular() && weightExts[strings.ToLower(filepath.Ext(e.Name()))]:
+				if budget--; budget < 0 {
+					return false
+				}
+				if isWeightFileName(filepath.Join(dir, e.Name())) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	if hasWeights(dir, entries) {
 		return true
 	}
 	for i, sub := range subdirs {
-		if i == 16 {
+		if i == 16 || budget <= 0 {
 			break
 		}
-		es, err := os.ReadDir(filepath.Join(dir, sub))
+		p := filepath.Join(dir, sub)
+		f, err := os.Open(p)
 		if err != nil {
 			continue
 		}
-		for j, e := range es {
-			if j == 256 {
-				break
-			}
-			if e.Type().IsRegular() && weightExts[strings.ToLower(filepath.Ext(e.Name()))] {
-				return true
-			}
+		es, _ := f.ReadDir(256)
+		f.Close()
+		if hasWeights(p, es) {
+			return true
 		}
 	}
 	return false

@@ -121,6 +121,64 @@ func TestSweepRoots(t *testing.T) {
 	}
 }
 
+// TestSweepStoreInsideRelease finds a cache nested in a folder that looks
+// like a release itself, without listing the release's files again.
+func TestSweepStoreInsideRelease(t *testing.T) {
+	home := t.TempDir()
+	os.WriteFile(filepath.Join(home, "README.md"), []byte("# my home\n"), 0o644)
+	os.WriteFile(filepath.Join(home, "model.pt"), testmodel.TorchZip("archive", 2, fixtureTensors), 0o644)
+	os.MkdirAll(filepath.Join(home, "checkpoints"), 0o755)
+	os.WriteFile(filepath.Join(home, "checkpoints", "step1.safetensors"), testmodel.TinySafetensors(), 0o644)
+	writeTinyRepo(t, filepath.Join(home, ".cache", "huggingface", "hub"), false)
+	res, err := Sweep(t.Context(), home, SweepOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kinds []string
+	for _, f := range res.Found {
+		kinds = append(kinds, string(f.Kind)+" "+f.Name)
+	}
+	want := []string{"directory " + filepath.Base(home), "hf-cache acme/tiny-chat", "hf-cache acme/tiny-chat"}
+	if !slices.Equal(kinds, want) {
+		t.Errorf("found %q, want %q", kinds, want)
+	}
+}
+
+// TestSweepSniffsWeights reports files by extension only when their
+// first bytes agree: .pth is also a Python path file, .pt a text file.
+func TestSweepSniffsWeights(t *testing.T) {
+	dir := t.TempDir()
+	files := map[string][]byte{
+		"site-packages/distutils-precedence.pth": []byte("import os; var = 'SETUPTOOLS'\n"),
+		"vim/tutor.pt":                           []byte("===============\n= Tutorial =\n"),
+		"a/notes.gguf":                           []byte("not a gguf"),
+		"a/fake.safetensors":                     []byte("{}"),
+		"a/fake.onnx":                            []byte("<html>"),
+		"b/real.pth":                             testmodel.TorchZip("real", 2, fixtureTensors),
+		"b/proto0.pkl":                           testmodel.MaliciousPickle(0, testmodel.ViaInst, "os", "system", "id"),
+		"b/model.onnx":                           {0x08, 0x07, 0x12, 0x07, 'p', 'y', 't', 'o', 'r', 'c', 'h'},
+		// A README beside a text .bin is not a release.
+		"docs/README.md": []byte("# docs\n"),
+		"docs/data.bin":  []byte("plain data"),
+	}
+	for p, data := range files {
+		os.MkdirAll(filepath.Dir(filepath.Join(dir, p)), 0o755)
+		os.WriteFile(filepath.Join(dir, p), data, 0o644)
+	}
+	res, err := Sweep(t.Context(), dir, SweepOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, f := range res.Found {
+		got = append(got, string(f.Kind)+" "+f.Name)
+	}
+	want := []string{"file model.onnx", "file proto0.pkl", "file real.pth"}
+	if !slices.Equal(got, want) {
+		t.Errorf("found %q, want %q", got, want)
+	}
+}
+
 func TestSweepHostile(t *testing.T) {
 	dir := t.TempDir()
 	// Depth beyond the cap, a FIFO named like weights, a link loop,
