@@ -313,3 +313,24 @@ func BenchmarkSweep(b *testing.B) {
 	}
 	_ = limits.MaxSweepEntries
 }
+
+// BenchmarkSweepRoot sweeps the directory MODELVET_SWEEP_ROOT names (it is
+// skipped when unset), reporting entries visited per second:
+//
+//	MODELVET_SWEEP_ROOT=/usr go test ./manifest -run '^$' -bench SweepRoot
+func BenchmarkSweepRoot(b *testing.B) {
+	root := os.Getenv("MODELVET_SWEEP_ROOT")
+	if root == "" {
+		b.Skip("MODELVET_SWEEP_ROOT is not set")
+	}
+	entries := 0
+	for b.Loop() {
+		res, err := Sweep(context.Background(), root, SweepOptions{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		entries = res.Entries
+	}
+	b.ReportMetric(float64(entries), "entries")
+	b.ReportMetric(float64(entries)*float64(b.N)/b.Elapsed().Seconds(), "entries/s")
+}
