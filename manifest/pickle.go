@@ -129,6 +129,11 @@ func walkPickleStreams(r io.ReaderAt, size int64, info *PickleInfo, gs *globalSe
 			return err
 		}
 	}
+	if !legacy {
+		if b, err := in.peek(2); err == nil && b[0] == 0x80 && b[1] >= 2 && b[1] <= 5 {
+			info.Incomplete = fmt.Sprintf("more than %d pickle streams back to back; the rest were not walked", maxStreams)
+		}
+	}
 	return nil
 }
 

@@ -289,6 +289,18 @@ func TestReadPickleConcatenatedRaw(t *testing.T) {
 	}
 }
 
+func TestReadPickleStreamCap(t *testing.T) {
+	one := testmodel.NewPickler(2).None().Stop()
+	data := bytes.Repeat(one, limits.MaxPickleStreams+1)
+	info, err := readPickleBytes(t, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Streams != limits.MaxPickleStreams || !strings.Contains(info.Incomplete, "streams") {
+		t.Errorf("streams %d incomplete %q", info.Streams, info.Incomplete)
+	}
+}
+
 func TestReadPickleTextOperands(t *testing.T) {
 	// Protocol 0 STRING (quoted, escaped) and UNICODE (raw-unicode-escape)
 	// operands, resolved for STACK_GLOBAL.
