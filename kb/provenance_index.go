@@ -248,7 +248,15 @@ func (k *KB) OutputTermsForGenerator(name string) []*OutputTerms {
 	}
 	var out []*OutputTerms
 	if m := k.ModelByName(name); m != nil {
-		out = append(out, k.OutputTermsForLicense(m.License)...)
+		// The model's own licence, then those of the models it derives
+		// from (a distillation onto Llama 3.3 carries the Llama 3.3 terms).
+		for _, lic := range k.ancestorLicenses(m) {
+			for _, t := range k.OutputTermsForLicense(lic) {
+				if !slices.Contains(out, t) {
+					out = append(out, t)
+				}
+			}
+		}
 	}
 	type hit struct {
 		t   *OutputTerms
@@ -269,6 +277,39 @@ func (k *KB) OutputTermsForGenerator(name string) []*OutputTerms {
 	slices.SortStableFunc(hits, func(a, b hit) int { return cmp.Compare(b.len, a.len) })
 	for _, h := range hits {
 		out = append(out, h.t)
+	}
+	return out
+}
+
+// maxKBAncestry bounds the walk over knowledge-base bases when collecting
+// the licences of a model's ancestors (the data is trusted but may be
+// overlaid with cycles).
+const maxKBAncestry = 16
+
+// ancestorLicenses returns the licence of m and of every model it derives
+// from by weights (finetune, adapter, merge, quantized), breadth first,
+// without duplicates.
+func (k *KB) ancestorLicenses(m *Model) []string {
+	var out []string
+	seen := map[*Model]bool{m: true}
+	queue := []*Model{m}
+	for depth := 0; len(queue) > 0 && depth <= maxKBAncestry; depth++ {
+		var next []*Model
+		for _, x := range queue {
+			if x.License != "" && !slices.Contains(out, x.License) {
+				out = append(out, x.License)
+			}
+			for _, b := range x.Bases {
+				if b.Relation == "distilled" {
+					continue
+				}
+				if bm := k.ModelByName(b.Model); bm != nil && !seen[bm] {
+					seen[bm] = true
+					next = append(next, bm)
+				}
+			}
+		}
+		queue = next
 	}
 	return out
 }
