@@ -152,6 +152,11 @@ type OutputTerms struct {
 	// License is the licence id when the terms are a model licence's, so
 	// that models under that licence carry them.
 	License string `yaml:"license,omitempty" json:"license,omitempty"`
+	// ExemptOwnDerivatives is set when the terms exempt models derived from
+	// the licensed model itself (Llama 2 §1.b.v: "excluding Llama 2 or
+	// derivative works thereof"): training such a model on the outputs is
+	// allowed.
+	ExemptOwnDerivatives bool `yaml:"exempt_own_derivatives,omitempty" json:"exempt_own_derivatives,omitempty"`
 	// Models are name patterns (lower case, "*" matches any run of
 	// characters) of the models whose outputs the terms govern, matched
 	// against normalised generator names ("gpt-4*", "claude*").

@@ -27,29 +27,45 @@ func (b *builder) origin(n *Node, isRoot bool) {
 			}
 		}
 	}
+	id := kb.TrimHubURL(n.Model)
+	org, _, hasOrg := strings.Cut(id, "/")
+	if !hasOrg {
+		org = ""
+	}
+	if isRoot && b.rel != nil && b.rel.Ollama != nil && (b.rel.Ollama.Namespace == "" || b.rel.Ollama.Namespace == "library") {
+		// The Ollama library republishes other developers' weights.
+		if o := b.k.Organization("ollama"); o != nil {
+			set(o, finding.Declared, "the Ollama library, which republishes other developers' models")
+			return
+		}
+	}
 	if m := n.record; m != nil {
 		if o := b.k.Organization(m.Developer); o != nil {
 			c := kbConfidence(m.Confidence)
 			basis := "the knowledge base's record of " + m.ID
-			if n.byName {
+			switch {
+			case n.byName:
 				c = finding.Inferred
 				basis += ", matched by name"
+			case org != "" && b.k.Organization(org) == o:
+				c = finding.Declared
+				basis += " and the repository's organisation"
 			}
 			set(o, c, basis)
 			return
 		}
 	}
-	id := kb.TrimHubURL(n.Model)
-	if org, _, ok := strings.Cut(id, "/"); ok && org != "" {
+	if org != "" {
 		if o := b.k.Organization(org); o != nil {
 			set(o, finding.Declared, "the repository's organisation "+org)
-			if !o.IsRepackager() {
-				return
-			}
-			// A repackager's copy: the family says whose weights they are,
-			// which the lineage establishes better when it can.
 			return
 		}
+		// An organisation the knowledge base does not know: the developer
+		// is that organisation, of unknown country; a family name in the
+		// model's name says whose model it derives from, not who made it.
+		n.Developer, n.DeveloperName, n.DeveloperKind = org, org, "developer"
+		n.OriginConfidence, n.OriginBasis = finding.Declared, "the repository's organisation "+org+" (not in the knowledge base)"
+		return
 	}
 	name := ParseName(id)
 	if o, fam := b.k.OrganizationByFamily(name.Base); o != nil {

@@ -126,10 +126,13 @@ func datasetFindings(g *Graph, k *kb.KB) []finding.Finding {
 	var out []finding.Finding
 	for _, id := range order {
 		a := byID[id]
-		ts := restricting(k, a.d.Restrictions)
+		ts := exempt(g, restricting(k, a.d.Restrictions), a.first)
+		if len(ts) == 0 {
+			continue
+		}
 		var gens []string
 		for _, gen := range a.d.Generators {
-			if len(restricting(k, gen.Terms)) > 0 {
+			if len(exempt(g, restricting(k, gen.Terms), a.first)) > 0 {
 				v := gen.Model
 				if o := k.Organization(gen.Vendor); o != nil {
 					v += " (" + o.Name + ")"
@@ -172,6 +175,7 @@ func statementFindings(g *Graph, k *kb.KB) []finding.Finding {
 				ts = append(ts, t)
 			}
 		}
+		ts = exempt(g, ts, 0)
 		if len(ts) == 0 {
 			continue
 		}
@@ -224,6 +228,7 @@ func distillationFindings(g *Graph, k *kb.KB) []finding.Finding {
 				}
 			}
 		}
+		ts = exempt(g, ts, e.Child)
 		if len(ts) == 0 || seen[teacher.Model+"\x00"+g.Nodes[e.Child].Model] {
 			continue
 		}
@@ -248,6 +253,23 @@ func distillationFindings(g *Graph, k *kb.KB) []finding.Finding {
 			Evidence:   slices.Clone(e.Evidence),
 			References: capRefs(termsRefs(ts)),
 		})
+	}
+	return out
+}
+
+// exempt drops the terms that allow training node i on the outputs
+// because i derives by weights from a model under the same licence
+// (Llama 2 and 3, Tongyi Qianwen and Grok 2 exempt their own derivatives).
+func exempt(g *Graph, ts []*kb.OutputTerms, i int) []*kb.OutputTerms {
+	lics := weightLicenses(g, i)
+	var out []*kb.OutputTerms
+	for _, t := range ts {
+		if t.ExemptOwnDerivatives && t.License != "" && slices.ContainsFunc(lics, func(l modelLicense) bool {
+			return kb.Normalize(l.license) == kb.Normalize(t.License)
+		}) {
+			continue
+		}
+		out = append(out, t)
 	}
 	return out
 }
