@@ -72,7 +72,7 @@ func ParseName(id string) NameInfo {
 	}
 	n.Name = name
 	base := name
-	lower := strings.ToLower(base)
+	lower := asciiLower(base) // same length as base, whatever the bytes
 	for _, ext := range weightExts {
 		if strings.HasSuffix(lower, ext) && len(base) > len(ext) {
 			base = base[:len(base)-len(ext)]
@@ -106,6 +106,18 @@ func ParseName(id string) NameInfo {
 	return n
 }
 
+// asciiLower lower-cases ASCII letters only, so that the result has the
+// same length as s even when s is not valid UTF-8.
+func asciiLower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
+}
+
 // trimRepackSuffix returns the repackaging suffix that ends lower (after a
 // separator), if any.
 func trimRepackSuffix(lower string) (string, bool) {
@@ -114,7 +126,7 @@ func trimRepackSuffix(lower string) (string, bool) {
 			return s, true
 		}
 	}
-	i := strings.LastIndexAny(lower, "-_.")
+	i := strings.LastIndexAny(lower, "-.")
 	if i > 0 && i < len(lower)-1 && ggmlQuantRE.MatchString(lower[i+1:]) {
 		return lower[i+1:], true
 	}
@@ -125,7 +137,7 @@ func isNameSep(c byte) bool { return c == '-' || c == '_' || c == '.' }
 
 // splitDistill splits "X-Distill-Y" (also "_distill_", "-Distilled-").
 func splitDistill(name string) (teacher, student string, ok bool) {
-	lower := strings.ToLower(name)
+	lower := asciiLower(name)
 	for _, mark := range []string{"-distilled-", "_distilled_", "-distill-", "_distill_"} {
 		if i := strings.Index(lower, mark); i > 0 && i+len(mark) < len(name) {
 			return name[:i], name[i+len(mark):], true
