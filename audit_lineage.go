@@ -35,7 +35,14 @@ func lineageNodes(g *provenance.Graph) []report.LineageNode {
 		if dev == "" {
 			dev = n.Developer
 		}
-		return report.LineageNode{Model: n.Model, Depth: n.Depth, Developer: dev, Country: n.Country, License: n.License}
+		country := n.Country
+		if n.DeveloperKind == "repackager" {
+			// A repackager (a quantiser, the Ollama library) did not develop
+			// the weights; the provenance.origin finding names it, and the
+			// developer is that of the model it republishes, listed next.
+			dev, country = "", ""
+		}
+		return report.LineageNode{Model: n.Model, Depth: n.Depth, Developer: dev, Country: country, License: n.License}
 	}
 	root := node(g.Nodes[0])
 	root.Confidence = finding.Declared

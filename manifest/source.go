@@ -22,6 +22,9 @@ type Source interface {
 // ErrNotFound reports a target that does not exist.
 var ErrNotFound = errors.New("not found")
 
+// ErrEmpty reports a target that holds nothing to audit.
+var ErrEmpty = errors.New("no release to audit")
+
 // Parse turns a target into a Source. A target is a local directory, a
 // single weight file, "ollama:NAME[:TAG]" (in the default Ollama store) or
 // "hf:ORG/NAME[@REV]" (the Hugging Face Hub, read remotely). A directory
@@ -91,6 +94,9 @@ func (d dirSource) Open(ctx context.Context) (*Release, error) {
 	rel := &Release{Name: filepath.Base(abs), Source: d.path, Kind: KindDirectory, Root: abs}
 	if err := walkRelease(ctx, rel, abs, abs); err != nil {
 		return nil, err
+	}
+	if len(rel.Files) == 0 && len(rel.Problems) == 0 {
+		return nil, fmt.Errorf("%s: %w: the directory holds no files", d.path, ErrEmpty)
 	}
 	if err := describe(ctx, rel); err != nil {
 		return nil, err

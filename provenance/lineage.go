@@ -167,6 +167,13 @@ type builder struct {
 func (b *builder) build() {
 	root := b.root()
 	b.declared(root)
+	if b.hasParents(root) && b.g.Nodes[root].OriginConfidence == finding.Inferred && !b.g.Nodes[root].Known {
+		// A family name in a derivative's name says what it derives from,
+		// not who made it: the lineage establishes that.
+		n := b.g.Nodes[root]
+		n.org, n.Developer, n.DeveloperName, n.Country, n.DeveloperKind, n.OriginConfidence, n.OriginBasis = nil, "", "", "", "", "", ""
+		n.References = nil
+	}
 	b.expand()
 	b.datasets()
 	b.statements()

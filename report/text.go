@@ -54,7 +54,7 @@ func (t *textWriter) header(r *Report) {
 	if len(r.Subject.Formats) > 0 {
 		formats = strings.Join(r.Subject.Formats, ", ")
 	}
-	t.printf("  %s (%s) · %s · %d files, %s\n", src, r.Subject.Kind, formats, r.Integrity.Files, Bytes(r.Integrity.Bytes))
+	t.printf("  %s (%s) · %s · %s, %s\n", src, r.Subject.Kind, formats, plural(r.Integrity.Files, "file"), Bytes(r.Integrity.Bytes))
 	juris := "none"
 	if len(r.Policy.Jurisdictions) > 0 {
 		juris = strings.Join(r.Policy.Jurisdictions, ", ")
@@ -215,7 +215,8 @@ func (t *textWriter) files(r *Report, opts TextOptions) {
 			continue
 		}
 		shown++
-		t.printf("  %-40s %-17s %10s  %s\n", textsafe.Truncate(s(f.Path), 40), f.Format, Bytes(f.Size), s(fileSummary(f)))
+		line := fmt.Sprintf("  %-40s %-17s %10s  %s", textsafe.Truncate(s(f.Path), 40), f.Format, Bytes(f.Size), s(fileSummary(f)))
+		t.printf("%s\n", strings.TrimRight(line, " "))
 	}
 	if hidden := len(r.Files) - shown; hidden > 0 {
 		t.printf("  … and %d other files\n", hidden)
@@ -267,9 +268,9 @@ func (t *textWriter) integrity(r *Report) {
 	t.printf("\nIntegrity\n")
 	switch {
 	case in.Hashed == 0:
-		t.printf("  %d files, %s: not hashed\n", in.Files, Bytes(in.Bytes))
+		t.printf("  %s, %s: not hashed\n", plural(in.Files, "file"), Bytes(in.Bytes))
 	default:
-		t.printf("  %d files, %s: %d hashed, %d verified against published or signed digests\n", in.Files, Bytes(in.Bytes), in.Hashed, in.Verified)
+		t.printf("  %s, %s: %d hashed, %d verified against published or signed digests\n", plural(in.Files, "file"), Bytes(in.Bytes), in.Hashed, in.Verified)
 	}
 	sig := in.Signature
 	switch {
@@ -325,4 +326,12 @@ func Count(n int64) string {
 		return fmt.Sprintf("%.1fk", float64(n)/1e3)
 	}
 	return fmt.Sprint(n)
+}
+
+// plural formats a count with a noun: "1 file", "3 files".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

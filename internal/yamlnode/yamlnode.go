@@ -7,6 +7,7 @@ package yamlnode
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -92,10 +93,14 @@ func convertError(err error, offset int) error {
 		if tk := ye.GetToken(); tk != nil && tk.Position != nil {
 			line = tk.Position.Line + offset
 		}
-		return &Error{Line: line, Msg: ye.GetMessage()}
+		// The library's messages cite positions relative to the YAML it
+		// was given; drop them, Line is the right one.
+		return &Error{Line: line, Msg: positionRef.ReplaceAllString(ye.GetMessage(), "")}
 	}
 	return &Error{Msg: err.Error()}
 }
+
+var positionRef = regexp.MustCompile(` at \[\d+:\d+\]`)
 
 type converter struct {
 	lim     Limits
