@@ -60,7 +60,8 @@ type GovernmentOptions struct {
 	// derivations from the audited model.
 	MaxDepth int
 	// Statuses, when set, limits the policies considered to these statuses
-	// (kb.StatusEnacted, kb.StatusInForce, …); nil considers all.
+	// (kb.StatusEnacted, kb.StatusInForce, …); nil considers all but
+	// lifted measures.
 	Statuses []string
 }
 
@@ -80,8 +81,9 @@ type GovernmentOptions struct {
 //     service, or is silent or contested about self-hosted weights (it may
 //     not reach a downloaded model); when the match is an ancestor and the
 //     instrument does not name derivatives; when the developer was
-//     recognised by a family name only; and for proposed bills, advisories,
-//     pending and lifted measures;
+//     recognised by a family name only; and for proposed bills, advisories
+//     and pending measures (lifted ones are skipped unless Statuses
+//     selects them);
 //   - alleged for measures reported but not verified.
 func Government(g *Graph, k *kb.KB, jurisdictions []string, opts GovernmentOptions) ([]finding.Finding, error) {
 	if k == nil {
@@ -92,7 +94,8 @@ func Government(g *Graph, k *kb.KB, jurisdictions []string, opts GovernmentOptio
 	var out []finding.Finding
 	for _, j := range ids {
 		for _, p := range k.PoliciesFor(j) {
-			if len(opts.Statuses) > 0 && !slices.Contains(opts.Statuses, p.Status) {
+			if len(opts.Statuses) > 0 && !slices.Contains(opts.Statuses, p.Status) ||
+				len(opts.Statuses) == 0 && p.Status == kb.StatusLifted {
 				continue
 			}
 			if f, ok := matchPolicy(g, k, paths, p, opts); ok {
