@@ -481,3 +481,43 @@ func TestGlobMatch(t *testing.T) {
 		}
 	}
 }
+
+// Every Model Openness Tool record whose Hugging Face repository belongs to
+// an organisation the knowledge base knows resolves to a developer with a
+// country; the models the knowledge base records under those ids have the
+// same developer.
+func TestModelOpennessRecordsResolve(t *testing.T) {
+	dir := testutil.Corpus(t, "model-openness-tool", "models")
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hfRE := regexp.MustCompile(`(?m)^\s+huggingface:\s*'?(https://huggingface\.co/[^'\s]+)`)
+	k := Default()
+	resolved := 0
+	for _, e := range ents {
+		data, err := os.ReadFile(dir + "/" + e.Name())
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := hfRE.FindSubmatch(data)
+		if m == nil {
+			continue
+		}
+		id := TrimHubURL(string(m[1]))
+		org, _, ok := strings.Cut(id, "/")
+		if !ok || k.Organization(org) == nil {
+			continue
+		}
+		o := k.OrganizationOf(id)
+		if o == nil || o.Country == "" || o.IsRepackager() {
+			t.Errorf("%s (%s): origin %+v", e.Name(), id, o)
+			continue
+		}
+		resolved++
+	}
+	if resolved < 90 {
+		t.Errorf("only %d MOT records resolved", resolved)
+	}
+	t.Logf("%d Model Openness Tool records resolve to a developer and country", resolved)
+}
