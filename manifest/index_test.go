@@ -130,9 +130,9 @@ func quoteJSON(s string) string {
 func shardedRelease(t *testing.T) (string, testmodel.ShardedSafetensors) {
 	t.Helper()
 	sh := testmodel.ShardedSafetensors{Shards: []testmodel.Safetensors{
-		{Metadata: map[string]string{"format": "pt"}, Tensors: []testmodel.Tensor{{Name: "embed", Dtype: "BF16", Shape: []uint64{16, 8}}, {Name: "l0.w", Dtype: "BF16", Shape: []uint64{8, 8}}}},
-		{Tensors: []testmodel.Tensor{{Name: "l1.w", Dtype: "F32", Shape: []uint64{8, 8}}, {Name: "l1.b", Dtype: "F32", Shape: []uint64{8}}}},
-		{Tensors: []testmodel.Tensor{{Name: "head", Dtype: "F8_E4M3", Shape: []uint64{16, 8}}}},
+		{Metadata: map[string]string{"format": "pt"}, Tensors: []testmodel.SafetensorsTensor{{Name: "embed", Dtype: "BF16", Shape: []uint64{16, 8}}, {Name: "l0.w", Dtype: "BF16", Shape: []uint64{8, 8}}}},
+		{Tensors: []testmodel.SafetensorsTensor{{Name: "l1.w", Dtype: "F32", Shape: []uint64{8, 8}}, {Name: "l1.b", Dtype: "F32", Shape: []uint64{8}}}},
+		{Tensors: []testmodel.SafetensorsTensor{{Name: "head", Dtype: "F8_E4M3", Shape: []uint64{16, 8}}}},
 	}}
 	dir := t.TempDir()
 	if _, err := testmodel.WriteShardedSafetensors(dir, sh); err != nil {
@@ -190,7 +190,7 @@ func TestCheckIndex(t *testing.T) {
 	})
 	t.Run("unlisted shard and nested file", func(t *testing.T) {
 		dir, _ := shardedRelease(t)
-		extra := testmodel.Safetensors{Tensors: []testmodel.Tensor{{Name: "extra", Dtype: "U8", Shape: []uint64{1}}}}
+		extra := testmodel.Safetensors{Tensors: []testmodel.SafetensorsTensor{{Name: "extra", Dtype: "U8", Shape: []uint64{1}}}}
 		os.WriteFile(filepath.Join(dir, "consolidated.safetensors"), extra.Bytes(), 0o644)
 		os.Mkdir(filepath.Join(dir, "vae"), 0o755)
 		os.WriteFile(filepath.Join(dir, "vae", "diffusion.safetensors"), extra.Bytes(), 0o644)
@@ -233,7 +233,7 @@ func TestCheckIndex(t *testing.T) {
 		root := t.TempDir()
 		sub := filepath.Join(root, "text_encoder")
 		os.Mkdir(sub, 0o755)
-		sh := testmodel.ShardedSafetensors{Shards: []testmodel.Safetensors{{Tensors: []testmodel.Tensor{{Name: "x", Dtype: "F16", Shape: []uint64{4}}}}}}
+		sh := testmodel.ShardedSafetensors{Shards: []testmodel.Safetensors{{Tensors: []testmodel.SafetensorsTensor{{Name: "x", Dtype: "F16", Shape: []uint64{4}}}}}}
 		if _, err := testmodel.WriteShardedSafetensors(sub, sh); err != nil {
 			t.Fatal(err)
 		}

@@ -456,7 +456,7 @@ func jsonUints(j *jsonScanner, name, field string, at int64, fn func(n uint64, a
 			if !ok {
 				return stSyntax(j)
 			}
-			return stError(elemAt, nil, "tensor %q %s: %s is not a number", name, field, clip(raw, 64))
+			return stError(elemAt, nil, "tensor %q %s: %s is not a number", name, field, clipText(raw, 64))
 		}
 		raw, ok := j.number()
 		if !ok {
@@ -464,7 +464,7 @@ func jsonUints(j *jsonScanner, name, field string, at int64, fn func(n uint64, a
 		}
 		n, err := strconv.ParseUint(raw, 10, 64)
 		if err != nil {
-			return stError(elemAt, nil, "tensor %q %s: %s is not a non-negative integer below 2^64", name, field, clip(raw, 64))
+			return stError(elemAt, nil, "tensor %q %s: %s is not a non-negative integer below 2^64", name, field, clipText(raw, 64))
 		}
 		if err := fn(n, elemAt); err != nil {
 			return err
@@ -661,7 +661,7 @@ func indexMetadata(j *jsonScanner, idx *SafetensorsIndex, ierr indexErrorFunc, s
 			n, whole := jsonWholeNumber(value, isString)
 			if !whole {
 				if *soft == nil {
-					*soft = ierr(at, "metadata.total_size %s is not a non-negative whole number of bytes", clip(j.s[at:j.i], 64))
+					*soft = ierr(at, "metadata.total_size %s is not a non-negative whole number of bytes", clipText(j.s[at:j.i], 64))
 				}
 			} else {
 				idx.TotalSize = n
@@ -670,7 +670,7 @@ func indexMetadata(j *jsonScanner, idx *SafetensorsIndex, ierr indexErrorFunc, s
 			if idx.Metadata == nil {
 				idx.Metadata = map[string]string{}
 			}
-			idx.Metadata[key] = clip(value, 1024)
+			idx.Metadata[key] = clipText(value, 1024)
 		}
 		if !j.more('}') {
 			break
@@ -788,8 +788,8 @@ func (c *lineCounter) at(off int64) int {
 	return c.line
 }
 
-// clip shortens s to at most n bytes for a message.
-func clip(s string, n int) string {
+// clipText shortens s to at most n bytes for a message.
+func clipText(s string, n int) string {
 	if len(s) <= n {
 		return s
 	}

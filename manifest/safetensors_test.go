@@ -145,7 +145,7 @@ func TestReadSafetensorsCorpus(t *testing.T) {
 // header facts of a truncated file next to the Problem.
 func TestOpenHeaderOnlyCapture(t *testing.T) {
 	dir := t.TempDir()
-	st := testmodel.Safetensors{Metadata: map[string]string{"format": "pt"}, Tensors: []testmodel.Tensor{
+	st := testmodel.Safetensors{Metadata: map[string]string{"format": "pt"}, Tensors: []testmodel.SafetensorsTensor{
 		{Name: "a", Dtype: "BF16", Shape: []uint64{4, 4}}, {Name: "b", Dtype: "F32", Shape: []uint64{3}},
 	}}
 	if err := os.WriteFile(filepath.Join(dir, "model.safetensors"), st.HeaderBytes(), 0o644); err != nil {
@@ -178,9 +178,9 @@ func TestReadSafetensorsEveryDtype(t *testing.T) {
 	var st testmodel.Safetensors
 	// 24 elements fill whole bytes at every width (4 and 6 bits included).
 	for d := range testmodel.DtypeBits {
-		st.Tensors = append(st.Tensors, testmodel.Tensor{Name: "t." + d, Dtype: d, Shape: []uint64{8, 3}})
+		st.Tensors = append(st.Tensors, testmodel.SafetensorsTensor{Name: "t." + d, Dtype: d, Shape: []uint64{8, 3}})
 	}
-	slices.SortFunc(st.Tensors, func(a, b testmodel.Tensor) int { return strings.Compare(a.Name, b.Name) })
+	slices.SortFunc(st.Tensors, func(a, b testmodel.SafetensorsTensor) int { return strings.Compare(a.Name, b.Name) })
 	data := st.Bytes()
 	info, err := manifest.ReadSafetensors(bytes.NewReader(data), int64(len(data)))
 	if err != nil {
@@ -203,13 +203,13 @@ func TestReadSafetensorsShapes(t *testing.T) {
 		st    testmodel.Safetensors
 		param int64
 	}{
-		{"scalar", testmodel.Safetensors{Tensors: []testmodel.Tensor{{Name: "s", Dtype: "F32", Shape: []uint64{}}}}, 1},
-		{"empty tensor", testmodel.Safetensors{Tensors: []testmodel.Tensor{{Name: "e", Dtype: "F16", Shape: []uint64{0, 7}}, {Name: "x", Dtype: "U8", Shape: []uint64{5}}}}, 5},
+		{"scalar", testmodel.Safetensors{Tensors: []testmodel.SafetensorsTensor{{Name: "s", Dtype: "F32", Shape: []uint64{}}}}, 1},
+		{"empty tensor", testmodel.Safetensors{Tensors: []testmodel.SafetensorsTensor{{Name: "e", Dtype: "F16", Shape: []uint64{0, 7}}, {Name: "x", Dtype: "U8", Shape: []uint64{5}}}}, 5},
 		{"no tensors", testmodel.Safetensors{Metadata: map[string]string{"format": "pt"}}, 0},
-		{"unpadded", testmodel.Safetensors{NoPadding: true, Tensors: []testmodel.Tensor{{Name: "u", Dtype: "I64", Shape: []uint64{2}}}}, 2},
-		{"null metadata", testmodel.Safetensors{Header: `{"__metadata__":null,"a":{"dtype":"I8","shape":[3],"data_offsets":[0,3]}}`, Tensors: []testmodel.Tensor{{Name: "a", Dtype: "I8", Shape: []uint64{3}}}}, 3},
-		{"unknown fields ignored", testmodel.Safetensors{Header: `{"a":{"dtype":"I8","shape":[3],"data_offsets":[0,3],"extra":{"x":[1]}}}` + "  \n", Tensors: []testmodel.Tensor{{Name: "a", Dtype: "I8", Shape: []uint64{3}}}}, 3},
-		{"escaped name", testmodel.Safetensors{Tensors: []testmodel.Tensor{{Name: "w\"é\u2028<x>", Dtype: "BOOL", Shape: []uint64{1}}}}, 1},
+		{"unpadded", testmodel.Safetensors{NoPadding: true, Tensors: []testmodel.SafetensorsTensor{{Name: "u", Dtype: "I64", Shape: []uint64{2}}}}, 2},
+		{"null metadata", testmodel.Safetensors{Header: `{"__metadata__":null,"a":{"dtype":"I8","shape":[3],"data_offsets":[0,3]}}`, Tensors: []testmodel.SafetensorsTensor{{Name: "a", Dtype: "I8", Shape: []uint64{3}}}}, 3},
+		{"unknown fields ignored", testmodel.Safetensors{Header: `{"a":{"dtype":"I8","shape":[3],"data_offsets":[0,3],"extra":{"x":[1]}}}` + "  \n", Tensors: []testmodel.SafetensorsTensor{{Name: "a", Dtype: "I8", Shape: []uint64{3}}}}, 3},
+		{"escaped name", testmodel.Safetensors{Tensors: []testmodel.SafetensorsTensor{{Name: "w\"é\u2028<x>", Dtype: "BOOL", Shape: []uint64{1}}}}, 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			data := tc.st.Bytes()
@@ -230,7 +230,7 @@ func TestReadSafetensorsShapes(t *testing.T) {
 func TestReadSafetensorsLargeHeader(t *testing.T) {
 	var st testmodel.Safetensors
 	for i := range 5000 {
-		st.Tensors = append(st.Tensors, testmodel.Tensor{Name: strings.Repeat("x", 40) + string(rune('a'+i%26)) + strings.Repeat("y", i%7) + "." + strconv.Itoa(i), Dtype: "F16", Shape: []uint64{2, 3}})
+		st.Tensors = append(st.Tensors, testmodel.SafetensorsTensor{Name: strings.Repeat("x", 40) + string(rune('a'+i%26)) + strings.Repeat("y", i%7) + "." + strconv.Itoa(i), Dtype: "F16", Shape: []uint64{2, 3}})
 	}
 	data := st.Bytes()
 	cr := newCountingReader(data)
@@ -332,10 +332,10 @@ func TestReadSafetensorsHostile(t *testing.T) {
 	deep := `{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8],"x":` + strings.Repeat("[", 5_000_000) + `}}`
 	cases = append(cases, tc{name: "deep nesting", file: stFile(deep, 8), off: at(deep, "[", 2) + limits.MaxJSONDepth - 2, want: "header is not valid JSON: nesting deeper than the limit"})
 	// Whole-file checks return the header facts with the error.
-	trailing := testmodel.Safetensors{Tensors: []testmodel.Tensor{{Name: "a", Dtype: "F32", Shape: []uint64{2}}}, Trailing: []byte("PK\x03\x04")}
+	trailing := testmodel.Safetensors{Tensors: []testmodel.SafetensorsTensor{{Name: "a", Dtype: "F32", Shape: []uint64{2}}}, Trailing: []byte("PK\x03\x04")}
 	tb := trailing.Bytes()
 	cases = append(cases, tc{name: "trailing bytes", file: tb, off: int64(len(tb) - 4), want: "4 bytes follow the 8 bytes of tensor data", is: manifest.ErrTrailingData, info: true})
-	full := testmodel.Safetensors{Tensors: []testmodel.Tensor{{Name: "a", Dtype: "F32", Shape: []uint64{2}}}}.Bytes()
+	full := testmodel.Safetensors{Tensors: []testmodel.SafetensorsTensor{{Name: "a", Dtype: "F32", Shape: []uint64{2}}}}.Bytes()
 	cases = append(cases, tc{name: "truncated data", file: full[:len(full)-3], off: int64(len(full) - 3), want: "header indexes 8 bytes of tensor data, but the file ends after 5 of them", is: manifest.ErrTruncated, info: true})
 
 	for _, c := range cases {
@@ -381,7 +381,7 @@ func TestReadSafetensorsFactsOutliveBuffers(t *testing.T) {
 	build := func(prefix string) testmodel.Safetensors {
 		s := testmodel.Safetensors{Metadata: map[string]string{"format": prefix + "-meta"}}
 		for i := range 50 {
-			s.Tensors = append(s.Tensors, testmodel.Tensor{Name: prefix + ".w" + strconv.Itoa(i), Dtype: "U8", Shape: []uint64{4096}})
+			s.Tensors = append(s.Tensors, testmodel.SafetensorsTensor{Name: prefix + ".w" + strconv.Itoa(i), Dtype: "U8", Shape: []uint64{4096}})
 		}
 		return s
 	}

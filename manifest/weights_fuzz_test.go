@@ -31,10 +31,10 @@ func checkReaderError(t *testing.T, err error, gotInfo bool) {
 
 func FuzzReadSafetensors(f *testing.F) {
 	seeds := []testmodel.Safetensors{
-		{Metadata: map[string]string{"format": "pt", "license": "MIT"}, Tensors: []testmodel.Tensor{
+		{Metadata: map[string]string{"format": "pt", "license": "MIT"}, Tensors: []testmodel.SafetensorsTensor{
 			{Name: "a", Dtype: "F16", Shape: []uint64{2, 2}}, {Name: "b", Dtype: "F4", Shape: []uint64{4}}, {Name: "c", Dtype: "F8_E8M0", Shape: []uint64{}},
 		}},
-		{Tensors: []testmodel.Tensor{{Name: "x", Dtype: "F32", Shape: []uint64{2}, Offsets: &[2]uint64{4, 12}}}},
+		{Tensors: []testmodel.SafetensorsTensor{{Name: "x", Dtype: "F32", Shape: []uint64{2}, Offsets: &[2]uint64{4, 12}}}},
 		{Header: `{"__metadata__":{"k":"v"},"a":{"dtype":"BOOL","shape":[1],"data_offsets":[0,1]}}`},
 	}
 	for _, s := range seeds {

@@ -29,12 +29,12 @@ func DeepSeekV3Like() MoE {
 }
 
 // Tensors returns every tensor of the model, in checkpoint order.
-func (m MoE) Tensors() []Tensor {
+func (m MoE) Tensors() []SafetensorsTensor {
 	scale := max(m.Scale, 1)
-	var out []Tensor
+	var out []SafetensorsTensor
 	add := func(name, dtype string, shape ...uint64) {
 		shape[0] *= scale
-		out = append(out, Tensor{Name: name, Dtype: dtype, Shape: shape})
+		out = append(out, SafetensorsTensor{Name: name, Dtype: dtype, Shape: shape})
 	}
 	// fp8 adds an FP8 weight and its F32 inverse scales, one per 128×128
 	// block.

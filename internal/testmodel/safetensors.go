@@ -19,8 +19,8 @@ var DtypeBits = map[string]uint64{
 	"C64": 64, "F64": 64, "I64": 64, "U64": 64,
 }
 
-// Tensor is one tensor of a safetensors file.
-type Tensor struct {
+// SafetensorsTensor is one tensor of a safetensors file.
+type SafetensorsTensor struct {
 	Name  string
 	Dtype string // "F32", "BF16", "F8_E4M3", …
 	Shape []uint64
@@ -33,7 +33,7 @@ type Tensor struct {
 }
 
 // Elements returns the product of the shape.
-func (t Tensor) Elements() uint64 {
+func (t SafetensorsTensor) Elements() uint64 {
 	n := uint64(1)
 	for _, d := range t.Shape {
 		n *= d
@@ -43,7 +43,7 @@ func (t Tensor) Elements() uint64 {
 
 // Size returns the tensor's byte size from its dtype and shape (0 for an
 // unknown dtype), or len(Data) when Data is set.
-func (t Tensor) Size() uint64 {
+func (t SafetensorsTensor) Size() uint64 {
 	if t.Data != nil {
 		return uint64(len(t.Data))
 	}
@@ -56,7 +56,7 @@ func (t Tensor) Size() uint64 {
 // order given.
 type Safetensors struct {
 	Metadata map[string]string // __metadata__; nil writes none
-	Tensors  []Tensor
+	Tensors  []SafetensorsTensor
 	// Header, when set, is written verbatim instead of the generated JSON
 	// header (and is not padded).
 	Header string

@@ -10,7 +10,7 @@ import (
 )
 
 func TestSafetensorsLayout(t *testing.T) {
-	s := Safetensors{Metadata: map[string]string{"format": "pt"}, Tensors: []Tensor{
+	s := Safetensors{Metadata: map[string]string{"format": "pt"}, Tensors: []SafetensorsTensor{
 		{Name: "a", Dtype: "F16", Shape: []uint64{2, 3}},
 		{Name: "b", Dtype: "F4", Shape: []uint64{4}, Data: []byte{1, 2}},
 	}}
@@ -40,8 +40,8 @@ func TestSafetensorsLayout(t *testing.T) {
 func TestWriteShardedSparse(t *testing.T) {
 	dir := t.TempDir()
 	sh := ShardedSafetensors{Sparse: true, Shards: []Safetensors{
-		{Tensors: []Tensor{{Name: "x", Dtype: "BF16", Shape: []uint64{1 << 20, 1024}}}},
-		{Tensors: []Tensor{{Name: "y", Dtype: "U8", Shape: []uint64{5}}}},
+		{Tensors: []SafetensorsTensor{{Name: "x", Dtype: "BF16", Shape: []uint64{1 << 20, 1024}}}},
+		{Tensors: []SafetensorsTensor{{Name: "y", Dtype: "U8", Shape: []uint64{5}}}},
 	}}
 	index, err := WriteShardedSafetensors(dir, sh)
 	if err != nil {
