@@ -9,11 +9,15 @@
 //   - Sources: a local directory ([Dir]), a single weight file
 //     ([FileSource]), and the targets [Parse] accepts. [Source.Open]
 //     returns a [Release].
+//   - Stores: Hugging Face cache snapshots ([HFCache]), Ollama models
+//     ([Ollama], [ListOllama]), OCI image layouts of model artifacts
+//     ([OCI], [ListOCI]), and [Sweep] over a disk; see docs/STORES.md.
 //   - File classification by name and leading bytes.
 //   - Weight headers, read without touching tensor data:
 //     safetensors ([ReadSafetensors] → [SafetensorsInfo]), GGUF v2 and v3
 //     ([ReadGGUF] → [GGUFInfo], with [GGUFInfo.BaseModels] and
-//     [GGUFInfo.Datasets] for lineage), and pickle-based checkpoints.
+//     [GGUFInfo.Datasets] for lineage), and pickle-based checkpoints
+//     ([ReadPickle]).
 //   - Sharded checkpoints: [ParseSafetensorsIndex] reads
 //     model.safetensors.index.json, and [Release.CheckIndex] compares it
 //     with the shards present ([IndexIssue]).
@@ -61,7 +65,7 @@
 // header, string, array, count, key, name and metadata sizes, index size
 // and shard count. No reader allocates from a length field before checking
 // it against a cap and against the bytes the file actually holds. See
-// docs/FORMATS.md for what each format reader reads and checks.
+// docs/FORMATS.md for what each weight-format reader reads and checks.
 //
 // # Limitations
 //
