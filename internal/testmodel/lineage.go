@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 )
 
@@ -220,4 +221,65 @@ func WriteLineageFixture(src, dst string) (string, error) {
 		return "", err
 	}
 	return lay.Dir, nil
+}
+
+// MachineTree is a home directory holding models where the usual tools
+// put them, written by WriteMachineTree.
+type MachineTree struct {
+	Root string
+	// HFCache is the Hugging Face cache (home/.cache/huggingface/hub) with
+	// deepseek-ai/DeepSeek-R1-Distill-Qwen-7B and
+	// meta-llama/Llama-3.2-1B-Instruct; HFCommits maps each repository to
+	// its snapshot's commit.
+	HFCache   string
+	HFCommits map[string]string
+	// Ollama is the Ollama store (home/.ollama/models) with deepseek-r1:7b
+	// and llama3.2:latest.
+	Ollama string
+	// Loose lists GGUF files downloaded on their own (home/Downloads): a
+	// Qwen2.5 quantisation and a Llama 3.2 one.
+	Loose []string
+}
+
+// WriteMachineTree writes a MachineTree under dir, taking the model cards
+// of the Hugging Face repositories from the lineage fixtures in lineage
+// (testdata/lineage).
+func WriteMachineTree(dir, lineage string) (*MachineTree, error) {
+	m := &MachineTree{
+		Root:      dir,
+		HFCache:   filepath.Join(dir, "home", ".cache", "huggingface", "hub"),
+		HFCommits: map[string]string{},
+		Ollama:    filepath.Join(dir, "home", ".ollama", "models"),
+	}
+	for _, name := range []string{"deepseek-ai__DeepSeek-R1-Distill-Qwen-7B", "meta-llama__Llama-3.2-1B-Instruct"} {
+		repo, err := WriteLineageFixture(filepath.Join(lineage, name), m.HFCache)
+		if err != nil {
+			return nil, err
+		}
+		commit, err := os.ReadFile(filepath.Join(repo, "refs", "main"))
+		if err != nil {
+			return nil, err
+		}
+		m.HFCommits[strings.Replace(name, "__", "/", 1)] = string(commit)
+	}
+	for _, spec := range []OllamaModelSpec{OllamaDeepSeekR1(), OllamaLlama32()} {
+		if _, err := WriteOllamaModel(m.Ollama, spec); err != nil {
+			return nil, err
+		}
+	}
+	for name, g := range map[string]GGUF{
+		"Qwen2.5-7B-Instruct-Q4_K_M.gguf":   Qwen25InstructGGUF(),
+		"Llama-3.2-1B-Instruct-Q4_K_M.gguf": Llama32InstructGGUF("1B"),
+	} {
+		p := filepath.Join(dir, "home", "Downloads", name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			return nil, err
+		}
+		if err := g.WriteFile(p, false); err != nil {
+			return nil, err
+		}
+		m.Loose = append(m.Loose, p)
+	}
+	slices.Sort(m.Loose)
+	return m, nil
 }
