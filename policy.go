@@ -42,7 +42,10 @@ type Policy struct {
 	// SeverityByConfidence overrides Severity for findings of a given
 	// confidence.
 	SeverityByConfidence map[finding.Code]map[finding.Confidence]finding.Severity `yaml:"severity_by_confidence,omitempty"`
-	// Jurisdictions selects whose government policies apply.
+	// Jurisdictions selects whose government policies apply: ids of the
+	// knowledge base, prefixes ending in "*", or "*" (see
+	// WithJurisdictions). ParsePolicy checks them against the embedded
+	// knowledge base, New against the one it uses.
 	Jurisdictions []string `yaml:"jurisdictions"`
 	// Licenses says which licence categories and terms are acceptable.
 	Licenses LicensePolicy `yaml:"licenses"`
