@@ -159,6 +159,18 @@ func TestParsePolicyErrors(t *testing.T) {
 	}
 }
 
+// The YAML decoder panics on a tag without a value where a list is
+// expected; ParsePolicy reports it as an error.
+func TestParsePolicyDecoderPanic(t *testing.T) {
+	for _, in := range []string{"jurisdictions: !\n", "waivers: !\n", "licenses:\n  deny_categories: !foo\n", "jurisdictions: !!seq\n"} {
+		_, err := ParsePolicy("p.yaml", []byte(in))
+		var pe *PolicyError
+		if !errors.As(err, &pe) || !strings.Contains(pe.Msg, "cannot be decoded") {
+			t.Errorf("%q: err = %v, want a PolicyError", in, err)
+		}
+	}
+}
+
 func TestParsePolicyOverLimit(t *testing.T) {
 	_, err := ParsePolicy("big.yaml", make([]byte, 2<<20))
 	var pe *PolicyError
@@ -527,6 +539,7 @@ func FuzzParsePolicy(f *testing.F) {
 	}
 	f.Add([]byte("licenses: {deny_categories: [reciprocal], territories: [eu]}\nlineage: {government_reach: self, max_depth: 3}\n"))
 	f.Add([]byte("a: &a [*a]\n"))
+	f.Add([]byte("jurisdictions: !\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		p, err := ParsePolicy("fuzz.yaml", data)
 		if err != nil {
