@@ -93,7 +93,9 @@ func checkRevision(rev string) error {
 		return errors.New("revision longer than 256 characters")
 	case strings.Contains(rev, ".."), strings.HasPrefix(rev, "/"), strings.HasSuffix(rev, "/"):
 		return fmt.Errorf("revision %q is not a valid git ref", rev)
-	case strings.ContainsFunc(rev, func(r rune) bool { return r <= ' ' || r == 0x7f || r == '\\' || r == '~' || r == '^' || r == ':' || r == '?' || r == '*' || r == '[' }):
+	case strings.ContainsFunc(rev, func(r rune) bool {
+		return r <= ' ' || r == 0x7f || r == '\\' || r == '~' || r == '^' || r == ':' || r == '?' || r == '*' || r == '['
+	}):
 		return fmt.Errorf("revision %q holds a character not allowed in a git ref", rev)
 	}
 	return nil

@@ -18,14 +18,14 @@ const FormatHubAPI Format = "hf-hub-api"
 // card metadata the Hub parsed from its README, and its files with their
 // sizes and LFS digests (when asked with blobs=true).
 type HubModelInfo struct {
-	ID           string `json:"id"`
-	Author       string `json:"author,omitempty"`
-	SHA          string `json:"sha,omitempty"` // commit of the revision read
-	Private      bool   `json:"private,omitempty"`
-	Disabled     bool   `json:"disabled,omitempty"`
-	Gated        string `json:"gated,omitempty"` // "", "auto", "manual" ("true" for a bare true)
-	LastModified string `json:"last_modified,omitempty"`
-	CreatedAt    string `json:"created_at,omitempty"`
+	ID           string   `json:"id"`
+	Author       string   `json:"author,omitempty"`
+	SHA          string   `json:"sha,omitempty"` // commit of the revision read
+	Private      bool     `json:"private,omitempty"`
+	Disabled     bool     `json:"disabled,omitempty"`
+	Gated        string   `json:"gated,omitempty"` // "", "auto", "manual" ("true" for a bare true)
+	LastModified string   `json:"last_modified,omitempty"`
+	CreatedAt    string   `json:"created_at,omitempty"`
 	Tags         []string `json:"tags,omitempty"`
 	LibraryName  string   `json:"library_name,omitempty"`
 	PipelineTag  string   `json:"pipeline_tag,omitempty"`

@@ -26,10 +26,10 @@ const (
 
 // Block sizes of remote reads.
 const (
-	sniffBlock        = 4 << 10  // first read of a file read only to classify it
-	weightFirstBlock  = 64 << 10 // first read of a GGUF or pickle file; tail of a zip
-	minReadahead      = 64 << 10 // smallest read of a reader-driven miss
-	maxReadahead      = 1 << 20  // largest read-ahead of sequential misses
+	sniffBlock       = 4 << 10  // first read of a file read only to classify it
+	weightFirstBlock = 64 << 10 // first read of a GGUF or pickle file; tail of a zip
+	minReadahead     = 64 << 10 // smallest read of a reader-driven miss
+	maxReadahead     = 1 << 20  // largest read-ahead of sequential misses
 )
 
 // skippedExt lists extensions of files a release ships for tokenizers,
