@@ -186,6 +186,14 @@ func (s *HubSource) Open(ctx context.Context) (*Release, error) {
 	if err := s.prefetch(ctx, set); err != nil {
 		return nil, err
 	}
+	// A file that could not be fetched is one problem, and is not opened
+	// again.
+	for _, f := range rel.Files {
+		if rf := set.files[f.Path]; rf != nil && rf.err != nil {
+			rel.addProblem(&Problem{Path: f.Path, Message: "cannot be read: " + rf.err.Error(), Err: rf.err})
+			f.Format, f.unreadable = classify(f.Path, nil), true
+		}
+	}
 	if err := describeWith(ctx, rel, set.open); err != nil {
 		return nil, err
 	}

@@ -139,7 +139,7 @@ func (c *hubClient) get(ctx context.Context, r *hubRequest, handle func(*http.Re
 			if rt.retryAfter > limits.MaxHubRetryAfterSeconds {
 				var he *HubError
 				if errors.As(rt.err, &he) {
-					he.Msg += fmt.Sprintf("; the server asks to wait %ds before retrying", rt.retryAfter)
+					he.Msg += fmt.Sprintf(", which asks to wait %ds before a retry", rt.retryAfter)
 				}
 				return finish(rt.err, attempts)
 			}
@@ -276,24 +276,32 @@ func (c *hubClient) statusError(r *hubRequest, resp *http.Response) error {
 	e.ServerMessage = textsafe.Truncate(textsafe.Line(smsg), 200)
 	repoURL := c.cfg.endpoint.String() + "/" + r.repo
 	tokenHint := "set HF_TOKEN to a token with read access"
+	what := r.repo
+	if r.path != "" {
+		what = r.path + " in " + r.repo
+	}
 	st := resp.StatusCode
+	quote := false // add the server's message
 	switch {
 	case code == "GatedRepo":
 		e.Kind = ErrHubGated
+		e.Msg = r.repo + " is gated"
 		if c.cfg.token == "" {
-			e.Msg = fmt.Sprintf("%s is gated: accept its terms at %s and set HF_TOKEN to a token of that account", r.repo, repoURL)
+			e.Hint = fmt.Sprintf("accept its terms at %s and set HF_TOKEN to a token of that account", repoURL)
 		} else {
-			e.Msg = fmt.Sprintf("%s is gated and the token's account has no access yet: accept its terms at %s (some repositories approve requests by hand)", r.repo, repoURL)
+			e.Msg += " and the token's account has no access yet"
+			e.Hint = fmt.Sprintf("accept its terms at %s (some repositories approve requests by hand)", repoURL)
 		}
 	case smsg == "Access to this resource is disabled.":
 		e.Kind = ErrHubAccess
 		e.Msg = fmt.Sprintf("access to %s is disabled on the Hub", r.repo)
 	case r.path != "" && (st == http.StatusUnauthorized || st == http.StatusForbidden) && code != "RepoNotFound" && !strings.Contains(smsg, "Invalid credentials"):
 		e.Kind = ErrHubAccess
+		e.Msg, quote = "access to "+what+" denied", true
 		if c.cfg.token == "" {
-			e.Msg = fmt.Sprintf("access to %s in %s denied: %s", r.path, r.repo, tokenHint)
+			e.Hint = tokenHint
 		} else {
-			e.Msg = fmt.Sprintf("access to %s in %s denied to the token sent", r.path, r.repo)
+			e.Msg += " to the token sent"
 		}
 	case code == "RevisionNotFound":
 		e.Kind = ErrNotFound
@@ -303,37 +311,39 @@ func (c *hubClient) statusError(r *hubRequest, resp *http.Response) error {
 		e.Msg = fmt.Sprintf("%s not found in %s at revision %s", r.path, r.repo, r.rev)
 	case code == "RepoNotFound" || st == http.StatusNotFound || (st == http.StatusUnauthorized && !strings.Contains(smsg, "Invalid credentials")):
 		e.Kind = ErrNotFound
+		e.Msg = fmt.Sprintf("repository %s not found on %s", r.repo, c.cfg.endpoint)
 		if c.cfg.token == "" {
-			e.Msg = fmt.Sprintf("repository %s not found on %s (a private repository looks the same without a token: set HF_TOKEN)", r.repo, c.cfg.endpoint)
+			e.Hint = "a private repository looks the same without a token: set HF_TOKEN"
 		} else {
-			e.Msg = fmt.Sprintf("repository %s not found on %s, or the token has no access to it", r.repo, c.cfg.endpoint)
+			e.Msg += ", or the token has no access to it"
 		}
 	case st == http.StatusUnauthorized:
 		e.Kind = ErrHubAccess
-		e.Msg = "the Hub rejected the token (invalid credentials): check HF_TOKEN"
+		e.Msg, e.Hint = "the Hub rejected the token (invalid credentials)", "check HF_TOKEN"
 	case st == http.StatusForbidden:
 		e.Kind = ErrHubAccess
+		e.Msg, quote = "access to "+what+" denied", true
 		if c.cfg.token == "" {
-			e.Msg = fmt.Sprintf("access to %s denied: %s", r.repo, tokenHint)
+			e.Hint = tokenHint
 		} else {
-			e.Msg = fmt.Sprintf("access to %s denied to the token sent", r.repo)
+			e.Msg += " to the token sent"
 		}
 	case st == http.StatusRequestedRangeNotSatisfiable:
 		e.Kind = ErrHubResponse
-		e.Msg = fmt.Sprintf("the server cannot serve bytes %d-%d of %s: the file is shorter than the listing says", r.rangeFrom, r.rangeTo, r.path)
+		e.Msg = fmt.Sprintf("the server cannot serve bytes %d-%d: the file is shorter than the listing says", r.rangeFrom, r.rangeTo)
 	case st == http.StatusTooManyRequests:
 		e.Kind = ErrHubRateLimited
-		e.Msg = "rate-limited by the Hub; try again later (a token, HF_TOKEN, raises the limits)"
+		e.Msg, e.Hint = "rate-limited by the Hub", "try again later; a token (HF_TOKEN) raises the limits"
 		return &retryable{err: e, retryAfter: retryAfter(resp.Header.Get("Retry-After"))}
 	case st >= 500:
 		e.Kind = ErrHubUnavailable
-		e.Msg = "the Hub is unavailable"
+		e.Msg, quote = "the Hub is unavailable", true
 		return &retryable{err: e, retryAfter: retryAfter(resp.Header.Get("Retry-After"))}
 	default:
 		e.Kind = ErrHubResponse
-		e.Msg = "unexpected response from the Hub"
+		e.Msg, quote = "unexpected response from the Hub", true
 	}
-	if e.ServerMessage != "" && e.Kind != ErrHubGated {
+	if quote && e.ServerMessage != "" {
 		e.Msg += ": " + strconv.Quote(e.ServerMessage)
 	}
 	return e
@@ -397,14 +407,17 @@ func (c *hubClient) modelInfo(ctx context.Context, id, rev string, blobs bool) (
 // It checks the answer: 206 with the Content-Range asked for and the listed
 // total, or 200 (a server ignoring Range) whose body is read only as far as
 // needed. Bodies are never read past what was asked.
-func (c *hubClient) readRange(ctx context.Context, base hubRequest, off, n, size int64) ([]byte, error) {
+//
+// It returns the URL that finally answered (after redirects), which may be
+// asked directly for further ranges of the same file.
+func (c *hubClient) readRange(ctx context.Context, base hubRequest, off, n, size int64) ([]byte, string, error) {
 	r := base
 	r.rangeFrom, r.rangeTo = off, off+n-1
 	if n <= 0 {
-		return nil, nil
+		return nil, r.url, nil
 	}
 	if err := c.roomFor(&r, n); err != nil {
-		return nil, err
+		return nil, r.url, err
 	}
 	var out []byte
 	err := c.get(ctx, &r, func(resp *http.Response, body io.Reader) error {
@@ -412,23 +425,23 @@ func (c *hubClient) readRange(ctx context.Context, base hubRequest, off, n, size
 		case http.StatusPartialContent:
 			a, b, total, err := parseContentRange(resp.Header.Get("Content-Range"))
 			if err != nil {
-				return r.fail(ErrHubResponse, resp.StatusCode, fmt.Sprintf("reading %s: %v", r.path, err), nil)
+				return r.fail(ErrHubResponse, resp.StatusCode, err.Error(), nil)
 			}
 			if a != off || b != off+n-1 {
-				return r.fail(ErrHubResponse, resp.StatusCode, fmt.Sprintf("reading %s: asked for bytes %d-%d, the server sent %d-%d", r.path, off, off+n-1, a, b), nil)
+				return r.fail(ErrHubResponse, resp.StatusCode, fmt.Sprintf("asked for bytes %d-%d, the server sent %d-%d", off, off+n-1, a, b), nil)
 			}
 			if total >= 0 && size >= 0 && total != size {
 				return r.fail(ErrHubResponse, resp.StatusCode, fmt.Sprintf("%s is %d bytes on the server but %d bytes in the Hub listing", r.path, total, size), nil)
 			}
 			if resp.ContentLength >= 0 && resp.ContentLength != n {
-				return r.fail(ErrHubResponse, resp.StatusCode, fmt.Sprintf("reading %s: Content-Length %d for a range of %d bytes", r.path, resp.ContentLength, n), nil)
+				return r.fail(ErrHubResponse, resp.StatusCode, fmt.Sprintf("the server sent Content-Length %d for a range of %d bytes", resp.ContentLength, n), nil)
 			}
 		case http.StatusOK:
 			if resp.ContentLength >= 0 && size >= 0 && resp.ContentLength != size {
 				return r.fail(ErrHubResponse, resp.StatusCode, fmt.Sprintf("%s is %d bytes on the server but %d bytes in the Hub listing", r.path, resp.ContentLength, size), nil)
 			}
 			if off > limits.MaxHubRangeSkip {
-				return r.fail(ErrHubResponse, resp.StatusCode, fmt.Sprintf("the server ignores range requests: reading %s at offset %d would download the file", r.path, off), nil)
+				return r.fail(ErrHubResponse, resp.StatusCode, fmt.Sprintf("the server ignores range requests: reading at offset %d would download the file", off), nil)
 			}
 			if off > 0 {
 				if err := c.roomFor(&r, off); err != nil {
@@ -439,7 +452,7 @@ func (c *hubClient) readRange(ctx context.Context, base hubRequest, off, n, size
 				}
 			}
 		default:
-			return r.fail(ErrHubResponse, resp.StatusCode, fmt.Sprintf("unexpected status reading %s", r.path), nil)
+			return r.fail(ErrHubResponse, resp.StatusCode, "unexpected status for a file read", nil)
 		}
 		buf := make([]byte, n)
 		k, err := io.ReadFull(body, buf)
@@ -449,13 +462,13 @@ func (c *hubClient) readRange(ctx context.Context, base hubRequest, off, n, size
 		if resp.StatusCode == http.StatusPartialContent {
 			var one [1]byte
 			if k, _ := io.ReadFull(body, one[:]); k > 0 {
-				return r.fail(ErrHubResponse, resp.StatusCode, fmt.Sprintf("reading %s: the server sent more than the %d bytes asked for", r.path, n), nil)
+				return r.fail(ErrHubResponse, resp.StatusCode, fmt.Sprintf("the server sent more than the %d bytes asked for", n), nil)
 			}
 		}
 		out = buf
 		return nil
 	})
-	return out, err
+	return out, r.url, err
 }
 
 // truncated reports a body that ended early; it is retried, in case the
@@ -467,7 +480,7 @@ func truncated(r *hubRequest, status int, got, want int64, err error) error {
 	if err == io.EOF || err == io.ErrUnexpectedEOF {
 		err = nil
 	}
-	return &retryable{err: r.fail(ErrHubResponse, status, fmt.Sprintf("reading %s: the response was cut short after %d of %d bytes", r.path, got, want), err), retryAfter: -1}
+	return &retryable{err: r.fail(ErrHubResponse, status, fmt.Sprintf("the response was cut short after %d of %d bytes", got, want), err), retryAfter: -1}
 }
 
 // parseContentRange parses "bytes a-b/total" ("*" total gives -1).

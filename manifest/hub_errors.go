@@ -56,8 +56,10 @@ type HubError struct {
 	ServerMessage string
 	// Attempts counts the requests made, retries included.
 	Attempts int
-	// Msg says what went wrong in words for a user.
-	Msg string
+	// Msg says what went wrong in words for a user; Hint, what to do
+	// about it.
+	Msg  string
+	Hint string
 	// Kind is ErrNotFound or one of the ErrHub… sentinels.
 	Kind error
 	// Err is the underlying cause, if any (a network error).
@@ -76,6 +78,9 @@ func (e *HubError) Error() string {
 	}
 	if e.Err != nil && !strings.Contains(e.Msg, e.Err.Error()) {
 		fmt.Fprintf(&b, ": %v", e.Err)
+	}
+	if e.Hint != "" {
+		b.WriteString("; " + e.Hint)
 	}
 	return b.String()
 }

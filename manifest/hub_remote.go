@@ -3,8 +3,10 @@ package manifest
 import (
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"net/url"
 	"path"
 	"slices"
@@ -124,6 +126,13 @@ type remoteFile struct {
 	ahead  int64  // current read-ahead
 	err    error  // a failed fetch, returned by every later open
 	endErr string // why reads stop at end, when not the usual reason
+	// zeroPast is set for a safetensors file whose header ends at end: a
+	// read that starts in the header and runs past it gets zeros for the
+	// tensor bytes, which are never fetched. Header readers read a fixed
+	// first block and use only the header bytes of it.
+	zeroPast bool
+	// direct is the URL that answered the last range (after redirects).
+	direct string
 }
 
 type span struct {
@@ -214,7 +223,7 @@ func (rf *remoteFile) header(ctx context.Context, f Format, have int64) {
 			}
 			return
 		}
-		rf.end = 8 + int64(n)
+		rf.end, rf.zeroPast = 8+int64(n), true
 		if err := rf.fill(ctx, 0, rf.end); err != nil {
 			rf.err = err
 		}
@@ -249,7 +258,7 @@ func (rf *remoteFile) fetch(ctx context.Context, off, n int64) error {
 		return &HubError{Op: rf.req.op, Repo: rf.req.repo, Revision: rf.req.rev, Path: rf.req.path, Kind: ErrHubBudget,
 			Msg: fmt.Sprintf("reading %s remotely would take more than %d bytes of it", rf.req.path, rf.budget)}
 	}
-	data, err := rf.c.readRange(ctx, rf.req, off, n, rf.size)
+	data, err := rf.readRange(ctx, off, n)
 	if err != nil {
 		return err
 	}
@@ -258,6 +267,28 @@ func (rf *remoteFile) fetch(ctx context.Context, off, n int64) error {
 	rf.spans = slices.Insert(rf.spans, i, span{off: off, data: data})
 	rf.next = off + n
 	return nil
+}
+
+// readRange reads a range, asking the server that answered the previous
+// range of this file directly (the CDN a resolve URL redirects to) and
+// going back to the resolve URL when that fails with a client error (an
+// expired signature). Call with mu held.
+func (rf *remoteFile) readRange(ctx context.Context, off, n int64) ([]byte, error) {
+	if rf.direct != "" {
+		req := rf.req
+		req.url = rf.direct
+		data, _, err := rf.c.readRange(ctx, req, off, n, rf.size)
+		var he *HubError
+		if err == nil || !errors.As(err, &he) || he.Status < 400 || he.Status >= 500 || he.Status == http.StatusRequestedRangeNotSatisfiable {
+			return data, err
+		}
+		rf.direct = ""
+	}
+	data, final, err := rf.c.readRange(ctx, rf.req, off, n, rf.size)
+	if err == nil && final != rf.req.url {
+		rf.direct = final
+	}
+	return data, err
 }
 
 func cmpInt64(a, b int64) int {
@@ -332,6 +363,10 @@ func (rf *remoteFile) readAt(ctx context.Context, p []byte, off int64) (int, err
 	}
 	stop := want
 	var limitErr error
+	zeros := int64(0)
+	if stop > rf.end && rf.zeroPast && off < rf.end {
+		zeros, stop = stop-rf.end, rf.end
+	}
 	if stop > rf.end {
 		stop = rf.end
 		he := &HubError{Op: rf.req.op, Repo: rf.req.repo, Revision: rf.req.rev, Path: rf.req.path, Kind: ErrHubTensorData,
@@ -362,6 +397,10 @@ func (rf *remoteFile) readAt(ctx context.Context, p []byte, off int64) (int, err
 		k := copy(p[pos-off:stop-off], s.data[pos-s.off:])
 		n += k
 		pos += int64(k)
+	}
+	if zeros > 0 {
+		clear(p[n : int64(n)+zeros])
+		n += int(zeros)
 	}
 	switch {
 	case limitErr != nil:

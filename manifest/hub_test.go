@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -281,6 +282,21 @@ func TestRemoteFileReads(t *testing.T) {
 	buf := make([]byte, 16)
 	if _, err := (&remoteHandle{ctx: ctx, f: st}).ReadAt(buf, int64(len(header))); !errors.Is(err, ErrHubTensorData) {
 		t.Errorf("read past the header: %v, want ErrHubTensorData", err)
+	}
+	// A reader reading a fixed first block gets the header and zeros for
+	// the tensor bytes, which are not fetched.
+	block := make([]byte, 64<<10)
+	for i := range block {
+		block[i] = 0xff
+	}
+	if n, err := (&remoteHandle{ctx: ctx, f: st}).ReadAt(block, 0); n != len(block) || err != nil {
+		t.Errorf("first block: %d bytes, %v", n, err)
+	}
+	if string(block[:len(header)]) != string(header) || slices.ContainsFunc(block[len(header):], func(b byte) bool { return b != 0 }) {
+		t.Error("first block is not the header followed by zeros")
+	}
+	if srv.RequestCount() != before {
+		t.Errorf("reading the first block fetched tensor data")
 	}
 
 	// GGUF: a reader walking the metadata with small sequential reads makes
@@ -623,7 +639,7 @@ func TestHubFailures(t *testing.T) {
 			setup: func(s *hubtest.Server) { s.Token = "hf_right" }, check: wantErr(ErrHubAccess, "rejected the token")},
 		{name: "gated without token", ref: "acme/chat-7b", repo: func(r *hubtest.Repo) { r.Gated = "manual" },
 			check: func(t *testing.T, rel *Release, err error, s *hubtest.Server, w []time.Duration) {
-				wantProblem("config.json", ErrHubGated, "is gated: accept its terms")(t, rel, err, s, w)
+				wantProblem("config.json", ErrHubGated, "accept its terms at")(t, rel, err, s, w)
 				wantProblem("model-00001-of-00002.safetensors", ErrHubAccess, "set HF_TOKEN")(t, rel, err, s, w)
 				if rel.Card == nil || rel.Hub.Gated != "manual" {
 					t.Errorf("card %v, gated %q: the card of a gated repository is public", rel.Card, rel.Hub.Gated)
@@ -928,5 +944,42 @@ func TestWithHubDigests(t *testing.T) {
 	}
 	if srv.RequestCount() != 1 {
 		t.Errorf("%d requests, want the listing only", srv.RequestCount())
+	}
+}
+
+// TestHubExpiredCDNURL checks that a CDN URL reused for a second range and
+// refused (an expired signature) is given up for the resolve URL.
+func TestHubExpiredCDNURL(t *testing.T) {
+	repo := testRepo()
+	srv := hubtest.New(t, repo)
+	var mu sync.Mutex
+	used := map[string]bool{}
+	refused := 0
+	srv.Fault = func(s string, w http.ResponseWriter, r *http.Request) bool {
+		if s != "cdn" {
+			return false
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		sig := r.URL.Query().Get("X-Amz-Signature")
+		if used[sig] {
+			refused++
+			http.Error(w, "Request has expired", http.StatusForbidden)
+			return true
+		}
+		used[sig] = true
+		return false
+	}
+	rel, err := openHub(t, srv, "acme/chat-7b", HubOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rel.Problems) != 0 {
+		t.Errorf("problems %q", problemsText(rel))
+	}
+	// Each safetensors shard reads a second range from the CDN URL of its
+	// first, which is refused and read again through the resolve URL.
+	if refused != 2 {
+		t.Errorf("%d refused CDN requests, want 2", refused)
 	}
 }

@@ -184,8 +184,9 @@ type Server struct {
 	repos map[string]*Repo
 	log   []Request
 
-	bytes    atomic.Int64
-	requests atomic.Int64
+	bytes      atomic.Int64
+	requests   atomic.Int64
+	signatures atomic.Int64
 
 	// Fault, when set, sees every request first (server is "hub" or
 	// "cdn") and may answer it itself by returning true.
@@ -372,7 +373,8 @@ func (s *Server) serveHub(w http.ResponseWriter, r *http.Request) {
 	if f.LFS {
 		w.Header().Set("X-Linked-Size", strconv.FormatInt(f.size(), 10))
 		w.Header().Set("X-Linked-Etag", `"`+f.sha256()+`"`)
-		loc := s.CDN.URL + "/repos/" + url.PathEscape(repo.ID) + "/" + f.sha256() + "?X-Amz-Signature=fake&path=" + url.QueryEscape(f.Path)
+		sig := s.signatures.Add(1)
+		loc := s.CDN.URL + "/repos/" + url.PathEscape(repo.ID) + "/" + f.sha256() + "?X-Amz-Signature=sig" + strconv.FormatInt(sig, 10) + "&path=" + url.QueryEscape(f.Path)
 		http.Redirect(w, r, loc, http.StatusFound)
 		return
 	}
