@@ -219,7 +219,7 @@ func (s *HubSource) release(info *HubModelInfo, rev string) (*Release, error) {
 		LastModified: info.LastModified, CreatedAt: info.CreatedAt, Tags: info.Tags,
 		LibraryName: info.LibraryName, PipelineTag: info.PipelineTag, Downloads: info.Downloads,
 	}
-	if isHex(info.SHA, 40) {
+	if isHubHex(info.SHA, 40) {
 		rel.Revision, rel.Hub.SHA = info.SHA, info.SHA
 	} else {
 		rel.Revision = rev
@@ -259,12 +259,12 @@ func hubFiles(list []HubFile) ([]*File, []*Problem) {
 				}
 				f.Size = hf.LFS.Size
 			}
-			if isHex(hf.LFS.SHA256, 64) {
+			if isHubHex(hf.LFS.SHA256, 64) {
 				f.Expected = append(f.Expected, Expectation{Algorithm: "sha256", Digest: hf.LFS.SHA256, Size: f.Size, Source: "hf-hub"})
 			} else {
 				problems = append(problems, &Problem{Path: hf.Path, Field: "lfs.sha256", Message: "the Hub gives an LFS digest that is not a sha256; it is ignored"})
 			}
-		} else if isHex(hf.BlobID, 40) {
+		} else if isHubHex(hf.BlobID, 40) {
 			f.Expected = append(f.Expected, Expectation{Algorithm: "git-sha1", Digest: hf.BlobID, Size: f.Size, Source: "hf-hub"})
 		}
 		if f.Size < 0 {
@@ -297,7 +297,7 @@ func checkHubPath(p string) error {
 	return nil
 }
 
-func isHex(s string, n int) bool {
+func isHubHex(s string, n int) bool {
 	if len(s) != n {
 		return false
 	}

@@ -134,11 +134,11 @@ func TestHubOpen(t *testing.T) {
 	}
 	// Digests: LFS files carry the sha256, the others their git blob id.
 	st := rel.File("model-00001-of-00002.safetensors")
-	if len(st.Expected) != 1 || st.Expected[0].Algorithm != "sha256" || st.Expected[0].Source != "hf-hub" || st.Expected[0].Size != st.Size || !isHex(st.Expected[0].Digest, 64) {
+	if len(st.Expected) != 1 || st.Expected[0].Algorithm != "sha256" || st.Expected[0].Source != "hf-hub" || st.Expected[0].Size != st.Size || !isHubHex(st.Expected[0].Digest, 64) {
 		t.Errorf("safetensors expectations = %+v", st.Expected)
 	}
 	cfg := rel.File("config.json")
-	if len(cfg.Expected) != 1 || cfg.Expected[0].Algorithm != "git-sha1" || !isHex(cfg.Expected[0].Digest, 40) {
+	if len(cfg.Expected) != 1 || cfg.Expected[0].Algorithm != "git-sha1" || !isHubHex(cfg.Expected[0].Digest, 40) {
 		t.Errorf("config expectations = %+v", cfg.Expected)
 	}
 	// Files listed only are never fetched; every file read is read at the
