@@ -19,56 +19,7 @@ import (
 	"github.com/modelvet/modelvet/internal/hubtest"
 )
 
-const testCard = `---
-license: apache-2.0
-base_model: acme/base-7b
-base_model_relation: finetune
-datasets:
-- acme/chat-data
-tags:
-- text-generation
----
-# Acme Chat 7B
-
-A fine-tune of acme/base-7b.
-`
-
-// testRepoFiles are the files of a small release, served by the fake Hub
-// and written to disk for comparison.
-func testRepoFiles() []*hubtest.File {
-	ts := []hubtest.Tensor{
-		{Name: "model.embed_tokens.weight", DType: "F16", Shape: []int64{32, 16}},
-		{Name: "model.norm.weight", DType: "F16", Shape: []int64{16}},
-	}
-	shard1 := hubtest.Safetensors(ts[:1], map[string]string{"format": "pt"})
-	shard2 := hubtest.Safetensors(ts[1:], map[string]string{"format": "pt"})
-	index := `{"metadata":{"total_size":1056},"weight_map":{"model.embed_tokens.weight":"model-00001-of-00002.safetensors","model.norm.weight":"model-00002-of-00002.safetensors"}}`
-	gguf := hubtest.GGUF([]hubtest.KV{
-		{Key: "general.architecture", Value: "llama"},
-		{Key: "general.name", Value: "Acme Chat 7B"},
-		{Key: "general.license", Value: "apache-2.0"},
-		{Key: "tokenizer.ggml.tokens", Value: []string{"<s>", "</s>", "a", "b"}},
-	}, []hubtest.Tensor{{Name: "token_embd.weight", DType: "F32", Shape: []int64{4, 8}}})
-	return []*hubtest.File{
-		{Path: ".gitattributes", Data: []byte("*.safetensors filter=lfs diff=lfs merge=lfs -text\n")},
-		{Path: "LICENSE", Data: []byte("Apache License\nVersion 2.0, January 2004\n")},
-		{Path: "README.md", Data: []byte(testCard)},
-		{Path: "config.json", Data: []byte(`{"architectures":["LlamaForCausalLM"],"model_type":"llama","auto_map":{"AutoModel":"modeling_acme.AcmeModel"}}`)},
-		{Path: "generation_config.json", Data: []byte(`{"max_length":4096}`)},
-		hubtest.NewFile("model-00001-of-00002.safetensors", shard1),
-		hubtest.NewFile("model-00002-of-00002.safetensors", shard2),
-		{Path: "model.safetensors.index.json", Data: []byte(index)},
-		hubtest.NewFile("gguf/acme-chat-7b.Q4_K_M.gguf", gguf),
-		{Path: "modeling_acme.py", Data: []byte("import torch\n")},
-		{Path: "tokenizer.json", Data: []byte(`{"version":"1.0"}`)},
-		{Path: "model.sig", Data: []byte(`{"mediaType":"application/vnd.dev.sigstore.bundle.v0.3+json"}`)},
-		hubtest.NewFile("onnx/model.onnx", []byte("\x08\x07\x12\x07pytorch")),
-	}
-}
-
-func testRepo() *hubtest.Repo {
-	return &hubtest.Repo{ID: "acme/chat-7b", LibraryName: "transformers", PipelineTag: "text-generation", Tags: []string{"license:apache-2.0"}, Downloads: 42, Files: testRepoFiles()}
-}
+func testRepo() *hubtest.Repo { return hubtest.ExampleRepo() }
 
 // openHub opens hf:ref against srv with opts (endpoint filled in).
 func openHub(t testing.TB, srv *hubtest.Server, ref string, opts HubOptions) (*Release, error) {
@@ -393,25 +344,7 @@ func TestHubSameFindingsAsDisk(t *testing.T) {
 	}
 }
 
-// writeRepo writes a fake repository's files to a directory.
-func writeRepo(t testing.TB, repo *hubtest.Repo) string {
-	t.Helper()
-	dir := t.TempDir()
-	for _, f := range repo.Files {
-		p := filepath.Join(dir, filepath.FromSlash(f.Path))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		data := f.Data
-		if f.Size > int64(len(data)) {
-			data = append(slices.Clone(data), make([]byte, f.Size-int64(len(data)))...)
-		}
-		if err := os.WriteFile(p, data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
-}
+func writeRepo(t testing.TB, repo *hubtest.Repo) string { return hubtest.WriteDir(t, repo) }
 
 // compareReleases lists the differences between a release read from disk
 // and the same release read from the Hub, in what the audit uses.

@@ -17,6 +17,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -204,17 +205,33 @@ type Server struct {
 
 // New starts a fake Hub serving repos; it stops when the test ends.
 func New(t testing.TB, repos ...*Repo) *Server {
+	s := Start(nil, repos...)
+	t.Cleanup(s.Close)
+	return s
+}
+
+// Start starts a fake Hub serving repos, on hub (a listener for the
+// Hub's address) when not nil, else on a free loopback port. Close stops
+// it.
+func Start(hub net.Listener, repos ...*Repo) *Server {
 	s := &Server{repos: map[string]*Repo{}}
 	for _, r := range repos {
 		s.repos[strings.ToLower(r.ID)] = r
 	}
-	s.Hub = httptest.NewServer(http.HandlerFunc(s.serveHub))
+	if hub == nil {
+		s.Hub = httptest.NewServer(http.HandlerFunc(s.serveHub))
+	} else {
+		s.Hub = &httptest.Server{Listener: hub, Config: &http.Server{Handler: http.HandlerFunc(s.serveHub)}}
+		s.Hub.Start()
+	}
 	s.CDN = httptest.NewServer(http.HandlerFunc(s.serveCDN))
-	t.Cleanup(func() {
-		s.Hub.Close()
-		s.CDN.Close()
-	})
 	return s
+}
+
+// Close stops the servers.
+func (s *Server) Close() {
+	s.Hub.Close()
+	s.CDN.Close()
 }
 
 // URL is the endpoint to use as HF_ENDPOINT.
