@@ -187,12 +187,28 @@ func (s *HubSource) Open(ctx context.Context) (*Release, error) {
 		return nil, err
 	}
 	// A file that could not be fetched is one problem, and is not opened
-	// again.
+	// again. Files left unread once the audit's cap is reached are one
+	// problem together.
+	var capped []string
+	var capErr error
 	for _, f := range rel.Files {
-		if rf := set.files[f.Path]; rf != nil && rf.err != nil {
-			rel.addProblem(&Problem{Path: f.Path, Message: "cannot be read: " + rf.err.Error(), Err: rf.err})
-			f.Format, f.unreadable = classify(f.Path, nil), true
+		rf := set.files[f.Path]
+		if rf == nil || rf.err == nil {
+			continue
 		}
+		f.Format, f.unreadable = classify(f.Path, nil), true
+		if he := (*HubError)(nil); errors.As(rf.err, &he) && he.auditCap {
+			capped, capErr = append(capped, f.Path), rf.err
+			continue
+		}
+		rel.addProblem(&Problem{Path: f.Path, Message: "cannot be read: " + rf.err.Error(), Err: rf.err})
+	}
+	if len(capped) > 0 {
+		names := strings.Join(capped[:min(len(capped), 5)], ", ")
+		if len(capped) > 5 {
+			names += fmt.Sprintf(" and %d more", len(capped)-5)
+		}
+		rel.addProblem(&Problem{Path: rel.Name, Message: fmt.Sprintf("%d files were not read: %v (%s)", len(capped), capErr, names), Err: capErr})
 	}
 	if err := describeWith(ctx, rel, set.open); err != nil {
 		return nil, err

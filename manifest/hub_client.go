@@ -80,15 +80,22 @@ func redactURL(s string) string {
 func (c *hubClient) takeRequest(r *hubRequest) error {
 	if n := c.requests.Add(1); n > int64(c.cfg.maxRequests) {
 		c.requests.Add(-1)
-		return r.fail(ErrHubBudget, 0, fmt.Sprintf("the cap of %d Hub requests for one audit is reached", c.cfg.maxRequests), nil)
+		return capError(r.fail(ErrHubBudget, 0, fmt.Sprintf("the cap of %d Hub requests for one audit is reached", c.cfg.maxRequests), nil))
 	}
 	return nil
+}
+
+// capError marks an error as the audit's cap being reached, which every
+// later file then meets too.
+func capError(e *HubError) *HubError {
+	e.auditCap = true
+	return e
 }
 
 // roomFor reports whether n more bytes fit in the byte cap.
 func (c *hubClient) roomFor(r *hubRequest, n int64) error {
 	if c.bytes.Load()+n > c.cfg.maxBytes {
-		return r.fail(ErrHubBudget, 0, fmt.Sprintf("reading %d more bytes would pass the cap of %d bytes downloaded for one audit", n, c.cfg.maxBytes), nil)
+		return capError(r.fail(ErrHubBudget, 0, fmt.Sprintf("reading %d more bytes would pass the cap of %d bytes downloaded for one audit", n, c.cfg.maxBytes), nil))
 	}
 	return nil
 }
@@ -104,7 +111,7 @@ type countingBody struct {
 func (cb *countingBody) Read(p []byte) (int, error) {
 	room := cb.c.cfg.maxBytes - cb.c.bytes.Load()
 	if room <= 0 {
-		return 0, cb.r.fail(ErrHubBudget, 0, fmt.Sprintf("the cap of %d bytes downloaded for one audit is reached", cb.c.cfg.maxBytes), nil)
+		return 0, capError(cb.r.fail(ErrHubBudget, 0, fmt.Sprintf("the cap of %d bytes downloaded for one audit is reached", cb.c.cfg.maxBytes), nil))
 	}
 	if int64(len(p)) > room {
 		p = p[:room]

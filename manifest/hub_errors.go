@@ -64,6 +64,8 @@ type HubError struct {
 	Kind error
 	// Err is the underlying cause, if any (a network error).
 	Err error
+
+	auditCap bool // the audit's request or byte cap, not a file's own
 }
 
 func (e *HubError) Error() string {

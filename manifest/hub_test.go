@@ -679,18 +679,18 @@ func TestHubFailures(t *testing.T) {
 func TestHubCaps(t *testing.T) {
 	repo := testRepo()
 	srv := hubtest.New(t, repo)
-	rel, err := openHub(t, srv, "acme/chat-7b", HubOptions{MaxRequests: 4})
+	rel, err := openHub(t, srv, "acme/chat-7b", HubOptions{MaxRequests: 4, Concurrency: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
-	n := 0
+	var capped []*Problem
 	for _, p := range rel.Problems {
 		if errors.Is(p.Err, ErrHubBudget) {
-			n++
+			capped = append(capped, p)
 		}
 	}
-	if n == 0 || srv.RequestCount() > 4 {
-		t.Errorf("%d cap problems, %d requests", n, srv.RequestCount())
+	if len(capped) != 1 || capped[0].Path != "acme/chat-7b" || !strings.Contains(capped[0].Message, "files were not read: the cap of 4 Hub requests") || srv.RequestCount() > 4 {
+		t.Errorf("cap problems %q, %d requests", problemsText(rel), srv.RequestCount())
 	}
 	// Room for the API record and a little more.
 	probe, _ := Hub("acme/chat-7b", HubOptions{Endpoint: srv.URL(), NoToken: true})
@@ -914,5 +914,27 @@ func TestHubExpiredCDNURL(t *testing.T) {
 	// first, which is refused and read again through the resolve URL.
 	if refused != 2 {
 		t.Errorf("%d refused CDN requests, want 2", refused)
+	}
+}
+
+// TestHubIgnoredRangeLargeFile checks that a server answering range
+// requests with a whole multi-gigabyte file is read only as far as needed.
+func TestHubIgnoredRangeLargeFile(t *testing.T) {
+	header, size := hubtest.SafetensorsHeader([]hubtest.Tensor{{Name: "w", DType: "BF16", Shape: []int64{1 << 16, 1 << 15}}}, nil)
+	srv := hubtest.New(t, &hubtest.Repo{ID: "acme/big", Files: []*hubtest.File{
+		{Path: "model.safetensors", Data: header, Size: size, LFS: true},
+		{Path: "README.md", Data: []byte("---\nlicense: mit\n---\n")},
+	}})
+	srv.IgnoreRange = true
+	start := time.Now()
+	rel, err := openHub(t, srv, "acme/big", HubOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rel.Problems) != 0 || rel.Card == nil {
+		t.Errorf("problems %q", problemsText(rel))
+	}
+	if rel.Hub.Bytes > 64<<10 || time.Since(start) > 30*time.Second {
+		t.Errorf("read %d bytes of a %d-byte file", rel.Hub.Bytes, size)
 	}
 }
