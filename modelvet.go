@@ -10,6 +10,7 @@ import (
 
 	"github.com/modelvet/modelvet/finding"
 	"github.com/modelvet/modelvet/kb"
+	"github.com/modelvet/modelvet/license"
 	"github.com/modelvet/modelvet/manifest"
 	"github.com/modelvet/modelvet/provenance"
 	"github.com/modelvet/modelvet/report"
@@ -218,6 +219,7 @@ func (a *Auditor) AuditRelease(ctx context.Context, rel *manifest.Release) (*Rep
 			Formats:  rel.Formats(),
 		},
 	}
+	describeSubject(&s.rep.Subject, rel)
 	if a.cfg.noHashing {
 		s.rep.Policy.Unsafe = append(s.rep.Policy.Unsafe, "without-hashing")
 	}
@@ -225,6 +227,7 @@ func (a *Auditor) AuditRelease(ctx context.Context, rel *manifest.Release) (*Rep
 	s.describeFiles()
 	s.licenses()
 	s.lineage()
+	s.licenseInheritance()
 	if err := s.integrity(ctx); err != nil {
 		return nil, err
 	}
@@ -238,6 +241,7 @@ type audit struct {
 	a   *Auditor
 	rel *manifest.Release
 	rep *report.Report
+	lic *license.Result
 }
 
 func (s *audit) add(fs ...finding.Finding) { s.rep.Findings = append(s.rep.Findings, fs...) }

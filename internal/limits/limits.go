@@ -68,6 +68,8 @@ const (
 	MaxFilesPerRelease = 1 << 17
 	// MaxWalkDepth caps directory depth when walking a release or sweeping.
 	MaxWalkDepth = 64
+	// MaxGateTargets caps the targets one gate run reads from a list.
+	MaxGateTargets = 100_000
 	// MaxSweepEntries caps directory entries visited by one sweep.
 	MaxSweepEntries = 10_000_000
 
