@@ -509,13 +509,20 @@ func TestParseHubRef(t *testing.T) {
 }
 
 // fastRetries makes retries immediate and records the waits asked for.
-func fastRetries(src *HubSource) *[]time.Duration {
+func fastRetries(src *HubSource) func() []time.Duration {
+	var mu sync.Mutex
 	var waits []time.Duration
 	src.c.sleep = func(ctx context.Context, d time.Duration) error {
+		mu.Lock()
 		waits = append(waits, d)
+		mu.Unlock()
 		return ctx.Err()
 	}
-	return &waits
+	return func() []time.Duration {
+		mu.Lock()
+		defer mu.Unlock()
+		return slices.Clone(waits)
+	}
 }
 
 func TestHubFailures(t *testing.T) {
@@ -542,8 +549,11 @@ func TestHubFailures(t *testing.T) {
 	}
 	statusN := func(server string, status, times int, header ...string) func(*hubtest.Server) {
 		return func(s *hubtest.Server) {
+			var mu sync.Mutex
 			n := 0
-			s.Fault = func(srv string, w http.ResponseWriter, r *http.Request) bool {
+			s.SetFault(func(srv string, w http.ResponseWriter, r *http.Request) bool {
+				mu.Lock()
+				defer mu.Unlock()
 				if srv != server || (times >= 0 && n >= times) {
 					return false
 				}
@@ -553,7 +563,7 @@ func TestHubFailures(t *testing.T) {
 				}
 				w.WriteHeader(status)
 				return true
-			}
+			})
 		}
 	}
 	tests := []struct {
@@ -608,18 +618,18 @@ func TestHubFailures(t *testing.T) {
 		{name: "server error for good", ref: "acme/chat-7b", setup: statusN("hub", 503, -1), check: wantErr(ErrHubUnavailable, "unavailable after 5 attempts")},
 		{name: "CDN error", ref: "acme/chat-7b", setup: statusN("cdn", 500, -1), check: wantProblem("model-00001-of-00002.safetensors", ErrHubUnavailable, "unavailable")},
 		{name: "API not JSON", ref: "acme/chat-7b", setup: func(s *hubtest.Server) {
-			s.Fault = func(srv string, w http.ResponseWriter, r *http.Request) bool {
+			s.SetFault(func(srv string, w http.ResponseWriter, r *http.Request) bool {
 				if strings.HasPrefix(r.URL.Path, "/api/") {
 					io.WriteString(w, "<html>mirror error</html>")
 					return true
 				}
 				return false
-			}
+			})
 		}, check: wantErr(ErrHubResponse, "cannot be read")},
 		{name: "truncated ranges", ref: "acme/chat-7b", setup: func(s *hubtest.Server) { s.Truncate = 10 },
 			check: wantProblem("model-00001-of-00002.safetensors", ErrHubResponse, "cut short")},
 		{name: "wrong content-range", ref: "acme/chat-7b", setup: func(s *hubtest.Server) {
-			s.Fault = func(srv string, w http.ResponseWriter, r *http.Request) bool {
+			s.SetFault(func(srv string, w http.ResponseWriter, r *http.Request) bool {
 				if srv != "cdn" {
 					return false
 				}
@@ -627,7 +637,7 @@ func TestHubFailures(t *testing.T) {
 				w.WriteHeader(http.StatusPartialContent)
 				io.WriteString(w, "xxxxx")
 				return true
-			}
+			})
 		}, check: wantProblem("model-00001-of-00002.safetensors", ErrHubResponse, "asked for bytes 0-")},
 		{name: "server lies about size", ref: "acme/chat-7b", repo: func(r *hubtest.Repo) { r.Files[5].Actual = int64(len(r.Files[5].Data)) + 100 },
 			check: wantProblem("model-00001-of-00002.safetensors", ErrHubResponse, "bytes in the Hub listing")},
@@ -645,13 +655,13 @@ func TestHubFailures(t *testing.T) {
 		{name: "no file metadata", ref: "acme/chat-7b", setup: func(s *hubtest.Server) { s.NoBlobs = true },
 			check: wantProblem("", nil, "gives no size for 13 files")},
 		{name: "redirect loop", ref: "acme/chat-7b", setup: func(s *hubtest.Server) {
-			s.Fault = func(srv string, w http.ResponseWriter, r *http.Request) bool {
+			s.SetFault(func(srv string, w http.ResponseWriter, r *http.Request) bool {
 				if srv != "cdn" {
 					return false
 				}
 				http.Redirect(w, r, r.URL.String(), http.StatusFound)
 				return true
-			}
+			})
 		}, check: wantProblem("model-00001-of-00002.safetensors", ErrHubResponse, "more than 5 redirects")},
 	}
 	for _, tc := range tests {
@@ -671,7 +681,7 @@ func TestHubFailures(t *testing.T) {
 			}
 			waits := fastRetries(src)
 			rel, err := src.Open(context.Background())
-			tc.check(t, rel, err, srv, *waits)
+			tc.check(t, rel, err, srv, waits())
 		})
 	}
 }
@@ -728,7 +738,7 @@ func TestHubCancelAndTimeout(t *testing.T) {
 			return true
 		}
 	}
-	srv.Fault = hang("hub")
+	srv.SetFault(hang("hub"))
 	src, err := Hub("acme/chat-7b", HubOptions{Endpoint: srv.URL(), NoToken: true})
 	if err != nil {
 		t.Fatal(err)
@@ -748,7 +758,7 @@ func TestHubCancelAndTimeout(t *testing.T) {
 	}
 
 	// A CDN that hangs mid-audit: each file fails on its own timeout.
-	srv.Fault = hang("cdn")
+	srv.SetFault(hang("cdn"))
 	rel, err := openHub(t, srv, "acme/chat-7b", HubOptions{Timeout: 50 * time.Millisecond, Retries: -1})
 	if err != nil {
 		t.Fatal(err)
@@ -761,13 +771,13 @@ func TestHubCancelAndTimeout(t *testing.T) {
 func TestHubRedirectChecks(t *testing.T) {
 	repo := testRepo()
 	srv := hubtest.New(t, repo)
-	srv.Fault = func(s string, w http.ResponseWriter, r *http.Request) bool {
+	srv.SetFault(func(s string, w http.ResponseWriter, r *http.Request) bool {
 		if s == "hub" && strings.Contains(r.URL.Path, "/resolve/") && strings.HasSuffix(r.URL.Path, ".safetensors") {
 			http.Redirect(w, r, "file:///etc/passwd", http.StatusFound)
 			return true
 		}
 		return false
-	}
+	})
 	rel, err := openHub(t, srv, "acme/chat-7b", HubOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -888,7 +898,7 @@ func TestHubExpiredCDNURL(t *testing.T) {
 	var mu sync.Mutex
 	used := map[string]bool{}
 	refused := 0
-	srv.Fault = func(s string, w http.ResponseWriter, r *http.Request) bool {
+	srv.SetFault(func(s string, w http.ResponseWriter, r *http.Request) bool {
 		if s != "cdn" {
 			return false
 		}
@@ -902,7 +912,7 @@ func TestHubExpiredCDNURL(t *testing.T) {
 		}
 		used[sig] = true
 		return false
-	}
+	})
 	rel, err := openHub(t, srv, "acme/chat-7b", HubOptions{})
 	if err != nil {
 		t.Fatal(err)

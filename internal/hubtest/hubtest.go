@@ -189,9 +189,7 @@ type Server struct {
 	requests   atomic.Int64
 	signatures atomic.Int64
 
-	// Fault, when set, sees every request first (server is "hub" or
-	// "cdn") and may answer it itself by returning true.
-	Fault func(server string, w http.ResponseWriter, r *http.Request) bool
+	fault func(server string, w http.ResponseWriter, r *http.Request) bool
 	// IgnoreRange makes the file servers answer Range requests with the
 	// whole file and status 200.
 	IgnoreRange bool
@@ -232,6 +230,21 @@ func Start(hub net.Listener, repos ...*Repo) *Server {
 func (s *Server) Close() {
 	s.Hub.Close()
 	s.CDN.Close()
+}
+
+// SetFault installs fn to see every request first (server is "hub" or
+// "cdn"); it may answer a request itself by returning true. nil removes it.
+func (s *Server) SetFault(fn func(server string, w http.ResponseWriter, r *http.Request) bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.fault = fn
+}
+
+func (s *Server) faulted(server string, w http.ResponseWriter, r *http.Request) bool {
+	s.mu.Lock()
+	fn := s.fault
+	s.mu.Unlock()
+	return fn != nil && fn(server, w, r)
 }
 
 // URL is the endpoint to use as HF_ENDPOINT.
@@ -352,7 +365,7 @@ func (r *Repo) resolveRev(rev string) string {
 
 func (s *Server) serveHub(w http.ResponseWriter, r *http.Request) {
 	s.record("hub", r)
-	if s.Fault != nil && s.Fault("hub", w, r) {
+	if s.faulted("hub", w, r) {
 		return
 	}
 	w = countingWriter{w, s}
@@ -401,7 +414,7 @@ func (s *Server) serveHub(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) serveCDN(w http.ResponseWriter, r *http.Request) {
 	s.record("cdn", r)
-	if s.Fault != nil && s.Fault("cdn", w, r) {
+	if s.faulted("cdn", w, r) {
 		return
 	}
 	w = countingWriter{w, s}
