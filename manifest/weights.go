@@ -123,9 +123,21 @@ type PickleInfo struct {
 	// Container is "zip" (PyTorch zip), "legacy" (PyTorch legacy
 	// concatenated pickles) or "raw" (a bare pickle stream).
 	Container string `json:"container"`
-	Protocol  int    `json:"protocol"`
+	// Protocol is the highest pickle protocol of the streams walked: from
+	// the PROTO opcode, or (protocols 0 and 1 have none) the highest
+	// protocol among the opcodes used.
+	Protocol int `json:"protocol"`
 	// Members lists the pickle members walked inside a zip container.
 	Members []string `json:"members,omitempty"`
+	// Streams counts the pickle streams walked; Opcodes the opcodes.
+	Streams int   `json:"streams"`
+	Opcodes int64 `json:"opcodes"`
+	// Calls counts the opcodes that call or build objects when loaded:
+	// REDUCE, BUILD, NEWOBJ, NEWOBJ_EX, OBJ and INST.
+	Calls map[string]int `json:"calls,omitempty"`
+	// PersistentIDs counts PERSID/BINPERSID opcodes (PyTorch refers to
+	// each tensor storage through one).
+	PersistentIDs int `json:"persistent_ids,omitempty"`
 	// Globals lists every imported global, sorted by module and name.
 	Globals []PickleGlobal `json:"globals"`
 	// Incomplete is set when the walk stopped early (a cap, or an
@@ -138,38 +150,55 @@ type PickleGlobal struct {
 	Module string `json:"module"`
 	Name   string `json:"name"`
 	// Class is "safe" (on the allow-list of tensor-rebuild globals),
-	// "unsafe" (known to run code) or "unknown" (neither; also used when the
-	// operands could not be resolved statically).
+	// "unsafe" (known to run code, or imported through operands a static
+	// walk cannot see, reported as module or name "unknown") or "unknown"
+	// (on neither list; also extension-registry imports).
 	Class  string `json:"class"`
 	Member string `json:"member,omitempty"` // zip member it was found in
-	Offset int64  `json:"offset"`           // opcode offset in the stream
+	Offset int64  `json:"offset"`           // opcode offset of its first import
+	// Opcode is the importing opcode: GLOBAL, STACK_GLOBAL, INST or EXT1/2/4.
+	Opcode string `json:"opcode,omitempty"`
 }
 
 // String returns "module.name".
 func (g PickleGlobal) String() string { return g.Module + "." + g.Name }
 
 func (p *PickleInfo) findings(path string) []finding.Finding {
+	msg := fmt.Sprintf("%s holds weights in a pickle-based format, which can run code when loaded; prefer safetensors", path)
+	if p.Incomplete != "" {
+		msg += " (the walk of its opcodes is incomplete: " + p.Incomplete + ")"
+	}
 	out := []finding.Finding{{
 		Code:       finding.FormatPickle,
-		Message:    fmt.Sprintf("%s holds weights in a pickle-based format, which can run code when loaded; prefer safetensors", path),
+		Message:    msg,
 		Confidence: finding.Verified,
 		Subject:    path,
 		Evidence:   []finding.Evidence{{Path: path, Field: "container", Value: p.Container}},
 	}}
 	var risky []finding.Evidence
-	var names []string
+	var unsafe, unknown []string
 	for _, g := range p.Globals {
 		if g.Class == "safe" {
 			continue
 		}
 		risky = append(risky, finding.Evidence{Path: path, Offset: g.Offset, Field: g.Class + " global", Value: g.String()})
-		names = append(names, g.String())
+		if g.Class == "unsafe" {
+			unsafe = append(unsafe, g.String())
+		} else {
+			unknown = append(unknown, g.String())
+		}
 	}
 	if len(risky) > 0 {
-		names = slices.Compact(names)
+		var parts []string
+		if len(unsafe) > 0 {
+			parts = append(parts, "known to run code: "+strings.Join(slices.Compact(unsafe), ", "))
+		}
+		if len(unknown) > 0 {
+			parts = append(parts, "not on the safe list: "+strings.Join(slices.Compact(unknown), ", "))
+		}
 		out = append(out, finding.Finding{
 			Code:       finding.FormatCodeExecution,
-			Message:    fmt.Sprintf("%s imports callables outside the safe allow-list: %s", path, strings.Join(names, ", ")),
+			Message:    fmt.Sprintf("%s imports callables outside the safe allow-list of tensor-rebuild globals (%s); loading it runs them", path, strings.Join(parts, "; ")),
 			Confidence: finding.Verified,
 			Subject:    path,
 			Evidence:   risky,

@@ -61,8 +61,35 @@ const (
 	// MaxPickleStreams caps the concatenated pickles walked in one legacy
 	// PyTorch file.
 	MaxPickleStreams = 8
-	// MaxZipEntries caps the members listed in a zip container.
+	// MaxPickleMembers caps the pickle members walked inside one zip
+	// container (PyTorch zips hold data.pkl, TorchScript adds constants.pkl).
+	MaxPickleMembers = 64
+	// MaxPickleStack caps the depth of the simulated pickle stack (and of
+	// its marks); real checkpoints stay far below it.
+	MaxPickleStack = 1 << 18
+	// MaxPickleMemo caps the memo entries tracked to resolve STACK_GLOBAL
+	// operands; past it, operands fetched from the memo resolve as unknown.
+	MaxPickleMemo = 1 << 20
+	// MaxPickleNameLen caps a string kept as a possible module or name
+	// operand; longer operands resolve as unknown.
+	MaxPickleNameLen = 1024
+	// MaxPickleKeptBytes caps the string bytes kept from one pickle stream
+	// to resolve operands; strings past it resolve as unknown.
+	MaxPickleKeptBytes = 32 << 20
+	// MaxZipEntries caps the members listed in a zip container, checked
+	// against the end-of-central-directory record before it is read.
 	MaxZipEntries = 1 << 16
+	// MaxTarEntries caps the members listed in one tar layer of an OCI
+	// artifact.
+	MaxTarEntries = 1 << 16
+	// MaxTarGzipListBytes caps the size of a gzip-compressed tar layer
+	// whose members are listed (weights are not decompressed to list them).
+	MaxTarGzipListBytes = 256 << 20
+	// MaxTarGzipBytes caps the bytes decompressed while listing one
+	// gzip-compressed tar layer.
+	MaxTarGzipBytes = 1 << 30
+	// MaxKerasConfigBytes caps config.json read from a Keras v3 archive.
+	MaxKerasConfigBytes = 16 << 20
 
 	// MaxFilesPerRelease caps the files listed in one release.
 	MaxFilesPerRelease = 1 << 17
@@ -72,6 +99,25 @@ const (
 	MaxGateTargets = 100_000
 	// MaxSweepEntries caps directory entries visited by one sweep.
 	MaxSweepEntries = 10_000_000
+	// MaxSweepProblems caps the problems one sweep records (unreadable
+	// directories, cut-off depths); the count past it is still reported.
+	MaxSweepProblems = 1000
+	// MaxWalkProblems caps the problems recorded while listing one release
+	// (special files, broken links); the rest are counted in one problem.
+	MaxWalkProblems = 1000
+
+	// MaxStoreLayers caps the layers of one Ollama or OCI manifest (Ollama's
+	// safetensors-native models have a layer per tensor).
+	MaxStoreLayers = 1 << 16
+	// MaxStoreModels caps the models listed from one Ollama store or OCI
+	// layout.
+	MaxStoreModels = 1 << 16
+	// MaxStoreTextBytes caps a text layer of a store (template, system
+	// prompt, parameters, messages) kept in the release description.
+	MaxStoreTextBytes = 1 << 20
+	// MaxHFSnapshots caps the snapshots considered in one Hugging Face
+	// cache repository.
+	MaxHFSnapshots = 4096
 
 	// MaxSignatureBytes caps a signature bundle (model.sig); bundles with
 	// per-shard resource lists of very large models reach a few MB.
