@@ -17,6 +17,7 @@ import (
 
 	"github.com/modelvet/modelvet/finding"
 	"github.com/modelvet/modelvet/internal/hubtest"
+	"github.com/modelvet/modelvet/internal/testmodel"
 )
 
 func testRepo() *hubtest.Repo { return hubtest.ExampleRepo() }
@@ -946,5 +947,39 @@ func TestHubIgnoredRangeLargeFile(t *testing.T) {
 	}
 	if rel.Hub.Bytes > 64<<10 || time.Since(start) > 30*time.Second {
 		t.Errorf("read %d bytes of a %d-byte file", rel.Hub.Bytes, size)
+	}
+}
+
+// TestHubPickleSameAsDisk reads PyTorch checkpoints remotely: a zip
+// checkpoint by its central directory and data.pkl, a legacy one by its
+// pickles, a hostile bare pickle in full, with the findings of the disk
+// audit and a small fraction of the bytes.
+func TestHubPickleSameAsDisk(t *testing.T) {
+	big := []testmodel.Tensor{{Name: "w", DType: "F32", Shape: []int64{2048, 2048}}, {Name: "b", DType: "F32", Shape: []int64{2048}}}
+	repo := &hubtest.Repo{ID: "acme/pt", Files: []*hubtest.File{
+		hubtest.NewFile("pytorch_model.bin", testmodel.TorchZip("archive", 2, big)),
+		hubtest.NewFile("legacy.pt", testmodel.TorchLegacy(2, big)),
+		{Path: "training_args.bin", Data: testmodel.MaliciousPickle(2, testmodel.ViaGlobal, "os", "system", "echo pwned"), LFS: true},
+		{Path: "README.md", Data: []byte("---\nlicense: mit\n---\n")},
+	}}
+	local, err := Dir(writeRepo(t, repo)).Open(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := hubtest.New(t, repo)
+	remote, err := openHub(t, srv, "acme/pt", HubOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := compareReleases(local, remote); d != "" {
+		t.Error(d)
+	}
+	if !slices.ContainsFunc(remote.Findings(), func(f finding.Finding) bool {
+		return f.Code == finding.FormatCodeExecution && f.Subject == "training_args.bin"
+	}) {
+		t.Error("the hostile pickle was not found remotely")
+	}
+	if remote.Hub.Bytes > 512<<10 {
+		t.Errorf("read %d bytes of %d-byte checkpoints", remote.Hub.Bytes, len(repo.Files[0].Data)+len(repo.Files[1].Data))
 	}
 }
