@@ -13,6 +13,7 @@ type index struct {
 	orgs        map[string]*Organization
 	models      map[string]*Model
 	datasets    map[string]*Dataset
+	prov        *provIndex // provenance lookups, see provenance_index.go
 }
 
 // Normalize folds an id or name for lookups: lower case, trimmed, with
@@ -78,6 +79,7 @@ func (k *KB) idx() *index {
 				ix.datasets[Normalize(n)] = d
 			}
 		}
+		ix.prov = buildProvIndex(k)
 		k.index = ix
 	})
 	return k.index

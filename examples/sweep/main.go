@@ -72,18 +72,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, progress 
 		fmt.Fprintf(stderr, "sweep: -j must be at least 1\n")
 		return cli.ExitUsage
 	}
-	var locs []location
 	for _, r := range fs.Args() {
 		fi, err := os.Stat(r)
 		if err != nil || !fi.IsDir() {
 			fmt.Fprintf(stderr, "sweep: %s: not a directory\n", r)
 			return cli.ExitUsage
 		}
-		locs = append(locs, classifyRoot(r))
 	}
-	if fs.NArg() == 0 || *defaults {
-		locs = append(locs, defaultLocations()...)
-	}
+	dirs := roots(fs.Args(), *defaults)
 	opts, err := f.Options()
 	if err != nil {
 		fmt.Fprintf(stderr, "sweep: %v\n", err)
@@ -100,14 +96,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, progress 
 	start := time.Now()
 	var releases []found
 	status := cli.ExitPass
-	for _, loc := range locs {
-		err := discover(ctx, loc, func(fd found) { releases = append(releases, fd) })
-		if err != nil {
-			fmt.Fprintf(stderr, "sweep: %s: %v\n", loc.Path, err)
-			status = cli.ExitError
-		}
+	if err := discover(ctx, dirs, stderr, func(fd found) { releases = append(releases, fd) }); err != nil {
+		status = cli.ExitError
 	}
-	if len(locs) == 0 {
+	if len(dirs) == 0 {
 		fmt.Fprintf(stderr, "sweep: no default model locations on this machine; give a ROOT\n")
 	}
 
@@ -182,8 +174,6 @@ func auditAll(ctx context.Context, a *modelvet.Auditor, rels []found, jobs int, 
 func auditOne(ctx context.Context, a *modelvet.Auditor, fd found) cli.Summary {
 	var s cli.Summary
 	switch {
-	case fd.Err != nil:
-		s = cli.ErrorSummary(fd.Target, fd.Err)
 	case ctx.Err() != nil:
 		s = cli.ErrorSummary(fd.Target, ctx.Err())
 	default:
@@ -194,12 +184,8 @@ func auditOne(ctx context.Context, a *modelvet.Auditor, fd found) cli.Summary {
 			s = cli.Summarize(fd.Target, rep)
 		}
 	}
-	if s.Kind == "" || s.Kind == "directory" || s.Kind == "file" {
-		if fd.Kind != "dir" {
-			s.Kind = fd.Kind
-		} else if s.Kind == "" {
-			s.Kind = "dir"
-		}
+	if s.Kind == "" {
+		s.Kind = fd.Kind
 	}
 	return s
 }

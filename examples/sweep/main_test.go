@@ -161,9 +161,9 @@ func TestSweepDefaultLocations(t *testing.T) {
 	t.Setenv("HF_HUB_CACHE", filepath.Join(root, "hub"))
 	t.Setenv("OLLAMA_MODELS", filepath.Join(root, "ollama"))
 	t.Setenv("HOME", filepath.Join(root, "home"))
-	locs := defaultLocations()
-	if len(locs) != 2 || locs[0].Kind != "hf-cache" || locs[1].Kind != "ollama" {
-		t.Errorf("defaultLocations() = %+v", locs)
+	dirs := roots(nil, false)
+	if len(dirs) != 2 || dirs[0] != filepath.Join(root, "hub") || dirs[1] != filepath.Join(root, "ollama") {
+		t.Errorf("roots() = %v", dirs)
 	}
 	code, out, _ := sweep(t, "-jsonl")
 	if n := strings.Count(out, "\n"); n != 2 {

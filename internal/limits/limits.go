@@ -135,6 +135,17 @@ const (
 	MaxLineageDepth = 16
 	// MaxLineageNodes caps the models in one lineage graph.
 	MaxLineageNodes = 512
+	// MaxModelName caps a model name or id read from a release (card,
+	// GGUF metadata, configs) before it is parsed; longer names are cut.
+	MaxModelName = 512
+	// MaxDeclaredBases caps the bases and datasets read from one source of
+	// a release (a card's base_model list, GGUF general.base_model.count).
+	MaxDeclaredBases = 64
+	// MaxStatementLine caps the length of a card line examined for
+	// statements about training data; longer lines are cut.
+	MaxStatementLine = 2048
+	// MaxStatements caps the statements reported from one card body.
+	MaxStatements = 64
 
 	// MaxHubRequests caps HTTP requests made while auditing one Hub
 	// repository, counting every retry and redirect. A repository of 163

@@ -58,6 +58,12 @@ func DemoFiles() map[string][]byte {
 		"weight_map": weightMap,
 	}, "", "  ")
 	files["support-bot-llama3/model.safetensors.index.json"] = append(index, '\n')
+
+	// An older-style release: PyTorch pickle weights beside remote code.
+	files["unlabelled-chat/pytorch_model.bin"] = TorchZip("pytorch_model", 2, []Tensor{
+		{Name: "embed.weight", DType: "F32", Shape: []int64{32, 16}},
+		{Name: "lm_head.weight", DType: "F32", Shape: []int64{32, 16}},
+	})
 	return files
 }
 
