@@ -159,7 +159,8 @@ func offlineError(what string) error {
 }
 
 // Open reads the repository: its API record, then what the audit needs of
-// its files. Files that cannot be read (a gated repository without access,
+// its files, then the Hub records of the models its card names as bases,
+// and theirs, to HubOptions.LineageDepth (Release.Hub.Ancestors). Files that cannot be read (a gated repository without access,
 // a server lying about sizes) are recorded as Problems; Open fails only when
 // the repository itself cannot be read.
 func (s *HubSource) Open(ctx context.Context) (*Release, error) {
@@ -212,6 +213,20 @@ func (s *HubSource) Open(ctx context.Context) (*Release, error) {
 	}
 	if err := describeWith(ctx, rel, set.open); err != nil {
 		return nil, err
+	}
+	if s.cfg.lineage >= 0 {
+		bases, relation := info.BaseModel, info.BaseModelRelation
+		if rel.Card != nil && len(rel.Card.BaseModel) > 0 {
+			bases, relation = nil, rel.Card.BaseModelRelation.Value
+			for _, b := range rel.Card.BaseModel {
+				bases = append(bases, b.Value)
+			}
+		}
+		anc, err := HubLineage(ctx, s, rel.Name, bases, relation, s.cfg.lineage)
+		if err != nil {
+			return nil, err
+		}
+		rel.Hub.Ancestors = anc
 	}
 	rel.Hub.Requests, rel.Hub.Bytes = s.Usage()
 	return rel, nil

@@ -74,8 +74,9 @@ type HubAncestor struct {
 	Datasets  []string `json:"datasets,omitempty"`
 
 	// Err says why the record could not be fetched (not found, gated, a
-	// cap reached); the fields above are then empty.
-	Err error `json:"-"`
+	// cap reached); the fields above are then empty. Error is its text.
+	Err   error  `json:"-"`
+	Error string `json:"error,omitempty"`
 }
 
 // HubLineage follows base_model on the Hub from the bases a model declares
@@ -114,6 +115,7 @@ func HubLineage(ctx context.Context, f ModelInfoFetcher, child string, bases []s
 		}
 		e := queue[0]
 		queue = queue[1:]
+
 		a := HubAncestor{ID: e.id, Parent: e.parent, Relation: e.relation, Depth: e.depth}
 		if err := checkRepoID(e.id); err != nil {
 			a.Err = fmt.Errorf("%q is not a Hub model id", e.id)
@@ -140,6 +142,11 @@ func HubLineage(ctx context.Context, f ModelInfoFetcher, child string, bases []s
 		out = append(out, a)
 		if e.depth < maxDepth {
 			push(e.id, info.BaseModelRelation, e.depth+1, info.BaseModel)
+		}
+	}
+	for i := range out {
+		if out[i].Err != nil {
+			out[i].Error = out[i].Err.Error()
 		}
 	}
 	return out, nil

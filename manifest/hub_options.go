@@ -63,6 +63,10 @@ type HubOptions struct {
 	// Concurrency bounds the file headers fetched at once. Default
 	// DefaultHubConcurrency.
 	Concurrency int
+	// LineageDepth bounds how far Open follows base_model on the Hub from
+	// the card's bases (Release.Hub.Ancestors): 0 for
+	// limits.MaxLineageDepth, negative not to follow it.
+	LineageDepth int
 	// Offline refuses to contact the Hub, as HF_HUB_OFFLINE=1 does.
 	Offline bool
 	// AllowTokenOverHTTPUnsafe sends the token to a plain-http endpoint
@@ -84,6 +88,7 @@ type hubConfig struct {
 	maxRequests int
 	maxBytes    int64
 	concurrency int
+	lineage     int // depth; negative: off
 	offline     bool
 }
 
@@ -97,6 +102,7 @@ func (o HubOptions) resolve() (*hubConfig, error) {
 		maxRequests: o.MaxRequests,
 		maxBytes:    o.MaxBytes,
 		concurrency: o.Concurrency,
+		lineage:     o.LineageDepth,
 		userAgent:   o.UserAgent,
 		offline:     o.Offline || envTrue("HF_HUB_OFFLINE") || envTrue("TRANSFORMERS_OFFLINE"),
 	}

@@ -857,9 +857,27 @@ func TestHubLineage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	var anc []string
+	for _, a := range rel.Hub.Ancestors {
+		anc = append(anc, fmt.Sprintf("%s<%s@%d %v %s", a.ID, a.Parent, a.Depth, a.License, a.Relation))
+	}
+	if want := []string{"acme/base<acme/chat@1 [other] ", "meta/llama<acme/base@2 [llama3.1] merge"}; !slices.Equal(anc, want) {
+		t.Errorf("ancestors on open = %q, want %q", anc, want)
+	}
 	got, err = HubLineage(ctx, src, rel.Name, []string{"acme/base"}, "", 1)
 	if err != nil || len(got) != 1 {
 		t.Errorf("depth 1: %+v %v", got, err)
+	}
+	// A missing base is recorded with its error.
+	src, _ = Hub("acme/chat", HubOptions{Endpoint: srv.URL(), NoToken: true})
+	got, _ = HubLineage(ctx, src, "acme/chat", []string{"acme/gone"}, "", 0)
+	if len(got) != 1 || !strings.Contains(got[0].Error, "not found") {
+		t.Errorf("missing base = %+v", got)
+	}
+	// LineageDepth < 0 does not follow bases.
+	src, _ = Hub("acme/chat", HubOptions{Endpoint: srv.URL(), NoToken: true, LineageDepth: -1})
+	if rel, err := src.Open(ctx); err != nil || rel.Hub.Ancestors != nil {
+		t.Errorf("lineage off: %v %+v", err, rel.Hub.Ancestors)
 	}
 
 	// Offline: every record fails with ErrHubOffline.

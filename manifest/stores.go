@@ -110,6 +110,10 @@ type HubInfo struct {
 	// only: tokenizers, code, media and other files it does not parse, whose
 	// bytes it did not fetch.
 	ListedOnly int `json:"listed_only,omitempty"`
+	// Ancestors lists the models reached by following base_model on the
+	// Hub from the card's bases, with the licence, author and bases each
+	// one's record declares (HubOptions.LineageDepth bounds the walk).
+	Ancestors []HubAncestor `json:"ancestors,omitempty"`
 	// Unmatched lists the files the Hub lists at SHA that a local release
 	// checked against the listing (WithHubDigests) does not hold.
 	Unmatched []string `json:"unmatched,omitempty"`
