@@ -147,17 +147,18 @@ func TestOCITarLayers(t *testing.T) {
 
 func TestOCIHostileTar(t *testing.T) {
 	var b bytes.Buffer
+	tiny := testmodel.TinyGGUF()
 	tw := tar.NewWriter(&b)
 	for _, h := range []*tar.Header{
-		{Name: "../../escape.gguf", Size: 4, Typeflag: tar.TypeReg, Mode: 0o644},
-		{Name: "/abs.gguf", Size: 4, Typeflag: tar.TypeReg, Mode: 0o644},
+		{Name: "../../escape.gguf", Size: int64(len(tiny)), Typeflag: tar.TypeReg, Mode: 0o644},
+		{Name: "/abs.gguf", Size: int64(len(tiny)), Typeflag: tar.TypeReg, Mode: 0o644},
 		{Name: "link", Linkname: "/etc/passwd", Typeflag: tar.TypeSymlink},
 		{Name: "dev", Typeflag: tar.TypeChar},
-		{Name: "ok.gguf", Size: 4, Typeflag: tar.TypeReg, Mode: 0o644},
+		{Name: "ok.gguf", Size: int64(len(tiny)), Typeflag: tar.TypeReg, Mode: 0o644},
 	} {
 		tw.WriteHeader(h)
 		if h.Size > 0 {
-			tw.Write([]byte("GGUF"))
+			tw.Write(tiny) // a GGUF the reader accepts
 		}
 	}
 	tw.Close()

@@ -18,11 +18,22 @@ const (
 	// MaxJSONBytes caps small JSON documents: config.json,
 	// generation_config.json, adapter configs, store manifests.
 	MaxJSONBytes = 8 << 20
+	// MaxJSONDepth caps the nesting of JSON read by the weight-format
+	// readers (safetensors headers, indexes); their documents nest three
+	// levels, and unbounded nesting would exhaust a recursive parser's
+	// stack.
+	MaxJSONDepth = 1000
 	// MaxIndexBytes caps a sharded-weights index such as
 	// model.safetensors.index.json (weight maps of large models run to a few MB).
 	MaxIndexBytes = 64 << 20
 	// MaxIndexShards caps the number of distinct shard files an index names.
 	MaxIndexShards = 100_000
+	// MaxIndexTensors caps the weight_map entries of a sharded-weights index
+	// (the largest public models map a few hundred thousand tensors).
+	MaxIndexTensors = 4 << 20
+	// MaxIndexIssues caps the cross-file issues reported for one index
+	// against its shards; the rest are counted in one summary issue.
+	MaxIndexIssues = 1000
 
 	// MaxLicenseTextBytes caps one licence text (LICENSE, NOTICE,
 	// USE_POLICY, licence layers); longer texts are truncated and marked.
@@ -31,6 +42,9 @@ const (
 	// MaxSafetensorsHeader caps the JSON header of a safetensors file, as the
 	// reference implementation does (MAX_HEADER_SIZE).
 	MaxSafetensorsHeader = 100_000_000
+	// MaxSafetensorsMetadata caps the __metadata__ entries of one safetensors
+	// header (writers store a handful; the header cap bounds the bytes).
+	MaxSafetensorsMetadata = 10_000
 
 	// MaxGGUFTensors caps the tensor count of a GGUF file.
 	MaxGGUFTensors = 1 << 20
@@ -49,8 +63,16 @@ const (
 	// MaxGGUFDims caps tensor dimensions, as ggml's GGML_MAX_DIMS does.
 	MaxGGUFDims = 4
 	// MaxGGUFMetadataBytes caps the total bytes of GGUF metadata and tensor
-	// infos read from one file.
+	// infos walked in one file (everything before the tensor data).
 	MaxGGUFMetadataBytes = 512 << 20
+	// MaxGGUFKeptBytes caps the bytes of keys, string values, short arrays
+	// and tensor names kept in memory from one GGUF file; long arrays are
+	// walked but not kept, so vocabularies do not count.
+	MaxGGUFKeptBytes = 64 << 20
+	// MaxGGUFShortArray is the longest array kept element by element in
+	// GGUF metadata; longer arrays (tokenizer vocabularies, merges, scores)
+	// are summarised by element type and length.
+	MaxGGUFShortArray = 64
 
 	// MaxPickleBytes caps how much of one pickle stream is walked.
 	MaxPickleBytes = 256 << 20
