@@ -84,10 +84,14 @@ type OCILayer struct {
 	Note string `json:"note,omitempty"`
 }
 
-// HubInfo is what the Hugging Face Hub API says about a repository.
+// HubInfo is what the Hugging Face Hub API says about a repository, and
+// what reading it cost.
 type HubInfo struct {
-	Endpoint     string   `json:"endpoint"`
-	ID           string   `json:"id"`
+	Endpoint string `json:"endpoint"`
+	ID       string `json:"id"`
+	// Revision is the revision asked for ("main" by default); SHA is the
+	// commit it resolved to, at which every file was read.
+	Revision     string   `json:"revision,omitempty"`
 	SHA          string   `json:"sha,omitempty"`
 	Author       string   `json:"author,omitempty"`
 	Private      bool     `json:"private,omitempty"`
@@ -99,7 +103,18 @@ type HubInfo struct {
 	LibraryName  string   `json:"library_name,omitempty"`
 	PipelineTag  string   `json:"pipeline_tag,omitempty"`
 	Downloads    int64    `json:"downloads,omitempty"`
-	// Requests and Bytes count what the audit fetched.
+	// Requests and Bytes count what the audit fetched (response bodies).
 	Requests int   `json:"requests"`
 	Bytes    int64 `json:"bytes"`
+	// ListedOnly counts the files the audit knows by name, size and digest
+	// only: tokenizers, code, media and other files it does not parse, whose
+	// bytes it did not fetch.
+	ListedOnly int `json:"listed_only,omitempty"`
+	// Ancestors lists the models reached by following base_model on the
+	// Hub from the card's bases, with the licence, author and bases each
+	// one's record declares (HubOptions.LineageDepth bounds the walk).
+	Ancestors []HubAncestor `json:"ancestors,omitempty"`
+	// Unmatched lists the files the Hub lists at SHA that a local release
+	// checked against the listing (WithHubDigests) does not hold.
+	Unmatched []string `json:"unmatched,omitempty"`
 }

@@ -252,12 +252,12 @@ func TestSweepDemoModels(t *testing.T) {
 		t.Skipf("demo models: %v", err)
 	}
 	code, out, errs := sweep(t, demo)
-	for _, m := range []string{"support-bot-llama3", "tinyllama-apache", "unlabelled-chat"} {
+	for _, m := range []string{"r1-distill-qwen-7b-gguf", "support-bot-llama3", "tinyllama-apache", "unlabelled-chat"} {
 		if !strings.Contains(out, m) {
 			t.Errorf("table lacks %s:\n%s", m, out)
 		}
 	}
-	if !strings.Contains(out, "3 models:") || strings.Contains(out, "ERROR") {
+	if !strings.Contains(out, "4 models:") || strings.Contains(out, "ERROR") {
 		t.Errorf("table:\n%s%s", out, errs)
 	}
 	if code != cli.ExitFail && code != cli.ExitReview && code != cli.ExitPass {

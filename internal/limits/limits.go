@@ -169,8 +169,34 @@ const (
 	// MaxStatements caps the statements reported from one card body.
 	MaxStatements = 64
 
-	// MaxHubRequests caps HTTP requests made while auditing one Hub repository.
-	MaxHubRequests = 512
-	// MaxHubBytes caps bytes downloaded while auditing one Hub repository.
-	MaxHubBytes = 64 << 20
+	// MaxHubRequests caps HTTP requests made while auditing one Hub
+	// repository, counting every retry and redirect. A repository of 163
+	// safetensors shards takes about 330.
+	MaxHubRequests = 2048
+	// MaxHubBytes caps response-body bytes downloaded while auditing one Hub
+	// repository (the API record, small text files and weight headers). A
+	// repository of many GGUF files with large tokenizer vocabularies needs
+	// a few MB per file.
+	MaxHubBytes = 256 << 20
+	// MaxHubAPIBytes caps one Hub API response (a model record with its file
+	// list), after decompression.
+	MaxHubAPIBytes = 32 << 20
+	// MaxHubHeaderBytes caps what is read remotely of one weight file: the
+	// safetensors header, the GGUF metadata and tensor infos, or the pickle
+	// of a PyTorch checkpoint. Tensor data is never read.
+	MaxHubHeaderBytes = 32 << 20
+	// MaxHubErrorBody caps what is read of an error response from the Hub.
+	MaxHubErrorBody = 4 << 10
+	// MaxHubRedirects caps the redirects followed for one request.
+	MaxHubRedirects = 5
+	// MaxHubRetryAfterSeconds caps how long a Retry-After header may make
+	// one retry wait; a server asking for longer fails the request.
+	MaxHubRetryAfterSeconds = 60
+	// MaxHubRangeSkip caps the bytes discarded from a server that ignores a
+	// Range request and sends the whole file, to reach the wanted offset.
+	MaxHubRangeSkip = 1 << 20
+	// MaxHubFileList caps the files of one Hub repository listing.
+	MaxHubFileList = MaxFilesPerRelease
+	// MaxHubPathLen caps the length of one file path in a Hub listing.
+	MaxHubPathLen = 4096
 )

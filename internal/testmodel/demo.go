@@ -64,6 +64,31 @@ func DemoFiles() map[string][]byte {
 		{Name: "embed.weight", DType: "F32", Shape: []int64{32, 16}},
 		{Name: "lm_head.weight", DType: "F32", Shape: []int64{32, 16}},
 	})
+	// A GGUF quantisation, as community quantisers publish them.
+	files["r1-distill-qwen-7b-gguf/DeepSeek-R1-Distill-Qwen-7B-Q4_K_M.gguf"] = GGUF{
+		KV: []KV{
+			{"general.architecture", String("qwen2")},
+			{"general.type", String("model")},
+			{"general.name", String("DeepSeek R1 Distill Qwen 7B")},
+			{"general.organization", String("Deepseek Ai")},
+			{"general.basename", String("DeepSeek-R1-Distill-Qwen")},
+			{"general.size_label", String("7B")},
+			{"general.license", String("mit")},
+			{"general.base_model.count", Uint32(1)},
+			{"general.base_model.0.name", String("DeepSeek R1 Distill Qwen 7B")},
+			{"general.base_model.0.organization", String("Deepseek Ai")},
+			{"general.base_model.0.repo_url", String("https://huggingface.co/deepseek-ai/DeepSeek-R1-Distill-Qwen-7B")},
+			{"general.file_type", Uint32(15)},
+			{"general.quantization_version", Uint32(2)},
+			{"qwen2.context_length", Uint32(131072)},
+			{"tokenizer.ggml.model", String("gpt2")},
+			{"tokenizer.ggml.tokens", Strings("<|begin▁of▁sentence|>", "<|end▁of▁sentence|>", "a", "b")},
+		},
+		Tensors: []GGUFTensor{
+			{Name: "token_embd.weight", Dims: []uint64{256, 4}, Type: 12},
+			{Name: "output_norm.weight", Dims: []uint64{256}, Type: 0},
+		},
+	}.Bytes()
 	return files
 }
 
