@@ -171,7 +171,7 @@ func parsePolicy(name string, data []byte, base *Policy) (*Policy, error) {
 	}
 	var file Policy
 	if len(root.Keys) > 0 {
-		if err := unmarshalStrict(data, &file); err != nil {
+		if err := yamlnode.DecodeStrict(data, &file); err != nil {
 			return nil, yamlPolicyError(name, err)
 		}
 	}
@@ -192,19 +192,6 @@ func parsePolicy(name string, data []byte, base *Policy) (*Policy, error) {
 		p.Name = strings.TrimSuffix(name[strings.LastIndexAny(name, `/\`)+1:], ".yaml")
 	}
 	return p, nil
-}
-
-// unmarshalStrict decodes data into v, rejecting unknown keys. The YAML
-// decoder panics on some malformed documents (a tag with no value where a
-// list is expected: "jurisdictions: !"); such a panic is returned as an
-// error instead of crashing the caller.
-func unmarshalStrict(data []byte, v any) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("the document cannot be decoded (the YAML decoder failed: %v); look for a tag (!…) without a value", r)
-		}
-	}()
-	return yaml.UnmarshalWithOptions(data, v, yaml.Strict())
 }
 
 // yamlPolicyError converts an error of the YAML decoder (wrong type,
