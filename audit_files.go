@@ -1,15 +1,22 @@
 package modelvet
 
 import (
+	"strings"
+
+	"github.com/modelvet/modelvet/internal/textsafe"
 	"github.com/modelvet/modelvet/manifest"
 	"github.com/modelvet/modelvet/report"
 )
+
+// maxMetadataValue clips each metadata string copied from a file into the
+// report: descriptions and chat templates can run to megabytes.
+const maxMetadataValue = 512
 
 // describeFiles lists the release's files in the report with the facts each
 // format declares.
 func (s *audit) describeFiles() {
 	for _, f := range s.rel.Files {
-		rf := report.File{Path: f.Path, Size: f.Size, Format: string(f.Format), Metadata: fileMetadata(f)}
+		rf := report.File{Path: f.Path, Size: f.Size, Format: string(f.Format), Metadata: fileMetadata(s.rel, f)}
 		for _, e := range f.Expected {
 			if e.Algorithm == "sha256" {
 				rf.Digest = "sha256:" + e.Digest
@@ -22,52 +29,133 @@ func (s *audit) describeFiles() {
 	}
 }
 
+// clip shortens a value from the release for the report.
+func clip(v string) string { return textsafe.Truncate(v, maxMetadataValue) }
+
 // fileMetadata summarises the format facts of f for the report.
-func fileMetadata(f *manifest.File) map[string]any {
+func fileMetadata(rel *manifest.Release, f *manifest.File) map[string]any {
 	m := map[string]any{}
 	if st := f.Safetensors; st != nil {
 		m["tensors"] = st.Tensors
 		m["parameters"] = st.Parameters
+		m["dtypes"] = st.Dtypes()
 		if len(st.ParametersByDtype) > 0 {
 			m["parameters_by_dtype"] = st.ParametersByDtype
 		}
 		if len(st.Metadata) > 0 {
-			m["metadata"] = st.Metadata
+			meta := make(map[string]string, len(st.Metadata))
+			for k, v := range st.Metadata {
+				meta[clip(k)] = clip(v)
+			}
+			m["metadata"] = meta
+		}
+		if st.Truncated {
+			m["truncated"] = true
 		}
 	}
 	if g := f.GGUF; g != nil {
-		m["gguf_version"] = g.Version
-		m["tensors"] = g.TensorCount
-		m["parameters"] = g.Parameters
-		if g.Architecture != "" {
-			m["architecture"] = g.Architecture
-		}
-		if len(g.TensorTypes) > 0 {
-			m["tensor_types"] = g.TensorTypes
-		}
-		general := map[string]any{}
-		for _, kv := range g.Metadata {
-			if len(kv.Key) > 8 && kv.Key[:8] == "general." && kv.Value != nil {
-				general[kv.Key] = kv.Value
-			}
-		}
-		if len(general) > 0 {
-			m["general"] = general
-		}
+		ggufMetadata(m, g)
 	}
 	if p := f.Pickle; p != nil {
 		m["container"] = p.Container
-		var globals []string
+		globals := []string{}
 		for _, g := range p.Globals {
-			globals = append(globals, g.String()+" ("+g.Class+")")
+			globals = append(globals, clip(g.String())+" ("+g.Class+")")
 		}
 		m["imported_globals"] = globals
 		if p.Incomplete != "" {
 			m["incomplete"] = p.Incomplete
 		}
 	}
+	if idx := rel.SafetensorsIndex; idx != nil && idx.Path == f.Path {
+		m["shards"] = len(idx.Shards)
+		m["tensors"] = idx.Tensors
+		if idx.TotalSize >= 0 {
+			m["total_size"] = idx.TotalSize
+		}
+	}
 	if len(m) == 0 {
 		return nil
 	}
 	return m
+}
+
+// ggufGeneral lists the general.* keys the report carries: what names the
+// model, its licence, who made and quantised it.
+var ggufGeneral = []string{
+	"general.name", "general.basename", "general.size_label", "general.finetune", "general.version",
+	"general.organization", "general.author", "general.quantized_by", "general.type",
+	"general.license", "general.license.name", "general.license.link",
+	"general.url", "general.repo_url", "general.source.url", "general.source.repo_url",
+	"general.file_type", "general.quantization_version",
+}
+
+func ggufMetadata(m map[string]any, g *manifest.GGUFInfo) {
+	m["gguf_version"] = g.Version
+	m["tensors"] = g.TensorCount
+	m["parameters"] = g.Parameters
+	if g.Architecture != "" {
+		m["architecture"] = clip(g.Architecture)
+	}
+	if len(g.TensorTypes) > 0 {
+		m["tensor_types"] = g.TensorTypes
+	}
+	general := map[string]any{}
+	for _, key := range ggufGeneral {
+		if v, ok := g.Get(key); ok && v.Value != nil {
+			if s, ok := v.Value.(string); ok {
+				general[key] = clip(s)
+			} else {
+				general[key] = v.Value
+			}
+		}
+	}
+	for _, key := range []string{"general.tags", "general.languages"} {
+		if vs := g.Strings(key); len(vs) > 0 {
+			for i := range vs {
+				vs[i] = clip(vs[i])
+			}
+			general[key] = vs
+		}
+	}
+	if len(general) > 0 {
+		m["general"] = general
+	}
+	refs := func(rs []manifest.GGUFRef) []string {
+		var out []string
+		for _, r := range rs {
+			name := r.Name
+			if r.Organization != "" {
+				name = r.Organization + "/" + name
+			}
+			if name == "" {
+				name = r.RepoURL
+			}
+			out = append(out, clip(strings.TrimSpace(name)))
+		}
+		return out
+	}
+	if bm := refs(g.BaseModels()); len(bm) > 0 {
+		m["base_models"] = bm
+	}
+	if ds := refs(g.Datasets()); len(ds) > 0 {
+		m["datasets"] = ds
+	}
+	if v, ok := g.Get("tokenizer.ggml.tokens"); ok {
+		m["vocabulary_size"] = v.Len
+	}
+	if v, ok := g.Get("tokenizer.chat_template"); ok {
+		if s, ok := v.Value.(string); ok {
+			m["chat_template_bytes"] = len(s)
+		}
+	}
+	if n, ok := g.Uint("split.count"); ok {
+		m["split_count"] = n
+	}
+	if g.UncheckedTensors > 0 {
+		m["unchecked_tensors"] = g.UncheckedTensors
+	}
+	if g.Truncated {
+		m["truncated"] = true
+	}
 }

@@ -1,70 +1,60 @@
 package modelvet
 
 import (
-	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/modelvet/modelvet/finding"
+	"github.com/modelvet/modelvet/license"
 	"github.com/modelvet/modelvet/report"
 )
 
-// licenses reports the licences the release declares.
+// licenses identifies the release's licences from every source, explains
+// their terms and adds the license.* findings.
 func (s *audit) licenses() {
-	card := s.rel.Card
-	byID := map[string]int{}
-	addSource := func(id string, ev finding.Evidence) {
-		i, ok := byID[id]
-		if !ok {
-			l := report.License{ID: id, Name: id, Category: "unknown"}
-			if k := s.a.kb.License(id); k != nil {
-				l.ID, l.Name, l.SPDX, l.Category, l.Terms = k.ID, k.Name, k.SPDX, k.Category, k.Terms
-			}
-			s.rep.Licenses = append(s.rep.Licenses, l)
-			i = len(s.rep.Licenses) - 1
-			byID[id] = i
+	s.lic = license.Identify(s.rel, s.a.kb)
+	for _, l := range s.lic.Licenses {
+		rl := report.License{ID: l.ID, Name: l.Name(), Category: l.Category()}
+		if l.License != nil {
+			rl.SPDX = l.License.SPDX
+			rl.Terms = l.License.Terms
+			rl.References = l.License.References()
 		}
-		s.rep.Licenses[i].Sources = append(s.rep.Licenses[i].Sources, ev)
-	}
-	if card != nil {
-		for _, f := range card.License {
-			id := f.Value
-			if id == "other" {
-				switch {
-				case card.LicenseName.Value != "":
-					id = card.LicenseName.Value
-				case card.LicenseDetails.Value != "":
-					id = card.LicenseDetails.Value
-				}
-			}
-			addSource(id, card.Evidence("license", f))
-		}
-	}
-	for _, f := range s.rel.Files {
-		if f.GGUF != nil {
-			if v := f.GGUF.String("general.license"); v != "" {
-				addSource(v, f.GGUF.Evidence(f.Path, "general.license"))
+		for _, src := range l.Sources {
+			ev := src.Evidence
+			if !slices.Contains(rl.Sources, ev) {
+				rl.Sources = append(rl.Sources, ev)
 			}
 		}
+		s.rep.Licenses = append(s.rep.Licenses, rl)
 	}
-	if len(s.rep.Licenses) == 0 && len(s.rel.LicenseTexts) == 0 {
-		msg := "no licence is declared: the card has no license field, and there is no LICENSE file"
-		if card == nil {
-			msg = "no licence is declared: there is no model card and no LICENSE file"
-		}
-		ev := []finding.Evidence{}
-		if card != nil {
-			ev = append(ev, finding.Evidence{Path: card.Path, Field: "license"})
-		}
-		s.add(finding.Finding{Code: finding.LicenseMissing, Message: msg, Confidence: finding.Declared, Subject: s.rel.Name, Evidence: ev})
+	s.add(s.lic.Findings...)
+}
+
+// licenseInheritance checks the release's licences against those of the
+// ancestors in the report's lineage.
+func (s *audit) licenseInheritance() {
+	if s.lic == nil {
+		return
 	}
-	for _, l := range s.rep.Licenses {
-		if l.Category == "unknown" {
-			s.add(finding.Finding{
-				Code:       finding.LicenseUnknown,
-				Message:    fmt.Sprintf("licence %q is declared but not identified", l.ID),
-				Confidence: finding.Declared,
-				Subject:    l.ID,
-				Evidence:   l.Sources,
-			})
+	var ancestors []license.Ancestor
+	for _, n := range s.rep.Lineage {
+		if n.Depth == 0 {
+			continue
+		}
+		ancestors = append(ancestors, license.Ancestor{
+			Model:    n.Model,
+			Relation: n.Relation,
+			License:  n.License,
+			Depth:    n.Depth,
+			Evidence: n.Evidence,
+		})
+	}
+	for _, f := range license.CheckInheritance(s.lic, ancestors, s.a.kb) {
+		if !slices.ContainsFunc(s.rep.Findings, func(o finding.Finding) bool {
+			return o.Code == f.Code && o.Subject == f.Subject && strings.EqualFold(o.Message, f.Message)
+		}) {
+			s.add(f)
 		}
 	}
 }

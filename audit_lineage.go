@@ -2,28 +2,60 @@ package modelvet
 
 import (
 	"github.com/modelvet/modelvet/finding"
+	"github.com/modelvet/modelvet/provenance"
 	"github.com/modelvet/modelvet/report"
 )
 
-// lineage reports the audited model and the bases it declares.
+// lineage traces where the model came from: its lineage graph (from every
+// declared source and the knowledge base), the origin of each model in it,
+// training on restricted outputs, public allegations, and the government
+// policies of the selected jurisdictions.
 func (s *audit) lineage() {
-	s.rep.Lineage = append(s.rep.Lineage, report.LineageNode{Model: s.rel.Name, Confidence: finding.Declared})
-	card := s.rel.Card
-	if card == nil {
-		return
+	k := s.a.kb
+	g := provenance.Lineage(s.rel, k, provenance.LineageOptions{})
+	s.rep.Lineage = lineageNodes(g)
+	s.add(provenance.LineageFindings(g)...)
+	s.add(provenance.Origins(g)...)
+	s.add(provenance.RestrictedOutputs(g, k)...)
+	s.add(provenance.Allegations(g, k)...)
+	// New rejected unknown jurisdictions, so Government reports none; the
+	// policy's lineage settings say how far along the lineage its
+	// coverage is followed.
+	gov, _ := provenance.Government(g, k, s.a.juris, s.a.policy.GovernmentOptions())
+	s.add(gov...)
+}
+
+// lineageNodes lists the audited model, then each derivation found, nearest
+// first: Model derives into Parent by Relation.
+func lineageNodes(g *provenance.Graph) []report.LineageNode {
+	if len(g.Nodes) == 0 {
+		return nil
 	}
-	rel := card.BaseModelRelation.Value
-	if rel == "" {
-		rel = "finetune"
+	node := func(n *provenance.Node) report.LineageNode {
+		dev := n.DeveloperName
+		if dev == "" {
+			dev = n.Developer
+		}
+		country := n.Country
+		if n.DeveloperKind == "repackager" {
+			// A repackager (a quantiser, the Ollama library) did not develop
+			// the weights; the provenance.origin finding names it, and the
+			// developer is that of the model it republishes, listed next.
+			dev, country = "", ""
+		}
+		return report.LineageNode{Model: n.Model, Depth: n.Depth, Developer: dev, Country: country, License: n.License}
 	}
-	for _, b := range card.BaseModel {
-		s.rep.Lineage = append(s.rep.Lineage, report.LineageNode{
-			Model:      b.Value,
-			Relation:   rel,
-			Parent:     s.rel.Name,
-			Depth:      1,
-			Confidence: finding.Declared,
-			Evidence:   []finding.Evidence{card.Evidence("base_model", b)},
-		})
+	root := node(g.Nodes[0])
+	root.Confidence = finding.Declared
+	root.Evidence = g.Nodes[0].Evidence
+	out := []report.LineageNode{root}
+	for _, e := range g.Edges {
+		n := node(g.Nodes[e.Parent])
+		n.Relation = e.Relation
+		n.Parent = g.Nodes[e.Child].Model
+		n.Confidence = e.Confidence
+		n.Evidence = e.Evidence
+		out = append(out, n)
 	}
+	return out
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/modelvet/modelvet/finding"
 	"github.com/modelvet/modelvet/kb"
+	"github.com/modelvet/modelvet/license"
 	"github.com/modelvet/modelvet/manifest"
 	"github.com/modelvet/modelvet/provenance"
 	"github.com/modelvet/modelvet/report"
@@ -74,7 +75,10 @@ func WithKnowledgeBase(fsys fs.FS) Option {
 }
 
 // WithJurisdictions selects the jurisdictions whose government policies
-// apply, replacing the policy's list (e.g. "us-federal", "us-tx", "au").
+// apply, replacing the policy's list: knowledge-base ids ("us-federal",
+// "us-tx", "au"), prefixes ending in "*" ("us-*"), or "*" for all. New
+// rejects ids the knowledge base (with any overlay) does not know, with an
+// error that lists the known ones and wraps a *kb.UnknownJurisdictionError.
 func WithJurisdictions(ids ...string) Option {
 	return func(c *config) error {
 		c.jurisdictions = slices.Clone(ids)
@@ -221,6 +225,7 @@ func (a *Auditor) AuditRelease(ctx context.Context, rel *manifest.Release) (*Rep
 			Formats:  rel.Formats(),
 		},
 	}
+	describeSubject(&s.rep.Subject, rel)
 	if a.cfg.noHashing {
 		s.rep.Policy.Unsafe = append(s.rep.Policy.Unsafe, "without-hashing")
 	}
@@ -228,6 +233,7 @@ func (a *Auditor) AuditRelease(ctx context.Context, rel *manifest.Release) (*Rep
 	s.describeFiles()
 	s.licenses()
 	s.lineage()
+	s.licenseInheritance()
 	if err := s.integrity(ctx); err != nil {
 		return nil, err
 	}
@@ -241,6 +247,7 @@ type audit struct {
 	a   *Auditor
 	rel *manifest.Release
 	rep *report.Report
+	lic *license.Result
 }
 
 func (s *audit) add(fs ...finding.Finding) { s.rep.Findings = append(s.rep.Findings, fs...) }

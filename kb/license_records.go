@@ -1,30 +1,114 @@
 package kb
 
+import (
+	"path"
+	"strings"
+)
+
+// License categories: what a licence allows, in one word. Every License
+// record has one of these.
+const (
+	CategoryPermissive     = "permissive"      // no conditions worth a buyer's attention (CC0, Unlicense, 0BSD)
+	CategoryNotice         = "notice"          // keep copyright and licence notices (MIT, BSD, Apache-2.0, CC-BY)
+	CategoryReciprocal     = "reciprocal"      // share changes or derivatives under the same terms (GPL, MPL, CC-BY-SA)
+	CategoryNonCommercial  = "non-commercial"  // commercial use not granted (CC-BY-NC, FLUX.1 [dev])
+	CategoryResearchOnly   = "research-only"   // research, evaluation or non-production use only
+	CategoryResponsibleUse = "responsible-use" // commercial use with use restrictions that travel with the model (Llama, Gemma, OpenRAIL)
+	CategoryProprietary    = "proprietary"     // use needs a separate permission or agreement
+	CategoryUnknown        = "unknown"         // not known, or a family too wide to say
+)
+
+// Categories lists the categories in a stable order.
+func Categories() []string {
+	return []string{CategoryPermissive, CategoryNotice, CategoryReciprocal, CategoryNonCommercial,
+		CategoryResearchOnly, CategoryResponsibleUse, CategoryProprietary, CategoryUnknown}
+}
+
+// Confidence marks of licence facts, after the research's evidence levels.
+const (
+	// FactPrimary: read from the licence text itself ([P]).
+	FactPrimary = "primary"
+	// FactSecondary: from a secondary source (a copy, an excerpt, a
+	// maintainer's note) and not re-read from the licence ([S]).
+	FactSecondary = "secondary"
+	// FactUnverified: from general knowledge, not checked against any text ([U]).
+	FactUnverified = "unverified"
+)
+
 // License is a licence modelvet knows: how to recognise it, its category,
 // and its terms.
 type License struct {
 	// ID is the canonical id: the Hugging Face licence id where there is one
-	// ("llama3.1", "apache-2.0"), else a "LicenseRef-"-style id of our own.
+	// ("llama3.1", "apache-2.0"), else an id of our own in the same style
+	// ("deepseek", "qwen", "flux-1-dev-non-commercial-license").
 	ID      string `yaml:"id" json:"id"`
 	Name    string `yaml:"name" json:"name"`
 	Family  string `yaml:"family,omitempty" json:"family,omitempty"`
 	Version string `yaml:"version,omitempty" json:"version,omitempty"`
-	// SPDX is the SPDX identifier or LicenseRef used in SPDX expressions.
+	// Date is the release or last-modified date of the licence text the
+	// terms were read from (YYYY-MM-DD).
+	Date string `yaml:"date,omitempty" json:"date,omitempty"`
+	// SPDX is the SPDX identifier, expression or LicenseRef used in SPDX
+	// expressions.
 	SPDX string `yaml:"spdx,omitempty" json:"spdx,omitempty"`
 	// Aliases are other ids and names it is declared under: Hugging Face
-	// ids (current and retired), ScanCode keys, common license_name values.
+	// ids (current and retired), ScanCode keys and LicenseRefs, SPDX ids,
+	// common license_name values and names in free text.
 	Aliases []string `yaml:"aliases,omitempty" json:"aliases,omitempty"`
 	// URLs are pages that hold the licence; a license_link to one of them
 	// identifies it.
 	URLs []string `yaml:"urls,omitempty" json:"urls,omitempty"`
-	// Category is one of permissive, notice, reciprocal, non-commercial,
-	// research-only, responsible-use, proprietary, unknown.
-	Category string     `yaml:"category" json:"category"`
-	Terms    Terms      `yaml:"terms,omitempty" json:"terms,omitzero"`
-	Sources  []Citation `yaml:"sources" json:"sources,omitempty"`
+	// Category is one of Categories().
+	Category string `yaml:"category" json:"category"`
+	// HF is set when the id is one the Hugging Face Hub accepts in a card's
+	// license field; Retired is set when the Hub has since removed it.
+	HF      bool `yaml:"hf,omitempty" json:"hf,omitempty"`
+	Retired bool `yaml:"retired,omitempty" json:"retired,omitempty"`
+	// Models are glob patterns (path.Match syntax, matched case-insensitively)
+	// of model ids released under this licence, used when an ancestor's
+	// licence is not otherwise known ("meta-llama/Llama-3.1-*").
+	Models []string `yaml:"models,omitempty" json:"models,omitempty"`
+	// Confidence says how the facts were established: FactPrimary,
+	// FactSecondary or FactUnverified. A Term may override it.
+	Confidence string     `yaml:"confidence" json:"confidence"`
+	Note       string     `yaml:"note,omitempty" json:"note,omitempty"`
+	Terms      Terms      `yaml:"terms,omitempty" json:"terms,omitzero"`
+	Sources    []Citation `yaml:"sources" json:"sources,omitempty"`
 }
 
 func (l *License) key() string { return l.ID }
+
+// MatchesModel reports whether model (a Hugging Face id) is one of the
+// models the licence names in Models.
+func (l *License) MatchesModel(model string) bool {
+	m := strings.ToLower(strings.TrimSpace(model))
+	for _, p := range l.Models {
+		if ok, _ := path.Match(strings.ToLower(p), m); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// References returns the citations of the licence and of its terms,
+// de-duplicated, in order.
+func (l *License) References() []string {
+	var out []string
+	seen := map[string]bool{}
+	add := func(u string) {
+		if u != "" && !seen[u] {
+			seen[u] = true
+			out = append(out, u)
+		}
+	}
+	for _, s := range l.Sources {
+		add(s.URL)
+	}
+	for _, t := range l.Terms.All() {
+		add(t.Term.Source)
+	}
+	return out
+}
 
 // Terms are a licence's terms, each with the clause and source it rests
 // on. A nil term is not stated by the licence.
@@ -41,19 +125,89 @@ type Terms struct {
 	Copyleft          *Term `yaml:"copyleft,omitempty" json:"copyleft,omitempty"`
 }
 
+// NamedTerm is a term with its snake_case name.
+type NamedTerm struct {
+	Name string
+	Term *Term
+}
+
+// All returns the terms that are set, in a fixed order.
+func (t Terms) All() []NamedTerm {
+	var out []NamedTerm
+	for _, n := range []NamedTerm{
+		{"commercial_use", t.CommercialUse}, {"user_threshold", t.UserThreshold},
+		{"revenue_threshold", t.RevenueThreshold}, {"use_restrictions", t.UseRestrictions},
+		{"output_restriction", t.OutputRestriction}, {"naming", t.Naming},
+		{"attribution", t.Attribution}, {"territory", t.Territory},
+		{"derivative_license", t.DerivativeLicense}, {"copyleft", t.Copyleft},
+	} {
+		if n.Term != nil {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// Values of Term.Value for DerivativeLicense.
+const (
+	// DerivativeSame: derivatives stay under this licence (and must carry it).
+	DerivativeSame = "same"
+	// DerivativeRestrictions: derivatives may use other terms, but those
+	// must carry this licence's use restrictions.
+	DerivativeRestrictions = "restrictions"
+	// DerivativeShareAlike: derivatives must use this licence or a
+	// compatible copyleft one.
+	DerivativeShareAlike = "share-alike"
+	// DerivativeNone: sharing adapted versions is not allowed.
+	DerivativeNone = "none"
+	// DerivativeAny: derivatives may use any licence (keeping notices).
+	DerivativeAny = "any"
+)
+
 // Term is one term of a licence.
 type Term struct {
 	// Value is a short machine-readable value: "yes", "no", "conditional"
-	// for permissions; a count for thresholds; a phrase for naming.
+	// for permissions; a count for thresholds; for derivative_license one
+	// of the Derivative* values; for output_restriction "banned",
+	// "competing", "naming" or "none".
 	Value string `yaml:"value" json:"value"`
-	// Summary says what the term means, in plain words.
+	// Summary says what the term means, in plain words a buyer understands.
 	Summary string `yaml:"summary" json:"summary"`
 	Clause  string `yaml:"clause,omitempty" json:"clause,omitempty"`
 	Source  string `yaml:"source,omitempty" json:"source,omitempty"`
-	// Amount is the number in a threshold (users, or US dollars).
+	// Amount is the number in a threshold (monthly active users, or US
+	// dollars of annual revenue).
 	Amount int64 `yaml:"amount,omitempty" json:"amount,omitempty"`
 	// FlowDown is set when derivatives and users must be bound by the term.
 	FlowDown bool `yaml:"flow_down,omitempty" json:"flow_down,omitempty"`
 	// Regions lists territories a territory term excludes.
 	Regions []string `yaml:"regions,omitempty" json:"regions,omitempty"`
+	// Prefix is the text a derivative model's name must start with
+	// (naming terms).
+	Prefix string `yaml:"prefix,omitempty" json:"prefix,omitempty"`
+	// Phrases are the words a derivative must display, any one of them
+	// ("Built with Llama").
+	Phrases []string `yaml:"phrases,omitempty" json:"phrases,omitempty"`
+	// Covers lists the lineage relations the term reaches (finetune,
+	// adapter, merge, quantized, distilled); empty means all of them.
+	Covers []string `yaml:"covers,omitempty" json:"covers,omitempty"`
+	// Confidence overrides the licence's confidence for this term.
+	Confidence string `yaml:"confidence,omitempty" json:"confidence,omitempty"`
+}
+
+// Reaches reports whether the term applies to a derivative made by
+// relation.
+func (t *Term) Reaches(relation string) bool {
+	if t == nil {
+		return false
+	}
+	if len(t.Covers) == 0 {
+		return true
+	}
+	for _, c := range t.Covers {
+		if strings.EqualFold(c, relation) {
+			return true
+		}
+	}
+	return false
 }

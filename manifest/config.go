@@ -38,8 +38,8 @@ type Quantization struct {
 
 // ParseConfig reads a config.json-shaped document.
 func ParseConfig(path string, data []byte) (*ModelConfig, error) {
-	if !gjson.ValidBytes(data) {
-		return nil, &FormatError{Format: FormatConfig, Path: path, Offset: -1, Msg: "is not valid JSON"}
+	if err := checkJSON(path, data); err != nil {
+		return nil, err
 	}
 	doc := gjson.ParseBytes(data)
 	if !doc.IsObject() {
@@ -129,8 +129,8 @@ func (r *Release) codeFindings() []finding.Finding {
 
 // ParseAdapterConfig reads adapter_config.json of a PEFT adapter.
 func ParseAdapterConfig(path string, data []byte) (*AdapterConfig, error) {
-	if !gjson.ValidBytes(data) {
-		return nil, &FormatError{Format: FormatConfig, Path: path, Offset: -1, Msg: "is not valid JSON"}
+	if err := checkJSON(path, data); err != nil {
+		return nil, err
 	}
 	doc := gjson.ParseBytes(data)
 	return &AdapterConfig{
@@ -138,4 +138,14 @@ func ParseAdapterConfig(path string, data []byte) (*AdapterConfig, error) {
 		BaseModel: doc.Get("base_model_name_or_path").String(),
 		PEFTType:  doc.Get("peft_type").String(),
 	}, nil
+}
+
+// checkJSON validates a config within the nesting cap before gjson reads
+// it: gjson's own validator recurses once per level, so a document of
+// nothing but brackets would exhaust the stack.
+func checkJSON(path string, data []byte) error {
+	if ok, off, msg := jsonValid(string(data)); !ok {
+		return &FormatError{Format: FormatConfig, Path: path, Offset: int64(off), Msg: "is not valid JSON: " + msg}
+	}
+	return nil
 }

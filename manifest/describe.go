@@ -173,11 +173,19 @@ func collect(ctx context.Context, rel *Release, open opener) {
 			}
 		case FormatSafetensorsIndex:
 			data, err := readText(ctx, open, f, limits.MaxIndexBytes, "index")
+			var idx *SafetensorsIndex
 			if err == nil {
-				rel.SafetensorsIndex, err = ParseSafetensorsIndex(f.Path, data)
+				// An index with an unusable total_size comes back with the
+				// error; keep it.
+				idx, err = ParseSafetensorsIndex(f.Path, data)
 			}
 			if err != nil {
 				rel.addProblem(problemFrom(f.Path, err))
+			}
+			// The index nearest the root is the release's (nested ones
+			// belong to components, e.g. diffusers' text_encoder/).
+			if idx != nil && (rel.SafetensorsIndex == nil || strings.Count(idx.Path, "/") < strings.Count(rel.SafetensorsIndex.Path, "/")) {
+				rel.SafetensorsIndex = idx
 			}
 		case FormatLicense:
 			if strings.Count(f.Path, "/") > 1 {
@@ -216,7 +224,14 @@ func readText(ctx context.Context, open opener, f *File, max int64, what string)
 		}
 		return nil, fmt.Errorf("%w of %d bytes", safeio.ErrTooLarge, max)
 	}
-	return safeio.ReadAt(c, 0, size)
+	// size is within max, so one buffer of that size is bounded; reading
+	// it in one call avoids the copies of a chunked read (an index of a
+	// large model runs to several MB).
+	buf := make([]byte, size)
+	if err := readFullAt(c, buf, 0); err != nil {
+		return nil, err
+	}
+	return buf, nil
 }
 
 // readPrefix reads the first max bytes of a file.

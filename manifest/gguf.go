@@ -1,8 +1,633 @@
 package manifest
 
-import "io"
+import (
+	"encoding/binary"
+	"fmt"
+	"io"
+	"math"
+	"math/bits"
+	"slices"
+	"strconv"
+	"unicode/utf8"
 
-// ReadGGUF reads the header of a GGUF file of the given size.
+	"github.com/modelvet/modelvet/internal/limits"
+)
+
+// GGUF metadata value types (ggml docs/gguf.md, gguf_type; research table
+// gguf-value-types.tsv).
+const (
+	ggufUint8 uint32 = iota
+	ggufInt8
+	ggufUint16
+	ggufInt16
+	ggufUint32
+	ggufInt32
+	ggufFloat32
+	ggufBool
+	ggufString
+	ggufArray
+	ggufUint64
+	ggufInt64
+	ggufFloat64
+	ggufTypeCount
+)
+
+// ggufTypeNames names the value types as GGUFValue.Type reports them.
+var ggufTypeNames = [ggufTypeCount]string{
+	"uint8", "int8", "uint16", "int16", "uint32", "int32", "float32",
+	"bool", "string", "array", "uint64", "int64", "float64",
+}
+
+// ggufTypeSize is the encoded size of each fixed-size value type (0 for
+// STRING and ARRAY).
+var ggufTypeSize = [ggufTypeCount]int64{1, 1, 2, 2, 4, 4, 4, 1, 0, 0, 8, 8, 8}
+
+// ggmlType describes a ggml tensor type: its name and, when known, how
+// many elements one block holds and how many bytes a block takes.
+type ggmlType struct {
+	name      string
+	blockSize uint64 // elements per block; 0 when the size is not known
+	typeSize  uint64 // bytes per block
+}
+
+// ggmlTypes lists the ggml tensor types by id. Names follow ggml
+// docs/gguf.md (research table ggml-tensor-types.tsv); block and type
+// sizes follow the block_* structures and their static_asserts in ggml
+// src/ggml-common.h and the type_traits table of src/ggml.c (QK_K = 256).
+// Types ggml removed (Q4_2, Q4_3, the Q4_0_x_y and IQ4_NL_x_y repacked
+// layouts) keep their names but no size: their parameters are counted,
+// their fit in the file is not checked.
+var ggmlTypes = map[uint32]ggmlType{
+	0:  {"F32", 1, 4},
+	1:  {"F16", 1, 2},
+	2:  {"Q4_0", 32, 18},  // fp16 d + 16 bytes of nibbles
+	3:  {"Q4_1", 32, 20},  // fp16 d, m + 16 bytes
+	4:  {"Q4_2", 0, 0},    // removed
+	5:  {"Q4_3", 0, 0},    // removed
+	6:  {"Q5_0", 32, 22},  // fp16 d + 4 bytes qh + 16 bytes qs
+	7:  {"Q5_1", 32, 24},  // fp16 d, m + 4 + 16
+	8:  {"Q8_0", 32, 34},  // fp16 d + 32 bytes
+	9:  {"Q8_1", 32, 36},  // fp16 d, s + 32 bytes
+	10: {"Q2_K", 256, 84}, // 16 scales + 64 qs + fp16 d, dmin
+	11: {"Q3_K", 256, 110},
+	12: {"Q4_K", 256, 144},
+	13: {"Q5_K", 256, 176},
+	14: {"Q6_K", 256, 210},
+	15: {"Q8_K", 256, 292}, // f32 d + 256 qs + 16 int16 bsums
+	16: {"IQ2_XXS", 256, 66},
+	17: {"IQ2_XS", 256, 74},
+	18: {"IQ3_XXS", 256, 98},
+	19: {"IQ1_S", 256, 50},
+	20: {"IQ4_NL", 32, 18},
+	21: {"IQ3_S", 256, 110},
+	22: {"IQ2_S", 256, 82},
+	23: {"IQ4_XS", 256, 136},
+	24: {"I8", 1, 1},
+	25: {"I16", 1, 2},
+	26: {"I32", 1, 4},
+	27: {"I64", 1, 8},
+	28: {"F64", 1, 8},
+	29: {"IQ1_M", 256, 56},
+	30: {"BF16", 1, 2},
+	31: {"Q4_0_4_4", 0, 0}, // removed from GGUF files
+	32: {"Q4_0_4_8", 0, 0},
+	33: {"Q4_0_8_8", 0, 0},
+	34: {"TQ1_0", 256, 54},
+	35: {"TQ2_0", 256, 66},
+	36: {"IQ4_NL_4_4", 0, 0},
+	37: {"IQ4_NL_4_8", 0, 0},
+	38: {"IQ4_NL_8_8", 0, 0},
+	39: {"MXFP4", 32, 17}, // e8m0 scale + 16 bytes
+}
+
+// ggmlTypeName names a ggml type id, including ids the reader does not
+// know ("type_41").
+func ggmlTypeName(id uint32) string {
+	if t, ok := ggmlTypes[id]; ok {
+		return t.name
+	}
+	return "type_" + strconv.FormatUint(uint64(id), 10)
+}
+
+// ggufDefaultAlignment is the data alignment when general.alignment is
+// absent (GGUF_DEFAULT_ALIGNMENT).
+const ggufDefaultAlignment = 32
+
+// ggufBlock is how much the GGUF reader fetches at a time: large enough
+// that a remote header takes few range requests, small enough to keep
+// memory flat.
+const ggufBlock = 1 << 20
+
+// ReadGGUF reads the header of a GGUF file (versions 2 and 3) of the given
+// size: every metadata key-value pair and every tensor info, without
+// touching tensor data. Long arrays are walked (their strings
+// length-checked) but not kept. It checks the caps of internal/limits,
+// value types (BOOL is 0 or 1; arrays of arrays are rejected, as ggml
+// does), unique keys and tensor names, general.alignment (UINT32, a power
+// of two), at most 4 dimensions per tensor, overflow-free element and byte
+// counts, aligned tensor offsets, tensor data that does not overlap, and
+// that every tensor of a known type fits in the file.
+//
+// Errors are *FormatError values with the byte offset of the fault; GGUF
+// v1 and byte-swapped (big-endian) files are refused with errors wrapping
+// ErrUnsupported. When the header is sound but tensor data runs past the
+// end of the file, ReadGGUF returns the header facts together with an
+// error wrapping ErrTruncated.
 func ReadGGUF(r io.ReaderAt, size int64) (*GGUFInfo, error) {
-	return nil, nil // implemented with the weights readers
+	g := &ggufReader{r: r, size: size}
+	if size < 4 {
+		return nil, ggufError(0, ErrTruncated, "file is %d bytes, too short for the GGUF magic", size)
+	}
+	magic, err := g.next(4, "magic")
+	if err != nil {
+		return nil, err
+	}
+	if string(magic) != "GGUF" {
+		return nil, ggufError(0, nil, "magic %q is not \"GGUF\"", magic)
+	}
+	version, err := g.u32("version")
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case version != 0 && version&0xFFFF == 0:
+		return nil, ggufError(4, ErrUnsupported, "version field 0x%08x looks byte-swapped: the file appears to be big-endian, and only little-endian GGUF is read", version)
+	case version == 1:
+		return nil, ggufError(4, ErrUnsupported, "GGUF version 1 is not supported (ggml no longer reads it)")
+	case version != 2 && version != 3:
+		return nil, ggufError(4, ErrUnsupported, "GGUF version %d is not supported (only 2 and 3)", version)
+	}
+	info := &GGUFInfo{Version: version, Alignment: ggufDefaultAlignment}
+	if info.TensorCount, err = g.u64("tensor count"); err != nil {
+		return nil, err
+	}
+	if info.TensorCount > limits.MaxGGUFTensors {
+		return nil, ggufError(8, nil, "tensor count %d exceeds limit %d", info.TensorCount, limits.MaxGGUFTensors)
+	}
+	if info.KVCount, err = g.u64("metadata count"); err != nil {
+		return nil, err
+	}
+	if info.KVCount > limits.MaxGGUFKV {
+		return nil, ggufError(16, nil, "metadata key-value count %d exceeds limit %d", info.KVCount, limits.MaxGGUFKV)
+	}
+	// A key-value pair takes at least 13 bytes (length, a 1-byte key, type,
+	// a 1-byte value) and a tensor info at least 24 (length, a 1-byte name,
+	// n_dims, type, offset): refuse counts the file cannot hold before
+	// walking them.
+	if need := info.KVCount*13 + info.TensorCount*24; need > uint64(g.remaining()) {
+		return nil, ggufError(8, ErrTruncated, "%d tensors and %d key-value pairs need at least %d bytes, but only %d follow", info.TensorCount, info.KVCount, need, g.remaining())
+	}
+	if err := g.readKV(info); err != nil {
+		return nil, err
+	}
+	return g.readTensors(info)
+}
+
+// readKV reads the metadata key-value pairs into info.
+func (g *ggufReader) readKV(info *GGUFInfo) error {
+	seen := make(map[string]int64, min(info.KVCount, 256))
+	info.Metadata = make([]GGUFValue, 0, min(info.KVCount, 256))
+	for range info.KVCount {
+		at := g.off
+		key, err := g.str("key", limits.MaxGGUFKeyLen)
+		if err != nil {
+			return err
+		}
+		switch {
+		case key == "":
+			return ggufError(at, nil, "empty metadata key")
+		case !utf8.ValidString(key):
+			return ggufError(at, nil, "metadata key %q is not valid UTF-8", key)
+		}
+		if first, dup := seen[key]; dup {
+			return ggufError(at, nil, "duplicate metadata key %q (first at offset %d)", key, first)
+		}
+		seen[key] = at
+		typAt := g.off
+		typ, err := g.u32("value type")
+		if err != nil {
+			return err
+		}
+		v := GGUFValue{Key: key, Offset: at}
+		if err := g.value(&v, typ, typAt); err != nil {
+			return err
+		}
+		switch key {
+		case "general.alignment":
+			a, _ := v.Value.(uint64)
+			if typ != ggufUint32 {
+				return ggufError(typAt, nil, "general.alignment is %s, not uint32", v.Type)
+			}
+			if a == 0 || a&(a-1) != 0 {
+				return ggufError(typAt+4, nil, "general.alignment %d is not a power of two", a)
+			}
+			info.Alignment = uint32(a)
+		case "general.architecture":
+			info.Architecture, _ = v.Value.(string)
+		}
+		info.Metadata = append(info.Metadata, v)
+	}
+	return nil
+}
+
+// value reads a value of type typ (declared at offset typAt) into v.
+func (g *ggufReader) value(v *GGUFValue, typ uint32, typAt int64) error {
+	if typ >= ggufTypeCount {
+		return ggufError(typAt, nil, "key %q has unknown value type %d", v.Key, typ)
+	}
+	v.Type = ggufTypeNames[typ]
+	if typ != ggufArray {
+		x, err := g.scalar(typ, true)
+		v.Value = x
+		return err
+	}
+	elemAt := g.off
+	elem, err := g.u32("array element type")
+	if err != nil {
+		return err
+	}
+	switch {
+	case elem == ggufArray:
+		return ggufError(elemAt, nil, "key %q is an array of arrays, which is not supported (ggml rejects nested arrays)", v.Key)
+	case elem >= ggufTypeCount:
+		return ggufError(elemAt, nil, "key %q is an array of unknown value type %d", v.Key, elem)
+	}
+	v.Type = "array[" + ggufTypeNames[elem] + "]"
+	countAt := g.off
+	count, err := g.u64("array length")
+	if err != nil {
+		return err
+	}
+	if count > limits.MaxGGUFArrayLen {
+		return ggufError(countAt, nil, "key %q array length %d exceeds limit %d", v.Key, count, limits.MaxGGUFArrayLen)
+	}
+	minSize := uint64(ggufTypeSize[elem])
+	if elem == ggufString {
+		minSize = 8
+	}
+	if count*minSize > uint64(g.remaining()) { // count ≤ 2^24, so no overflow
+		return ggufError(countAt, ErrTruncated, "key %q array of %d %s needs at least %d bytes, but only %d remain", v.Key, count, ggufTypeNames[elem], count*minSize, g.remaining())
+	}
+	v.Len = count
+	if count <= limits.MaxGGUFShortArray {
+		elems := make([]any, 0, count)
+		for range count {
+			x, err := g.scalar(elem, true)
+			if err != nil {
+				return err
+			}
+			elems = append(elems, x)
+		}
+		v.Value = elems
+		return nil
+	}
+	// A long array is walked, never kept.
+	switch elem {
+	case ggufString:
+		for range count {
+			if _, err := g.scalar(ggufString, false); err != nil {
+				return err
+			}
+		}
+	case ggufBool:
+		for left := count; left > 0; {
+			n := min(left, ggufBlock)
+			at := g.off
+			b, err := g.next(int64(n), "bool array")
+			if err != nil {
+				return err
+			}
+			for i, c := range b {
+				if c > 1 {
+					return ggufError(at+int64(i), nil, "key %q bool element is %d, not 0 or 1", v.Key, c)
+				}
+			}
+			left -= n
+		}
+	default:
+		if err := g.skip(int64(count*minSize), "array"); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// scalar reads one value of a non-array type. Strings are kept only when
+// keep is set; otherwise they are length-checked and skipped.
+func (g *ggufReader) scalar(typ uint32, keep bool) (any, error) {
+	at := g.off
+	if typ == ggufString {
+		if !keep {
+			return nil, g.skipString()
+		}
+		return g.str("string", limits.MaxGGUFString)
+	}
+	b, err := g.next(ggufTypeSize[typ], ggufTypeNames[typ])
+	if err != nil {
+		return nil, err
+	}
+	le := binary.LittleEndian
+	switch typ {
+	case ggufUint8:
+		return uint64(b[0]), nil
+	case ggufInt8:
+		return int64(int8(b[0])), nil
+	case ggufUint16:
+		return uint64(le.Uint16(b)), nil
+	case ggufInt16:
+		return int64(int16(le.Uint16(b))), nil
+	case ggufUint32:
+		return uint64(le.Uint32(b)), nil
+	case ggufInt32:
+		return int64(int32(le.Uint32(b))), nil
+	case ggufUint64:
+		return le.Uint64(b), nil
+	case ggufInt64:
+		return int64(le.Uint64(b)), nil
+	case ggufFloat32:
+		return finite(float64(math.Float32frombits(le.Uint32(b)))), nil
+	case ggufFloat64:
+		return finite(math.Float64frombits(le.Uint64(b))), nil
+	case ggufBool:
+		if b[0] > 1 {
+			return nil, ggufError(at, nil, "bool value is %d, not 0 or 1", b[0])
+		}
+		return b[0] == 1, nil
+	}
+	return nil, ggufError(at, nil, "unknown value type %d", typ)
+}
+
+// finite returns f, or a string naming it when it is not finite (JSON has
+// no NaN or infinity).
+func finite(f float64) any {
+	switch {
+	case math.IsNaN(f):
+		return "NaN"
+	case math.IsInf(f, 1):
+		return "+Inf"
+	case math.IsInf(f, -1):
+		return "-Inf"
+	}
+	return f
+}
+
+// ggufTensor is a tensor info in the reader's working form.
+type ggufTensor struct {
+	name   string
+	at     int64 // file offset of the tensor info
+	offset uint64
+	nbytes uint64
+	sized  bool
+}
+
+// readTensors reads the tensor infos and checks that their data is
+// aligned, does not overlap and fits in the file.
+func (g *ggufReader) readTensors(info *GGUFInfo) (*GGUFInfo, error) {
+	tensors := make([]ggufTensor, 0, min(info.TensorCount, 4096))
+	seen := make(map[string]int64, min(info.TensorCount, 4096))
+	var params uint64
+	for range info.TensorCount {
+		at := g.off
+		name, err := g.str("tensor name", limits.MaxGGUFTensorNameLen)
+		if err != nil {
+			return nil, err
+		}
+		if first, dup := seen[name]; dup {
+			return nil, ggufError(at, nil, "duplicate tensor name %q (first at offset %d)", name, first)
+		}
+		seen[name] = at
+		dimsAt := g.off
+		ndims, err := g.u32("dimension count")
+		if err != nil {
+			return nil, err
+		}
+		if ndims > limits.MaxGGUFDims {
+			return nil, ggufError(dimsAt, nil, "tensor %q has %d dimensions, over the limit of %d", name, ndims, limits.MaxGGUFDims)
+		}
+		elements := uint64(1)
+		var first uint64
+		for d := range ndims {
+			dAt := g.off
+			n, err := g.u64("dimension")
+			if err != nil {
+				return nil, err
+			}
+			if n > math.MaxInt64 {
+				return nil, ggufError(dAt, nil, "tensor %q dimension %d is %d, which ggml reads as negative", name, d, n)
+			}
+			if d == 0 {
+				first = n
+			}
+			hi, lo := bits.Mul64(elements, n)
+			if hi != 0 || lo > math.MaxInt64 {
+				return nil, ggufError(dAt, nil, "tensor %q dimensions overflow the element count", name)
+			}
+			elements = lo
+		}
+		typAt := g.off
+		typ, err := g.u32("tensor type")
+		if err != nil {
+			return nil, err
+		}
+		offAt := g.off
+		offset, err := g.u64("tensor offset")
+		if err != nil {
+			return nil, err
+		}
+		if offset%uint64(info.Alignment) != 0 {
+			return nil, ggufError(offAt, nil, "tensor %q offset %d is not a multiple of the alignment %d", name, offset, info.Alignment)
+		}
+		t := ggufTensor{name: name, at: at, offset: offset}
+		if gt, ok := ggmlTypes[typ]; ok && gt.blockSize > 0 {
+			if ndims > 0 && first%gt.blockSize != 0 {
+				return nil, ggufError(typAt, nil, "tensor %q first dimension %d is not a multiple of the %s block size %d", name, first, gt.name, gt.blockSize)
+			}
+			if elements%gt.blockSize != 0 {
+				return nil, ggufError(typAt, nil, "tensor %q has %d elements, not a multiple of the %s block size %d", name, elements, gt.name, gt.blockSize)
+			}
+			hi, lo := bits.Mul64(elements/gt.blockSize, gt.typeSize)
+			if hi != 0 || lo > math.MaxInt64 {
+				return nil, ggufError(typAt, nil, "tensor %q byte size overflows", name)
+			}
+			t.nbytes, t.sized = lo, true
+		} else {
+			info.UncheckedTensors++
+		}
+		var carry uint64
+		params, carry = bits.Add64(params, elements, 0)
+		if carry != 0 || params > math.MaxInt64 {
+			return nil, ggufError(at, nil, "parameter count overflows at tensor %q", name)
+		}
+		typeName := ggmlTypeName(typ)
+		if info.TensorTypes == nil {
+			info.TensorTypes = map[string]int{}
+			info.ParametersByType = map[string]int64{}
+		}
+		info.TensorTypes[typeName]++
+		info.ParametersByType[typeName] += int64(elements)
+		tensors = append(tensors, t)
+	}
+	info.Parameters = int64(params)
+	align := int64(info.Alignment)
+	info.DataOffset = g.off
+	if len(tensors) > 0 {
+		info.DataOffset = (g.off + align - 1) / align * align // g.off ≤ MaxGGUFMetadataBytes
+	}
+	slices.SortFunc(tensors, func(a, b ggufTensor) int { return cmpUint(a.offset, b.offset) })
+	var end uint64
+	var prev string
+	for _, t := range tensors {
+		if t.offset < end {
+			return nil, ggufError(t.at, nil, "tensor %q data at offset %d overlaps tensor %q, which ends at %d", t.name, t.offset, prev, end)
+		}
+		if !t.sized {
+			continue
+		}
+		e, carry := bits.Add64(t.offset, t.nbytes, 0)
+		if carry != 0 || e > uint64(math.MaxInt64-info.DataOffset) {
+			return nil, ggufError(t.at, nil, "tensor %q data at offset %d overflows the file size", t.name, t.offset)
+		}
+		end, prev = e, t.name
+	}
+	info.DataSize = int64(end)
+	if len(tensors) > 0 && info.DataOffset+info.DataSize > g.size {
+		info.Truncated = true
+		return info, ggufError(g.size, ErrTruncated, "tensor data ends at byte %d, but the file ends at %d", info.DataOffset+info.DataSize, g.size)
+	}
+	return info, nil
+}
+
+// ggufReader reads a GGUF header from an io.ReaderAt through a window of
+// up to ggufBlock bytes, so that a header costs few reads whatever the
+// number of fields. Slices it returns are valid until the next call.
+type ggufReader struct {
+	r     io.ReaderAt
+	size  int64
+	off   int64  // current file offset
+	buf   []byte // window
+	start int64  // file offset of buf[0]
+	kept  int64  // bytes kept in memory, against limits.MaxGGUFKeptBytes
+}
+
+// remaining returns the bytes left in the file after the current offset.
+func (g *ggufReader) remaining() int64 { return g.size - g.off }
+
+// next returns the n bytes at the current offset and moves past them.
+func (g *ggufReader) next(n int64, what string) ([]byte, error) {
+	if err := g.check(n, what); err != nil {
+		return nil, err
+	}
+	if g.off >= g.start && g.off+n <= g.start+int64(len(g.buf)) {
+		b := g.buf[g.off-g.start : g.off-g.start+n]
+		g.off += n
+		return b, nil
+	}
+	if n > ggufBlock {
+		// A long string: read it on its own (the caller has checked it
+		// against its cap and the file size).
+		b := make([]byte, n)
+		if err := readFullAt(g.r, b, g.off); err != nil {
+			return nil, ggufError(g.off, err, "cannot read %s", what)
+		}
+		g.off += n
+		return b, nil
+	}
+	m := min(ggufBlock, g.size-g.off)
+	if cap(g.buf) < int(m) {
+		g.buf = make([]byte, m)
+	}
+	g.buf = g.buf[:m]
+	if err := readFullAt(g.r, g.buf, g.off); err != nil {
+		g.buf = g.buf[:0]
+		return nil, ggufError(g.off, err, "cannot read %s", what)
+	}
+	g.start = g.off
+	g.off += n
+	return g.buf[:n], nil
+}
+
+// skip moves past n bytes.
+func (g *ggufReader) skip(n int64, what string) error {
+	if err := g.check(n, what); err != nil {
+		return err
+	}
+	g.off += n
+	return nil
+}
+
+// check refuses a read of n bytes that would pass the end of the file or
+// the metadata budget.
+func (g *ggufReader) check(n int64, what string) error {
+	if n < 0 || n > g.size-g.off {
+		return ggufError(g.off, ErrTruncated, "%s of %d bytes runs past the end of the file (%d bytes left)", what, n, g.size-g.off)
+	}
+	if g.off+n > limits.MaxGGUFMetadataBytes {
+		return ggufError(g.off, nil, "metadata and tensor infos exceed the %d-byte limit", limits.MaxGGUFMetadataBytes)
+	}
+	return nil
+}
+
+func (g *ggufReader) u32(what string) (uint32, error) {
+	b, err := g.next(4, what)
+	if err != nil {
+		return 0, err
+	}
+	return binary.LittleEndian.Uint32(b), nil
+}
+
+func (g *ggufReader) u64(what string) (uint64, error) {
+	b, err := g.next(8, what)
+	if err != nil {
+		return 0, err
+	}
+	return binary.LittleEndian.Uint64(b), nil
+}
+
+// str reads a gguf_string of at most max bytes and keeps it, against the
+// budget of kept bytes.
+func (g *ggufReader) str(what string, max uint64) (string, error) {
+	at := g.off
+	n, err := g.u64(what + " length")
+	if err != nil {
+		return "", err
+	}
+	if n > max {
+		return "", ggufError(at, nil, "%s length %d exceeds limit %d", what, n, max)
+	}
+	if n > uint64(g.remaining()) {
+		return "", ggufError(at, ErrTruncated, "%s length %d runs past the end of the file (%d bytes left)", what, n, g.remaining())
+	}
+	if g.kept += int64(n); g.kept > limits.MaxGGUFKeptBytes {
+		return "", ggufError(at, nil, "strings kept from the metadata exceed the %d-byte limit", limits.MaxGGUFKeptBytes)
+	}
+	b, err := g.next(int64(n), what)
+	if err != nil {
+		return "", err
+	}
+	return string(b), nil
+}
+
+// skipString moves past a gguf_string after checking its length.
+func (g *ggufReader) skipString() error {
+	at := g.off
+	n, err := g.u64("string length")
+	if err != nil {
+		return err
+	}
+	if n > limits.MaxGGUFString {
+		return ggufError(at, nil, "string length %d exceeds limit %d", n, limits.MaxGGUFString)
+	}
+	if n > uint64(g.remaining()) {
+		return ggufError(at, ErrTruncated, "string length %d runs past the end of the file (%d bytes left)", n, g.remaining())
+	}
+	g.off += int64(n)
+	if g.off > limits.MaxGGUFMetadataBytes {
+		return ggufError(at, nil, "metadata and tensor infos exceed the %d-byte limit", limits.MaxGGUFMetadataBytes)
+	}
+	return nil
+}
+
+// ggufError builds a GGUF FormatError at a file offset.
+func ggufError(off int64, err error, format string, args ...any) *FormatError {
+	return &FormatError{Format: FormatGGUF, Offset: off, Msg: fmt.Sprintf(format, args...), Err: err}
 }

@@ -1,13 +1,807 @@
 package manifest
 
-import "io"
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"math/bits"
+	"path"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"unicode/utf8"
+	"unsafe"
 
-// ReadSafetensors reads the header of a safetensors file of the given size.
-func ReadSafetensors(r io.ReaderAt, size int64) (*SafetensorsInfo, error) {
-	return nil, nil // implemented with the weights readers
+	"github.com/modelvet/modelvet/internal/limits"
+)
+
+// safetensorsDtype is a dtype: its name (a constant string, so that facts
+// do not keep the header alive) and its width in bits.
+type safetensorsDtype struct {
+	name string
+	bits uint64
 }
 
-// ParseSafetensorsIndex parses model.safetensors.index.json.
+// safetensorsDtypes lists every dtype the format defines
+// (huggingface/safetensors src/tensor.rs, Dtype and its bitsize; research
+// table safetensors-dtypes.tsv). Sub-byte dtypes are allowed only when a
+// tensor's elements fill whole bytes.
+var safetensorsDtypes = map[string]safetensorsDtype{
+	"BOOL":        {"BOOL", 8},
+	"F4":          {"F4", 4},
+	"F6_E2M3":     {"F6_E2M3", 6},
+	"F6_E3M2":     {"F6_E3M2", 6},
+	"U8":          {"U8", 8},
+	"I8":          {"I8", 8},
+	"F8_E5M2":     {"F8_E5M2", 8},
+	"F8_E4M3":     {"F8_E4M3", 8},
+	"F8_E8M0":     {"F8_E8M0", 8},
+	"F8_E4M3FNUZ": {"F8_E4M3FNUZ", 8},
+	"F8_E5M2FNUZ": {"F8_E5M2FNUZ", 8},
+	"I16":         {"I16", 16},
+	"U16":         {"U16", 16},
+	"F16":         {"F16", 16},
+	"BF16":        {"BF16", 16},
+	"I32":         {"I32", 32},
+	"U32":         {"U32", 32},
+	"F32":         {"F32", 32},
+	"C64":         {"C64", 64},
+	"F64":         {"F64", 64},
+	"I64":         {"I64", 64},
+	"U64":         {"U64", 64},
+}
+
+// safetensorsFirstRead is how much of a safetensors file the reader asks
+// for at once: the length field and, for most files, the whole header, so
+// that a header costs one read (one range request when remote).
+const safetensorsFirstRead = 64 << 10
+
+// firstReadPool recycles the buffers of first reads.
+var firstReadPool = sync.Pool{New: func() any { b := make([]byte, safetensorsFirstRead); return &b }}
+
+// safetensorsTensor is one header entry, in the reader's working form.
+type safetensorsTensor struct {
+	name       string
+	dtype      string
+	begin, end uint64
+	elements   uint64
+	at         int64 // file offset of the entry's name
+}
+
+// ReadSafetensors reads the header of a safetensors file of the given size
+// and checks it as the reference implementation does: the length field
+// within limits.MaxSafetensorsHeader and the file, a UTF-8 JSON object
+// (right-padding with spaces allowed), string-only __metadata__, a known
+// dtype for every tensor, and data_offsets that cover the data buffer from
+// 0 without gaps or overlaps, each spanning exactly prod(shape) × bits / 8
+// bytes. Tensor names must be unique. Only the header is read.
+//
+// Errors are *FormatError values with the byte offset of the fault. When
+// the header is sound but the file size disagrees with it, ReadSafetensors
+// returns the header facts and an error wrapping ErrTruncated (the file
+// ends early: a header-only capture or an interrupted download; Truncated
+// is set) or ErrTrailingData (bytes follow the indexed data).
+func ReadSafetensors(r io.ReaderAt, size int64) (*SafetensorsInfo, error) {
+	if size < 8 {
+		return nil, stError(0, nil, "file is %d bytes, too short for the 8-byte header length", size)
+	}
+	var first []byte
+	if size >= safetensorsFirstRead {
+		// The first read is copied out below, so its buffer is reused.
+		bp := firstReadPool.Get().(*[]byte)
+		defer firstReadPool.Put(bp)
+		first = *bp
+	} else {
+		first = make([]byte, size)
+	}
+	if err := readFullAt(r, first, 0); err != nil {
+		return nil, stError(0, err, "cannot read the header")
+	}
+	n := binary.LittleEndian.Uint64(first)
+	if n > limits.MaxSafetensorsHeader {
+		return nil, stError(0, nil, "header length %d exceeds limit %d", n, limits.MaxSafetensorsHeader)
+	}
+	if n < 2 {
+		return nil, stError(0, nil, "header length %d is too short for a JSON object", n)
+	}
+	hdrEnd := 8 + int64(n) // n is capped, so this cannot overflow
+	if hdrEnd > size {
+		return nil, stError(0, ErrTruncated, "header length %d runs past the end of the %d-byte file", n, size)
+	}
+	// The header is parsed in place: nothing returned refers to it (tensor
+	// names are copied into one string below, metadata is cloned, dtypes
+	// are constants), so the buffer is not written while it is viewed as a
+	// string, and the first-read buffer can go back to its pool.
+	var hdr []byte
+	if hdrEnd <= int64(len(first)) {
+		hdr = first[8:hdrEnd]
+	} else {
+		hdr = make([]byte, n)
+		copy(hdr, first[8:])
+		if err := readFullAt(r, hdr[len(first)-8:], int64(len(first))); err != nil {
+			return nil, stError(int64(len(first)), err, "cannot read the header")
+		}
+	}
+	header := unsafe.String(unsafe.SliceData(hdr), len(hdr))
+	info, tensors, err := parseSafetensorsHeader(header)
+	if err != nil {
+		return nil, err
+	}
+	info.HeaderSize = int64(n)
+	info.DataOffset = hdrEnd
+
+	// Offsets must cover the buffer from 0, in order, with no gap or overlap.
+	slices.SortStableFunc(tensors, func(a, b safetensorsTensor) int {
+		if a.begin != b.begin {
+			return cmpUint(a.begin, b.begin)
+		}
+		return cmpUint(a.end, b.end)
+	})
+	// Names are kept in one string of their own, so that the header can
+	// be freed.
+	var nameBytes int
+	for _, t := range tensors {
+		nameBytes += len(t.name)
+	}
+	var names strings.Builder
+	names.Grow(nameBytes)
+	var next uint64
+	var params uint64
+	info.TensorNames = make([]string, 0, len(tensors))
+	for i, t := range tensors {
+		switch {
+		case t.begin < next:
+			return nil, stError(t.at, nil, "tensor %q data_offsets [%d, %d] overlap tensor %q, which ends at %d", t.name, t.begin, t.end, tensors[i-1].name, next)
+		case t.begin > next && i == 0:
+			return nil, stError(t.at, nil, "tensor %q data_offsets [%d, %d] leave a gap: the first tensor must start at 0", t.name, t.begin, t.end)
+		case t.begin > next:
+			return nil, stError(t.at, nil, "tensor %q data_offsets [%d, %d] leave a gap after tensor %q, which ends at %d", t.name, t.begin, t.end, tensors[i-1].name, next)
+		}
+		next = t.end
+		var carry uint64
+		params, carry = bits.Add64(params, t.elements, 0)
+		if carry != 0 || params > math.MaxInt64 {
+			return nil, stError(t.at, nil, "parameter count overflows at tensor %q", t.name)
+		}
+		info.ParametersByDtype[t.dtype] += int64(t.elements)
+		names.WriteString(t.name)
+	}
+	all, pos := names.String(), 0
+	for _, t := range tensors {
+		info.TensorNames = append(info.TensorNames, all[pos:pos+len(t.name)])
+		pos += len(t.name)
+	}
+	info.Tensors = len(tensors)
+	info.Parameters = int64(params)
+	if next > uint64(math.MaxInt64-hdrEnd) {
+		return nil, stError(8, nil, "data_offsets end at %d, beyond any possible file size", next)
+	}
+	info.DataSize = int64(next)
+	if len(info.ParametersByDtype) == 0 {
+		info.ParametersByDtype = nil
+	}
+	switch want := hdrEnd + info.DataSize; {
+	case want > size:
+		info.Truncated = true
+		return info, stError(size, ErrTruncated, "header indexes %d bytes of tensor data, but the file ends after %d of them", info.DataSize, size-hdrEnd)
+	case want < size:
+		return info, stError(want, ErrTrailingData, "%d bytes follow the %d bytes of tensor data the header indexes", size-want, info.DataSize)
+	}
+	return info, nil
+}
+
+// parseSafetensorsHeader decodes and checks the JSON header (everything
+// that does not need the file size) in one pass. Errors carry file
+// offsets.
+func parseSafetensorsHeader(header string) (*SafetensorsInfo, []safetensorsTensor, error) {
+	if header[0] != '{' {
+		return nil, nil, stError(8, nil, "header does not start with '{'")
+	}
+	if !utf8.ValidString(header) {
+		return nil, nil, stError(8+int64(invalidUTF8At(header)), nil, "header is not valid UTF-8")
+	}
+	j := &jsonScanner{s: header}
+	syntax := func() error { return stSyntax(j) }
+	info := &SafetensorsInfo{ParametersByDtype: map[string]int64{}}
+	// An entry takes about 100 bytes or more: a guess from bytes actually
+	// present, which append corrects.
+	n := len(header) / 128
+	tensors := make([]safetensorsTensor, 0, n)
+	seen := make(map[string]struct{}, n)
+	sawMetadata := false
+	if !j.open('{', '}') {
+		for {
+			j.ws()
+			at := 8 + int64(j.i)
+			name, ok := j.str()
+			if !ok || !j.expect(':', "':' after an object key") {
+				return nil, nil, syntax()
+			}
+			if name == "__metadata__" {
+				if sawMetadata {
+					return nil, nil, stError(at, nil, "duplicate __metadata__")
+				}
+				sawMetadata = true
+				var err error
+				if info.Metadata, err = safetensorsMetadata(j); err != nil {
+					return nil, nil, err
+				}
+			} else {
+				if seen[name] = struct{}{}; len(seen) == len(tensors) {
+					return nil, nil, stError(at, nil, "duplicate tensor name %q", name)
+				}
+				t, err := safetensorsEntry(j, name, at)
+				if err != nil {
+					return nil, nil, err
+				}
+				tensors = append(tensors, t)
+			}
+			if !j.more('}') {
+				break
+			}
+		}
+	}
+	if j.failed() || !j.end() {
+		return nil, nil, syntax()
+	}
+	return info, tensors, nil
+}
+
+// stSyntax reports the scanner's fault in a safetensors header.
+func stSyntax(j *jsonScanner) error {
+	return stError(8+int64(j.bad), nil, "header is not valid JSON: %s", j.msg)
+}
+
+// safetensorsMetadata reads __metadata__: a string-to-string object, or
+// null.
+func safetensorsMetadata(j *jsonScanner) (map[string]string, error) {
+	c := j.peek()
+	valAt := 8 + int64(j.i)
+	if c != '{' {
+		raw, ok := j.skip(1)
+		switch {
+		case !ok:
+			return nil, stSyntax(j)
+		case raw == "null":
+			return nil, nil
+		}
+		return nil, stError(valAt, nil, "__metadata__ is not a JSON object")
+	}
+	m := map[string]string{}
+	if j.open('{', '}') {
+		return m, nil
+	}
+	for {
+		j.ws()
+		at := 8 + int64(j.i)
+		k, ok := j.str()
+		if !ok || !j.expect(':', "':' after an object key") {
+			return nil, stSyntax(j)
+		}
+		if j.peek() != '"' {
+			return nil, stError(at, nil, "__metadata__ value of %q is not a string", k)
+		}
+		v, ok := j.str()
+		if !ok {
+			return nil, stSyntax(j)
+		}
+		if _, dup := m[k]; dup {
+			return nil, stError(at, nil, "duplicate __metadata__ key %q", k)
+		}
+		if len(m) >= limits.MaxSafetensorsMetadata {
+			return nil, stError(at, nil, "__metadata__ has more than %d entries", limits.MaxSafetensorsMetadata)
+		}
+		m[strings.Clone(k)] = strings.Clone(v) // free the header
+		if !j.more('}') {
+			break
+		}
+	}
+	if j.failed() {
+		return nil, stSyntax(j)
+	}
+	return m, nil
+}
+
+// safetensorsEntry reads and checks one tensor entry.
+func safetensorsEntry(j *jsonScanner, name string, at int64) (safetensorsTensor, error) {
+	t := safetensorsTensor{name: name, at: at}
+	if j.peek() != '{' {
+		if _, ok := j.skip(1); !ok {
+			return t, stSyntax(j)
+		}
+		return t, stError(at, nil, "tensor %q is not a JSON object", name)
+	}
+	var (
+		bitsize         uint64
+		haveDtype       bool
+		shapeAt, offsAt int64 = -1, -1
+		shapeRaw        string
+		elements        = uint64(1)
+		offsets         [2]uint64
+		count           int
+	)
+	if !j.open('{', '}') {
+		for {
+			j.ws()
+			fieldAt := 8 + int64(j.i)
+			field, ok := j.str()
+			if !ok || !j.expect(':', "':' after an object key") {
+				return t, stSyntax(j)
+			}
+			j.ws()
+			valAt := 8 + int64(j.i)
+			dup := func(seen bool) error {
+				if seen {
+					return stError(fieldAt, nil, "tensor %q has a duplicate %q field", name, field)
+				}
+				return nil
+			}
+			switch field {
+			case "dtype":
+				if err := dup(haveDtype); err != nil {
+					return t, err
+				}
+				haveDtype = true
+				if j.peek() != '"' {
+					if _, ok := j.skip(2); !ok {
+						return t, stSyntax(j)
+					}
+					return t, stError(valAt, nil, "tensor %q dtype is not a string", name)
+				}
+				s, ok := j.str()
+				if !ok {
+					return t, stSyntax(j)
+				}
+				d, known := safetensorsDtypes[s]
+				if !known {
+					return t, stError(valAt, nil, "tensor %q has unknown dtype %q", name, s)
+				}
+				t.dtype, bitsize = d.name, d.bits // a constant, not a substring of the header
+			case "shape":
+				if err := dup(shapeAt >= 0); err != nil {
+					return t, err
+				}
+				shapeAt = valAt
+				err := jsonUints(j, name, "shape", valAt, func(n uint64, elemAt int64) error {
+					hi, lo := bits.Mul64(elements, n)
+					if hi != 0 {
+						return stError(elemAt, nil, "tensor %q shape overflows the element count", name)
+					}
+					elements = lo
+					return nil
+				})
+				if err != nil {
+					return t, err
+				}
+				shapeRaw = j.s[valAt-8 : j.i]
+			case "data_offsets":
+				if err := dup(offsAt >= 0); err != nil {
+					return t, err
+				}
+				offsAt = valAt
+				err := jsonUints(j, name, "data_offsets", valAt, func(n uint64, _ int64) error {
+					if count == 2 {
+						return stError(valAt, nil, "tensor %q data_offsets has more than 2 elements", name)
+					}
+					offsets[count] = n
+					count++
+					return nil
+				})
+				if err != nil {
+					return t, err
+				}
+			default: // the reference ignores unknown fields
+				if _, ok := j.skip(2); !ok {
+					return t, stSyntax(j)
+				}
+			}
+			if !j.more('}') {
+				break
+			}
+		}
+	}
+	if j.failed() {
+		return t, stSyntax(j)
+	}
+	switch {
+	case !haveDtype:
+		return t, stError(at, nil, "tensor %q has no dtype", name)
+	case shapeAt < 0:
+		return t, stError(at, nil, "tensor %q has no shape", name)
+	case offsAt < 0:
+		return t, stError(at, nil, "tensor %q has no data_offsets", name)
+	case count != 2:
+		return t, stError(offsAt, nil, "tensor %q data_offsets has %d elements, not 2", name, count)
+	}
+	t.elements = elements
+	t.begin, t.end = offsets[0], offsets[1]
+	if t.end < t.begin {
+		return t, stError(offsAt, nil, "tensor %q data_offsets [%d, %d] end before they begin", name, t.begin, t.end)
+	}
+	hi, nbits := bits.Mul64(elements, bitsize)
+	if hi != 0 {
+		return t, stError(shapeAt, nil, "tensor %q shape %s of %s overflows the byte size", name, shapeRaw, t.dtype)
+	}
+	if nbits%8 != 0 {
+		return t, stError(shapeAt, nil, "tensor %q: %d elements of %s (%d bits each) do not fill whole bytes", name, elements, t.dtype, bitsize)
+	}
+	if want := nbits / 8; t.end-t.begin != want {
+		return t, stError(offsAt, nil, "tensor %q data_offsets [%d, %d] span %d bytes, but shape %s of %s needs %d", name, t.begin, t.end, t.end-t.begin, shapeRaw, t.dtype, want)
+	}
+	return t, nil
+}
+
+// jsonUints reads an array of non-negative integers written without
+// fraction or exponent, as the reference implementation requires for
+// shapes and offsets, passing each to fn with its file offset.
+func jsonUints(j *jsonScanner, name, field string, at int64, fn func(n uint64, at int64) error) error {
+	if j.peek() != '[' {
+		if _, ok := j.skip(2); !ok {
+			return stSyntax(j)
+		}
+		return stError(at, nil, "tensor %q %s is not an array", name, field)
+	}
+	if j.open('[', ']') {
+		return nil
+	}
+	for {
+		c := j.peek()
+		elemAt := 8 + int64(j.i)
+		if c != '-' && (c < '0' || c > '9') {
+			raw, ok := j.skip(3)
+			if !ok {
+				return stSyntax(j)
+			}
+			return stError(elemAt, nil, "tensor %q %s: %s is not a number", name, field, clipText(raw, 64))
+		}
+		raw, ok := j.number()
+		if !ok {
+			return stSyntax(j)
+		}
+		n, err := strconv.ParseUint(raw, 10, 64)
+		if err != nil {
+			return stError(elemAt, nil, "tensor %q %s: %s is not a non-negative integer below 2^64", name, field, clipText(raw, 64))
+		}
+		if err := fn(n, elemAt); err != nil {
+			return err
+		}
+		if !j.more(']') {
+			break
+		}
+	}
+	if j.failed() {
+		return stSyntax(j)
+	}
+	return nil
+}
+
+// ParseSafetensorsIndex parses model.safetensors.index.json: the
+// metadata (total_size and any other entries) and the weight_map from
+// tensor names to shard files. Shard names must be plain relative paths
+// (no "..", no absolute path, no backslash). Errors are *FormatError
+// values with the line and byte offset of the fault. An unusable
+// total_size or metadata is reported with the rest of the index still
+// returned.
 func ParseSafetensorsIndex(path string, data []byte) (*SafetensorsIndex, error) {
-	return nil, nil // implemented with the weights readers
+	ierr := func(off int, format string, args ...any) *FormatError {
+		return &FormatError{Format: FormatSafetensorsIndex, Path: path, Offset: int64(off), Line: lineAt(data, int64(off)), Msg: fmt.Sprintf(format, args...)}
+	}
+	if len(data) > limits.MaxIndexBytes {
+		return nil, &FormatError{Format: FormatSafetensorsIndex, Path: path, Offset: -1, Msg: fmt.Sprintf("index is %d bytes, over the %d-byte limit", len(data), limits.MaxIndexBytes)}
+	}
+	if !utf8.Valid(data) {
+		return nil, ierr(invalidUTF8At(string(data)), "is not valid UTF-8")
+	}
+	doc := string(data) // one copy; names in the weight map are substrings of it
+	j := &jsonScanner{s: doc}
+	syntax := func() error { return ierr(j.bad, "is not valid JSON: %s", j.msg) }
+	if j.peek() != '{' {
+		if ok, bad, msg := jsonValid(doc); !ok {
+			return nil, ierr(bad, "is not valid JSON: %s", msg)
+		}
+		return nil, ierr(0, "is not a JSON object")
+	}
+	idx := &SafetensorsIndex{Path: path, TotalSize: -1}
+	var soft error // reported with the index
+	lines := lineCounter{data: data}
+	sawMetadata, sawWeightMap := false, false
+	if !j.open('{', '}') {
+		for {
+			j.ws()
+			keyAt := j.i
+			key, ok := j.str()
+			if !ok || !j.expect(':', "':' after an object key") {
+				return nil, syntax()
+			}
+			j.ws()
+			valAt := j.i
+			switch key {
+			case "metadata":
+				if sawMetadata {
+					return nil, ierr(keyAt, "duplicate %q", key)
+				}
+				sawMetadata = true
+				if err := indexMetadata(j, idx, ierr, &soft); err != nil {
+					return nil, err
+				}
+			case "weight_map":
+				if sawWeightMap {
+					return nil, ierr(keyAt, "duplicate %q", key)
+				}
+				sawWeightMap = true
+				if j.peek() != '{' {
+					return nil, ierr(valAt, "weight_map is not a JSON object")
+				}
+				if err := indexWeightMap(j, idx, ierr, &lines); err != nil {
+					return nil, err
+				}
+			default:
+				if _, ok := j.skip(1); !ok {
+					return nil, syntax()
+				}
+			}
+			if !j.more('}') {
+				break
+			}
+		}
+	}
+	if j.failed() || !j.end() {
+		return nil, syntax()
+	}
+	if !sawWeightMap {
+		return nil, ierr(0, "has no weight_map")
+	}
+	idx.Tensors = len(idx.WeightMap)
+	slices.Sort(idx.Shards)
+	if soft != nil {
+		return idx, soft
+	}
+	return idx, nil
+}
+
+type indexErrorFunc func(off int, format string, args ...any) *FormatError
+
+// indexWeightMap reads the weight_map object.
+func indexWeightMap(j *jsonScanner, idx *SafetensorsIndex, ierr indexErrorFunc, lines *lineCounter) error {
+	// Entries are comma-separated: a bound from bytes actually present.
+	idx.WeightMap = make(map[string]string, min(strings.Count(j.s[j.i:], ",")+1, limits.MaxIndexTensors))
+	idx.ShardLines = map[string]int{}
+	if j.open('{', '}') {
+		return nil
+	}
+	last := "\x00" // no shard name has a control character
+	for {
+		j.ws()
+		at := j.i
+		tensor, ok := j.str()
+		if !ok || !j.expect(':', "':' after an object key") {
+			return ierr(j.bad, "is not valid JSON: %s", j.msg)
+		}
+		if len(idx.WeightMap) >= limits.MaxIndexTensors {
+			return ierr(at, "weight_map has more than %d tensors", limits.MaxIndexTensors)
+		}
+		j.ws()
+		valAt := j.i
+		if j.peek() != '"' {
+			return ierr(valAt, "weight_map entry for %q is not a string", tensor)
+		}
+		shard, ok := j.str()
+		if !ok {
+			return ierr(j.bad, "is not valid JSON: %s", j.msg)
+		}
+		// Consecutive entries mostly name the same shard.
+		if shard != last {
+			if _, known := idx.ShardLines[shard]; !known {
+				if msg := checkShardName(shard); msg != "" {
+					return ierr(valAt, "weight_map entry for %q: shard %q %s", tensor, shard, msg)
+				}
+				if len(idx.ShardLines) >= limits.MaxIndexShards {
+					return ierr(valAt, "weight_map names more than %d shards", limits.MaxIndexShards)
+				}
+				idx.ShardLines[shard] = lines.at(int64(valAt))
+				idx.Shards = append(idx.Shards, shard)
+			}
+		}
+		n := len(idx.WeightMap)
+		if idx.WeightMap[tensor] = shard; len(idx.WeightMap) == n {
+			return ierr(at, "weight_map names tensor %q twice", tensor)
+		}
+		last = shard
+		if !j.more('}') {
+			break
+		}
+	}
+	if j.failed() {
+		return ierr(j.bad, "is not valid JSON: %s", j.msg)
+	}
+	return nil
+}
+
+// indexMetadata reads the metadata object; problems with it are recorded
+// in soft, syntax errors returned.
+func indexMetadata(j *jsonScanner, idx *SafetensorsIndex, ierr indexErrorFunc, soft *error) error {
+	valAt := j.i
+	if j.peek() != '{' {
+		raw, ok := j.skip(1)
+		if !ok {
+			return ierr(j.bad, "is not valid JSON: %s", j.msg)
+		}
+		if raw != "null" && *soft == nil {
+			*soft = ierr(valAt, "metadata is not a JSON object")
+		}
+		return nil
+	}
+	if j.open('{', '}') {
+		return nil
+	}
+	for {
+		key, ok := j.str()
+		if !ok || !j.expect(':', "':' after an object key") {
+			return ierr(j.bad, "is not valid JSON: %s", j.msg)
+		}
+		j.ws()
+		at := j.i
+		var value string
+		isString := j.peek() == '"'
+		if isString {
+			value, ok = j.str()
+		} else {
+			value, ok = j.skip(2)
+		}
+		if !ok {
+			return ierr(j.bad, "is not valid JSON: %s", j.msg)
+		}
+		switch {
+		case key == "total_size":
+			idx.TotalSizeLine = lineAtString(j.s, at)
+			n, whole := jsonWholeNumber(value, isString)
+			if !whole {
+				if *soft == nil {
+					*soft = ierr(at, "metadata.total_size %s is not a non-negative whole number of bytes", clipText(j.s[at:j.i], 64))
+				}
+			} else {
+				idx.TotalSize = n
+			}
+		case len(idx.Metadata) < limits.MaxSafetensorsMetadata:
+			if idx.Metadata == nil {
+				idx.Metadata = map[string]string{}
+			}
+			idx.Metadata[key] = clipText(value, 1024)
+		}
+		if !j.more('}') {
+			break
+		}
+	}
+	if j.failed() {
+		return ierr(j.bad, "is not valid JSON: %s", j.msg)
+	}
+	return nil
+}
+
+// jsonWholeNumber reads a non-negative integer below 2^63 from a number's
+// text, also when a writer printed it as a float ("1.6e10", "123.0").
+func jsonWholeNumber(raw string, isString bool) (int64, bool) {
+	if isString || raw == "" || raw[0] != '-' && (raw[0] < '0' || raw[0] > '9') {
+		return 0, false
+	}
+	if n, err := strconv.ParseInt(raw, 10, 64); err == nil {
+		return n, n >= 0
+	}
+	f, err := strconv.ParseFloat(raw, 64)
+	if err != nil || f < 0 || f >= math.MaxInt64 || f != math.Trunc(f) {
+		return 0, false
+	}
+	return int64(f), true
+}
+
+// checkShardName says what is wrong with a shard file name from an index,
+// or returns "". Shards are plain relative paths below the index's
+// directory.
+func checkShardName(s string) string {
+	switch {
+	case s == "":
+		return "is empty"
+	case strings.ContainsRune(s, '\\'):
+		return "contains a backslash"
+	case strings.HasPrefix(s, "/") || len(s) >= 2 && s[1] == ':':
+		return "is an absolute path"
+	case strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f }):
+		return "contains a control character"
+	}
+	for _, elem := range strings.Split(s, "/") {
+		if elem == ".." {
+			return "leaves the index's directory"
+		}
+	}
+	if path.Clean(s) != s {
+		return "is not a clean relative path"
+	}
+	return ""
+}
+
+// stError builds a safetensors FormatError at a file offset.
+func stError(off int64, err error, format string, args ...any) *FormatError {
+	return &FormatError{Format: FormatSafetensors, Offset: off, Msg: fmt.Sprintf(format, args...), Err: err}
+}
+
+// readFullAt fills buf from r at off.
+func readFullAt(r io.ReaderAt, buf []byte, off int64) error {
+	n, err := r.ReadAt(buf, off)
+	if n == len(buf) {
+		return nil
+	}
+	if err == nil || errors.Is(err, io.EOF) {
+		err = io.ErrUnexpectedEOF
+	}
+	return err
+}
+
+// invalidUTF8At returns the index of the first byte of s that is not valid
+// UTF-8.
+func invalidUTF8At(s string) int {
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size <= 1 {
+			return i
+		}
+		i += size
+	}
+	return len(s)
+}
+
+// lineAtString returns the 1-based line of byte offset off in s.
+func lineAtString(s string, off int) int {
+	if off < 0 || off > len(s) {
+		return 0
+	}
+	return 1 + strings.Count(s[:off], "\n")
+}
+
+// lineAt returns the 1-based line of byte offset off in data.
+func lineAt(data []byte, off int64) int {
+	if off < 0 || off > int64(len(data)) {
+		return 0
+	}
+	return 1 + bytes.Count(data[:off], []byte{'\n'})
+}
+
+// lineCounter finds lines of increasing offsets in one pass.
+type lineCounter struct {
+	data []byte
+	off  int64
+	line int
+}
+
+func (c *lineCounter) at(off int64) int {
+	if c.line == 0 {
+		c.line = 1
+	}
+	if off < c.off {
+		return lineAt(c.data, off)
+	}
+	c.line += bytes.Count(c.data[c.off:off], []byte{'\n'})
+	c.off = off
+	return c.line
+}
+
+// clipText shortens s to at most n bytes for a message.
+func clipText(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
+
+func cmpUint(a, b uint64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
 }

@@ -22,11 +22,24 @@ type Source interface {
 // ErrNotFound reports a target that does not exist.
 var ErrNotFound = errors.New("not found")
 
+// ErrEmpty reports a target that holds nothing to audit.
+var ErrEmpty = errors.New("no release to audit")
+
+// ErrMultipleReleases reports a target that holds several releases (an
+// Ollama store, a Hugging Face cache, an OCI layout with several models):
+// name one of them, or enumerate them with Sweep.
+var ErrMultipleReleases = errors.New("holds several releases")
+
 // Parse turns a target into a Source. A target is a local directory, a
-// single weight file, "ollama:NAME[:TAG]" (in the default Ollama store) or
-// "hf:ORG/NAME[@REV]" (the Hugging Face Hub, read remotely). A directory
-// that is a Hugging Face cache repository (models--ORG--NAME), a snapshot in
-// one, or an OCI image layout is read as such.
+// single weight file, "ollama:NAME[:TAG]" (in the Ollama store OllamaRoot
+// names) or "hf:ORG/NAME[@REV]" (the Hugging Face Hub, read remotely).
+// Directories with a layout of their own are read as such: a Hugging Face
+// cache repository folder (models--ORG--NAME, at refs/main) or a snapshot
+// in one, and an OCI image layout. "DIR@REV" names a revision of a cache
+// folder (a commit, branch, tag or pr/N) or a manifest of an OCI layout
+// (its ref name or digest). A manifest file inside an Ollama store is read
+// as that model. An Ollama store root or a whole Hugging Face cache holds
+// many models: Parse refuses them with ErrMultipleReleases.
 func Parse(target string) (Source, error) {
 	switch {
 	case strings.HasPrefix(target, "hf:"):
@@ -37,6 +50,9 @@ func Parse(target string) (Source, error) {
 	fi, err := os.Stat(target)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
+			if src := parseAtRevision(target); src != nil {
+				return src, nil
+			}
 			return nil, fmt.Errorf("%s: %w", target, ErrNotFound)
 		}
 		return nil, err
@@ -45,25 +61,147 @@ func Parse(target string) (Source, error) {
 		if !fi.Mode().IsRegular() {
 			return nil, fmt.Errorf("%s: not a regular file or directory", target)
 		}
+		if src := detectFile(target); src != nil {
+			return src, nil
+		}
 		return FileSource(target), nil
 	}
-	if src := detectDir(target); src != nil {
-		return src, nil
+	src, err := detectDir(target)
+	if err != nil || src != nil {
+		return src, err
 	}
 	return Dir(target), nil
 }
 
 // detectDir recognises directories with a layout of their own: Hugging Face
 // cache repositories and snapshots, and OCI image layouts. It returns nil
-// for a plain directory.
-var detectDir = func(dir string) Source { return nil }
+// for a plain directory, and an error for a directory holding many
+// releases (a store or cache root) or a cached dataset.
+var detectDir = func(dir string) (Source, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, err
+	}
+	if kind, _, ok := isHFRepoFolder(abs); ok {
+		if kind != "models" {
+			return nil, fmt.Errorf("%s: a cached %s repository, not a model: %w", dir, strings.TrimSuffix(kind, "s"), ErrUnsupported)
+		}
+		return HFCache(dir, ""), nil
+	}
+	if parent := filepath.Dir(abs); filepath.Base(parent) == "snapshots" {
+		if kind, _, ok := isHFRepoFolder(filepath.Dir(parent)); ok && kind == "models" {
+			return HFCache(filepath.Dir(parent), filepath.Base(abs)), nil
+		}
+	}
+	if isOCILayout(abs) {
+		srcs, err := ListOCI(abs)
+		if err == nil && len(srcs) > 1 {
+			var names []string
+			for _, s := range srcs {
+				names = append(names, s.String())
+			}
+			return nil, fmt.Errorf("%s: an OCI layout with %d model manifests (%s): %w; audit one as DIR@REF", dir, len(srcs), strings.Join(names, ", "), ErrMultipleReleases)
+		}
+		return OCI(dir, ""), nil
+	}
+	if isOllamaStore(abs) {
+		refs, _, _ := listOllama(abs)
+		var names []string
+		for i, r := range refs {
+			if i == 5 {
+				names = append(names, "…")
+				break
+			}
+			names = append(names, r.Name.String())
+		}
+		return nil, fmt.Errorf("%s: an Ollama store with %d models (%s): %w; audit one as ollama:NAME with OLLAMA_MODELS=%s, or sweep the store", dir, len(refs), strings.Join(names, ", "), ErrMultipleReleases, dir)
+	}
+	if n := countHFRepos(abs); n > 0 {
+		return nil, fmt.Errorf("%s: a Hugging Face cache with %d model repositories: %w; audit one folder (%s) or sweep the cache", dir, n, ErrMultipleReleases, filepath.Join(dir, "models--ORG--NAME"))
+	}
+	return nil, nil
+}
+
+// countHFRepos counts the model repository folders directly in dir.
+func countHFRepos(dir string) int {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return 0
+	}
+	n := 0
+	for _, e := range entries {
+		if e.IsDir() && strings.HasPrefix(e.Name(), "models--") {
+			if kind, _, ok := isHFRepoFolder(filepath.Join(dir, e.Name())); ok && kind == "models" {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// parseAtRevision reads "DIR@REV" for a cache folder or an OCI layout.
+func parseAtRevision(target string) Source {
+	i := strings.LastIndexByte(target, '@')
+	if i <= 0 || i == len(target)-1 {
+		return nil
+	}
+	dir, rev := target[:i], target[i+1:]
+	abs, err := filepath.Abs(dir)
+	if err != nil || !isDir(abs) {
+		return nil
+	}
+	if kind, _, ok := isHFRepoFolder(abs); ok && kind == "models" {
+		return HFCache(dir, rev)
+	}
+	if isOCILayout(abs) {
+		return OCI(dir, rev)
+	}
+	return nil
+}
+
+// detectFile recognises a manifest file inside an Ollama store
+// (ROOT/manifests[-v2]/HOST/NAMESPACE/MODEL/TAG).
+func detectFile(file string) Source {
+	abs, err := filepath.Abs(file)
+	if err != nil {
+		return nil
+	}
+	parts := strings.Split(filepath.ToSlash(abs), "/")
+	if len(parts) < 6 {
+		return nil
+	}
+	k := len(parts) - 5
+	if parts[k] != "manifests" && parts[k] != "manifests-v2" {
+		return nil
+	}
+	root := filepath.FromSlash(strings.Join(parts[:k], "/"))
+	if root == "" {
+		root = string(filepath.Separator)
+	}
+	if !isOllamaStore(root) {
+		return nil
+	}
+	host := parts[k+1]
+	if strings.EqualFold(host, ollamaV2Host) {
+		host = ollamaDefaultHost
+	}
+	name := host + "/" + parts[k+2] + "/" + parts[k+3] + ":" + parts[k+4]
+	if _, err := ParseOllamaName(name); err != nil {
+		return nil
+	}
+	return Ollama(root, name)
+}
 
 var parseHub = func(ref string) (Source, error) {
 	return nil, fmt.Errorf("hf:%s: %w: Hugging Face Hub sources are not yet supported", ref, ErrUnsupported)
 }
 
+// parseOllama reads "ollama:NAME[:TAG]" as a model of the default store.
 var parseOllama = func(ref string) (Source, error) {
-	return nil, fmt.Errorf("ollama:%s: %w: Ollama sources are not yet supported", ref, ErrUnsupported)
+	if _, err := ParseOllamaName(ref); err != nil {
+		return nil, fmt.Errorf("ollama:%s: %w", ref, err)
+	}
+	return Ollama("", ref), nil
 }
 
 // Dir is a release in a local directory.
@@ -91,6 +229,9 @@ func (d dirSource) Open(ctx context.Context) (*Release, error) {
 	rel := &Release{Name: filepath.Base(abs), Source: d.path, Kind: KindDirectory, Root: abs}
 	if err := walkRelease(ctx, rel, abs, abs); err != nil {
 		return nil, err
+	}
+	if len(rel.Files) == 0 && len(rel.Problems) == 0 {
+		return nil, fmt.Errorf("%s: %w: the directory holds no files", d.path, ErrEmpty)
 	}
 	if err := describe(ctx, rel); err != nil {
 		return nil, err

@@ -9,17 +9,27 @@ type OllamaModel struct {
 	Namespace string `json:"namespace"`
 	Model     string `json:"model"`
 	Tag       string `json:"tag"`
-	// ManifestPath is the manifest file, relative to the store root.
-	ManifestPath string        `json:"manifest_path"`
-	MediaType    string        `json:"media_type,omitempty"`
-	Layers       []OllamaLayer `json:"layers"`
-	// Config holds selected fields of the config blob (model_format,
-	// model_family, model_type, file_type).
-	Config map[string]string `json:"config,omitempty"`
-	// Template, System and Params hold the text of those layers.
+	// ManifestPath is the manifest file, relative to the store root;
+	// ManifestDigest the SHA-256 of its bytes.
+	ManifestPath   string `json:"manifest_path"`
+	ManifestDigest string `json:"manifest_digest,omitempty"`
+	MediaType      string `json:"media_type,omitempty"`
+	// Format is the weight format a manifest declares ("gguf",
+	// "safetensors"); Runners lists the runners of a manifest list.
+	Format  string        `json:"format,omitempty"`
+	Runners []string      `json:"runners,omitempty"`
+	Layers  []OllamaLayer `json:"layers"`
+	// ConfigDigest is the digest of the config blob; Config holds its
+	// top-level scalar fields (model_format, model_family, model_families,
+	// model_type, file_type, …), arrays of strings joined with commas.
+	ConfigDigest string            `json:"config_digest,omitempty"`
+	Config       map[string]string `json:"config,omitempty"`
+	// Template, System, Params and Messages hold the text of those layers
+	// (the first of each kind, up to limits.MaxStoreTextBytes).
 	Template string `json:"template,omitempty"`
 	System   string `json:"system,omitempty"`
 	Params   string `json:"params,omitempty"`
+	Messages string `json:"messages,omitempty"`
 }
 
 // OllamaLayer is one layer of an Ollama manifest.
@@ -30,20 +40,31 @@ type OllamaLayer struct {
 	// Path is the synthetic release path the layer appears under in
 	// Release.Files ("model.gguf", "license", "template", …).
 	Path string `json:"path"`
+	// From names the model or file the layer was created from; Name is
+	// the tensor or file name of tensor and JSON layers.
 	From string `json:"from,omitempty"`
+	Name string `json:"name,omitempty"`
+	// Runner is the runner of the manifest-list entry holding the layer.
+	Runner string `json:"runner,omitempty"`
+	// Missing is set when the store has no blob for the layer.
+	Missing bool `json:"missing,omitempty"`
 }
 
 // OCIArtifact describes a model packaged as an OCI artifact (CNCF ModelPack
 // or Docker model).
 type OCIArtifact struct {
+	// Layout is "modelpack" or "docker" (the config media type says which).
+	Layout          string            `json:"layout"`
 	Reference       string            `json:"reference,omitempty"`
 	ManifestDigest  string            `json:"manifest_digest"`
 	ArtifactType    string            `json:"artifact_type,omitempty"`
 	ConfigMediaType string            `json:"config_media_type"`
+	ConfigDigest    string            `json:"config_digest,omitempty"`
 	Layers          []OCILayer        `json:"layers"`
 	Annotations     map[string]string `json:"annotations,omitempty"`
-	// Config holds selected fields of the config blob (format,
-	// architecture, parameters, quantization, size).
+	// Config holds the scalar fields of the config blob by dotted path
+	// ("descriptor.name", "descriptor.licenses", "config.format",
+	// "config.parameters", …), arrays of strings joined with commas.
 	Config map[string]string `json:"config,omitempty"`
 }
 
@@ -53,14 +74,24 @@ type OCILayer struct {
 	Digest    string `json:"digest"`
 	Size      int64  `json:"size"`
 	// Path is where the layer appears in Release.Files (from the
-	// org.cncf.model.filepath or org.opencontainers.image.title annotation).
+	// org.cncf.model.filepath or org.opencontainers.image.title annotation);
+	// a tar layer appears as its blob path, its members under their own.
 	Path string `json:"path"`
+	// Members counts the files listed from a tar layer.
+	Members int `json:"members,omitempty"`
+	// Note says what was not read from the layer (compressed tar members,
+	// a missing blob).
+	Note string `json:"note,omitempty"`
 }
 
-// HubInfo is what the Hugging Face Hub API says about a repository.
+// HubInfo is what the Hugging Face Hub API says about a repository, and
+// what reading it cost.
 type HubInfo struct {
-	Endpoint     string   `json:"endpoint"`
-	ID           string   `json:"id"`
+	Endpoint string `json:"endpoint"`
+	ID       string `json:"id"`
+	// Revision is the revision asked for ("main" by default); SHA is the
+	// commit it resolved to, at which every file was read.
+	Revision     string   `json:"revision,omitempty"`
 	SHA          string   `json:"sha,omitempty"`
 	Author       string   `json:"author,omitempty"`
 	Private      bool     `json:"private,omitempty"`
@@ -72,7 +103,18 @@ type HubInfo struct {
 	LibraryName  string   `json:"library_name,omitempty"`
 	PipelineTag  string   `json:"pipeline_tag,omitempty"`
 	Downloads    int64    `json:"downloads,omitempty"`
-	// Requests and Bytes count what the audit fetched.
+	// Requests and Bytes count what the audit fetched (response bodies).
 	Requests int   `json:"requests"`
 	Bytes    int64 `json:"bytes"`
+	// ListedOnly counts the files the audit knows by name, size and digest
+	// only: tokenizers, code, media and other files it does not parse, whose
+	// bytes it did not fetch.
+	ListedOnly int `json:"listed_only,omitempty"`
+	// Ancestors lists the models reached by following base_model on the
+	// Hub from the card's bases, with the licence, author and bases each
+	// one's record declares (HubOptions.LineageDepth bounds the walk).
+	Ancestors []HubAncestor `json:"ancestors,omitempty"`
+	// Unmatched lists the files the Hub lists at SHA that a local release
+	// checked against the listing (WithHubDigests) does not hold.
+	Unmatched []string `json:"unmatched,omitempty"`
 }

@@ -17,52 +17,83 @@ var skipDirs = map[string]bool{".git": true, ".cache": true, "__pycache__": true
 // walkRelease lists the files under dir into rel.Files, with paths relative
 // to dir. Symbolic links are recorded but followed only to regular files
 // inside allowed (the release root, or the repository folder of a cache);
-// a link leaving it, a loop, or a special file is a problem, never read.
+// a link leaving it, a loop, or a special file is a problem, never read. A
+// link to a directory inside dir is skipped (its files are listed where
+// they are). Directories deeper than limits.MaxWalkDepth and unreadable
+// directories are problems too; only an unreadable dir itself is an error.
 func walkRelease(ctx context.Context, rel *Release, dir, allowed string) error {
 	allowedReal, err := filepath.EvalSymlinks(allowed)
 	if err != nil {
 		return err
 	}
-	count := 0
-	return filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+	// Walk the real directory: a release reached through a link (a
+	// snapshot folder, a models folder on another disk) is still listed.
+	dirReal, err := filepath.EvalSymlinks(dir)
+	if err != nil {
+		return err
+	}
+	fi, err := os.Stat(dirReal)
+	if err != nil {
+		return err
+	}
+	if !fi.IsDir() {
+		return fmt.Errorf("%s: not a directory", dir)
+	}
+	count, problems, dropped := 0, 0, 0
+	problem := func(p *Problem) {
+		if problems++; problems > limits.MaxWalkProblems {
+			dropped++
+			return
+		}
+		rel.addProblem(p)
+	}
+	err = filepath.WalkDir(dirReal, func(p string, d fs.DirEntry, err error) error {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		relPath, rerr := filepath.Rel(dir, p)
+		relPath, rerr := filepath.Rel(dirReal, p)
 		if rerr != nil {
 			return rerr
 		}
 		relPath = filepath.ToSlash(relPath)
 		if err != nil {
-			if p == dir {
+			if p == dirReal {
 				return err
 			}
-			rel.addProblem(&Problem{Path: relPath, Message: "cannot be read: " + err.Error(), Err: err})
+			problem(&Problem{Path: relPath, Message: "cannot be read: " + unwrapPathError(err).Error(), Err: err})
 			if d != nil && d.IsDir() {
 				return fs.SkipDir
 			}
 			return nil
 		}
-		if p == dir {
+		if p == dirReal {
 			return nil
 		}
 		if d.IsDir() {
-			if skipDirs[d.Name()] || strings.Count(relPath, "/") >= limits.MaxWalkDepth {
+			if skipDirs[d.Name()] {
+				return fs.SkipDir
+			}
+			if strings.Count(relPath, "/") >= limits.MaxWalkDepth {
+				problem(&Problem{Path: relPath, Message: fmt.Sprintf("directory is nested deeper than %d levels; its contents were not listed", limits.MaxWalkDepth)})
 				return fs.SkipDir
 			}
 			return nil
 		}
 		if count++; count > limits.MaxFilesPerRelease {
-			rel.addProblem(&Problem{Path: relPath, Message: fmt.Sprintf("release has more than %d files; the rest were not listed", limits.MaxFilesPerRelease)})
+			problem(&Problem{Path: relPath, Message: fmt.Sprintf("release has more than %d files; the rest were not listed", limits.MaxFilesPerRelease)})
 			return fs.SkipAll
 		}
 		f := &File{Path: relPath, LocalPath: p}
 		mode := d.Type()
 		if mode&fs.ModeSymlink != 0 {
 			f.Symlink = true
-			target, err := resolveInside(p, allowedReal)
+			target, tmode, err := resolveInside(p, allowedReal)
 			if err != nil {
-				rel.addProblem(&Problem{Path: relPath, Message: err.Error(), Err: err})
+				if tmode.IsDir() && within(target, dirReal) {
+					count--
+					return nil // listed where it really is
+				}
+				problem(&Problem{Path: relPath, Message: err.Error(), Err: err})
 				f.LocalPath, f.Format, f.unreadable = "", FormatOther, true
 				rel.Files = append(rel.Files, f)
 				return nil
@@ -71,7 +102,7 @@ func walkRelease(ctx context.Context, rel *Release, dir, allowed string) error {
 			mode = 0
 		}
 		if mode&(fs.ModeNamedPipe|fs.ModeDevice|fs.ModeCharDevice|fs.ModeSocket|fs.ModeIrregular) != 0 {
-			rel.addProblem(&Problem{Path: relPath, Message: fmt.Sprintf("is not a regular file (%s); not read", modeName(mode))})
+			problem(&Problem{Path: relPath, Message: fmt.Sprintf("is not a regular file (%s); not read", modeName(mode))})
 			f.LocalPath, f.Format, f.unreadable = "", FormatOther, true
 			rel.Files = append(rel.Files, f)
 			return nil
@@ -79,26 +110,31 @@ func walkRelease(ctx context.Context, rel *Release, dir, allowed string) error {
 		rel.Files = append(rel.Files, f)
 		return nil
 	})
+	if dropped > 0 {
+		rel.addProblem(&Problem{Path: ".", Message: fmt.Sprintf("%d more problems while listing files were not recorded", dropped)})
+	}
+	return err
 }
 
 // resolveInside follows the symlink at p and returns its target if that is
-// a regular file or directory inside root (a real path).
-func resolveInside(p, root string) (string, error) {
+// a regular file inside root (a real path). On failure it still returns
+// what it learnt of the target, so a caller can tell a directory link.
+func resolveInside(p, root string) (string, fs.FileMode, error) {
 	target, err := filepath.EvalSymlinks(p)
 	if err != nil {
-		return "", fmt.Errorf("symlink cannot be resolved (%v)", unwrapPathError(err))
+		return "", 0, fmt.Errorf("symlink cannot be resolved (%v)", unwrapPathError(err))
 	}
 	if !within(target, root) {
-		return "", fmt.Errorf("symlink points outside the release, to %s; not followed", target)
+		return target, 0, fmt.Errorf("symlink points outside the release, to %s; not followed", target)
 	}
 	fi, err := os.Stat(target)
 	if err != nil {
-		return "", fmt.Errorf("symlink target cannot be read (%v)", unwrapPathError(err))
+		return target, 0, fmt.Errorf("symlink target cannot be read (%v)", unwrapPathError(err))
 	}
 	if !fi.Mode().IsRegular() {
-		return "", fmt.Errorf("symlink target is not a regular file (%s); not read", modeName(fi.Mode()))
+		return target, fi.Mode(), fmt.Errorf("symlink target is not a regular file (%s); not read", modeName(fi.Mode()))
 	}
-	return target, nil
+	return target, fi.Mode(), nil
 }
 
 // within reports whether p is root or below it (both cleaned, absolute).

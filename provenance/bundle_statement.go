@@ -63,8 +63,8 @@ type Resource struct {
 	Digest    []byte
 }
 
-// Statement is the in-toto statement a model signature signs.
-type Statement struct {
+// SignedStatement is the in-toto statement a model signature signs.
+type SignedStatement struct {
 	PredicateType string
 	// SubjectName is informational (the model directory's name).
 	SubjectName string
@@ -77,7 +77,7 @@ type Statement struct {
 }
 
 // Legacy reports whether st uses the older Digests/v0.1 predicate.
-func (st *Statement) Legacy() bool { return st.PredicateType == PredicateDigestsV01 }
+func (st *SignedStatement) Legacy() bool { return st.PredicateType == PredicateDigestsV01 }
 
 // PayloadError reports a statement that is malformed or breaks a rule of
 // the model-signing format. Field locates the problem in the JSON.
@@ -134,7 +134,7 @@ type jsonSerialization struct {
 // the serialisation; shards tiling their files) and, for the v1.0
 // predicate, that the subject digest is the root digest of the resources.
 // It reads at most limits.MaxSignatureResources resources.
-func ParsePayload(data []byte) (*Statement, error) {
+func ParsePayload(data []byte) (*SignedStatement, error) {
 	st, err := parseStatement(data)
 	if err != nil {
 		return nil, err
@@ -148,7 +148,7 @@ func ParsePayload(data []byte) (*Statement, error) {
 // CheckRoot checks that a v1.0 statement's subject digest is the root
 // digest of its resources, as the reference verifier does. Statements of
 // the older predicate have no root digest and always pass.
-func (st *Statement) CheckRoot() error {
+func (st *SignedStatement) CheckRoot() error {
 	if st.Legacy() {
 		return nil
 	}
@@ -159,7 +159,7 @@ func (st *Statement) CheckRoot() error {
 }
 
 // parseStatement is ParsePayload without the root-digest check.
-func parseStatement(data []byte) (*Statement, error) {
+func parseStatement(data []byte) (*SignedStatement, error) {
 	if len(data) > limits.MaxSignatureBytes {
 		return nil, payloadErr("", "%d bytes, over the %d-byte limit", len(data), limits.MaxSignatureBytes)
 	}
@@ -197,7 +197,7 @@ func parseStatement(data []byte) (*Statement, error) {
 	if typ != StatementType {
 		return nil, payloadErr("_type", "%q, want %q", typ, StatementType)
 	}
-	st := &Statement{PredicateType: predType}
+	st := &SignedStatement{PredicateType: predType}
 	switch predType {
 	case PredicateV1:
 		err = parsePredicateV1(st, subjects, predicate)
@@ -212,7 +212,7 @@ func parseStatement(data []byte) (*Statement, error) {
 	return st, nil
 }
 
-func parsePredicateV1(st *Statement, subjects []jsonSubject, predicate json.RawMessage) error {
+func parsePredicateV1(st *SignedStatement, subjects []jsonSubject, predicate json.RawMessage) error {
 	if len(subjects) != 1 {
 		return payloadErr("subject", "%d subjects, want exactly one", len(subjects))
 	}
@@ -281,7 +281,7 @@ func parsePredicateV1(st *Statement, subjects []jsonSubject, predicate json.RawM
 
 // parseDigestsV01 reads the model_signing 0.2 statement: one subject per
 // file, each with a SHA-256 digest.
-func parseDigestsV01(st *Statement, subjects []jsonSubject) error {
+func parseDigestsV01(st *SignedStatement, subjects []jsonSubject) error {
 	st.Serialization = Serialization{Method: MethodFiles, HashType: SHA256}
 	st.Resources = make([]Resource, 0, len(subjects))
 	for i, s := range subjects {

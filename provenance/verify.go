@@ -98,7 +98,7 @@ type SignatureResult struct {
 	// Err is the reason verification failed, if it did.
 	Err string
 
-	statement *Statement
+	statement *SignedStatement
 }
 
 // Check is one verification step and its outcome.
@@ -254,17 +254,16 @@ func verifyRelease(ctx context.Context, rel *manifest.Release, opts VerifyOption
 			return nil, err
 		}
 	}
-	if expected {
-		if remote {
-			v.add(finding.Finding{
-				Code:       finding.IntegrityUnverified,
-				Message:    "the release was read remotely, so its files were not hashed; published sizes and digests are not verified against bytes",
-				Confidence: finding.Verified,
-				Subject:    rel.Name,
-			})
-		} else {
-			v.compareExpected()
-		}
+	switch {
+	case expected && remote && !opts.WithoutHashingUnsafe:
+		v.add(finding.Finding{
+			Code:       finding.IntegrityUnverified,
+			Message:    "the release was read remotely, so its files were not hashed; published sizes and digests are not verified against bytes",
+			Confidence: finding.Verified,
+			Subject:    rel.Name,
+		})
+	case expected && !remote:
+		v.compareExpected()
 	}
 	if sc != nil {
 		sc.compare(v)
@@ -475,7 +474,7 @@ func (v *verification) summarise(res *Result, sc *signedCheck, expected bool) {
 	case v.opts.WithoutHashingUnsafe:
 		v.add(finding.Finding{
 			Code:       finding.IntegrityUnverified,
-			Message:    "the files were not hashed (hashing was turned off), so their bytes are not verified against any published digest or signature",
+			Message:    "the files were not hashed, so the bytes are not verified against any published digest or signature",
 			Confidence: finding.Verified,
 			Subject:    v.rel.Name,
 		})

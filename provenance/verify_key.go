@@ -17,7 +17,7 @@ import (
 // verifyKeyBundle checks a key-method signature: the key hint against the
 // trusted keys, then the DSSE signature with the matching key (through
 // sigstore-go, falling back to the model_signing 0.2 encoding).
-func verifyKeyBundle(b *Bundle, st *Statement, tm *trustMaterial, sr *SignatureResult) (outcome, string) {
+func verifyKeyBundle(b *Bundle, st *SignedStatement, tm *trustMaterial, sr *SignatureResult) (outcome, string) {
 	embeddedHint := ""
 	if b.LegacyKey != nil {
 		embeddedHint, _ = KeyHint(b.LegacyKey)
@@ -86,7 +86,7 @@ func trustedHints(tm *trustMaterial) string {
 // verifyWithKey checks the DSSE signature with one key: through
 // sigstore-go (standard encoding, curve hash), else the model_signing 0.2
 // encoding with the curve hash, as the reference key verifier does.
-func verifyWithKey(b *Bundle, st *Statement, k trustedKey) (string, bool) {
+func verifyWithKey(b *Bundle, st *SignedStatement, k trustedKey) (string, bool) {
 	if err := sigstoreKeyVerify(b, st, k); err == nil {
 		return "DSSE signature verified by sigstore-go", true
 	}
@@ -98,7 +98,7 @@ func verifyWithKey(b *Bundle, st *Statement, k trustedKey) (string, bool) {
 
 // sigstoreKeyVerify verifies a key-method bundle with sigstore-go, the
 // statement's subject bound as the artifact digest.
-func sigstoreKeyVerify(b *Bundle, st *Statement, k trustedKey) error {
+func sigstoreKeyVerify(b *Bundle, st *SignedStatement, k trustedKey) error {
 	data, err := b.normalizedJSON(k.hint)
 	if err != nil {
 		return err
@@ -128,7 +128,7 @@ func sigstoreKeyVerify(b *Bundle, st *Statement, k trustedKey) error {
 // artifactPolicy binds the statement's subject: the root digest of a v1.0
 // statement. The older predicate has one subject per file and no root;
 // its files are checked one by one afterwards.
-func artifactPolicy(st *Statement) verify.ArtifactPolicyOption {
+func artifactPolicy(st *SignedStatement) verify.ArtifactPolicyOption {
 	if st.Legacy() || st.SubjectDigest == nil {
 		return verify.WithoutArtifactUnsafe()
 	}

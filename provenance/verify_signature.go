@@ -38,6 +38,11 @@ func (v *verification) checkSignature(ctx context.Context, tm *trustMaterial) (*
 		shown = displayPath(rel, sigPath)
 	}
 	sr := &SignatureResult{Path: shown}
+	if sigPath == "" && rel.Signature != nil {
+		// A remote release's signature is listed but not downloaded.
+		sr.Present, sr.Err = true, "not read: the release is remote"
+		return sr, nil
+	}
 	if sigPath == "" {
 		if opts.RequireSignature {
 			v.add(finding.Finding{
@@ -176,7 +181,7 @@ func displayPath(rel *manifest.Release, p string) string {
 // signedCheck compares a release with a verified signature.
 type signedCheck struct {
 	sr     *SignatureResult
-	st     *Statement
+	st     *SignedStatement
 	single bool // the model is one file, named "."
 	// renamedSingle is set when a single-file model's resource is named by
 	// the file's name rather than "." (the Go port's convention).
@@ -188,7 +193,7 @@ type signedCheck struct {
 	keyOf         map[string]string // local path → plan key
 }
 
-func newSignedCheck(ctx context.Context, v *verification, sr *SignatureResult, st *Statement, sigPath string) (*signedCheck, error) {
+func newSignedCheck(ctx context.Context, v *verification, sr *SignatureResult, st *SignedStatement, sigPath string) (*signedCheck, error) {
 	sc := &signedCheck{sr: sr, st: st, signed: map[string][]Resource{}, keyOf: map[string]string{}}
 	rel := v.rel
 	for _, p := range DefaultIgnorePaths {

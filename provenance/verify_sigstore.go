@@ -18,7 +18,7 @@ import (
 // signature over the statement whose subject is bound as the artifact
 // digest; then the signer's identity and OIDC issuer against the trusted
 // identities.
-func verifySigstoreBundle(b *Bundle, st *Statement, tm *trustMaterial, sr *SignatureResult) (outcome, string) {
+func verifySigstoreBundle(b *Bundle, st *SignedStatement, tm *trustMaterial, sr *SignatureResult) (outcome, string) {
 	leaf := b.Certificates[0]
 	if sum, err := certificate.SummarizeCertificate(leaf); err == nil {
 		sr.Identity, sr.Issuer = sum.SubjectAlternativeName, sum.Issuer

@@ -59,7 +59,7 @@ func (e *tamperEnv) resign(payload []byte) {
 }
 
 // statement is the signed statement of the model as it was signed.
-func (e *tamperEnv) statement() *Statement {
+func (e *tamperEnv) statement() *SignedStatement {
 	e.t.Helper()
 	data, err := os.ReadFile(e.sig)
 	if err != nil {

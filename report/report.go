@@ -78,6 +78,12 @@ type Subject struct {
 	Kind     string   `json:"kind"`
 	Revision string   `json:"revision,omitempty"`
 	Formats  []string `json:"formats"`
+	// Task, Architectures and Datasets are what the card and config
+	// declare: the pipeline task, the model classes, and the datasets it
+	// was trained or evaluated on (empty when not declared).
+	Task          string   `json:"task,omitempty"`
+	Architectures []string `json:"architectures,omitempty"`
+	Datasets      []string `json:"datasets,omitempty"`
 }
 
 // License is a licence identified for the release.

@@ -54,7 +54,7 @@ func (t *textWriter) header(r *Report) {
 	if len(r.Subject.Formats) > 0 {
 		formats = strings.Join(r.Subject.Formats, ", ")
 	}
-	t.printf("  %s (%s) · %s · %d files, %s\n", src, r.Subject.Kind, formats, r.Integrity.Files, Bytes(r.Integrity.Bytes))
+	t.printf("  %s (%s) · %s · %s, %s\n", src, r.Subject.Kind, formats, plural(r.Integrity.Files, "file"), Bytes(r.Integrity.Bytes))
 	juris := "none"
 	if len(r.Policy.Jurisdictions) > 0 {
 		juris = strings.Join(r.Policy.Jurisdictions, ", ")
@@ -90,27 +90,80 @@ func (t *textWriter) todo(r *Report) {
 	}
 }
 
+// width is the width text reports wrap to; fixed, so output is the same on
+// every terminal.
+const width = 100
+
 func (t *textWriter) findings(r *Report) {
-	t.printf("\nFindings (%d)\n", len(r.Findings))
+	var counts []string
+	byS := map[finding.Severity]int{}
+	for _, f := range r.Findings {
+		byS[f.Severity]++
+	}
+	for _, sev := range []finding.Severity{finding.Critical, finding.High, finding.Medium, finding.Low, finding.Info} {
+		if n := byS[sev]; n > 0 {
+			counts = append(counts, fmt.Sprintf("%d %s", n, sev))
+		}
+	}
+	if len(counts) == 0 {
+		t.printf("\nFindings: none\n")
+		return
+	}
+	t.printf("\nFindings (%s)\n", strings.Join(counts, ", "))
 	for _, f := range r.Findings {
 		sev := strings.ToUpper(string(f.Severity))
 		if f.Waived != "" {
-			sev = "waived"
+			sev = "WAIVED"
 		}
-		t.printf("  %-8s %-31s %s [%s]\n", sev, f.Code, s(f.Message), f.Confidence)
+		if f.Severity == finding.Info && f.Waived == "" {
+			// Informational findings stay on one line; JSON has them whole.
+			line := fmt.Sprintf("  %-8s %s: %s", sev, f.Code, s(f.Message))
+			t.printf("%s\n", textsafe.Truncate(line, width))
+			continue
+		}
+		t.printf("  %-8s %s [%s]\n", sev, f.Code, f.Confidence)
+		for _, l := range wrap(s(f.Message), width-11) {
+			t.printf("           %s\n", l)
+		}
 		for i, e := range f.Evidence {
-			if i == 5 {
-				t.printf("  %-8s %-31s … and %d more\n", "", "", len(f.Evidence)-5)
+			if i == 3 {
+				t.printf("           … and %d more places\n", len(f.Evidence)-3)
 				break
 			}
 			if loc := evidenceText(e); loc != "" {
-				t.printf("  %-8s %-31s at %s\n", "", "", loc)
+				t.printf("           at %s\n", textsafe.Truncate(loc, width-14))
 			}
 		}
 		if f.Waived != "" {
-			t.printf("  %-8s %-31s waived: %s\n", "", "", s(f.Waived))
+			t.printf("           waived: %s\n", s(f.Waived))
 		}
 	}
+}
+
+// wrap breaks text into lines of at most n runes, at spaces where it can.
+func wrap(text string, n int) []string {
+	var lines []string
+	var cur []rune
+	for _, word := range strings.Fields(text) {
+		w := []rune(word)
+		switch {
+		case len(cur) == 0:
+			cur = w
+		case len(cur)+1+len(w) <= n:
+			cur = append(append(cur, ' '), w...)
+		default:
+			lines = append(lines, string(cur))
+			cur = w
+		}
+		for len(cur) > n {
+			lines = append(lines, string(cur[:n]))
+			cur = cur[n:]
+		}
+	}
+	if len(cur) > 0 {
+		lines = append(lines, string(cur))
+	}
+	return lines
 }
 
 // evidenceText renders evidence as "path:line field = value".
@@ -177,13 +230,38 @@ func termList(l License) [][2]string {
 	return out
 }
 
+// relationPhrase says how a model derives from its base, read before the
+// base's name.
+var relationPhrase = map[string]string{
+	"finetune":  "fine-tune of",
+	"adapter":   "adapter on",
+	"merge":     "merged from",
+	"quantized": "quantisation of",
+	"distilled": "distilled from",
+}
+
 func (t *textWriter) lineage(r *Report) {
 	if len(r.Lineage) == 0 {
 		return
 	}
 	t.printf("\nLineage\n")
-	for _, n := range r.Lineage {
-		indent := strings.Repeat("  ", n.Depth)
+	children := map[string][]int{}
+	var roots []int
+	for i, n := range r.Lineage {
+		if n.Depth == 0 || n.Parent == "" {
+			roots = append(roots, i)
+			continue
+		}
+		children[n.Parent] = append(children[n.Parent], i)
+	}
+	printed := make([]bool, len(r.Lineage))
+	var walk func(i, indent int)
+	walk = func(i, indent int) {
+		if printed[i] {
+			return
+		}
+		printed[i] = true
+		n := r.Lineage[i]
 		who := ""
 		if n.Developer != "" {
 			who = " — " + s(n.Developer)
@@ -195,11 +273,27 @@ func (t *textWriter) lineage(r *Report) {
 		if n.License != "" {
 			lic = " · licence " + s(n.License)
 		}
-		if n.Depth == 0 {
+		if indent == 0 {
 			t.printf("  %s%s%s\n", s(n.Model), who, lic)
-			continue
+		} else {
+			phrase := relationPhrase[n.Relation]
+			if phrase == "" {
+				phrase = s(n.Relation) + " of"
+			}
+			t.printf("  %s└ %s %s%s%s [%s]\n", strings.Repeat("  ", indent-1), phrase, s(n.Model), who, lic, n.Confidence)
 		}
-		t.printf("  %s└ %s of %s%s%s [%s]\n", indent, n.Relation, s(n.Model), who, lic, n.Confidence)
+		for _, c := range children[n.Model] {
+			walk(c, indent+1)
+		}
+	}
+	for _, i := range roots {
+		walk(i, 0)
+	}
+	for i := range r.Lineage {
+		// Nodes whose parent is not in the list still get shown.
+		if !printed[i] {
+			walk(i, max(1, r.Lineage[i].Depth))
+		}
 	}
 }
 
@@ -215,10 +309,11 @@ func (t *textWriter) files(r *Report, opts TextOptions) {
 			continue
 		}
 		shown++
-		t.printf("  %-40s %-17s %10s  %s\n", textsafe.Truncate(s(f.Path), 40), f.Format, Bytes(f.Size), s(fileSummary(f)))
+		line := fmt.Sprintf("  %-40s %-17s %10s  %s", textsafe.Truncate(s(f.Path), 40), f.Format, Bytes(f.Size), s(fileSummary(f)))
+		t.printf("%s\n", strings.TrimRight(line, " "))
 	}
 	if hidden := len(r.Files) - shown; hidden > 0 {
-		t.printf("  … and %d other files\n", hidden)
+		t.printf("  … and %s\n", plural(hidden, "other file"))
 	}
 }
 
@@ -267,9 +362,9 @@ func (t *textWriter) integrity(r *Report) {
 	t.printf("\nIntegrity\n")
 	switch {
 	case in.Hashed == 0:
-		t.printf("  %d files, %s: not hashed\n", in.Files, Bytes(in.Bytes))
+		t.printf("  %s, %s: not hashed\n", plural(in.Files, "file"), Bytes(in.Bytes))
 	default:
-		t.printf("  %d files, %s: %d hashed, %d verified against published or signed digests\n", in.Files, Bytes(in.Bytes), in.Hashed, in.Verified)
+		t.printf("  %s, %s: %d hashed, %d verified against published or signed digests\n", plural(in.Files, "file"), Bytes(in.Bytes), in.Hashed, in.Verified)
 	}
 	sig := in.Signature
 	switch {
@@ -325,4 +420,12 @@ func Count(n int64) string {
 		return fmt.Sprintf("%.1fk", float64(n)/1e3)
 	}
 	return fmt.Sprint(n)
+}
+
+// plural formats a count with a noun: "1 file", "3 files".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

@@ -23,33 +23,19 @@ import (
 	"strings"
 
 	"github.com/modelvet/modelvet"
+	"github.com/modelvet/modelvet/internal/cli"
 	"github.com/modelvet/modelvet/manifest"
-	"github.com/modelvet/modelvet/provenance"
 	"github.com/modelvet/modelvet/report"
 )
 
 // Exit statuses.
 const (
-	exitPass   = 0
-	exitError  = 1
-	exitUsage  = 2
-	exitReview = 3
-	exitFail   = 4
+	exitPass   = cli.ExitPass
+	exitError  = cli.ExitError
+	exitUsage  = cli.ExitUsage
+	exitReview = cli.ExitReview
+	exitFail   = cli.ExitFail
 )
-
-type flags struct {
-	format       string
-	policy       string
-	jurisdiction string
-	kbDir        string
-	verify       bool
-	signature    string
-	key          string
-	certChain    string
-	trustedRoot  string
-	identity     string
-	issuer       string
-}
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
@@ -58,18 +44,8 @@ func main() {
 func run(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("audit", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	var f flags
-	fs.StringVar(&f.format, "format", "text", "output format: text or json")
-	fs.StringVar(&f.policy, "policy", "", "policy `FILE` (YAML); default: the embedded cautious-buyer policy")
-	fs.StringVar(&f.jurisdiction, "jurisdiction", "", "comma-separated `LIST` of jurisdictions whose government policies apply (e.g. us-federal,us-tx)")
-	fs.StringVar(&f.kbDir, "kb", "", "knowledge-base overlay `DIR` merged over the embedded facts")
-	fs.BoolVar(&f.verify, "verify", false, "hash every file and verify it against published digests and the signature")
-	fs.StringVar(&f.signature, "signature", "", "model signature `FILE` (default: model.sig in the release)")
-	fs.StringVar(&f.key, "key", "", "public key `FILE` (PEM) trusted to sign models")
-	fs.StringVar(&f.certChain, "cert-chain", "", "certificate `FILE` (PEM) of CA roots trusted to sign models")
-	fs.StringVar(&f.trustedRoot, "trusted-root", "", "Sigstore trusted_root.json `FILE` for keyless signatures (offline)")
-	fs.StringVar(&f.identity, "identity", "", "signer identity required of keyless signatures")
-	fs.StringVar(&f.issuer, "issuer", "", "OIDC issuer required of keyless signatures")
+	var f cli.Flags
+	f.Register(fs, "text")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: audit [flags] TARGET...\n\nTARGET is a model directory, a weight file, ollama:NAME[:TAG] or hf:ORG/NAME[@REV].\nExit status: 0 pass, 1 could not audit, 2 usage, 3 review, 4 fail.\n\nFlags:\n")
 		fs.PrintDefaults()
@@ -81,12 +57,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return exitUsage
 	}
-	opts, err := options(f)
+	opts, err := f.Options()
 	if err != nil {
 		fmt.Fprintf(stderr, "audit: %v\n", err)
 		return exitUsage
 	}
-	encode, err := encoder(f.format)
+	encode, err := encoder(f.Format)
 	if err != nil {
 		fmt.Fprintf(stderr, "audit: %v\n", err)
 		return exitUsage
@@ -118,7 +94,11 @@ func auditOne(ctx context.Context, a *modelvet.Auditor, target string, encode fu
 	}
 	rep, err := a.Audit(ctx, src)
 	if err != nil {
-		fmt.Fprintf(stderr, "audit: %s: %v\n", target, err)
+		msg := err.Error()
+		if !strings.Contains(msg, target) {
+			msg = target + ": " + msg
+		}
+		fmt.Fprintf(stderr, "audit: %s\n", msg)
 		return exitError
 	}
 	if err := encode(stdout, rep); err != nil {
@@ -136,84 +116,12 @@ func auditOne(ctx context.Context, a *modelvet.Auditor, target string, encode fu
 
 // worse returns the more serious of two exit statuses: usage and
 // could-not-audit outrank any verdict.
-func worse(a, b int) int {
-	rank := map[int]int{exitPass: 0, exitReview: 1, exitFail: 2, exitError: 3, exitUsage: 4}
-	if rank[b] > rank[a] {
-		return b
-	}
-	return a
-}
-
-func options(f flags) ([]modelvet.Option, error) {
-	var opts []modelvet.Option
-	if f.policy != "" {
-		p, err := modelvet.LoadPolicy(f.policy)
-		if err != nil {
-			return nil, err
-		}
-		opts = append(opts, modelvet.WithPolicy(p))
-	}
-	if f.jurisdiction != "" {
-		var ids []string
-		for _, j := range strings.Split(f.jurisdiction, ",") {
-			if j = strings.TrimSpace(j); j != "" {
-				ids = append(ids, j)
-			}
-		}
-		opts = append(opts, modelvet.WithJurisdictions(ids...))
-	}
-	if f.kbDir != "" {
-		if fi, err := os.Stat(f.kbDir); err != nil || !fi.IsDir() {
-			return nil, fmt.Errorf("-kb %s: not a directory", f.kbDir)
-		}
-		opts = append(opts, modelvet.WithKnowledgeBase(os.DirFS(f.kbDir)))
-	}
-	if (f.identity == "") != (f.issuer == "") {
-		return nil, errors.New("-identity and -issuer go together")
-	}
-	if f.identity != "" && f.trustedRoot == "" {
-		return nil, errors.New("-identity needs -trusted-root")
-	}
-	tf := provenance.TrustFiles{TrustedRoot: f.trustedRoot}
-	if f.key != "" {
-		tf.PublicKeys = []string{f.key}
-	}
-	if f.certChain != "" {
-		tf.CertificateRoots = []string{f.certChain}
-	}
-	if f.identity != "" {
-		tf.Identities = []provenance.Identity{{Identity: f.identity, Issuer: f.issuer}}
-	}
-	trust, err := provenance.LoadTrust(tf)
-	if err != nil {
-		return nil, err
-	}
-	if !trust.Empty() {
-		opts = append(opts, modelvet.WithTrust(trust))
-	}
-	if f.signature != "" {
-		opts = append(opts, modelvet.WithSignature(f.signature))
-	}
-	// Checking a signature means checking the files it covers, so any
-	// signature flag turns hashing on.
-	if f.verify || f.signature != "" || !trust.Empty() {
-		if bar := progressBar(os.Stderr); bar != nil {
-			opts = append(opts, modelvet.WithProgress(bar))
-		}
-	} else {
-		opts = append(opts, modelvet.WithoutHashingUnsafe())
-	}
-	return opts, nil
-}
+func worse(a, b int) int { return cli.Worse(a, b) }
 
 func encoder(format string) (func(io.Writer, *report.Report) error, error) {
-	switch format {
-	case "json":
-		return report.WriteJSON, nil
-	case "text":
-		return func(w io.Writer, r *report.Report) error { return report.WriteText(w, r, report.TextOptions{}) }, nil
-	case "sarif", "cyclonedx":
-		return nil, fmt.Errorf("-format %s: not yet supported", format)
+	enc, err := modelvet.Encoder(format)
+	if err != nil {
+		return nil, fmt.Errorf("-format: %w", err)
 	}
-	return nil, fmt.Errorf("-format %q: want text or json", format)
+	return enc, nil
 }

@@ -28,6 +28,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/modelvet/modelvet/internal/cli"
 	"github.com/modelvet/modelvet/internal/textsafe"
 	"github.com/modelvet/modelvet/manifest"
 	"github.com/modelvet/modelvet/provenance"
@@ -128,7 +129,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	res, err := provenance.VerifySignature(ctx, rel, sigPath, trust, provenance.VerifyOptions{
 		IgnorePaths: ignores,
-		Hash:        provenance.HashOptions{Progress: progressBar(os.Stderr)},
+		Hash:        provenance.HashOptions{Progress: cli.ProgressBar(os.Stderr)},
 	})
 	if err != nil {
 		fmt.Fprintf(stderr, "verify: %v\n", err)

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/modelvet/modelvet/internal/cli"
 	"github.com/modelvet/modelvet/internal/testutil"
 	"github.com/modelvet/modelvet/provenance"
 )
@@ -143,7 +144,7 @@ func TestUsage(t *testing.T) {
 
 // TestProgressBarOnlyOnTerminals draws nothing into pipes and logs.
 func TestProgressBarOnlyOnTerminals(t *testing.T) {
-	if progressBar(&bytes.Buffer{}) != nil {
+	if cli.ProgressBar(&bytes.Buffer{}) != nil {
 		t.Error("a progress bar for a buffer")
 	}
 	f, err := os.CreateTemp(t.TempDir(), "log")
@@ -151,7 +152,7 @@ func TestProgressBarOnlyOnTerminals(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	if progressBar(f) != nil {
+	if cli.ProgressBar(f) != nil {
 		t.Error("a progress bar for a regular file")
 	}
 }

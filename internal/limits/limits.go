@@ -18,11 +18,22 @@ const (
 	// MaxJSONBytes caps small JSON documents: config.json,
 	// generation_config.json, adapter configs, store manifests.
 	MaxJSONBytes = 8 << 20
+	// MaxJSONDepth caps the nesting of JSON read by the weight-format
+	// readers (safetensors headers, indexes); their documents nest three
+	// levels, and unbounded nesting would exhaust a recursive parser's
+	// stack.
+	MaxJSONDepth = 1000
 	// MaxIndexBytes caps a sharded-weights index such as
 	// model.safetensors.index.json (weight maps of large models run to a few MB).
 	MaxIndexBytes = 64 << 20
 	// MaxIndexShards caps the number of distinct shard files an index names.
 	MaxIndexShards = 100_000
+	// MaxIndexTensors caps the weight_map entries of a sharded-weights index
+	// (the largest public models map a few hundred thousand tensors).
+	MaxIndexTensors = 4 << 20
+	// MaxIndexIssues caps the cross-file issues reported for one index
+	// against its shards; the rest are counted in one summary issue.
+	MaxIndexIssues = 1000
 
 	// MaxLicenseTextBytes caps one licence text (LICENSE, NOTICE,
 	// USE_POLICY, licence layers); longer texts are truncated and marked.
@@ -31,6 +42,9 @@ const (
 	// MaxSafetensorsHeader caps the JSON header of a safetensors file, as the
 	// reference implementation does (MAX_HEADER_SIZE).
 	MaxSafetensorsHeader = 100_000_000
+	// MaxSafetensorsMetadata caps the __metadata__ entries of one safetensors
+	// header (writers store a handful; the header cap bounds the bytes).
+	MaxSafetensorsMetadata = 10_000
 
 	// MaxGGUFTensors caps the tensor count of a GGUF file.
 	MaxGGUFTensors = 1 << 20
@@ -49,8 +63,16 @@ const (
 	// MaxGGUFDims caps tensor dimensions, as ggml's GGML_MAX_DIMS does.
 	MaxGGUFDims = 4
 	// MaxGGUFMetadataBytes caps the total bytes of GGUF metadata and tensor
-	// infos read from one file.
+	// infos walked in one file (everything before the tensor data).
 	MaxGGUFMetadataBytes = 512 << 20
+	// MaxGGUFKeptBytes caps the bytes of keys, string values, short arrays
+	// and tensor names kept in memory from one GGUF file; long arrays are
+	// walked but not kept, so vocabularies do not count.
+	MaxGGUFKeptBytes = 64 << 20
+	// MaxGGUFShortArray is the longest array kept element by element in
+	// GGUF metadata; longer arrays (tokenizer vocabularies, merges, scores)
+	// are summarised by element type and length.
+	MaxGGUFShortArray = 64
 
 	// MaxPickleBytes caps how much of one pickle stream is walked.
 	MaxPickleBytes = 256 << 20
@@ -61,15 +83,63 @@ const (
 	// MaxPickleStreams caps the concatenated pickles walked in one legacy
 	// PyTorch file.
 	MaxPickleStreams = 8
-	// MaxZipEntries caps the members listed in a zip container.
+	// MaxPickleMembers caps the pickle members walked inside one zip
+	// container (PyTorch zips hold data.pkl, TorchScript adds constants.pkl).
+	MaxPickleMembers = 64
+	// MaxPickleStack caps the depth of the simulated pickle stack (and of
+	// its marks); real checkpoints stay far below it.
+	MaxPickleStack = 1 << 18
+	// MaxPickleMemo caps the memo entries tracked to resolve STACK_GLOBAL
+	// operands; past it, operands fetched from the memo resolve as unknown.
+	MaxPickleMemo = 1 << 20
+	// MaxPickleNameLen caps a string kept as a possible module or name
+	// operand; longer operands resolve as unknown.
+	MaxPickleNameLen = 1024
+	// MaxPickleKeptBytes caps the string bytes kept from one pickle stream
+	// to resolve operands; strings past it resolve as unknown.
+	MaxPickleKeptBytes = 32 << 20
+	// MaxZipEntries caps the members listed in a zip container, checked
+	// against the end-of-central-directory record before it is read.
 	MaxZipEntries = 1 << 16
+	// MaxTarEntries caps the members listed in one tar layer of an OCI
+	// artifact.
+	MaxTarEntries = 1 << 16
+	// MaxTarGzipListBytes caps the size of a gzip-compressed tar layer
+	// whose members are listed (weights are not decompressed to list them).
+	MaxTarGzipListBytes = 256 << 20
+	// MaxTarGzipBytes caps the bytes decompressed while listing one
+	// gzip-compressed tar layer.
+	MaxTarGzipBytes = 1 << 30
+	// MaxKerasConfigBytes caps config.json read from a Keras v3 archive.
+	MaxKerasConfigBytes = 16 << 20
 
 	// MaxFilesPerRelease caps the files listed in one release.
 	MaxFilesPerRelease = 1 << 17
 	// MaxWalkDepth caps directory depth when walking a release or sweeping.
 	MaxWalkDepth = 64
+	// MaxGateTargets caps the targets one gate run reads from a list.
+	MaxGateTargets = 100_000
 	// MaxSweepEntries caps directory entries visited by one sweep.
 	MaxSweepEntries = 10_000_000
+	// MaxSweepProblems caps the problems one sweep records (unreadable
+	// directories, cut-off depths); the count past it is still reported.
+	MaxSweepProblems = 1000
+	// MaxWalkProblems caps the problems recorded while listing one release
+	// (special files, broken links); the rest are counted in one problem.
+	MaxWalkProblems = 1000
+
+	// MaxStoreLayers caps the layers of one Ollama or OCI manifest (Ollama's
+	// safetensors-native models have a layer per tensor).
+	MaxStoreLayers = 1 << 16
+	// MaxStoreModels caps the models listed from one Ollama store or OCI
+	// layout.
+	MaxStoreModels = 1 << 16
+	// MaxStoreTextBytes caps a text layer of a store (template, system
+	// prompt, parameters, messages) kept in the release description.
+	MaxStoreTextBytes = 1 << 20
+	// MaxHFSnapshots caps the snapshots considered in one Hugging Face
+	// cache repository.
+	MaxHFSnapshots = 4096
 
 	// MaxSignatureBytes caps a signature bundle (model.sig); bundles with
 	// per-shard resource lists of very large models reach a few MB.
@@ -98,9 +168,46 @@ const (
 	MaxLineageDepth = 16
 	// MaxLineageNodes caps the models in one lineage graph.
 	MaxLineageNodes = 512
+	// MaxModelName caps a model name or id read from a release (card,
+	// GGUF metadata, configs) before it is parsed; longer names are cut.
+	MaxModelName = 512
+	// MaxDeclaredBases caps the bases and datasets read from one source of
+	// a release (a card's base_model list, GGUF general.base_model.count).
+	MaxDeclaredBases = 64
+	// MaxStatementLine caps the length of a card line examined for
+	// statements about training data; longer lines are cut.
+	MaxStatementLine = 2048
+	// MaxStatements caps the statements reported from one card body.
+	MaxStatements = 64
 
-	// MaxHubRequests caps HTTP requests made while auditing one Hub repository.
-	MaxHubRequests = 512
-	// MaxHubBytes caps bytes downloaded while auditing one Hub repository.
-	MaxHubBytes = 64 << 20
+	// MaxHubRequests caps HTTP requests made while auditing one Hub
+	// repository, counting every retry and redirect. A repository of 163
+	// safetensors shards takes about 330.
+	MaxHubRequests = 2048
+	// MaxHubBytes caps response-body bytes downloaded while auditing one Hub
+	// repository (the API record, small text files and weight headers). A
+	// repository of many GGUF files with large tokenizer vocabularies needs
+	// a few MB per file.
+	MaxHubBytes = 256 << 20
+	// MaxHubAPIBytes caps one Hub API response (a model record with its file
+	// list), after decompression.
+	MaxHubAPIBytes = 32 << 20
+	// MaxHubHeaderBytes caps what is read remotely of one weight file: the
+	// safetensors header, the GGUF metadata and tensor infos, or the pickle
+	// of a PyTorch checkpoint. Tensor data is never read.
+	MaxHubHeaderBytes = 32 << 20
+	// MaxHubErrorBody caps what is read of an error response from the Hub.
+	MaxHubErrorBody = 4 << 10
+	// MaxHubRedirects caps the redirects followed for one request.
+	MaxHubRedirects = 5
+	// MaxHubRetryAfterSeconds caps how long a Retry-After header may make
+	// one retry wait; a server asking for longer fails the request.
+	MaxHubRetryAfterSeconds = 60
+	// MaxHubRangeSkip caps the bytes discarded from a server that ignores a
+	// Range request and sends the whole file, to reach the wanted offset.
+	MaxHubRangeSkip = 1 << 20
+	// MaxHubFileList caps the files of one Hub repository listing.
+	MaxHubFileList = MaxFilesPerRelease
+	// MaxHubPathLen caps the length of one file path in a Hub listing.
+	MaxHubPathLen = 4096
 )

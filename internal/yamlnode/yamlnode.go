@@ -7,6 +7,7 @@ package yamlnode
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -92,10 +93,14 @@ func convertError(err error, offset int) error {
 		if tk := ye.GetToken(); tk != nil && tk.Position != nil {
 			line = tk.Position.Line + offset
 		}
-		return &Error{Line: line, Msg: ye.GetMessage()}
+		// The library's messages cite positions relative to the YAML it
+		// was given; drop them, Line is the right one.
+		return &Error{Line: line, Msg: positionRef.ReplaceAllString(ye.GetMessage(), "")}
 	}
 	return &Error{Msg: err.Error()}
 }
+
+var positionRef = regexp.MustCompile(` at \[\d+:\d+\]`)
 
 type converter struct {
 	lim     Limits
@@ -317,4 +322,17 @@ func (n *Node) String() string {
 		return ""
 	}
 	return strings.TrimSpace(n.Value)
+}
+
+// DecodeStrict decodes data into v with the YAML library, rejecting unknown
+// keys. The library panics on some malformed documents (a tag with no value
+// where a list is expected: "key: !"); such a panic is returned as an error
+// instead of crashing the caller.
+func DecodeStrict(data []byte, v any) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("the document cannot be decoded (the YAML decoder failed: %v); look for a tag (!…) without a value", r)
+		}
+	}()
+	return yaml.UnmarshalWithOptions(data, v, yaml.Strict())
 }

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"io"
@@ -12,10 +12,10 @@ import (
 	"github.com/modelvet/modelvet/provenance"
 )
 
-// progressBar draws hashing progress on w when w is a terminal; it returns
+// ProgressBar draws hashing progress on w when w is a terminal; it returns
 // nil otherwise, so that logs and pipes get no control characters. One
 // bar is drawn per hashing run and cleared when the run ends.
-func progressBar(w io.Writer) func(provenance.Progress) {
+func ProgressBar(w io.Writer) func(provenance.Progress) {
 	f, ok := w.(*os.File)
 	if !ok || !term.IsTerminal(int(f.Fd())) {
 		return nil

@@ -1,0 +1,88 @@
+package yamlnode
+
+import (
+	"strings"
+	"testing"
+)
+
+var lim = Limits{MaxNodes: 10_000, MaxDepth: 32}
+
+func TestLinesAndValues(t *testing.T) {
+	doc := "a: 1\nb:\n  - x\n  - 2.5\nc: &k {d: true}\ne: *k\nf: |\n  one\n  two\ng: null\n"
+	n, err := Parse([]byte(doc), 10, lim)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := n.KeyLine("c"); got != 15 {
+		t.Errorf("line of c = %d, want 15 (offset 10)", got)
+	}
+	if v := n.Get("a").Typed; v != uint64(1) && v != int64(1) {
+		t.Errorf("a = %#v", v)
+	}
+	b := n.Get("b")
+	if b.Kind != Sequence || len(b.Items) != 2 || b.Items[1].Typed != 2.5 || b.Items[0].Line != 13 {
+		t.Errorf("b = %+v", b)
+	}
+	if e := n.Get("e"); e.Get("d") == nil || e.Get("d").Typed != true || e.Line != 16 {
+		t.Errorf("alias e = %+v", e)
+	}
+	if f := n.Get("f").String(); f != "one\ntwo" {
+		t.Errorf("f = %q", f)
+	}
+	if n.Get("g").Kind != Null {
+		t.Errorf("g = %+v", n.Get("g"))
+	}
+	if got := n.Interface().(map[string]any)["b"].([]any)[0]; got != "x" {
+		t.Errorf("Interface b[0] = %v", got)
+	}
+}
+
+func TestErrors(t *testing.T) {
+	tests := []struct{ doc, want string }{
+		{"a: [1\nb: 2\n", "line 2"},
+		{"a: 1\na: 2\n", "already defined"},
+		{"a: *nope\n", "alias"},
+		{"a: " + strings.Repeat("[", 40) + strings.Repeat("]", 40), "deeper"},
+	}
+	for _, tc := range tests {
+		_, err := Parse([]byte(tc.doc), 0, lim)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("Parse(%q) = %v, want error containing %q", tc.doc, err, tc.want)
+		}
+		if err != nil && strings.Contains(err.Error(), "[1:") {
+			t.Errorf("error %q cites a library position", err)
+		}
+	}
+}
+
+func TestAliasExpansionBounded(t *testing.T) {
+	doc := "a: &a [x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c]\ne: [*d,*d,*d,*d,*d,*d,*d,*d]\n"
+	_, err := Parse([]byte(doc), 0, Limits{MaxNodes: 5000, MaxDepth: 32})
+	if err == nil || !strings.Contains(err.Error(), "nodes") {
+		t.Fatalf("alias bomb: err = %v", err)
+	}
+}
+
+func TestEmpty(t *testing.T) {
+	for _, doc := range []string{"", "# only a comment\n", "\n\n"} {
+		n, err := Parse([]byte(doc), 0, lim)
+		if err != nil || n.Kind != Null {
+			t.Errorf("Parse(%q) = %+v, %v; want Null", doc, n, err)
+		}
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	for _, s := range []string{"a: 1\n", "- [x, {y: z}]\n", "a: &a [1]\nb: *a\n<<: {c: d}\n", "? complex\n: key\n", "a: !!binary aGVsbG8=\n"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		n, err := Parse(data, 0, Limits{MaxNodes: 2000, MaxDepth: 16})
+		if err == nil && n == nil {
+			t.Fatal("nil node without error")
+		}
+		if n != nil {
+			_ = n.Interface()
+		}
+	})
+}

@@ -1,0 +1,339 @@
+package manifest
+
+import (
+	"bufio"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/modelvet/modelvet/internal/testutil"
+)
+
+func TestParseCardFields(t *testing.T) {
+	card := `---
+license: other
+license_name: llama-3-community
+license_link: LICENSE
+license_details: legacy-id
+base_model:
+- meta-llama/Meta-Llama-3-8B
+- mistralai/Mistral-7B-v0.1
+base_model_relation: merge
+datasets: teknium/OpenHermes-2.5
+language: [en, fr]
+tags:
+  - merge
+gated: manual
+extra_gated_prompt: "You agree to the licence."
+extra_gated_eu_disallowed: true
+extra_gated_fields:
+  Company: text
+  Country: country
+model-index:
+- name: m
+  results:
+  - task: {type: text-generation}
+    dataset: {type: cais/mmlu, name: MMLU}
+new_version: acme/m-v2
+---
+# Title
+Body line
+`
+	c, err := ParseCard("README.md", []byte(card))
+	if err != nil {
+		t.Fatal(err)
+	}
+	check := func(name string, got Field, want string, line int) {
+		t.Helper()
+		if got.Value != want || got.Line != line {
+			t.Errorf("%s = %+v, want %q at line %d", name, got, want, line)
+		}
+	}
+	if len(c.License) != 1 {
+		t.Fatalf("license = %+v", c.License)
+	}
+	check("license", c.License[0], "other", 2)
+	check("license_name", c.LicenseName, "llama-3-community", 3)
+	check("license_link", c.LicenseLink, "LICENSE", 4)
+	check("license_details", c.LicenseDetails, "legacy-id", 5)
+	if len(c.BaseModel) != 2 {
+		t.Fatalf("base_model = %+v", c.BaseModel)
+	}
+	check("base_model[0]", c.BaseModel[0], "meta-llama/Meta-Llama-3-8B", 7)
+	check("base_model[1]", c.BaseModel[1], "mistralai/Mistral-7B-v0.1", 8)
+	check("base_model_relation", c.BaseModelRelation, "merge", 9)
+	if len(c.Datasets) != 1 {
+		t.Fatalf("datasets = %+v", c.Datasets)
+	}
+	check("datasets", c.Datasets[0], "teknium/OpenHermes-2.5", 10)
+	if len(c.Language) != 2 || c.Language[1].Value != "fr" {
+		t.Errorf("language = %+v", c.Language)
+	}
+	check("gated", c.Gated, "manual", 14)
+	check("extra_gated_prompt", c.ExtraGated["extra_gated_prompt"], "You agree to the licence.", 15)
+	check("extra_gated_eu_disallowed", c.ExtraGated["extra_gated_eu_disallowed"], "true", 16)
+	if len(c.ExtraGatedFields) != 2 || c.ExtraGatedFields[1].Value != "Country" {
+		t.Errorf("extra_gated_fields = %+v", c.ExtraGatedFields)
+	}
+	if len(c.ModelIndex) != 1 || len(c.ModelIndex[0].Datasets) != 1 || c.ModelIndex[0].Datasets[0].Value != "cais/mmlu" {
+		t.Errorf("model-index = %+v", c.ModelIndex)
+	}
+	check("new_version", c.NewVersion, "acme/m-v2", 25)
+	if c.BodyLine != 27 || !strings.HasPrefix(c.Body, "# Title\n") {
+		t.Errorf("body starts at line %d with %q", c.BodyLine, c.Body)
+	}
+	var lines []int
+	c.BodyLines(func(n int, text string) bool { lines = append(lines, n); return true })
+	if len(lines) != 2 || lines[1] != 28 {
+		t.Errorf("body lines = %v", lines)
+	}
+	if c.Lines["model-index"] != 20 {
+		t.Errorf("model-index key line = %d", c.Lines["model-index"])
+	}
+}
+
+func TestParseCardShapes(t *testing.T) {
+	tests := []struct {
+		name      string
+		card      string
+		wantErr   string // substring; "" for success
+		wantLine  int
+		license   []string
+		hasFront  bool
+		bodyStart string
+	}{
+		{name: "no front matter", card: "# Just markdown\n", hasFront: false, bodyStart: "# Just"},
+		{name: "license list", card: "---\nlicense:\n- mit\n- apache-2.0\n---\nx", license: []string{"mit", "apache-2.0"}, hasFront: true, bodyStart: "x"},
+		{name: "empty front matter", card: "---\n---\nbody", hasFront: true, bodyStart: "body"},
+		{name: "dots close", card: "---\nlicense: mit\n...\nbody", license: []string{"mit"}, hasFront: true, bodyStart: "body"},
+		{name: "CRLF", card: "---\r\nlicense: mit\r\n---\r\nbody\r\n", license: []string{"mit"}, hasFront: true, bodyStart: "body"},
+		{name: "BOM", card: "\uFEFF---\nlicense: mit\n---\n", license: []string{"mit"}, hasFront: true},
+		{name: "unclosed", card: "---\nlicense: mit\n", wantErr: "never closed", wantLine: 1},
+		{name: "list not mapping", card: "---\n[]\n---\n", wantErr: "not a mapping", wantLine: 2},
+		{name: "bad yaml", card: "---\na: [1\nb: 2\n---\n", wantErr: "not valid YAML", wantLine: 3},
+		{name: "duplicate key", card: "---\nlicense: mit\nlicense: gpl\n---\n", wantErr: "already defined", wantLine: 3},
+		{name: "alias bomb", card: "---\n" + aliasBomb() + "---\n", wantErr: "YAML nodes"},
+		{name: "deep nesting", card: "---\nx: " + strings.Repeat("[", 200) + strings.Repeat("]", 200) + "\n---\n", wantErr: "YAML"},
+		{name: "invalid utf8", card: "---\nlicense: \xff\xfemit\n---\n", license: []string{"\uFFFDmit"}, hasFront: true},
+		{name: "aliases resolved", card: "---\nbase: &b org/base\nbase_model: *b\n---\n", hasFront: true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := ParseCard("README.md", []byte(tc.card))
+			if tc.wantErr != "" {
+				var fe *FormatError
+				if !errors.As(err, &fe) || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("error = %v, want a FormatError containing %q", err, tc.wantErr)
+				}
+				if tc.wantLine != 0 && fe.Line != tc.wantLine {
+					t.Errorf("error line = %d, want %d", fe.Line, tc.wantLine)
+				}
+				if c == nil {
+					t.Error("a card that fails to parse should still be returned with its body")
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.HasFrontMatter != tc.hasFront {
+				t.Errorf("HasFrontMatter = %v", c.HasFrontMatter)
+			}
+			var got []string
+			for _, f := range c.License {
+				got = append(got, f.Value)
+			}
+			if strings.Join(got, ",") != strings.Join(tc.license, ",") {
+				t.Errorf("license = %v, want %v", got, tc.license)
+			}
+			if tc.bodyStart != "" && !strings.HasPrefix(c.Body, tc.bodyStart) {
+				t.Errorf("body = %q, want prefix %q", c.Body, tc.bodyStart)
+			}
+			if tc.name == "aliases resolved" && (len(c.BaseModel) != 1 || c.BaseModel[0].Value != "org/base" || c.BaseModel[0].Line != 3) {
+				t.Errorf("base_model = %+v", c.BaseModel)
+			}
+		})
+	}
+}
+
+func aliasBomb() string {
+	var b strings.Builder
+	b.WriteString("a: &a [x,x,x,x,x,x,x,x,x,x]\n")
+	prev := "a"
+	for i := range 9 {
+		name := string(rune('b' + i))
+		b.WriteString(name + ": &" + name + " [")
+		for j := range 10 {
+			if j > 0 {
+				b.WriteString(",")
+			}
+			b.WriteString("*" + prev)
+		}
+		b.WriteString("]\n")
+		prev = name
+	}
+	return b.String()
+}
+
+func TestParseCardTooLarge(t *testing.T) {
+	big := "---\nlicense: mit\nx: \"" + strings.Repeat("a", 600<<10) + "\"\n---\n"
+	_, err := ParseCard("README.md", []byte(big))
+	if err == nil || !strings.Contains(err.Error(), "front matter is") {
+		t.Fatalf("error = %v, want front matter over the limit", err)
+	}
+}
+
+// TestCorpusCards parses every real card of the shared corpus and checks the
+// licence and base model against the corpus README's table, an independent
+// reading of the same cards.
+func TestCorpusCards(t *testing.T) {
+	dir := testutil.Corpus(t, "cards", "real")
+	want := readCardTable(t, filepath.Join(dir, "README.md"))
+	if len(want) < 15 {
+		t.Fatalf("read only %d rows from the corpus table", len(want))
+	}
+	for file, row := range want {
+		t.Run(file, func(t *testing.T) {
+			data, err := os.ReadFile(filepath.Join(dir, file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			c, err := ParseCard(file, data)
+			if err != nil {
+				t.Fatalf("ParseCard: %v", err)
+			}
+			lic, name, _ := strings.Cut(row.license, " / ")
+			if strings.HasPrefix(lic, "(no") {
+				if len(c.License) != 0 {
+					t.Errorf("license = %+v, want none", c.License)
+				}
+			} else if len(c.License) == 0 || c.License[0].Value != lic {
+				t.Errorf("license = %+v, want %q", c.License, lic)
+			}
+			if name != "" && c.LicenseName.Value != name {
+				t.Errorf("license_name = %q, want %q", c.LicenseName.Value, name)
+			}
+			first, _, _ := strings.Cut(row.base, ",")
+			if row.base != "" && (len(c.BaseModel) == 0 || c.BaseModel[0].Value != strings.TrimSpace(first)) {
+				t.Errorf("base_model = %+v, want %q", c.BaseModel, row.base)
+			}
+			// Every line number points at the line holding the value.
+			lines := strings.Split(strings.ReplaceAll(string(data), "\r", ""), "\n")
+			for _, f := range append(append([]Field{}, c.License...), c.BaseModel...) {
+				if f.Line < 1 || f.Line > len(lines) || !strings.Contains(lines[f.Line-1], f.Value) {
+					t.Errorf("field %q claims line %d, which is %q", f.Value, f.Line, lines[max(0, min(f.Line, len(lines))-1)])
+				}
+			}
+		})
+	}
+}
+
+type cardRow struct{ license, base string }
+
+func readCardTable(t *testing.T, path string) map[string]cardRow {
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	out := map[string]cardRow{}
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		cols := strings.Split(sc.Text(), "|")
+		if len(cols) < 6 || !strings.HasSuffix(strings.TrimSpace(cols[1]), ".md") {
+			continue
+		}
+		out[strings.TrimSpace(cols[1])] = cardRow{license: strings.TrimSpace(cols[3]), base: strings.TrimSpace(cols[4])}
+	}
+	return out
+}
+
+func TestHubFixtureCards(t *testing.T) {
+	dir := testutil.Corpus(t, "cards", "hf-hub-fixtures")
+	tests := map[string]struct {
+		err     bool
+		license string
+	}{
+		"sample_simple.md":               {license: "mit"},
+		"sample_simple_model_index.md":   {license: "mit"},
+		"sample_invalid_model_index.md":  {license: "mit"},
+		"sample_invalid_card_data.md":    {err: true},
+		"sample_no_metadata.md":          {},
+		"sample_windows_line_breaks.md":  {license: "mit"},
+		"sample_datasetcard_simple.md":   {license: "bsd-3-clause"},
+		"sample_template.md":             {err: true}, // a Jinja template, not YAML
+		"sample_datasetcard_template.md": {},
+	}
+	for file, tc := range tests {
+		data, err := os.ReadFile(filepath.Join(dir, file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := ParseCard(file, data)
+		if (err != nil) != tc.err {
+			t.Errorf("%s: error = %v, want error %v", file, err, tc.err)
+			continue
+		}
+		if tc.license != "" && (len(c.License) == 0 || c.License[0].Value != tc.license) {
+			t.Errorf("%s: license = %+v, want %s", file, c.License, tc.license)
+		}
+	}
+}
+
+func FuzzParseCard(f *testing.F) {
+	for _, seed := range []string{
+		"---\nlicense: mit\nbase_model: [a/b, c/d]\n---\n# x\n",
+		"---\n" + aliasBomb() + "---\n",
+		"---\r\nlicense:\r\n- mit\r\n---\r\n",
+		"# none\n",
+		"---\nmodel-index:\n- name: m\n  results:\n  - dataset: {type: d}\n---\n",
+	} {
+		f.Add([]byte(seed))
+	}
+	if files, err := filepath.Glob(filepath.Join("..", "..", "shared", "corpus", "cards", "*", "*.md")); err == nil {
+		for _, p := range files {
+			if data, err := os.ReadFile(p); err == nil {
+				f.Add(data)
+			}
+		}
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		c, err := ParseCard("README.md", data)
+		if err == nil && c == nil {
+			t.Fatal("nil card without error")
+		}
+		if c != nil {
+			for _, l := range c.License {
+				if l.Line < 1 {
+					t.Fatalf("license field without a line: %+v", l)
+				}
+			}
+		}
+	})
+}
+
+func TestParseConfigDeepNesting(t *testing.T) {
+	for _, doc := range []string{strings.Repeat("[", 8<<20), `{"a":` + strings.Repeat("[", 100_000)} {
+		if _, err := ParseConfig("config.json", []byte(doc)); err == nil || !strings.Contains(err.Error(), "not valid JSON") {
+			t.Errorf("deeply nested config: err = %v, want a FormatError", err)
+		}
+		if _, err := ParseAdapterConfig("adapter_config.json", []byte(doc)); err == nil {
+			t.Error("deeply nested adapter config parsed")
+		}
+	}
+}
+
+func FuzzParseConfig(f *testing.F) {
+	f.Add([]byte(`{"architectures":["LlamaForCausalLM"],"auto_map":{"AutoModel":"m.M","AutoTokenizer":["a.A",null]},"quantization_config":{"quant_method":"gptq","bits":4}}`))
+	f.Add([]byte(`[]`))
+	f.Add([]byte(`{"custom_pipelines":{"p":{}}}`))
+	f.Add([]byte(strings.Repeat("[", 5000)))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		c, err := ParseConfig("config.json", data)
+		if err == nil && c == nil {
+			t.Fatal("nil config without error")
+		}
+	})
+}

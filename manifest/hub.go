@@ -1,0 +1,433 @@
+package manifest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"path"
+	"strings"
+	"sync"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/modelvet/modelvet/internal/limits"
+)
+
+// Parse reads "hf:ORG/NAME[@REV]" targets with Hub and the default options
+// (HF_ENDPOINT, HF_TOKEN, HF_HUB_OFFLINE from the environment).
+var _ = func() bool {
+	parseHub = func(ref string) (Source, error) {
+		s, err := Hub(ref, HubOptions{})
+		if err != nil {
+			return nil, err
+		}
+		return s, nil
+	}
+	return true
+}()
+
+// HubRef names a Hub model repository and, optionally, a revision (a
+// branch, a tag, a commit or a ref such as refs/pr/1).
+type HubRef struct {
+	ID       string
+	Revision string
+}
+
+// String returns "ID" or "ID@REVISION".
+func (r HubRef) String() string {
+	if r.Revision == "" {
+		return r.ID
+	}
+	return r.ID + "@" + r.Revision
+}
+
+// ParseHubRef parses "ORG/NAME[@REV]" (an "hf:" prefix is allowed). Ids
+// follow the Hub's rules: one or two names of letters, digits, '-', '_' and
+// '.', not starting or ending with '-' or '.', without "--" or "..", at
+// most 96 characters; legacy ids without an organisation are accepted.
+func ParseHubRef(s string) (HubRef, error) {
+	s = strings.TrimPrefix(s, "hf:")
+	id, rev, hasRev := strings.Cut(s, "@")
+	if err := checkRepoID(id); err != nil {
+		return HubRef{}, fmt.Errorf("hf:%s: %w", s, err)
+	}
+	if hasRev {
+		if err := checkRevision(rev); err != nil {
+			return HubRef{}, fmt.Errorf("hf:%s: %w", s, err)
+		}
+	}
+	return HubRef{ID: id, Revision: rev}, nil
+}
+
+func checkRepoID(id string) error {
+	if id == "" {
+		return errors.New("no repository id (want ORG/NAME)")
+	}
+	if len(id) > 96 {
+		return errors.New("repository id longer than 96 characters")
+	}
+	parts := strings.Split(id, "/")
+	if len(parts) > 2 {
+		return fmt.Errorf("repository id %q has more than one '/' (want ORG/NAME)", id)
+	}
+	for _, p := range parts {
+		if p == "" || strings.Contains(p, "--") || strings.Contains(p, "..") ||
+			strings.HasPrefix(p, "-") || strings.HasPrefix(p, ".") || strings.HasSuffix(p, "-") || strings.HasSuffix(p, ".") {
+			return fmt.Errorf("repository id %q is not valid on the Hub", id)
+		}
+		for _, r := range p {
+			if !(r < utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsDigit(r) || r == '-' || r == '_' || r == '.')) {
+				return fmt.Errorf("repository id %q holds a character not allowed on the Hub", id)
+			}
+		}
+	}
+	return nil
+}
+
+func checkRevision(rev string) error {
+	switch {
+	case rev == "":
+		return errors.New("empty revision after '@'")
+	case len(rev) > 256:
+		return errors.New("revision longer than 256 characters")
+	case strings.Contains(rev, ".."), strings.HasPrefix(rev, "/"), strings.HasSuffix(rev, "/"):
+		return fmt.Errorf("revision %q is not a valid git ref", rev)
+	case strings.ContainsFunc(rev, func(r rune) bool {
+		return r <= ' ' || r == 0x7f || r == '\\' || r == '~' || r == '^' || r == ':' || r == '?' || r == '*' || r == '['
+	}):
+		return fmt.Errorf("revision %q holds a character not allowed in a git ref", rev)
+	}
+	return nil
+}
+
+// HubSource is a Hugging Face Hub model repository read remotely: one API
+// request for the record and file listing, then HTTP range requests for the
+// card, the configs, the licence texts and the headers of the weight files,
+// never their tensors. Every file is read at the commit the revision
+// resolved to. Requests and bytes count against the caps of HubOptions over
+// the source's lifetime: use one HubSource per audit.
+//
+// HubSource also implements ModelInfoFetcher with the same client and caps,
+// so lineage can be followed on the Hub.
+type HubSource struct {
+	ref HubRef
+	cfg *hubConfig
+	c   *hubClient
+}
+
+var _ ModelInfoFetcher = (*HubSource)(nil)
+
+// Hub returns the Source for the repository ref ("ORG/NAME[@REV]"). It
+// checks ref and opts (resolved against HF_ENDPOINT, HF_TOKEN and
+// HF_HUB_OFFLINE) but makes no request.
+func Hub(ref string, opts HubOptions) (*HubSource, error) {
+	r, err := ParseHubRef(ref)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := opts.resolve()
+	if err != nil {
+		return nil, fmt.Errorf("hf:%s: %w", r, err)
+	}
+	return &HubSource{ref: r, cfg: cfg, c: newHubClient(cfg)}, nil
+}
+
+// String returns "hf:ORG/NAME[@REV]".
+func (s *HubSource) String() string { return "hf:" + s.ref.String() }
+
+// Ref returns the repository and revision read.
+func (s *HubSource) Ref() HubRef { return s.ref }
+
+// Usage returns the requests made and the response bytes read so far.
+func (s *HubSource) Usage() (requests int, bytes int64) {
+	return int(s.c.requests.Load()), s.c.bytes.Load()
+}
+
+// ModelInfo fetches the Hub record of model id (at its default branch,
+// without the file metadata), with the source's client and caps. Records
+// are cached for the source's lifetime.
+func (s *HubSource) ModelInfo(ctx context.Context, id string) (*HubModelInfo, error) {
+	if s.cfg.offline {
+		return nil, offlineError(id)
+	}
+	return s.c.cachedInfo(ctx, id)
+}
+
+func offlineError(what string) error {
+	return fmt.Errorf("%s: %w: HF_HUB_OFFLINE is set, so the Hub is not contacted; audit a local copy instead", what, ErrHubOffline)
+}
+
+// Open reads the repository: its API record, then what the audit needs of
+// its files, then the Hub records of the models its card names as bases,
+// and theirs, to HubOptions.LineageDepth (Release.Hub.Ancestors). Files that cannot be read (a gated repository without access,
+// a server lying about sizes) are recorded as Problems; Open fails only when
+// the repository itself cannot be read.
+func (s *HubSource) Open(ctx context.Context) (*Release, error) {
+	if s.cfg.offline {
+		return nil, offlineError(s.String())
+	}
+	rev := s.ref.Revision
+	if rev == "" {
+		rev = "main"
+	}
+	info, err := s.c.modelInfo(ctx, s.ref.ID, rev, true)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, fmt.Errorf("%s: %w", s, err)
+	}
+	s.c.remember(s.ref.ID, info)
+	rel, err := s.release(info, rev)
+	if err != nil {
+		return nil, err
+	}
+	set := s.plan(rel)
+	if err := s.prefetch(ctx, set); err != nil {
+		return nil, err
+	}
+	// A file that could not be fetched is one problem, and is not opened
+	// again. Files left unread once the audit's cap is reached are one
+	// problem together.
+	var capped []string
+	var capErr error
+	for _, f := range rel.Files {
+		rf := set.files[f.Path]
+		if rf == nil || rf.err == nil {
+			continue
+		}
+		f.Format, f.unreadable = classify(f.Path, nil), true
+		if he := (*HubError)(nil); errors.As(rf.err, &he) && he.auditCap {
+			capped, capErr = append(capped, f.Path), rf.err
+			continue
+		}
+		rel.addProblem(&Problem{Path: f.Path, Message: "cannot be read: " + rf.err.Error(), Err: rf.err})
+	}
+	if len(capped) > 0 {
+		names := strings.Join(capped[:min(len(capped), 5)], ", ")
+		if len(capped) > 5 {
+			names += fmt.Sprintf(" and %d more", len(capped)-5)
+		}
+		rel.addProblem(&Problem{Path: rel.Name, Message: fmt.Sprintf("%d files were not read: %v (%s)", len(capped), capErr, names), Err: capErr})
+	}
+	if err := describeWith(ctx, rel, set.open); err != nil {
+		return nil, err
+	}
+	if s.cfg.lineage >= 0 {
+		bases, relation := info.BaseModel, info.BaseModelRelation
+		if rel.Card != nil && len(rel.Card.BaseModel) > 0 {
+			bases, relation = nil, rel.Card.BaseModelRelation.Value
+			for _, b := range rel.Card.BaseModel {
+				bases = append(bases, b.Value)
+			}
+		}
+		anc, err := HubLineage(ctx, s, rel.Name, bases, relation, s.cfg.lineage)
+		if err != nil {
+			return nil, err
+		}
+		rel.Hub.Ancestors = anc
+	}
+	rel.Hub.Requests, rel.Hub.Bytes = s.Usage()
+	return rel, nil
+}
+
+// release builds the Release from the API record.
+func (s *HubSource) release(info *HubModelInfo, rev string) (*Release, error) {
+	id := s.ref.ID
+	var problems []*Problem
+	if info.ID != id {
+		if checkRepoID(info.ID) == nil {
+			id = info.ID // the Hub's canonical id (a renamed or legacy repository)
+		} else {
+			problems = append(problems, &Problem{Path: id, Field: "id", Message: fmt.Sprintf("the Hub record gives the id %q, which is not a repository id; %s is used", info.ID, id)})
+		}
+	}
+	rel := &Release{Name: id, Repo: id, Source: s.String(), Kind: KindHub}
+	rel.Hub = &HubInfo{
+		Endpoint: s.cfg.endpoint.String(), ID: id, Revision: rev,
+		Author: info.Author, Private: info.Private, Gated: info.Gated, Disabled: info.Disabled,
+		LastModified: info.LastModified, CreatedAt: info.CreatedAt, Tags: info.Tags,
+		LibraryName: info.LibraryName, PipelineTag: info.PipelineTag, Downloads: info.Downloads,
+	}
+	if isHubHex(info.SHA, 40) {
+		rel.Revision, rel.Hub.SHA = info.SHA, info.SHA
+	} else {
+		rel.Revision = rev
+		problems = append(problems, &Problem{Path: id, Field: "sha", Message: fmt.Sprintf("the Hub record gives no commit for revision %s, so files are read at %s, which may move during the audit", rev, rev)})
+	}
+	files, fp := hubFiles(info.Files)
+	rel.Files = files
+	rel.Problems = append(problems, fp...)
+	if len(rel.Files) == 0 {
+		return nil, fmt.Errorf("%s: %w: the repository lists no files", s, ErrEmpty)
+	}
+	return rel, nil
+}
+
+// hubFiles turns a Hub listing into release files, with the digests the
+// Hub publishes, and problems for entries that cannot be trusted.
+func hubFiles(list []HubFile) ([]*File, []*Problem) {
+	var files []*File
+	var problems []*Problem
+	seen := map[string]bool{}
+	noSize := 0
+	for _, hf := range list {
+		if err := checkHubPath(hf.Path); err != nil {
+			problems = append(problems, &Problem{Path: hf.Path, Message: "the Hub lists a file with " + err.Error() + "; ignored"})
+			continue
+		}
+		if seen[hf.Path] {
+			problems = append(problems, &Problem{Path: hf.Path, Message: "the Hub lists this file twice; the first entry is used"})
+			continue
+		}
+		seen[hf.Path] = true
+		f := &File{Path: hf.Path, Size: hf.Size}
+		if hf.LFS != nil {
+			if hf.LFS.Size >= 0 {
+				if hf.Size >= 0 && hf.Size != hf.LFS.Size {
+					problems = append(problems, &Problem{Path: hf.Path, Field: "size", Message: fmt.Sprintf("the Hub lists %d bytes but the LFS pointer says %d; the LFS size is used", hf.Size, hf.LFS.Size)})
+				}
+				f.Size = hf.LFS.Size
+			}
+			if isHubHex(hf.LFS.SHA256, 64) {
+				f.Expected = append(f.Expected, Expectation{Algorithm: "sha256", Digest: hf.LFS.SHA256, Size: f.Size, Source: "hf-hub"})
+			} else {
+				problems = append(problems, &Problem{Path: hf.Path, Field: "lfs.sha256", Message: "the Hub gives an LFS digest that is not a sha256; it is ignored"})
+			}
+		} else if isHubHex(hf.BlobID, 40) {
+			f.Expected = append(f.Expected, Expectation{Algorithm: "git-sha1", Digest: hf.BlobID, Size: f.Size, Source: "hf-hub"})
+		}
+		if f.Size < 0 {
+			// Unknown size: listed by name only.
+			f.Size, f.Format, f.unreadable = 0, classify(f.Path, nil), true
+			noSize++
+		}
+		files = append(files, f)
+	}
+	if noSize > 0 {
+		problems = append(problems, &Problem{Field: "size", Message: fmt.Sprintf("the Hub listing gives no size for %d files; they are not read", noSize)})
+	}
+	return files, problems
+}
+
+// checkHubPath refuses listing paths that are not clean relative paths.
+func checkHubPath(p string) error {
+	switch {
+	case p == "":
+		return errors.New("an empty path")
+	case len(p) > limits.MaxHubPathLen:
+		return fmt.Errorf("a path longer than %d bytes", limits.MaxHubPathLen)
+	case !utf8.ValidString(p):
+		return errors.New("a path that is not UTF-8")
+	case strings.ContainsFunc(p, func(r rune) bool { return r < ' ' || r == 0x7f || r == '\\' }):
+		return errors.New("a control character or backslash in its path")
+	case path.IsAbs(p) || path.Clean(p) != p || p == ".." || strings.HasPrefix(p, "../"):
+		return errors.New("a path that is not a clean relative path")
+	}
+	return nil
+}
+
+func isHubHex(s string, n int) bool {
+	if len(s) != n {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// plan decides which files to fetch. Files listed only keep the format
+// their name gives and are marked so that describeWith skips them.
+func (s *HubSource) plan(rel *Release) *remoteSet {
+	pin := rel.Revision
+	base := hubRequest{
+		repo: rel.Repo, rev: pin, rangeTo: -1,
+		url: s.cfg.endpoint.String() + "/" + rel.Repo + "/resolve/" + url.PathEscape(pin) + "/",
+	}
+	set := &remoteSet{c: s.c, files: map[string]*remoteFile{}}
+	for _, f := range rel.Files {
+		if f.unreadable {
+			rel.Hub.ListedOnly++
+			continue
+		}
+		kind, capBytes := planFile(f)
+		if kind == readSkip {
+			f.Format = classify(f.Path, nil)
+			f.unreadable = true
+			rel.Hub.ListedOnly++
+			continue
+		}
+		set.files[f.Path] = newRemoteFile(s.c, base, f, kind, capBytes)
+	}
+	return set
+}
+
+// prefetch makes the planned first reads, with bounded concurrency: the
+// small text files first, then the weight headers.
+func (s *HubSource) prefetch(ctx context.Context, set *remoteSet) error {
+	var texts, others []*remoteFile
+	for _, rf := range set.files {
+		if rf.kind == readWhole {
+			texts = append(texts, rf)
+		} else {
+			others = append(others, rf)
+		}
+	}
+	run := func(files []*remoteFile) {
+		sem := make(chan struct{}, s.cfg.concurrency)
+		var wg sync.WaitGroup
+		for _, rf := range files {
+			if ctx.Err() != nil {
+				break
+			}
+			sem <- struct{}{}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				defer func() { <-sem }()
+				rf.prefetch(ctx)
+			}()
+		}
+		wg.Wait()
+	}
+	run(texts)
+	run(others)
+	return ctx.Err()
+}
+
+// remember caches a model record fetched while opening.
+func (c *hubClient) remember(id string, info *HubModelInfo) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.infos[id]; !ok {
+		c.infos[id] = &hubInfoResult{info: info}
+	}
+}
+
+// cachedInfo fetches the record of id once per client.
+func (c *hubClient) cachedInfo(ctx context.Context, id string) (*HubModelInfo, error) {
+	if err := checkRepoID(id); err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	r, ok := c.infos[id]
+	c.mu.Unlock()
+	if ok {
+		return r.info, r.err
+	}
+	info, err := c.modelInfo(ctx, id, "", false)
+	if ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
+	if errors.Is(err, ErrHubBudget) {
+		return nil, err // not cached: a later audit with more room may fetch it
+	}
+	c.mu.Lock()
+	c.infos[id] = &hubInfoResult{info: info, err: err}
+	c.mu.Unlock()
+	return info, err
+}

@@ -1,0 +1,205 @@
+package manifest
+
+import (
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/tidwall/gjson"
+
+	"github.com/modelvet/modelvet/internal/limits"
+)
+
+// FormatHubAPI is the format of a Hub API record in errors.
+const FormatHubAPI Format = "hf-hub-api"
+
+// HubModelInfo is what the Hub's model API (GET /api/models/{id}) says about
+// a repository: who published it, at which commit, whether it is gated, the
+// card metadata the Hub parsed from its README, and its files with their
+// sizes and LFS digests (when asked with blobs=true).
+type HubModelInfo struct {
+	ID           string   `json:"id"`
+	Author       string   `json:"author,omitempty"`
+	SHA          string   `json:"sha,omitempty"` // commit of the revision read
+	Private      bool     `json:"private,omitempty"`
+	Disabled     bool     `json:"disabled,omitempty"`
+	Gated        string   `json:"gated,omitempty"` // "", "auto", "manual" ("true" for a bare true)
+	LastModified string   `json:"last_modified,omitempty"`
+	CreatedAt    string   `json:"created_at,omitempty"`
+	Tags         []string `json:"tags,omitempty"`
+	LibraryName  string   `json:"library_name,omitempty"`
+	PipelineTag  string   `json:"pipeline_tag,omitempty"`
+	Downloads    int64    `json:"downloads,omitempty"`
+
+	// Card metadata (cardData) as the Hub parsed it from the README.
+	License           []string `json:"license,omitempty"`
+	LicenseName       string   `json:"license_name,omitempty"`
+	LicenseLink       string   `json:"license_link,omitempty"`
+	BaseModel         []string `json:"base_model,omitempty"`
+	BaseModelRelation string   `json:"base_model_relation,omitempty"`
+	Datasets          []string `json:"datasets,omitempty"`
+
+	// Files lists the repository's files (siblings).
+	Files []HubFile `json:"files,omitempty"`
+}
+
+// HubFile is one file of a Hub listing.
+type HubFile struct {
+	Path string `json:"path"`
+	// Size in bytes, or -1 when the listing gives none.
+	Size int64 `json:"size"`
+	// BlobID is the git blob id (for an LFS file, that of the pointer).
+	BlobID string  `json:"blob_id,omitempty"`
+	LFS    *HubLFS `json:"lfs,omitempty"`
+}
+
+// HubLFS is the LFS pointer of a file stored in LFS.
+type HubLFS struct {
+	SHA256      string `json:"sha256"`
+	Size        int64  `json:"size"`
+	PointerSize int64  `json:"pointer_size,omitempty"`
+}
+
+// Bounds on what a model record may hold; longer lists are cut.
+const (
+	maxHubStringLen = 4096
+	maxHubListLen   = 1024
+	maxHubFileSize  = 1 << 50 // a petabyte: larger sizes are nonsense
+)
+
+// ParseModelInfo parses a Hub model API record. It fails on a document that
+// is not a JSON object, lacks an id, or lists more files than
+// limits.MaxHubFileList; odd fields are dropped or cut rather than trusted.
+// File paths and digests are checked when the listing becomes a release.
+func ParseModelInfo(data []byte) (*HubModelInfo, error) {
+	bad := func(msg string, args ...any) error {
+		return &FormatError{Format: FormatHubAPI, Offset: -1, Msg: fmt.Sprintf(msg, args...)}
+	}
+	if len(data) > limits.MaxHubAPIBytes {
+		return nil, bad("record is %d bytes, over the %d-byte limit", len(data), limits.MaxHubAPIBytes)
+	}
+	if !gjson.ValidBytes(data) {
+		return nil, bad("record is not valid JSON")
+	}
+	doc := gjson.ParseBytes(data)
+	if !doc.IsObject() {
+		return nil, bad("record is not a JSON object")
+	}
+	m := &HubModelInfo{
+		ID:           hubStr(doc.Get("id")),
+		Author:       hubStr(doc.Get("author")),
+		SHA:          strings.ToLower(hubStr(doc.Get("sha"))),
+		Private:      doc.Get("private").Type == gjson.True,
+		Disabled:     doc.Get("disabled").Type == gjson.True,
+		LastModified: hubStr(doc.Get("lastModified")),
+		CreatedAt:    hubStr(doc.Get("createdAt")),
+		LibraryName:  hubStr(doc.Get("library_name")),
+		PipelineTag:  hubStr(doc.Get("pipeline_tag")),
+		Tags:         hubStrList(doc.Get("tags")),
+	}
+	if m.ID == "" {
+		m.ID = hubStr(doc.Get("modelId"))
+	}
+	if m.ID == "" {
+		return nil, bad("record has no id")
+	}
+	if d := doc.Get("downloads"); d.Type == gjson.Number && d.Int() > 0 {
+		m.Downloads = d.Int()
+	}
+	switch g := doc.Get("gated"); g.Type {
+	case gjson.True:
+		m.Gated = "true"
+	case gjson.String:
+		m.Gated = hubStr(g)
+	}
+	if cd := doc.Get("cardData"); cd.IsObject() {
+		m.License = hubStrList(cd.Get("license"))
+		m.LicenseName = hubStr(cd.Get("license_name"))
+		m.LicenseLink = hubStr(cd.Get("license_link"))
+		m.BaseModel = hubStrList(cd.Get("base_model"))
+		m.BaseModelRelation = hubStr(cd.Get("base_model_relation"))
+		m.Datasets = hubStrList(cd.Get("datasets"))
+	}
+	sib := doc.Get("siblings")
+	if sib.Exists() && !sib.IsArray() {
+		return nil, bad("siblings is not a list")
+	}
+	var ferr error
+	sib.ForEach(func(_, s gjson.Result) bool {
+		if len(m.Files) >= limits.MaxHubFileList {
+			ferr = bad("record lists more than %d files", limits.MaxHubFileList)
+			return false
+		}
+		name := s.Get("rfilename")
+		if name.Type != gjson.String {
+			ferr = bad("file %d of siblings has no rfilename", len(m.Files))
+			return false
+		}
+		f := HubFile{Path: name.String(), Size: -1, BlobID: strings.ToLower(hubStr(s.Get("blobId")))}
+		f.Size = hubSize(s.Get("size"))
+		if l := s.Get("lfs"); l.IsObject() {
+			f.LFS = &HubLFS{
+				SHA256:      strings.ToLower(hubStr(l.Get("sha256"))),
+				Size:        hubSize(l.Get("size")),
+				PointerSize: max(0, hubSize(l.Get("pointerSize"))),
+			}
+		}
+		m.Files = append(m.Files, f)
+		return true
+	})
+	if ferr != nil {
+		return nil, ferr
+	}
+	return m, nil
+}
+
+// hubStr returns a JSON string value, cut to a sane length, or "".
+func hubStr(r gjson.Result) string {
+	if r.Type != gjson.String {
+		return ""
+	}
+	s := r.String()
+	if len(s) > maxHubStringLen {
+		s = s[:maxHubStringLen]
+		for !utf8.ValidString(s) && len(s) > 0 {
+			s = s[:len(s)-1]
+		}
+	}
+	return s
+}
+
+// hubStrList returns a string or the strings of a list, cut to a sane length.
+func hubStrList(r gjson.Result) []string {
+	if r.Type == gjson.String {
+		if s := hubStr(r); s != "" {
+			return []string{s}
+		}
+		return nil
+	}
+	if !r.IsArray() {
+		return nil
+	}
+	var out []string
+	r.ForEach(func(_, v gjson.Result) bool {
+		if s := hubStr(v); s != "" {
+			out = append(out, s)
+		}
+		return len(out) < maxHubListLen
+	})
+	return out
+}
+
+// hubSize returns a non-negative integer size, or -1 when absent or nonsense.
+func hubSize(r gjson.Result) int64 {
+	if r.Type != gjson.Number {
+		return -1
+	}
+	if strings.ContainsAny(r.Raw, ".eE") {
+		return -1
+	}
+	n := r.Int()
+	if n < 0 || n > maxHubFileSize {
+		return -1
+	}
+	return n
+}

@@ -1,0 +1,515 @@
+package manifest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/modelvet/modelvet/internal/limits"
+	"github.com/modelvet/modelvet/internal/textsafe"
+)
+
+// hubClient makes the requests of one audit: it counts them against the
+// caps, retries transient failures, follows redirects (sending the token to
+// the endpoint's host only) and turns failures into HubErrors.
+type hubClient struct {
+	cfg *hubConfig
+
+	requests atomic.Int64
+	bytes    atomic.Int64
+
+	// sleep waits between retries; tests replace it.
+	sleep func(ctx context.Context, d time.Duration) error
+
+	mu    sync.Mutex
+	infos map[string]*hubInfoResult // ModelInfo cache by id
+}
+
+type hubInfoResult struct {
+	info *HubModelInfo
+	err  error
+}
+
+func newHubClient(cfg *hubConfig) *hubClient {
+	return &hubClient{cfg: cfg, sleep: sleepCtx, infos: map[string]*hubInfoResult{}}
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// hubRequest is one logical GET.
+type hubRequest struct {
+	op, repo, rev, path string
+	url                 string
+	accept              string
+	// rangeFrom and rangeTo (inclusive) ask for a byte range when rangeTo
+	// >= 0.
+	rangeFrom, rangeTo int64
+}
+
+func (r *hubRequest) fail(kind error, status int, msg string, err error) *HubError {
+	return &HubError{Op: r.op, Repo: r.repo, Revision: r.rev, Path: r.path, URL: redactURL(r.url), Status: status, Kind: kind, Msg: msg, Err: err}
+}
+
+// redactURL drops the query of a URL (a CDN's signed parameters).
+func redactURL(s string) string {
+	if i := strings.IndexByte(s, '?'); i >= 0 {
+		return s[:i] + "?…"
+	}
+	return s
+}
+
+// takeRequest counts one request against the cap.
+func (c *hubClient) takeRequest(r *hubRequest) error {
+	if n := c.requests.Add(1); n > int64(c.cfg.maxRequests) {
+		c.requests.Add(-1)
+		return capError(r.fail(ErrHubBudget, 0, fmt.Sprintf("the cap of %d Hub requests for one audit is reached", c.cfg.maxRequests), nil))
+	}
+	return nil
+}
+
+// capError marks an error as the audit's cap being reached, which every
+// later file then meets too.
+func capError(e *HubError) *HubError {
+	e.auditCap = true
+	return e
+}
+
+// roomFor reports whether n more bytes fit in the byte cap.
+func (c *hubClient) roomFor(r *hubRequest, n int64) error {
+	if c.bytes.Load()+n > c.cfg.maxBytes {
+		return capError(r.fail(ErrHubBudget, 0, fmt.Sprintf("reading %d more bytes would pass the cap of %d bytes downloaded for one audit", n, c.cfg.maxBytes), nil))
+	}
+	return nil
+}
+
+// countingBody counts the bytes read from a response against the byte cap
+// and refuses to read past it.
+type countingBody struct {
+	c *hubClient
+	r *hubRequest
+	b io.Reader
+}
+
+func (cb *countingBody) Read(p []byte) (int, error) {
+	room := cb.c.cfg.maxBytes - cb.c.bytes.Load()
+	if room <= 0 {
+		return 0, capError(cb.r.fail(ErrHubBudget, 0, fmt.Sprintf("the cap of %d bytes downloaded for one audit is reached", cb.c.cfg.maxBytes), nil))
+	}
+	if int64(len(p)) > room {
+		p = p[:room]
+	}
+	n, err := cb.b.Read(p)
+	cb.c.bytes.Add(int64(n))
+	return n, err
+}
+
+// get performs r, retrying transient failures, and calls handle with the
+// final successful response; handle reads what it needs of the body. An
+// error from handle wrapped in *retryable is retried too.
+func (c *hubClient) get(ctx context.Context, r *hubRequest, handle func(*http.Response, io.Reader) error) error {
+	attempts := 0
+	for try := 0; ; try++ {
+		err := c.attempt(ctx, r, &attempts, handle)
+		if err == nil {
+			return nil
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		var rt *retryable
+		if !errors.As(err, &rt) {
+			return finish(err, attempts)
+		}
+		if try >= c.cfg.retries {
+			return finish(rt.err, attempts)
+		}
+		wait := c.backoff(try)
+		if rt.retryAfter >= 0 {
+			if rt.retryAfter > limits.MaxHubRetryAfterSeconds {
+				var he *HubError
+				if errors.As(rt.err, &he) {
+					he.Msg += fmt.Sprintf(", which asks to wait %ds before a retry", rt.retryAfter)
+				}
+				return finish(rt.err, attempts)
+			}
+			wait = max(wait, time.Duration(rt.retryAfter)*time.Second)
+		}
+		if err := c.sleep(ctx, wait); err != nil {
+			return err
+		}
+	}
+}
+
+// finish records the number of attempts in a HubError.
+func finish(err error, attempts int) error {
+	var he *HubError
+	if errors.As(err, &he) {
+		he.Attempts = attempts
+		if attempts > 1 && (he.Kind == ErrHubRateLimited || he.Kind == ErrHubUnavailable) {
+			he.Msg += fmt.Sprintf(" after %d attempts", attempts)
+		}
+	}
+	return err
+}
+
+// backoff returns the wait before retry number try (0-based): exponential
+// from retryWait, capped, with full jitter over its upper half.
+func (c *hubClient) backoff(try int) time.Duration {
+	d := c.cfg.retryWait << min(try, 16)
+	if d <= 0 || d > c.cfg.maxWait {
+		d = c.cfg.maxWait
+	}
+	return d/2 + rand.N(d/2+1)
+}
+
+// attempt makes one try of r, following redirects.
+func (c *hubClient) attempt(ctx context.Context, r *hubRequest, attempts *int, handle func(*http.Response, io.Reader) error) error {
+	actx, cancel := context.WithTimeout(ctx, c.cfg.timeout)
+	defer cancel()
+	target := r.url
+	for hop := 0; ; hop++ {
+		if err := c.takeRequest(r); err != nil {
+			return err
+		}
+		*attempts++
+		u, err := url.Parse(target)
+		if err != nil {
+			return r.fail(ErrHubResponse, 0, "bad URL "+strconv.Quote(redactURL(target)), nil)
+		}
+		req, err := http.NewRequestWithContext(actx, http.MethodGet, target, nil)
+		if err != nil {
+			return r.fail(ErrHubResponse, 0, "bad URL "+strconv.Quote(redactURL(target)), err)
+		}
+		req.Header.Set("User-Agent", c.cfg.userAgent)
+		if r.accept != "" {
+			req.Header.Set("Accept", r.accept)
+		}
+		if r.rangeTo >= 0 {
+			req.Header.Set("Range", fmt.Sprintf("bytes=%d-%d", r.rangeFrom, r.rangeTo))
+			req.Header.Set("Accept-Encoding", "identity")
+		}
+		if c.cfg.token != "" && sameOrigin(u, c.cfg.endpoint) {
+			req.Header.Set("Authorization", "Bearer "+c.cfg.token)
+		}
+		resp, err := c.cfg.client.Do(req)
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			msg := "cannot reach the Hub at " + c.cfg.endpoint.Host
+			if errors.Is(err, context.DeadlineExceeded) || actx.Err() != nil {
+				msg = fmt.Sprintf("the Hub did not answer within %s", c.cfg.timeout)
+			}
+			return &retryable{err: r.fail(ErrHubUnavailable, 0, msg, unwrapURLError(err)), retryAfter: -1}
+		}
+		switch resp.StatusCode {
+		case http.StatusMovedPermanently, http.StatusFound, http.StatusSeeOther, http.StatusTemporaryRedirect, http.StatusPermanentRedirect:
+			loc := resp.Header.Get("Location")
+			discard(c, r, resp)
+			if hop >= limits.MaxHubRedirects {
+				return r.fail(ErrHubResponse, resp.StatusCode, fmt.Sprintf("more than %d redirects", limits.MaxHubRedirects), nil)
+			}
+			next, err := u.Parse(loc)
+			if loc == "" || err != nil {
+				return r.fail(ErrHubResponse, resp.StatusCode, "redirect without a valid Location", nil)
+			}
+			if next.Scheme != "https" && (next.Scheme != "http" || u.Scheme == "https") {
+				return r.fail(ErrHubResponse, resp.StatusCode, fmt.Sprintf("refusing a redirect from %s to %s", u.Scheme, next.Scheme+"://"+next.Host), nil)
+			}
+			target = next.String()
+			r.url = target
+			continue
+		}
+		if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+			err := handle(resp, &countingBody{c: c, r: r, b: resp.Body})
+			resp.Body.Close()
+			if err != nil && ctx.Err() != nil {
+				return ctx.Err()
+			}
+			if err != nil && actx.Err() != nil {
+				return &retryable{err: r.fail(ErrHubUnavailable, resp.StatusCode, fmt.Sprintf("the Hub did not send the response within %s", c.cfg.timeout), nil), retryAfter: -1}
+			}
+			return err
+		}
+		return c.statusError(r, resp)
+	}
+}
+
+func unwrapURLError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
+}
+
+// sameOrigin reports whether u is on the endpoint's scheme, host and port.
+func sameOrigin(u, endpoint *url.URL) bool {
+	return strings.EqualFold(u.Scheme, endpoint.Scheme) && strings.EqualFold(u.Host, endpoint.Host)
+}
+
+// discard reads a little of a body that is not wanted, so the connection
+// may be reused, and closes it.
+func discard(c *hubClient, r *hubRequest, resp *http.Response) {
+	io.Copy(io.Discard, io.LimitReader(&countingBody{c: c, r: r, b: resp.Body}, limits.MaxHubErrorBody))
+	resp.Body.Close()
+}
+
+// statusError turns an error status into a HubError saying what to do.
+func (c *hubClient) statusError(r *hubRequest, resp *http.Response) error {
+	code := resp.Header.Get("X-Error-Code")
+	smsg := resp.Header.Get("X-Error-Message")
+	discard(c, r, resp)
+	e := r.fail(nil, resp.StatusCode, "", nil)
+	e.Code = textsafe.Truncate(textsafe.Line(code), 64)
+	e.ServerMessage = textsafe.Truncate(textsafe.Line(smsg), 200)
+	repoURL := c.cfg.endpoint.String() + "/" + r.repo
+	tokenHint := "set HF_TOKEN to a token with read access"
+	what := r.repo
+	if r.path != "" {
+		what = r.path + " in " + r.repo
+	}
+	st := resp.StatusCode
+	quote := false // add the server's message
+	switch {
+	case code == "GatedRepo":
+		e.Kind = ErrHubGated
+		e.Msg = r.repo + " is gated"
+		if c.cfg.token == "" {
+			e.Hint = fmt.Sprintf("accept its terms at %s and set HF_TOKEN to a token of that account", repoURL)
+		} else {
+			e.Msg += " and the token's account has no access yet"
+			e.Hint = fmt.Sprintf("accept its terms at %s (some repositories approve requests by hand)", repoURL)
+		}
+	case smsg == "Access to this resource is disabled.":
+		e.Kind = ErrHubAccess
+		e.Msg = fmt.Sprintf("access to %s is disabled on the Hub", r.repo)
+	case r.path != "" && (st == http.StatusUnauthorized || st == http.StatusForbidden) && code != "RepoNotFound" && !strings.Contains(smsg, "Invalid credentials"):
+		e.Kind = ErrHubAccess
+		e.Msg, quote = "access to "+what+" denied", true
+		if c.cfg.token == "" {
+			e.Hint = tokenHint
+		} else {
+			e.Msg += " to the token sent"
+		}
+	case code == "RevisionNotFound":
+		e.Kind = ErrNotFound
+		e.Msg = fmt.Sprintf("revision %q not found in %s", r.rev, r.repo)
+	case code == "EntryNotFound" || (st == http.StatusNotFound && r.path != "" && code == ""):
+		e.Kind = ErrNotFound
+		e.Msg = fmt.Sprintf("%s not found in %s at revision %s", r.path, r.repo, r.rev)
+	case code == "RepoNotFound" || st == http.StatusNotFound || (st == http.StatusUnauthorized && !strings.Contains(smsg, "Invalid credentials")):
+		e.Kind = ErrNotFound
+		e.Msg = fmt.Sprintf("repository %s not found on %s", r.repo, c.cfg.endpoint)
+		if c.cfg.token == "" {
+			e.Hint = "a private repository looks the same without a token: set HF_TOKEN"
+		} else {
+			e.Msg += ", or the token has no access to it"
+		}
+	case st == http.StatusUnauthorized:
+		e.Kind = ErrHubAccess
+		e.Msg, e.Hint = "the Hub rejected the token (invalid credentials)", "check HF_TOKEN"
+	case st == http.StatusForbidden:
+		e.Kind = ErrHubAccess
+		e.Msg, quote = "access to "+what+" denied", true
+		if c.cfg.token == "" {
+			e.Hint = tokenHint
+		} else {
+			e.Msg += " to the token sent"
+		}
+	case st == http.StatusRequestedRangeNotSatisfiable:
+		e.Kind = ErrHubResponse
+		e.Msg = fmt.Sprintf("the server cannot serve bytes %d-%d: the file is shorter than the listing says", r.rangeFrom, r.rangeTo)
+	case st == http.StatusTooManyRequests:
+		e.Kind = ErrHubRateLimited
+		e.Msg, e.Hint = "rate-limited by the Hub", "try again later; a token (HF_TOKEN) raises the limits"
+		return &retryable{err: e, retryAfter: retryAfter(resp.Header.Get("Retry-After"))}
+	case st >= 500:
+		e.Kind = ErrHubUnavailable
+		e.Msg, quote = "the Hub is unavailable", true
+		return &retryable{err: e, retryAfter: retryAfter(resp.Header.Get("Retry-After"))}
+	default:
+		e.Kind = ErrHubResponse
+		e.Msg, quote = "unexpected response from the Hub", true
+	}
+	if quote && e.ServerMessage != "" {
+		e.Msg += ": " + strconv.Quote(e.ServerMessage)
+	}
+	return e
+}
+
+// retryAfter parses a Retry-After header (seconds or an HTTP date) into
+// seconds, or -1.
+func retryAfter(h string) int64 {
+	h = strings.TrimSpace(h)
+	if h == "" {
+		return -1
+	}
+	if n, err := strconv.ParseInt(h, 10, 64); err == nil {
+		return max(n, 0)
+	}
+	if t, err := http.ParseTime(h); err == nil {
+		return max(int64(time.Until(t).Seconds()+0.999), 0)
+	}
+	return -1
+}
+
+// modelInfo fetches the model record of id at rev ("" for the default
+// branch), with file sizes and LFS digests when blobs is set.
+func (c *hubClient) modelInfo(ctx context.Context, id, rev string, blobs bool) (*HubModelInfo, error) {
+	u := c.cfg.endpoint.String() + "/api/models/" + id
+	if rev != "" {
+		u += "/revision/" + url.PathEscape(rev)
+	}
+	if blobs {
+		u += "?blobs=true"
+	}
+	r := &hubRequest{op: "read model info", repo: id, rev: rev, url: u, accept: "application/json", rangeTo: -1}
+	if r.rev == "" {
+		r.rev = "main"
+	}
+	var info *HubModelInfo
+	err := c.get(ctx, r, func(resp *http.Response, body io.Reader) error {
+		if err := c.roomFor(r, min(resp.ContentLength, limits.MaxHubAPIBytes)); err != nil {
+			return err
+		}
+		data, err := io.ReadAll(io.LimitReader(body, limits.MaxHubAPIBytes+1))
+		if err != nil {
+			if errors.Is(err, ErrHubBudget) {
+				return err
+			}
+			return &retryable{err: r.fail(ErrHubUnavailable, resp.StatusCode, "the model record was cut short", err), retryAfter: -1}
+		}
+		if len(data) > limits.MaxHubAPIBytes {
+			return r.fail(ErrHubResponse, resp.StatusCode, fmt.Sprintf("the model record is over the %d-byte limit", limits.MaxHubAPIBytes), nil)
+		}
+		info, err = ParseModelInfo(data)
+		if err != nil {
+			return r.fail(ErrHubResponse, resp.StatusCode, "the model record cannot be read", err)
+		}
+		return nil
+	})
+	return info, err
+}
+
+// readRange reads bytes [off, off+n) of a file whose listed size is size.
+// It checks the answer: 206 with the Content-Range asked for and the listed
+// total, or 200 (a server ignoring Range) whose body is read only as far as
+// needed. Bodies are never read past what was asked.
+//
+// It returns the URL that finally answered (after redirects), which may be
+// asked directly for further ranges of the same file.
+func (c *hubClient) readRange(ctx context.Context, base hubRequest, off, n, size int64) ([]byte, string, error) {
+	r := base
+	r.rangeFrom, r.rangeTo = off, off+n-1
+	if n <= 0 {
+		return nil, r.url, nil
+	}
+	if err := c.roomFor(&r, n); err != nil {
+		return nil, r.url, err
+	}
+	var out []byte
+	err := c.get(ctx, &r, func(resp *http.Response, body io.Reader) error {
+		switch resp.StatusCode {
+		case http.StatusPartialContent:
+			a, b, total, err := parseContentRange(resp.Header.Get("Content-Range"))
+			if err != nil {
+				return r.fail(ErrHubResponse, resp.StatusCode, err.Error(), nil)
+			}
+			if a != off || b != off+n-1 {
+				return r.fail(ErrHubResponse, resp.StatusCode, fmt.Sprintf("asked for bytes %d-%d, the server sent %d-%d", off, off+n-1, a, b), nil)
+			}
+			if total >= 0 && size >= 0 && total != size {
+				return r.fail(ErrHubResponse, resp.StatusCode, fmt.Sprintf("%s is %d bytes on the server but %d bytes in the Hub listing", r.path, total, size), nil)
+			}
+			if resp.ContentLength >= 0 && resp.ContentLength != n {
+				return r.fail(ErrHubResponse, resp.StatusCode, fmt.Sprintf("the server sent Content-Length %d for a range of %d bytes", resp.ContentLength, n), nil)
+			}
+		case http.StatusOK:
+			if resp.ContentLength >= 0 && size >= 0 && resp.ContentLength != size {
+				return r.fail(ErrHubResponse, resp.StatusCode, fmt.Sprintf("%s is %d bytes on the server but %d bytes in the Hub listing", r.path, resp.ContentLength, size), nil)
+			}
+			if off > limits.MaxHubRangeSkip {
+				return r.fail(ErrHubResponse, resp.StatusCode, fmt.Sprintf("the server ignores range requests: reading at offset %d would download the file", off), nil)
+			}
+			if off > 0 {
+				if err := c.roomFor(&r, off); err != nil {
+					return err
+				}
+				if k, err := io.CopyN(io.Discard, body, off); err != nil {
+					return truncated(&r, resp.StatusCode, k, off, err)
+				}
+			}
+		default:
+			return r.fail(ErrHubResponse, resp.StatusCode, "unexpected status for a file read", nil)
+		}
+		buf := make([]byte, n)
+		k, err := io.ReadFull(body, buf)
+		if err != nil {
+			return truncated(&r, resp.StatusCode, int64(k), n, err)
+		}
+		if resp.StatusCode == http.StatusPartialContent {
+			var one [1]byte
+			if k, _ := io.ReadFull(body, one[:]); k > 0 {
+				return r.fail(ErrHubResponse, resp.StatusCode, fmt.Sprintf("the server sent more than the %d bytes asked for", n), nil)
+			}
+		}
+		out = buf
+		return nil
+	})
+	return out, r.url, err
+}
+
+// truncated reports a body that ended early; it is retried, in case the
+// connection broke.
+func truncated(r *hubRequest, status int, got, want int64, err error) error {
+	if errors.Is(err, ErrHubBudget) {
+		return err
+	}
+	if err == io.EOF || err == io.ErrUnexpectedEOF {
+		err = nil
+	}
+	return &retryable{err: r.fail(ErrHubResponse, status, fmt.Sprintf("the response was cut short after %d of %d bytes", got, want), err), retryAfter: -1}
+}
+
+// parseContentRange parses "bytes a-b/total" ("*" total gives -1).
+func parseContentRange(h string) (a, b, total int64, err error) {
+	rest, ok := strings.CutPrefix(strings.TrimSpace(h), "bytes ")
+	if !ok {
+		return 0, 0, 0, fmt.Errorf("missing or malformed Content-Range %q", textsafe.Truncate(textsafe.Line(h), 80))
+	}
+	rng, tot, ok := strings.Cut(rest, "/")
+	as, bs, ok2 := strings.Cut(rng, "-")
+	if !ok || !ok2 {
+		return 0, 0, 0, fmt.Errorf("malformed Content-Range %q", textsafe.Truncate(textsafe.Line(h), 80))
+	}
+	a, err1 := strconv.ParseInt(as, 10, 64)
+	b, err2 := strconv.ParseInt(bs, 10, 64)
+	total = -1
+	var err3 error
+	if tot != "*" {
+		total, err3 = strconv.ParseInt(tot, 10, 64)
+	}
+	if err1 != nil || err2 != nil || err3 != nil || a < 0 || b < a || (total >= 0 && b >= total) {
+		return 0, 0, 0, fmt.Errorf("malformed Content-Range %q", textsafe.Truncate(textsafe.Line(h), 80))
+	}
+	return a, b, total, nil
+}

@@ -1,0 +1,65 @@
+package manifest
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/modelvet/modelvet/internal/hubtest"
+)
+
+func FuzzParseModelInfo(f *testing.F) {
+	repo := testRepo()
+	for _, blobs := range []bool{true, false} {
+		data, _ := json.Marshal(hubtest.ModelInfoJSON(repo, "0123456789abcdef0123456789abcdef01234567", blobs))
+		f.Add(data)
+	}
+	f.Add([]byte(`{"id":"a/b","gated":"manual","cardData":{"license":["mit","other"],"base_model":"x/y"},"siblings":[{"rfilename":"../x","size":-1,"lfs":{"sha256":"zz","size":1e300}}]}`))
+	f.Add([]byte(`{"id":"a/b","siblings":{"rfilename":"x"}}`))
+	f.Add([]byte(`{"modelId":"gpt2","siblings":[{"rfilename":1}]}`))
+	f.Add([]byte(`[]`))
+	f.Add([]byte(`{"id":"a/b","downloads":18446744073709551616,"tags":"x","siblings":[{"rfilename":"a","size":9007199254740993}]}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		m, err := ParseModelInfo(data)
+		if err != nil {
+			if m != nil {
+				t.Fatal("a record returned with an error")
+			}
+			return
+		}
+		if m.ID == "" {
+			t.Fatal("a record without an id")
+		}
+		for _, file := range m.Files {
+			if file.Size < -1 || file.LFS != nil && (file.LFS.Size < -1 || file.LFS.PointerSize < 0) {
+				t.Fatalf("size out of range: %+v", file)
+			}
+		}
+		// The listing becomes release files without panicking, and every
+		// path kept is clean.
+		files, _ := hubFiles(m.Files)
+		for _, file := range files {
+			if checkHubPath(file.Path) != nil || file.Size < 0 {
+				t.Fatalf("unsafe file kept: %+v", file)
+			}
+		}
+	})
+}
+
+func FuzzParseContentRange(f *testing.F) {
+	for _, s := range []string{"bytes 0-99/1000", "bytes 5-9/*", "bytes */1000", "bytes 10-5/100", "bytes 0-99/50", "items 0-1/2", "bytes -1-2/3", "bytes 0-9223372036854775807/9223372036854775807"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, h string) {
+		a, b, total, err := parseContentRange(h)
+		if err != nil {
+			return
+		}
+		if a < 0 || b < a || (total >= 0 && b >= total) {
+			t.Fatalf("%q parsed to %d-%d/%d", h, a, b, total)
+		}
+		if !strings.HasPrefix(strings.TrimSpace(h), "bytes ") {
+			t.Fatalf("%q accepted without the bytes unit", h)
+		}
+	})
+}

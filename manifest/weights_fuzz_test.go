@@ -1,0 +1,137 @@
+package manifest_test
+
+import (
+	"bytes"
+	"errors"
+	"testing"
+
+	"github.com/modelvet/modelvet/internal/testmodel"
+	"github.com/modelvet/modelvet/manifest"
+)
+
+// maxSeed keeps large corpus files out of the fuzz seeds, so that each
+// iteration stays fast.
+const maxSeed = 2 << 20
+
+// checkReaderError asserts the contract shared by the weight readers: an
+// error is a *FormatError, and header facts come with an error only for
+// the whole-file checks.
+func checkReaderError(t *testing.T, err error, gotInfo bool) {
+	var fe *manifest.FormatError
+	if err != nil && !errors.As(err, &fe) {
+		t.Fatalf("error %v (%T) is not a *FormatError", err, err)
+	}
+	if err != nil && gotInfo && !errors.Is(err, manifest.ErrTruncated) && !errors.Is(err, manifest.ErrTrailingData) {
+		t.Fatalf("header facts returned with error %v", err)
+	}
+	if err == nil && !gotInfo {
+		t.Fatal("no error and no header facts")
+	}
+}
+
+func FuzzReadSafetensors(f *testing.F) {
+	seeds := []testmodel.Safetensors{
+		{Metadata: map[string]string{"format": "pt", "license": "MIT"}, Tensors: []testmodel.SafetensorsTensor{
+			{Name: "a", Dtype: "F16", Shape: []uint64{2, 2}}, {Name: "b", Dtype: "F4", Shape: []uint64{4}}, {Name: "c", Dtype: "F8_E8M0", Shape: []uint64{}},
+		}},
+		{Tensors: []testmodel.SafetensorsTensor{{Name: "x", Dtype: "F32", Shape: []uint64{2}, Offsets: &[2]uint64{4, 12}}}},
+		{Header: `{"__metadata__":{"k":"v"},"a":{"dtype":"BOOL","shape":[1],"data_offsets":[0,1]}}`},
+	}
+	for _, s := range seeds {
+		f.Add(s.Bytes())
+		f.Add(s.HeaderBytes())
+	}
+	for _, b := range corpusSeeds(f, "safetensors", ".safetensors") {
+		if len(b) <= maxSeed {
+			f.Add(b)
+		}
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		info, err := manifest.ReadSafetensors(bytes.NewReader(data), int64(len(data)))
+		checkReaderError(t, err, info != nil)
+		if info == nil {
+			return
+		}
+		var sum int64
+		for _, n := range info.ParametersByDtype {
+			sum += n
+		}
+		if sum != info.Parameters || info.Tensors != len(info.TensorNames) || info.DataOffset != 8+info.HeaderSize {
+			t.Fatalf("inconsistent facts: %+v", info)
+		}
+		if err == nil && info.DataOffset+info.DataSize != int64(len(data)) {
+			t.Fatalf("accepted a file of %d bytes indexing %d", len(data), info.DataOffset+info.DataSize)
+		}
+	})
+}
+
+func FuzzParseSafetensorsIndex(f *testing.F) {
+	f.Add(testmodel.SafetensorsIndexJSON(1234, map[string]string{"a": "model-00001-of-00002.safetensors", "b": "model-00002-of-00002.safetensors"}))
+	f.Add([]byte(`{"metadata":{"total_size":1.6e10,"format":"pt"},"weight_map":{"x":"sub/x.safetensors"}}`))
+	f.Add([]byte(`{"weight_map":{"x":"../x.safetensors"}}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		idx, err := manifest.ParseSafetensorsIndex("model.safetensors.index.json", data)
+		var fe *manifest.FormatError
+		if err != nil && !errors.As(err, &fe) {
+			t.Fatalf("error %v is not a *FormatError", err)
+		}
+		if idx == nil {
+			return
+		}
+		if idx.Tensors != len(idx.WeightMap) || len(idx.Shards) != len(idx.ShardLines) {
+			t.Fatalf("inconsistent index: %+v", idx)
+		}
+		for _, s := range idx.Shards {
+			if s == "" || s[0] == '/' || hasDotDot(s) {
+				t.Fatalf("unsafe shard name accepted: %q", s)
+			}
+		}
+	})
+}
+
+func hasDotDot(s string) bool {
+	for _, e := range bytes.Split([]byte(s), []byte("/")) {
+		if string(e) == ".." {
+			return true
+		}
+	}
+	return false
+}
+
+func FuzzReadGGUF(f *testing.F) {
+	seeds := []testmodel.GGUF{
+		{Version: 2, KV: []testmodel.KV{{Key: "general.architecture", Value: testmodel.String("llama")}, {Key: "general.alignment", Value: testmodel.Uint32(64)}},
+			Tensors: []testmodel.GGUFTensor{{Name: "w", Dims: []uint64{32, 2}, Type: testmodel.GGMLQ8_0}, {Name: "n", Dims: []uint64{4}, Type: testmodel.GGMLF32}}, Alignment: 64},
+		{KV: append(everyType(), testmodel.KV{Key: "tok", Value: testmodel.Strings(make([]string, 70)...)})},
+		{KV: []testmodel.KV{{Key: "general.base_model.count", Value: testmodel.Uint32(1)}, {Key: "general.base_model.0.name", Value: testmodel.String("Base")}}},
+		{Version: 1},
+		{BigEndian: true},
+	}
+	for _, g := range seeds {
+		f.Add(g.Bytes())
+	}
+	for _, b := range corpusSeeds(f, "gguf", ".gguf") {
+		if len(b) <= maxSeed {
+			f.Add(b)
+		}
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		info, err := manifest.ReadGGUF(bytes.NewReader(data), int64(len(data)))
+		checkReaderError(t, err, info != nil)
+		if info == nil {
+			return
+		}
+		if uint64(len(info.Metadata)) != info.KVCount || info.Alignment == 0 || info.Alignment&(info.Alignment-1) != 0 {
+			t.Fatalf("inconsistent facts: %+v", info)
+		}
+		var n int
+		for _, c := range info.TensorTypes {
+			n += c
+		}
+		if uint64(n) != info.TensorCount {
+			t.Fatalf("%d tensors counted by type, %d declared", n, info.TensorCount)
+		}
+		_ = info.BaseModels()
+		_ = info.Datasets()
+	})
+}

@@ -1,0 +1,194 @@
+package provenance
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/modelvet/modelvet/finding"
+	"github.com/modelvet/modelvet/kb"
+)
+
+// origin sets the developer of a node: from the knowledge base's record of
+// the model, else from the organisation of its repository id, else from a
+// family name in it.
+func (b *builder) origin(n *Node, isRoot bool) {
+	n.org, n.Developer, n.DeveloperName, n.Country, n.DeveloperKind, n.OriginConfidence, n.OriginBasis = nil, "", "", "", "", "", ""
+	set := func(o *kb.Organization, c finding.Confidence, basis string) {
+		n.org = o
+		n.Developer, n.DeveloperName, n.Country, n.DeveloperKind = o.ID, o.Name, o.Country, o.Kind
+		if n.DeveloperKind == "" {
+			n.DeveloperKind = "developer"
+		}
+		n.OriginConfidence, n.OriginBasis = c, basis
+		for _, u := range citations(o.Sources) {
+			if !slices.Contains(n.References, u) {
+				n.References = append(n.References, u)
+			}
+		}
+	}
+	id := kb.TrimHubURL(n.Model)
+	org, _, hasOrg := strings.Cut(id, "/")
+	if !hasOrg {
+		org = ""
+	}
+	if isRoot && b.rel != nil && b.rel.Ollama != nil && (b.rel.Ollama.Namespace == "" || b.rel.Ollama.Namespace == "library") {
+		// The Ollama library republishes other developers' weights.
+		if o := b.k.Organization("ollama"); o != nil {
+			set(o, finding.Declared, "the Ollama library, which republishes other developers' models")
+			return
+		}
+	}
+	if m := n.record; m != nil {
+		if o := b.k.Organization(m.Developer); o != nil {
+			c := kbConfidence(m.Confidence)
+			basis := "the knowledge base's record of " + m.ID
+			switch {
+			case n.byName:
+				c = finding.Inferred
+				basis += ", matched by name"
+			case org != "" && b.k.Organization(org) == o:
+				c = finding.Declared
+				basis += " and the repository's organisation"
+			}
+			set(o, c, basis)
+			return
+		}
+	}
+	if org != "" {
+		if o := b.k.Organization(org); o != nil {
+			set(o, finding.Declared, "the repository's organisation "+org)
+			return
+		}
+		// An organisation the knowledge base does not know: the developer
+		// is that organisation, of unknown country; a family name in the
+		// model's name says whose model it derives from, not who made it.
+		n.Developer, n.DeveloperName, n.DeveloperKind = org, org, "developer"
+		n.OriginConfidence, n.OriginBasis = finding.Declared, "the repository's organisation "+org+" (not in the knowledge base)"
+		return
+	}
+	name := ParseName(id)
+	if o, fam := b.k.OrganizationByFamily(name.Base); o != nil {
+		set(o, finding.Inferred, "the family name "+fam+" in "+name.Base)
+		return
+	}
+	if b.rel != nil && b.rel.Ollama != nil && isRoot {
+		if o, fam := b.k.OrganizationByFamily(b.rel.Ollama.Model); o != nil {
+			set(o, finding.Inferred, "the family name "+fam+" in the Ollama name "+b.rel.Ollama.Name)
+		}
+	}
+}
+
+// countryNames names the countries the knowledge base uses, for messages.
+var countryNames = map[string]string{
+	"AE": "United Arab Emirates", "AU": "Australia", "BE": "Belgium", "CA": "Canada", "CH": "Switzerland",
+	"CN": "China", "CU": "Cuba", "CZ": "Czech Republic", "DE": "Germany", "DK": "Denmark", "FR": "France",
+	"GB": "United Kingdom", "HK": "Hong Kong", "IL": "Israel", "IN": "India", "IR": "Iran", "IT": "Italy",
+	"JP": "Japan", "KP": "North Korea", "KR": "South Korea", "NL": "Netherlands", "RU": "Russia",
+	"SG": "Singapore", "TW": "Taiwan", "US": "United States", "VE": "Venezuela",
+}
+
+// CountryName returns the name of an ISO 3166-1 alpha-2 code, or the code.
+func CountryName(code string) string {
+	if n, ok := countryNames[strings.ToUpper(code)]; ok {
+		return n
+	}
+	return code
+}
+
+// Origin is who made a model and where.
+type Origin struct {
+	// Model is the model whose developer this is: the audited model, or
+	// for a repackaged copy the model whose weights it carries.
+	Model         string
+	Developer     string // organisation id
+	DeveloperName string
+	Country       string // ISO 3166-1 alpha-2
+	Confidence    finding.Confidence
+	// Repackager names who republished the weights, when not the
+	// developer (bartowski, the Ollama library, …).
+	Repackager string
+	// Relation says how the audited model relates to Model ("the model
+	// itself", "a quantisation of …").
+	Relation string
+}
+
+// Origin returns the developer of the audited model: its own, or for a
+// repackaged copy (quantisation, conversion) that of the model whose
+// weights it carries; failing both, the developer of its nearest ancestor
+// with a known one, with the relation that links them.
+func (g *Graph) Origin() Origin {
+	if len(g.Nodes) == 0 {
+		return Origin{}
+	}
+	root := g.Nodes[0]
+	out := Origin{Model: root.Model, Relation: "the model itself"}
+	if root.Developer != "" && root.DeveloperKind != "repackager" {
+		out.Developer, out.DeveloperName, out.Country, out.Confidence = root.Developer, root.DeveloperName, root.Country, root.OriginConfidence
+		return out
+	}
+	if root.DeveloperKind == "repackager" {
+		out.Repackager = root.Developer
+	}
+	paths := g.Paths()
+	// Prefer the weights' own developer (quantisations only), then the
+	// nearest ancestor.
+	for _, sameOnly := range []bool{true, false} {
+		for _, p := range paths[1:] {
+			n := g.Nodes[p.Node]
+			if n.Developer == "" || n.DeveloperKind == "repackager" || (sameOnly && !p.Same()) {
+				continue
+			}
+			out.Model, out.Developer, out.DeveloperName, out.Country = n.Model, n.Developer, n.DeveloperName, n.Country
+			out.Confidence = weakest(n.OriginConfidence, p.Confidence())
+			out.Relation = p.Describe(g)
+			return out
+		}
+	}
+	return out
+}
+
+// Origins returns a provenance.origin finding for every model of the graph
+// whose developer is known, saying who made it, where, and how the audited
+// model relates to it.
+func Origins(g *Graph) []finding.Finding {
+	var out []finding.Finding
+	for _, p := range g.Paths() {
+		n := g.Nodes[p.Node]
+		if n.Developer == "" {
+			continue
+		}
+		who := n.DeveloperName
+		if who == "" {
+			who = n.Developer
+		}
+		where := "country unknown"
+		if n.Country != "" {
+			where = CountryName(n.Country) + " (" + n.Country + ")"
+		}
+		var msg string
+		switch {
+		case n.DeveloperKind == "repackager":
+			msg = fmt.Sprintf("%s is republished by %s (%s), which repackages other developers' models", n.Model, who, where)
+		default:
+			msg = fmt.Sprintf("%s was developed by %s, %s", n.Model, who, where)
+		}
+		if len(p.Edges) > 0 {
+			msg += fmt.Sprintf("; the audited model is %s", p.Describe(g))
+		}
+		msg += "; established from " + n.OriginBasis
+		ev := slices.Clone(n.Evidence)
+		if len(p.Edges) > 0 {
+			ev = appendEvidence(ev, p.Edges[len(p.Edges)-1].Evidence...)
+		}
+		out = append(out, finding.Finding{
+			Code:       finding.ProvenanceOrigin,
+			Message:    msg,
+			Confidence: weakest(n.OriginConfidence, p.Confidence()),
+			Subject:    n.Model,
+			Evidence:   ev,
+			References: slices.Clone(n.References),
+		})
+	}
+	return out
+}
