@@ -252,18 +252,19 @@ func (b *builder) truncate(why string) {
 	}
 }
 
-// edge records that child derives from parent. It refuses edges that
-// would close a cycle, recording the cycle instead.
+// edge records that child derives from parent. A model named as its own
+// base is the identity it states (a quantisation whose card or GGUF
+// metadata names, as its base, the very model whose weights it carries;
+// a dataset a model generated itself): no edge, and no loop. It refuses
+// edges that would close a real cycle (A → B → A), recording the cycle
+// instead.
 func (b *builder) edge(child, parent int, rel, via string, conf finding.Confidence, ev ...finding.Evidence) {
-	if child < 0 || parent < 0 {
+	if child < 0 || parent < 0 || child == parent {
 		return
 	}
-	if child == parent || b.reaches(parent, child) {
+	if b.reaches(parent, child) {
 		chain := []string{b.g.Nodes[child].Model}
 		chain = append(chain, b.path(parent, child)...)
-		if child == parent {
-			chain = append(chain, b.g.Nodes[child].Model)
-		}
 		if !slices.ContainsFunc(b.g.Cycles, func(c []string) bool { return slices.Equal(c, chain) }) {
 			b.g.Cycles = append(b.g.Cycles, chain)
 		}
