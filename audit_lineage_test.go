@@ -237,7 +237,9 @@ func TestAuditGeneratedLineageFixtures(t *testing.T) {
 			fixture: "ollama__deepseek-r1_7b", name: "deepseek-r1:7b", kind: "ollama",
 			lineage: []lineageRow{
 				// The store's entry: Ollama republishes DeepSeek's weights.
-				{"deepseek-r1:7b", "", "", "", "", ""},
+				// Its GGUF declares no licence; the licence layer does, and
+				// the licence identification gives the entry's licence.
+				{"deepseek-r1:7b", "", "", "", "", "mit"},
 				{"deepseek-ai/DeepSeek-R1-Distill-Qwen-7B", "quantized", "deepseek-r1:7b", "DeepSeek", "CN", "mit"},
 				{"Qwen/Qwen2.5-Math-7B", "finetune", "deepseek-ai/DeepSeek-R1-Distill-Qwen-7B", "Qwen (Alibaba Cloud)", "CN", "apache-2.0"},
 				{"deepseek-ai/DeepSeek-R1", "distilled", "deepseek-ai/DeepSeek-R1-Distill-Qwen-7B", "DeepSeek", "CN", "mit"},
