@@ -1030,18 +1030,24 @@ func LineageFindings(g *Graph) []finding.Finding {
 	}
 	root := g.Nodes[0].Model
 	if g.Unknown != "" {
+		// The first sign leads; every sign is evidence.
+		why := strings.Split(g.Unknown, "; ")
+		ev := slices.Clone(g.UnknownEvidence)
+		for _, w := range why {
+			ev = append(ev, derived(EvidenceDerivative, w))
+		}
 		out = append(out, finding.Finding{
 			Code:       finding.ProvenanceLineageUnknown,
-			Message:    fmt.Sprintf("%s looks like a derivative (%s), but no base model is declared or known, so its origin and the licences and policies of its ancestors cannot be checked", root, g.Unknown),
+			Message:    fmt.Sprintf("No base model is known for %s, which looks like a derivative (%s): its ancestors' origin, licences and policies go unchecked.", root, why[0]),
 			Confidence: finding.Inferred,
 			Subject:    root,
-			Evidence:   slices.Clone(g.UnknownEvidence),
+			Evidence:   ev,
 		})
 	}
 	for _, c := range g.Cycles {
 		out = append(out, finding.Finding{
 			Code:       finding.ProvenanceLineageUnknown,
-			Message:    fmt.Sprintf("the declared lineage loops (%s); the derivation that closes the loop was ignored", strings.Join(c, " → ")),
+			Message:    fmt.Sprintf("The declared lineage loops back to %s; the derivation that closes the loop is ignored.", c[0]),
 			Confidence: finding.Declared,
 			Subject:    root,
 			Evidence:   []finding.Evidence{{Field: "base_model", Value: strings.Join(c, " -> ")}},
@@ -1050,7 +1056,7 @@ func LineageFindings(g *Graph) []finding.Finding {
 	if g.Truncated != "" {
 		out = append(out, finding.Finding{
 			Code:       finding.ProvenanceLineageUnknown,
-			Message:    fmt.Sprintf("the lineage of %s is incomplete: %s", root, g.Truncated),
+			Message:    fmt.Sprintf("The lineage of %s is incomplete: %s.", root, g.Truncated),
 			Confidence: finding.Inferred,
 			Subject:    root,
 		})

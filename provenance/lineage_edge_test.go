@@ -191,7 +191,8 @@ func TestGovernmentOptions(t *testing.T) {
 		BaseModel: []manifest.Field{{Value: "meta-llama/Llama-3.1-8B", Line: 2}},
 		Datasets:  []manifest.Field{{Value: "open-thoughts/OpenThoughts-114k", Line: 5}}}}, k, LineageOptions{})
 	fs, _ := Government(d, k, []string{"us-ks"}, GovernmentOptions{})
-	if len(fs) != 1 || fs[0].Confidence != finding.Inferred || !strings.Contains(fs[0].Message, "distilled from deepseek-ai/DeepSeek-R1") {
+	if len(fs) != 1 || fs[0].Confidence != finding.Inferred || !strings.Contains(fs[0].Message, "its teacher deepseek-ai/DeepSeek-R1") ||
+		!hasEvidence(fs[0], "", EvidenceMatch, "distilled from deepseek-ai/DeepSeek-R1") {
 		t.Errorf("distillation match: %+v", fs)
 	}
 	fs, _ = Government(d, k, []string{"us-ks"}, GovernmentOptions{Reach: ReachWeights})
@@ -316,7 +317,8 @@ func TestDistillationLicences(t *testing.T) {
 	c := &manifest.Card{Path: "README.md", Body: "We distilled this model from Gemma 2 27B using synthetic data.\n", BodyLine: 5}
 	g := Lineage(&manifest.Release{Repo: "someone/gemma-student", Card: c}, k, LineageOptions{})
 	fs := RestrictedOutputs(g, k)
-	if len(fs) != 1 || fs[0].Confidence != finding.Inferred || fs[0].Evidence[0].Line != 5 || !strings.Contains(fs[0].Message, "Model Derivative") {
+	if len(fs) != 1 || fs[0].Confidence != finding.Inferred || fs[0].Evidence[0].Line != 5 || !strings.Contains(fs[0].Message, "outputs of Gemma 2 27B") ||
+		!strings.Contains(fs[0].Message, "derivative") || !hasEvidence(fs[0], "kb:output-terms.yaml", "gemma-terms-2024.summary", "Model Derivative") {
 		t.Errorf("Gemma distillation: %+v", fs)
 	}
 	// The licence records' output_restriction term is used for licences
@@ -340,9 +342,18 @@ func TestDistillationLicences(t *testing.T) {
 	}
 	g = Lineage(&manifest.Release{Repo: "acme/student"}, lk, LineageOptions{})
 	fs = RestrictedOutputs(g, lk)
-	if len(fs) != 1 || fs[0].Subject != "acme/teacher" || fs[0].Confidence != finding.Declared {
+	if len(fs) != 1 || fs[0].Subject != "acme/teacher" || fs[0].Confidence != finding.Declared ||
+		!strings.Contains(fs[0].Message, "the acme-model-license licence") || !hasEvidence(fs[0], "kb:licenses.yaml", "acme-model-license.output_restriction.summary", "No training") {
 		t.Errorf("licence fallback: %+v", fs)
 	}
+}
+
+// hasEvidence reports whether f cites path and field with a value that
+// contains value.
+func hasEvidence(f finding.Finding, path, field, value string) bool {
+	return slices.ContainsFunc(f.Evidence, func(e finding.Evidence) bool {
+		return e.Path == path && e.Field == field && strings.Contains(e.Value, value)
+	})
 }
 
 // The corpus's real cards (as test inputs) parse into lineages without

@@ -268,13 +268,13 @@ func TestOriginsOfDistill(t *testing.T) {
 		got[f.Subject] = f.Message
 	}
 	for model, want := range map[string]string{
-		"deepseek-ai/DeepSeek-R1-Distill-Llama-8B": "DeepSeek, China (CN)",
-		r1:                        "DeepSeek, China (CN)",
-		v3base:                    "DeepSeek, China (CN)",
-		"meta-llama/Llama-3.1-8B": "Meta, United States (US)",
+		"deepseek-ai/DeepSeek-R1-Distill-Llama-8B": "was developed by DeepSeek, China.",
+		r1:                        "was developed by DeepSeek, China (teacher).",
+		v3base:                    "was developed by DeepSeek, China (ancestor, base of deepseek-ai/DeepSeek-R1).",
+		"meta-llama/Llama-3.1-8B": "was developed by Meta, United States (base).",
 	} {
-		if !strings.Contains(got[model], want) {
-			t.Errorf("origin of %s = %q, want it to name %s", model, got[model], want)
+		if !strings.HasPrefix(got[model], model+" ") || !strings.HasSuffix(got[model], want) {
+			t.Errorf("origin of %s = %q, want it to say it %s", model, got[model], want)
 		}
 	}
 	if len(got) != 4 {
@@ -307,8 +307,9 @@ func TestAllegationsKeptApart(t *testing.T) {
 		if f.Code != finding.ProvenanceAllegedDistillation || f.Confidence != finding.Alleged {
 			t.Errorf("%s: %s %s", f.Subject, f.Code, f.Confidence)
 		}
-		if !strings.Contains(f.Message, "deepseek-ai/DeepSeek-R1 (DeepSeek, an ancestor)") {
-			t.Errorf("%s does not name the ancestor: %s", f.Subject, f.Message)
+		if !strings.HasSuffix(f.Message, "It concerns the developer of its base deepseek-ai/DeepSeek-R1.") ||
+			!slices.Contains(f.Evidence, finding.Evidence{Field: EvidenceConcerns, Value: "deepseek-ai/DeepSeek-R1 (DeepSeek, base)"}) {
+			t.Errorf("%s does not name the ancestor: %s %+v", f.Subject, f.Message, f.Evidence)
 		}
 		ids = append(ids, f.Subject)
 	}
