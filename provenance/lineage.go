@@ -1038,7 +1038,7 @@ func LineageFindings(g *Graph) []finding.Finding {
 		}
 		out = append(out, finding.Finding{
 			Code:       finding.ProvenanceLineageUnknown,
-			Message:    fmt.Sprintf("No base model is known for %s, which looks like a derivative (%s): its ancestors' origin, licences and policies go unchecked.", root, why[0]),
+			Message:    fmt.Sprintf("No base model is known for %s, which looks like a derivative: %s. Its ancestors' origin, licences and policies go unchecked.", root, why[0]),
 			Confidence: finding.Inferred,
 			Subject:    root,
 			Evidence:   ev,

@@ -224,9 +224,9 @@ func datasetFindings(g *Graph, k *kb.KB) []finding.Finding {
 				trained = upperFirst(nounPhrase(g, p)) + " was trained on " + a.d.ID
 			}
 		}
-		msg := fmt.Sprintf("%s, which %s generated; %s (binds the account holder; disputed for dataset users).", trained, join(gens), termsClause(k, ts))
+		msg := fmt.Sprintf("%s, which %s generated; %s (binding on whoever accepted them; disputed for dataset users).", trained, join(gens), termsClause(k, ts))
 		if len(gens) == 0 {
-			msg = fmt.Sprintf("%s; %s (binds the account holder; disputed for dataset users).", trained, termsClause(k, ts))
+			msg = fmt.Sprintf("%s; %s (binding on whoever accepted them; disputed for dataset users).", trained, termsClause(k, ts))
 		}
 		ev := append(slices.Clone(a.ev), finding.Evidence{Path: "kb:datasets.yaml", Field: a.d.ID + ".generators", Value: genText})
 		ev = append(ev, kbEvidence("datasets.yaml", a.d.ID, "restriction_note", a.d.RestrictionNote)...)
