@@ -73,7 +73,7 @@ type HubAncestor struct {
 	// BaseModelRelation how it derives from them ("" when it does not say).
 	BaseModel         []string `json:"base_model,omitempty"`
 	BaseModelRelation string   `json:"base_model_relation,omitempty"`
-	Datasets  []string `json:"datasets,omitempty"`
+	Datasets          []string `json:"datasets,omitempty"`
 
 	// Err says why the record could not be fetched (not found, gated, a
 	// cap reached); the fields above are then empty. Error is its text.
