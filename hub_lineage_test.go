@@ -3,6 +3,8 @@ package modelvet_test
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -10,6 +12,7 @@ import (
 	"github.com/modelvet/modelvet"
 	"github.com/modelvet/modelvet/finding"
 	"github.com/modelvet/modelvet/internal/hubtest"
+	"github.com/modelvet/modelvet/internal/testutil"
 	"github.com/modelvet/modelvet/manifest"
 	"github.com/modelvet/modelvet/report"
 )
@@ -152,5 +155,59 @@ func TestHubLineageInReport(t *testing.T) {
 		if n.Model == "acme/base-7b" && n.License != "" || n.Model == "meta-llama/Llama-3.1-8B" || n.Model == "seed-1b" {
 			t.Errorf("lineage without the Hub: %+v", n)
 		}
+	}
+}
+
+// TestHubFactsInReport checks what the report says about the Hub: a gated
+// repository read with a token, the requests and bytes used, the headers
+// read within a budget and where the parameter count comes from, in JSON
+// (valid against the schema) and in text.
+func TestHubFactsInReport(t *testing.T) {
+	repo := hubtest.ExampleRepo()
+	repo.Gated = "manual"
+	srv := hubtest.New(t, repo)
+	srv.Token = "hf_test"
+	// A budget of the first shard's header reads that one only.
+	first := repo.Files[slices.IndexFunc(repo.Files, func(f *hubtest.File) bool { return f.Path == "model-00001-of-00002.safetensors" })].Data
+	budget := 8 + int64(binary.LittleEndian.Uint64(first))
+	src, err := manifest.Hub("acme/chat-7b", manifest.HubOptions{Endpoint: srv.URL(), Token: "hf_test", HeaderBudget: budget, LineageDepth: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := modelvet.Audit(context.Background(), src, modelvet.WithClock(fixedClock), modelvet.WithoutHashingUnsafe())
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := rep.Subject.Hub
+	if h == nil {
+		t.Fatal("no hub facts in the report")
+	}
+	req, n := src.Usage()
+	if h.ID != "acme/chat-7b" || h.Gated != "manual" || h.Private || h.Commit != repo.SHA || h.Requests != req || h.Bytes != n || h.Requests == 0 {
+		t.Errorf("hub = %+v (usage %d requests, %d bytes)", h, req, n)
+	}
+	if h.HeadersRead != 1 || h.HeadersTotal != 2 || h.ParametersFromHeaders != 512 || h.ParametersFromAPI != 528 || h.ParametersByDtypeFromAPI["F16"] != 528 {
+		t.Errorf("headers %d of %d, parameters %d from headers, %d %v from the API", h.HeadersRead, h.HeadersTotal, h.ParametersFromHeaders, h.ParametersFromAPI, h.ParametersByDtypeFromAPI)
+	}
+	if !slices.ContainsFunc(rep.Findings, func(f finding.Finding) bool {
+		return f.Code == finding.IntegrityUnverified && f.Confidence == finding.Inferred && strings.Contains(f.Message, "the headers of 1 of 2 safetensors files")
+	}) {
+		t.Errorf("no finding on the unread header")
+	}
+	var js bytes.Buffer
+	if err := report.WriteJSON(&js, rep); err != nil {
+		t.Fatal(err)
+	}
+	testutil.ValidateReport(t, js.Bytes())
+	if !strings.Contains(js.String(), `"parameters_from_api": 528`) {
+		t.Errorf("JSON lacks the API's parameter count:\n%s", js.String())
+	}
+	var text bytes.Buffer
+	if err := report.WriteText(&text, rep, report.TextOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	want := "  Hugging Face Hub acme/chat-7b@" + repo.SHA[:12] + " · public · gated (manual approval) · " + fmt.Sprintf("%d requests, %s fetched", req, report.Bytes(n)) + " · 1 of 2 weight headers read · 528 parameters per the Hub API\n"
+	if !strings.Contains(text.String(), want) {
+		t.Errorf("text report lacks\n%q:\n%s", want, text.String())
 	}
 }
