@@ -99,7 +99,9 @@ func TestHubDigestsFlag(t *testing.T) {
 		return status, out.Bytes(), errb.String()
 	}
 	digests := func(out []byte) map[string]string {
-		var rep struct{ Files []struct{ Path, Digest string } }
+		var rep struct {
+			Files []struct{ Path, Digest string }
+		}
 		if err := json.Unmarshal(out, &rep); err != nil {
 			t.Fatal(err)
 		}
@@ -162,7 +164,9 @@ func TestHubDigestsFlag(t *testing.T) {
 	if status == exitUsage && strings.Contains(stderr, "not yet supported") {
 		t.Skip("hashing (-verify) is not available yet: ", stderr)
 	}
-	var vrep struct{ Findings []struct{ Code, Subject string } }
+	var vrep struct {
+		Findings []struct{ Code, Subject string }
+	}
 	if err := json.Unmarshal(out, &vrep); err != nil {
 		t.Fatalf("-verify: status %d, stderr %q: %v", status, stderr, err)
 	}
