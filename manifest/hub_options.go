@@ -27,9 +27,9 @@ const (
 	DefaultHubConcurrency = 8
 	maxHubConcurrency     = 64
 	// DefaultHubHeaderBudget is the default of HubOptions.HeaderBudget:
-	// enough for every header of a dense model of any size (a 405B-parameter
-	// model in 191 shards has 0.3 MB of headers), and for about half of the
-	// 12 MB of headers of a 92,000-tensor mixture of experts.
+	// enough for every header of a dense model of any size (a dense
+	// 405B-parameter model has about 0.25 MB of headers), and for about half
+	// of the 12 MB of headers of a 92,000-tensor mixture of experts.
 	DefaultHubHeaderBudget = 6 << 20
 	// DefaultHubIndexBytes is the default of HubOptions.IndexBytes: sharded
 	// indexes of dense models are tens of KB; those of large mixtures of
