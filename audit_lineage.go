@@ -18,9 +18,10 @@ func (s *audit) lineage() {
 	s.add(provenance.Origins(g)...)
 	s.add(provenance.RestrictedOutputs(g, k)...)
 	s.add(provenance.Allegations(g, k)...)
-	// Unknown jurisdictions are rejected when the Auditor is built; any
-	// left here are ignored.
-	gov, _ := provenance.Government(g, k, s.a.juris, provenance.GovernmentOptions{})
+	// New rejected unknown jurisdictions, so Government reports none; the
+	// policy's lineage settings say how far along the lineage its
+	// coverage is followed.
+	gov, _ := provenance.Government(g, k, s.a.juris, s.a.policy.GovernmentOptions())
 	s.add(gov...)
 }
 

@@ -75,7 +75,10 @@ func WithKnowledgeBase(fsys fs.FS) Option {
 }
 
 // WithJurisdictions selects the jurisdictions whose government policies
-// apply, replacing the policy's list (e.g. "us-federal", "us-tx", "au").
+// apply, replacing the policy's list: knowledge-base ids ("us-federal",
+// "us-tx", "au"), prefixes ending in "*" ("us-*"), or "*" for all. New
+// rejects ids the knowledge base (with any overlay) does not know, with an
+// error that lists the known ones and wraps a *kb.UnknownJurisdictionError.
 func WithJurisdictions(ids ...string) Option {
 	return func(c *config) error {
 		c.jurisdictions = slices.Clone(ids)

@@ -17,6 +17,7 @@ import (
 	"github.com/modelvet/modelvet/internal/limits"
 	"github.com/modelvet/modelvet/internal/safeio"
 	"github.com/modelvet/modelvet/internal/yamlnode"
+	"github.com/modelvet/modelvet/kb"
 	"github.com/modelvet/modelvet/report"
 )
 
@@ -41,7 +42,10 @@ type Policy struct {
 	// SeverityByConfidence overrides Severity for findings of a given
 	// confidence.
 	SeverityByConfidence map[finding.Code]map[finding.Confidence]finding.Severity `yaml:"severity_by_confidence,omitempty"`
-	// Jurisdictions selects whose government policies apply.
+	// Jurisdictions selects whose government policies apply: ids of the
+	// knowledge base, prefixes ending in "*", or "*" (see
+	// WithJurisdictions). ParsePolicy checks them against the embedded
+	// knowledge base, New against the one it uses.
 	Jurisdictions []string `yaml:"jurisdictions"`
 	// Licenses says which licence categories and terms are acceptable.
 	Licenses LicensePolicy `yaml:"licenses"`
@@ -167,7 +171,7 @@ func parsePolicy(name string, data []byte, base *Policy) (*Policy, error) {
 	}
 	var file Policy
 	if len(root.Keys) > 0 {
-		if err := yaml.UnmarshalWithOptions(data, &file, yaml.Strict()); err != nil {
+		if err := yamlnode.DecodeStrict(data, &file); err != nil {
 			return nil, yamlPolicyError(name, err)
 		}
 	}
@@ -316,6 +320,14 @@ func (p *Policy) check(root *yamlnode.Node) *PolicyError {
 			return &PolicyError{Line: itemLine(root, i, "jurisdictions"), Msg: fmt.Sprintf("jurisdictions[%d] is empty", i)}
 		}
 	}
+	if len(root.Keys) > 0 {
+		// A file's ids are checked against the embedded knowledge base
+		// now, so that a typo is reported on its line; New checks the
+		// selection again against the knowledge base it is given.
+		if perr := checkPolicyJurisdictions(root, p.Jurisdictions); perr != nil {
+			return perr
+		}
+	}
 	if perr := p.Licenses.check(root); perr != nil {
 		return perr
 	}
@@ -456,6 +468,14 @@ func (a *Auditor) validate() error {
 			return errors.New("empty jurisdiction id")
 		}
 	}
+	if err := checkJurisdictions(a.kb, a.policy.Jurisdictions); err != nil {
+		return fmt.Errorf("policy %s: jurisdictions: %w", a.policy.Name, err)
+	}
+	if a.cfg.jurisSet {
+		if err := checkJurisdictions(a.kb, a.cfg.jurisdictions); err != nil {
+			return err
+		}
+	}
 	if a.cfg.signaturePath != "" {
 		if _, err := os.Stat(a.cfg.signaturePath); err != nil {
 			return fmt.Errorf("signature: %w", err)
@@ -467,3 +487,54 @@ func (a *Auditor) validate() error {
 // Jurisdictions returns the jurisdictions whose government policies the
 // auditor applies: WithJurisdictions if given, else the policy's.
 func (a *Auditor) Jurisdictions() []string { return slices.Clone(a.juris) }
+
+// checkPolicyJurisdictions checks the jurisdictions a policy file selects
+// against the embedded knowledge base, citing the line of the first
+// unknown one.
+func checkPolicyJurisdictions(root *yamlnode.Node, ids []string) *PolicyError {
+	k := kb.Default()
+	for i, j := range ids {
+		if err := checkJurisdictions(k, []string{j}); err != nil {
+			return &PolicyError{Line: itemLine(root, i, "jurisdictions"), Msg: err.Error(), Err: err}
+		}
+	}
+	return nil
+}
+
+// checkJurisdictions checks a selection of jurisdictions (ids, prefixes
+// ending in "*", or "*") against k. The error names the unknown ones and
+// lists those k knows; it wraps a *kb.UnknownJurisdictionError.
+func checkJurisdictions(k *kb.KB, ids []string) error {
+	_, err := k.ExpandJurisdictions(ids)
+	var uerr *kb.UnknownJurisdictionError
+	if !errors.As(err, &uerr) {
+		return err
+	}
+	return &jurisdictionError{err: uerr, known: k.Jurisdictions()}
+}
+
+// jurisdictionError is an unknown jurisdiction, with the ones the
+// knowledge base knows.
+type jurisdictionError struct {
+	err   *kb.UnknownJurisdictionError
+	known []kb.Jurisdiction
+}
+
+func (e *jurisdictionError) Error() string {
+	quoted := make([]string, len(e.err.IDs))
+	for i, id := range e.err.IDs {
+		quoted[i] = fmt.Sprintf("%q", id)
+	}
+	known := make([]string, len(e.known))
+	for i, j := range e.known {
+		known[i] = j.ID
+	}
+	noun := "jurisdiction"
+	if len(quoted) > 1 {
+		noun = "jurisdictions"
+	}
+	return fmt.Sprintf("unknown %s %s; the knowledge base knows %s (a trailing * selects by prefix, as in us-*; * selects all)",
+		noun, strings.Join(quoted, ", "), strings.Join(known, ", "))
+}
+
+func (e *jurisdictionError) Unwrap() error { return e.err }

@@ -12,6 +12,7 @@ import (
 	"math/big"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -20,6 +21,7 @@ import (
 	"github.com/modelvet/modelvet/internal/testutil"
 	"github.com/modelvet/modelvet/kb"
 	"github.com/modelvet/modelvet/manifest"
+	"github.com/modelvet/modelvet/provenance"
 	"github.com/modelvet/modelvet/report"
 )
 
@@ -36,8 +38,8 @@ func TestDefaultPolicyCoversEveryCode(t *testing.T) {
 	if !p.Licenses.CommercialUseRequired {
 		t.Error("the cautious commercial buyer must require commercial use")
 	}
-	if cov, depth := p.GovernmentCoverage(); cov != CoverageAncestors || depth != 16 {
-		t.Errorf("GovernmentCoverage() = %s, %d; want ancestors, 16", cov, depth)
+	if o := p.GovernmentOptions(); o.Reach != provenance.ReachAll || o.MaxDepth != 16 {
+		t.Errorf("GovernmentOptions() = %+v; want reach all, depth 16", o)
 	}
 	if p.Signatures.Required {
 		t.Error("default policy should not require signatures")
@@ -78,7 +80,7 @@ licenses:
 	if !p.Licenses.CommercialUseRequired || p.Licenses.MaxUserThreshold != 1000 {
 		t.Errorf("licenses = %+v, want commercial use still required and the threshold set", p.Licenses)
 	}
-	if len(p.Jurisdictions) != 1 || p.Jurisdictions[0] != "us-federal" {
+	if !slices.Equal(p.Jurisdictions, DefaultPolicy().Jurisdictions) {
 		t.Errorf("jurisdictions = %v, want the default's", p.Jurisdictions)
 	}
 }
@@ -118,7 +120,11 @@ func TestParsePolicyErrors(t *testing.T) {
 		{"flow-down accepted but denied", "licenses:\n  flow_down_acceptable: true\n  deny_categories: [responsible-use]\n", 2, "flow_down_acceptable is true"},
 		{"negative threshold", "licenses:\n  max_user_threshold: -5\n", 2, "must not be negative"},
 		{"empty territory", "licenses:\n  territories: [us, '']\n", 2, "territories[1] is empty"},
-		{"bad coverage", "lineage:\n  government_coverage: everyone\n", 2, "government_coverage"},
+		{"bad reach", "lineage:\n  government_reach: everyone\n", 2, `lineage.government_reach must be all, weights or self, not "everyone"`},
+		{"empty reach", "lineage:\n  max_depth: 3\n  government_reach: ''\n", 3, "government_reach"},
+		{"old coverage key", "lineage:\n  government_coverage: ancestors\n", 2, `unknown field "government_coverage"`},
+		{"unknown jurisdiction", "name: x\njurisdictions:\n  - us-ks\n  - atlantis\n", 4, `unknown jurisdiction "atlantis"; the knowledge base knows au, `},
+		{"unknown jurisdiction prefix", "jurisdictions: [us-federal, zz-*]\n", 1, `unknown jurisdiction "zz-*"`},
 		{"depth zero", "lineage:\n  max_depth: 0\n", 2, "max_depth must be between 1 and 16"},
 		{"depth too deep", "lineage:\n  max_depth: 99\n", 2, "max_depth"},
 		{"trusted root alone", "signatures:\n  trusted_root: root.json\n", 2, "no identities"},
@@ -150,6 +156,18 @@ func TestParsePolicyErrors(t *testing.T) {
 				t.Errorf("error %q does not name the file", err)
 			}
 		})
+	}
+}
+
+// The YAML decoder panics on a tag without a value where a list is
+// expected; ParsePolicy reports it as an error.
+func TestParsePolicyDecoderPanic(t *testing.T) {
+	for _, in := range []string{"jurisdictions: !\n", "waivers: !\n", "licenses:\n  deny_categories: !foo\n", "jurisdictions: !!seq\n"} {
+		_, err := ParsePolicy("p.yaml", []byte(in))
+		var pe *PolicyError
+		if !errors.As(err, &pe) || !strings.Contains(pe.Msg, "cannot be decoded") {
+			t.Errorf("%q: err = %v, want a PolicyError", in, err)
+		}
 	}
 }
 
@@ -519,8 +537,9 @@ func FuzzParsePolicy(f *testing.F) {
 	if data, err := os.ReadFile(filepath.Join("examples", "policy.yaml")); err == nil {
 		f.Add(data)
 	}
-	f.Add([]byte("licenses: {deny_categories: [reciprocal], territories: [eu]}\nlineage: {government_coverage: self, max_depth: 3}\n"))
+	f.Add([]byte("licenses: {deny_categories: [reciprocal], territories: [eu]}\nlineage: {government_reach: self, max_depth: 3}\n"))
 	f.Add([]byte("a: &a [*a]\n"))
+	f.Add([]byte("jurisdictions: !\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		p, err := ParsePolicy("fuzz.yaml", data)
 		if err != nil {

@@ -24,6 +24,7 @@ import (
 
 	"github.com/modelvet/modelvet/internal/limits"
 	"github.com/modelvet/modelvet/internal/safeio"
+	"github.com/modelvet/modelvet/internal/yamlnode"
 )
 
 //go:embed data/*.yaml
@@ -138,7 +139,7 @@ func (k *KB) merge(fsys fs.FS, name string, base bool) error {
 	switch {
 	case err == nil:
 		var m Meta
-		if err := yaml.UnmarshalWithOptions(metaData, &m, yaml.Strict()); err != nil {
+		if err := yamlnode.DecodeStrict(metaData, &m); err != nil {
 			return fmt.Errorf("%s meta.yaml: %s", name, yaml.FormatError(err, false, true))
 		}
 		if base {
@@ -196,7 +197,7 @@ func readFile(fsys fs.FS, name string) ([]byte, error) {
 // one is appended.
 func mergeFile[T record](dst *[]T, data []byte, file, key string) error {
 	var doc map[string][]T
-	if err := yaml.UnmarshalWithOptions(data, &doc, yaml.Strict()); err != nil {
+	if err := yamlnode.DecodeStrict(data, &doc); err != nil {
 		return fmt.Errorf("%s: %s", file, yaml.FormatError(err, false, true))
 	}
 	for k := range doc {

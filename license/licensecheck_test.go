@@ -29,6 +29,22 @@ func licensecheckTestdata(t *testing.T) string {
 	return dir
 }
 
+// licensecheckText returns the licence text of one file of licensecheck's
+// test corpus (the body after its header), so tests need no committed
+// licence texts.
+func licensecheckText(t *testing.T, name string) string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(licensecheckTestdata(t), name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, body, ok := strings.Cut(string(data), "\n\n")
+	if !ok {
+		t.Fatalf("%s: no header", name)
+	}
+	return body
+}
+
 // canon maps a licence id to its knowledge-base id, when there is one, so
 // that licensecheck's AML and the knowledge base's apple-ascl compare equal.
 func canon(id string) string {

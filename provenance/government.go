@@ -39,10 +39,11 @@ func (r Reach) String() string {
 	return "all"
 }
 
-// ParseReach reads "all", "weights" or "self".
+// ParseReach reads "all", "weights" or "self" (the values of String;
+// nothing else, not even an empty string, is accepted).
 func ParseReach(s string) (Reach, error) {
-	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "", "all", "ancestors":
+	switch s {
+	case "all":
 		return ReachAll, nil
 	case "weights":
 		return ReachWeights, nil

@@ -10,6 +10,7 @@ import (
 
 	"github.com/modelvet/modelvet/finding"
 	"github.com/modelvet/modelvet/internal/limits"
+	"github.com/modelvet/modelvet/internal/testmodel"
 	"github.com/modelvet/modelvet/internal/testutil"
 	"github.com/modelvet/modelvet/kb"
 	"github.com/modelvet/modelvet/manifest"
@@ -93,8 +94,11 @@ func TestLineageCaps(t *testing.T) {
 func TestHostileDeclarations(t *testing.T) {
 	long := strings.Repeat("a/", 10_000)
 	c := &manifest.Card{Path: "README.md", BaseModel: []manifest.Field{{Value: long}, {Value: "\x00\xff/\u202e"}, {Value: "https://huggingface.co/"}}, Datasets: []manifest.Field{{Value: long}}, Body: strings.Repeat("trained on GPT-4 outputs ", 100_000)}
-	f := ggufFixture(t, []byte(`{"file": "m.gguf", "metadata": [["general.base_model.count", 4000000000], ["general.name", "x"]]}`))
-	rel := &manifest.Release{Repo: long, Card: c, Files: []*manifest.File{f}, Config: &manifest.ModelConfig{NameOrPath: long}}
+	files := ggufFile(t, "m.gguf", testmodel.GGUF{KV: []testmodel.KV{
+		{Key: "general.base_model.count", Value: testmodel.Uint64(4_000_000_000)},
+		{Key: "general.name", Value: testmodel.String("x")},
+	}}).Files
+	rel := &manifest.Release{Repo: long, Card: c, Files: files, Config: &manifest.ModelConfig{NameOrPath: long}}
 	g := Lineage(rel, nil, LineageOptions{})
 	for _, n := range g.Nodes {
 		if len(n.Model) > limits.MaxModelName {
@@ -166,8 +170,33 @@ func TestGovernmentOptions(t *testing.T) {
 	if _, ok := err.(*kb.UnknownJurisdictionError); !ok || !strings.Contains(err.Error(), "atlantis") {
 		t.Errorf("unknown jurisdiction error: %v", err)
 	}
-	if _, err := ParseReach("sideways"); err == nil {
-		t.Error("ParseReach accepted nonsense")
+	for _, bad := range []string{"sideways", "", "ancestors", "All", " self"} {
+		if _, err := ParseReach(bad); err == nil {
+			t.Errorf("ParseReach accepted %q", bad)
+		}
+	}
+	for _, r := range []Reach{ReachAll, ReachWeights, ReachSelf} {
+		if got, err := ParseReach(r.String()); err != nil || got != r {
+			t.Errorf("ParseReach(%q) = %v, %v", r, got, err)
+		}
+	}
+
+	// A fine-tune by a US company of a DeepSeek distill carries DeepSeek's
+	// weights one derivation up: all and weights reach them, self does not.
+	p := Lineage(loadFixture(t, "perplexity-ai__r1-1776-distill-llama-70b"), k, LineageOptions{})
+	for _, tc := range []struct {
+		opts GovernmentOptions
+		want int
+	}{
+		{GovernmentOptions{Reach: ReachAll}, 1},
+		{GovernmentOptions{Reach: ReachWeights}, 1},
+		{GovernmentOptions{Reach: ReachSelf}, 0},
+		{GovernmentOptions{Reach: ReachAll, MaxDepth: 1}, 1},
+	} {
+		fs, err := Government(p, k, []string{"us-ks"}, tc.opts)
+		if err != nil || len(fs) != tc.want {
+			t.Errorf("%+v: %d findings (%v), want %d", tc.opts, len(fs), err, tc.want)
+		}
 	}
 }
 

@@ -2,105 +2,60 @@ package provenance
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/modelvet/modelvet/finding"
+	"github.com/modelvet/modelvet/internal/testmodel"
 	"github.com/modelvet/modelvet/internal/testutil"
 	"github.com/modelvet/modelvet/kb"
 	"github.com/modelvet/modelvet/manifest"
 )
 
-// Fixture files that describe what a release holds beyond its card and
-// config, until the GGUF reader and the Ollama source build them from real
-// files: gguf.json lists the GGUF metadata of one file, ollama.json the
-// Ollama store entry.
-const (
-	fixtureGGUF   = "gguf.json"
-	fixtureOllama = "ollama.json"
-	fixtureGolden = "expected.golden"
-)
+const fixtureGolden = "expected.golden"
 
-// loadFixture reads testdata/lineage/<name> as a release whose repository
-// id is the name with "__" read as "/".
+// loadFixture writes testdata/lineage/<name> as its store holds it (a
+// Hugging Face cache folder, or a model of an Ollama store, with the
+// weight files generated for it; see testmodel.WriteLineageFixture) and
+// reads it back through manifest.Parse, as an audit would.
 func loadFixture(t testing.TB, name string) *manifest.Release {
 	t.Helper()
-	dir := filepath.Join(testutil.ModuleRoot(t), "testdata", "lineage", name)
-	rel, err := manifest.Dir(dir).Open(context.Background())
+	src := filepath.Join(testutil.ModuleRoot(t), "testdata", "lineage", name)
+	target, err := testmodel.WriteLineageFixture(src, t.TempDir())
 	if err != nil {
 		t.Fatalf("%s: %v", name, err)
 	}
-	rel.Files = slices.DeleteFunc(rel.Files, func(f *manifest.File) bool {
-		return f.Path == fixtureGGUF || f.Path == fixtureOllama || f.Path == fixtureGolden
-	})
-	rel.Repo = strings.Replace(name, "__", "/", 1)
-	rel.Name = rel.Repo
-	if data, err := os.ReadFile(filepath.Join(dir, fixtureGGUF)); err == nil {
-		rel.Files = append(rel.Files, ggufFixture(t, data))
+	return openTarget(t, target)
+}
+
+// openTarget reads a release with manifest.Parse and Open.
+func openTarget(t testing.TB, target string) *manifest.Release {
+	t.Helper()
+	s, err := manifest.Parse(target)
+	if err != nil {
+		t.Fatalf("Parse(%s): %v", target, err)
 	}
-	if data, err := os.ReadFile(filepath.Join(dir, fixtureOllama)); err == nil {
-		var o manifest.OllamaModel
-		var raw struct {
-			Name         string `json:"name"`
-			Host         string `json:"host"`
-			Namespace    string `json:"namespace"`
-			Model        string `json:"model"`
-			Tag          string `json:"tag"`
-			ManifestPath string `json:"manifest_path"`
-			Layers       []struct {
-				MediaType string `json:"media_type"`
-				Path      string `json:"path"`
-			} `json:"layers"`
-		}
-		if err := json.Unmarshal(data, &raw); err != nil {
-			t.Fatal(err)
-		}
-		o.Name, o.Host, o.Namespace, o.Model, o.Tag, o.ManifestPath = raw.Name, raw.Host, raw.Namespace, raw.Model, raw.Tag, raw.ManifestPath
-		for _, l := range raw.Layers {
-			o.Layers = append(o.Layers, manifest.OllamaLayer{MediaType: l.MediaType, Path: l.Path})
-		}
-		rel.Ollama = &o
-		rel.Kind = manifest.KindOllama
-		rel.Name, rel.Repo, rel.Source = o.Name, "", "ollama:"+o.Name
+	rel, err := s.Open(context.Background())
+	if err != nil {
+		t.Fatalf("Open(%s): %v", target, err)
 	}
-	slices.SortFunc(rel.Files, func(a, b *manifest.File) int { return strings.Compare(a.Path, b.Path) })
+	if len(rel.Problems) > 0 {
+		t.Fatalf("%s: problems %v", target, rel.Problems)
+	}
 	return rel
 }
 
-// ggufFixture builds the described GGUF file's header facts.
-func ggufFixture(t testing.TB, data []byte) *manifest.File {
+// ggufFile writes g as a loose file named name and reads it back.
+func ggufFile(t testing.TB, name string, g testmodel.GGUF) *manifest.Release {
 	t.Helper()
-	var doc struct {
-		File     string  `json:"file"`
-		Metadata [][]any `json:"metadata"`
-	}
-	if err := json.Unmarshal(data, &doc); err != nil {
+	p := filepath.Join(t.TempDir(), name)
+	if err := g.WriteFile(p, false); err != nil {
 		t.Fatal(err)
 	}
-	info := &manifest.GGUFInfo{Version: 3}
-	off := int64(24)
-	for _, kv := range doc.Metadata {
-		k := kv[0].(string)
-		v := manifest.GGUFValue{Key: k, Offset: off}
-		switch x := kv[1].(type) {
-		case string:
-			v.Type, v.Value = "string", x
-		case float64:
-			v.Type, v.Value = "uint32", uint32(x)
-		default:
-			t.Fatalf("unsupported fixture value %v", x)
-		}
-		info.Metadata = append(info.Metadata, v)
-		off += int64(8 + len(k) + 4 + 16)
-	}
-	info.KVCount = uint64(len(info.Metadata))
-	info.Architecture = info.String("general.architecture")
-	return &manifest.File{Path: doc.File, Format: manifest.FormatGGUF, GGUF: info}
+	return openTarget(t, p)
 }
 
 // edgesOf renders a graph's edges as "child -relation-> parent" lines.

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/modelvet/modelvet/finding"
+	"github.com/modelvet/modelvet/internal/testmodel"
 	"github.com/modelvet/modelvet/internal/testutil"
 	"github.com/modelvet/modelvet/kb"
 	"github.com/modelvet/modelvet/manifest"
@@ -94,6 +95,29 @@ var fixtureCases = []fixtureCase{
 		},
 	},
 	{
+		// A post-training by a US company of a DeepSeek distill: the
+		// DeepSeek weights are an ancestor, not the model itself.
+		name: "perplexity-ai__r1-1776-distill-llama-70b",
+		edges: []string{
+			"deepseek-ai/DeepSeek-R1 -finetune-> " + v3base,
+			"deepseek-ai/DeepSeek-R1-Distill-Llama-70B -distilled-> " + r1,
+			"deepseek-ai/DeepSeek-R1-Distill-Llama-70B -finetune-> meta-llama/Llama-3.3-70B-Instruct",
+			"perplexity-ai/r1-1776-distill-llama-70b -finetune-> deepseek-ai/DeepSeek-R1-Distill-Llama-70B",
+		},
+		depths:      map[string]int{"deepseek-ai/DeepSeek-R1-Distill-Llama-70B": 1, r1: 2, v3base: 3},
+		originModel: "perplexity-ai/r1-1776-distill-llama-70b", developer: "perplexity-ai", country: "US",
+		barred: map[string][]string{
+			"us-ks":  {"us-ks-hb-2313=inferred"},
+			"us-dod": {"us-dod-disa-deepseek-block-2025=inferred", "us-ndaa-fy2026-s1532=inferred"},
+		},
+	},
+	{
+		// A plain Llama model: Meta, United States.
+		name:        "meta-llama__Llama-3.2-1B-Instruct",
+		originModel: "meta-llama/Llama-3.2-1B-Instruct", developer: "meta-llama", country: "US",
+		barred: map[string][]string{"us-ks": nil, "us-dod": nil, "us-federal": nil, "us-tx": nil},
+	},
+	{
 		name:        "Qwen__QwQ-32B",
 		edges:       []string{"Qwen/QwQ-32B -finetune-> Qwen/Qwen2.5-32B"},
 		depths:      map[string]int{"Qwen/QwQ-32B": 0, "Qwen/Qwen2.5-32B": 1},
@@ -169,6 +193,14 @@ var fixtureCases = []fixtureCase{
 			"us-ks": {"us-ks-hb-2313=declared"},
 			"us-tx": {"us-tx-governor-prohibited-apps-2025=inferred"},
 		},
+	},
+	{
+		// The Ollama library's llama3.2 (latest is the 3B Instruct model).
+		name:        "ollama__llama3.2_latest",
+		edges:       []string{"llama3.2:latest -quantized-> meta-llama/Llama-3.2-3B-Instruct"},
+		depths:      map[string]int{"llama3.2:latest": 0, "meta-llama/Llama-3.2-3B-Instruct": 1},
+		originModel: "meta-llama/Llama-3.2-3B-Instruct", developer: "meta-llama", country: "US",
+		barred: map[string][]string{"us-ks": nil, "us-dod": nil, "us-federal": nil},
 	},
 }
 
@@ -371,8 +403,11 @@ func TestLineageFromNames(t *testing.T) {
 
 // A loose GGUF file names its source model in general.name.
 func TestLooseGGUF(t *testing.T) {
-	f := ggufFixture(t, []byte(`{"file": "qwen2.5-7b-instruct-q4_k_m.gguf", "metadata": [["general.name", "Qwen2.5 7B Instruct"], ["general.license", "apache-2.0"]]}`))
-	rel := &manifest.Release{Name: f.Path, Kind: manifest.KindFile, Files: []*manifest.File{f}}
+	rel := ggufFile(t, "qwen2.5-7b-instruct-q4_k_m.gguf", testmodel.GGUF{KV: []testmodel.KV{
+		{Key: "general.architecture", Value: testmodel.String("qwen2")},
+		{Key: "general.name", Value: testmodel.String("Qwen2.5 7B Instruct")},
+		{Key: "general.license", Value: testmodel.String("apache-2.0")},
+	}})
 	g := Lineage(rel, nil, LineageOptions{})
 	want := []string{"Qwen/Qwen2.5-7B-Instruct -finetune-> Qwen/Qwen2.5-7B", "qwen2.5-7b-instruct-q4_k_m.gguf -quantized-> Qwen/Qwen2.5-7B-Instruct"}
 	if got := edgesOf(g); !slices.Equal(got, want) {

@@ -78,3 +78,23 @@ func TestPolicyErrorHasLine(t *testing.T) {
 		t.Errorf("exit %d, stderr %q: want usage error citing the policy file and line", code, stderr)
 	}
 }
+
+// An unknown jurisdiction is a usage error that lists the known ones, from
+// the flag and from a policy file (with its line).
+func TestUnknownJurisdiction(t *testing.T) {
+	code, out, stderr := runAudit(t, "-jurisdiction", "us-ks,nope", demo("tinyllama-apache"))
+	if code != exitUsage || out != "" || !strings.Contains(stderr, `unknown jurisdiction "nope"`) || !strings.Contains(stderr, "us-federal") {
+		t.Errorf("exit %d, stderr %q: want a usage error naming nope and listing the known jurisdictions", code, stderr)
+	}
+	if code, _, stderr := runAudit(t, "-jurisdiction", "us-*,au", demo("tinyllama-apache")); code != exitPass {
+		t.Errorf("wildcards: exit %d (%s)", code, stderr)
+	}
+	p := filepath.Join(t.TempDir(), "policy.yaml")
+	if err := os.WriteFile(p, []byte("name: ours\njurisdictions:\n  - us-federal\n  - us-kansas\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr = runAudit(t, "-policy", p, demo("tinyllama-apache"))
+	if code != exitUsage || !strings.Contains(stderr, "policy.yaml:4: unknown jurisdiction \"us-kansas\"") {
+		t.Errorf("exit %d, stderr %q", code, stderr)
+	}
+}

@@ -13,10 +13,17 @@
 // folder holding weights or a model card is one. Files are not hashed
 // unless -verify is given, so a sweep reads only headers and cards.
 //
-// The table shows each model, where it was found, its origin (developer and
-// country from the lineage), its verdict and the government policies that
-// bar it; -jsonl prints one JSON summary per model instead. Progress goes to
-// standard error when it is a terminal.
+// The table names each model as its store knows it (deepseek-r1:7b,
+// org/name@1a2b3c4 for a cache snapshot, the file name of a loose file,
+// lengthened only where two would read the same), with the store it was
+// found in, its origin (developer and country of the weights, from the
+// lineage), its verdict and the selected jurisdictions whose government
+// policies cover it: plain when an enacted or in-force instrument reaches
+// the model itself, marked "?" when the instruments may not reach it (an
+// app-only ban, an ancestor, a bill or advisory). -jsonl prints one JSON
+// summary per model instead, with the path where it was found, a target
+// that audits it on its own, and every policy with its confidence.
+// Progress goes to standard error when it is a terminal.
 //
 // Exit status: 0 every model passes, 3 any needs review, 4 any fails, 1 any
 // could not be audited, 2 usage (the worst wins).
@@ -26,6 +33,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"flag"
@@ -34,6 +42,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"strings"
 	"sync"
 	"time"
 
@@ -41,6 +50,7 @@ import (
 
 	"github.com/modelvet/modelvet"
 	"github.com/modelvet/modelvet/internal/cli"
+	"github.com/modelvet/modelvet/internal/textsafe"
 )
 
 func main() {
@@ -133,9 +143,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, progress 
 			}
 		}
 	} else {
-		if err := cli.WriteTable(stdout, summaries, cli.ColModel, cli.ColKind, cli.ColOrigin, cli.ColVerdict, cli.ColBarred); err != nil {
+		if err := cli.WriteTable(stdout, summaries, cli.ColName, cli.ColKind, cli.ColOrigin, cli.ColVerdict, cli.ColBarred); err != nil {
 			fmt.Fprintf(stderr, "sweep: %v\n", err)
 			return cli.ExitError
+		}
+		fmt.Fprintf(stdout, "Government policies of: %s\n", cmp.Or(strings.Join(auditor.Jurisdictions(), ", "), "no jurisdiction (select some with -jurisdiction)"))
+		if l := cli.BarredLegend(summaries); l != "" {
+			fmt.Fprintf(stdout, "%sAudit one model for the instruments and the evidence: go run ./examples/audit TARGET (-jsonl lists each target).\n", l)
 		}
 	}
 	if progress && !*quiet {
@@ -181,9 +195,11 @@ func auditOne(ctx context.Context, a *modelvet.Auditor, fd found) cli.Summary {
 		if err != nil {
 			s = cli.ErrorSummary(fd.Target, err)
 		} else {
-			s = cli.Summarize(fd.Target, rep)
+			s = cli.SummarizeWith(fd.Target, rep, a.KnowledgeBase())
 		}
 	}
+	// The store's name for the model, and where it was found.
+	s.Name, s.Path = textsafe.Line(fd.Name), textsafe.Line(fd.Path)
 	if s.Kind == "" {
 		s.Kind = fd.Kind
 	}

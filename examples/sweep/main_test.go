@@ -8,11 +8,15 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/modelvet/modelvet/internal/cli"
+	"github.com/modelvet/modelvet/internal/testmodel"
 	"github.com/modelvet/modelvet/internal/testutil"
+	"github.com/modelvet/modelvet/manifest"
 )
 
 // tinySafetensors is a valid safetensors file with one 2×2 F16 tensor.
@@ -120,8 +124,8 @@ func TestSweepFindsEveryStore(t *testing.T) {
 	if !strings.HasPrefix(got[0].Target, filepath.Join(root, "hub", "models--acme--model-000", "snapshots")) {
 		t.Errorf("first model %q, want the first cache snapshot", got[0].Target)
 	}
-	if got[3].Target != "ollama:model000:latest" {
-		t.Errorf("Ollama model named %q, want ollama:model000:latest", got[3].Target)
+	if got[3].Name != "model000:latest" || !strings.HasSuffix(got[3].Target, filepath.Join("library", "model000", "latest")) {
+		t.Errorf("Ollama model named %q (target %q), want model000:latest and its manifest", got[3].Name, got[3].Target)
 	}
 	for _, s := range got[6:] {
 		if s.Verdict == cli.VerdictError || !strings.HasSuffix(s.Target, ".gguf") {
@@ -130,6 +134,115 @@ func TestSweepFindsEveryStore(t *testing.T) {
 	}
 	if code == cli.ExitUsage {
 		t.Errorf("exit %d", code)
+	}
+}
+
+// A machine with models where the usual tools put them: a Hugging Face
+// cache, an Ollama store and GGUF files downloaded on their own. Every
+// model is listed under the name its store knows, with its origin, and
+// exactly the ones a selected jurisdiction bars are flagged.
+func TestSweepMachine(t *testing.T) {
+	m, err := testmodel.WriteMachineTree(t.TempDir(), filepath.Join(testutil.ModuleRoot(t), "testdata", "lineage"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	type row struct {
+		name, kind, developer, country, verdict string
+		barredIn                                []string
+	}
+	dsQwen := "deepseek-ai/DeepSeek-R1-Distill-Qwen-7B@" + m.HFCommits["deepseek-ai/DeepSeek-R1-Distill-Qwen-7B"][:7]
+	llama1B := "meta-llama/Llama-3.2-1B-Instruct@" + m.HFCommits["meta-llama/Llama-3.2-1B-Instruct"][:7]
+	want := []row{
+		// Kansas's statute names DeepSeek's models; Texas and Australia
+		// cover DeepSeek's apps, which may not reach the weights.
+		{dsQwen, "hf-cache", "DeepSeek", "CN", "fail", []string{"us-ks", "au?", "us-tx?"}},
+		{llama1B, "hf-cache", "Meta", "US", "review", nil},
+		// Ollama republishes DeepSeek's weights: the origin is DeepSeek's.
+		{"deepseek-r1:7b", "ollama", "DeepSeek", "CN", "fail", []string{"us-ks", "au?", "us-tx?"}},
+		{"llama3.2:latest", "ollama", "Meta", "US", "review", nil},
+		{"Llama-3.2-1B-Instruct-Q4_K_M.gguf", "file", "Meta", "US", "review", nil},
+		// Kansas covers any AI model from China; Texas and Australia name
+		// DeepSeek only.
+		{"Qwen2.5-7B-Instruct-Q4_K_M.gguf", "file", "Qwen (Alibaba Cloud)", "CN", "fail", []string{"us-ks"}},
+	}
+	args := []string{"-jurisdiction", "us-ks,us-tx,au", m.Root}
+	code, out, errs := sweep(t, append([]string{"-jsonl"}, args...)...)
+	var got []row
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		var s cli.Summary
+		if err := json.Unmarshal([]byte(line), &s); err != nil {
+			t.Fatalf("line %q: %v\nstderr: %s", line, err, errs)
+		}
+		got = append(got, row{s.Name, s.Kind, s.Developer, s.Country, s.Verdict, s.BarredIn()})
+		if s.Path == "" || !strings.HasPrefix(s.Path, m.Root) {
+			t.Errorf("%s: path %q", s.Name, s.Path)
+		}
+		// The target audits the model on its own.
+		if src, err := manifest.Parse(s.Target); err != nil {
+			t.Errorf("%s: target %q: %v", s.Name, s.Target, err)
+		} else if rel, err := src.Open(context.Background()); err != nil || len(rel.Problems) > 0 {
+			t.Errorf("%s: target %q: %v %v", s.Name, s.Target, err, rel.Problems)
+		}
+	}
+	if len(got) != len(want) {
+		t.Fatalf("swept %d models, want %d:\n%s", len(got), len(want), out)
+	}
+	for i := range want {
+		if !reflect.DeepEqual(got[i], want[i]) {
+			t.Errorf("model %d:\n got %+v\nwant %+v", i, got[i], want[i])
+		}
+	}
+	if code != cli.ExitFail {
+		t.Errorf("exit %d, want %d", code, cli.ExitFail)
+	}
+
+	// The table names every model as its store does, with the origin and
+	// the jurisdictions, and explains the marks.
+	_, table, _ := sweep(t, args...)
+	for _, s := range []string{
+		dsQwen + "  hf-cache  DeepSeek, China",
+		"deepseek-r1:7b", "llama3.2:latest", "Qwen2.5-7B-Instruct-Q4_K_M.gguf",
+		"Qwen (Alibaba Cloud), China", "Meta, United States",
+		"us-ks, au?, us-tx?",
+		"6 models: 0 pass, 3 review, 3 fail",
+		"Government policies of: us-ks, us-tx, au",
+		"?: the jurisdiction's instruments cover the developer or an ancestor",
+	} {
+		if !strings.Contains(table, s) {
+			t.Errorf("table lacks %q:\n%s", s, table)
+		}
+	}
+	if strings.Contains(table, m.Root) {
+		t.Errorf("table shows paths:\n%s", table)
+	}
+	for _, line := range strings.Split(table, "\n") {
+		if strings.Contains(line, "Meta, United States") && !strings.HasSuffix(strings.TrimSpace(line), "-") {
+			t.Errorf("a Llama model is flagged: %q", line)
+		}
+	}
+}
+
+// Releases that would share a name are told apart by the shortest part of
+// their paths that differs.
+func TestSweepUniqueNames(t *testing.T) {
+	root := t.TempDir()
+	gguf := testmodel.Llama32InstructGGUF("1B")
+	for _, p := range []string{"a/Downloads/llama.gguf", "b/Downloads/llama.gguf", "b/other/llama.gguf", "b/other/qwen.gguf"} {
+		must(t, os.MkdirAll(filepath.Dir(filepath.Join(root, p)), 0o755))
+		must(t, gguf.WriteFile(filepath.Join(root, p), false))
+	}
+	_, out, errs := sweep(t, "-jsonl", root)
+	var names []string
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		var s cli.Summary
+		if err := json.Unmarshal([]byte(line), &s); err != nil {
+			t.Fatalf("line %q: %v\nstderr: %s", line, err, errs)
+		}
+		names = append(names, s.Name)
+	}
+	want := []string{"a/Downloads/llama.gguf", "b/Downloads/llama.gguf", "other/llama.gguf", "qwen.gguf"}
+	if !slices.Equal(names, want) {
+		t.Errorf("names %q, want %q", names, want)
 	}
 }
 
@@ -150,7 +263,7 @@ func TestSweepDemoModels(t *testing.T) {
 	if code != cli.ExitFail && code != cli.ExitReview && code != cli.ExitPass {
 		t.Errorf("exit %d", code)
 	}
-	if !strings.HasPrefix(out, "MODEL") || !strings.Contains(strings.SplitN(out, "\n", 2)[0], "BARRED BY") {
+	if !strings.HasPrefix(out, "MODEL") || !strings.Contains(strings.SplitN(out, "\n", 2)[0], "BARRED IN") {
 		t.Errorf("header: %q", strings.SplitN(out, "\n", 2)[0])
 	}
 }

@@ -1,13 +1,17 @@
 package cli
 
 import (
+	"cmp"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/modelvet/modelvet/finding"
 	"github.com/modelvet/modelvet/internal/textsafe"
+	"github.com/modelvet/modelvet/kb"
+	"github.com/modelvet/modelvet/provenance"
 	"github.com/modelvet/modelvet/report"
 )
 
@@ -17,10 +21,17 @@ const VerdictError = "error"
 // Summary is one line of a gate or sweep: a model and what its audit
 // found. Strings from the release are sanitised.
 type Summary struct {
-	// Target is what was audited, as given or as found.
+	// Target is what was audited, as given or as found: a string
+	// manifest.Parse accepts.
 	Target string `json:"target"`
-	Name   string `json:"name,omitempty"`
-	Kind   string `json:"kind,omitempty"`
+	// Name is the model's name: as its store knows it in a sweep
+	// ("deepseek-r1:7b", "org/name@1a2b3c4", a file name), else the
+	// report's subject name.
+	Name string `json:"name,omitempty"`
+	Kind string `json:"kind,omitempty"`
+	// Path is where a sweep found the model (a cache snapshot, an Ollama
+	// manifest, a file).
+	Path string `json:"path,omitempty"`
 	// Verdict is pass, review, fail, or "error" when the model could not be
 	// audited (Error says why).
 	Verdict string `json:"verdict"`
@@ -29,13 +40,33 @@ type Summary struct {
 	// Top is the most severe unwaived finding.
 	Top *Top `json:"top_finding,omitempty"`
 	// Developer and Country are the origin of the model: the first node of
-	// its lineage whose developer is known.
+	// its lineage whose developer is known (for a repackaged copy, the
+	// developer of the weights it carries).
 	Developer string `json:"developer,omitempty"`
 	Country   string `json:"country,omitempty"`
-	// BarredBy lists the government policies (ids) that bar the model or
-	// an ancestor in the selected jurisdictions.
-	BarredBy []string `json:"barred_by,omitempty"`
-	Error    string   `json:"error,omitempty"`
+	// Barred lists the government policies of the selected jurisdictions
+	// that cover the model or an ancestor (unwaived
+	// provenance.government-policy findings), most certain first.
+	Barred []Bar  `json:"barred,omitempty"`
+	Error  string `json:"error,omitempty"`
+}
+
+// Bar is one government policy that covers a model or an ancestor.
+type Bar struct {
+	// Policy is the knowledge base's id of the instrument (the finding's
+	// subject), Jurisdiction the id of its jurisdiction.
+	Policy       string `json:"policy"`
+	Jurisdiction string `json:"jurisdiction,omitempty"`
+	// Confidence is declared when a binding instrument that reaches
+	// self-hosted weights covers the model itself; inferred or alleged
+	// when it may not reach it (see provenance.Government).
+	Confidence finding.Confidence `json:"confidence"`
+	Severity   finding.Severity   `json:"severity"`
+}
+
+// Certain reports whether the policy certainly reaches the model.
+func (b Bar) Certain() bool {
+	return b.Confidence == finding.Declared || b.Confidence == finding.Verified
 }
 
 // Top names a finding.
@@ -45,8 +76,19 @@ type Top struct {
 	Subject  string           `json:"subject,omitempty"`
 }
 
-// Summarize summarises the report of target.
+// Summarize summarises the report of target, naming the jurisdictions of
+// government policies from the embedded knowledge base.
 func Summarize(target string, r *report.Report) Summary {
+	return SummarizeWith(target, r, nil)
+}
+
+// SummarizeWith summarises the report of target, naming the jurisdictions
+// of government policies from k (the auditor's knowledge base; nil for
+// the embedded one).
+func SummarizeWith(target string, r *report.Report, k *kb.KB) Summary {
+	if k == nil {
+		k = kb.Default()
+	}
 	s := Summary{
 		Target:  textsafe.Line(target),
 		Name:    textsafe.Line(r.Subject.Name),
@@ -63,11 +105,14 @@ func Summarize(target string, r *report.Report) Summary {
 		}
 		if f.Code == finding.ProvenanceGovernmentPolicy && f.Subject != "" {
 			id := textsafe.Line(f.Subject)
-			if !contains(s.BarredBy, id) {
-				s.BarredBy = append(s.BarredBy, id)
+			if !slices.ContainsFunc(s.Barred, func(b Bar) bool { return b.Policy == id }) {
+				s.Barred = append(s.Barred, Bar{Policy: id, Jurisdiction: jurisdictionOf(k, f.Subject), Confidence: f.Confidence, Severity: f.Severity})
 			}
 		}
 	}
+	slices.SortStableFunc(s.Barred, func(a, b Bar) int {
+		return cmp.Or(-cmp.Compare(a.Severity.Rank(), b.Severity.Rank()), boolOrder(a.Certain(), b.Certain()), strings.Compare(a.Jurisdiction, b.Jurisdiction), strings.Compare(a.Policy, b.Policy))
+	})
 	for _, n := range r.Lineage {
 		if n.Developer != "" {
 			s.Developer, s.Country = textsafe.Line(n.Developer), textsafe.Line(n.Country)
@@ -77,13 +122,51 @@ func Summarize(target string, r *report.Report) Summary {
 	return s
 }
 
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
+// boolOrder puts true before false.
+func boolOrder(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case a:
+		return -1
+	}
+	return 1
+}
+
+// jurisdictionOf returns the jurisdiction of the policy with id, or "".
+func jurisdictionOf(k *kb.KB, id string) string {
+	for _, p := range k.Policies {
+		if p.ID == id {
+			return textsafe.Line(p.Jurisdiction)
 		}
 	}
-	return false
+	return ""
+}
+
+// BarredIn lists the jurisdictions whose policies cover the model, those
+// with a policy that certainly reaches it first; the others end in "?".
+func (s Summary) BarredIn() []string {
+	var certain, maybe []string
+	for _, b := range s.Barred {
+		j := cmp.Or(b.Jurisdiction, b.Policy)
+		switch {
+		case b.Certain():
+			if !slices.Contains(certain, j) {
+				certain = append(certain, j)
+			}
+		case !slices.Contains(maybe, j):
+			maybe = append(maybe, j)
+		}
+	}
+	slices.Sort(certain)
+	slices.Sort(maybe)
+	out := certain
+	for _, j := range maybe {
+		if !slices.Contains(certain, j) {
+			out = append(out, j+"?")
+		}
+	}
+	return out
 }
 
 // ErrorSummary is the summary of a target that could not be audited.
@@ -116,8 +199,9 @@ type Column struct {
 
 // Columns of summary tables.
 var (
-	ColModel   = Column{"MODEL", func(s Summary) string { return textsafe.Truncate(s.Target, 60) }}
-	ColName    = Column{"NAME", func(s Summary) string { return textsafe.Truncate(s.Name, 50) }}
+	ColModel = Column{"MODEL", func(s Summary) string { return textsafe.Truncate(s.Target, 60) }}
+	// ColName is the model's name (the target when it has none).
+	ColName    = Column{"MODEL", func(s Summary) string { return textsafe.Truncate(cmp.Or(s.Name, s.Target), 60) }}
 	ColKind    = Column{"SOURCE", func(s Summary) string { return dash(s.Kind) }}
 	ColVerdict = Column{"VERDICT", func(s Summary) string { return strings.ToUpper(s.Verdict) }}
 	ColCounts  = Column{"CRIT HIGH MED LOW INFO", func(s Summary) string {
@@ -146,15 +230,41 @@ var (
 		case s.Country == "":
 			return textsafe.Truncate(s.Developer, 30)
 		}
-		return textsafe.Truncate(s.Developer, 30) + " (" + s.Country + ")"
+		return textsafe.Truncate(s.Developer, 30) + ", " + textsafe.Line(provenance.CountryName(s.Country))
 	}}
-	ColBarred = Column{"BARRED BY", func(s Summary) string {
-		if len(s.BarredBy) == 0 {
+	// ColBarred lists the selected jurisdictions whose government policies
+	// cover the model (see Summary.BarredIn and BarredLegend).
+	ColBarred = Column{"BARRED IN", func(s Summary) string {
+		if len(s.Barred) == 0 {
 			return "-"
 		}
-		return textsafe.Truncate(strings.Join(s.BarredBy, ","), 60)
+		return textsafe.Truncate(strings.Join(s.BarredIn(), ", "), 60)
 	}}
 )
+
+// BarredLegend explains the BARRED IN column of ss in a few lines, or
+// returns "" when no summary needs it.
+func BarredLegend(ss []Summary) string {
+	certain, maybe := false, false
+	for _, s := range ss {
+		for _, j := range s.BarredIn() {
+			if strings.HasSuffix(j, "?") {
+				maybe = true
+			} else {
+				certain = true
+			}
+		}
+	}
+	var b strings.Builder
+	if certain {
+		b.WriteString("BARRED IN: an enacted or in-force instrument of the jurisdiction covers the model itself, self-hosted weights included.\n")
+	}
+	if maybe {
+		b.WriteString("        ?: the jurisdiction's instruments cover the developer or an ancestor but may not reach this model\n")
+		b.WriteString("           (an app-only ban, a match on an ancestor, a bill or advisory, or an unverified report).\n")
+	}
+	return b.String()
+}
 
 func dash(s string) string {
 	if s == "" {

@@ -99,3 +99,30 @@ func TestTinyFormats(t *testing.T) {
 		t.Errorf("safetensors %q", s)
 	}
 }
+
+func TestWriteLineageFixtureNames(t *testing.T) {
+	for _, name := range []string{"no-separator", "ollama__notag", "ollama__no-such-model_7b"} {
+		src := filepath.Join(t.TempDir(), name)
+		if err := os.Mkdir(src, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := WriteLineageFixture(src, t.TempDir()); err == nil {
+			t.Errorf("%s: no error", name)
+		}
+	}
+	src := filepath.Join(t.TempDir(), "bartowski__Qwen2.5-7B-Instruct-GGUF")
+	if err := os.Mkdir(src, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	dir, err := WriteLineageFixture(src, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if filepath.Base(dir) != "models--bartowski--Qwen2.5-7B-Instruct-GGUF" {
+		t.Errorf("cache folder %s", dir)
+	}
+	snaps, _ := filepath.Glob(filepath.Join(dir, "snapshots", "*", "Qwen2.5-7B-Instruct-Q4_K_M.gguf"))
+	if len(snaps) != 1 {
+		t.Errorf("generated GGUF not in the snapshot: %v", snaps)
+	}
+}

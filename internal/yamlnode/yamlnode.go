@@ -323,3 +323,16 @@ func (n *Node) String() string {
 	}
 	return strings.TrimSpace(n.Value)
 }
+
+// DecodeStrict decodes data into v with the YAML library, rejecting unknown
+// keys. The library panics on some malformed documents (a tag with no value
+// where a list is expected: "key: !"); such a panic is returned as an error
+// instead of crashing the caller.
+func DecodeStrict(data []byte, v any) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("the document cannot be decoded (the YAML decoder failed: %v); look for a tag (!…) without a value", r)
+		}
+	}()
+	return yaml.UnmarshalWithOptions(data, v, yaml.Strict())
+}
