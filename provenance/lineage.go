@@ -175,6 +175,7 @@ func (b *builder) build() {
 		n.References = nil
 	}
 	b.expand()
+	b.hubAncestors(root)
 	b.datasets()
 	b.statements()
 	b.expand()

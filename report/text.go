@@ -63,6 +63,39 @@ func (t *textWriter) header(r *Report) {
 	if len(r.Policy.Unsafe) > 0 {
 		t.printf("  unsafe options: %s\n", strings.Join(r.Policy.Unsafe, ", "))
 	}
+	if h := r.Subject.Hub; h != nil {
+		t.printf("  %s\n", hubLine(h))
+	}
+}
+
+// hubLine says in one line what the Hub says about the repository and
+// what the audit fetched from it.
+func hubLine(h *Hub) string {
+	at := s(h.ID)
+	if c := []rune(s(h.Commit)); len(c) > 0 {
+		at += "@" + string(c[:min(len(c), 12)]) // a commit's short form
+	}
+	parts := []string{"Hugging Face Hub " + at}
+	switch {
+	case h.Private:
+		parts = append(parts, "private")
+	default:
+		parts = append(parts, "public")
+	}
+	if h.Gated != "" {
+		parts = append(parts, "gated ("+s(h.Gated)+" approval)")
+	}
+	parts = append(parts, fmt.Sprintf("%s, %s fetched", plural(h.Requests, "request"), Bytes(h.Bytes)))
+	if h.HeadersTotal > 0 {
+		parts = append(parts, fmt.Sprintf("%d of %d weight headers read", h.HeadersRead, h.HeadersTotal))
+	}
+	if h.ParametersFromAPI > 0 && h.HeadersRead < h.HeadersTotal {
+		parts = append(parts, Count(h.ParametersFromAPI)+" parameters per the Hub API")
+	}
+	if h.Unmatched > 0 {
+		parts = append(parts, plural(h.Unmatched, "listed file")+" not in the local copy")
+	}
+	return strings.Join(parts, " · ")
 }
 
 // todo lists, most severe first, what to do about each code that counts
