@@ -118,7 +118,7 @@ func TestHubLineageInReport(t *testing.T) {
 		subject string
 		parts   []string
 	}{
-		{finding.LicenseInheritance, "llama3.1", []string{"a fine-tune of acme/base-7b, under the Llama 3.1", "declares Apache License 2.0"}},
+		{finding.LicenseInheritance, "llama3.1", []string{"must stay under llama3.1, not apache-2.0", "a fine-tune of acme/base-7b"}},
 		{finding.ProvenanceLineageUnknown, "acme/chat-7b", []string{"loops (seed-1b → acme/base-7b → seed-1b)"}},
 		{finding.ProvenanceOrigin, "", []string{"seed-1b", "DeepSeek"}},
 		{finding.ProvenanceRestrictedOutputs, "", []string{"ai2lumos/lumos_unified_ground_iterative"}},

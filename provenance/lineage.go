@@ -1048,7 +1048,7 @@ func LineageFindings(g *Graph) []finding.Finding {
 	for _, c := range g.Cycles {
 		out = append(out, finding.Finding{
 			Code:       finding.ProvenanceLineageUnknown,
-			Message:    fmt.Sprintf("The declared lineage loops back to %s; the derivation that closes the loop is ignored.", c[0]),
+			Message:    fmt.Sprintf("The declared lineage loops (%s); the derivation that closes the loop is ignored.", strings.Join(c, " → ")),
 			Confidence: finding.Declared,
 			Subject:    root,
 			Evidence:   []finding.Evidence{{Field: "base_model", Value: strings.Join(c, " -> ")}},
