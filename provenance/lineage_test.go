@@ -447,3 +447,40 @@ func TestLineageUnknown(t *testing.T) {
 		}
 	}
 }
+
+// maxMessage bounds what a provenance finding's message may say: a
+// conclusion in a sentence or two, with the details in the evidence.
+// Allegations quote their claim as recorded and are bounded by it.
+const maxMessage = 300
+
+// Every finding on the fixtures says its conclusion briefly, names the
+// model or instrument once, and keeps lists and details in the evidence.
+func TestMessagesAreShort(t *testing.T) {
+	k := kb.Default()
+	for _, tc := range fixtureCases {
+		g := Lineage(loadFixture(t, tc.name), k, LineageOptions{})
+		fs := LineageFindings(g)
+		fs = append(fs, Origins(g)...)
+		fs = append(fs, RestrictedOutputs(g, k)...)
+		gov, _ := Government(g, k, goldenJurisdictions, GovernmentOptions{})
+		fs = append(fs, gov...)
+		for _, f := range fs {
+			if len(f.Message) > maxMessage || strings.Contains(f.Message, "; also ") || strings.Contains(f.Message, "Note:") || strings.Contains(f.Message, "\n") {
+				t.Errorf("%s: %s %s: message of %d bytes: %s", tc.name, f.Code, f.Subject, len(f.Message), f.Message)
+			}
+			if !strings.HasSuffix(f.Message, ".") || len(f.Evidence) == 0 && f.Code != finding.ProvenanceLineageUnknown {
+				t.Errorf("%s: %s %s: not a sentence, or no evidence: %+v", tc.name, f.Code, f.Subject, f)
+			}
+		}
+		for _, f := range Allegations(g, k) {
+			i := slices.IndexFunc(k.Allegations, func(a *kb.Allegation) bool { return a.ID == f.Subject })
+			if i < 0 {
+				t.Fatalf("%s: unknown allegation %s", tc.name, f.Subject)
+			}
+			a := k.Allegations[i]
+			if !strings.Contains(f.Message, strings.TrimSuffix(a.Claim, ".")) || len(f.Message) > len(a.Claim)+maxMessage/2 {
+				t.Errorf("%s: %s: the claim is not quoted, or the message says more than the claim: %s", tc.name, f.Subject, f.Message)
+			}
+		}
+	}
+}
