@@ -251,8 +251,8 @@ func matchPolicy(g *Graph, k *kb.KB, paths []Path, p *kb.Policy, opts Government
 
 // matchText says which model a policy matches, how the audited model
 // relates to it, and why it is covered: "deepseek-ai/DeepSeek-R1: an
-// ancestor (the audited model is distilled from it); developed by
-// DeepSeek (CN), which it names".
+// ancestor: the audited model is distilled from deepseek-ai/DeepSeek-R1;
+// developed by DeepSeek (CN), which it names".
 func matchText(g *Graph, m match) string {
 	n := g.Nodes[m.path.Node]
 	where := "the model itself"
