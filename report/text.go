@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/modelvet/modelvet/finding"
@@ -158,9 +159,10 @@ func (t *textWriter) findings(r *Report) {
 		for _, l := range wrap(s(f.Message), width-11) {
 			t.printf("           %s\n", l)
 		}
-		for i, e := range f.Evidence {
+		ev := byPlace(f.Evidence)
+		for i, e := range ev {
 			if i == 3 {
-				t.printf("           … and %d more places\n", len(f.Evidence)-3)
+				t.printf("           … and %d more (all in the JSON report)\n", len(ev)-3)
 				break
 			}
 			if loc := evidenceText(e); loc != "" {
@@ -197,6 +199,23 @@ func wrap(text string, n int) []string {
 		lines = append(lines, string(cur))
 	}
 	return lines
+}
+
+// byPlace orders evidence for reading: places in the release first, then
+// facts worked out by the audit (no path), then knowledge-base citations.
+func byPlace(ev []finding.Evidence) []finding.Evidence {
+	rank := func(e finding.Evidence) int {
+		switch {
+		case strings.HasPrefix(e.Path, "kb:"):
+			return 2
+		case e.Path == "":
+			return 1
+		}
+		return 0
+	}
+	out := slices.Clone(ev)
+	slices.SortStableFunc(out, func(a, b finding.Evidence) int { return rank(a) - rank(b) })
+	return out
 }
 
 // evidenceText renders evidence as "path:line field = value".
