@@ -165,8 +165,12 @@ func (t *textWriter) findings(r *Report) {
 				t.printf("           … and %d more (all in the JSON report)\n", len(ev)-3)
 				break
 			}
-			if loc := evidenceText(e); loc != "" {
-				t.printf("           at %s\n", textsafe.Truncate(loc, width-14))
+			switch {
+			case e.Path == "" && e.Field != "":
+				// A fact the audit worked out, not a place.
+				t.printf("           %s\n", textsafe.Truncate(s(e.Field)+": "+s(e.Value), width-11))
+			case e.Path != "":
+				t.printf("           at %s\n", textsafe.Truncate(evidenceText(e), width-14))
 			}
 		}
 		if f.Waived != "" {
