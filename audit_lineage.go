@@ -1,6 +1,8 @@
 package modelvet
 
 import (
+	"strings"
+
 	"github.com/modelvet/modelvet/finding"
 	"github.com/modelvet/modelvet/provenance"
 	"github.com/modelvet/modelvet/report"
@@ -13,6 +15,12 @@ import (
 func (s *audit) lineage() {
 	k := s.a.kb
 	g := provenance.Lineage(s.rel, k, provenance.LineageOptions{})
+	if len(g.Nodes) > 0 && g.Nodes[0].License == "" {
+		// The lineage reads the licence the card or a GGUF file declares;
+		// an Ollama licence layer or a LICENSE file alone is known only to
+		// the licence identification, which ran first.
+		g.Nodes[0].License = s.releaseLicense()
+	}
 	s.rep.Lineage = lineageNodes(g)
 	s.add(provenance.LineageFindings(g)...)
 	s.add(provenance.Origins(g)...)
@@ -58,4 +66,25 @@ func lineageNodes(g *provenance.Graph) []report.LineageNode {
 		out = append(out, n)
 	}
 	return out
+}
+
+// releaseLicense returns the licence of the release as the licence
+// identification found it: the licences it declares, else (as for the
+// license.* findings) those it only names, such as a licence layer
+// identified by its title alone. Several are joined with " AND ": the
+// release is offered under each declaration it makes. It is "" when no
+// licence was identified.
+func (s *audit) releaseLicense() string {
+	if s.lic == nil {
+		return ""
+	}
+	ls := s.lic.Declared()
+	if len(ls) == 0 {
+		ls = s.lic.Licenses
+	}
+	var ids []string
+	for _, l := range ls {
+		ids = append(ids, l.ID)
+	}
+	return strings.Join(ids, " AND ")
 }

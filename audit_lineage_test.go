@@ -17,6 +17,7 @@ import (
 	"github.com/modelvet/modelvet/internal/testutil"
 	"github.com/modelvet/modelvet/kb"
 	"github.com/modelvet/modelvet/manifest"
+	"github.com/modelvet/modelvet/provenance"
 )
 
 // lineageTarget writes testdata/lineage/<name> as its store holds it (see
@@ -176,9 +177,12 @@ func TestAuditGovernmentReach(t *testing.T) {
 			if f.Code != finding.ProvenanceGovernmentPolicy {
 				continue
 			}
-			teacher := strings.Contains(f.Message, "deepseek-ai/DeepSeek-R1")
+			// The models matched are listed in the evidence.
+			teacher := slices.ContainsFunc(f.Evidence, func(e finding.Evidence) bool {
+				return (e.Field == provenance.EvidenceMatch || e.Field == provenance.EvidenceAlso) && strings.HasPrefix(e.Value, "deepseek-ai/DeepSeek-R1:")
+			})
 			if teacher != (reach == "all") {
-				t.Errorf("student, reach %s: the teacher is listed %v: %s", reach, teacher, f.Message)
+				t.Errorf("student, reach %s: the teacher is listed %v: %+v", reach, teacher, f.Evidence)
 			}
 		}
 	}
@@ -237,7 +241,9 @@ func TestAuditGeneratedLineageFixtures(t *testing.T) {
 			fixture: "ollama__deepseek-r1_7b", name: "deepseek-r1:7b", kind: "ollama",
 			lineage: []lineageRow{
 				// The store's entry: Ollama republishes DeepSeek's weights.
-				{"deepseek-r1:7b", "", "", "", "", ""},
+				// Its GGUF declares no licence; the licence layer does, and
+				// the licence identification gives the entry's licence.
+				{"deepseek-r1:7b", "", "", "", "", "mit"},
 				{"deepseek-ai/DeepSeek-R1-Distill-Qwen-7B", "quantized", "deepseek-r1:7b", "DeepSeek", "CN", "mit"},
 				{"Qwen/Qwen2.5-Math-7B", "finetune", "deepseek-ai/DeepSeek-R1-Distill-Qwen-7B", "Qwen (Alibaba Cloud)", "CN", "apache-2.0"},
 				{"deepseek-ai/DeepSeek-R1", "distilled", "deepseek-ai/DeepSeek-R1-Distill-Qwen-7B", "DeepSeek", "CN", "mit"},

@@ -18,6 +18,7 @@ import (
 	"github.com/modelvet/modelvet/internal/safeio"
 	"github.com/modelvet/modelvet/internal/yamlnode"
 	"github.com/modelvet/modelvet/kb"
+	"github.com/modelvet/modelvet/license"
 	"github.com/modelvet/modelvet/report"
 )
 
@@ -400,7 +401,7 @@ func (p *Policy) apply(r *report.Report, now time.Time) {
 	for i := range r.Findings {
 		f := &r.Findings[i]
 		f.Severity = p.severity(*f)
-		p.adjustLicense(f, licenses[f.Subject])
+		p.adjustLicense(f, licenses[license.SubjectLicense(f.Subject)])
 		if f.Code == finding.SignatureMissing && p.Signatures.Required {
 			f.Severity = atLeast(f.Severity, p.Verdict.FailAt)
 		}

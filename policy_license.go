@@ -7,6 +7,7 @@ import (
 
 	"github.com/modelvet/modelvet/finding"
 	"github.com/modelvet/modelvet/internal/yamlnode"
+	"github.com/modelvet/modelvet/license"
 	"github.com/modelvet/modelvet/report"
 )
 
@@ -184,7 +185,8 @@ func (p *Policy) deniedLicenseFindings(r *report.Report) []finding.Finding {
 			continue
 		}
 		covered := slices.ContainsFunc(r.Findings, func(f finding.Finding) bool {
-			return f.Code.Group() == "license" && (f.Subject == l.ID || l.SPDX != "" && f.Subject == l.SPDX)
+			id := license.SubjectLicense(f.Subject)
+			return f.Code.Group() == "license" && (id == l.ID || l.SPDX != "" && id == l.SPDX)
 		})
 		if covered {
 			continue

@@ -1,6 +1,7 @@
 package modelvet
 
 import (
+	"maps"
 	"slices"
 
 	"github.com/modelvet/modelvet/manifest"
@@ -22,4 +23,28 @@ func describeSubject(sub *report.Subject, rel *manifest.Release) {
 	}
 	slices.Sort(sub.Datasets)
 	sub.Datasets = slices.Compact(sub.Datasets)
+	sub.Hub = hubSubject(rel.Hub)
+}
+
+// hubSubject is what the report says about the Hub repository a release
+// was read from or checked against.
+func hubSubject(h *manifest.HubInfo) *report.Hub {
+	if h == nil {
+		return nil
+	}
+	out := &report.Hub{
+		ID: h.ID, Endpoint: h.Endpoint, Revision: h.Revision, Commit: h.SHA, Author: h.Author,
+		Gated: h.Gated, Private: h.Private, Requests: h.Requests, Bytes: h.Bytes,
+		ParametersFromAPI: h.Parameters, Unmatched: len(h.Unmatched),
+	}
+	if len(h.ParametersByDtype) > 0 {
+		out.ParametersByDtypeFromAPI = maps.Clone(h.ParametersByDtype)
+	}
+	if hd := h.Headers; hd != nil {
+		out.HeadersRead, out.HeadersTotal, out.ParametersFromHeaders = hd.Read, hd.Files, hd.Parameters
+	}
+	if x := h.Index; x != nil && x.TotalSize >= 0 {
+		out.IndexTotalSize = &x.TotalSize
+	}
+	return out
 }

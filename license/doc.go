@@ -37,6 +37,10 @@
 // license.copyleft; and license.missing, license.unknown and
 // license.conflict (declared sources that disagree, with every source as
 // evidence). Findings carry no severity: the root package applies policy.
+// A term's message is its plain summary followed by the licence id and
+// clause ("… [llama3 §1.b.v]"); the evidence lists where the licence is
+// declared, then the term in the knowledge base ([KBPath], field
+// "<id>.<term>").
 //
 // Inheritance: CheckInheritance takes the lineage as plain input (Ancestor
 // values; the root wires them from provenance) and reports
@@ -45,7 +49,10 @@
 // derivative under Apache-2.0, a name that lacks the required "Llama"
 // prefix, a model distilled from Gemma or trained on a DeepSeek-licence
 // model without its use restrictions, a non-commercial base under a
-// commercial licence.
+// commercial licence. Each rule has its own subject ([InheritanceSubject]:
+// "llama3.1" for the licence a derivative must carry, "llama3.1#naming",
+// "…#noncommercial", "…#outputs"), so a waiver for one is not a waiver for
+// another; [SubjectLicense] reads the licence id back.
 //
 // # Usage
 //

@@ -29,7 +29,7 @@ func findings(rel *manifest.Release, r *Result, k *kb.KB) []finding.Finding {
 		}
 		out = append(out, finding.Finding{
 			Code:       finding.LicenseUnknown,
-			Message:    "licence not identified: " + d.Reason,
+			Message:    "Licence not identified: " + d.Reason + ".",
 			Confidence: finding.Declared,
 			Subject:    subject,
 			Evidence:   []finding.Evidence{d.Evidence},
@@ -37,9 +37,9 @@ func findings(rel *manifest.Release, r *Result, k *kb.KB) []finding.Finding {
 	}
 	for _, l := range applicable {
 		if l.License == nil || l.License.Category == kb.CategoryUnknown {
-			msg := fmt.Sprintf("licence %s is identified, but modelvet has no terms for it", l.ID)
-			if l.License != nil {
-				msg = fmt.Sprintf("%s: the terms are not known", l.License.Name)
+			msg := fmt.Sprintf("Licence %s is identified, but its terms are not known to modelvet.", l.ID)
+			if l.License != nil && l.License.Name != "" && l.License.Name != l.ID {
+				msg = fmt.Sprintf("The terms of %s (%s) are not known to modelvet.", l.License.Name, l.ID)
 			}
 			out = append(out, finding.Finding{Code: finding.LicenseUnknown, Message: msg, Confidence: confidence(l), Subject: l.ID, Evidence: evidence(l)})
 			continue
@@ -54,10 +54,10 @@ func findings(rel *manifest.Release, r *Result, k *kb.KB) []finding.Finding {
 }
 
 func missing(rel *manifest.Release) finding.Finding {
-	msg := "no licence is declared: the card has no license field, and there is no LICENSE file"
+	msg := "No licence is declared: the card has no license field, and there is no LICENSE file."
 	var ev []finding.Evidence
 	if rel.Card == nil {
-		msg = "no licence is declared: there is no model card and no LICENSE file"
+		msg = "No licence is declared: there is no model card and no LICENSE file."
 	} else {
 		ev = append(ev, finding.Evidence{Path: rel.Card.Path, Field: "license"})
 	}
@@ -88,13 +88,18 @@ func termFindings(l *Identified) []finding.Finding {
 	lic := l.License
 	t := lic.Terms
 	var out []finding.Finding
-	add := func(code finding.Code, term *kb.Term, what string) {
-		msg := lic.Name + ": " + what
-		if term != nil && term.Summary != "" {
-			msg = lic.Name + ": " + term.Summary
-			if term.Clause != "" {
-				msg += " (" + term.Clause + ")"
+	// Each message is the term's plain summary, then the licence id and
+	// clause; the licence's name and terms are in the report's licences,
+	// and the evidence cites the knowledge-base term after the places
+	// that declare the licence.
+	add := func(code finding.Code, key string, term *kb.Term, what string) {
+		msg := sentence(what, lic.ID, "")
+		ev := evidence(l)
+		if term != nil {
+			if term.Summary != "" {
+				msg = sentence(term.Summary, lic.ID, term.Clause)
 			}
+			ev = append(ev, finding.Evidence{Path: KBPath, Field: lic.ID + "." + key, Value: term.Value})
 		}
 		refs := lic.References()
 		if term != nil && term.Source != "" && !slices.Contains(refs, term.Source) {
@@ -102,51 +107,67 @@ func termFindings(l *Identified) []finding.Finding {
 		}
 		out = append(out, finding.Finding{
 			Code: code, Message: msg, Confidence: confidence(l), Subject: lic.ID,
-			Evidence: evidence(l), References: refs,
+			Evidence: ev, References: refs,
 		})
 	}
 	commercialNo := t.CommercialUse != nil && t.CommercialUse.Value == "no"
 	switch {
 	case lic.Category == kb.CategoryResearchOnly:
-		add(finding.LicenseResearchOnly, t.CommercialUse, "use is limited to research or evaluation")
+		add(finding.LicenseResearchOnly, "commercial_use", t.CommercialUse, "Use is limited to research or evaluation")
 	case lic.Category == kb.CategoryNonCommercial || commercialNo:
-		add(finding.LicenseNonCommercial, t.CommercialUse, "commercial use is not granted")
+		add(finding.LicenseNonCommercial, "commercial_use", t.CommercialUse, "Commercial use is not granted")
 	}
 	if t.UserThreshold != nil {
-		add(finding.LicenseUserThreshold, t.UserThreshold, "a separate licence is needed above a user threshold")
+		add(finding.LicenseUserThreshold, "user_threshold", t.UserThreshold, "A separate licence is needed above a user threshold")
 	}
 	if t.RevenueThreshold != nil {
-		add(finding.LicenseUserThreshold, t.RevenueThreshold, "a separate licence is needed above a revenue threshold")
+		add(finding.LicenseUserThreshold, "revenue_threshold", t.RevenueThreshold, "A separate licence is needed above a revenue threshold")
 	}
 	if t.UseRestrictions != nil {
-		add(finding.LicenseUseRestrictions, t.UseRestrictions, "use restrictions apply")
+		add(finding.LicenseUseRestrictions, "use_restrictions", t.UseRestrictions, "Use restrictions apply")
 	}
 	if o := t.OutputRestriction; o != nil && o.Value != "none" {
-		add(finding.LicenseOutputRestriction, o, "the use of outputs to train other models is limited")
+		add(finding.LicenseOutputRestriction, "output_restriction", o, "The use of outputs to train other models is limited")
 	}
 	switch {
 	case t.Naming != nil:
-		add(finding.LicenseNaming, t.Naming, "naming rules apply")
+		add(finding.LicenseNaming, "naming", t.Naming, "Naming rules apply")
 	case t.Attribution != nil && len(t.Attribution.Phrases) > 0:
-		add(finding.LicenseNaming, t.Attribution, "an attribution notice is required")
+		add(finding.LicenseNaming, "attribution", t.Attribution, "An attribution notice is required")
 	}
 	if t.Territory != nil {
-		add(finding.LicenseTerritory, t.Territory, "some territories are excluded")
+		add(finding.LicenseTerritory, "territory", t.Territory, "Some territories are excluded")
 	}
 	if t.Copyleft != nil || lic.Category == kb.CategoryReciprocal {
-		add(finding.LicenseCopyleft, t.Copyleft, "changes must be shared under the same licence")
+		add(finding.LicenseCopyleft, "copyleft", t.Copyleft, "Changes must be shared under the same licence")
 	}
 	return out
+}
+
+// KBPath is the evidence path that cites a licence record of the knowledge
+// base; the field is "<licence id>.<term>" (the term's key in
+// licenses.yaml) and the value the term's value.
+const KBPath = "kb:licenses.yaml"
+
+// sentence ends text with the licence id and clause it comes from, as
+// the text report cites terms: "You may not … derivatives). [llama3
+// §1.b.v]".
+func sentence(text, id, clause string) string {
+	text = strings.TrimSpace(text)
+	if !strings.HasSuffix(text, ".") {
+		text += "."
+	}
+	cite := id
+	if clause != "" {
+		cite += " " + clause
+	}
+	return text + " [" + cite + "]"
 }
 
 // conflict reports whether the places that declare a licence disagree: two
 // places (the card, a LICENSE file, a GGUF file, an Ollama licence layer)
 // whose licences have nothing in common.
 func conflict(r *Result) (finding.Finding, bool) {
-	type place struct {
-		key string
-		ids []*Identified
-	}
 	var places []*place
 	get := func(key string) *place {
 		for _, p := range places {
@@ -174,6 +195,7 @@ func conflict(r *Result) (finding.Finding, bool) {
 		}
 	}
 	var involved []*Identified
+	var where []*place
 	for i, a := range places {
 		for _, b := range places[i+1:] {
 			if agree(a.ids, b.ids) {
@@ -184,18 +206,22 @@ func conflict(r *Result) (finding.Finding, bool) {
 					involved = append(involved, l)
 				}
 			}
+			for _, p := range []*place{a, b} {
+				if !slices.Contains(where, p) {
+					where = append(where, p)
+				}
+			}
 		}
 	}
 	if len(involved) == 0 {
 		return finding.Finding{}, false
 	}
 	slices.SortFunc(involved, func(a, b *Identified) int { return strings.Compare(a.ID, b.ID) })
-	var ids, names []string
+	var ids []string
 	var ev []finding.Evidence
 	var refs []string
 	for _, l := range involved {
 		ids = append(ids, l.ID)
-		names = append(names, l.Name())
 		for _, s := range l.Sources {
 			if !slices.Contains(ev, s.Evidence) {
 				ev = append(ev, s.Evidence)
@@ -211,12 +237,36 @@ func conflict(r *Result) (finding.Finding, bool) {
 	}
 	return finding.Finding{
 		Code:       finding.LicenseConflict,
-		Message:    "the release declares different licences in different places: " + strings.Join(names, "; "),
+		Message:    "The release declares licences that disagree: " + placesText(where) + ".",
 		Confidence: finding.Declared,
 		Subject:    strings.Join(ids, " | "),
 		Evidence:   ev,
 		References: refs,
 	}, true
+}
+
+// place is where licences are declared: "card", or a file's path.
+type place struct {
+	key string
+	ids []*Identified
+}
+
+// placesText says which licences each place declares: "apache-2.0 in the
+// card; mit in model.gguf".
+func placesText(ps []*place) string {
+	var parts []string
+	for _, p := range ps {
+		var ids []string
+		for _, l := range p.ids {
+			ids = append(ids, l.ID)
+		}
+		where := p.key
+		if where == "card" {
+			where = "the card"
+		}
+		parts = append(parts, strings.Join(ids, " and ")+" in "+where)
+	}
+	return strings.Join(parts, "; ")
 }
 
 // agree reports whether two places' licences have one in common, counting a

@@ -42,12 +42,52 @@ func normRelation(r string) string {
 	return "finetune"
 }
 
+// Subjects of license.inheritance findings. Each rule a derivative can
+// break has its own subject, so that a waiver for one does not waive
+// another: the base licence's id for the rule that a derivative must stay
+// under the base's licence (or keep its use restrictions, or share alike,
+// or not be shared at all), and the id with a suffix for the others —
+// "llama3.1#naming", "<id>#noncommercial", "<id>#outputs".
+const (
+	RuleLicense       = ""              // the derivative's licence
+	RuleNaming        = "naming"        // name prefix or displayed phrase
+	RuleNonCommercial = "noncommercial" // commercial use the base withholds
+	RuleOutputs       = "outputs"       // training on outputs the base forbids
+	subjectSep        = "#"             // between licence id and rule
+)
+
+// InheritanceSubject returns the subject of the license.inheritance
+// finding about rule (RuleLicense, RuleNaming, …) of base licence id.
+func InheritanceSubject(id, rule string) string {
+	if rule == RuleLicense {
+		return id
+	}
+	return id + subjectSep + rule
+}
+
+// SubjectLicense returns the licence id a license.* finding's subject
+// names: the subject itself, or for a license.inheritance rule subject
+// ("llama3.1#naming") the part before the rule.
+func SubjectLicense(subject string) string {
+	if i := strings.LastIndex(subject, subjectSep); i >= 0 {
+		switch subject[i+len(subjectSep):] {
+		case RuleNaming, RuleNonCommercial, RuleOutputs:
+			return subject[:i]
+		}
+	}
+	return subject
+}
+
 // CheckInheritance checks that the release honours the licence of each
 // ancestor: a derivative must carry the licence its base requires (a Llama
 // 3.x fine-tune declared Apache-2.0 does not), keep the naming its base
 // requires, keep use restrictions that must flow down (OpenRAIL, DeepSeek,
 // Gemma — whose Model Derivatives include distilled models), and keep a
-// non-commercial limit. Findings are license.inheritance, inferred.
+// non-commercial limit. Findings are license.inheritance, inferred, one
+// per base licence and rule, with the subjects InheritanceSubject gives.
+// Each message says what the release must do, then why; the evidence
+// cites where the base was named, where the release declares its own
+// licence, and the base licence's term in the knowledge base.
 func CheckInheritance(own *Result, ancestors []Ancestor, k *kb.KB) []finding.Finding {
 	if own == nil {
 		return nil
@@ -58,12 +98,12 @@ func CheckInheritance(own *Result, ancestors []Ancestor, k *kb.KB) []finding.Fin
 	declared := own.Declared()
 	var out []finding.Finding
 	seen := map[string]bool{}
-	emit := func(base *kb.License, a Ancestor, rule, msg string) {
-		key := base.ID + "\x00" + rule
-		if seen[key] {
+	emit := func(base *kb.License, a Ancestor, rule, msg string, terms ...termRef) {
+		subject := InheritanceSubject(base.ID, rule)
+		if seen[subject] {
 			return
 		}
-		seen[key] = true
+		seen[subject] = true
 		ev := slices.Clone(a.Evidence)
 		for _, l := range declared {
 			for _, s := range l.Sources {
@@ -72,11 +112,18 @@ func CheckInheritance(own *Result, ancestors []Ancestor, k *kb.KB) []finding.Fin
 				}
 			}
 		}
+		// The base licence is often not the release's own, so the report's
+		// licences may not list it: its name goes with the terms cited.
+		ev = append(ev, finding.Evidence{Path: KBPath, Field: base.ID + ".name", Value: base.Name})
+		for _, t := range terms {
+			ev = append(ev, t.evidence(base.ID)...)
+		}
 		out = append(out, finding.Finding{
 			Code: finding.LicenseInheritance, Message: msg, Confidence: finding.Inferred,
-			Subject: base.ID, Evidence: ev, References: base.References(),
+			Subject: subject, Evidence: ev, References: base.References(),
 		})
 	}
+	name := displayName(own)
 	for _, a := range ancestors {
 		base := k.License(a.License)
 		if base == nil && strings.TrimSpace(a.License) == "" {
@@ -86,52 +133,91 @@ func CheckInheritance(own *Result, ancestors []Ancestor, k *kb.KB) []finding.Fin
 			continue
 		}
 		rel := normRelation(a.Relation)
-		what := fmt.Sprintf("%s (%s of %s, under the %s)", displayName(own), relationWord(rel), a.Model, base.Name)
+		// why says how the release derives from the base and whose licence
+		// binds it: "it is a fine-tune of X, whose licence (llama3.1)" (it binds …).
+		why := fmt.Sprintf("it is %s %s, whose licence (%s)", relationWord(rel), a.Model, base.ID)
+		// instead says what the release declares instead of the base's
+		// licence.
+		instead := ", not " + declaredIDs(declared)
+		if len(declared) == 0 {
+			instead = ", but declares no licence"
+		}
 		t := base.Terms
 		if dl := t.DerivativeLicense; dl.Reaches(rel) {
+			ref := termRef{"derivative_license", dl}
 			switch dl.Value {
 			case kb.DerivativeSame:
 				if !carries(declared, base) {
-					emit(base, a, "licence", fmt.Sprintf("%s declares %s, but derivatives stay under the base model's licence: %s [%s]",
-						what, declaredText(declared), dl.Summary, dl.Clause))
+					emit(base, a, RuleLicense, fmt.Sprintf("%s must stay under %s%s: %s binds derivatives%s.",
+						name, base.ID, instead, why, clause(dl.Clause)), ref)
 				}
 			case kb.DerivativeRestrictions:
 				if !carries(declared, base) && !slices.ContainsFunc(declared, flowsDown) {
-					emit(base, a, "licence", fmt.Sprintf("%s declares %s, which drops the use restrictions that must flow down: %s [%s]",
-						what, declaredText(declared), dl.Summary, dl.Clause))
+					emit(base, a, RuleLicense, fmt.Sprintf("%s must keep the use restrictions of %s%s: %s makes derivatives keep them%s.",
+						name, base.ID, instead, why, clause(dl.Clause)), ref)
 				}
 			case kb.DerivativeShareAlike:
 				if !carries(declared, base) {
-					emit(base, a, "licence", fmt.Sprintf("%s declares %s, but adapted versions must be shared under the same licence [%s]",
-						what, declaredText(declared), dl.Clause))
+					emit(base, a, RuleLicense, fmt.Sprintf("%s must be shared under %s%s: %s requires adapted versions under the same licence%s.",
+						name, base.ID, instead, why, clause(dl.Clause)), ref)
 				}
 			case kb.DerivativeNone:
 				if rel != "quantized" {
-					emit(base, a, "licence", fmt.Sprintf("%s: the base licence does not allow sharing adapted versions [%s]", what, dl.Clause))
+					emit(base, a, RuleLicense, fmt.Sprintf("%s may not be shared: %s allows no adapted versions%s.",
+						name, why, clause(dl.Clause)), ref)
 				}
 			}
 		}
 		if c := t.CommercialUse; c != nil && c.Value == "no" && len(declared) > 0 && !carries(declared, base) &&
 			!slices.ContainsFunc(declared, restrictsCommerce) {
-			emit(base, a, "noncommercial", fmt.Sprintf("%s declares %s, which allows commercial use, but the base model's licence does not: %s", what, declaredText(declared), c.Summary))
+			emit(base, a, RuleNonCommercial, fmt.Sprintf("%s may not be used commercially, though %s allows it: %s withholds commercial use%s.",
+				name, declaredIDs(declared), why, clause(c.Clause)), termRef{"commercial_use", c})
 		}
 		if n := t.Naming; n != nil && n.Reaches(rel) {
 			switch {
 			case n.Prefix != "" && !hasPrefix(own.Names, n.Prefix):
-				emit(base, a, "naming", fmt.Sprintf("%s is named %q, but the base licence requires the name of a derived model to start with %q [%s]",
-					what, displayName(own), n.Prefix, n.Clause))
+				emit(base, a, RuleNaming, fmt.Sprintf("%s must be renamed to start with %q: %s requires it%s.",
+					name, n.Prefix, why, clause(n.Clause)), termRef{"naming", n})
 			case n.Prefix == "" && len(n.Phrases) > 0 && !slices.ContainsFunc(n.Phrases, own.HasPhrase):
-				emit(base, a, "naming", fmt.Sprintf("%s does not display %s, which the base licence requires [%s]",
-					what, quoteAll(n.Phrases), n.Clause))
+				emit(base, a, RuleNaming, fmt.Sprintf("%s must display %s: %s requires it%s.",
+					name, quoteAll(n.Phrases), why, clause(n.Clause)), termRef{"naming", n})
 			}
 		}
 		if o := t.OutputRestriction; o != nil && o.Value == "banned" && rel == "distilled" && !carries(declared, base) {
-			emit(base, a, "outputs", fmt.Sprintf("%s was trained on the outputs of a model whose licence forbids improving other models with them: %s [%s]",
-				what, o.Summary, o.Clause))
+			emit(base, a, RuleOutputs, fmt.Sprintf("%s breaks %s: it was trained on outputs of %s, whose licence forbids improving other models with them%s.",
+				name, base.ID, a.Model, clause(o.Clause)), termRef{"output_restriction", o})
 		}
 	}
 	slices.SortFunc(out, finding.Compare)
 	return out
+}
+
+// termRef is a term of a base licence a finding rests on, with its key in
+// licenses.yaml.
+type termRef struct {
+	key  string
+	term *kb.Term
+}
+
+// evidence cites the term in the knowledge base: its value, and its
+// summary (the message says only the rule).
+func (t termRef) evidence(id string) []finding.Evidence {
+	if t.term == nil {
+		return nil
+	}
+	out := []finding.Evidence{{Path: KBPath, Field: id + "." + t.key, Value: t.term.Value}}
+	if t.term.Summary != "" {
+		out = append(out, finding.Evidence{Path: KBPath, Field: id + "." + t.key + ".summary", Value: t.term.Summary})
+	}
+	return out
+}
+
+// clause renders a clause reference for the end of a sentence: " (§1.b.i)".
+func clause(c string) string {
+	if c == "" {
+		return ""
+	}
+	return " (" + c + ")"
 }
 
 // carries reports whether the declared licences include base itself, or
@@ -178,29 +264,30 @@ func displayName(r *Result) string {
 	return r.Model
 }
 
-func declaredText(declared []*Identified) string {
-	if len(declared) == 0 {
-		return "no licence"
-	}
-	var names []string
+// declaredIDs names the licences the release declares: "apache-2.0",
+// "apache-2.0 and mit".
+func declaredIDs(declared []*Identified) string {
+	var ids []string
 	for _, l := range declared {
-		names = append(names, l.Name())
+		ids = append(ids, l.ID)
 	}
-	return strings.Join(names, " and ")
+	return strings.Join(ids, " and ")
 }
 
+// relationWord says how a derivative relates to its base, before the
+// base's name: "a fine-tune of", "an adapter on".
 func relationWord(rel string) string {
 	switch rel {
 	case "adapter":
-		return "an adapter"
+		return "an adapter on"
 	case "merge":
-		return "a merge"
+		return "a merge including"
 	case "quantized":
-		return "a quantisation"
+		return "a quantisation of"
 	case "distilled":
-		return "distilled from outputs"
+		return "distilled from the outputs of"
 	}
-	return "a fine-tune"
+	return "a fine-tune of"
 }
 
 func quoteAll(ps []string) string {

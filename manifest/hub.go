@@ -187,6 +187,10 @@ func (s *HubSource) Open(ctx context.Context) (*Release, error) {
 	if err := s.prefetch(ctx, set); err != nil {
 		return nil, err
 	}
+	s.readHeaders(ctx, rel, set)
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	// A file that could not be fetched is one problem, and is not opened
 	// again. Files left unread once the audit's cap is reached are one
 	// problem together.
@@ -211,9 +215,15 @@ func (s *HubSource) Open(ctx context.Context) (*Release, error) {
 		}
 		rel.addProblem(&Problem{Path: rel.Name, Message: fmt.Sprintf("%d files were not read: %v (%s)", len(capped), capErr, names), Err: capErr})
 	}
+	for _, f := range rel.Files {
+		if rf := set.files[f.Path]; rf != nil && rf.kind == readStart && rf.err == nil {
+			indexPrefix(rel, f, rf.head())
+		}
+	}
 	if err := describeWith(ctx, rel, set.open); err != nil {
 		return nil, err
 	}
+	headerParameters(rel)
 	if s.cfg.lineage >= 0 {
 		bases, relation := info.BaseModel, info.BaseModelRelation
 		if rel.Card != nil && len(rel.Card.BaseModel) > 0 {
@@ -249,6 +259,7 @@ func (s *HubSource) release(info *HubModelInfo, rev string) (*Release, error) {
 		Author: info.Author, Private: info.Private, Gated: info.Gated, Disabled: info.Disabled,
 		LastModified: info.LastModified, CreatedAt: info.CreatedAt, Tags: info.Tags,
 		LibraryName: info.LibraryName, PipelineTag: info.PipelineTag, Downloads: info.Downloads,
+		Parameters: info.SafetensorsTotal, ParametersByDtype: info.SafetensorsParameters,
 	}
 	if isHubHex(info.SHA, 40) {
 		rel.Revision, rel.Hub.SHA = info.SHA, info.SHA
@@ -355,6 +366,13 @@ func (s *HubSource) plan(rel *Release) *remoteSet {
 			continue
 		}
 		kind, capBytes := planFile(f)
+		if kind == readWhole && f.Format == "" && classify(f.Path, nil) == FormatSafetensorsIndex && s.cfg.indexWhole >= 0 && f.Size > s.cfg.indexWhole {
+			// Too large to read whole within the audit's bounds: its first
+			// bytes give metadata.total_size (indexPrefix); describeWith
+			// leaves it alone.
+			kind, capBytes = readStart, limits.MaxHubIndexPrefix
+			f.Format, f.unreadable = FormatSafetensorsIndex, true
+		}
 		if kind == readSkip {
 			f.Format = classify(f.Path, nil)
 			f.unreadable = true

@@ -2,6 +2,8 @@ package manifest
 
 import (
 	"fmt"
+	"math"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -38,6 +40,14 @@ type HubModelInfo struct {
 	BaseModel         []string `json:"base_model,omitempty"`
 	BaseModelRelation string   `json:"base_model_relation,omitempty"`
 	Datasets          []string `json:"datasets,omitempty"`
+
+	// SafetensorsParameters is the Hub's own count of the parameters in
+	// the repository's safetensors files, by dtype, and SafetensorsTotal
+	// their sum (the record's safetensors.parameters and safetensors.total,
+	// which the Hub computes from the headers); nil and 0 when the record
+	// has none.
+	SafetensorsParameters map[string]int64 `json:"safetensors_parameters,omitempty"`
+	SafetensorsTotal      int64            `json:"safetensors_total,omitempty"`
 
 	// Files lists the repository's files (siblings).
 	Files []HubFile `json:"files,omitempty"`
@@ -120,6 +130,9 @@ func ParseModelInfo(data []byte) (*HubModelInfo, error) {
 		m.BaseModelRelation = hubStr(cd.Get("base_model_relation"))
 		m.Datasets = hubStrList(cd.Get("datasets"))
 	}
+	if st := doc.Get("safetensors"); st.IsObject() {
+		m.SafetensorsParameters, m.SafetensorsTotal = hubParameters(st)
+	}
 	sib := doc.Get("siblings")
 	if sib.Exists() && !sib.IsArray() {
 		return nil, bad("siblings is not a list")
@@ -151,6 +164,52 @@ func ParseModelInfo(data []byte) (*HubModelInfo, error) {
 		return nil, ferr
 	}
 	return m, nil
+}
+
+// hubParameters reads the record's safetensors summary: parameters by
+// dtype and the total. Counts that are not whole non-negative numbers, and
+// dtypes past limits.MaxHubDtypes, are dropped; the total is the record's
+// own when given, else the sum (0 on overflow).
+func hubParameters(st gjson.Result) (map[string]int64, int64) {
+	var by map[string]int64
+	var sum int64
+	overflow := false
+	st.Get("parameters").ForEach(func(k, v gjson.Result) bool {
+		n := hubCount(v)
+		name := hubStr(k)
+		if n < 0 || name == "" || len(name) > 32 {
+			return true
+		}
+		if by == nil {
+			by = map[string]int64{}
+		}
+		by[name] = n
+		if sum > math.MaxInt64-n {
+			overflow = true
+		}
+		sum += n
+		return len(by) < limits.MaxHubDtypes
+	})
+	total := hubCount(st.Get("total"))
+	if total < 0 {
+		total = sum
+		if overflow {
+			total = 0
+		}
+	}
+	return by, total
+}
+
+// hubCount returns a non-negative whole count, or -1.
+func hubCount(r gjson.Result) int64 {
+	if r.Type != gjson.Number || strings.ContainsAny(r.Raw, ".eE-") {
+		return -1
+	}
+	n, err := strconv.ParseInt(r.Raw, 10, 64)
+	if err != nil {
+		return -1
+	}
+	return n
 }
 
 // hubStr returns a JSON string value, cut to a sane length, or "".

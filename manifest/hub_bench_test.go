@@ -2,129 +2,21 @@ package manifest
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
+	"strings"
 	"testing"
 
+	"github.com/modelvet/modelvet/finding"
 	"github.com/modelvet/modelvet/internal/hubtest"
+	"github.com/modelvet/modelvet/internal/limits"
 )
 
-// Layouts of large sharded releases, for the benchmark: every shard has a
-// real header and a declared size of about 4 GB, with no tensor data behind
-// it.
-
-// denseLayout is a dense decoder in the shape of Llama 3.1 405B (126
-// layers, hidden 16384, intermediate 53248, 8 key-value heads), in BF16.
-func denseLayout() []hubtest.Tensor {
-	const hidden, inter, kv, vocab = 16384, 53248, 1024, 128256
-	ts := []hubtest.Tensor{{Name: "model.embed_tokens.weight", DType: "BF16", Shape: []int64{vocab, hidden}}}
-	for i := range 126 {
-		p := fmt.Sprintf("model.layers.%d.", i)
-		ts = append(ts,
-			hubtest.Tensor{Name: p + "input_layernorm.weight", DType: "BF16", Shape: []int64{hidden}},
-			hubtest.Tensor{Name: p + "self_attn.q_proj.weight", DType: "BF16", Shape: []int64{hidden, hidden}},
-			hubtest.Tensor{Name: p + "self_attn.k_proj.weight", DType: "BF16", Shape: []int64{kv, hidden}},
-			hubtest.Tensor{Name: p + "self_attn.v_proj.weight", DType: "BF16", Shape: []int64{kv, hidden}},
-			hubtest.Tensor{Name: p + "self_attn.o_proj.weight", DType: "BF16", Shape: []int64{hidden, hidden}},
-			hubtest.Tensor{Name: p + "post_attention_layernorm.weight", DType: "BF16", Shape: []int64{hidden}},
-			hubtest.Tensor{Name: p + "mlp.gate_proj.weight", DType: "BF16", Shape: []int64{inter, hidden}},
-			hubtest.Tensor{Name: p + "mlp.up_proj.weight", DType: "BF16", Shape: []int64{inter, hidden}},
-			hubtest.Tensor{Name: p + "mlp.down_proj.weight", DType: "BF16", Shape: []int64{hidden, inter}},
-		)
-	}
-	return append(ts,
-		hubtest.Tensor{Name: "model.norm.weight", DType: "BF16", Shape: []int64{hidden}},
-		hubtest.Tensor{Name: "lm_head.weight", DType: "BF16", Shape: []int64{vocab, hidden}})
-}
-
-// moeLayout is a mixture of experts in the shape of DeepSeek-V3 (61 layers,
-// the first 3 dense, 256 routed experts and one shared, FP8 weights each
-// with an F32 block-scale tensor, and a multi-token-prediction layer): about
-// 92,000 tensors, whose names make the headers and the index large.
-func moeLayout() []hubtest.Tensor {
-	const hidden, inter, moeInter, vocab = 7168, 18432, 2048, 129280
-	var ts []hubtest.Tensor
-	fp8 := func(name string, rows, cols int64) {
-		ts = append(ts,
-			hubtest.Tensor{Name: name + ".weight", DType: "F8_E4M3", Shape: []int64{rows, cols}},
-			hubtest.Tensor{Name: name + ".weight_scale_inv", DType: "F32", Shape: []int64{(rows + 127) / 128, (cols + 127) / 128}})
-	}
-	norm := func(name string, n int64) {
-		ts = append(ts, hubtest.Tensor{Name: name + ".weight", DType: "BF16", Shape: []int64{n}})
-	}
-	ts = append(ts, hubtest.Tensor{Name: "model.embed_tokens.weight", DType: "BF16", Shape: []int64{vocab, hidden}})
-	for i := range 62 {
-		p := fmt.Sprintf("model.layers.%d.", i)
-		norm(p+"input_layernorm", hidden)
-		norm(p+"post_attention_layernorm", hidden)
-		fp8(p+"self_attn.q_a_proj", 1536, hidden)
-		norm(p+"self_attn.q_a_layernorm", 1536)
-		fp8(p+"self_attn.q_b_proj", 24576, 1536)
-		fp8(p+"self_attn.kv_a_proj_with_mqa", 576, hidden)
-		norm(p+"self_attn.kv_a_layernorm", 512)
-		fp8(p+"self_attn.kv_b_proj", 32768, 512)
-		fp8(p+"self_attn.o_proj", hidden, 16384)
-		if i < 3 {
-			fp8(p+"mlp.gate_proj", inter, hidden)
-			fp8(p+"mlp.up_proj", inter, hidden)
-			fp8(p+"mlp.down_proj", hidden, inter)
-			continue
-		}
-		ts = append(ts,
-			hubtest.Tensor{Name: p + "mlp.gate.weight", DType: "BF16", Shape: []int64{256, hidden}},
-			hubtest.Tensor{Name: p + "mlp.gate.e_score_correction_bias", DType: "F32", Shape: []int64{256}})
-		for e := range 256 {
-			q := fmt.Sprintf("%smlp.experts.%d.", p, e)
-			fp8(q+"gate_proj", moeInter, hidden)
-			fp8(q+"up_proj", moeInter, hidden)
-			fp8(q+"down_proj", hidden, moeInter)
-		}
-		fp8(p+"mlp.shared_experts.gate_proj", moeInter, hidden)
-		fp8(p+"mlp.shared_experts.up_proj", moeInter, hidden)
-		fp8(p+"mlp.shared_experts.down_proj", hidden, moeInter)
-	}
-	norm("model.norm", hidden)
-	return append(ts, hubtest.Tensor{Name: "lm_head.weight", DType: "BF16", Shape: []int64{vocab, hidden}})
-}
-
-// shardedRepo packs tensors into exactly shards files of about equal data
-// size and returns the repository with its index, card, config and
-// tokenizer.
-func shardedRepo(id string, ts []hubtest.Tensor, shards int) *hubtest.Repo {
-	var total int64
-	for _, t := range ts {
-		total += t.Bytes()
-	}
-	groups := make([][]hubtest.Tensor, shards)
-	var at int64
-	for _, t := range ts {
-		i := min(int(at*int64(shards)/total), shards-1)
-		groups[i] = append(groups[i], t)
-		at += t.Bytes()
-	}
-	repo := &hubtest.Repo{ID: id, LibraryName: "transformers", PipelineTag: "text-generation"}
-	weightMap := map[string]string{}
-	for i, g := range groups {
-		name := fmt.Sprintf("model-%05d-of-%06d.safetensors", i+1, shards)
-		header, size := hubtest.SafetensorsHeader(g, map[string]string{"format": "pt"})
-		repo.Files = append(repo.Files, &hubtest.File{Path: name, Data: header, Size: size, LFS: true})
-		for _, t := range g {
-			weightMap[t.Name] = name
-		}
-	}
-	index, _ := json.MarshalIndent(map[string]any{"metadata": map[string]any{"total_size": total}, "weight_map": weightMap}, "", "  ")
-	repo.Files = append(repo.Files,
-		&hubtest.File{Path: "model.safetensors.index.json", Data: index},
-		&hubtest.File{Path: "README.md", Data: []byte("---\nlicense: mit\nlibrary_name: transformers\n---\n# Large model\n")},
-		&hubtest.File{Path: "config.json", Data: []byte(`{"architectures":["ForCausalLM"],"model_type":"large","torch_dtype":"bfloat16"}`)},
-		&hubtest.File{Path: "tokenizer.json", Data: make([]byte, 9<<20)},
-	)
-	return repo
-}
-
 // audit163 opens a 163-shard repository once and checks the release.
-func audit163(tb testing.TB, srv *hubtest.Server, id string) *Release {
-	src, err := Hub(id, HubOptions{Endpoint: srv.URL(), NoToken: true})
+func audit163(tb testing.TB, srv *hubtest.Server, id string, opts HubOptions) *Release {
+	opts.Endpoint, opts.NoToken = srv.URL(), true
+	src, err := Hub(id, opts)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -145,63 +37,169 @@ func audit163(tb testing.TB, srv *hubtest.Server, id string) *Release {
 }
 
 // BenchmarkHubAudit163Shards audits a repository of 163 safetensors shards
-// served by a local fake Hub, and reports the body bytes the server sent
-// and the requests it answered per audit.
+// served by a local fake Hub, with the default budgets, and reports the
+// body bytes the server sent and the requests it answered per audit.
 //
 //	go test ./manifest -run '^$' -bench BenchmarkHubAudit163Shards -benchtime 10x
 func BenchmarkHubAudit163Shards(b *testing.B) {
 	for _, layout := range []struct {
 		name    string
 		tensors func() []hubtest.Tensor
-	}{{"dense", denseLayout}, {"moe-deepseek-v3", moeLayout}} {
+	}{{"dense", hubtest.DenseLayout}, {"moe-deepseek-v3", hubtest.MoELayout}} {
 		b.Run(layout.name, func(b *testing.B) {
-			srv := hubtest.New(b, shardedRepo("acme/large", layout.tensors(), 163))
-			audit163(b, srv, "acme/large") // warm the server's lazy digests
+			srv := hubtest.New(b, hubtest.ShardedRepo("acme/large", layout.tensors(), 163))
+			audit163(b, srv, "acme/large", HubOptions{}) // warm the server's lazy digests
 			srv.Reset()
 			b.ResetTimer()
+			var rel *Release
 			for b.Loop() {
-				audit163(b, srv, "acme/large")
+				rel = audit163(b, srv, "acme/large", HubOptions{})
 			}
 			b.ReportMetric(float64(srv.BytesServed())/float64(b.N), "served-B/op")
 			b.ReportMetric(float64(srv.RequestCount())/float64(b.N), "requests/op")
+			b.ReportMetric(float64(rel.Hub.Headers.Read), "headers-read")
 		})
 	}
 }
 
-// TestHub163ShardsBytes checks what auditing 163 shards reads: the API
-// record, the card, config and index whole, and each shard's header
-// exactly, in two requests per shard.
+// layoutFacts are what a layout's index and headers declare in all.
+func layoutFacts(ts []hubtest.Tensor) (dataSize int64, params map[string]int64) {
+	params = map[string]int64{}
+	for _, t := range ts {
+		dataSize += t.Bytes()
+		n := int64(1)
+		for _, d := range t.Shape {
+			n *= d
+		}
+		params[t.DType] += n
+	}
+	return dataSize, params
+}
+
+// TestHub163ShardsBytes checks what auditing 163 shards reads with the
+// default budgets: for a dense model, the API record, the card, config and
+// index whole, and each shard's header exactly, in three requests per
+// shard; for a DeepSeek-V3-shaped mixture of experts, under 10 MB in all:
+// the index's first bytes for its total size, every shard's header length,
+// and as many whole headers as the header budget holds, spread over the
+// shards, with the rest reported.
 func TestHub163ShardsBytes(t *testing.T) {
 	if testing.Short() {
-		t.Skip("builds a 163-shard repository")
+		t.Skip("builds 163-shard repositories")
 	}
-	repo := shardedRepo("acme/large", denseLayout(), 163)
-	srv := hubtest.New(t, repo)
-	rel := audit163(t, srv, "acme/large")
-	var want int64
-	for _, f := range repo.Files {
-		switch {
-		case f.Path == "tokenizer.json":
-		case f.LFS:
-			want += int64(len(f.Data))
-		default:
-			want += int64(len(f.Data))
+	t.Run("dense", func(t *testing.T) {
+		repo := hubtest.ShardedRepo("acme/large", hubtest.DenseLayout(), 163)
+		srv := hubtest.New(t, repo)
+		rel := audit163(t, srv, "acme/large", HubOptions{})
+		var want int64
+		for _, f := range repo.Files {
+			if f.Path != "tokenizer.json" {
+				want += int64(len(f.Data))
+			}
 		}
-	}
-	_, apiBytes := func() (int, int64) {
-		s, _ := Hub("acme/large", HubOptions{Endpoint: srv.URL(), NoToken: true})
-		s.c.modelInfo(context.Background(), "acme/large", "main", true)
-		return s.Usage()
-	}()
-	redirects := rel.Hub.Bytes - want - apiBytes // bodies of the 302s
-	t.Logf("163 dense shards: %d bytes read (%d API, %d files, %d redirect bodies) in %d requests", rel.Hub.Bytes, apiBytes, want, redirects, rel.Hub.Requests)
-	if rel.Hub.Bytes >= 10<<20 {
-		t.Errorf("read %d bytes, want under 10 MB", rel.Hub.Bytes)
-	}
-	if redirects < 0 || redirects > 163*300 {
-		t.Errorf("read %d bytes beyond the headers, the texts and the API record", redirects)
-	}
-	if rel.Hub.Requests != 1+3+163*3 {
-		t.Errorf("%d requests, want 1 + 3 + 163 shards × (redirect, CDN, CDN again)", rel.Hub.Requests)
-	}
+		_, apiBytes := func() (int, int64) {
+			s, _ := Hub("acme/large", HubOptions{Endpoint: srv.URL(), NoToken: true})
+			s.c.modelInfo(context.Background(), "acme/large", "main", true)
+			return s.Usage()
+		}()
+		redirects := rel.Hub.Bytes - want - apiBytes // bodies of the 302s
+		t.Logf("163 dense shards: %d bytes read (%d API, %d files, %d redirect bodies) in %d requests", rel.Hub.Bytes, apiBytes, want, redirects, rel.Hub.Requests)
+		if rel.Hub.Bytes >= 10<<20 {
+			t.Errorf("read %d bytes, want under 10 MB", rel.Hub.Bytes)
+		}
+		if redirects < 0 || redirects > 163*300 {
+			t.Errorf("read %d bytes beyond the headers, the texts and the API record", redirects)
+		}
+		if rel.Hub.Requests != 1+3+163*3 {
+			t.Errorf("%d requests, want 1 + 3 + 163 shards × (redirect, CDN, CDN again)", rel.Hub.Requests)
+		}
+		if h := rel.Hub.Headers; h == nil || h.Read != 163 || h.Files != 163 || len(h.Unread) != 0 || rel.Hub.Index != nil || rel.SafetensorsIndex == nil {
+			t.Errorf("dense: headers %+v, index %+v: want every header and the whole index read", h, rel.Hub.Index)
+		}
+		if issues := rel.CheckIndex(); len(issues) != 0 {
+			t.Errorf("index issues: %+v", issues)
+		}
+		for _, f := range rel.Findings() {
+			if f.Code == finding.IntegrityUnverified {
+				t.Errorf("dense: %s", f.Message)
+			}
+		}
+	})
+	t.Run("moe", func(t *testing.T) {
+		ts := hubtest.MoELayout()
+		dataSize, params := layoutFacts(ts)
+		var total int64
+		for _, n := range params {
+			total += n
+		}
+		repo := hubtest.ShardedRepo("acme/large", ts, 163)
+		srv := hubtest.New(t, repo)
+		rel := audit163(t, srv, "acme/large", HubOptions{})
+		h := rel.Hub.Headers
+		t.Logf("163 MoE shards: %d bytes read in %d requests; %d of %d headers (%d of %d bytes)", rel.Hub.Bytes, rel.Hub.Requests, h.Read, h.Files, h.BytesRead, h.BytesTotal)
+		if rel.Hub.Bytes >= 10<<20 {
+			t.Errorf("read %d bytes, want under 10 MB", rel.Hub.Bytes)
+		}
+		if h.Files != 163 || h.Read+len(h.Unread) != 163 || h.Read < 40 || h.BytesRead > DefaultHubHeaderBudget || h.Budget != DefaultHubHeaderBudget {
+			t.Errorf("headers %+v", h)
+		}
+		// The first and last shards are read; unread ones are listed, not
+		// described.
+		read := 0
+		var headerParams int64
+		for i, f := range rel.Files {
+			if f.Format != FormatSafetensors {
+				continue
+			}
+			unread := slices.Contains(h.Unread, f.Path)
+			if (f.Safetensors == nil) != unread {
+				t.Errorf("%s: described %v, listed unread %v", f.Path, f.Safetensors != nil, unread)
+			}
+			if f.Safetensors != nil {
+				read++
+				headerParams += f.Safetensors.Parameters
+			}
+			if (f.Path == "model-00001-of-000163.safetensors" || f.Path == "model-00163-of-000163.safetensors") && unread {
+				t.Errorf("%s (file %d) not read", f.Path, i)
+			}
+		}
+		if read != h.Read || headerParams != h.Parameters {
+			t.Errorf("%d headers parsed declaring %d parameters; Headers says %d and %d", read, headerParams, h.Read, h.Parameters)
+		}
+		// The index: its total size from its first bytes, its weight_map
+		// not read, so no SafetensorsIndex to check the shards against.
+		if x := rel.Hub.Index; x == nil || x.TotalSize != dataSize || x.BytesRead != limits.MaxHubIndexPrefix || x.TotalSizeLine != 3 || rel.SafetensorsIndex != nil {
+			t.Errorf("index %+v, want total_size %d from the first %d bytes", x, dataSize, limits.MaxHubIndexPrefix)
+		}
+		// The parameter count comes from the API and says so.
+		if rel.Hub.Parameters != total || !maps.Equal(rel.Hub.ParametersByDtype, params) {
+			t.Errorf("API parameters %d %v, want %d %v", rel.Hub.Parameters, rel.Hub.ParametersByDtype, total, params)
+		}
+		var msgs []string
+		for _, f := range rel.Findings() {
+			if f.Code == finding.IntegrityUnverified && f.Confidence == finding.Inferred {
+				msgs = append(msgs, f.Subject+": "+f.Message)
+			}
+		}
+		t.Logf("findings:\n%s", strings.Join(msgs, "\n"))
+		if len(msgs) != 2 ||
+			!strings.Contains(msgs[0], fmt.Sprintf("the headers of %d of 163 safetensors files", len(h.Unread))) ||
+			!strings.Contains(msgs[0], fmt.Sprintf("parameter count, %s, is the Hub API's own summary", grouped(total))) ||
+			!strings.HasPrefix(msgs[1], "model.safetensors.index.json: model.safetensors.index.json (8.") ||
+			!strings.Contains(msgs[1], fmt.Sprintf("metadata.total_size is %s bytes", grouped(dataSize))) {
+			t.Errorf("findings:\n%s", strings.Join(msgs, "\n"))
+		}
+
+		// With no budgets, everything is read and agrees: the index with
+		// the headers, the headers with the API.
+		srv.Reset()
+		all := audit163(t, srv, "acme/large", HubOptions{HeaderBudget: -1, IndexBytes: -1})
+		if all.Hub.Headers.Read != 163 || all.Hub.Index != nil || all.SafetensorsIndex == nil || all.Hub.Headers.Parameters != total {
+			t.Errorf("without budgets: headers %+v, index %+v", all.Hub.Headers, all.Hub.Index)
+		}
+		if issues := all.CheckIndex(); len(issues) != 0 {
+			t.Errorf("index issues: %+v", issues[0])
+		}
+		t.Logf("without budgets: %d bytes in %d requests", all.Hub.Bytes, all.Hub.Requests)
+	})
 }

@@ -108,16 +108,26 @@ type countingBody struct {
 	b io.Reader
 }
 
+// Read reserves room for p in the byte cap before reading, so that bodies
+// read at once cannot pass the cap together, and gives back what it did
+// not use.
 func (cb *countingBody) Read(p []byte) (int, error) {
-	room := cb.c.cfg.maxBytes - cb.c.bytes.Load()
-	if room <= 0 {
-		return 0, capError(cb.r.fail(ErrHubBudget, 0, fmt.Sprintf("the cap of %d bytes downloaded for one audit is reached", cb.c.cfg.maxBytes), nil))
+	var want int64
+	for {
+		used := cb.c.bytes.Load()
+		room := cb.c.cfg.maxBytes - used
+		if room <= 0 {
+			return 0, capError(cb.r.fail(ErrHubBudget, 0, fmt.Sprintf("the cap of %d bytes downloaded for one audit is reached", cb.c.cfg.maxBytes), nil))
+		}
+		want = min(int64(len(p)), room)
+		if cb.c.bytes.CompareAndSwap(used, used+want) {
+			break
+		}
 	}
-	if int64(len(p)) > room {
-		p = p[:room]
+	n, err := cb.b.Read(p[:want])
+	if int64(n) < want {
+		cb.c.bytes.Add(int64(n) - want)
 	}
-	n, err := cb.b.Read(p)
-	cb.c.bytes.Add(int64(n))
 	return n, err
 }
 

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/modelvet/modelvet/internal/hubtest"
+	"github.com/modelvet/modelvet/internal/limits"
 )
 
 func FuzzParseModelInfo(f *testing.F) {
@@ -18,6 +19,7 @@ func FuzzParseModelInfo(f *testing.F) {
 	f.Add([]byte(`{"id":"a/b","siblings":{"rfilename":"x"}}`))
 	f.Add([]byte(`{"modelId":"gpt2","siblings":[{"rfilename":1}]}`))
 	f.Add([]byte(`[]`))
+	f.Add([]byte(`{"id":"a/b","safetensors":{"parameters":{"BF16":3918786560,"F8_E4M3":-1,"F32":1e3},"total":684531386000}}`))
 	f.Add([]byte(`{"id":"a/b","downloads":18446744073709551616,"tags":"x","siblings":[{"rfilename":"a","size":9007199254740993}]}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		m, err := ParseModelInfo(data)
@@ -29,6 +31,14 @@ func FuzzParseModelInfo(f *testing.F) {
 		}
 		if m.ID == "" {
 			t.Fatal("a record without an id")
+		}
+		if m.SafetensorsTotal < 0 || len(m.SafetensorsParameters) > limits.MaxHubDtypes {
+			t.Fatalf("safetensors summary out of range: %d, %d dtypes", m.SafetensorsTotal, len(m.SafetensorsParameters))
+		}
+		for _, n := range m.SafetensorsParameters {
+			if n < 0 {
+				t.Fatalf("negative parameter count %d", n)
+			}
 		}
 		for _, file := range m.Files {
 			if file.Size < -1 || file.LFS != nil && (file.LFS.Size < -1 || file.LFS.PointerSize < 0) {

@@ -69,9 +69,11 @@ type HubAncestor struct {
 	LicenseLink string   `json:"license_link,omitempty"`
 	Gated       string   `json:"gated,omitempty"`
 	Private     bool     `json:"private,omitempty"`
-	// BaseModel lists the model's own bases, as its record declares.
-	BaseModel []string `json:"base_model,omitempty"`
-	Datasets  []string `json:"datasets,omitempty"`
+	// BaseModel lists the model's own bases, as its record declares, and
+	// BaseModelRelation how it derives from them ("" when it does not say).
+	BaseModel         []string `json:"base_model,omitempty"`
+	BaseModelRelation string   `json:"base_model_relation,omitempty"`
+	Datasets          []string `json:"datasets,omitempty"`
 
 	// Err says why the record could not be fetched (not found, gated, a
 	// cap reached); the fields above are then empty. Error is its text.
@@ -139,6 +141,7 @@ func HubLineage(ctx context.Context, f ModelInfoFetcher, child string, bases []s
 		a.Author, a.SHA, a.Gated, a.Private = info.Author, info.SHA, info.Gated, info.Private
 		a.License, a.LicenseName, a.LicenseLink = slices.Clone(info.License), info.LicenseName, info.LicenseLink
 		a.BaseModel, a.Datasets = slices.Clone(info.BaseModel), slices.Clone(info.Datasets)
+		a.BaseModelRelation = info.BaseModelRelation
 		out = append(out, a)
 		if e.depth < maxDepth {
 			push(e.id, info.BaseModelRelation, e.depth+1, info.BaseModel)

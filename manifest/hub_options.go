@@ -26,6 +26,15 @@ const (
 	DefaultHubMaxWait     = 20 * time.Second
 	DefaultHubConcurrency = 8
 	maxHubConcurrency     = 64
+	// DefaultHubHeaderBudget is the default of HubOptions.HeaderBudget:
+	// enough for every header of a dense model of any size (a dense
+	// 405B-parameter model has about 0.25 MB of headers), and for about half
+	// of the 12 MB of headers of a 92,000-tensor mixture of experts.
+	DefaultHubHeaderBudget = 6 << 20
+	// DefaultHubIndexBytes is the default of HubOptions.IndexBytes: sharded
+	// indexes of dense models are tens of KB; those of large mixtures of
+	// experts run to several MB.
+	DefaultHubIndexBytes = 1 << 20
 )
 
 // HubOptions configures how a Hub repository is read. The zero value reads
@@ -67,6 +76,21 @@ type HubOptions struct {
 	// the card's bases (Release.Hub.Ancestors): 0 for
 	// limits.MaxLineageDepth, negative not to follow it.
 	LineageDepth int
+	// HeaderBudget caps the bytes of safetensors headers read in full in
+	// one audit. Every safetensors file's first 16 bytes are read (they give
+	// its header length); when the headers add up to more than the budget,
+	// headers are read in an order that spreads them evenly over the files
+	// (first, last, middle, then the middles of each half, …), each while it
+	// still fits, and the files left unread are reported (HubInfo.Headers
+	// and an integrity.unverified finding). Default DefaultHubHeaderBudget;
+	// negative for no budget (MaxBytes still applies).
+	HeaderBudget int64
+	// IndexBytes is the largest *.safetensors.index.json read whole. A
+	// larger index is read only for its first limits.MaxHubIndexPrefix
+	// bytes, for metadata.total_size (HubInfo.Index); its weight_map is not
+	// read. Default DefaultHubIndexBytes; negative to read every index whole
+	// (up to limits.MaxIndexBytes).
+	IndexBytes int64
 	// Offline refuses to contact the Hub, as HF_HUB_OFFLINE=1 does.
 	Offline bool
 	// AllowTokenOverHTTPUnsafe sends the token to a plain-http endpoint
@@ -90,6 +114,10 @@ type hubConfig struct {
 	concurrency int
 	lineage     int // depth; negative: off
 	offline     bool
+	// headerBudget and indexWhole are HeaderBudget and IndexBytes, with -1
+	// for no limit.
+	headerBudget int64
+	indexWhole   int64
 }
 
 // resolve fills in defaults from the environment and validates o.
@@ -151,6 +179,8 @@ func (o HubOptions) resolve() (*hubConfig, error) {
 	if c.concurrency <= 0 {
 		c.concurrency = DefaultHubConcurrency
 	}
+	c.headerBudget = resolveSize(o.HeaderBudget, DefaultHubHeaderBudget)
+	c.indexWhole = resolveSize(o.IndexBytes, DefaultHubIndexBytes)
 	c.concurrency = min(c.concurrency, maxHubConcurrency)
 	if c.userAgent == "" {
 		c.userAgent = "modelvet/" + moduleVersion()
@@ -165,6 +195,18 @@ func (o HubOptions) resolve() (*hubConfig, error) {
 	cl.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	c.client = &cl
 	return c, nil
+}
+
+// resolveSize maps an option's 0 to its default and a negative value to -1
+// (no limit).
+func resolveSize(v, def int64) int64 {
+	switch {
+	case v == 0:
+		return def
+	case v < 0:
+		return -1
+	}
+	return v
 }
 
 // parseEndpoint checks a Hub base URL: http or https, a host, no

@@ -24,6 +24,7 @@ const (
 	readWhole                  // a small text file, whole (or its capped prefix)
 	readSniff                  // the first bytes, to tell its format
 	readHeader                 // a weight file: its header, never its tensors
+	readStart                  // the first cap bytes (an index too large to read whole)
 )
 
 // Block sizes of remote reads.
@@ -133,6 +134,10 @@ type remoteFile struct {
 	zeroPast bool
 	// direct is the URL that answered the last range (after redirects).
 	direct string
+	// pending is set for a safetensors file whose header length is known
+	// (end = 8+N) but whose header has not been read: readHeader reads it
+	// if the audit's header budget allows.
+	pending bool
 }
 
 type span struct {
@@ -173,6 +178,13 @@ func (rf *remoteFile) prefetch(ctx context.Context) {
 			// licence text is cut and marked instead.)
 			n = min(rf.size, sniffBlock)
 		}
+		rf.budget, rf.end = n, n
+		if err := rf.fetch(ctx, 0, n); err != nil {
+			fail(err)
+		}
+		return
+	case readStart:
+		n := min(rf.size, rf.cap)
 		rf.budget, rf.end = n, n
 		if err := rf.fetch(ctx, 0, n); err != nil {
 			fail(err)
@@ -223,10 +235,9 @@ func (rf *remoteFile) header(ctx context.Context, f Format, have int64) {
 			}
 			return
 		}
-		rf.end, rf.zeroPast = 8+int64(n), true
-		if err := rf.fill(ctx, 0, rf.end); err != nil {
-			rf.err = err
-		}
+		// The rest is read by readHeader, once the audit knows every
+		// header's length and which fit in its budget.
+		rf.end, rf.zeroPast, rf.pending = 8+int64(n), true, true
 	case FormatPyTorch:
 		// A zip's central directory is at its end.
 		if rf.size > have {
@@ -238,6 +249,30 @@ func (rf *remoteFile) header(ctx context.Context, f Format, have int64) {
 		// The reader drives the rest, with read-ahead.
 	default:
 		rf.budget = rf.got
+	}
+}
+
+// headerLen returns the length of a pending safetensors header (8+N), or
+// 0 when the file has none pending.
+func (rf *remoteFile) headerLen() int64 {
+	rf.mu.Lock()
+	defer rf.mu.Unlock()
+	if !rf.pending || rf.err != nil {
+		return 0
+	}
+	return rf.end
+}
+
+// readHeader reads the rest of a pending safetensors header.
+func (rf *remoteFile) readHeader(ctx context.Context) {
+	rf.mu.Lock()
+	defer rf.mu.Unlock()
+	if !rf.pending || rf.err != nil {
+		return
+	}
+	rf.pending = false
+	if err := rf.fill(ctx, 0, rf.end); err != nil {
+		rf.err = err
 	}
 }
 

@@ -220,6 +220,7 @@ func TestRemoteFileReads(t *testing.T) {
 	if err := src.prefetch(ctx, set); err != nil {
 		t.Fatal(err)
 	}
+	src.readHeaders(ctx, rel, set)
 
 	// safetensors: the header is cached; one byte more is refused.
 	st := set.files["model.safetensors"]

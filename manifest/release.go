@@ -179,6 +179,7 @@ func (r *Release) Findings() []finding.Finding {
 		out = append(out, p.finding())
 	}
 	out = append(out, r.codeFindings()...)
+	out = append(out, r.hubFindings()...)
 	slices.SortFunc(out, finding.Compare)
 	return out
 }

@@ -110,6 +110,20 @@ type HubInfo struct {
 	// only: tokenizers, code, media and other files it does not parse, whose
 	// bytes it did not fetch.
 	ListedOnly int `json:"listed_only,omitempty"`
+	// Parameters and ParametersByDtype are the Hub API's count of the
+	// parameters in the repository's safetensors files (safetensors.total
+	// and safetensors.parameters, computed by the Hub from the headers), or
+	// 0 and nil when the record gives none. They are the Hub's figures, not
+	// the audit's: Headers.Parameters counts what the headers read declare.
+	Parameters        int64            `json:"parameters,omitempty"`
+	ParametersByDtype map[string]int64 `json:"parameters_by_dtype,omitempty"`
+	// Headers says which safetensors headers the audit read in full
+	// (HubOptions.HeaderBudget); nil when the repository has none.
+	Headers *HubHeaders `json:"headers,omitempty"`
+	// Index is set when the sharded-weights index was too large to read
+	// whole (HubOptions.IndexBytes): what was read of it instead. The
+	// release then has no SafetensorsIndex.
+	Index *HubIndex `json:"index,omitempty"`
 	// Ancestors lists the models reached by following base_model on the
 	// Hub from the card's bases, with the licence, author and bases each
 	// one's record declares (HubOptions.LineageDepth bounds the walk).
@@ -117,4 +131,36 @@ type HubInfo struct {
 	// Unmatched lists the files the Hub lists at SHA that a local release
 	// checked against the listing (WithHubDigests) does not hold.
 	Unmatched []string `json:"unmatched,omitempty"`
+}
+
+// HubHeaders says how much of the safetensors headers of a Hub repository
+// the audit read.
+type HubHeaders struct {
+	// Files counts the safetensors files whose header length was read;
+	// Read, those whose header was then read in full and parsed.
+	Files int `json:"files"`
+	Read  int `json:"read"`
+	// BytesTotal is the size of all their headers (8-byte length and JSON),
+	// BytesRead that of the headers read.
+	BytesTotal int64 `json:"bytes_total"`
+	BytesRead  int64 `json:"bytes_read"`
+	// Budget is the header budget applied, or -1 for none.
+	Budget int64 `json:"budget"`
+	// Parameters counts the parameters the headers read declare.
+	Parameters int64 `json:"parameters"`
+	// Unread lists the files whose header was not read, to keep within
+	// the budget: their tensors are not known to the audit.
+	Unread []string `json:"unread,omitempty"`
+}
+
+// HubIndex is what was read of a sharded-weights index too large to read
+// whole: its first bytes, for metadata.total_size.
+type HubIndex struct {
+	Path      string `json:"path"`
+	Size      int64  `json:"size"`
+	BytesRead int64  `json:"bytes_read"`
+	// TotalSize is metadata.total_size, or -1 when the bytes read do not
+	// hold it; TotalSizeLine is its line.
+	TotalSize     int64 `json:"total_size"`
+	TotalSizeLine int   `json:"-"`
 }

@@ -5,7 +5,11 @@
 // and government-device policies.
 //
 // It returns facts and findings without severities; the root package
-// modelvet applies policy.
+// modelvet applies policy. A finding's message says its conclusion in a
+// sentence or two; its evidence holds the rest: the places in the release
+// that support it, the knowledge-base records it rests on (path
+// "kb:<file>.yaml", field "<id>" or "<id>.<key>"), and facts derived from
+// the lineage (no path; fields [EvidenceLineage], [EvidenceMatch], …).
 //
 // # Integrity
 //

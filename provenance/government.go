@@ -112,8 +112,47 @@ func Government(g *Graph, k *kb.KB, jurisdictions []string, opts GovernmentOptio
 
 // match is one model of the lineage a policy covers.
 type match struct {
-	path   Path
-	reason string
+	path Path
+	why  coverage
+}
+
+// coverage says why a policy covers a model.
+type coverage struct {
+	// by is how: coveredDeveloper (the policy names the developer),
+	// coveredOwner (it names the organisation that owns or controls the
+	// developer), coveredCountry (the developer's headquarters) or
+	// coveredAny (AI tools of every developer).
+	by    int
+	owner string // the owner's name, for coveredOwner
+}
+
+const (
+	coveredDeveloper = iota + 1
+	coveredOwner
+	coveredCountry
+	coveredAny
+)
+
+// text says in words why the policy covers n, for the evidence.
+func (c coverage) text(n *Node) string {
+	who := n.DeveloperName
+	if who == "" {
+		who = n.Developer
+	}
+	switch c.by {
+	case coveredDeveloper:
+		return "developed by " + who + " (" + n.Country + "), which it names"
+	case coveredOwner:
+		return "developed by " + who + ", owned or controlled by " + c.owner + ", which it names"
+	case coveredCountry:
+		return "developed by " + who + ", headquartered in " + CountryName(n.Country) + ", a country it covers"
+	case coveredAny:
+		if who == "" {
+			return "it covers AI tools of every developer"
+		}
+		return "developed by " + who + " (it covers AI tools of every developer)"
+	}
+	return ""
 }
 
 func matchPolicy(g *Graph, k *kb.KB, paths []Path, p *kb.Policy, opts GovernmentOptions) (finding.Finding, bool) {
@@ -123,7 +162,7 @@ func matchPolicy(g *Graph, k *kb.KB, paths []Path, p *kb.Policy, opts Government
 			continue
 		}
 		n := g.Nodes[path.Node]
-		if why := covers(k, p, n, path.Node == 0); why != "" {
+		if why, ok := covers(k, p, n, path.Node == 0); ok {
 			ms = append(ms, match{path, why})
 		}
 	}
@@ -164,45 +203,41 @@ func matchPolicy(g *Graph, k *kb.KB, paths []Path, p *kb.Policy, opts Government
 		notes = append(notes, "the instrument is not binding ("+p.StatusText+")")
 	}
 
-	where := "the model itself"
-	switch {
-	case len(best.path.Edges) == 0:
-	case best.path.Same():
-		where = "the model itself: it is " + best.path.Describe(g)
-	default:
-		where = "an ancestor: the audited model is " + best.path.Describe(g)
-	}
+	// The message: what the instrument does, then which model of the
+	// lineage it reaches. The instrument's details, the other models it
+	// reaches and the notes are evidence.
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s (%s): %s, by %s", p.JurisdictionName, p.Jurisdiction, p.Instrument, p.Body)
-	fmt.Fprintf(&b, "; status %s", p.StatusText)
-	if p.Date != "" {
-		fmt.Fprintf(&b, ", %s", p.Date)
-	}
-	if p.Effective != "" && p.Effective != p.Date {
-		fmt.Fprintf(&b, ", effective %s", p.Effective)
-	}
-	fmt.Fprintf(&b, ". Covers %s", coverageText(p))
+	barred := barredText(p, n, best.why)
+	fmt.Fprintf(&b, "%s: %s %s %s", jurisdictionShort(p.JurisdictionName), p.Instrument, statusVerb(p.Status), barred)
 	if p.Devices != "" {
-		fmt.Fprintf(&b, "; applies to: %s", p.Devices)
+		fmt.Fprintf(&b, " for %s", lowerFirst(p.Devices))
 	}
-	fmt.Fprintf(&b, ". Matches %s, %s %s", where, n.Model, best.reason)
-	if len(ms) > 1 {
-		var others []string
-		for _, m := range ms[1:] {
-			others = append(others, g.Nodes[m.path.Node].Model)
-		}
-		fmt.Fprintf(&b, "; also %s", strings.Join(others, ", "))
+	fmt.Fprintf(&b, " (%s). Matches %s", statusPhrase(p), nounPhrase(g, best.path))
+	// Say who made it, unless the first sentence did.
+	switch {
+	case n.Developer == "":
+	case best.why.by == coveredOwner:
+		fmt.Fprintf(&b, ", made by %s (controlled by %s)", developerText(n), best.why.owner)
+	case strings.Contains(barred, "developers in "+CountryName(n.Country)):
+		fmt.Fprintf(&b, ", made by %s", developerName(n))
+	case strings.HasPrefix(barred, developerName(n)+"'s"):
+	default:
+		fmt.Fprintf(&b, ", made by %s", developerText(n))
 	}
-	if len(notes) > 0 {
-		fmt.Fprintf(&b, ". Note: %s", strings.Join(notes, "; "))
-	}
-	if p.Exceptions != "" {
-		fmt.Fprintf(&b, ". Exceptions: %s", p.Exceptions)
-	}
+	b.WriteString(".")
+
 	ev := []finding.Evidence{{Path: "kb:policies.yaml", Field: p.ID, Value: p.Status}}
 	ev = appendEvidence(ev, n.Evidence...)
 	if len(best.path.Edges) > 0 {
 		ev = appendEvidence(ev, best.path.Edges[len(best.path.Edges)-1].Evidence...)
+	}
+	ev = append(ev, policyEvidence(p)...)
+	ev = append(ev, derived(EvidenceMatch, matchText(g, best)))
+	for _, m := range ms[1:] {
+		ev = append(ev, derived(EvidenceAlso, matchText(g, m)))
+	}
+	for _, note := range notes {
+		ev = append(ev, derived(EvidenceNote, note))
 	}
 	return finding.Finding{
 		Code:       finding.ProvenanceGovernmentPolicy,
@@ -212,6 +247,117 @@ func matchPolicy(g *Graph, k *kb.KB, paths []Path, p *kb.Policy, opts Government
 		Evidence:   ev,
 		References: capRefs(citations(p.Sources)),
 	}, true
+}
+
+// matchText says which model a policy matches, how the audited model
+// relates to it, and why it is covered: "deepseek-ai/DeepSeek-R1: an
+// ancestor: the audited model is distilled from deepseek-ai/DeepSeek-R1;
+// developed by DeepSeek (CN), which it names".
+func matchText(g *Graph, m match) string {
+	n := g.Nodes[m.path.Node]
+	where := "the model itself"
+	switch {
+	case len(m.path.Edges) == 0:
+	case m.path.Same():
+		where = "the model itself: it is " + m.path.Describe(g)
+	default:
+		where = "an ancestor: the audited model is " + m.path.Describe(g)
+	}
+	return n.Model + ": " + where + "; " + m.why.text(n)
+}
+
+// policyEvidence cites the policy record's details: where it applies, the
+// instrument, who issued it, its status as the research marks it, its
+// dates, what it covers, where it applies and its exceptions.
+func policyEvidence(p *kb.Policy) []finding.Evidence {
+	const file = "policies.yaml"
+	var ev []finding.Evidence
+	ev = append(ev, kbEvidence(file, p.ID, "jurisdiction", p.Jurisdiction)...)
+	ev = append(ev, kbEvidence(file, p.ID, "jurisdiction_name", p.JurisdictionName)...)
+	ev = append(ev, kbEvidence(file, p.ID, "instrument", p.Instrument)...)
+	ev = append(ev, kbEvidence(file, p.ID, "body", p.Body)...)
+	ev = append(ev, kbEvidence(file, p.ID, "status_text", p.StatusText)...)
+	ev = append(ev, kbEvidence(file, p.ID, "date", p.Date)...)
+	if p.Effective != p.Date {
+		ev = append(ev, kbEvidence(file, p.ID, "effective", p.Effective)...)
+	}
+	ev = append(ev, kbEvidence(file, p.ID, "covers", coverageText(p))...)
+	ev = append(ev, kbEvidence(file, p.ID, "devices", p.Devices)...)
+	ev = append(ev, kbEvidence(file, p.ID, "exceptions", p.Exceptions)...)
+	return ev
+}
+
+// statusVerb says what an instrument of a status does: "bars", "would
+// bar", "warns against".
+func statusVerb(status string) string {
+	switch status {
+	case kb.StatusProposed:
+		return "would bar"
+	case kb.StatusAdvisory:
+		return "warns against"
+	case kb.StatusUnverified:
+		return "is reported to bar"
+	case kb.StatusPending:
+		return "seeks to bar"
+	case kb.StatusLifted:
+		return "barred"
+	}
+	return "bars"
+}
+
+// statusPhrase says how binding an instrument is: "law", "in force",
+// "proposed, not law".
+func statusPhrase(p *kb.Policy) string {
+	switch p.Status {
+	case kb.StatusEnacted:
+		return "law"
+	case kb.StatusInForce:
+		return "in force"
+	case kb.StatusProposed:
+		return "proposed, not law"
+	case kb.StatusAdvisory:
+		return "advisory, not binding"
+	case kb.StatusUnverified:
+		return "reported, not verified"
+	case kb.StatusPending:
+		return "pending"
+	case kb.StatusLifted:
+		return "lifted"
+	}
+	return p.StatusText
+}
+
+// barredText says what a policy bars, as it reaches node n: "AI from
+// developers in China", "DeepSeek's apps and web services".
+func barredText(p *kb.Policy, n *Node, why coverage) string {
+	cov := p.Covers
+	who := developerName(n)
+	if why.by == coveredOwner {
+		who = why.owner
+	}
+	inCountry := n.Country != "" && slices.Contains(cov.Countries, n.Country)
+	switch {
+	case why.by == coveredAny && cov.Scope == kb.CoverApp:
+		return "AI apps and tools of every developer"
+	case why.by == coveredAny:
+		return "AI of every developer"
+	case inCountry && (why.by == coveredCountry || cov.Scope == kb.CoverAllAI):
+		// A rule by country reads best as one, even when it also names
+		// the developer.
+		in := "developers in " + CountryName(n.Country)
+		switch cov.Scope {
+		case kb.CoverApp:
+			return "apps from " + in
+		case kb.CoverModels:
+			return "models from " + in + ", self-hosted ones included"
+		}
+		return "AI from " + in
+	case cov.Scope == kb.CoverApp:
+		return who + "'s apps and services"
+	case cov.Scope == kb.CoverModels:
+		return who + "'s models, self-hosted ones included"
+	}
+	return "AI from " + who
 }
 
 // strengthOf ranks a match: the model itself highest, then its own
@@ -241,37 +387,33 @@ func inReach(p Path, opts GovernmentOptions) bool {
 	return true
 }
 
-// covers says why policy p covers node n, or "".
-func covers(k *kb.KB, p *kb.Policy, n *Node, root bool) string {
+// covers says whether and why policy p covers node n.
+func covers(k *kb.KB, p *kb.Policy, n *Node, root bool) (coverage, bool) {
 	cov := p.Covers
 	if n.Developer == "" || n.DeveloperKind == "repackager" {
 		if cov.AnyDeveloper && root {
-			return "(it covers AI tools of every developer)"
+			return coverage{by: coveredAny}, true
 		}
-		return ""
-	}
-	who := n.DeveloperName
-	if who == "" {
-		who = n.Developer
+		return coverage{}, false
 	}
 	for o, depth := k.Organization(n.Developer), 0; o != nil && depth < 8; o, depth = k.Organization(o.Parent), depth+1 {
 		if slices.ContainsFunc(cov.Developers, func(d string) bool { return kb.Normalize(d) == kb.Normalize(o.ID) }) {
 			if o.ID == n.Developer {
-				return "developed by " + who + " (" + n.Country + "), which it names"
+				return coverage{by: coveredDeveloper}, true
 			}
-			return "developed by " + who + ", owned or controlled by " + o.Name + ", which it names"
+			return coverage{by: coveredOwner, owner: o.Name}, true
 		}
 		if o.Parent == "" {
 			break
 		}
 	}
 	if n.Country != "" && slices.Contains(cov.Countries, n.Country) {
-		return "developed by " + who + ", headquartered in " + CountryName(n.Country) + ", a country it covers"
+		return coverage{by: coveredCountry}, true
 	}
 	if cov.AnyDeveloper {
-		return "developed by " + who + " (it covers AI tools of every developer)"
+		return coverage{by: coveredAny}, true
 	}
-	return ""
+	return coverage{}, false
 }
 
 func coverageText(p *kb.Policy) string {

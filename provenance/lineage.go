@@ -175,6 +175,7 @@ func (b *builder) build() {
 		n.References = nil
 	}
 	b.expand()
+	b.hubAncestors(root)
 	b.datasets()
 	b.statements()
 	b.expand()
@@ -252,18 +253,19 @@ func (b *builder) truncate(why string) {
 	}
 }
 
-// edge records that child derives from parent. It refuses edges that
-// would close a cycle, recording the cycle instead.
+// edge records that child derives from parent. A model named as its own
+// base is the identity it states (a quantisation whose card or GGUF
+// metadata names, as its base, the very model whose weights it carries;
+// a dataset a model generated itself): no edge, and no loop. It refuses
+// edges that would close a real cycle (A → B → A), recording the cycle
+// instead.
 func (b *builder) edge(child, parent int, rel, via string, conf finding.Confidence, ev ...finding.Evidence) {
-	if child < 0 || parent < 0 {
+	if child < 0 || parent < 0 || child == parent {
 		return
 	}
-	if child == parent || b.reaches(parent, child) {
+	if b.reaches(parent, child) {
 		chain := []string{b.g.Nodes[child].Model}
 		chain = append(chain, b.path(parent, child)...)
-		if child == parent {
-			chain = append(chain, b.g.Nodes[child].Model)
-		}
 		if !slices.ContainsFunc(b.g.Cycles, func(c []string) bool { return slices.Equal(c, chain) }) {
 			b.g.Cycles = append(b.g.Cycles, chain)
 		}
@@ -1029,18 +1031,24 @@ func LineageFindings(g *Graph) []finding.Finding {
 	}
 	root := g.Nodes[0].Model
 	if g.Unknown != "" {
+		// The first sign leads; every sign is evidence.
+		why := strings.Split(g.Unknown, "; ")
+		ev := slices.Clone(g.UnknownEvidence)
+		for _, w := range why {
+			ev = append(ev, derived(EvidenceDerivative, w))
+		}
 		out = append(out, finding.Finding{
 			Code:       finding.ProvenanceLineageUnknown,
-			Message:    fmt.Sprintf("%s looks like a derivative (%s), but no base model is declared or known, so its origin and the licences and policies of its ancestors cannot be checked", root, g.Unknown),
+			Message:    fmt.Sprintf("No base model is known for %s, which looks like a derivative: %s. Its ancestors' origin, licences and policies go unchecked.", root, why[0]),
 			Confidence: finding.Inferred,
 			Subject:    root,
-			Evidence:   slices.Clone(g.UnknownEvidence),
+			Evidence:   ev,
 		})
 	}
 	for _, c := range g.Cycles {
 		out = append(out, finding.Finding{
 			Code:       finding.ProvenanceLineageUnknown,
-			Message:    fmt.Sprintf("the declared lineage loops (%s); the derivation that closes the loop was ignored", strings.Join(c, " → ")),
+			Message:    fmt.Sprintf("The declared lineage loops (%s); the derivation that closes the loop is ignored.", strings.Join(c, " → ")),
 			Confidence: finding.Declared,
 			Subject:    root,
 			Evidence:   []finding.Evidence{{Field: "base_model", Value: strings.Join(c, " -> ")}},
@@ -1049,7 +1057,7 @@ func LineageFindings(g *Graph) []finding.Finding {
 	if g.Truncated != "" {
 		out = append(out, finding.Finding{
 			Code:       finding.ProvenanceLineageUnknown,
-			Message:    fmt.Sprintf("the lineage of %s is incomplete: %s", root, g.Truncated),
+			Message:    fmt.Sprintf("The lineage of %s is incomplete: %s.", root, g.Truncated),
 			Confidence: finding.Inferred,
 			Subject:    root,
 		})

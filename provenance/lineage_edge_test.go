@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -47,11 +48,62 @@ func TestCycles(t *testing.T) {
 		t.Errorf("findings %+v", fs)
 	}
 
-	// A card naming the model itself as its base.
+	// A two-model loop is a loop too.
+	k = overlayKB(t, `
+  - {id: pair/a, developer: x, confidence: high, sources: [{url: "https://example.com"}], bases: [{model: pair/b, relation: finetune}]}
+  - {id: pair/b, developer: x, confidence: high, sources: [{url: "https://example.com"}], bases: [{model: pair/a, relation: finetune}]}
+`)
+	g = Lineage(&manifest.Release{Repo: "pair/a"}, k, LineageOptions{})
+	if len(g.Cycles) != 1 || strings.Join(g.Cycles[0], " ") != "pair/b pair/a pair/b" || len(g.Edges) != 1 || len(LineageFindings(g)) != 1 {
+		t.Errorf("A→B→A: cycles %v, edges %v", g.Cycles, edgesOf(g))
+	}
+}
+
+// A model named as its own base is the identity it states, not a loop: no
+// edge and no finding, whichever source says it.
+func TestSelfReferenceIsIdentity(t *testing.T) {
+	k := overlayKB(t, `
+  - {id: me/self, developer: x, confidence: high, sources: [{url: "https://example.com"}], bases: [{model: me/self, relation: finetune}]}
+`)
+	// A card naming the model itself as its base; the knowledge base says
+	// the same.
 	c := &manifest.Card{Path: "README.md", BaseModel: []manifest.Field{{Value: "me/self", Line: 3}}}
-	g = Lineage(&manifest.Release{Repo: "me/self", Card: c}, k, LineageOptions{})
-	if len(g.Cycles) != 1 || len(g.Edges) != 0 {
-		t.Errorf("self base: cycles %v edges %v", g.Cycles, edgesOf(g))
+	g := Lineage(&manifest.Release{Repo: "me/self", Card: c}, k, LineageOptions{})
+	if len(g.Cycles) != 0 || len(g.Edges) != 0 || len(LineageFindings(g)) != 0 {
+		t.Errorf("self base: cycles %v edges %v findings %v", g.Cycles, edgesOf(g), LineageFindings(g))
+	}
+
+	// A quantisation whose card declares the model it quantises, and whose
+	// GGUF names that model (general.name) and gives it again as its base
+	// (general.base_model.0.repo_url): one quantized edge, no loop.
+	const src = "deepseek-ai/DeepSeek-R1-Distill-Qwen-7B"
+	rel := ggufFile(t, "DeepSeek-R1-Distill-Qwen-7B-Q4_K_M.gguf", testmodel.GGUF{KV: []testmodel.KV{
+		{Key: "general.name", Value: testmodel.String("DeepSeek R1 Distill Qwen 7B")},
+		{Key: "general.base_model.count", Value: testmodel.Uint32(1)},
+		{Key: "general.base_model.0.repo_url", Value: testmodel.String("https://huggingface.co/" + src)},
+	}})
+	rel.Name, rel.Repo = "r1-distill-gguf", ""
+	rel.Card = &manifest.Card{Path: "README.md", BaseModel: []manifest.Field{{Value: src, Line: 3}},
+		BaseModelRelation: manifest.Field{Value: "quantized", Line: 4}}
+	g = Lineage(rel, nil, LineageOptions{})
+	if len(g.Cycles) != 0 {
+		t.Errorf("cycles %v", g.Cycles)
+	}
+	for _, f := range LineageFindings(g) {
+		t.Errorf("unexpected %s: %s", f.Code, f.Message)
+	}
+	want := "r1-distill-gguf -quantized-> " + src
+	if e := edgesOf(g); !slices.Contains(e, want) || slices.ContainsFunc(e, func(s string) bool { return strings.HasPrefix(s, src+" -") && strings.HasSuffix(s, "-> "+src) }) {
+		t.Errorf("edges %q, want %q and no self edge", e, want)
+	}
+	if p := g.Parents(0); len(p) != 1 || len(p[0].Evidence) < 3 {
+		t.Errorf("root edge %+v, want one quantized edge citing the card and the GGUF", p)
+	}
+
+	// The same on the demo release in testdata.
+	g = Lineage(openTarget(t, filepath.Join(testutil.ModuleRoot(t), "testdata", "models", "r1-distill-qwen-7b-gguf")), nil, LineageOptions{})
+	if len(g.Cycles) != 0 || len(LineageFindings(g)) != 0 {
+		t.Errorf("demo GGUF: cycles %v, findings %v", g.Cycles, LineageFindings(g))
 	}
 }
 
@@ -139,7 +191,8 @@ func TestGovernmentOptions(t *testing.T) {
 		BaseModel: []manifest.Field{{Value: "meta-llama/Llama-3.1-8B", Line: 2}},
 		Datasets:  []manifest.Field{{Value: "open-thoughts/OpenThoughts-114k", Line: 5}}}}, k, LineageOptions{})
 	fs, _ := Government(d, k, []string{"us-ks"}, GovernmentOptions{})
-	if len(fs) != 1 || fs[0].Confidence != finding.Inferred || !strings.Contains(fs[0].Message, "distilled from deepseek-ai/DeepSeek-R1") {
+	if len(fs) != 1 || fs[0].Confidence != finding.Inferred || !strings.Contains(fs[0].Message, "its teacher deepseek-ai/DeepSeek-R1") ||
+		!hasEvidence(fs[0], "", EvidenceMatch, "distilled from deepseek-ai/DeepSeek-R1") {
 		t.Errorf("distillation match: %+v", fs)
 	}
 	fs, _ = Government(d, k, []string{"us-ks"}, GovernmentOptions{Reach: ReachWeights})
@@ -264,7 +317,8 @@ func TestDistillationLicences(t *testing.T) {
 	c := &manifest.Card{Path: "README.md", Body: "We distilled this model from Gemma 2 27B using synthetic data.\n", BodyLine: 5}
 	g := Lineage(&manifest.Release{Repo: "someone/gemma-student", Card: c}, k, LineageOptions{})
 	fs := RestrictedOutputs(g, k)
-	if len(fs) != 1 || fs[0].Confidence != finding.Inferred || fs[0].Evidence[0].Line != 5 || !strings.Contains(fs[0].Message, "Model Derivative") {
+	if len(fs) != 1 || fs[0].Confidence != finding.Inferred || fs[0].Evidence[0].Line != 5 || !strings.Contains(fs[0].Message, "outputs of Gemma 2 27B") ||
+		!strings.Contains(fs[0].Message, "derivative") || !hasEvidence(fs[0], "kb:output-terms.yaml", "gemma-terms-2024.summary", "Model Derivative") {
 		t.Errorf("Gemma distillation: %+v", fs)
 	}
 	// The licence records' output_restriction term is used for licences
@@ -288,9 +342,18 @@ func TestDistillationLicences(t *testing.T) {
 	}
 	g = Lineage(&manifest.Release{Repo: "acme/student"}, lk, LineageOptions{})
 	fs = RestrictedOutputs(g, lk)
-	if len(fs) != 1 || fs[0].Subject != "acme/teacher" || fs[0].Confidence != finding.Declared {
+	if len(fs) != 1 || fs[0].Subject != "acme/teacher" || fs[0].Confidence != finding.Declared ||
+		!strings.Contains(fs[0].Message, "the acme-model-license licence") || !hasEvidence(fs[0], "kb:licenses.yaml", "acme-model-license.output_restriction.summary", "No training") {
 		t.Errorf("licence fallback: %+v", fs)
 	}
+}
+
+// hasEvidence reports whether f cites path and field with a value that
+// contains value.
+func hasEvidence(f finding.Finding, path, field, value string) bool {
+	return slices.ContainsFunc(f.Evidence, func(e finding.Evidence) bool {
+		return e.Path == path && e.Field == field && strings.Contains(e.Value, value)
+	})
 }
 
 // The corpus's real cards (as test inputs) parse into lineages without

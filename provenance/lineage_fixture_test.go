@@ -91,6 +91,16 @@ func summary(g *Graph, k *kb.KB, juris []string) string {
 	b.WriteString("findings:\n")
 	for _, f := range fs {
 		fmt.Fprintf(&b, "  %s %s %s\n    %s\n", f.Code, f.Confidence, f.Subject, f.Message)
+		for _, e := range f.Evidence {
+			loc := e.Path
+			switch {
+			case e.Line > 0:
+				loc += fmt.Sprintf(":%d", e.Line)
+			case e.Offset > 0:
+				loc += fmt.Sprintf("@%d", e.Offset)
+			}
+			fmt.Fprintf(&b, "      %s %s = %q\n", strings.TrimSpace(loc), e.Field, e.Value)
+		}
 	}
 	return b.String()
 }

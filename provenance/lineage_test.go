@@ -268,13 +268,13 @@ func TestOriginsOfDistill(t *testing.T) {
 		got[f.Subject] = f.Message
 	}
 	for model, want := range map[string]string{
-		"deepseek-ai/DeepSeek-R1-Distill-Llama-8B": "DeepSeek, China (CN)",
-		r1:                        "DeepSeek, China (CN)",
-		v3base:                    "DeepSeek, China (CN)",
-		"meta-llama/Llama-3.1-8B": "Meta, United States (US)",
+		"deepseek-ai/DeepSeek-R1-Distill-Llama-8B": "was developed by DeepSeek, China.",
+		r1:                        "was developed by DeepSeek, China (teacher).",
+		v3base:                    "was developed by DeepSeek, China (ancestor, base of deepseek-ai/DeepSeek-R1).",
+		"meta-llama/Llama-3.1-8B": "was developed by Meta, United States (base).",
 	} {
-		if !strings.Contains(got[model], want) {
-			t.Errorf("origin of %s = %q, want it to name %s", model, got[model], want)
+		if !strings.HasPrefix(got[model], model+" ") || !strings.HasSuffix(got[model], want) {
+			t.Errorf("origin of %s = %q, want it to say it %s", model, got[model], want)
 		}
 	}
 	if len(got) != 4 {
@@ -307,8 +307,9 @@ func TestAllegationsKeptApart(t *testing.T) {
 		if f.Code != finding.ProvenanceAllegedDistillation || f.Confidence != finding.Alleged {
 			t.Errorf("%s: %s %s", f.Subject, f.Code, f.Confidence)
 		}
-		if !strings.Contains(f.Message, "deepseek-ai/DeepSeek-R1 (DeepSeek, an ancestor)") {
-			t.Errorf("%s does not name the ancestor: %s", f.Subject, f.Message)
+		if !strings.HasSuffix(f.Message, "It concerns the developer of its base deepseek-ai/DeepSeek-R1.") ||
+			!slices.Contains(f.Evidence, finding.Evidence{Field: EvidenceConcerns, Value: "deepseek-ai/DeepSeek-R1 (DeepSeek, base)"}) {
+			t.Errorf("%s does not name the ancestor: %s %+v", f.Subject, f.Message, f.Evidence)
 		}
 		ids = append(ids, f.Subject)
 	}
@@ -442,6 +443,43 @@ func TestLineageUnknown(t *testing.T) {
 		for _, f := range fs {
 			if f.Code != finding.ProvenanceLineageUnknown || f.Subject == "" {
 				t.Errorf("%s: %+v", tc.name, f)
+			}
+		}
+	}
+}
+
+// maxMessage bounds what a provenance finding's message may say: a
+// conclusion in a sentence or two, with the details in the evidence.
+// Allegations quote their claim as recorded and are bounded by it.
+const maxMessage = 300
+
+// Every finding on the fixtures says its conclusion briefly, names the
+// model or instrument once, and keeps lists and details in the evidence.
+func TestMessagesAreShort(t *testing.T) {
+	k := kb.Default()
+	for _, tc := range fixtureCases {
+		g := Lineage(loadFixture(t, tc.name), k, LineageOptions{})
+		fs := LineageFindings(g)
+		fs = append(fs, Origins(g)...)
+		fs = append(fs, RestrictedOutputs(g, k)...)
+		gov, _ := Government(g, k, goldenJurisdictions, GovernmentOptions{})
+		fs = append(fs, gov...)
+		for _, f := range fs {
+			if len(f.Message) > maxMessage || strings.Contains(f.Message, "; also ") || strings.Contains(f.Message, "Note:") || strings.Contains(f.Message, "\n") {
+				t.Errorf("%s: %s %s: message of %d bytes: %s", tc.name, f.Code, f.Subject, len(f.Message), f.Message)
+			}
+			if !strings.HasSuffix(f.Message, ".") || len(f.Evidence) == 0 && f.Code != finding.ProvenanceLineageUnknown {
+				t.Errorf("%s: %s %s: not a sentence, or no evidence: %+v", tc.name, f.Code, f.Subject, f)
+			}
+		}
+		for _, f := range Allegations(g, k) {
+			i := slices.IndexFunc(k.Allegations, func(a *kb.Allegation) bool { return a.ID == f.Subject })
+			if i < 0 {
+				t.Fatalf("%s: unknown allegation %s", tc.name, f.Subject)
+			}
+			a := k.Allegations[i]
+			if !strings.Contains(f.Message, strings.TrimSuffix(a.Claim, ".")) || len(f.Message) > len(a.Claim)+maxMessage/2 {
+				t.Errorf("%s: %s: the claim is not quoted, or the message says more than the claim: %s", tc.name, f.Subject, f.Message)
 			}
 		}
 	}

@@ -149,8 +149,10 @@ func (g *Graph) Origin() Origin {
 }
 
 // Origins returns a provenance.origin finding for every model of the graph
-// whose developer is known, saying who made it, where, and how the audited
-// model relates to it.
+// whose developer is known, saying who made it, where, and what it is to
+// the audited model ("deepseek-ai/DeepSeek-R1 was developed by DeepSeek,
+// China (ancestor, teacher of …)."). The evidence says how the audited
+// model reaches it and how its developer was established.
 func Origins(g *Graph) []finding.Finding {
 	var out []finding.Finding
 	for _, p := range g.Paths() {
@@ -158,28 +160,33 @@ func Origins(g *Graph) []finding.Finding {
 		if n.Developer == "" {
 			continue
 		}
-		who := n.DeveloperName
-		if who == "" {
-			who = n.Developer
-		}
 		where := "country unknown"
 		if n.Country != "" {
-			where = CountryName(n.Country) + " (" + n.Country + ")"
+			where = CountryName(n.Country)
 		}
 		var msg string
 		switch {
 		case n.DeveloperKind == "repackager":
-			msg = fmt.Sprintf("%s is republished by %s (%s), which repackages other developers' models", n.Model, who, where)
+			msg = fmt.Sprintf("%s is republished by %s, %s, which repackages other developers' models", n.Model, developerName(n), where)
 		default:
-			msg = fmt.Sprintf("%s was developed by %s, %s", n.Model, who, where)
+			msg = fmt.Sprintf("%s was developed by %s, %s", n.Model, developerName(n), where)
 		}
-		if len(p.Edges) > 0 {
-			msg += fmt.Sprintf("; the audited model is %s", p.Describe(g))
+		if r := role(g, p); r != "" {
+			msg += " (" + r + ")"
 		}
-		msg += "; established from " + n.OriginBasis
+		msg += "."
 		ev := slices.Clone(n.Evidence)
 		if len(p.Edges) > 0 {
 			ev = appendEvidence(ev, p.Edges[len(p.Edges)-1].Evidence...)
+		}
+		if n.org != nil {
+			ev = append(ev, kbEvidence("organizations.yaml", n.org.ID, "country", n.org.Country)...)
+		}
+		if len(p.Edges) > 0 {
+			ev = append(ev, derived(EvidenceLineage, "the audited model is "+p.Describe(g)))
+		}
+		if n.OriginBasis != "" {
+			ev = append(ev, derived(EvidenceOrigin, "established from "+n.OriginBasis))
 		}
 		out = append(out, finding.Finding{
 			Code:       finding.ProvenanceOrigin,

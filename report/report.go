@@ -84,6 +84,49 @@ type Subject struct {
 	Task          string   `json:"task,omitempty"`
 	Architectures []string `json:"architectures,omitempty"`
 	Datasets      []string `json:"datasets,omitempty"`
+	// Hub is set when the release was read from the Hugging Face Hub, or
+	// checked against a Hub listing.
+	Hub *Hub `json:"hub,omitempty"`
+}
+
+// Hub is what the Hugging Face Hub says about the release and what the
+// audit fetched from it.
+type Hub struct {
+	ID       string `json:"id"`
+	Endpoint string `json:"endpoint"`
+	// Revision is the revision asked for, Commit the commit it resolved to
+	// (every file was read, or listed, at that commit).
+	Revision string `json:"revision,omitempty"`
+	Commit   string `json:"commit,omitempty"`
+	Author   string `json:"author,omitempty"`
+	// Gated is "auto" or "manual" when the Hub makes users accept terms
+	// before downloading ("" when not gated); Private is set when only
+	// the owner's accounts can see the repository.
+	Gated   string `json:"gated,omitempty"`
+	Private bool   `json:"private"`
+	// Requests and Bytes count the requests made to the Hub and the
+	// response bytes read, for this audit.
+	Requests int   `json:"requests"`
+	Bytes    int64 `json:"bytes"`
+	// HeadersRead and HeadersTotal count the safetensors files whose
+	// header was read in full, and all safetensors files; a remote audit
+	// reads headers within a byte budget (both 0 when no header was
+	// read remotely).
+	HeadersRead  int `json:"headers_read"`
+	HeadersTotal int `json:"headers_total"`
+	// ParametersFromHeaders counts the parameters the headers read
+	// declare; ParametersFromAPI and ParametersByDtypeFromAPI are the Hub
+	// API's own summary over all the repository's safetensors files (0 and
+	// absent when it gives none).
+	ParametersFromHeaders    int64            `json:"parameters_from_headers,omitempty"`
+	ParametersFromAPI        int64            `json:"parameters_from_api,omitempty"`
+	ParametersByDtypeFromAPI map[string]int64 `json:"parameters_by_dtype_from_api,omitempty"`
+	// IndexTotalSize is the metadata.total_size of a sharded index read
+	// only in part (its weight_map was not read), or absent.
+	IndexTotalSize *int64 `json:"index_total_size,omitempty"`
+	// Unmatched counts files the Hub lists that a local copy checked
+	// against it does not hold.
+	Unmatched int `json:"unmatched,omitempty"`
 }
 
 // License is a licence identified for the release.

@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/modelvet/modelvet/finding"
@@ -63,6 +64,39 @@ func (t *textWriter) header(r *Report) {
 	if len(r.Policy.Unsafe) > 0 {
 		t.printf("  unsafe options: %s\n", strings.Join(r.Policy.Unsafe, ", "))
 	}
+	if h := r.Subject.Hub; h != nil {
+		t.printf("  %s\n", hubLine(h))
+	}
+}
+
+// hubLine says in one line what the Hub says about the repository and
+// what the audit fetched from it.
+func hubLine(h *Hub) string {
+	at := s(h.ID)
+	if c := []rune(s(h.Commit)); len(c) > 0 {
+		at += "@" + string(c[:min(len(c), 12)]) // a commit's short form
+	}
+	parts := []string{"Hugging Face Hub " + at}
+	switch {
+	case h.Private:
+		parts = append(parts, "private")
+	default:
+		parts = append(parts, "public")
+	}
+	if h.Gated != "" {
+		parts = append(parts, "gated ("+s(h.Gated)+" approval)")
+	}
+	parts = append(parts, fmt.Sprintf("%s, %s fetched", plural(h.Requests, "request"), Bytes(h.Bytes)))
+	if h.HeadersTotal > 0 {
+		parts = append(parts, fmt.Sprintf("%d of %d weight headers read", h.HeadersRead, h.HeadersTotal))
+	}
+	if h.ParametersFromAPI > 0 && h.HeadersRead < h.HeadersTotal {
+		parts = append(parts, Count(h.ParametersFromAPI)+" parameters per the Hub API")
+	}
+	if h.Unmatched > 0 {
+		parts = append(parts, plural(h.Unmatched, "listed file")+" not in the local copy")
+	}
+	return strings.Join(parts, " · ")
 }
 
 // todo lists, most severe first, what to do about each code that counts
@@ -125,13 +159,18 @@ func (t *textWriter) findings(r *Report) {
 		for _, l := range wrap(s(f.Message), width-11) {
 			t.printf("           %s\n", l)
 		}
-		for i, e := range f.Evidence {
+		ev := byPlace(f.Evidence)
+		for i, e := range ev {
 			if i == 3 {
-				t.printf("           … and %d more places\n", len(f.Evidence)-3)
+				t.printf("           … and %d more (all in the JSON report)\n", len(ev)-3)
 				break
 			}
-			if loc := evidenceText(e); loc != "" {
-				t.printf("           at %s\n", textsafe.Truncate(loc, width-14))
+			switch {
+			case e.Path == "" && e.Field != "":
+				// A fact the audit worked out, not a place.
+				t.printf("           %s\n", textsafe.Truncate(s(e.Field)+": "+s(e.Value), width-11))
+			case e.Path != "":
+				t.printf("           at %s\n", textsafe.Truncate(evidenceText(e), width-14))
 			}
 		}
 		if f.Waived != "" {
@@ -164,6 +203,23 @@ func wrap(text string, n int) []string {
 		lines = append(lines, string(cur))
 	}
 	return lines
+}
+
+// byPlace orders evidence for reading: places in the release first, then
+// facts worked out by the audit (no path), then knowledge-base citations.
+func byPlace(ev []finding.Evidence) []finding.Evidence {
+	rank := func(e finding.Evidence) int {
+		switch {
+		case strings.HasPrefix(e.Path, "kb:"):
+			return 2
+		case e.Path == "":
+			return 1
+		}
+		return 0
+	}
+	out := slices.Clone(ev)
+	slices.SortStableFunc(out, func(a, b finding.Evidence) int { return rank(a) - rank(b) })
+	return out
 }
 
 // evidenceText renders evidence as "path:line field = value".

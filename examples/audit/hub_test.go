@@ -2,7 +2,12 @@ package main
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
+	"maps"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -67,5 +72,107 @@ func TestHubTarget(t *testing.T) {
 	status, _, stderr = runJSON(t, "hf:acme/chat-7b")
 	if status != exitError || !strings.Contains(stderr, "HF_HUB_OFFLINE") {
 		t.Errorf("offline: status %d, stderr %q", status, stderr)
+	}
+}
+
+// TestHubDigestsFlag checks -hub-digests: a local copy audited with the
+// Hub's listing carries the Hub's digests (source hf-hub), and bad uses are
+// usage errors.
+func TestHubDigestsFlag(t *testing.T) {
+	repo := hubtest.ExampleRepo()
+	dir := hubtest.WriteDir(t, repo)
+	srv := hubtest.New(t, repo)
+	t.Setenv("HF_ENDPOINT", srv.URL())
+	t.Setenv("HF_TOKEN", "")
+	t.Setenv("HF_HUB_OFFLINE", "")
+	want := map[string]string{}
+	for _, f := range repo.Files {
+		if f.LFS {
+			sum := sha256.Sum256(f.Data)
+			want[f.Path] = "sha256:" + hex.EncodeToString(sum[:])
+		}
+	}
+
+	run1 := func(args ...string) (int, []byte, string) {
+		var out, errb bytes.Buffer
+		status := run(append([]string{"-format", "json"}, args...), &out, &errb)
+		return status, out.Bytes(), errb.String()
+	}
+	digests := func(out []byte) map[string]string {
+		var rep struct {
+			Files []struct{ Path, Digest string }
+		}
+		if err := json.Unmarshal(out, &rep); err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]string{}
+		for _, f := range rep.Files {
+			if f.Digest != "" {
+				got[f.Path] = f.Digest
+			}
+		}
+		return got
+	}
+	status, out, stderr := run1(dir)
+	if got := digests(out); len(got) != 0 || stderr != "" {
+		t.Fatalf("plain directory: status %d, digests %v, stderr %q", status, got, stderr)
+	}
+	status, out, stderr = run1("-hub-digests", "acme/chat-7b", dir)
+	if got := digests(out); !maps.Equal(got, want) || stderr != "" {
+		t.Errorf("with -hub-digests: status %d, stderr %q\ndigests %v\nwant    %v", status, stderr, got, want)
+	}
+	// The report names the listing checked against.
+	var rep struct {
+		Subject struct {
+			Hub *struct{ ID, Commit string }
+		}
+	}
+	json.Unmarshal(out, &rep)
+	if rep.Subject.Hub == nil || rep.Subject.Hub.ID != "acme/chat-7b" || rep.Subject.Hub.Commit != repo.SHA {
+		t.Errorf("subject hub = %+v", rep.Subject.Hub)
+	}
+
+	for _, c := range []struct {
+		args   []string
+		status int
+		msg    string
+	}{
+		{[]string{"-hub-digests", "not/a/repo", dir}, exitUsage, "more than one '/'"},
+		{[]string{"-hub-digests", "acme/chat-7b", dir, dir}, exitUsage, "give exactly one TARGET"},
+		{[]string{"-hub-digests", "acme/chat-7b", "hf:acme/chat-7b"}, exitUsage, "use -hub-digests with a local copy"},
+		{[]string{"-hub-digests", "acme/missing", dir}, exitError, "repository acme/missing not found"},
+	} {
+		status, _, stderr := run1(c.args...)
+		if status != c.status || !strings.Contains(stderr, c.msg) {
+			t.Errorf("%q: status %d, stderr %q; want %d, %q", c.args, status, stderr, c.status, c.msg)
+		}
+	}
+
+	// A copy with one byte flipped in a shard differs from what the Hub
+	// publishes: once -verify hashes the files, that is a mismatch.
+	flipped := hubtest.WriteDir(t, repo)
+	p := filepath.Join(flipped, "model-00002-of-00002.safetensors")
+	data, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data[len(data)-1] ^= 0x01
+	if err := os.WriteFile(p, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	status, out, stderr = run1("-verify", "-hub-digests", "acme/chat-7b", flipped)
+	if status == exitUsage && strings.Contains(stderr, "not yet supported") {
+		t.Skip("hashing (-verify) is not available yet: ", stderr)
+	}
+	var vrep struct {
+		Findings []struct{ Code, Subject string }
+	}
+	if err := json.Unmarshal(out, &vrep); err != nil {
+		t.Fatalf("-verify: status %d, stderr %q: %v", status, stderr, err)
+	}
+	if !slices.ContainsFunc(vrep.Findings, func(f struct{ Code, Subject string }) bool {
+		return f.Code == "integrity.mismatch" && f.Subject == "model-00002-of-00002.safetensors"
+	}) || status != exitFail {
+		t.Errorf("flipped byte: status %d, findings %+v", status, vrep.Findings)
 	}
 }

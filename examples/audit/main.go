@@ -46,6 +46,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	var f cli.Flags
 	f.Register(fs, "text")
+	var hub cli.HubFlags
+	hub.Register(fs)
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: audit [flags] TARGET...\n\nTARGET is a model directory, a weight file, ollama:NAME[:TAG] or hf:ORG/NAME[@REV].\nExit status: 0 pass, 1 could not audit, 2 usage, 3 review, 4 fail.\n\nFlags:\n")
 		fs.PrintDefaults()
@@ -55,6 +57,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	if fs.NArg() == 0 {
 		fs.Usage()
+		return exitUsage
+	}
+	if err := hub.Check(fs.Args()); err != nil {
+		fmt.Fprintf(stderr, "audit: %v\n", err)
 		return exitUsage
 	}
 	opts, err := f.Options()
@@ -77,14 +83,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 	defer stop()
 	status := exitPass
 	for _, target := range fs.Args() {
-		st := auditOne(ctx, auditor, target, encode, stdout, stderr)
+		st := auditOne(ctx, auditor, hub.Source, target, encode, stdout, stderr)
 		status = worse(status, st)
 	}
 	return status
 }
 
-func auditOne(ctx context.Context, a *modelvet.Auditor, target string, encode func(io.Writer, *report.Report) error, stdout, stderr io.Writer) int {
-	src, err := manifest.Parse(target)
+func auditOne(ctx context.Context, a *modelvet.Auditor, source func(string) (manifest.Source, error), target string, encode func(io.Writer, *report.Report) error, stdout, stderr io.Writer) int {
+	src, err := source(target)
 	if err != nil {
 		fmt.Fprintf(stderr, "audit: %v\n", err)
 		if errors.Is(err, manifest.ErrUnsupported) {

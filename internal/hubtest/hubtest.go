@@ -13,6 +13,7 @@ import (
 	"bytes"
 	"crypto/sha1"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -141,7 +142,12 @@ type Repo struct {
 	Downloads   int
 	// Revisions maps other revision names (tags, branches) to commits.
 	Revisions map[string]string
-	Files     []*File
+	// Parameters is the API's safetensors summary (parameters by dtype);
+	// when nil it is counted from the headers of the repository's
+	// safetensors files, as the Hub does. An empty map leaves the summary
+	// out of the record.
+	Parameters map[string]int64
+	Files      []*File
 }
 
 func (r *Repo) sha() string {
@@ -181,9 +187,10 @@ type Server struct {
 	// Token grants access to private and gated repositories.
 	Token string
 
-	mu    sync.Mutex
-	repos map[string]*Repo
-	log   []Request
+	mu     sync.Mutex
+	repos  map[string]*Repo
+	log    []Request
+	params map[*Repo]map[string]int64 // counted safetensors summaries
 
 	bytes      atomic.Int64
 	requests   atomic.Int64
@@ -492,8 +499,66 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, rest string) {
 		return
 	}
 	blobs := r.URL.Query().Get("blobs") == "true" && !s.NoBlobs
+	m := ModelInfoJSON(repo, sha, blobs)
+	if p := s.parameters(repo); len(p) > 0 {
+		var total int64
+		for _, n := range p {
+			total += n
+		}
+		m["safetensors"] = map[string]any{"parameters": p, "total": total}
+	}
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	json.NewEncoder(w).Encode(ModelInfoJSON(repo, sha, blobs))
+	json.NewEncoder(w).Encode(m)
+}
+
+// parameters returns the safetensors summary of repo, counted once from
+// the headers of its safetensors files unless the repository sets it.
+func (s *Server) parameters(repo *Repo) map[string]int64 {
+	if repo.Parameters != nil {
+		return repo.Parameters
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if p, ok := s.params[repo]; ok {
+		return p
+	}
+	p := map[string]int64{}
+	for _, f := range repo.Files {
+		if path.Ext(f.Path) == ".safetensors" {
+			countParameters(f.Data, p)
+		}
+	}
+	if s.params == nil {
+		s.params = map[*Repo]map[string]int64{}
+	}
+	s.params[repo] = p
+	return p
+}
+
+// countParameters adds the elements of every tensor a safetensors header
+// declares to by (by dtype); a header it cannot read adds nothing.
+func countParameters(data []byte, by map[string]int64) {
+	if len(data) < 8 {
+		return
+	}
+	n := binary.LittleEndian.Uint64(data)
+	if n > uint64(len(data)-8) {
+		return
+	}
+	var header map[string]json.RawMessage
+	if json.Unmarshal(data[8:8+n], &header) != nil {
+		return
+	}
+	for name, raw := range header {
+		var t struct {
+			DType string  `json:"dtype"`
+			Shape []int64 `json:"shape"`
+		}
+		if name == "__metadata__" || json.Unmarshal(raw, &t) != nil {
+			continue
+		}
+		by[t.DType] += Tensor{DType: t.DType, Shape: t.Shape}.elems()
+	}
 }
 
 // ModelInfoJSON returns the API record of repo at commit sha in the Hub's

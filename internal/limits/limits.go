@@ -210,4 +210,11 @@ const (
 	MaxHubFileList = MaxFilesPerRelease
 	// MaxHubPathLen caps the length of one file path in a Hub listing.
 	MaxHubPathLen = 4096
+	// MaxHubIndexPrefix caps what is read remotely of a sharded-weights
+	// index too large to read whole (manifest.HubOptions.IndexBytes): its
+	// first bytes, which hold metadata.total_size in indexes as
+	// transformers writes them.
+	MaxHubIndexPrefix = 64 << 10
+	// MaxHubDtypes caps the dtypes of the Hub API's safetensors summary.
+	MaxHubDtypes = 64
 )

@@ -18,8 +18,9 @@
 //     points at its subject file, else at the model card, else at the first
 //     file, so every result has a location.
 //   - partialFingerprints["modelvet/v1"] is a SHA-256 of the code, the
-//     subject and the evidence: stable across runs and machines, free of
-//     timestamps and paths outside the release.
+//     subject and the evidence in the release (not knowledge-base
+//     citations): stable across runs, machines and knowledge-base updates,
+//     free of timestamps and paths outside the release.
 //   - A waived finding keeps its level and gains an accepted external
 //     suppression whose justification is the waiver's reason.
 //   - The run's properties carry the verdict ("verdict"), the subject, the
@@ -306,6 +307,12 @@ func Fingerprint(f finding.Finding) string {
 	h := sha256.New()
 	fmt.Fprintf(h, "%s\x00%s\x00", f.Code, f.Subject)
 	for _, e := range f.Evidence {
+		// Only places in the release count: citations of the knowledge
+		// base and facts worked out from the lineage change with the
+		// knowledge base, not with the release.
+		if e.Path == "" || strings.HasPrefix(e.Path, "kb:") {
+			continue
+		}
 		fmt.Fprintf(h, "%s\x00%d\x00%d\x00%s\x00%s\x00", e.Path, e.Line, e.Offset, e.Field, e.Value)
 	}
 	return hex.EncodeToString(h.Sum(nil))

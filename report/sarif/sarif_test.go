@@ -217,3 +217,22 @@ func TestEmptyReport(t *testing.T) {
 		t.Error("an empty run must still list results: []")
 	}
 }
+
+func TestFingerprintIgnoresKnowledgeBase(t *testing.T) {
+	f := finding.Finding{Code: finding.ProvenanceGovernmentPolicy, Subject: "us-ks-hb-2313", Evidence: []finding.Evidence{
+		{Path: "README.md", Line: 3, Field: "base_model", Value: "deepseek-ai/DeepSeek-R1"},
+		{Path: "kb:policies.yaml", Field: "us-ks-hb-2313.status", Value: "enacted"},
+		{Field: "lineage", Value: "a → b"},
+	}}
+	g := f
+	g.Evidence = append([]finding.Evidence(nil), f.Evidence...)
+	g.Evidence[1].Value = "in-force"
+	g.Evidence[2].Value = "a → c"
+	if sarif.Fingerprint(f) != sarif.Fingerprint(g) {
+		t.Error("a knowledge-base update changed the fingerprint")
+	}
+	g.Evidence[0].Line = 4
+	if sarif.Fingerprint(f) == sarif.Fingerprint(g) {
+		t.Error("moving the evidence in the release kept the fingerprint")
+	}
+}

@@ -1,0 +1,282 @@
+package manifest
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"unicode/utf8"
+
+	"github.com/modelvet/modelvet/finding"
+)
+
+// The remote audit reads weight metadata within two bounds, so that a
+// repository of any size is audited in a few megabytes without claiming to
+// have checked what it did not read:
+//
+//   - a sharded-weights index larger than HubOptions.IndexBytes is read
+//     only for its first limits.MaxHubIndexPrefix bytes, which hold
+//     metadata.total_size; its weight_map is not read (HubInfo.Index);
+//   - every safetensors file's first 16 bytes are read, which give its
+//     header length; when the headers add up to more than
+//     HubOptions.HeaderBudget, they are read in spread order (spreadOrder)
+//     while each fits, and the rest are listed in HubInfo.Headers.Unread.
+//
+// Release.Findings reports both as integrity.unverified findings, with the
+// Hub API's parameter count standing in for the headers not read.
+
+// readHeaders reads the pending safetensors headers of set that fit in the
+// header budget, with bounded concurrency, and records in rel.Hub.Headers
+// what was read. Files whose header is left unread are marked so that
+// describeWith does not open them.
+func (s *HubSource) readHeaders(ctx context.Context, rel *Release, set *remoteSet) {
+	type cand struct {
+		f   *File
+		rf  *remoteFile
+		len int64
+	}
+	var cands []cand
+	for _, f := range rel.Files {
+		rf := set.files[f.Path]
+		if rf == nil {
+			continue
+		}
+		if n := rf.headerLen(); n > 0 {
+			cands = append(cands, cand{f, rf, n})
+		}
+	}
+	if len(cands) == 0 {
+		return
+	}
+	slices.SortFunc(cands, func(a, b cand) int { return strings.Compare(a.f.Path, b.f.Path) })
+	h := &HubHeaders{Files: len(cands), Budget: s.cfg.headerBudget}
+	for _, c := range cands {
+		h.BytesTotal += c.len
+	}
+	take := make([]bool, len(cands))
+	if h.Budget < 0 || h.BytesTotal <= h.Budget {
+		for i := range take {
+			take[i] = true
+		}
+	} else {
+		left := h.Budget
+		for _, i := range spreadOrder(len(cands)) {
+			if cands[i].len <= left {
+				take[i], left = true, left-cands[i].len
+			}
+		}
+	}
+	sem := make(chan struct{}, s.cfg.concurrency)
+	var wg sync.WaitGroup
+	for i, c := range cands {
+		if !take[i] {
+			c.f.Format, c.f.unreadable = FormatSafetensors, true
+			h.Unread = append(h.Unread, c.f.Path)
+			continue
+		}
+		h.Read++
+		h.BytesRead += c.len
+		if ctx.Err() != nil {
+			continue
+		}
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			c.rf.readHeader(ctx)
+		}()
+	}
+	wg.Wait()
+	rel.Hub.Headers = h
+}
+
+// spreadOrder returns the indexes 0..n-1 in an order that spreads any
+// prefix of it evenly over the range: the first, the last, the middle, then
+// the middles of each half, of each quarter, and so on.
+func spreadOrder(n int) []int {
+	if n <= 0 {
+		return nil
+	}
+	out := make([]int, 0, n)
+	out = append(out, 0)
+	if n == 1 {
+		return out
+	}
+	out = append(out, n-1)
+	type span struct{ lo, hi int } // exclusive bounds
+	queue := []span{{0, n - 1}}
+	for len(queue) > 0 {
+		sp := queue[0]
+		queue = queue[1:]
+		if sp.hi-sp.lo < 2 {
+			continue
+		}
+		mid := sp.lo + (sp.hi-sp.lo)/2
+		out = append(out, mid)
+		queue = append(queue, span{sp.lo, mid}, span{mid, sp.hi})
+	}
+	return out
+}
+
+// headerParameters counts the parameters the headers read declare.
+func headerParameters(rel *Release) {
+	h := rel.Hub.Headers
+	if h == nil {
+		return
+	}
+	h.Parameters = 0
+	for _, f := range rel.Files {
+		if f.Safetensors != nil {
+			h.Parameters += f.Safetensors.Parameters
+		}
+	}
+}
+
+// indexPrefix records what the first bytes of an index too large to read
+// whole say: metadata.total_size when the metadata object precedes the
+// weight_map and ends within them. A syntax error in the bytes read is a
+// problem; running out of bytes is not.
+func indexPrefix(rel *Release, f *File, data []byte) {
+	hi := &HubIndex{Path: f.Path, Size: f.Size, BytesRead: int64(len(data)), TotalSize: -1}
+	rel.Hub.Index = hi
+	// The prefix may end inside a character.
+	cut := data
+	for i := 0; i < utf8.UTFMax && len(cut) > 0 && !utf8.Valid(cut); i++ {
+		cut = cut[:len(cut)-1]
+	}
+	if !utf8.Valid(cut) {
+		rel.addProblem(&Problem{Path: f.Path, Message: "the index is not valid UTF-8"})
+		return
+	}
+	j := &jsonScanner{s: string(cut)}
+	if j.peek() != '{' {
+		rel.addProblem(&Problem{Path: f.Path, Line: 1, Message: "the index is not a JSON object"})
+		return
+	}
+	ierr := func(off int, format string, args ...any) *FormatError {
+		return &FormatError{Format: FormatSafetensorsIndex, Path: f.Path, Offset: int64(off), Line: lineAt(cut, int64(off)), Msg: fmt.Sprintf(format, args...)}
+	}
+	if j.open('{', '}') {
+		return
+	}
+	for {
+		j.ws()
+		key, ok := j.str()
+		if !ok || !j.expect(':', "':' after an object key") {
+			return // cut short, or a fault the full read would report
+		}
+		j.ws()
+		switch key {
+		case "metadata":
+			idx := &SafetensorsIndex{Path: f.Path, TotalSize: -1}
+			var soft error
+			if err := indexMetadata(j, idx, ierr, &soft); err != nil {
+				if hi.BytesRead == hi.Size {
+					// A fault, not the end of the bytes read.
+					rel.addProblem(problemFrom(f.Path, err))
+				}
+				return
+			}
+			if soft != nil {
+				rel.addProblem(problemFrom(f.Path, soft))
+			}
+			if idx.TotalSize >= 0 {
+				hi.TotalSize, hi.TotalSizeLine = idx.TotalSize, idx.TotalSizeLine
+			}
+			return
+		case "weight_map":
+			return // the metadata, if any, comes after: not read
+		}
+		if _, ok := j.skip(1); !ok || !j.more('}') {
+			return
+		}
+	}
+}
+
+// hubFindings reports what a remote audit left unread to stay within its
+// budgets: safetensors headers and the weight_map of a large index.
+func (r *Release) hubFindings() []finding.Finding {
+	h := r.Hub
+	if h == nil {
+		return nil
+	}
+	var out []finding.Finding
+	if hd := h.Headers; hd != nil && len(hd.Unread) > 0 {
+		msg := fmt.Sprintf("the headers of %d of %d safetensors files (%s of %s) were not read from the Hub, to keep within the audit's %s header budget; the tensors, dtypes and parameter counts of those files are unverified until they are downloaded and audited",
+			len(hd.Unread), hd.Files, mb(hd.BytesTotal-hd.BytesRead), mb(hd.BytesTotal), mb(hd.Budget))
+		if h.Parameters > 0 {
+			msg += fmt.Sprintf("; the repository's parameter count, %s, is the Hub API's own summary (the %d headers read declare %s)", grouped(h.Parameters), hd.Read, grouped(hd.Parameters))
+		}
+		ev := []finding.Evidence{{Field: "headers read", Value: fmt.Sprintf("%d of %d", hd.Read, hd.Files)}}
+		for i, p := range hd.Unread {
+			if i == 3 {
+				ev = append(ev, finding.Evidence{Value: fmt.Sprintf("and %d more files", len(hd.Unread)-i)})
+				break
+			}
+			ev = append(ev, finding.Evidence{Path: p, Field: "header"})
+		}
+		if h.Parameters > 0 {
+			ev = append(ev, finding.Evidence{Path: hubAPIPath(h), Field: "safetensors.total", Value: fmt.Sprint(h.Parameters)})
+		}
+		out = append(out, finding.Finding{
+			Code: finding.IntegrityUnverified, Message: msg, Confidence: finding.Inferred,
+			Subject: r.Name, Evidence: ev,
+		})
+	}
+	if x := h.Index; x != nil {
+		msg := fmt.Sprintf("%s (%s) was read only for its first %s, so its weight_map, which says which shard holds each tensor, was not checked against the shards; it is checked when the files are downloaded and audited", x.Path, mb(x.Size), mb(x.BytesRead))
+		ev := []finding.Evidence{{Path: x.Path, Field: "weight_map"}}
+		if x.TotalSize >= 0 {
+			msg += fmt.Sprintf("; its metadata.total_size is %s bytes", grouped(x.TotalSize))
+			ev = append(ev, finding.Evidence{Path: x.Path, Line: x.TotalSizeLine, Field: "metadata.total_size", Value: fmt.Sprint(x.TotalSize)})
+		} else {
+			msg += "; its metadata.total_size could not be read from those bytes"
+		}
+		out = append(out, finding.Finding{
+			Code: finding.IntegrityUnverified, Message: msg, Confidence: finding.Inferred,
+			Subject: x.Path, Evidence: ev,
+		})
+	}
+	return out
+}
+
+// hubAPIPath names the API record of the release, for evidence.
+func hubAPIPath(h *HubInfo) string {
+	p := h.Endpoint + "/api/models/" + h.ID
+	if h.Revision != "" && h.Revision != "main" {
+		p += "/revision/" + h.Revision
+	}
+	return p
+}
+
+// grouped writes n with its digits in groups of three.
+func grouped(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	if neg {
+		b.WriteByte('-')
+	}
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}
+
+// mb renders a byte count in megabytes (MiB) for messages.
+func mb(n int64) string {
+	if n < 0 {
+		return "unlimited"
+	}
+	if n < 1<<20 {
+		return fmt.Sprintf("%.0f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+}
