@@ -35,11 +35,12 @@ func verifyKeyBundle(b *Bundle, st *SignedStatement, tm *trustMaterial, sr *Sign
 			}
 		}
 		if len(candidates) == 0 {
-			sr.check("key", false, "hint %s is not the hint of any of the %d trusted keys", b.KeyHint, len(tm.keys))
 			if len(tm.keys) == 0 {
+				sr.check("key", false, "hint %s; no public key is trusted", b.KeyHint)
 				return sigUntrusted, fmt.Sprintf("signed by the key with hint %s, but no public key is trusted", b.KeyHint)
 			}
-			return sigUntrusted, fmt.Sprintf("signed by the key with hint %s, which is not a trusted key (trusted: %s)", b.KeyHint, trustedHints(tm))
+			sr.check("key", false, "hint %s is not the hint of a trusted key (trusted: %s)", b.KeyHint, trustedHints(tm))
+			return sigUntrusted, fmt.Sprintf("signed by the key with hint %s, which is not a trusted key", b.KeyHint)
 		}
 		sr.check("key", true, "hint %s matches a trusted key", b.KeyHint)
 	default:

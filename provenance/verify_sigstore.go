@@ -82,8 +82,8 @@ func verifySigstoreBundle(b *Bundle, st *SignedStatement, tm *trustMaterial, sr 
 		return sigInvalid, "the keyless signature carries no certificate identity"
 	}
 	if _, err := tm.identities.Verify(*res.Signature.Certificate); err != nil {
-		sr.check("identity", false, "signed by %s, which is not a trusted identity: %v", signer, err)
-		return sigUntrusted, fmt.Sprintf("validly signed by %s, which is not a trusted identity (trusted: %s)", signer, identityList(tm.names))
+		sr.check("identity", false, "signed by %s; trusted: %s", signer, identityList(tm.names))
+		return sigUntrusted, fmt.Sprintf("validly signed by %s, which is not a trusted identity", signer)
 	}
 	sr.check("identity", true, "signed by %s, a trusted identity", signer)
 	return sigValid, ""
