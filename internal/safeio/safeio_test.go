@@ -1,0 +1,60 @@
+package safeio
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+func TestReadAll(t *testing.T) {
+	if got, err := ReadAll(strings.NewReader("12345"), 5); err != nil || string(got) != "12345" {
+		t.Errorf("ReadAll at the cap = %q, %v", got, err)
+	}
+	if _, err := ReadAll(strings.NewReader("123456"), 5); !errors.Is(err, ErrTooLarge) {
+		t.Errorf("ReadAll over the cap: %v", err)
+	}
+}
+
+func TestReadFileRefusesSpecialFiles(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "fifo")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Skipf("mkfifo: %v", err)
+	}
+	// Opening a FIFO for reading would block until a writer comes: it must
+	// be refused before it is opened.
+	if _, err := ReadFile(fifo, 10); !errors.Is(err, ErrNotRegular) {
+		t.Errorf("ReadFile(fifo) = %v, want ErrNotRegular", err)
+	}
+	if _, err := ReadFile(dir, 10); !errors.Is(err, ErrNotRegular) {
+		t.Errorf("ReadFile(dir) = %v, want ErrNotRegular", err)
+	}
+	if _, err := ReadFile("/dev/zero", 10); !errors.Is(err, ErrNotRegular) {
+		t.Errorf("ReadFile(/dev/zero) = %v, want ErrNotRegular", err)
+	}
+}
+
+func TestReadAt(t *testing.T) {
+	data := bytes.Repeat([]byte("0123456789"), 300_000) // 3 MB, over one chunk
+	r := bytes.NewReader(data)
+	got, err := ReadAt(r, 5, int64(len(data))-5)
+	if err != nil || !bytes.Equal(got, data[5:]) {
+		t.Fatalf("ReadAt of the whole tail: %v", err)
+	}
+	// A length field that lies about the size fails without allocating it.
+	if _, err := ReadAt(r, 0, 1<<40); err == nil {
+		t.Error("ReadAt past the end succeeded")
+	}
+	if _, err := ReadAt(r, -1, 1); err == nil {
+		t.Error("ReadAt at a negative offset succeeded")
+	}
+	f := filepath.Join(t.TempDir(), "f")
+	os.WriteFile(f, []byte("abc"), 0o644)
+	if got, err := ReadFile(f, 3); err != nil || string(got) != "abc" {
+		t.Errorf("ReadFile = %q, %v", got, err)
+	}
+}
