@@ -1,8 +1,11 @@
 package manifest
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
+
+	"github.com/modelvet/modelvet/internal/limits"
 
 	"github.com/modelvet/modelvet/finding"
 )
@@ -82,4 +85,22 @@ func (p *Problem) finding() finding.Finding {
 		Subject:    p.Path,
 		Evidence:   []finding.Evidence{{Path: p.Path, Line: p.Line, Offset: p.Offset, Field: p.Field}},
 	}
+}
+
+// decodeJSON decodes a store's JSON document (at most limits.MaxJSONBytes)
+// into v; what names the document in errors ("manifest"). Syntax errors
+// carry their offset.
+func decodeJSON(data []byte, format Format, what string, v any) error {
+	if len(data) > limits.MaxJSONBytes {
+		return &FormatError{Format: format, Offset: -1, Msg: fmt.Sprintf("%s is %d bytes, over the %d-byte limit", what, len(data), limits.MaxJSONBytes)}
+	}
+	if err := json.Unmarshal(data, v); err != nil {
+		fe := &FormatError{Format: format, Offset: -1, Msg: "is not a valid " + what, Err: err}
+		var se *json.SyntaxError
+		if errors.As(err, &se) {
+			fe.Offset = se.Offset
+		}
+		return fe
+	}
+	return nil
 }

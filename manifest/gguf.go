@@ -1,6 +1,7 @@
 package manifest
 
 import (
+	"cmp"
 	"encoding/binary"
 	"fmt"
 	"io"
@@ -473,7 +474,7 @@ func (g *ggufReader) readTensors(info *GGUFInfo) (*GGUFInfo, error) {
 	if len(tensors) > 0 {
 		info.DataOffset = (g.off + align - 1) / align * align // g.off ≤ MaxGGUFMetadataBytes
 	}
-	slices.SortFunc(tensors, func(a, b ggufTensor) int { return cmpUint(a.offset, b.offset) })
+	slices.SortFunc(tensors, func(a, b ggufTensor) int { return cmp.Compare(a.offset, b.offset) })
 	var end uint64
 	var prev string
 	for _, t := range tensors {

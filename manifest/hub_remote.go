@@ -1,6 +1,7 @@
 package manifest
 
 import (
+	"cmp"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -298,7 +299,7 @@ func (rf *remoteFile) fetch(ctx context.Context, off, n int64) error {
 		return err
 	}
 	rf.got += n
-	i, _ := slices.BinarySearchFunc(rf.spans, off, func(s span, off int64) int { return cmpInt64(s.off, off) })
+	i, _ := slices.BinarySearchFunc(rf.spans, off, func(s span, off int64) int { return cmp.Compare(s.off, off) })
 	rf.spans = slices.Insert(rf.spans, i, span{off: off, data: data})
 	rf.next = off + n
 	return nil
@@ -324,16 +325,6 @@ func (rf *remoteFile) readRange(ctx context.Context, off, n int64) ([]byte, erro
 		rf.direct = final
 	}
 	return data, err
-}
-
-func cmpInt64(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // fill fetches whatever of [a, b) is not cached, one request per gap, with
@@ -421,7 +412,7 @@ func (rf *remoteFile) readAt(ctx context.Context, p []byte, off int64) (int, err
 	}
 	n := 0
 	for pos := off; pos < stop; {
-		i, found := slices.BinarySearchFunc(rf.spans, pos, func(s span, off int64) int { return cmpInt64(s.off, off) })
+		i, found := slices.BinarySearchFunc(rf.spans, pos, func(s span, off int64) int { return cmp.Compare(s.off, off) })
 		if !found {
 			i--
 		}

@@ -6,7 +6,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -89,17 +88,9 @@ type ociManifest struct {
 // parseOCIManifest decodes and checks an index or manifest: digests are
 // algorithm:hex, sizes are not negative, and counts are within caps.
 func parseOCIManifest(data []byte) (*ociManifest, error) {
-	if len(data) > limits.MaxJSONBytes {
-		return nil, &FormatError{Format: FormatOCIManifest, Offset: -1, Msg: fmt.Sprintf("document is %d bytes, over the %d-byte limit", len(data), limits.MaxJSONBytes)}
-	}
 	var m ociManifest
-	if err := json.Unmarshal(data, &m); err != nil {
-		fe := &FormatError{Format: FormatOCIManifest, Offset: -1, Msg: "is not a valid OCI document", Err: err}
-		var se *json.SyntaxError
-		if errors.As(err, &se) {
-			fe.Offset = se.Offset
-		}
-		return nil, fe
+	if err := decodeJSON(data, FormatOCIManifest, "OCI document", &m); err != nil {
+		return nil, err
 	}
 	bad := func(format string, args ...any) error {
 		return &FormatError{Format: FormatOCIManifest, Offset: -1, Msg: fmt.Sprintf(format, args...)}

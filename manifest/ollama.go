@@ -182,17 +182,9 @@ type ollamaLayerJSON struct {
 // sha256, sizes are not negative, layer and entry counts within caps, and
 // manifest lists do not nest.
 func parseOllamaManifest(data []byte) (*ollamaManifest, error) {
-	if len(data) > limits.MaxJSONBytes {
-		return nil, &FormatError{Format: FormatOllamaManifest, Offset: -1, Msg: fmt.Sprintf("manifest is %d bytes, over the %d-byte limit", len(data), limits.MaxJSONBytes)}
-	}
 	var m ollamaManifest
-	if err := json.Unmarshal(data, &m); err != nil {
-		fe := &FormatError{Format: FormatOllamaManifest, Offset: -1, Msg: "is not a valid manifest", Err: err}
-		var se *json.SyntaxError
-		if errors.As(err, &se) {
-			fe.Offset = se.Offset
-		}
-		return nil, fe
+	if err := decodeJSON(data, FormatOllamaManifest, "manifest", &m); err != nil {
+		return nil, err
 	}
 	if err := m.check(0); err != nil {
 		return nil, err

@@ -2,6 +2,7 @@ package manifest
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -137,9 +138,9 @@ func ReadSafetensors(r io.ReaderAt, size int64) (*SafetensorsInfo, error) {
 	// Offsets must cover the buffer from 0, in order, with no gap or overlap.
 	slices.SortStableFunc(tensors, func(a, b safetensorsTensor) int {
 		if a.begin != b.begin {
-			return cmpUint(a.begin, b.begin)
+			return cmp.Compare(a.begin, b.begin)
 		}
-		return cmpUint(a.end, b.end)
+		return cmp.Compare(a.end, b.end)
 	})
 	// Names are kept in one string of their own, so that the header can
 	// be freed.
@@ -794,14 +795,4 @@ func clipText(s string, n int) string {
 		return s
 	}
 	return s[:n] + "…"
-}
-
-func cmpUint(a, b uint64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }

@@ -2,6 +2,7 @@ package provenance
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -449,7 +450,7 @@ func checkResourceSet(rs []Resource, s Serialization) error {
 		byPath[r.Path] = append(byPath[r.Path], r)
 	}
 	for p, shards := range byPath {
-		slices.SortFunc(shards, func(a, b Resource) int { return cmpInt64(a.Start, b.Start) })
+		slices.SortFunc(shards, func(a, b Resource) int { return cmp.Compare(a.Start, b.Start) })
 		var off int64
 		for k, sh := range shards {
 			last := k == len(shards)-1
@@ -460,16 +461,6 @@ func checkResourceSet(rs []Resource, s Serialization) error {
 		}
 	}
 	return nil
-}
-
-func cmpInt64(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // hexDigest decodes a lower- or upper-case hex digest of alg.

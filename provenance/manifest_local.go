@@ -1,6 +1,7 @@
 package provenance
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io/fs"
@@ -236,7 +237,7 @@ func compareResources(a, b Resource) int {
 	if c := ComparePaths(a.Path, b.Path); c != 0 {
 		return c
 	}
-	return cmpInt64(a.Start, b.Start)
+	return cmp.Compare(a.Start, b.Start)
 }
 
 // shardName names a shard resource.

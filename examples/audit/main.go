@@ -63,17 +63,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "audit: %v\n", err)
 		return exitUsage
 	}
-	opts, err := f.Options()
-	if err != nil {
-		fmt.Fprintf(stderr, "audit: %v\n", err)
-		return exitUsage
-	}
 	encode, err := encoder(f.Format)
 	if err != nil {
 		fmt.Fprintf(stderr, "audit: %v\n", err)
 		return exitUsage
 	}
-	auditor, err := modelvet.New(opts...)
+	auditor, err := f.Auditor()
 	if err != nil {
 		fmt.Fprintf(stderr, "audit: %v\n", err)
 		return exitUsage

@@ -96,12 +96,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return cli.ExitUsage
 		}
 	}
-	opts, err := f.Options()
-	if err != nil {
-		fmt.Fprintf(stderr, "gate: %v\n", err)
-		return cli.ExitUsage
-	}
-	auditor, err := modelvet.New(opts...)
+	auditor, err := f.Auditor()
 	if err != nil {
 		fmt.Fprintf(stderr, "gate: %v\n", err)
 		return cli.ExitUsage

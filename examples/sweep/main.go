@@ -90,12 +90,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, progress 
 		}
 	}
 	dirs := roots(fs.Args(), *defaults)
-	opts, err := f.Options()
-	if err != nil {
-		fmt.Fprintf(stderr, "sweep: %v\n", err)
-		return cli.ExitUsage
-	}
-	auditor, err := modelvet.New(opts...)
+	auditor, err := f.Auditor()
 	if err != nil {
 		fmt.Fprintf(stderr, "sweep: %v\n", err)
 		return cli.ExitUsage

@@ -92,6 +92,16 @@ func (f *Flags) Encoder() (modelvet.EncodeFunc, error) {
 	return enc, nil
 }
 
+// Auditor returns an auditor configured by the flags; an error is a usage
+// error.
+func (f *Flags) Auditor() (*modelvet.Auditor, error) {
+	opts, err := f.Options()
+	if err != nil {
+		return nil, err
+	}
+	return modelvet.New(opts...)
+}
+
 // Options turns the flags into auditor options.
 func (f *Flags) Options() ([]modelvet.Option, error) {
 	var opts []modelvet.Option
