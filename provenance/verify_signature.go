@@ -83,7 +83,7 @@ func (v *verification) checkSignature(ctx context.Context, tm *trustMaterial) (*
 		return fail(finding.SignatureInvalid, bundleField(err), err.Error())
 	}
 	sr.Method, sr.MediaType = b.Method, b.MediaType
-	sr.check("bundle", true, "%s, %s method, %d certificate(s), %d transparency-log entr(ies)", b.MediaType, b.Method, len(b.Certificates), b.TlogEntries)
+	sr.check("bundle", true, "%s, %s method, %s, %s", b.MediaType, b.Method, countOf(len(b.Certificates), "certificate", "certificates"), countOf(b.TlogEntries, "transparency-log entry", "transparency-log entries"))
 	if b.PayloadType != InTotoPayloadType {
 		sr.check("envelope", false, "payload type %q, want %q", b.PayloadType, InTotoPayloadType)
 		return fail(finding.SignatureInvalid, "dsseEnvelope.payloadType", fmt.Sprintf("payload type %q is not an in-toto statement", truncate(b.PayloadType, 80)))
@@ -99,7 +99,7 @@ func (v *verification) checkSignature(ctx context.Context, tm *trustMaterial) (*
 	if st.SubjectDigest != nil {
 		sr.SubjectDigest = "sha256:" + hex.EncodeToString(st.SubjectDigest)
 	}
-	sr.check("statement", true, "%s, %d resources, serialization %s/%s%s", st.PredicateType, len(st.Resources), st.Serialization.Method, st.Serialization.HashType, ignoreNote(st.Serialization.IgnorePaths))
+	sr.check("statement", true, "%s, %s, serialization %s/%s%s", st.PredicateType, countOf(len(st.Resources), "resource", "resources"), st.Serialization.Method, st.Serialization.HashType, ignoreNote(st.Serialization.IgnorePaths))
 
 	var out outcome
 	var msg string
@@ -523,4 +523,12 @@ func (sc *signedCheck) diff(v *verification, k string, lf localFile, rs []Resour
 		ev = append(ev, finding.Evidence{Path: lf.Path, Field: "shards", Value: fmt.Sprintf("%d of %d shards differ", bad, len(rs))})
 	}
 	return ev
+}
+
+// countOf writes a count with the singular or plural noun.
+func countOf(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }
