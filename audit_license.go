@@ -47,7 +47,9 @@ func (s *audit) licenseInheritance() {
 			Relation: n.Relation,
 			License:  n.License,
 			Depth:    n.Depth,
-			Evidence: n.Evidence,
+			// The licensor's own derivatives are not bound by its licence.
+			SameDeveloper: s.developer != "" && n.Developer == s.developer,
+			Evidence:      n.Evidence,
 		})
 	}
 	for _, f := range license.CheckInheritance(s.lic, ancestors, s.a.kb) {

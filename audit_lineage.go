@@ -22,6 +22,11 @@ func (s *audit) lineage() {
 		g.Nodes[0].License = s.releaseLicense()
 	}
 	s.rep.Lineage = lineageNodes(g)
+	if len(g.Nodes) > 0 && len(s.rep.Lineage) > 0 {
+		if c := g.Nodes[0].OriginConfidence; c == finding.Declared || c == finding.Verified {
+			s.developer = s.rep.Lineage[0].Developer
+		}
+	}
 	s.add(provenance.LineageFindings(g)...)
 	s.add(provenance.Origins(g)...)
 	s.add(provenance.RestrictedOutputs(g, k)...)

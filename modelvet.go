@@ -248,6 +248,10 @@ type audit struct {
 	rel *manifest.Release
 	rep *report.Report
 	lic *license.Result
+	// developer is the audited model's developer as the lineage shows it,
+	// when established from the knowledge base or the repository's
+	// organisation (not from a family name, not a repackager).
+	developer string
 }
 
 func (s *audit) add(fs ...finding.Finding) { s.rep.Findings = append(s.rep.Findings, fs...) }

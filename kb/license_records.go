@@ -148,6 +148,35 @@ func (t Terms) All() []NamedTerm {
 	return out
 }
 
+// Values of Term.Modalities: what a model takes in.
+const (
+	// ModalityText: a text model (pipeline text-generation, a …ForCausalLM
+	// architecture).
+	ModalityText = "text"
+	// ModalityMultimodal: a model that takes images, video or audio with
+	// text (pipeline image-text-to-text, a vision-language architecture).
+	ModalityMultimodal = "multimodal"
+)
+
+// AppliesTo reports whether the term applies to a model of modality
+// (ModalityText, ModalityMultimodal, or "" when not known): a term
+// without Modalities applies to every model, and so does any term when
+// the modality is not known.
+func (t *Term) AppliesTo(modality string) bool {
+	if t == nil {
+		return false
+	}
+	if len(t.Modalities) == 0 || modality == "" {
+		return true
+	}
+	for _, m := range t.Modalities {
+		if strings.EqualFold(m, modality) {
+			return true
+		}
+	}
+	return false
+}
+
 // Values of Term.Value for DerivativeLicense.
 const (
 	// DerivativeSame: derivatives stay under this licence (and must carry it).
@@ -191,6 +220,12 @@ type Term struct {
 	// Covers lists the lineage relations the term reaches (finetune,
 	// adapter, merge, quantized, distilled); empty means all of them.
 	Covers []string `yaml:"covers,omitempty" json:"covers,omitempty"`
+	// Modalities lists the kinds of model the term applies to
+	// (ModalityText, ModalityMultimodal); empty means every model under
+	// the licence. The Llama 3.2 territory clause reaches only its
+	// multimodal models, so a release known to be a text model is not
+	// affected; one whose modality is not known still is.
+	Modalities []string `yaml:"modalities,omitempty" json:"modalities,omitempty"`
 	// Confidence overrides the licence's confidence for this term.
 	Confidence string `yaml:"confidence,omitempty" json:"confidence,omitempty"`
 }

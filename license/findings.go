@@ -44,7 +44,7 @@ func findings(rel *manifest.Release, r *Result, k *kb.KB) []finding.Finding {
 			out = append(out, finding.Finding{Code: finding.LicenseUnknown, Message: msg, Confidence: confidence(l), Subject: l.ID, Evidence: evidence(l)})
 			continue
 		}
-		out = append(out, termFindings(l)...)
+		out = append(out, termFindings(l, r)...)
 	}
 	if f, ok := conflict(r); ok {
 		out = append(out, f)
@@ -83,8 +83,9 @@ func evidence(l *Identified) []finding.Evidence {
 	return out
 }
 
-// termFindings turns a licence's terms into findings.
-func termFindings(l *Identified) []finding.Finding {
+// termFindings turns a licence's terms into findings; r says what the
+// release is, for terms limited to some modalities.
+func termFindings(l *Identified, r *Result) []finding.Finding {
 	lic := l.License
 	t := lic.Terms
 	var out []finding.Finding
@@ -126,17 +127,31 @@ func termFindings(l *Identified) []finding.Finding {
 	if t.UseRestrictions != nil {
 		add(finding.LicenseUseRestrictions, "use_restrictions", t.UseRestrictions, "Use restrictions apply")
 	}
-	if o := t.OutputRestriction; o != nil && o.Value != "none" {
+	// Outputs that may train other models as long as those carry the
+	// licence's name (Llama 3.1+, Qwen) are a naming rule, not a
+	// restriction on outputs: the naming finding says so and cites both
+	// terms.
+	namedOutputs := t.OutputRestriction != nil && t.OutputRestriction.Value == "naming" && t.Naming != nil
+	if o := t.OutputRestriction; o != nil && o.Value != "none" && !namedOutputs {
 		add(finding.LicenseOutputRestriction, "output_restriction", o, "The use of outputs to train other models is limited")
 	}
 	switch {
 	case t.Naming != nil:
 		add(finding.LicenseNaming, "naming", t.Naming, "Naming rules apply")
+		if namedOutputs {
+			f := &out[len(out)-1]
+			f.Evidence = append(f.Evidence, finding.Evidence{Path: KBPath, Field: lic.ID + ".output_restriction", Value: t.OutputRestriction.Value})
+		}
 	case t.Attribution != nil && len(t.Attribution.Phrases) > 0:
 		add(finding.LicenseNaming, "attribution", t.Attribution, "An attribution notice is required")
 	}
-	if t.Territory != nil {
+	if t.Territory.AppliesTo(r.Modality) {
 		add(finding.LicenseTerritory, "territory", t.Territory, "Some territories are excluded")
+		if len(t.Territory.Modalities) > 0 && r.Modality != "" {
+			// Say why a term limited to some models reaches this one.
+			f := &out[len(out)-1]
+			f.Evidence = append(f.Evidence, r.ModalityEvidence...)
+		}
 	}
 	if t.Copyleft != nil || lic.Category == kb.CategoryReciprocal {
 		add(finding.LicenseCopyleft, "copyleft", t.Copyleft, "Changes must be shared under the same licence")

@@ -98,6 +98,15 @@ type Result struct {
 	Unidentified []Declaration `json:"unidentified,omitempty"`
 	// Findings are the license.* findings, without severities.
 	Findings []finding.Finding `json:"findings"`
+	// Modality is what the model takes in, kb.ModalityText or
+	// kb.ModalityMultimodal, as the card's pipeline_tag, config.json's
+	// architectures, GGUF general.architecture or a name ("…-Vision-…")
+	// say; "" when nothing says. Terms limited to some modalities (the
+	// Llama 3.2 EU clause, which reaches its multimodal models) are
+	// reported only for those, or when the modality is not known.
+	Modality string `json:"modality,omitempty"`
+	// ModalityEvidence is where the modality was read.
+	ModalityEvidence []finding.Evidence `json:"modality_evidence,omitempty"`
 
 	// texts holds the card body and licence texts, to look for phrases a
 	// licence requires ("Built with Llama").
@@ -161,6 +170,7 @@ func Identify(rel *manifest.Release, k *kb.KB) *Result {
 		c.res.Licenses = append(c.res.Licenses, l)
 	}
 	slices.SortFunc(c.res.Licenses, func(a, b *Identified) int { return strings.Compare(a.ID, b.ID) })
+	c.res.Modality, c.res.ModalityEvidence = modality(rel, c.res.Names)
 	c.res.Findings = findings(rel, c.res, k)
 	return c.res
 }

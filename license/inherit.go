@@ -23,8 +23,17 @@ type Ancestor struct {
 	// consulted.
 	License string
 	// Depth is 1 for a direct base, 2 for its base, and so on.
-	Depth    int
-	Evidence []finding.Evidence
+	Depth int
+	// SameDeveloper is set when the release and the ancestor have the
+	// same developer. When the ancestor is also one of the models its
+	// licence record names (License.Models: the licensor's own releases),
+	// the release is the licensor's own derivative (Qwen's
+	// Qwen2.5-72B-Instruct of Qwen2.5-72B, Meta's Llama-3.1-8B-Instruct),
+	// which the licence it grants others does not bind, and no rule is
+	// checked against that ancestor. A developer's model under a licence
+	// it took from someone else is still checked.
+	SameDeveloper bool
+	Evidence      []finding.Evidence
 }
 
 // normRelation folds the spellings of lineage relations.
@@ -130,6 +139,10 @@ func CheckInheritance(own *Result, ancestors []Ancestor, k *kb.KB) []finding.Fin
 			base = k.LicenseForModel(a.Model)
 		}
 		if base == nil || base.Category == kb.CategoryUnknown {
+			continue
+		}
+		if a.SameDeveloper && base.MatchesModel(a.Model) {
+			// The licensor's own model, and the release is the licensor's.
 			continue
 		}
 		rel := normRelation(a.Relation)

@@ -61,6 +61,20 @@ func TestInheritance(t *testing.T) {
 		{"distilled from llama 2 outputs", card("student-7b", "apache-2.0"),
 			[]Ancestor{{Model: "meta-llama/Llama-2-70b-chat-hf", Relation: "distillation", Depth: 1}},
 			[]string{"llama2#outputs"}, "trained on outputs of meta-llama/Llama-2-70b-chat-hf"},
+		// The licensor's own derivative: Qwen's instruct model of its base
+		// is not bound by the rules its licence sets for others.
+		{"licensor's own derivative", card("Qwen2.5-72B-Instruct", "other\nlicense_name: qwen"),
+			[]Ancestor{{Model: "Qwen/Qwen2.5-72B", Relation: "finetune", Depth: 1, SameDeveloper: true}}, nil, ""},
+		// A developer's own base under a licence it took from someone
+		// else (its record does not name that base) is still checked.
+		{"own base under another's licence", card("acme-chat-7b", "apache-2.0"),
+			[]Ancestor{{Model: "acme/base-7b", Relation: "finetune", License: "llama3.1", Depth: 1, SameDeveloper: true}},
+			[]string{"llama3.1", "llama3.1#naming"}, "a fine-tune of acme/base-7b"},
+		// Another developer's ancestor in the same lineage is still checked.
+		{"licensor's derivative of another's model", card("DeepSeek-R1-Distill-Llama-8B", "mit"),
+			[]Ancestor{{Model: "deepseek-ai/DeepSeek-R1", Relation: "distilled", License: "mit", Depth: 1, SameDeveloper: true},
+				{Model: "meta-llama/Llama-3.1-8B", Relation: "finetune", Depth: 1}},
+			[]string{"llama3.1", "llama3.1#naming"}, "meta-llama/Llama-3.1-8B"},
 		{"unknown base licence", card("x", "apache-2.0"),
 			[]Ancestor{{Model: "someone/something", Relation: "finetune", Depth: 1}}, nil, ""},
 	}

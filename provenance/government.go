@@ -79,7 +79,9 @@ type GovernmentOptions struct {
 //     developer's, as established from the knowledge base or the
 //     repository's organisation;
 //   - inferred when the instrument covers only the developer's app or web
-//     service, or is silent or contested about self-hosted weights (it may
+//     service (such an instrument reaches only the model itself and the
+//     weights it quantises, never a model derived from it, unless it
+//     names derivatives), or is silent or contested about self-hosted weights (it may
 //     not reach a downloaded model); when the match is an ancestor and the
 //     instrument does not name derivatives; when the developer was
 //     recognised by a family name only; and for proposed bills, advisories
@@ -159,6 +161,13 @@ func matchPolicy(g *Graph, k *kb.KB, paths []Path, p *kb.Policy, opts Government
 	var ms []match
 	for _, path := range paths {
 		if !inReach(path, opts) {
+			continue
+		}
+		// An instrument that bars a developer's apps and services does not
+		// reach another model because it derives from one of that
+		// developer's: only the model itself (or the weights it quantises)
+		// can be the product it names, unless it names derivatives.
+		if p.Covers.Scope == kb.CoverApp && !p.Covers.Derivatives && !path.Same() {
 			continue
 		}
 		n := g.Nodes[path.Node]

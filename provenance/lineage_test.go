@@ -89,9 +89,11 @@ var fixtureCases = []fixtureCase{
 		originModel: "perplexity-ai/r1-1776", developer: "perplexity-ai", country: "US",
 		barred: map[string][]string{
 			// An ancestor is DeepSeek's; Kansas does not name derivatives.
+			// Bans of DeepSeek's apps and services (the DISA network
+			// block, Taiwan's) do not reach another company's model.
 			"us-ks":  {"us-ks-hb-2313=inferred"},
-			"us-dod": {"us-dod-disa-deepseek-block-2025=inferred", "us-ndaa-fy2026-s1532=inferred"},
-			"tw":     {"tw-moda-executive-yuan-deepseek-2025=inferred"},
+			"us-dod": {"us-ndaa-fy2026-s1532=inferred"},
+			"tw":     nil,
 		},
 	},
 	{
@@ -108,7 +110,8 @@ var fixtureCases = []fixtureCase{
 		originModel: "perplexity-ai/r1-1776-distill-llama-70b", developer: "perplexity-ai", country: "US",
 		barred: map[string][]string{
 			"us-ks":  {"us-ks-hb-2313=inferred"},
-			"us-dod": {"us-dod-disa-deepseek-block-2025=inferred", "us-ndaa-fy2026-s1532=inferred"},
+			"us-dod": {"us-ndaa-fy2026-s1532=inferred"},
+			"tw":     nil,
 		},
 	},
 	{
