@@ -156,7 +156,7 @@ func CheckInheritance(own *Result, ancestors []Ancestor, k *kb.KB) []finding.Fin
 			instead = ", but declares no licence"
 		}
 		t := base.Terms
-		if dl := t.DerivativeLicense; dl.Reaches(rel) {
+		if dl := t.DerivativeLicense; dl.Reaches(rel) && !acknowledges(own, base) {
 			ref := termRef{"derivative_license", dl}
 			switch dl.Value {
 			case kb.DerivativeSame:
@@ -237,6 +237,18 @@ func clause(c string) string {
 // another version of its family (reported separately by version).
 func carries(declared []*Identified, base *kb.License) bool {
 	return slices.ContainsFunc(declared, func(l *Identified) bool { return l.ID == base.ID })
+}
+
+// acknowledges reports whether the release's licence section or gated
+// prompt names base as applying alongside its own licence, as NVIDIA's
+// Llama-based models do ("governed by the NVIDIA Open Model License.
+// Additional Information: Llama 3.1 Community License Agreement"): the
+// derivative then stays under the base licence.
+func acknowledges(own *Result, base *kb.License) bool {
+	l := own.License(base.ID)
+	return l != nil && slices.ContainsFunc(l.Sources, func(s Source) bool {
+		return s.Mention && (s.Kind == "card:section" || s.Kind == "card:extra_gated_prompt")
+	})
 }
 
 // flowsDown reports whether a licence carries use restrictions that must

@@ -75,6 +75,12 @@ func TestInheritance(t *testing.T) {
 			[]Ancestor{{Model: "deepseek-ai/DeepSeek-R1", Relation: "distilled", License: "mit", Depth: 1, SameDeveloper: true},
 				{Model: "meta-llama/Llama-3.1-8B", Relation: "finetune", Depth: 1}},
 			[]string{"llama3.1", "llama3.1#naming"}, "meta-llama/Llama-3.1-8B"},
+		// The licence section names the base's licence as applying too.
+		{"base licence acknowledged in the licence section", map[string]string{"README.md": "---\nlicense: other\nlicense_name: nvidia-open-model-license\nmodel_name: Llama-3.1-Nemotron-Nano-8B-v1\n---\n# Llama-3.1-Nemotron-Nano-8B-v1\n\n## License/Terms of Use\n\nGOVERNING TERMS: Your use of this model is governed by the NVIDIA Open Model License. Additional Information: Llama 3.1 Community License Agreement. Built with Llama.\n"},
+			[]Ancestor{{Model: "meta-llama/Llama-3.1-8B-Instruct", Relation: "finetune", Depth: 1}}, nil, ""},
+		// Without that sentence it must stay under the base's licence.
+		{"base licence not acknowledged", map[string]string{"README.md": "---\nlicense: other\nlicense_name: nvidia-open-model-license\nmodel_name: Llama-3.1-Nemotron-Nano-8B-v1\n---\n# Llama-3.1-Nemotron-Nano-8B-v1\n\n## License/Terms of Use\n\nGOVERNING TERMS: Your use of this model is governed by the NVIDIA Open Model License.\n"},
+			[]Ancestor{{Model: "meta-llama/Llama-3.1-8B-Instruct", Relation: "finetune", Depth: 1}}, []string{"llama3.1"}, "must stay under llama3.1, not nvidia-open-model-license"},
 		{"unknown base licence", card("x", "apache-2.0"),
 			[]Ancestor{{Model: "someone/something", Relation: "finetune", Depth: 1}}, nil, ""},
 	}
