@@ -234,10 +234,19 @@ licenses:
     terms:
       commercial_use: {value: "yes", summary: "Commercial use is allowed.", clause: "§2", source: "https://acme.example/model-license"}
       use_restrictions: {value: aup, flow_down: true, summary: "Use must follow the ACME use policy, which binds your users.", clause: "§4", source: "https://acme.example/model-license"}
+      territory: {value: eu-multimodal, regions: [EU], modalities: [multimodal], summary: "The vision models are not licensed in the EU.", clause: "§6", source: "https://acme.example/model-license"}
       derivative_license: {value: same, covers: [finetune, adapter, merge], summary: "Derivatives stay under this licence.", clause: "§5", source: "https://acme.example/model-license"}
     sources:
       - {url: "https://acme.example/model-license", date: "2026-01-15", title: "ACME Model License 1.0"}
 ` + "```" + `
+
+A term's ` + "`covers`" + ` lists the derivations it reaches (finetune, adapter, merge, quantized,
+distilled; all when absent). ` + "`modalities`" + ` limits a term to text or multimodal models: a
+release is multimodal when its ` + "`pipeline_tag`" + `, ` + "`config.json`" + ` architecture, GGUF
+` + "`general.architecture`" + ` or name says so (` + "`image-text-to-text`" + `, ` + "`MllamaForConditionalGeneration`" + `,
+` + "`mllama`" + `, "Vision"), a text model when they say only text; a term limited to multimodal
+models is not reported for a text model, and is reported when nothing says (the Llama 3.2 EU
+clause: Llama-3.2-1B-Instruct has no ` + "`license.territory`" + ` finding, Llama-3.2-11B-Vision-Instruct has one).
 
 An overlay licence is recognised by its id, aliases, name, SPDX id and links. Recognising its
 *text* needs a template in ` + "`license/templates/`" + ` (a code change): one ` + "`.lre`" + ` file named after
