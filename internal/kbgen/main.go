@@ -350,7 +350,25 @@ func (g *gen) addCSV(id, model, vendor, restriction, evidence, confidence string
 }
 
 // render writes the records, sorted by id, as datasets.yaml.
+// laterReleases names datasets republished under other Hugging Face ids
+// from the same generated conversations, so a card naming the newer id
+// still matches.
+var laterReleases = []struct {
+	id, alias string
+	cite      kb.Citation
+}{
+	{"allenai/WildChat", "allenai/WildChat-1M", kb.Citation{URL: "https://huggingface.co/datasets/allenai/WildChat-1M", Date: "2026-11-29", Title: "WildChat-1M: the one-million-conversation release of WildChat (ChatGPT conversations)"}},
+}
+
 func (g *gen) render() ([]byte, error) {
+	for _, lr := range laterReleases {
+		if d, ok := g.byID[kb.Normalize(lr.id)]; ok {
+			d.Aliases = appendNew(d.Aliases, lr.alias)
+			if !slices.Contains(d.Sources, lr.cite) {
+				d.Sources = append(d.Sources, lr.cite)
+			}
+		}
+	}
 	var recs []*kb.Dataset
 	for _, key := range g.order {
 		d := g.byID[key]
