@@ -12,7 +12,7 @@ var Advice = map[finding.Code]string{
 	finding.LicenseResearchOnly:           "Use for research only, or obtain a commercial licence.",
 	finding.LicenseUserThreshold:          "Check your user count or revenue against the threshold; above it, a separate licence is needed.",
 	finding.LicenseUseRestrictions:        "Pass the acceptable-use terms on to your users and to anyone you give the model to.",
-	finding.LicenseOutputRestriction:      "Do not use the model's outputs to train or improve other models.",
+	finding.LicenseOutputRestriction:      "Check the cited term before using the model's outputs to train or improve other models; it limits or forbids that.",
 	finding.LicenseNaming:                 "Follow the naming and attribution requirements when you distribute the model or products built with it.",
 	finding.LicenseTerritory:              "Do not use the model in the excluded territories.",
 	finding.LicenseCopyleft:               "Share changes under the same licence when you distribute them.",
