@@ -236,3 +236,42 @@ func TestFingerprintIgnoresKnowledgeBase(t *testing.T) {
 		t.Error("moving the evidence in the release kept the fingerprint")
 	}
 }
+
+// TestKnowledgeBaseCitationsAreNotLocations checks that evidence citing the
+// knowledge base goes into the result's properties, not into locations
+// (where "kb:licenses.yaml" would read as a URI of scheme "kb"), and that a
+// colon in a release path is percent-encoded.
+func TestKnowledgeBaseCitationsAreNotLocations(t *testing.T) {
+	rep := &report.Report{
+		Verdict: report.Review,
+		Files:   []report.File{{Path: "README.md", Format: "card"}, {Path: "a:b.gguf", Format: "gguf"}},
+		Findings: []finding.Finding{{
+			Code: finding.LicenseNaming, Severity: finding.Low, Message: "naming", Confidence: finding.Declared, Subject: "llama3",
+			Evidence: []finding.Evidence{
+				{Path: "README.md", Line: 2, Field: "license", Value: "llama3"},
+				{Path: "kb:licenses.yaml", Field: "llama3.naming", Value: "Llama 3"},
+				{Path: "a:b.gguf", Offset: 40, Field: "general.license", Value: "llama3"},
+			},
+		}},
+	}
+	log, err := gosarif.FromBytes(encode(t, rep))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := log.Runs[0].Results[0]
+	var uris []string
+	for _, loc := range res.Locations {
+		u := *loc.PhysicalLocation.ArtifactLocation.URI
+		uris = append(uris, u)
+		if p, err := url.Parse(u); err != nil || p.IsAbs() {
+			t.Errorf("location uri %q is not a relative reference", u)
+		}
+	}
+	if !slices.Equal(uris, []string{"README.md", "a%3Ab.gguf"}) {
+		t.Errorf("location uris = %q, want README.md and a%%3Ab.gguf", uris)
+	}
+	kb, _ := res.Properties["knowledgeBase"].([]interface{})
+	if len(kb) != 1 || kb[0] != "licenses.yaml llama3.naming = Llama 3" {
+		t.Errorf("knowledgeBase property = %#v", res.Properties["knowledgeBase"])
+	}
+}
