@@ -65,7 +65,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
-		return cli.ExitUsage
+		return cli.ParseStatus(err)
 	}
 	targets := fs.Args()
 	if *list != "" {

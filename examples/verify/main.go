@@ -57,8 +57,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&key, "key", "", "public key `FILE` (PEM) trusted to sign models")
 	fs.StringVar(&certChain, "cert-chain", "", "certificate `FILE` (PEM) of CA roots trusted to sign models")
 	fs.StringVar(&trustedRoot, "trusted-root", "", "Sigstore trusted_root.json or client trust config `FILE` for keyless signatures")
-	fs.StringVar(&identity, "identity", "", "signer identity required of keyless signatures")
-	fs.StringVar(&issuer, "issuer", "", "OIDC issuer required of keyless signatures")
+	fs.StringVar(&identity, "identity", "", "signer `IDENTITY` (certificate SAN, such as an e-mail address) required of keyless signatures")
+	fs.StringVar(&issuer, "issuer", "", "OIDC issuer `URL` required of keyless signatures")
 	fs.StringVar(&ignore, "ignore-paths", "", "comma-separated `PATHS` (relative to the model) left out of the check")
 	fs.BoolVar(&asJSON, "json", false, "print the result as JSON")
 	fs.Usage = func() {
@@ -66,7 +66,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
-		return exitUsage
+		return cli.ParseStatus(err)
 	}
 	if fs.NArg() != 1 {
 		fs.Usage()

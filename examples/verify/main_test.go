@@ -129,6 +129,9 @@ func TestUsage(t *testing.T) {
 			t.Errorf("%q: exit %d:\n%s", args, code, out)
 		}
 	}
+	if code, _ := runVerify(t, "-h"); code != exitVerified {
+		t.Errorf("-h: exit %d, want 0", code)
+	}
 	keyFile := filepath.Join(dir, "k.pem")
 	k, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	der, _ := x509.MarshalPKIXPublicKey(k.Public())
