@@ -28,6 +28,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/modelvet/modelvet/finding"
 	"github.com/modelvet/modelvet/internal/cli"
 	"github.com/modelvet/modelvet/internal/textsafe"
 	"github.com/modelvet/modelvet/manifest"
@@ -183,6 +184,15 @@ func writeText(w io.Writer, model string, res *provenance.Result, ok bool) {
 				fmt.Fprintf(w, "      %s %s = %s\n", textsafe.Line(e.Path), textsafe.Line(e.Field), textsafe.Line(textsafe.Truncate(e.Value, 200)))
 			}
 		}
+	}
+	var unlisted []string
+	for _, f := range res.Findings {
+		if f.Code == finding.IntegrityUnlisted && f.Subject != "" {
+			unlisted = append(unlisted, textsafe.Line(f.Subject))
+		}
+	}
+	if len(unlisted) > 0 {
+		fmt.Fprintf(w, "  If the signer left these files out on purpose (signatures made before model_signing 1.1 do\n  not record it), verify again with -ignore-paths %s\n", strings.Join(unlisted, ","))
 	}
 }
 

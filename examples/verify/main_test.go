@@ -64,7 +64,7 @@ func TestReferenceVectors(t *testing.T) {
 	}
 	// Without the ignore path upstream passes, the unsigned file fails it.
 	code, out := runVerify(t, "-cert-chain", filepath.Join(keys, "ca-cert.pem"), filepath.Join(tests, "v1.0.1-certificate"))
-	if code != exitFailed || !strings.Contains(out, "integrity.unlisted") {
+	if code != exitFailed || !strings.Contains(out, "integrity.unlisted") || !strings.Contains(out, "-ignore-paths ignore-me") {
 		t.Errorf("exit %d:\n%s", code, out)
 	}
 	// The wrong signer is not trusted.
