@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/url"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -273,5 +274,24 @@ func TestKnowledgeBaseCitationsAreNotLocations(t *testing.T) {
 	kb, _ := res.Properties["knowledgeBase"].([]interface{})
 	if len(kb) != 1 || kb[0] != "licenses.yaml llama3.naming = Llama 3" {
 		t.Errorf("knowledgeBase property = %#v", res.Properties["knowledgeBase"])
+	}
+}
+
+// TestHelpURITarget checks that the section every rule's helpUri links to
+// exists in the README and lists every finding code.
+func TestHelpURITarget(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, ok := strings.Cut(string(readme), "\n## Finding codes\n")
+	if !ok {
+		t.Fatal("README.md has no \"## Finding codes\" section for the rules' helpUri (#finding-codes)")
+	}
+	section, _, _ = strings.Cut(section, "\n## ")
+	for _, c := range finding.Codes() {
+		if !strings.Contains(section, "| `"+string(c)+"` |") {
+			t.Errorf("README.md#finding-codes does not list %s", c)
+		}
 	}
 }
