@@ -135,7 +135,7 @@ func (cb *countingBody) Read(p []byte) (int, error) {
 // final successful response; handle reads what it needs of the body. An
 // error from handle wrapped in *retryable is retried too.
 func (c *hubClient) get(ctx context.Context, r *hubRequest, handle func(*http.Response, io.Reader) error) error {
-	attempts := 0
+	attempts, timeouts := 0, 0
 	for try := 0; ; try++ {
 		err := c.attempt(ctx, r, &attempts, handle)
 		if err == nil {
@@ -148,7 +148,12 @@ func (c *hubClient) get(ctx context.Context, r *hubRequest, handle func(*http.Re
 		if !errors.As(err, &rt) {
 			return finish(err, attempts)
 		}
-		if try >= c.cfg.retries {
+		if rt.timeout {
+			timeouts++
+		}
+		// A Hub that did not answer within the timeout twice is not
+		// answering: more attempts would only make the user wait.
+		if try >= c.cfg.retries || timeouts > maxHubTimeoutRetries {
 			return finish(rt.err, attempts)
 		}
 		wait := c.backoff(try)
@@ -167,6 +172,13 @@ func (c *hubClient) get(ctx context.Context, r *hubRequest, handle func(*http.Re
 		}
 	}
 }
+
+// maxHubTimeoutRetries is how many times a request that got no answer
+// within the timeout is tried again (other failures get HubOptions.Retries).
+const maxHubTimeoutRetries = 1
+
+// unreachableHint says what to do when the Hub cannot be reached.
+const unreachableHint = "check the network connection, HTTPS_PROXY, or HF_ENDPOINT (a mirror); with HF_HUB_OFFLINE=1 no Hub is contacted"
 
 // finish records the number of attempts in a HubError.
 func finish(err error, attempts int) error {
@@ -225,10 +237,16 @@ func (c *hubClient) attempt(ctx context.Context, r *hubRequest, attempts *int, h
 				return ctx.Err()
 			}
 			msg := "cannot reach the Hub at " + c.cfg.endpoint.Host
-			if errors.Is(err, context.DeadlineExceeded) || actx.Err() != nil {
-				msg = fmt.Sprintf("the Hub did not answer within %s", c.cfg.timeout)
+			timedOut := errors.Is(err, context.DeadlineExceeded) || actx.Err() != nil
+			if timedOut {
+				msg = fmt.Sprintf("the Hub at %s did not answer within %s", c.cfg.endpoint.Host, c.cfg.timeout)
 			}
-			return &retryable{err: r.fail(ErrHubUnavailable, 0, msg, unwrapURLError(err)), retryAfter: -1}
+			ferr := r.fail(ErrHubUnavailable, 0, msg, unwrapURLError(err))
+			var he *HubError
+			if errors.As(ferr, &he) && he.Hint == "" {
+				he.Hint = unreachableHint
+			}
+			return &retryable{err: ferr, retryAfter: -1, timeout: timedOut}
 		}
 		switch resp.StatusCode {
 		case http.StatusMovedPermanently, http.StatusFound, http.StatusSeeOther, http.StatusTemporaryRedirect, http.StatusPermanentRedirect:

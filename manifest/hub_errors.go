@@ -107,6 +107,8 @@ func (e *HubError) Unwrap() []error {
 type retryable struct {
 	err        error
 	retryAfter int64 // seconds; -1 when absent
+	// timeout marks an attempt that got no answer within the timeout.
+	timeout bool
 }
 
 func (r *retryable) Error() string { return r.err.Error() }

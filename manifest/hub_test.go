@@ -759,6 +759,21 @@ func TestHubCancelAndTimeout(t *testing.T) {
 		t.Errorf("timed-out open: %v", err)
 	}
 
+	// With retries allowed, a Hub that does not answer is tried twice, not
+	// Retries+1 times, and the error says what to check.
+	src, err = Hub("acme/chat-7b", HubOptions{Endpoint: srv.URL(), NoToken: true, Timeout: 50 * time.Millisecond, Retries: 4, RetryWait: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = src.Open(context.Background())
+	var he *HubError
+	if !errors.As(err, &he) {
+		t.Fatalf("timed-out open with retries: %v, want a *HubError", err)
+	}
+	if he.Attempts != 2 || !strings.Contains(err.Error(), "after 2 attempts") || !strings.Contains(err.Error(), "HF_ENDPOINT") {
+		t.Errorf("timed-out open with retries: %v (attempts %d)", err, he.Attempts)
+	}
+
 	// A CDN that hangs mid-audit: each file fails on its own timeout.
 	srv.SetFault(hang("cdn"))
 	rel, err := openHub(t, srv, "acme/chat-7b", HubOptions{Timeout: 50 * time.Millisecond, Retries: -1})

@@ -71,6 +71,9 @@ func LoadTrust(tf TrustFiles) (Trust, error) {
 		if err != nil {
 			return Trust{}, fmt.Errorf("public key: %w", err)
 		}
+		if _, err := ParsePublicKey(data); err != nil {
+			return Trust{}, fmt.Errorf("public key %s: %w", p, err)
+		}
 		t.PublicKeys = append(t.PublicKeys, data)
 	}
 	for _, p := range tf.CertificateRoots {

@@ -203,7 +203,7 @@ func (m *mdWriter) lineage(r *Report) {
 	for _, n := range r.Lineage {
 		rel := "audited model"
 		if n.Depth > 0 {
-			rel = md(n.Relation) + " of " + md(n.Parent)
+			rel = ancestorRole(n.Relation, md(n.Parent))
 		}
 		indent := strings.Repeat("↳ ", min(n.Depth, 8))
 		m.printf("| %s%s | %s | %s | %s | %s | %s |\n", indent, md(n.Model), rel, md(n.Developer), md(n.Country), md(n.License), md(string(n.Confidence)))
@@ -249,4 +249,23 @@ func (m *mdWriter) integrity(r *Report) {
 
 func (m *mdWriter) footer(r *Report) {
 	m.printf("\n---\n*%s %s · report schema %s · licence terms are summaries for triage, not legal advice.*\n", md(r.Tool.Name), md(r.Tool.Version), md(r.Schema))
+}
+
+// ancestorRole says what an ancestor is to the model derived from it
+// (child): the report's relation reads "child is a <relation> of the
+// ancestor".
+func ancestorRole(relation, child string) string {
+	switch relation {
+	case "finetune":
+		return "base of " + child + " (fine-tune)"
+	case "adapter":
+		return "base of " + child + " (adapter)"
+	case "quantized":
+		return "base of " + child + " (quantisation)"
+	case "merge":
+		return "merged into " + child
+	case "distilled":
+		return "teacher of " + child + " (distillation)"
+	}
+	return "base of " + child + " (" + md(relation) + ")"
 }

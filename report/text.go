@@ -131,7 +131,12 @@ const width = 100
 func (t *textWriter) findings(r *Report) {
 	var counts []string
 	byS := map[finding.Severity]int{}
+	waived := 0
 	for _, f := range r.Findings {
+		if f.Waived != "" {
+			waived++
+			continue
+		}
 		byS[f.Severity]++
 	}
 	for _, sev := range []finding.Severity{finding.Critical, finding.High, finding.Medium, finding.Low, finding.Info} {
@@ -139,8 +144,12 @@ func (t *textWriter) findings(r *Report) {
 			counts = append(counts, fmt.Sprintf("%d %s", n, sev))
 		}
 	}
+	if waived > 0 {
+		counts = append(counts, fmt.Sprintf("%d waived", waived))
+	}
 	if len(counts) == 0 {
 		t.printf("\nFindings: none\n")
+		t.waivers(r)
 		return
 	}
 	t.printf("\nFindings (%s)\n", strings.Join(counts, ", "))
@@ -174,8 +183,20 @@ func (t *textWriter) findings(r *Report) {
 			}
 		}
 		if f.Waived != "" {
-			t.printf("           waived: %s\n", s(f.Waived))
+			t.printf("           waived (would be %s): %s\n", f.Severity, s(f.Waived))
 		}
+	}
+	t.waivers(r)
+}
+
+// waivers lists the policy's waivers that applied to nothing, so that a
+// stale waiver is noticed.
+func (t *textWriter) waivers(r *Report) {
+	for _, w := range r.Policy.ExpiredWaivers {
+		t.printf("  expired waiver, no longer applied: %s\n", s(w))
+	}
+	for _, w := range r.Policy.UnusedWaivers {
+		t.printf("  unused waiver, matched no finding: %s\n", s(w))
 	}
 }
 
@@ -311,8 +332,10 @@ func (t *textWriter) lineage(r *Report) {
 		children[n.Parent] = append(children[n.Parent], i)
 	}
 	printed := make([]bool, len(r.Lineage))
-	var walk func(i, indent int)
-	walk = func(i, indent int) {
+	// walk prints node i; prefix is the tree drawn for its ancestors' rows,
+	// last whether it is its parent's last child.
+	var walk func(i int, prefix string, last, root bool)
+	walk = func(i int, prefix string, last, root bool) {
 		if printed[i] {
 			return
 		}
@@ -329,26 +352,39 @@ func (t *textWriter) lineage(r *Report) {
 		if n.License != "" {
 			lic = " · licence " + s(n.License)
 		}
-		if indent == 0 {
+		next := prefix
+		if root {
 			t.printf("  %s%s%s\n", s(n.Model), who, lic)
 		} else {
 			phrase := relationPhrase[n.Relation]
 			if phrase == "" {
 				phrase = s(n.Relation) + " of"
 			}
-			t.printf("  %s└ %s %s%s%s [%s]\n", strings.Repeat("  ", indent-1), phrase, s(n.Model), who, lic, n.Confidence)
+			branch := "├ "
+			next += "│ "
+			if last {
+				branch = "└ "
+				next = prefix + "  "
+			}
+			t.printf("  %s%s%s %s%s%s [%s]\n", prefix, branch, phrase, s(n.Model), who, lic, n.Confidence)
 		}
+		var kids []int
 		for _, c := range children[n.Model] {
-			walk(c, indent+1)
+			if !printed[c] {
+				kids = append(kids, c)
+			}
+		}
+		for k, c := range kids {
+			walk(c, next, k == len(kids)-1, false)
 		}
 	}
 	for _, i := range roots {
-		walk(i, 0)
+		walk(i, "", true, true)
 	}
 	for i := range r.Lineage {
 		// Nodes whose parent is not in the list still get shown.
 		if !printed[i] {
-			walk(i, max(1, r.Lineage[i].Depth))
+			walk(i, strings.Repeat("  ", max(0, r.Lineage[i].Depth-1)), true, false)
 		}
 	}
 }
@@ -360,8 +396,10 @@ func (t *textWriter) files(r *Report, opts TextOptions) {
 	}
 	t.printf("\nFiles\n")
 	shown := 0
+	// Weight files are listed; a release without any lists what it has.
+	all := opts.Files || !slices.ContainsFunc(r.Files, func(f File) bool { return weightFormat(f.Format) })
 	for _, f := range r.Files {
-		if !opts.Files && (shown >= 20 || !weightFormat(f.Format)) {
+		if !opts.Files && (shown >= 20 || !all && !weightFormat(f.Format)) {
 			continue
 		}
 		shown++
@@ -432,6 +470,10 @@ func (t *textWriter) integrity(r *Report) {
 			who = sig.KeyHint
 		}
 		t.printf("  signature: %s verified (%s, %s)\n", s(sig.Path), sig.Method, s(who))
+	case in.Hashed == 0 && len(sig.Checked) == 0:
+		// The signature covers the files' digests: without hashing it
+		// is found but not checked.
+		t.printf("  signature: %s present, not checked (the files were not hashed)\n", s(sig.Path))
 	case sig.Error != "":
 		t.printf("  signature: %s does not verify: %s\n", s(sig.Path), s(sig.Error))
 	default:

@@ -53,7 +53,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
-		return exitUsage
+		return cli.ParseStatus(err)
 	}
 	if fs.NArg() == 0 {
 		fs.Usage()
@@ -62,6 +62,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if err := hub.Check(fs.Args()); err != nil {
 		fmt.Fprintf(stderr, "audit: %v\n", err)
 		return exitUsage
+	}
+	if hub.Digests != "" && !f.Hashes() {
+		fmt.Fprintf(stderr, "audit: note: -hub-digests compares digests only when the files are hashed; add -verify\n")
 	}
 	encode, err := encoder(f.Format)
 	if err != nil {

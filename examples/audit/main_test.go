@@ -36,6 +36,8 @@ func TestExitStatus(t *testing.T) {
 		{"empty directory", []string{empty}, exitError},
 		{"worst of several", []string{demo("tinyllama-apache"), demo("unlabelled-chat")}, exitFail},
 		{"bad policy file", []string{"-policy", filepath.Join(empty, "absent.yaml"), demo("tinyllama-apache")}, exitUsage},
+		{"help", []string{"-h"}, exitPass},
+		{"empty jurisdiction list", []string{"-jurisdiction", ",", demo("tinyllama-apache")}, exitUsage},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

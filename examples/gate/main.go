@@ -56,6 +56,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	var f cli.Flags
 	f.Register(fs, "json")
+	fs.Lookup("format").Usage = "`FORMAT` of the reports -reports writes: " + strings.Join(modelvet.Formats(), ", ") + " (the summary is a table, or JSON with -json)"
 	list := fs.String("list", "", "read targets from `FILE`, one per line (\"-\" for standard input)")
 	jobs := fs.Int("j", runtime.GOMAXPROCS(0), "audit at most `N` models at once")
 	jsonOut := fs.Bool("json", false, "print the summary as JSON instead of a table")
@@ -65,7 +66,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
-		return cli.ExitUsage
+		return cli.ParseStatus(err)
 	}
 	targets := fs.Args()
 	if *list != "" {

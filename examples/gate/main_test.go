@@ -155,6 +155,13 @@ func TestGateUsage(t *testing.T) {
 			t.Errorf("%v: exit %d, want usage (%d)", args, code, cli.ExitUsage)
 		}
 	}
+	if code, _, _ := gate(t, "-h"); code != cli.ExitPass {
+		t.Errorf("-h: exit %d, want 0", code)
+	}
+	// One target: the total line says "1 model".
+	if _, out, _ := gate(t, filepath.Join(dir, "no-such-model")); !strings.Contains(out, "\n1 model: ") {
+		t.Errorf("total line for one target:\n%s", out)
+	}
 }
 
 // TestGateCorpusCards gates the real model cards of the shared corpus, each

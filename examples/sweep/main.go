@@ -36,9 +36,11 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	iofs "io/fs"
 	"os"
 	"os/signal"
 	"runtime"
@@ -76,7 +78,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, progress 
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
-		return cli.ExitUsage
+		return cli.ParseStatus(err)
 	}
 	if *jobs < 1 {
 		fmt.Fprintf(stderr, "sweep: -j must be at least 1\n")
@@ -84,8 +86,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, progress 
 	}
 	for _, r := range fs.Args() {
 		fi, err := os.Stat(r)
-		if err != nil || !fi.IsDir() {
-			fmt.Fprintf(stderr, "sweep: %s: not a directory\n", r)
+		switch {
+		case err != nil && errors.Is(err, iofs.ErrNotExist):
+			fmt.Fprintf(stderr, "sweep: %s: no such directory\n", r)
+			return cli.ExitUsage
+		case err != nil:
+			fmt.Fprintf(stderr, "sweep: %v\n", err)
+			return cli.ExitUsage
+		case !fi.IsDir():
+			fmt.Fprintf(stderr, "sweep: %s is a file, not a directory; audit a single file with examples/audit\n", r)
 			return cli.ExitUsage
 		}
 	}
@@ -137,6 +146,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, progress 
 				return cli.ExitError
 			}
 		}
+	} else if len(summaries) == 0 {
+		fmt.Fprintf(stdout, "No models found in %s.\n", cmp.Or(strings.Join(dirs, ", "), "the default locations"))
 	} else {
 		if err := cli.WriteTable(stdout, summaries, cli.ColName, cli.ColKind, cli.ColOrigin, cli.ColVerdict, cli.ColBarred); err != nil {
 			fmt.Fprintf(stderr, "sweep: %v\n", err)
@@ -144,7 +155,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, progress 
 		}
 		fmt.Fprintf(stdout, "Government policies of: %s\n", cmp.Or(strings.Join(auditor.Jurisdictions(), ", "), "no jurisdiction (select some with -jurisdiction)"))
 		if l := cli.BarredLegend(summaries); l != "" {
-			fmt.Fprintf(stdout, "%sAudit one model for the instruments and the evidence: go run ./examples/audit TARGET (-jsonl lists each target).\n", l)
+			fmt.Fprintf(stdout, "%sTo see the instruments and the evidence for one model, audit it: go run ./examples/audit TARGET\n(sweep -jsonl prints each model's TARGET).\n", l)
 		}
 	}
 	if progress && !*quiet {

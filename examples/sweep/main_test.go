@@ -285,10 +285,33 @@ func TestSweepDefaultLocations(t *testing.T) {
 }
 
 func TestSweepUsage(t *testing.T) {
-	for _, args := range [][]string{{"-j", "0"}, {"/no/such/root"}, {"-policy", "/no/such/policy.yaml", t.TempDir()}, {"-bogus"}} {
-		if code, _, _ := sweep(t, args...); code != cli.ExitUsage {
-			t.Errorf("%v: exit %d, want %d", args, code, cli.ExitUsage)
+	file := filepath.Join(t.TempDir(), "model.gguf")
+	os.WriteFile(file, nil, 0o644)
+	for _, tc := range []struct {
+		args []string
+		msg  string
+	}{
+		{[]string{"-j", "0"}, "-j must be at least 1"},
+		{[]string{"/no/such/root"}, "/no/such/root: no such directory"},
+		{[]string{file}, "is a file, not a directory"},
+		{[]string{"-policy", "/no/such/policy.yaml", t.TempDir()}, "policy.yaml"},
+		{[]string{"-bogus"}, "-bogus"},
+	} {
+		if code, _, stderr := sweep(t, tc.args...); code != cli.ExitUsage || !strings.Contains(stderr, tc.msg) {
+			t.Errorf("%v: exit %d, want %d; stderr %q, want it to say %q", tc.args, code, cli.ExitUsage, stderr, tc.msg)
 		}
+	}
+	if code, _, _ := sweep(t, "-h"); code != cli.ExitPass {
+		t.Errorf("-h: exit %d, want 0", code)
+	}
+}
+
+// TestSweepNothingFound says so instead of printing an empty table.
+func TestSweepNothingFound(t *testing.T) {
+	dir := t.TempDir()
+	code, out, _ := sweep(t, dir)
+	if code != cli.ExitPass || out != "No models found in "+dir+".\n" {
+		t.Errorf("exit %d, output %q", code, out)
 	}
 }
 

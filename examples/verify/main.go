@@ -28,6 +28,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/modelvet/modelvet/finding"
 	"github.com/modelvet/modelvet/internal/cli"
 	"github.com/modelvet/modelvet/internal/textsafe"
 	"github.com/modelvet/modelvet/manifest"
@@ -57,8 +58,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&key, "key", "", "public key `FILE` (PEM) trusted to sign models")
 	fs.StringVar(&certChain, "cert-chain", "", "certificate `FILE` (PEM) of CA roots trusted to sign models")
 	fs.StringVar(&trustedRoot, "trusted-root", "", "Sigstore trusted_root.json or client trust config `FILE` for keyless signatures")
-	fs.StringVar(&identity, "identity", "", "signer identity required of keyless signatures")
-	fs.StringVar(&issuer, "issuer", "", "OIDC issuer required of keyless signatures")
+	fs.StringVar(&identity, "identity", "", "signer `IDENTITY` (certificate SAN, such as an e-mail address) required of keyless signatures")
+	fs.StringVar(&issuer, "issuer", "", "OIDC issuer `URL` required of keyless signatures")
 	fs.StringVar(&ignore, "ignore-paths", "", "comma-separated `PATHS` (relative to the model) left out of the check")
 	fs.BoolVar(&asJSON, "json", false, "print the result as JSON")
 	fs.Usage = func() {
@@ -66,7 +67,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
-		return exitUsage
+		return cli.ParseStatus(err)
 	}
 	if fs.NArg() != 1 {
 		fs.Usage()
@@ -183,6 +184,15 @@ func writeText(w io.Writer, model string, res *provenance.Result, ok bool) {
 				fmt.Fprintf(w, "      %s %s = %s\n", textsafe.Line(e.Path), textsafe.Line(e.Field), textsafe.Line(textsafe.Truncate(e.Value, 200)))
 			}
 		}
+	}
+	var unlisted []string
+	for _, f := range res.Findings {
+		if f.Code == finding.IntegrityUnlisted && f.Subject != "" {
+			unlisted = append(unlisted, textsafe.Line(f.Subject))
+		}
+	}
+	if len(unlisted) > 0 {
+		fmt.Fprintf(w, "  If the signer left these files out on purpose (signatures made before model_signing 1.1 do\n  not record it), verify again with -ignore-paths %s\n", strings.Join(unlisted, ","))
 	}
 }
 

@@ -64,7 +64,7 @@ func TestReferenceVectors(t *testing.T) {
 	}
 	// Without the ignore path upstream passes, the unsigned file fails it.
 	code, out := runVerify(t, "-cert-chain", filepath.Join(keys, "ca-cert.pem"), filepath.Join(tests, "v1.0.1-certificate"))
-	if code != exitFailed || !strings.Contains(out, "integrity.unlisted") {
+	if code != exitFailed || !strings.Contains(out, "integrity.unlisted") || !strings.Contains(out, "-ignore-paths ignore-me") {
 		t.Errorf("exit %d:\n%s", code, out)
 	}
 	// The wrong signer is not trusted.
@@ -128,6 +128,9 @@ func TestUsage(t *testing.T) {
 		if code, out := runVerify(t, args...); code != exitUsage {
 			t.Errorf("%q: exit %d:\n%s", args, code, out)
 		}
+	}
+	if code, _ := runVerify(t, "-h"); code != exitVerified {
+		t.Errorf("-h: exit %d, want 0", code)
 	}
 	keyFile := filepath.Join(dir, "k.pem")
 	k, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)

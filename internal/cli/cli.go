@@ -40,6 +40,15 @@ func ExitStatus(v report.Verdict) int {
 	return ExitError
 }
 
+// ParseStatus is the exit status after a flag set's Parse failed with err:
+// 0 when help was asked for (-h, -help), else ExitUsage.
+func ParseStatus(err error) int {
+	if errors.Is(err, flag.ErrHelp) {
+		return ExitPass
+	}
+	return ExitUsage
+}
+
 // Worse returns the more serious of two exit statuses: usage and
 // could-not-audit outrank any verdict.
 func Worse(a, b int) int {
@@ -79,8 +88,8 @@ func (f *Flags) Register(fs *flag.FlagSet, defaultFormat string) {
 	fs.StringVar(&f.Key, "key", "", "public key `FILE` (PEM) trusted to sign models")
 	fs.StringVar(&f.CertChain, "cert-chain", "", "certificate `FILE` (PEM) of CA roots trusted to sign models")
 	fs.StringVar(&f.TrustedRoot, "trusted-root", "", "Sigstore trusted_root.json (or client trust config) `FILE` for keyless signatures (offline)")
-	fs.StringVar(&f.Identity, "identity", "", "signer identity required of keyless signatures")
-	fs.StringVar(&f.Issuer, "issuer", "", "OIDC issuer required of keyless signatures")
+	fs.StringVar(&f.Identity, "identity", "", "signer `IDENTITY` (certificate SAN, such as an e-mail address) required of keyless signatures")
+	fs.StringVar(&f.Issuer, "issuer", "", "OIDC issuer `URL` required of keyless signatures")
 }
 
 // Encoder checks -format and returns its encoder.
@@ -119,6 +128,9 @@ func (f *Flags) Options() ([]modelvet.Option, error) {
 				ids = append(ids, j)
 			}
 		}
+		if len(ids) == 0 {
+			return nil, fmt.Errorf("-jurisdiction %q names no jurisdiction (to apply none, give -policy a file with jurisdictions: [])", f.Jurisdiction)
+		}
 		opts = append(opts, modelvet.WithJurisdictions(ids...))
 	}
 	if f.KBDir != "" {
@@ -155,7 +167,7 @@ func (f *Flags) Options() ([]modelvet.Option, error) {
 	}
 	// Checking a signature means checking the files it covers, so any
 	// signature flag turns hashing on as -verify does.
-	if f.Verify || f.Signature != "" || !trust.Empty() {
+	if f.Hashes() {
 		if bar := ProgressBar(os.Stderr); bar != nil {
 			opts = append(opts, modelvet.WithProgress(bar))
 		}
@@ -163,6 +175,13 @@ func (f *Flags) Options() ([]modelvet.Option, error) {
 		opts = append(opts, modelvet.WithoutHashingUnsafe())
 	}
 	return opts, nil
+}
+
+// Hashes reports whether the flags turn hashing on: -verify, or any
+// signature or trust flag (checking a signature means checking the files it
+// covers).
+func (f *Flags) Hashes() bool {
+	return f.Verify || f.Signature != "" || f.Key != "" || f.CertChain != "" || f.TrustedRoot != ""
 }
 
 // ReadTargets reads a target list: one target per line; blank lines and

@@ -297,6 +297,10 @@ func WriteTable(w io.Writer, ss []Summary, cols ...Column) error {
 		return err
 	}
 	t := Tally(ss)
-	_, err := fmt.Fprintf(w, "\n%d models: %d pass, %d review, %d fail, %d could not be audited\n", len(ss), t["pass"], t["review"], t["fail"], t[VerdictError])
+	noun := "models"
+	if len(ss) == 1 {
+		noun = "model"
+	}
+	_, err := fmt.Fprintf(w, "\n%d %s: %d pass, %d review, %d fail, %d could not be audited\n", len(ss), noun, t["pass"], t["review"], t["fail"], t[VerdictError])
 	return err
 }

@@ -218,11 +218,17 @@ func result(r *report.Report, f finding.Finding, files map[string]bool) (*gosari
 	res := gosarif.NewRuleResult(string(f.Code))
 	res.WithLevel(Level(f.Severity))
 	res.WithMessage(textMessage(textsafe.Line(f.Message)))
+	var cited []string
 	for _, e := range f.Evidence {
-		if e.Path == "" {
-			continue
+		switch {
+		case e.Path == "":
+		case strings.HasPrefix(e.Path, KnowledgeBasePrefix):
+			// A knowledge-base record is no place in the release: it is
+			// cited in the result's properties, not as a location.
+			cited = append(cited, citation(e))
+		default:
+			res.AddLocation(location(e))
 		}
-		res.AddLocation(location(e))
 	}
 	if len(res.Locations) == 0 {
 		if p := fallbackPath(r, f, files); p != "" {
@@ -237,6 +243,9 @@ func result(r *report.Report, f finding.Finding, files map[string]bool) (*gosari
 	}
 	if len(f.References) > 0 {
 		props["references"] = f.References
+	}
+	if len(cited) > 0 {
+		props["knowledgeBase"] = cited
 	}
 	res.PropertyBag.Properties = props
 	if f.Waived != "" {
@@ -286,12 +295,29 @@ func location(e finding.Evidence) *gosarif.Location {
 	return loc
 }
 
+// KnowledgeBasePrefix starts the path of evidence citing a knowledge-base
+// file ("kb:policies.yaml").
+const KnowledgeBasePrefix = "kb:"
+
+// citation renders knowledge-base evidence as "file field = value".
+func citation(e finding.Evidence) string {
+	text := textsafe.Line(strings.TrimPrefix(e.Path, KnowledgeBasePrefix))
+	if e.Field != "" {
+		text += " " + textsafe.Line(e.Field)
+	}
+	if e.Value != "" {
+		text += " = " + textsafe.Truncate(textsafe.Line(e.Value), 200)
+	}
+	return text
+}
+
 // artifactLocation makes a relative URI reference from a release path:
-// each segment percent-encoded, so that no path can escape the base.
+// each segment percent-encoded, colons included (a first segment holding
+// one would read as a URI scheme), so that no path can escape the base.
 func artifactLocation(p string) *gosarif.ArtifactLocation {
 	segs := strings.Split(p, "/")
 	for i, s := range segs {
-		segs[i] = url.PathEscape(s)
+		segs[i] = strings.ReplaceAll(url.PathEscape(s), ":", "%3A")
 	}
 	u := strings.Join(segs, "/")
 	u = strings.TrimPrefix(u, "/")
@@ -310,7 +336,7 @@ func Fingerprint(f finding.Finding) string {
 		// Only places in the release count: citations of the knowledge
 		// base and facts worked out from the lineage change with the
 		// knowledge base, not with the release.
-		if e.Path == "" || strings.HasPrefix(e.Path, "kb:") {
+		if e.Path == "" || strings.HasPrefix(e.Path, KnowledgeBasePrefix) {
 			continue
 		}
 		fmt.Fprintf(h, "%s\x00%d\x00%d\x00%s\x00%s\x00", e.Path, e.Line, e.Offset, e.Field, e.Value)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/url"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -234,5 +235,63 @@ func TestFingerprintIgnoresKnowledgeBase(t *testing.T) {
 	g.Evidence[0].Line = 4
 	if sarif.Fingerprint(f) == sarif.Fingerprint(g) {
 		t.Error("moving the evidence in the release kept the fingerprint")
+	}
+}
+
+// TestKnowledgeBaseCitationsAreNotLocations checks that evidence citing the
+// knowledge base goes into the result's properties, not into locations
+// (where "kb:licenses.yaml" would read as a URI of scheme "kb"), and that a
+// colon in a release path is percent-encoded.
+func TestKnowledgeBaseCitationsAreNotLocations(t *testing.T) {
+	rep := &report.Report{
+		Verdict: report.Review,
+		Files:   []report.File{{Path: "README.md", Format: "card"}, {Path: "a:b.gguf", Format: "gguf"}},
+		Findings: []finding.Finding{{
+			Code: finding.LicenseNaming, Severity: finding.Low, Message: "naming", Confidence: finding.Declared, Subject: "llama3",
+			Evidence: []finding.Evidence{
+				{Path: "README.md", Line: 2, Field: "license", Value: "llama3"},
+				{Path: "kb:licenses.yaml", Field: "llama3.naming", Value: "Llama 3"},
+				{Path: "a:b.gguf", Offset: 40, Field: "general.license", Value: "llama3"},
+			},
+		}},
+	}
+	log, err := gosarif.FromBytes(encode(t, rep))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := log.Runs[0].Results[0]
+	var uris []string
+	for _, loc := range res.Locations {
+		u := *loc.PhysicalLocation.ArtifactLocation.URI
+		uris = append(uris, u)
+		if p, err := url.Parse(u); err != nil || p.IsAbs() {
+			t.Errorf("location uri %q is not a relative reference", u)
+		}
+	}
+	if !slices.Equal(uris, []string{"README.md", "a%3Ab.gguf"}) {
+		t.Errorf("location uris = %q, want README.md and a%%3Ab.gguf", uris)
+	}
+	kb, _ := res.Properties["knowledgeBase"].([]interface{})
+	if len(kb) != 1 || kb[0] != "licenses.yaml llama3.naming = Llama 3" {
+		t.Errorf("knowledgeBase property = %#v", res.Properties["knowledgeBase"])
+	}
+}
+
+// TestHelpURITarget checks that the section every rule's helpUri links to
+// exists in the README and lists every finding code.
+func TestHelpURITarget(t *testing.T) {
+	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, ok := strings.Cut(string(readme), "\n## Finding codes\n")
+	if !ok {
+		t.Fatal("README.md has no \"## Finding codes\" section for the rules' helpUri (#finding-codes)")
+	}
+	section, _, _ = strings.Cut(section, "\n## ")
+	for _, c := range finding.Codes() {
+		if !strings.Contains(section, "| `"+string(c)+"` |") {
+			t.Errorf("README.md#finding-codes does not list %s", c)
+		}
 	}
 }

@@ -38,6 +38,10 @@ func main() {
 	}
 	flag.Parse()
 	if *machine && flag.NArg() == 1 && !*sharded {
+		if _, err := os.Lstat(filepath.Join(flag.Arg(0), "home")); err == nil {
+			fmt.Fprintf(os.Stderr, "writemodel: %s already holds a machine tree; sweep it as it is, or remove it (rm -r %s) to write a fresh one\n", flag.Arg(0), flag.Arg(0))
+			os.Exit(1)
+		}
 		m, err := testmodel.WriteMachineTree(flag.Arg(0), filepath.Join("testdata", "lineage"))
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)

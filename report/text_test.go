@@ -1,0 +1,112 @@
+package report_test
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"github.com/modelvet/modelvet/finding"
+	"github.com/modelvet/modelvet/report"
+)
+
+func writeText(t *testing.T, r *report.Report) string {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := report.WriteText(&buf, r, report.TextOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	return buf.String()
+}
+
+// TestWriteTextLineageTree checks that siblings are drawn as siblings: every
+// child but the last with "├", and the rows under a non-last child behind
+// a "│".
+func TestWriteTextLineageTree(t *testing.T) {
+	r := &report.Report{Verdict: report.Pass, Lineage: []report.LineageNode{
+		{Model: "q", Depth: 0},
+		{Model: "d", Parent: "q", Relation: "quantized", Depth: 1},
+		{Model: "math", Parent: "d", Relation: "finetune", Depth: 2},
+		{Model: "base", Parent: "math", Relation: "finetune", Depth: 3},
+		{Model: "teacher", Parent: "d", Relation: "distilled", Depth: 2},
+	}}
+	out := writeText(t, r)
+	want := strings.Join([]string{
+		"  q",
+		"  └ quantisation of d []",
+		"    ├ fine-tune of math []",
+		"    │ └ fine-tune of base []",
+		"    └ distilled from teacher []",
+	}, "\n")
+	if !strings.Contains(out, want) {
+		t.Errorf("lineage drawn as\n%s\nwant\n%s", out, want)
+	}
+}
+
+// TestWriteTextWaivers checks that waived findings are counted apart from
+// the severities that count, say what they would have been, and that
+// expired and unused waivers are listed.
+func TestWriteTextWaivers(t *testing.T) {
+	r := &report.Report{
+		Verdict: report.Review,
+		Policy: report.Policy{
+			Name:           "p",
+			UnusedWaivers:  []string{"format.pickle nothing.bin"},
+			ExpiredWaivers: []string{"license.naming *"},
+		},
+		Findings: []finding.Finding{
+			{Code: finding.LicenseInheritance, Severity: finding.High, Message: "rename it", Confidence: finding.Inferred, Waived: "TICKET-1"},
+			{Code: finding.LicenseOutputRestriction, Severity: finding.Medium, Message: "outputs", Confidence: finding.Declared},
+		},
+	}
+	out := writeText(t, r)
+	for _, want := range []string{
+		"Findings (1 medium, 1 waived)",
+		"waived (would be high): TICKET-1",
+		"expired waiver, no longer applied: license.naming *",
+		"unused waiver, matched no finding: format.pickle nothing.bin",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("text report lacks %q:\n%s", want, out)
+		}
+	}
+	// With no findings at all, stale waivers are still listed.
+	r.Findings = nil
+	if out := writeText(t, r); !strings.Contains(out, "unused waiver, matched no finding") {
+		t.Errorf("unused waiver not listed without findings:\n%s", out)
+	}
+}
+
+// TestWriteTextSignatureNotChecked checks that a signature found in a
+// release whose files were not hashed reads as not checked, not as failed.
+func TestWriteTextSignatureNotChecked(t *testing.T) {
+	r := &report.Report{Verdict: report.Pass, Integrity: report.Integrity{
+		Files:     2,
+		Signature: &report.Signature{Path: "model.sig", Present: true, Error: "not checked: the files were not hashed"},
+	}}
+	out := writeText(t, r)
+	if !strings.Contains(out, "signature: model.sig present, not checked (the files were not hashed)") || strings.Contains(out, "does not verify") {
+		t.Errorf("unchecked signature reported as:\n%s", out)
+	}
+	r.Integrity.Hashed = 2
+	r.Integrity.Signature = &report.Signature{Path: "model.sig", Present: true, Error: "bad envelope", Checked: []string{"bundle: FAILED (bad envelope)"}}
+	if out := writeText(t, r); !strings.Contains(out, "signature: model.sig does not verify: bad envelope") {
+		t.Errorf("failed signature reported as:\n%s", out)
+	}
+}
+
+// TestWriteTextFilesWithoutWeights checks that a release without weight
+// files lists the files it has instead of only counting them.
+func TestWriteTextFilesWithoutWeights(t *testing.T) {
+	r := &report.Report{Verdict: report.Pass, Files: []report.File{
+		{Path: "model.sig", Format: "signature", Size: 10},
+		{Path: "signme-1", Format: "other", Size: 8},
+	}}
+	out := writeText(t, r)
+	if !strings.Contains(out, "  signme-1 ") || strings.Contains(out, "other file") {
+		t.Errorf("files listed as:\n%s", out)
+	}
+	r.Files = append(r.Files, report.File{Path: "model.safetensors", Format: "safetensors", Size: 100})
+	if out := writeText(t, r); !strings.Contains(out, "… and 2 other files") {
+		t.Errorf("with a weight file, the others are not counted:\n%s", out)
+	}
+}
