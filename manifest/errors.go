@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/modelvet/modelvet/internal/limits"
 
@@ -78,9 +79,14 @@ func problemFrom(path string, err error) *Problem {
 }
 
 func (p *Problem) finding() finding.Finding {
+	msg := p.Message
+	if p.Path != "" && !strings.HasPrefix(msg, p.Path) {
+		// Messages made while listing leave the file to the reader.
+		msg = p.Path + ": " + msg
+	}
 	return finding.Finding{
 		Code:       finding.FormatMalformed,
-		Message:    p.Message,
+		Message:    msg,
 		Confidence: finding.Verified,
 		Subject:    p.Path,
 		Evidence:   []finding.Evidence{{Path: p.Path, Line: p.Line, Offset: p.Offset, Field: p.Field}},

@@ -258,7 +258,7 @@ func verifyRelease(ctx context.Context, rel *manifest.Release, opts VerifyOption
 	case expected && remote && !opts.WithoutHashingUnsafe:
 		v.add(finding.Finding{
 			Code:       finding.IntegrityUnverified,
-			Message:    "the release was read remotely, so its files were not hashed; published sizes and digests are not verified against bytes",
+			Message:    "The release was read remotely, so its files were not hashed: published sizes and digests are not checked against the bytes.",
 			Confidence: finding.Verified,
 			Subject:    rel.Name,
 		})
@@ -474,7 +474,7 @@ func (v *verification) summarise(res *Result, sc *signedCheck, expected bool) {
 	case v.opts.WithoutHashingUnsafe:
 		v.add(finding.Finding{
 			Code:       finding.IntegrityUnverified,
-			Message:    "the files were not hashed, so the bytes are not verified against any published digest or signature",
+			Message:    "The files were not hashed, so the bytes are not checked against any published digest or signature.",
 			Confidence: finding.Verified,
 			Subject:    v.rel.Name,
 		})

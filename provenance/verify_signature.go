@@ -47,7 +47,7 @@ func (v *verification) checkSignature(ctx context.Context, tm *trustMaterial) (*
 		if opts.RequireSignature {
 			v.add(finding.Finding{
 				Code:       finding.SignatureMissing,
-				Message:    "no model signature: the release holds no model.sig and none was given",
+				Message:    "No model signature: the release holds no model.sig and none was given.",
 				Confidence: finding.Verified,
 				Subject:    rel.Name,
 			})
@@ -59,7 +59,7 @@ func (v *verification) checkSignature(ctx context.Context, tm *trustMaterial) (*
 		sr.Err = msg
 		v.add(finding.Finding{
 			Code:       code,
-			Message:    fmt.Sprintf("model signature %s: %s", shown, msg),
+			Message:    fmt.Sprintf("Model signature %s: %s.", shown, strings.TrimSuffix(msg, ".")),
 			Confidence: finding.Verified,
 			Subject:    shown,
 			Evidence:   []finding.Evidence{{Path: shown, Field: field, Value: truncate(lastDetail(sr), 300)}},

@@ -345,7 +345,11 @@ func (t *textWriter) lineage(r *Report) {
 		if n.Developer != "" {
 			who = " — " + s(n.Developer)
 			if n.Country != "" {
-				who += " (" + s(n.Country) + ")"
+				if strings.HasSuffix(n.Developer, ")") {
+					who += ", " + s(n.Country) // "Qwen (Alibaba Cloud), CN"
+				} else {
+					who += " (" + s(n.Country) + ")"
+				}
 			}
 		}
 		lic := ""
