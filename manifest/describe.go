@@ -98,6 +98,15 @@ func describeFile(ctx context.Context, rel *Release, f *File, open opener) []*Pr
 	if _, err := c.ReadAt(head, 0); err != nil && !errors.Is(err, io.EOF) {
 		return []*Problem{problemFrom(f.Path, err)}
 	}
+	if maybeLFSPointer(size, head) {
+		// A clone without Git LFS holds pointers in place of the files.
+		if data, err := safeio.ReadAt(c, 0, size); err == nil {
+			if p, ok := ParseLFSPointer(data); ok {
+				f.Format, f.LFSPointer = FormatLFSPointer, p
+				return []*Problem{lfsProblem(f)}
+			}
+		}
+	}
 	if f.Format == "" || f.Format == FormatOther {
 		f.Format = classify(f.Path, head)
 	}

@@ -110,6 +110,10 @@ type File struct {
 	Safetensors *SafetensorsInfo `json:"safetensors,omitempty"`
 	GGUF        *GGUFInfo        `json:"gguf,omitempty"`
 	Pickle      *PickleInfo      `json:"pickle,omitempty"`
+	// LFSPointer is set when the file is a Git LFS pointer standing in
+	// for content that was never downloaded (Format is then
+	// FormatLFSPointer, and the release has a Problem saying so).
+	LFSPointer *LFSPointer `json:"lfs_pointer,omitempty"`
 
 	// unreadable marks files found while listing to be unsafe or
 	// impossible to open (special files, symlinks leaving the tree).

@@ -311,7 +311,12 @@ var weightExts = map[string]bool{
 
 // isWeightFileName reports whether the regular file at p holds model
 // weights: a weight extension and first bytes that match it.
-func isWeightFileName(p string) bool {
+func isWeightFileName(p string) bool { return isWeightFile(p, false) }
+
+// isWeightFile is isWeightFileName that, with pointers set, also accepts
+// a Git LFS pointer under a weight extension: the weights of a release
+// cloned without Git LFS, which opening the release reports.
+func isWeightFile(p string, pointers bool) bool {
 	ext := strings.ToLower(filepath.Ext(p))
 	if !weightExts[ext] {
 		return false
@@ -321,9 +326,14 @@ func isWeightFileName(p string) bool {
 		return false
 	}
 	defer f.Close()
-	head := make([]byte, sniffLen)
+	head := make([]byte, limits.MaxLFSPointerBytes+1)
 	n, _ := io.ReadFull(f, head)
-	return weightHead(ext, head[:n])
+	if pointers && maybeLFSPointer(int64(n), head[:n]) {
+		if _, ok := ParseLFSPointer(head[:n]); ok {
+			return true
+		}
+	}
+	return weightHead(ext, head[:min(n, sniffLen)])
 }
 
 // weightHead checks first bytes against a weight extension.
@@ -404,7 +414,7 @@ func isReleaseDir(dir string, entries []fs.DirEntry) bool {
 				if budget--; budget < 0 {
 					return false
 				}
-				if isWeightFileName(filepath.Join(dir, e.Name())) {
+				if isWeightFile(filepath.Join(dir, e.Name()), true) {
 					return true
 				}
 			}

@@ -1,0 +1,160 @@
+package manifest
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/modelvet/modelvet/finding"
+	"github.com/modelvet/modelvet/internal/testmodel"
+)
+
+// writeTree writes files (slash paths) under dir.
+func writeTree(t *testing.T, dir string, files map[string][]byte) {
+	t.Helper()
+	for p, data := range files {
+		full := filepath.Join(dir, filepath.FromSlash(p))
+		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(full, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func openSource(t *testing.T, src Source) *Release {
+	t.Helper()
+	rel, err := src.Open(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rel
+}
+
+func bf16(names ...string) testmodel.Safetensors {
+	s := testmodel.Safetensors{Metadata: map[string]string{"format": "pt"}}
+	for _, n := range names {
+		s.Tensors = append(s.Tensors, testmodel.SafetensorsTensor{Name: n, Dtype: "BF16", Shape: []uint64{4, 4}})
+	}
+	return s
+}
+
+func TestParseLFSPointer(t *testing.T) {
+	const oid = "4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393"
+	for _, c := range []struct {
+		name, text string
+		ok         bool
+	}{
+		{"current", "version https://git-lfs.github.com/spec/v1\noid sha256:" + oid + "\nsize 12345\n", true},
+		{"pre-release version", "version https://hawser.github.com/spec/v1\noid sha256:" + oid + "\nsize 12345\n", true},
+		{"no final newline", "version https://git-lfs.github.com/spec/v1\noid sha256:" + oid + "\nsize 12345", true},
+		{"CRLF", "version https://git-lfs.github.com/spec/v1\r\noid sha256:" + oid + "\r\nsize 12345\r\n", true},
+		{"extension lines", "version https://git-lfs.github.com/spec/v1\next-0-foo sha256:" + oid + "\noid sha256:" + oid + "\nsize 12345\n", true},
+		{"upper-case hex", "version https://git-lfs.github.com/spec/v1\noid sha256:" + strings.ToUpper(oid) + "\nsize 1\n", true},
+		{"version not first", "oid sha256:" + oid + "\nversion https://git-lfs.github.com/spec/v1\nsize 12345\n", false},
+		{"other version", "version https://example.com/spec/v9\noid sha256:" + oid + "\nsize 12345\n", false},
+		{"no size", "version https://git-lfs.github.com/spec/v1\noid sha256:" + oid + "\n", false},
+		{"no oid", "version https://git-lfs.github.com/spec/v1\nsize 12345\n", false},
+		{"short oid", "version https://git-lfs.github.com/spec/v1\noid sha256:abc\nsize 12345\n", false},
+		{"other hash", "version https://git-lfs.github.com/spec/v1\noid md5:" + oid + "\nsize 12345\n", false},
+		{"negative size", "version https://git-lfs.github.com/spec/v1\noid sha256:" + oid + "\nsize -1\n", false},
+		{"two sizes", "version https://git-lfs.github.com/spec/v1\noid sha256:" + oid + "\nsize 1\nsize 2\n", false},
+		{"blank line", "version https://git-lfs.github.com/spec/v1\n\noid sha256:" + oid + "\nsize 1\n", false},
+		{"yaml", "version: 1\n", false},
+		{"too long", "version https://git-lfs.github.com/spec/v1\noid sha256:" + oid + "\nsize 1\n" + strings.Repeat("x y\n", 300), false},
+	} {
+		p, ok := ParseLFSPointer([]byte(c.text))
+		if ok != c.ok {
+			t.Errorf("%s: ok = %v, want %v", c.name, ok, c.ok)
+			continue
+		}
+		if ok && (p.OID != oid || p.Size == 0) {
+			t.Errorf("%s: %+v", c.name, p)
+		}
+	}
+}
+
+// A repository cloned without Git LFS holds pointer files in place of its
+// weights. They must be reported as such — with the digest and size of the
+// file they stand for — not as malformed weights, and the sharded index
+// must not be reported against them tensor by tensor.
+func TestLFSPointerClone(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "Llama-3.2-1B-Instruct")
+	s1, s2 := bf16("a"), bf16("b")
+	pth := testmodel.TorchZip("consolidated", 2, []testmodel.Tensor{{Name: "w", DType: "BF16", Shape: []int64{2}}})
+	writeTree(t, dir, map[string][]byte{
+		"README.md":                        []byte("---\nlicense: llama3.2\n---\n"),
+		"config.json":                      []byte(`{"architectures":["LlamaForCausalLM"]}`),
+		".gitattributes":                   []byte("*.safetensors filter=lfs diff=lfs merge=lfs -text\n"),
+		"model-00001-of-00002.safetensors": testmodel.LFSPointer(s1.Bytes()),
+		"model-00002-of-00002.safetensors": testmodel.LFSPointer(s2.Bytes()),
+		"model.safetensors.index.json":     testmodel.SafetensorsIndexJSON(int64(s1.DataSize()+s2.DataSize()), map[string]string{"a": "model-00001-of-00002.safetensors", "b": "model-00002-of-00002.safetensors"}),
+		"original/consolidated.00.pth":     testmodel.LFSPointer(pth),
+		"tokenizer.json":                   []byte(`{"version":"1.0"}`),
+	})
+	rel := openSource(t, Dir(dir))
+	want := map[string][]byte{
+		"model-00001-of-00002.safetensors": s1.Bytes(),
+		"model-00002-of-00002.safetensors": s2.Bytes(),
+		"original/consolidated.00.pth":     pth,
+	}
+	for p, real := range want {
+		f := rel.File(p)
+		if f == nil || f.Format != FormatLFSPointer || f.LFSPointer == nil {
+			t.Fatalf("%s: %+v", p, f)
+		}
+		if f.LFSPointer.OID != testmodel.SHA256(real) || f.LFSPointer.Size != int64(len(real)) {
+			t.Errorf("%s: pointer %+v", p, f.LFSPointer)
+		}
+		if f.Safetensors != nil || f.Pickle != nil {
+			t.Errorf("%s: a pointer was parsed as weights", p)
+		}
+	}
+	if len(rel.Problems) != len(want) {
+		t.Fatalf("problems: %v", problemsText(rel))
+	}
+	for _, p := range rel.Problems {
+		real := want[p.Path]
+		if !strings.Contains(p.Message, "Git LFS pointer") || !strings.Contains(p.Message, testmodel.SHA256(real)) ||
+			!strings.Contains(p.Message, fmt.Sprintf("%d bytes", len(real))) || !strings.Contains(p.Message, "git lfs pull") {
+			t.Errorf("problem: %s", p.Message)
+		}
+	}
+	if issues := rel.CheckIndex(); len(issues) != 0 {
+		t.Errorf("index issues against pointers: %+v", issues)
+	}
+	for _, f := range rel.Findings() {
+		if f.Code == finding.FormatPickle || f.Code == finding.FormatCodeExecution {
+			t.Errorf("pointer taken for a pickle: %s", f.Message)
+		}
+	}
+	if got := rel.Formats(); strings.Join(got, ",") != "safetensors-index" {
+		t.Errorf("formats %v", got)
+	}
+
+	// A sweep finds the clone (its weights are pointers, not weights).
+	res, err := Sweep(context.Background(), filepath.Dir(dir), SweepOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Found) != 1 || res.Found[0].Path != dir || res.Found[0].Kind != KindDirectory {
+		t.Errorf("sweep found %+v", res.Found)
+	}
+	// A stray pointer outside a release is not a model.
+	os.WriteFile(filepath.Join(t.TempDir(), "x"), nil, 0o644)
+	stray := t.TempDir()
+	writeTree(t, stray, map[string][]byte{"model.safetensors": testmodel.LFSPointer(s1.Bytes())})
+	if res, _ := Sweep(context.Background(), stray, SweepOptions{}); len(res.Found) != 0 {
+		t.Errorf("stray pointer swept as a model: %+v", res.Found)
+	}
+	// A small text file that is not a pointer is classified as before.
+	one := filepath.Join(t.TempDir(), "notes.txt")
+	os.WriteFile(one, []byte("version 2 of the notes\n"), 0o644)
+	if f := openSource(t, FileSource(one)).Files[0]; f.Format != FormatText || f.LFSPointer != nil {
+		t.Errorf("text file: %+v", f)
+	}
+}
