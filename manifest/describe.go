@@ -193,7 +193,11 @@ func collect(ctx context.Context, rel *Release, open opener) {
 			}
 			// The index nearest the root is the release's (nested ones
 			// belong to components, e.g. diffusers' text_encoder/).
-			if idx != nil && (rel.SafetensorsIndex == nil || strings.Count(idx.Path, "/") < strings.Count(rel.SafetensorsIndex.Path, "/")) {
+			if idx == nil {
+				continue
+			}
+			rel.SafetensorsIndexes = append(rel.SafetensorsIndexes, idx)
+			if rel.SafetensorsIndex == nil || primaryIndex(idx.Path, rel.SafetensorsIndex.Path) {
 				rel.SafetensorsIndex = idx
 			}
 		case FormatLicense:
@@ -217,6 +221,16 @@ func collect(ctx context.Context, rel *Release, open opener) {
 			}
 		}
 	}
+}
+
+// primaryIndex reports whether index a is more the release's own than b:
+// nearer the root, else not a variant (model.safetensors.index.json before
+// model.safetensors.index.fp16.json).
+func primaryIndex(a, b string) bool {
+	if da, db := strings.Count(a, "/"), strings.Count(b, "/"); da != db {
+		return da < db
+	}
+	return strings.HasSuffix(strings.ToLower(a), ".safetensors.index.json") && !strings.HasSuffix(strings.ToLower(b), ".safetensors.index.json")
 }
 
 // readText reads a small file whole, within max bytes. With a description

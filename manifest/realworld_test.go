@@ -158,3 +158,71 @@ func TestLFSPointerClone(t *testing.T) {
 		t.Errorf("text file: %+v", f)
 	}
 }
+
+// A diffusers pipeline has an index per component, and variants
+// (model.safetensors.index.fp16.json) beside the main weights. Every index
+// is checked against its own shards; checkpoints that are not shards
+// (Mistral's consolidated.safetensors) are not reported as unlisted.
+func TestEveryIndexChecked(t *testing.T) {
+	dir := t.TempDir()
+	idx := testmodel.SafetensorsIndexJSON
+	a, b, c := bf16("a"), bf16("b"), bf16("c")
+	size := int64(a.DataSize() + b.DataSize())
+	writeTree(t, dir, map[string][]byte{
+		"README.md":        []byte("---\nlicense: other\n---\n"),
+		"model_index.json": []byte(`{"_class_name":"FluxPipeline"}`),
+		// transformer/: shard 2 does not hold what the index says.
+		"transformer/diffusion_pytorch_model-00001-of-00002.safetensors": a.Bytes(),
+		"transformer/diffusion_pytorch_model-00002-of-00002.safetensors": c.Bytes(),
+		"transformer/diffusion_pytorch_model.safetensors.index.json":     idx(size, map[string]string{"a": "diffusion_pytorch_model-00001-of-00002.safetensors", "b": "diffusion_pytorch_model-00002-of-00002.safetensors"}),
+		// text_encoder_2/: clean, with an fp16 variant index and shards
+		// beside the main ones.
+		"text_encoder_2/model-00001-of-00002.safetensors":      a.Bytes(),
+		"text_encoder_2/model-00002-of-00002.safetensors":      b.Bytes(),
+		"text_encoder_2/model.safetensors.index.json":          idx(size, map[string]string{"a": "model-00001-of-00002.safetensors", "b": "model-00002-of-00002.safetensors"}),
+		"text_encoder_2/model.fp16-00001-of-00002.safetensors": a.Bytes(),
+		"text_encoder_2/model.fp16-00002-of-00002.safetensors": b.Bytes(),
+		"text_encoder_2/model.safetensors.index.fp16.json":     idx(size, map[string]string{"a": "model.fp16-00001-of-00002.safetensors", "b": "model.fp16-00002-of-00002.safetensors"}),
+		// A Mistral-style root: consolidated.safetensors beside the shards.
+		"mistral/consolidated.safetensors":         bf16("layers.0.attention.wq.weight").Bytes(),
+		"mistral/model-00001-of-00002.safetensors": a.Bytes(),
+		"mistral/model-00002-of-00002.safetensors": b.Bytes(),
+		"mistral/model.safetensors.index.json":     idx(size, map[string]string{"a": "model-00001-of-00002.safetensors", "b": "model-00002-of-00002.safetensors"}),
+	})
+	rel := openSource(t, Dir(dir))
+	if len(rel.Problems) != 0 {
+		t.Fatalf("problems: %v", problemsText(rel))
+	}
+	var paths []string
+	for _, x := range rel.SafetensorsIndexes {
+		paths = append(paths, x.Path)
+	}
+	want := "mistral/model.safetensors.index.json text_encoder_2/model.safetensors.index.fp16.json text_encoder_2/model.safetensors.index.json transformer/diffusion_pytorch_model.safetensors.index.json"
+	if strings.Join(paths, " ") != want {
+		t.Errorf("indexes %v", paths)
+	}
+	if f := rel.File("text_encoder_2/model.safetensors.index.fp16.json"); f.Format != FormatSafetensorsIndex {
+		t.Errorf("variant index classified %s", f.Format)
+	}
+	if rel.SafetensorsIndex.Path != "mistral/model.safetensors.index.json" {
+		t.Errorf("primary index %s", rel.SafetensorsIndex.Path)
+	}
+	var got []string
+	for _, i := range rel.CheckIndex() {
+		got = append(got, fmt.Sprintf("%s %s %s %s", i.Index, i.Kind, i.Shard, i.Tensor))
+	}
+	wantIssues := []string{
+		"transformer/diffusion_pytorch_model.safetensors.index.json tensor-missing transformer/diffusion_pytorch_model-00002-of-00002.safetensors b",
+		"transformer/diffusion_pytorch_model.safetensors.index.json tensor-unmapped transformer/diffusion_pytorch_model-00002-of-00002.safetensors c",
+	}
+	if strings.Join(got, "\n") != strings.Join(wantIssues, "\n") {
+		t.Errorf("issues:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(wantIssues, "\n"))
+	}
+	// At the same depth the main index is the release's, not the variant.
+	for _, p := range []string{"mistral", "transformer"} {
+		os.RemoveAll(filepath.Join(dir, p))
+	}
+	if rel := openSource(t, Dir(dir)); rel.SafetensorsIndex.Path != "text_encoder_2/model.safetensors.index.json" {
+		t.Errorf("primary index %s", rel.SafetensorsIndex.Path)
+	}
+}
