@@ -78,6 +78,7 @@ func describeWith(ctx context.Context, rel *Release, open opener) error {
 	for _, r := range results {
 		rel.Problems = append(rel.Problems, r.problems...)
 	}
+	checkGGUFSplits(rel)
 	collect(ctx, rel, open)
 	return nil
 }

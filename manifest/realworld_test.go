@@ -226,3 +226,93 @@ func TestEveryIndexChecked(t *testing.T) {
 		t.Errorf("primary index %s", rel.SafetensorsIndex.Path)
 	}
 }
+
+// llama.cpp's gguf-split writes NAME-0000k-of-0000n.gguf parts; only the
+// first holds the model's metadata. A part is read with the parts beside
+// it, a missing part is reported, and a sweep finds the model once.
+func TestSplitGGUF(t *testing.T) {
+	dir := t.TempDir()
+	const name = "Qwen2.5-72B-Instruct-Q4_K_M-%05d-of-00003.gguf"
+	for i := 1; i <= 3; i++ {
+		kv := []testmodel.KV{
+			{Key: "split.no", Value: testmodel.Uint16(uint16(i - 1))},
+			{Key: "split.count", Value: testmodel.Uint16(3)},
+			{Key: "split.tensors.count", Value: testmodel.Int32(3)},
+		}
+		if i == 1 {
+			kv = append([]testmodel.KV{
+				{Key: "general.architecture", Value: testmodel.String("qwen2")},
+				{Key: "general.license", Value: testmodel.String("other")},
+				{Key: "tokenizer.chat_template", Value: testmodel.String(strings.Repeat("{%- if messages -%}{{ m }}{%- endif -%}", 1000))},
+			}, kv...)
+		}
+		g := testmodel.GGUF{KV: kv, Tensors: []testmodel.GGUFTensor{{Name: fmt.Sprint("blk.", i, ".w"), Dims: []uint64{256}, Type: 12}}} // Q4_K
+		if err := g.WriteFile(filepath.Join(dir, fmt.Sprintf(name, i)), false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	os.WriteFile(filepath.Join(dir, "Qwen2.5-7B-Instruct-Q4_K_M.gguf"), testmodel.TinyGGUF("general.architecture", "qwen2"), 0o644)
+
+	for _, part := range []int{1, 2} {
+		rel := openSource(t, FileSource(filepath.Join(dir, fmt.Sprintf(name, part))))
+		if len(rel.Files) != 3 || len(rel.Problems) != 0 || rel.Name != fmt.Sprintf(name, part) {
+			t.Fatalf("part %d: %d files, problems %v", part, len(rel.Files), problemsText(rel))
+		}
+		for i, f := range rel.Files {
+			if f.Path != fmt.Sprintf(name, i+1) || f.GGUF == nil || f.Size == 0 {
+				t.Errorf("part %d: file %+v", part, f)
+			}
+		}
+		if rel.Files[0].GGUF.Architecture != "qwen2" {
+			t.Errorf("metadata of part 1 not read")
+		}
+	}
+	res, err := Sweep(context.Background(), dir, SweepOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var found []string
+	for _, f := range res.Found {
+		found = append(found, f.Name)
+	}
+	if strings.Join(found, " ") != fmt.Sprintf(name, 1)+" Qwen2.5-7B-Instruct-Q4_K_M.gguf" {
+		t.Errorf("sweep found %v", found)
+	}
+
+	// Without part 1: the sweep finds part 2, which opens with part 3 and
+	// reports part 1 missing.
+	os.Remove(filepath.Join(dir, fmt.Sprintf(name, 1)))
+	res, _ = Sweep(context.Background(), dir, SweepOptions{})
+	if len(res.Found) != 2 || res.Found[0].Name != fmt.Sprintf(name, 2) {
+		t.Fatalf("sweep found %+v", res.Found)
+	}
+	rel := openSource(t, res.Found[0].Source)
+	if len(rel.Files) != 2 || len(rel.Problems) != 1 || rel.Problems[0].Path != fmt.Sprintf(name, 2) ||
+		!strings.Contains(rel.Problems[0].Message, "part 1 of 3 is missing") {
+		t.Errorf("files %d, problems %v", len(rel.Files), problemsText(rel))
+	}
+	// A single-file model is still one file.
+	if rel := openSource(t, FileSource(filepath.Join(dir, "Qwen2.5-7B-Instruct-Q4_K_M.gguf"))); len(rel.Files) != 1 {
+		t.Errorf("files %d", len(rel.Files))
+	}
+}
+
+func TestParseGGUFSplit(t *testing.T) {
+	for name, want := range map[string]string{
+		"DeepSeek-R1-Q4_K_M-00001-of-00009.gguf": "DeepSeek-R1-Q4_K_M 1/9",
+		"x-00009-of-00009.GGUF":                  "x 9/9",
+		"x-00000-of-00009.gguf":                  "",
+		"x-00010-of-00009.gguf":                  "",
+		"x-0001-of-0009.gguf":                    "",
+		"x-00001-of-00009.safetensors":           "",
+		"-00001-of-00009.gguf":                   "",
+	} {
+		got := ""
+		if sp, ok := parseGGUFSplit(name); ok {
+			got = fmt.Sprintf("%s %d/%d", sp.prefix, sp.no, sp.count)
+		}
+		if got != want {
+			t.Errorf("%s: %q, want %q", name, got, want)
+		}
+	}
+}
