@@ -316,3 +316,71 @@ func TestParseGGUFSplit(t *testing.T) {
 		}
 	}
 }
+
+// A real ~/.ollama/models: models sharing blobs, a user namespace, and a
+// model pulled from the Hugging Face Hub (host hf.co) with a projector and
+// parameters.
+func TestOllamaRealStore(t *testing.T) {
+	root := t.TempDir()
+	weights := testmodel.TinyGGUF("general.architecture", "llama", "general.license", "llama3.2")
+	license := []byte("LLAMA 3.2 COMMUNITY LICENSE AGREEMENT")
+	for _, spec := range []testmodel.OllamaModelSpec{
+		{Name: "llama3.2:latest", Layers: []testmodel.OllamaLayerSpec{{MediaType: "model", Data: weights}, {MediaType: "license", Data: license}}},
+		{Name: "llama3.2:3b", Layers: []testmodel.OllamaLayerSpec{{MediaType: "model", Data: weights}, {MediaType: "license", Data: license}}},
+		{Name: "someuser/llama3.2-tuned:v1", Layers: []testmodel.OllamaLayerSpec{{MediaType: "model", Data: weights}}},
+		{Name: "hf.co/bartowski/Llama-3.2-11B-Vision-Instruct-GGUF:Q4_K_M", Layers: []testmodel.OllamaLayerSpec{
+			{MediaType: "model", Data: weights},
+			{MediaType: "projector", Data: testmodel.TinyGGUF("general.architecture", "clip")},
+			{MediaType: "template", Data: []byte("{{ .Prompt }}")},
+			{MediaType: "params", Data: []byte(`{"stop":["<|eot_id|>"],"temperature":0.6}`)},
+		}},
+	} {
+		if _, err := testmodel.WriteOllamaModel(root, spec); err != nil {
+			t.Fatal(err)
+		}
+	}
+	srcs, err := ListOllama(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, s := range srcs {
+		rel := openSource(t, s)
+		names = append(names, rel.Name)
+		if len(rel.Problems) != 0 {
+			t.Errorf("%s: %v", rel.Name, problemsText(rel))
+		}
+		if f := rel.File("model.gguf"); f == nil || f.GGUF == nil || len(f.Expected) != 1 || f.Expected[0].Digest != testmodel.SHA256(weights) {
+			t.Errorf("%s: model.gguf %+v", rel.Name, f)
+		}
+		switch {
+		case strings.HasPrefix(rel.Name, "hf.co/"):
+			if rel.Repo != "bartowski/Llama-3.2-11B-Vision-Instruct-GGUF" {
+				t.Errorf("repo %q", rel.Repo)
+			}
+			if f := rel.File("projector.gguf"); f == nil || f.GGUF == nil || f.GGUF.Architecture != "clip" {
+				t.Errorf("projector %+v", f)
+			}
+			if !strings.Contains(rel.Ollama.Params, "temperature") || rel.Ollama.Template == "" {
+				t.Errorf("params %q template %q", rel.Ollama.Params, rel.Ollama.Template)
+			}
+		default:
+			if rel.Repo != "" {
+				t.Errorf("%s: repo %q", rel.Name, rel.Repo)
+			}
+		}
+	}
+	want := "hf.co/bartowski/Llama-3.2-11B-Vision-Instruct-GGUF:Q4_K_M llama3.2:3b llama3.2:latest someuser/llama3.2-tuned:v1"
+	if strings.Join(names, " ") != want {
+		t.Errorf("models %v", names)
+	}
+	// The target users type opens the same model.
+	t.Setenv("OLLAMA_MODELS", root)
+	src, err := Parse("ollama:hf.co/bartowski/Llama-3.2-11B-Vision-Instruct-GGUF:Q4_K_M")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rel := openSource(t, src); rel.Repo != "bartowski/Llama-3.2-11B-Vision-Instruct-GGUF" || rel.File("projector.gguf") == nil {
+		t.Errorf("%+v", rel)
+	}
+}
