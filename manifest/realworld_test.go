@@ -384,3 +384,79 @@ func TestOllamaRealStore(t *testing.T) {
 		t.Errorf("%+v", rel)
 	}
 }
+
+// A PyTorch Lightning checkpoint pickles more than tensors: callbacks,
+// numpy scalars of metrics. Its globals are classed against the
+// allow-list facts: numpy's array and dtype helpers are safe (picklescan),
+// numpy scalars and Lightning classes are on neither list (unknown), and
+// nothing there is known to run code. training_args.bin holds no tensors
+// and is not described as weights.
+func TestLightningAndTrainerPickles(t *testing.T) {
+	p := testmodel.NewPickler(2)
+	p.EmptyDict().Mark()
+	p.Str("epoch").Int(3)
+	p.Str("pytorch-lightning_version").Str("2.4.0")
+	p.Str("state_dict").Global("collections", "OrderedDict").EmptyTuple().Reduce()
+	// A parameter rebuilt over a storage, as torch.save writes it.
+	p.Str("param").Global("torch._utils", "_rebuild_parameter").Mark().
+		Global("torch._utils", "_rebuild_tensor_v2").Mark().
+		Mark().Str("storage").Global("torch", "FloatStorage").Str("0").Str("cpu").Int(4).Tuple().BinPersID().
+		Int(0).Mark().Int(4).Tuple().Mark().Int(1).Tuple().Bool(false).Global("collections", "OrderedDict").EmptyTuple().Reduce().Tuple().Reduce().
+		Bool(true).Global("collections", "OrderedDict").EmptyTuple().Reduce().Tuple().Reduce()
+	p.Str("callbacks").Global("pytorch_lightning.callbacks.model_checkpoint", "ModelCheckpoint").EmptyTuple().Reduce()
+	p.Str("best_score").Global("numpy.core.multiarray", "scalar").Mark().
+		Global("numpy", "dtype").Mark().Str("f8").Bool(false).Bool(true).Tuple().Reduce().
+		Global("_codecs", "encode").Mark().Str("\x00\x00").Str("latin1").Tuple().Reduce().Tuple().Reduce()
+	p.Str("loops").Global("numpy.core.multiarray", "_reconstruct").Mark().Global("numpy", "ndarray").Mark().Int(0).Tuple().Str("b").Tuple().Reduce()
+	p.SetItems()
+	ckpt := testmodel.TorchZipWith("epoch=3-step=1000", p.Stop(), []testmodel.Tensor{{Name: "w", DType: "F32", Shape: []int64{4}}}, nil)
+
+	ta := testmodel.NewPickler(4)
+	ta.Global("transformers.training_args", "TrainingArguments").EmptyTuple().NewObj().EmptyDict().Mark().
+		Str("eval_strategy").Global("transformers.trainer_utils", "IntervalStrategy").Mark().Str("steps").Tuple().Reduce().
+		SetItems().Build()
+	args := testmodel.TorchZipWith("training_args", ta.Stop(), nil, nil)
+
+	dir := t.TempDir()
+	writeTree(t, dir, map[string][]byte{"checkpoints/epoch=3-step=1000.ckpt": ckpt, "training_args.bin": args, "model.safetensors": testmodel.TinySafetensors()})
+	rel := openSource(t, Dir(dir))
+	if len(rel.Problems) != 0 {
+		t.Fatalf("problems %v", problemsText(rel))
+	}
+	f := rel.File("checkpoints/epoch=3-step=1000.ckpt")
+	if f.Format != FormatPyTorch || f.Pickle == nil || f.Pickle.Incomplete != "" {
+		t.Fatalf("ckpt %+v", f)
+	}
+	classes := map[string]string{}
+	for _, g := range f.Pickle.Globals {
+		classes[g.String()] = g.Class
+	}
+	for g, want := range map[string]string{
+		"collections.OrderedDict": "safe", "torch._utils._rebuild_parameter": "safe", "torch._utils._rebuild_tensor_v2": "safe",
+		"torch.FloatStorage": "safe", "numpy.dtype": "safe", "numpy.ndarray": "safe", "_codecs.encode": "safe",
+		"numpy.core.multiarray._reconstruct":                           "safe",
+		"numpy.core.multiarray.scalar":                                 "unknown",
+		"pytorch_lightning.callbacks.model_checkpoint.ModelCheckpoint": "unknown",
+	} {
+		if classes[g] != want {
+			t.Errorf("%s: class %q, want %q", g, classes[g], want)
+		}
+	}
+	msgs := map[string]string{}
+	for _, fd := range rel.Findings() {
+		msgs[string(fd.Code)+" "+fd.Subject] = fd.Message
+	}
+	ce := msgs["format.code-execution checkpoints/epoch=3-step=1000.ckpt"]
+	if !strings.Contains(ce, "not on the safe list: numpy.core.multiarray.scalar, pytorch_lightning.callbacks.model_checkpoint.ModelCheckpoint") || strings.Contains(ce, "known to run code") {
+		t.Errorf("ckpt code execution: %q", ce)
+	}
+	if m := msgs["format.pickle checkpoints/epoch=3-step=1000.ckpt"]; !strings.Contains(m, "holds weights") {
+		t.Errorf("ckpt pickle: %q", m)
+	}
+	if m := msgs["format.pickle training_args.bin"]; !strings.Contains(m, "no PyTorch tensor storage") || strings.Contains(m, "holds weights") {
+		t.Errorf("training args: %q", m)
+	}
+	if m := msgs["format.code-execution training_args.bin"]; !strings.Contains(m, "transformers.training_args.TrainingArguments") {
+		t.Errorf("training args code execution: %q", m)
+	}
+}
