@@ -460,3 +460,101 @@ func TestLightningAndTrainerPickles(t *testing.T) {
 		t.Errorf("training args code execution: %q", m)
 	}
 }
+
+// headerThenZeros reads a header followed by zeros, like a sparse file.
+type headerThenZeros []byte
+
+func (h headerThenZeros) ReadAt(p []byte, off int64) (int, error) {
+	clear(p)
+	if off < int64(len(h)) {
+		copy(p, h[off:])
+	}
+	return len(p), nil
+}
+
+// safetensors as real writers leave them: a 5 GB file (offsets past 2^32),
+// an unpadded header, __metadata__ holding long JSON-in-a-string values,
+// scalars and empty tensors.
+func TestSafetensorsRealShapes(t *testing.T) {
+	big := uint64(5 << 30 / 2) // BF16 elements of a 5 GiB tensor
+	s := testmodel.Safetensors{
+		Metadata: map[string]string{
+			"format":                   "pt",
+			"modelspec.sai_model_spec": "1.0.0",
+			"ss_tag_frequency":         `{"img": {"a \"quoted\" tag": 12, "ünïcode": 3}}` + strings.Repeat(" ", 40_000),
+		},
+		Tensors: []testmodel.SafetensorsTensor{
+			{Name: "model.embed_tokens.weight", Dtype: "BF16", Shape: []uint64{big}},
+			{Name: "lm_head.weight", Dtype: "F8_E4M3", Shape: []uint64{4096, 2}},
+			{Name: "scale", Dtype: "F32", Shape: []uint64{}},
+			{Name: "empty", Dtype: "I64", Shape: []uint64{0, 8}},
+			{Name: "mask", Dtype: "BOOL", Shape: []uint64{3}},
+		},
+		NoPadding: true,
+	}
+	hdr := s.HeaderBytes()
+	size := int64(len(hdr)) + int64(s.DataSize())
+	if size <= 1<<32 {
+		t.Fatal("not over 4 GiB")
+	}
+	info, err := ReadSafetensors(headerThenZeros(hdr), size)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Tensors != 5 || info.DataSize != int64(s.DataSize()) || info.Parameters != int64(big)+8192+1+3 ||
+		info.Metadata["ss_tag_frequency"][:20] != `{"img": {"a \"quoted` || info.ParametersByDtype["F32"] != 1 {
+		t.Errorf("%+v", info)
+	}
+}
+
+// GGUF as current llama.cpp writes it: no general.alignment (32), a
+// 150,000-token vocabulary with scores, types and merges, and a chat
+// template of tens of KB, kept whole.
+func TestGGUFRealShapes(t *testing.T) {
+	const n = 150_000
+	tokens := make([]testmodel.Value, n)
+	scores := make([]testmodel.Value, n)
+	types := make([]testmodel.Value, n)
+	for i := range tokens {
+		tokens[i] = testmodel.String(fmt.Sprintf("tok%d", i))
+		scores[i] = testmodel.Float32(float32(-i))
+		types[i] = testmodel.Int32(1)
+	}
+	merges := make([]testmodel.Value, n)
+	for i := range merges {
+		merges[i] = testmodel.String(fmt.Sprintf("Ġ t%d", i))
+	}
+	tmpl := strings.Repeat("{%- if message['role'] == 'user' -%}{{ '<|im_start|>user\\n' + message['content'] }}{%- endif -%}\n", 400)
+	g := testmodel.GGUF{KV: []testmodel.KV{
+		{Key: "general.architecture", Value: testmodel.String("qwen2")},
+		{Key: "general.file_type", Value: testmodel.Uint32(15)},
+		{Key: "tokenizer.ggml.model", Value: testmodel.String("gpt2")},
+		{Key: "tokenizer.ggml.tokens", Value: testmodel.ArrayOf(testmodel.GGUFString, tokens...)},
+		{Key: "tokenizer.ggml.scores", Value: testmodel.ArrayOf(testmodel.GGUFFloat32, scores...)},
+		{Key: "tokenizer.ggml.token_type", Value: testmodel.ArrayOf(testmodel.GGUFInt32, types...)},
+		{Key: "tokenizer.ggml.merges", Value: testmodel.ArrayOf(testmodel.GGUFString, merges...)},
+		{Key: "tokenizer.chat_template", Value: testmodel.String(tmpl)},
+		{Key: "general.quantization_version", Value: testmodel.Uint32(2)},
+	}, Tensors: []testmodel.GGUFTensor{
+		{Name: "token_embd.weight", Dims: []uint64{256, 4}, Type: 12},   // Q4_K
+		{Name: "blk.0.attn_q.weight", Dims: []uint64{256, 2}, Type: 18}, // IQ3_XXS
+		{Name: "blk.0.ffn_up.weight", Dims: []uint64{64, 2}, Type: 39},  // MXFP4
+		{Name: "output_norm.weight", Dims: []uint64{256}, Type: 0},
+	}}
+	data := g.Bytes()
+	info, err := ReadGGUF(strings.NewReader(string(data)), int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Alignment != 32 || info.String("tokenizer.chat_template") != tmpl || info.UncheckedTensors != 0 || info.DataSize != int64(g.DataSize()) {
+		t.Errorf("alignment %d template %d bytes unchecked %d data %d", info.Alignment, len(info.String("tokenizer.chat_template")), info.UncheckedTensors, info.DataSize)
+	}
+	if v, _ := info.Get("tokenizer.ggml.tokens"); v.Len != n || v.Type != "array[string]" || v.Value != nil {
+		t.Errorf("tokens %+v", v)
+	}
+	for _, name := range []string{"Q4_K", "IQ3_XXS", "MXFP4", "F32"} {
+		if info.TensorTypes[name] != 1 {
+			t.Errorf("tensor types %v", info.TensorTypes)
+		}
+	}
+}
