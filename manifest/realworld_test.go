@@ -558,3 +558,42 @@ func TestGGUFRealShapes(t *testing.T) {
 		}
 	}
 }
+
+// An interrupted download leaves blobs/<digest>.incomplete and no link in
+// the snapshot: the release says so instead of only lacking the shard.
+func TestHFCacheInterruptedDownload(t *testing.T) {
+	cache := t.TempDir()
+	a, b := bf16("a"), bf16("b")
+	size := int64(a.DataSize() + b.DataSize())
+	files := map[string][]byte{
+		"config.json":                      []byte(`{"architectures":["LlamaForCausalLM"]}`),
+		"model-00001-of-00002.safetensors": a.Bytes(),
+		"model.safetensors.index.json":     testmodel.SafetensorsIndexJSON(size, map[string]string{"a": "model-00001-of-00002.safetensors", "b": "model-00002-of-00002.safetensors"}),
+	}
+	lay, err := testmodel.WriteHFRepo(cache, testmodel.HFRepo{ID: "acme/big", Revisions: []testmodel.HFRevision{
+		{Refs: []string{"v1"}, Files: map[string][]byte{"config.json": []byte(`{}`), "model.safetensors": testmodel.TinySafetensors()}},
+		{Refs: []string{"main"}, Files: files},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Clean: no problem.
+	if rel := openSource(t, HFCache(lay.Dir, "")); len(rel.Problems) != 0 {
+		t.Fatalf("problems %v", problemsText(rel))
+	}
+	partial := testmodel.SHA256(b.Bytes()) + ".incomplete"
+	os.WriteFile(filepath.Join(lay.Dir, "blobs", partial), b.Bytes()[:20], 0o644)
+	rel := openSource(t, HFCache(lay.Dir, ""))
+	if rel.Revision != lay.Commits[1] || len(rel.Problems) != 1 || rel.Problems[0].Path != "blobs/"+partial ||
+		!strings.Contains(rel.Problems[0].Message, "1 interrupted download(s) of acme/big") {
+		t.Fatalf("revision %s problems %v", rel.Revision, problemsText(rel))
+	}
+	if issues := rel.CheckIndex(); len(issues) != 1 || issues[0].Kind != IndexShardMissing {
+		t.Errorf("issues %+v", issues)
+	}
+	// Each revision of the cache is swept.
+	res, err := Sweep(context.Background(), cache, SweepOptions{})
+	if err != nil || len(res.Found) != 2 {
+		t.Fatalf("sweep %v %+v", err, res)
+	}
+}
