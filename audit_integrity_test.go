@@ -133,9 +133,9 @@ func TestAuditIndexFindings(t *testing.T) {
 		t.Fatal(err)
 	}
 	os.Remove(filepath.Join(dir, sh.ShardName(2)))
-	// An extra safetensors file beside the index, which names nothing in it.
+	// A stray shard beside the index, which names nothing in it.
 	extra := testmodel.Safetensors{Tensors: []testmodel.SafetensorsTensor{{Name: "d", Dtype: "F32", Shape: []uint64{1}}}}
-	if err := extra.WriteFile(filepath.Join(dir, "extra.safetensors"), false); err != nil {
+	if err := extra.WriteFile(filepath.Join(dir, "model-00004-of-00004.safetensors"), false); err != nil {
 		t.Fatal(err)
 	}
 	rep, err := Audit(context.Background(), manifest.Dir(dir), WithoutHashingUnsafe())
@@ -150,7 +150,7 @@ func TestAuditIndexFindings(t *testing.T) {
 	}
 	for _, want := range []string{
 		"integrity.missing " + sh.ShardName(2),
-		"integrity.unlisted extra.safetensors",
+		"integrity.unlisted model-00004-of-00004.safetensors",
 	} {
 		if !got[want] {
 			t.Errorf("no %q among %v", want, got)

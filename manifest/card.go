@@ -103,10 +103,10 @@ func ParseCard(path string, data []byte) (*Card, error) {
 	}
 	data = bytes.TrimPrefix(data, []byte("\uFEFF"))
 
-	front, bodyStart, bodyLine, ok, err := splitFrontMatter(data)
+	front, openLine, bodyStart, bodyLine, ok, err := splitFrontMatter(data)
 	if err != nil {
 		c.Body = string(data)
-		return c, &FormatError{Format: FormatCard, Path: path, Offset: -1, Line: 1, Msg: err.Error()}
+		return c, &FormatError{Format: FormatCard, Path: path, Offset: -1, Line: openLine, Msg: err.Error()}
 	}
 	if !ok {
 		c.Body = string(data)
@@ -116,10 +116,14 @@ func ParseCard(path string, data []byte) (*Card, error) {
 	c.Body = string(data[bodyStart:])
 	c.BodyLine = bodyLine
 	if len(front) > limits.MaxFrontMatterBytes {
-		return c, &FormatError{Format: FormatCard, Path: path, Offset: -1, Line: 2, Msg: fmt.Sprintf("front matter is %d bytes, over the %d-byte limit", len(front), limits.MaxFrontMatterBytes)}
+		return c, &FormatError{Format: FormatCard, Path: path, Offset: -1, Line: openLine + 1, Msg: fmt.Sprintf("front matter is %d bytes, over the %d-byte limit", len(front), limits.MaxFrontMatterBytes)}
 	}
-	// The front matter starts on line 2, after the opening "---".
-	root, err := yamlnode.Parse(front, 1, yamlnode.Limits{MaxNodes: limits.MaxYAMLNodes, MaxDepth: limits.MaxYAMLDepth})
+	// Windows line endings become plain ones: the YAML library counts a
+	// comment ended by CRLF as two lines, which would shift every later
+	// line number. Lines are unchanged, as each CRLF becomes one LF.
+	front = bytes.ReplaceAll(front, []byte("\r\n"), []byte("\n"))
+	// The front matter starts on the line after the opening "---".
+	root, err := yamlnode.Parse(front, openLine, yamlnode.Limits{MaxNodes: limits.MaxYAMLNodes, MaxDepth: limits.MaxYAMLDepth, AllowDuplicateKeys: true})
 	if err != nil {
 		fe := &FormatError{Format: FormatCard, Path: path, Offset: -1, Msg: "front matter is not valid YAML", Err: err}
 		if ye, ok := err.(*yamlnode.Error); ok {
@@ -136,20 +140,66 @@ func ParseCard(path string, data []byte) (*Card, error) {
 		return c, &FormatError{Format: FormatCard, Path: path, Offset: -1, Line: root.Line, Msg: "front matter is not a mapping of fields"}
 	}
 	c.fill(root)
-	return c, nil
+	return c, duplicateKeys(path, root)
 }
 
-// splitFrontMatter finds a front matter block: a first line "---" and a
-// closing line "---" (or "..."). It returns the YAML, where the body starts
-// (byte offset and line), and whether there was a block.
-func splitFrontMatter(data []byte) (front []byte, bodyStart, bodyLine int, ok bool, err error) {
-	first, rest, found := bytes.Cut(data, []byte("\n"))
-	if !found || string(bytes.TrimRight(first, " \t\r")) != "---" {
-		return nil, 0, 1, false, nil
+// auditedKeys are the front-matter fields whose value an audit relies on:
+// a repeat of one of them makes the card ambiguous.
+var auditedKeys = map[string]bool{
+	"license": true, "license_name": true, "license_link": true, "license_details": true,
+	"base_model": true, "base_model_relation": true, "finetuned_from": true, "new_version": true,
+	"datasets": true, "gated": true, "extra_gated_prompt": true,
+}
+
+// duplicateKeys reports top-level fields the audit relies on that the
+// front matter gives more than once. The card is read as huggingface_hub
+// reads it (PyYAML: the later value wins); the error says which value was
+// dropped. Other repeated keys are read the same way, silently.
+func duplicateKeys(path string, root *yamlnode.Node) error {
+	var parts []string
+	line := 0
+	for _, d := range root.Duplicates {
+		if !auditedKeys[d.Key] {
+			continue
+		}
+		if line == 0 {
+			line = d.Line
+		}
+		parts = append(parts, fmt.Sprintf("%q on line %d replaces line %d", d.Key, d.Line, d.FirstLine))
 	}
-	start := len(first) + 1
-	off := start
-	line := 2
+	if len(parts) == 0 {
+		return nil
+	}
+	return &FormatError{Format: FormatCard, Path: path, Offset: -1, Line: line,
+		Msg: "front matter repeats a field (" + strings.Join(parts, "; ") + "); the later value is read, as huggingface_hub reads it, but the card is ambiguous"}
+}
+
+// splitFrontMatter finds a front matter block: a line "---", preceded
+// only by blank lines (huggingface_hub's pattern allows leading
+// whitespace), and a closing line "---" (or "..."). It returns the YAML,
+// the line of the opening "---", where the body starts (byte offset and
+// line), and whether there was a block.
+func splitFrontMatter(data []byte) (front []byte, openLine, bodyStart, bodyLine int, ok bool, err error) {
+	rest := data
+	off, line := 0, 1
+	for {
+		l, next, more := bytes.Cut(rest, []byte("\n"))
+		t := string(bytes.TrimRight(l, " \t\r"))
+		if t == "---" && more {
+			off += len(l) + 1
+			rest = next
+			break
+		}
+		if strings.TrimLeft(t, " \t") != "" || !more {
+			return nil, 0, 0, 1, false, nil
+		}
+		off += len(l) + 1
+		line++
+		rest = next
+	}
+	openLine = line
+	start := off
+	line++
 	for len(rest) > 0 {
 		l, next, more := bytes.Cut(rest, []byte("\n"))
 		t := string(bytes.TrimRight(l, " \t\r"))
@@ -158,7 +208,7 @@ func splitFrontMatter(data []byte) (front []byte, bodyStart, bodyLine int, ok bo
 			if more {
 				end++
 			}
-			return data[start:off], end, line + 1, true, nil
+			return data[start:off], openLine, end, line + 1, true, nil
 		}
 		if !more {
 			break
@@ -167,7 +217,7 @@ func splitFrontMatter(data []byte) (front []byte, bodyStart, bodyLine int, ok bo
 		line++
 		rest = next
 	}
-	return nil, 0, 0, false, fmt.Errorf("front matter opened with --- on line 1 is never closed")
+	return nil, openLine, 0, 0, false, fmt.Errorf("front matter opened with --- on line %d is never closed", openLine)
 }
 
 func fields(n *yamlnode.Node) []Field {

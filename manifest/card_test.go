@@ -113,7 +113,7 @@ func TestParseCardShapes(t *testing.T) {
 		{name: "unclosed", card: "---\nlicense: mit\n", wantErr: "never closed", wantLine: 1},
 		{name: "list not mapping", card: "---\n[]\n---\n", wantErr: "not a mapping", wantLine: 2},
 		{name: "bad yaml", card: "---\na: [1\nb: 2\n---\n", wantErr: "not valid YAML", wantLine: 3},
-		{name: "duplicate key", card: "---\nlicense: mit\nlicense: gpl\n---\n", wantErr: "already defined", wantLine: 3},
+		{name: "duplicate key", card: "---\nlicense: mit\nlicense: gpl\n---\n", wantErr: `"license" on line 3 replaces line 2`, wantLine: 3},
 		{name: "alias bomb", card: "---\n" + aliasBomb() + "---\n", wantErr: "YAML nodes"},
 		{name: "deep nesting", card: "---\nx: " + strings.Repeat("[", 200) + strings.Repeat("]", 200) + "\n---\n", wantErr: "YAML"},
 		{name: "invalid utf8", card: "---\nlicense: \xff\xfemit\n---\n", license: []string{"\uFFFDmit"}, hasFront: true},
@@ -334,6 +334,76 @@ func FuzzParseConfig(f *testing.F) {
 		c, err := ParseConfig("config.json", data)
 		if err == nil && c == nil {
 			t.Fatal("nil config without error")
+		}
+	})
+}
+
+func TestCardFrontMatterAsHubReadsIt(t *testing.T) {
+	t.Run("blank lines before the opening", func(t *testing.T) {
+		c, err := ParseCard("README.md", []byte("\n  \r\n---\nlicense: mit\nbase_model: a/b\n---\n# Title\n"))
+		if err != nil || !c.HasFrontMatter {
+			t.Fatalf("err %v, front matter %v", err, c.HasFrontMatter)
+		}
+		if len(c.License) != 1 || c.License[0] != (Field{Value: "mit", Line: 4}) || c.BaseModel[0].Line != 5 || c.BodyLine != 7 {
+			t.Errorf("license %+v base %+v body line %d", c.License, c.BaseModel, c.BodyLine)
+		}
+		if !strings.HasPrefix(c.Body, "# Title") {
+			t.Errorf("body %q", c.Body)
+		}
+	})
+	t.Run("text before the opening", func(t *testing.T) {
+		c, err := ParseCard("README.md", []byte("# Title\n---\nlicense: mit\n---\n"))
+		if err != nil || c.HasFrontMatter {
+			t.Errorf("err %v, front matter %v", err, c.HasFrontMatter)
+		}
+	})
+	t.Run("never closed, after blank lines", func(t *testing.T) {
+		_, err := ParseCard("README.md", []byte("\n\n---\nlicense: mit\n"))
+		var fe *FormatError
+		if !errors.As(err, &fe) || fe.Line != 3 {
+			t.Errorf("err %v", err)
+		}
+	})
+	t.Run("repeated audited field", func(t *testing.T) {
+		card := "---\nlicense: mit\ntags:\n- a\nbase_model: x/y\nlicense: llama3.1\ntags:\n- b\n---\nbody\n"
+		c, err := ParseCard("README.md", []byte(card))
+		var fe *FormatError
+		if !errors.As(err, &fe) || fe.Line != 6 || !strings.Contains(fe.Msg, `"license" on line 6 replaces line 2`) || strings.Contains(fe.Msg, "tags") {
+			t.Fatalf("err %v", err)
+		}
+		// Read as PyYAML reads it: the later value, at its line.
+		if len(c.License) != 1 || c.License[0] != (Field{Value: "llama3.1", Line: 6}) || c.Lines["license"] != 6 {
+			t.Errorf("license %+v line %d", c.License, c.Lines["license"])
+		}
+		if len(c.Tags) != 1 || c.Tags[0].Value != "b" || len(c.BaseModel) != 1 || c.Body != "body\n" {
+			t.Errorf("tags %+v base %+v body %q", c.Tags, c.BaseModel, c.Body)
+		}
+	})
+	t.Run("repeated other field", func(t *testing.T) {
+		c, err := ParseCard("README.md", []byte("---\nlicense: mit\ntags: [a]\ntags: [b]\n---\n"))
+		if err != nil || len(c.Tags) != 1 || c.Tags[0].Value != "b" || c.License[0].Value != "mit" {
+			t.Errorf("err %v tags %+v", err, c.Tags)
+		}
+	})
+	t.Run("real-world shapes", func(t *testing.T) {
+		card := "---\r\nlicense: other\r\nlicense_name: llama3.2\r\nlicense_link: LICENSE.md\r\n" +
+			"base_model:\r\n- meta-llama/Llama-3.2-1B # the base\r\ndatasets: teknium/OpenHermes-2.5\r\n" +
+			"model-index:\r\n- name: m\r\n  results:\r\n    task: {type: t}\r\n- results:\r\n  - dataset: gsm8k\r\n" +
+			"extra_gated_prompt: |-\r\n" + strings.Repeat("  LLAMA 3.2 COMMUNITY LICENSE AGREEMENT clause text\r\n", 1500) +
+			"---\r\n\r\n```yaml\r\n---\r\nlicense: mit\r\n---\r\n```\r\n"
+		c, err := ParseCard("README.md", []byte(card))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.License[0].Value != "other" || c.LicenseName.Value != "llama3.2" || c.LicenseLink.Value != "LICENSE.md" ||
+			len(c.BaseModel) != 1 || c.BaseModel[0].Value != "meta-llama/Llama-3.2-1B" || len(c.Datasets) != 1 || c.Datasets[0].Line != 7 {
+			t.Errorf("%+v", c)
+		}
+		if g := c.ExtraGated["extra_gated_prompt"]; len(g.Value) < 50_000 || strings.Contains(g.Value, "\r") {
+			t.Errorf("extra_gated_prompt of %d bytes", len(g.Value))
+		}
+		if !strings.Contains(c.Body, "license: mit") {
+			t.Errorf("body %q", c.Body)
 		}
 	})
 }

@@ -34,7 +34,7 @@ func classify(name string, head []byte) Format {
 		return FormatCard
 	case lower == "config.json", lower == "generation_config.json", lower == "adapter_config.json":
 		return FormatConfig
-	case strings.HasSuffix(lower, ".safetensors.index.json"):
+	case isIndexName(lower):
 		return FormatSafetensorsIndex
 	case isLicenseName(lower):
 		return FormatLicense
@@ -84,6 +84,27 @@ func sniff(head []byte) Format {
 		}
 	}
 	return ""
+}
+
+// isIndexName matches sharded-safetensors indexes: NAME.safetensors.index.json,
+// and the variant indexes of transformers and diffusers,
+// NAME.safetensors.index.VARIANT.json (fp16, bf16, …), whose shards are
+// NAME.VARIANT-00001-of-0000N.safetensors.
+func isIndexName(lower string) bool {
+	if strings.HasSuffix(lower, ".safetensors.index.json") {
+		return true
+	}
+	_, rest, ok := strings.Cut(lower, ".safetensors.index.")
+	variant, ok2 := strings.CutSuffix(rest, ".json")
+	if !ok || !ok2 || variant == "" || len(variant) > 32 {
+		return false
+	}
+	for _, c := range variant {
+		if !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
 }
 
 // isLicenseName matches the file names licences ship under: LICENSE,

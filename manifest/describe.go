@@ -78,6 +78,7 @@ func describeWith(ctx context.Context, rel *Release, open opener) error {
 	for _, r := range results {
 		rel.Problems = append(rel.Problems, r.problems...)
 	}
+	checkGGUFSplits(rel)
 	collect(ctx, rel, open)
 	return nil
 }
@@ -97,6 +98,15 @@ func describeFile(ctx context.Context, rel *Release, f *File, open opener) []*Pr
 	head := make([]byte, min(size, sniffLen))
 	if _, err := c.ReadAt(head, 0); err != nil && !errors.Is(err, io.EOF) {
 		return []*Problem{problemFrom(f.Path, err)}
+	}
+	if maybeLFSPointer(size, head) {
+		// A clone without Git LFS holds pointers in place of the files.
+		if data, err := safeio.ReadAt(c, 0, size); err == nil {
+			if p, ok := ParseLFSPointer(data); ok {
+				f.Format, f.LFSPointer = FormatLFSPointer, p
+				return []*Problem{lfsProblem(f)}
+			}
+		}
 	}
 	if f.Format == "" || f.Format == FormatOther {
 		f.Format = classify(f.Path, head)
@@ -184,7 +194,11 @@ func collect(ctx context.Context, rel *Release, open opener) {
 			}
 			// The index nearest the root is the release's (nested ones
 			// belong to components, e.g. diffusers' text_encoder/).
-			if idx != nil && (rel.SafetensorsIndex == nil || strings.Count(idx.Path, "/") < strings.Count(rel.SafetensorsIndex.Path, "/")) {
+			if idx == nil {
+				continue
+			}
+			rel.SafetensorsIndexes = append(rel.SafetensorsIndexes, idx)
+			if rel.SafetensorsIndex == nil || primaryIndex(idx.Path, rel.SafetensorsIndex.Path) {
 				rel.SafetensorsIndex = idx
 			}
 		case FormatLicense:
@@ -208,6 +222,16 @@ func collect(ctx context.Context, rel *Release, open opener) {
 			}
 		}
 	}
+}
+
+// primaryIndex reports whether index a is more the release's own than b:
+// nearer the root, else not a variant (model.safetensors.index.json before
+// model.safetensors.index.fp16.json).
+func primaryIndex(a, b string) bool {
+	if da, db := strings.Count(a, "/"), strings.Count(b, "/"); da != db {
+		return da < db
+	}
+	return strings.HasSuffix(strings.ToLower(a), ".safetensors.index.json") && !strings.HasSuffix(strings.ToLower(b), ".safetensors.index.json")
 }
 
 // readText reads a small file whole, within max bytes. With a description

@@ -28,10 +28,14 @@ type FormatError struct {
 func (e *FormatError) Error() string {
 	where := e.Path
 	switch {
-	case e.Line > 0:
+	case e.Line > 0 && e.Path != "":
 		where = fmt.Sprintf("%s:%d", e.Path, e.Line)
-	case e.Offset >= 0:
+	case e.Line > 0:
+		where = fmt.Sprintf("line %d", e.Line)
+	case e.Offset >= 0 && e.Path != "":
 		where = fmt.Sprintf("%s: offset %d", e.Path, e.Offset)
+	case e.Offset >= 0:
+		where = fmt.Sprintf("offset %d", e.Offset)
 	}
 	if where == "" {
 		where = string(e.Format)

@@ -269,7 +269,45 @@ func (s hfCacheSource) Open(ctx context.Context) (*Release, error) {
 	if err := describe(ctx, rel); err != nil {
 		return nil, err
 	}
+	if p := incompleteBlobs(repoDir, repo); p != nil {
+		rel.addProblem(p)
+	}
 	return rel, nil
+}
+
+// incompleteBlobs reports the interrupted downloads of a cache repository:
+// huggingface_hub writes blobs/<digest>.incomplete and links the file into
+// the snapshot only once it is complete, so the snapshot lacks those files.
+func incompleteBlobs(repoDir, repo string) *Problem {
+	d, err := os.Open(filepath.Join(repoDir, "blobs"))
+	if err != nil {
+		return nil
+	}
+	defer d.Close()
+	var names []string
+	n := 0
+	for seen := 0; seen < limits.MaxFilesPerRelease; {
+		batch, err := d.ReadDir(1024)
+		seen += len(batch)
+		for _, e := range batch {
+			if strings.HasSuffix(e.Name(), ".incomplete") && e.Type().IsRegular() {
+				if n++; len(names) < 4 {
+					names = append(names, "blobs/"+e.Name())
+				}
+			}
+		}
+		if err != nil || len(batch) == 0 {
+			break
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	list := strings.Join(names, ", ")
+	if n > len(names) {
+		list += fmt.Sprintf(" and %d more", n-len(names))
+	}
+	return &Problem{Path: names[0], Message: fmt.Sprintf("the cache holds %d interrupted download(s) of %s (%s): the files they belong to are missing from the snapshot. Download the repository again (hf download %s) and audit again", n, repo, list, repo)}
 }
 
 // hfBlobExpectation reads the digest a cache blob is named by.

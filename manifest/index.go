@@ -4,8 +4,10 @@ import (
 	"cmp"
 	"fmt"
 	"path"
+	"regexp"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/modelvet/modelvet/finding"
 	"github.com/modelvet/modelvet/internal/limits"
@@ -57,19 +59,50 @@ type IndexIssue struct {
 	Evidence []finding.Evidence `json:"evidence"`
 }
 
-// CheckIndex compares the release's safetensors index with the shard files
-// present and the tensors their headers declare. Shard names are resolved
-// against the directory holding the index, and only safetensors files in
-// that directory are considered. A shard whose header could not be read at
-// all is skipped (its Problem already says why); the total size is checked
-// only when every listed shard was read. Issues are sorted by shard, kind
-// and tensor; at most limits.MaxIndexIssues are returned, followed by one
+// CheckIndex compares every safetensors index of the release
+// (SafetensorsIndexes: the release's own, those of diffusers components
+// and variants) with the shard files present and the tensors their headers
+// declare. Shard names are resolved against the directory holding the
+// index, and only safetensors files in that directory are considered.
+//
+// A safetensors file beside an index that no index of that directory names
+// is reported as an unlisted shard when its name is numbered like a shard
+// (NAME-00004-of-00004.safetensors). A file with a name of its own is
+// another checkpoint of the release, not a shard (Mistral's
+// consolidated.safetensors beside its Hugging Face shards, a single-file
+// copy beside the shards of the same weights), and is read and verified as
+// a file of its own.
+//
+// A shard whose header could not be read at all is skipped (its Problem
+// already says why); the total size is checked only when every listed
+// shard was read. Issues are sorted by index, shard, kind and tensor; at
+// most limits.MaxIndexIssues are returned per index, followed by one
 // IndexIssuesOmitted issue counting the rest.
 func (r *Release) CheckIndex() []IndexIssue {
-	idx := r.SafetensorsIndex
-	if idx == nil {
-		return nil
+	indexes := r.SafetensorsIndexes
+	if len(indexes) == 0 && r.SafetensorsIndex != nil {
+		indexes = []*SafetensorsIndex{r.SafetensorsIndex}
 	}
+	// Shards some index of their directory names.
+	claimed := map[string]bool{}
+	for _, idx := range indexes {
+		dir := path.Dir(idx.Path)
+		for _, s := range idx.Shards {
+			claimed[path.Join(dir, s)] = true
+		}
+	}
+	var out []IndexIssue
+	for _, idx := range indexes {
+		out = append(out, r.checkIndex(idx, claimed)...)
+	}
+	return out
+}
+
+// shardNumbered matches the names sharded writers give shards:
+// "model-00001-of-00004.safetensors", "model.fp16-00001-of-00002.safetensors".
+var shardNumbered = regexp.MustCompile(`-[0-9]{5}-of-[0-9]{5}\.safetensors$`)
+
+func (r *Release) checkIndex(idx *SafetensorsIndex, claimed map[string]bool) []IndexIssue {
 	dir := path.Dir(idx.Path)
 	resolve := func(shard string) string {
 		if dir == "." {
@@ -114,7 +147,7 @@ func (r *Release) CheckIndex() []IndexIssue {
 		if f.Format != FormatSafetensors || path.Dir(f.Path) != dir {
 			continue
 		}
-		if _, ok := listed[f.Path]; !ok {
+		if _, ok := listed[f.Path]; !ok && !claimed[f.Path] && looksLikeShard(f) {
 			add(IndexIssue{Kind: IndexShardUnlisted, Shard: f.Path, Actual: f.Path,
 				Evidence: []finding.Evidence{{Path: f.Path}, {Path: idx.Path, Field: "weight_map"}}})
 		}
@@ -186,4 +219,12 @@ func (r *Release) CheckIndex() []IndexIssue {
 		})
 	}
 	return issues
+}
+
+// looksLikeShard reports whether an unlisted safetensors file beside an
+// index is numbered like a shard. Files with names of their own are other
+// checkpoints of the release (consolidated.safetensors, or model.safetensors
+// beside the shards of the same weights), read and verified on their own.
+func looksLikeShard(f *File) bool {
+	return shardNumbered.MatchString(strings.ToLower(path.Base(f.Path)))
 }

@@ -191,11 +191,21 @@ func TestCheckIndex(t *testing.T) {
 	t.Run("unlisted shard and nested file", func(t *testing.T) {
 		dir, _ := shardedRelease(t)
 		extra := testmodel.Safetensors{Tensors: []testmodel.SafetensorsTensor{{Name: "extra", Dtype: "U8", Shape: []uint64{1}}}}
+		// Numbered like a shard: a stray shard, whatever it holds.
+		os.WriteFile(filepath.Join(dir, "model-00004-of-00004.safetensors"), extra.Bytes(), 0o644)
+		// Checkpoints of their own (Mistral's consolidated.safetensors
+		// beside the Hugging Face shards; a single-file copy of the same
+		// tensors): not shards.
+		dup := testmodel.Safetensors{Tensors: []testmodel.SafetensorsTensor{{Name: "head", Dtype: "F16", Shape: []uint64{2}}}}
+		os.WriteFile(filepath.Join(dir, "model.safetensors"), dup.Bytes(), 0o644)
 		os.WriteFile(filepath.Join(dir, "consolidated.safetensors"), extra.Bytes(), 0o644)
 		os.Mkdir(filepath.Join(dir, "vae"), 0o755)
 		os.WriteFile(filepath.Join(dir, "vae", "diffusion.safetensors"), extra.Bytes(), 0o644)
 		got := kinds(openDir(t, dir).CheckIndex())
-		if !slices.Equal(got, []string{"shard-unlisted consolidated.safetensors  /consolidated.safetensors"}) {
+		want := []string{
+			"shard-unlisted model-00004-of-00004.safetensors  /model-00004-of-00004.safetensors",
+		}
+		if !slices.Equal(got, want) {
 			t.Errorf("issues: %v", got)
 		}
 	})

@@ -116,6 +116,12 @@ func validOllamaPart(s string, host, dots bool) bool {
 	return true
 }
 
+// isHFHost reports the hosts under which Ollama stores models pulled from
+// the Hugging Face Hub (hf.co/ORG/REPO:QUANT).
+func isHFHost(h string) bool {
+	return strings.EqualFold(h, "hf.co") || strings.EqualFold(h, "huggingface.co")
+}
+
 func isPublicOllamaHost(h string) bool {
 	return strings.EqualFold(h, ollamaDefaultHost) || strings.EqualFold(h, ollamaV2Host)
 }
@@ -454,6 +460,10 @@ func (s ollamaSource) Open(ctx context.Context) (*Release, error) {
 		ManifestPath: mrel, ManifestDigest: "sha256:" + hex.EncodeToString(sum[:]),
 	}
 	rel := &Release{Name: om.Name, Source: s.String(), Kind: KindOllama, Root: root, Revision: om.ManifestDigest, Ollama: om}
+	if isHFHost(n.Host) {
+		// "ollama pull hf.co/ORG/REPO:QUANT" reads a Hugging Face repository.
+		rel.Repo = n.Namespace + "/" + n.Model
+	}
 	m, err := parseOllamaManifest(data)
 	if err != nil {
 		var fe *FormatError

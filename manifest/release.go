@@ -74,11 +74,18 @@ type Release struct {
 	// Files lists every file, sorted by Path.
 	Files []*File `json:"files"`
 
-	Card             *Card             `json:"card,omitempty"`
-	Config           *ModelConfig      `json:"config,omitempty"`
-	GenerationConfig *ModelConfig      `json:"generation_config,omitempty"`
-	AdapterConfig    *AdapterConfig    `json:"adapter_config,omitempty"`
+	Card             *Card          `json:"card,omitempty"`
+	Config           *ModelConfig   `json:"config,omitempty"`
+	GenerationConfig *ModelConfig   `json:"generation_config,omitempty"`
+	AdapterConfig    *AdapterConfig `json:"adapter_config,omitempty"`
+	// SafetensorsIndex is the release's own sharded-weights index: the
+	// one nearest the root (first by path among equals).
 	SafetensorsIndex *SafetensorsIndex `json:"safetensors_index,omitempty"`
+	// SafetensorsIndexes lists every sharded-weights index, sorted by
+	// path: components of a diffusers pipeline (transformer/,
+	// text_encoder_2/) and variants (model.safetensors.index.fp16.json)
+	// have their own.
+	SafetensorsIndexes []*SafetensorsIndex `json:"safetensors_indexes,omitempty"`
 	// LicenseTexts holds the licence texts shipped with the release.
 	LicenseTexts []*LicenseText `json:"license_texts,omitempty"`
 	// Signature is the located signature file, if any (not verified here).
@@ -110,6 +117,10 @@ type File struct {
 	Safetensors *SafetensorsInfo `json:"safetensors,omitempty"`
 	GGUF        *GGUFInfo        `json:"gguf,omitempty"`
 	Pickle      *PickleInfo      `json:"pickle,omitempty"`
+	// LFSPointer is set when the file is a Git LFS pointer standing in
+	// for content that was never downloaded (Format is then
+	// FormatLFSPointer, and the release has a Problem saying so).
+	LFSPointer *LFSPointer `json:"lfs_pointer,omitempty"`
 
 	// unreadable marks files found while listing to be unsafe or
 	// impossible to open (special files, symlinks leaving the tree).

@@ -207,7 +207,9 @@ var parseOllama = func(ref string) (Source, error) {
 // Dir is a release in a local directory.
 func Dir(path string) Source { return dirSource{path: path} }
 
-// FileSource is a release made of one weight file.
+// FileSource is a release made of one weight file. A part of a split GGUF
+// model (NAME-00002-of-00003.gguf) is read with the other parts found
+// beside it, since the model is all of them.
 func FileSource(path string) Source { return fileSource{path: path} }
 
 type dirSource struct{ path string }
@@ -258,6 +260,11 @@ func (s fileSource) Open(ctx context.Context) (*Release, error) {
 	base := filepath.Base(abs)
 	rel := &Release{Name: base, Source: s.path, Kind: KindFile, Root: abs}
 	rel.Files = []*File{{Path: base, Size: fi.Size(), LocalPath: abs}}
+	// A part of a split GGUF model brings the other parts beside it: the
+	// model is all of them, and only the first holds its metadata.
+	for _, p := range ggufSiblings(abs) {
+		rel.Files = append(rel.Files, &File{Path: filepath.Base(p), LocalPath: p})
+	}
 	if err := describe(ctx, rel); err != nil {
 		return nil, err
 	}

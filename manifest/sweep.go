@@ -227,6 +227,10 @@ func (sw *sweeper) visit(dir string, depth int, storesOnly bool) error {
 		sw.res.Found = append(sw.res.Found, Found{Source: Dir(dir), Kind: KindDirectory, Name: filepath.Base(dir), Path: dir})
 		storesOnly = true
 	}
+	var splits map[ggufSplit]int
+	if sw.loose && !storesOnly {
+		splits = firstGGUFSplits(entries)
+	}
 	for _, e := range entries {
 		p := filepath.Join(dir, e.Name())
 		switch t := e.Type(); {
@@ -247,7 +251,7 @@ func (sw *sweeper) visit(dir string, depth int, storesOnly bool) error {
 				return err
 			}
 		case t.IsRegular():
-			if sw.loose && !storesOnly && isWeightFileName(p) {
+			if sw.loose && !storesOnly && !laterGGUFSplit(e.Name(), splits) && isWeightFileName(p) {
 				sw.addFile(p)
 			}
 		}
@@ -256,6 +260,38 @@ func (sw *sweeper) visit(dir string, depth int, storesOnly bool) error {
 		return errSweepFull
 	}
 	return nil
+}
+
+// firstGGUFSplits maps each split GGUF model in a directory's entries to
+// its lowest-numbered part present.
+func firstGGUFSplits(entries []fs.DirEntry) map[ggufSplit]int {
+	var out map[ggufSplit]int
+	for _, e := range entries {
+		sp, ok := parseGGUFSplit(e.Name())
+		if !ok || !e.Type().IsRegular() {
+			continue
+		}
+		k := ggufSplit{prefix: sp.prefix, count: sp.count}
+		if out == nil {
+			out = map[ggufSplit]int{}
+		}
+		if no, seen := out[k]; !seen || sp.no < no {
+			out[k] = sp.no
+		}
+	}
+	return out
+}
+
+// laterGGUFSplit reports whether name is a part of a split GGUF model
+// whose directory also holds a lower-numbered part: the model is found
+// once, by its first part present (which opens with the others).
+func laterGGUFSplit(name string, first map[ggufSplit]int) bool {
+	sp, ok := parseGGUFSplit(name)
+	if !ok {
+		return false
+	}
+	no, seen := first[ggufSplit{prefix: sp.prefix, count: sp.count}]
+	return seen && no < sp.no
 }
 
 func (sw *sweeper) addFile(p string) {
@@ -311,7 +347,12 @@ var weightExts = map[string]bool{
 
 // isWeightFileName reports whether the regular file at p holds model
 // weights: a weight extension and first bytes that match it.
-func isWeightFileName(p string) bool {
+func isWeightFileName(p string) bool { return isWeightFile(p, false) }
+
+// isWeightFile is isWeightFileName that, with pointers set, also accepts
+// a Git LFS pointer under a weight extension: the weights of a release
+// cloned without Git LFS, which opening the release reports.
+func isWeightFile(p string, pointers bool) bool {
 	ext := strings.ToLower(filepath.Ext(p))
 	if !weightExts[ext] {
 		return false
@@ -321,9 +362,14 @@ func isWeightFileName(p string) bool {
 		return false
 	}
 	defer f.Close()
-	head := make([]byte, sniffLen)
+	head := make([]byte, limits.MaxLFSPointerBytes+1)
 	n, _ := io.ReadFull(f, head)
-	return weightHead(ext, head[:n])
+	if pointers && maybeLFSPointer(int64(n), head[:n]) {
+		if _, ok := ParseLFSPointer(head[:n]); ok {
+			return true
+		}
+	}
+	return weightHead(ext, head[:min(n, sniffLen)])
 }
 
 // weightHead checks first bytes against a weight extension.
@@ -404,7 +450,7 @@ func isReleaseDir(dir string, entries []fs.DirEntry) bool {
 				if budget--; budget < 0 {
 					return false
 				}
-				if isWeightFileName(filepath.Join(dir, e.Name())) {
+				if isWeightFile(filepath.Join(dir, e.Name()), true) {
 					return true
 				}
 			}

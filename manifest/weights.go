@@ -342,6 +342,11 @@ func (g PickleGlobal) String() string { return g.Module + "." + g.Name }
 
 func (p *PickleInfo) findings(path string) []finding.Finding {
 	msg := fmt.Sprintf("%s holds weights in a pickle-based format, which can run code when loaded; prefer safetensors", path)
+	if p.PersistentIDs == 0 && p.Container != "legacy" {
+		// No tensor storage: training arguments (training_args.bin), a
+		// scikit-learn model, any other pickled object.
+		msg = fmt.Sprintf("%s is a Python pickle with no PyTorch tensor storage in it (training arguments, a scikit-learn model or another pickled object), which can run code when loaded", path)
+	}
 	if p.Incomplete != "" {
 		msg += " (the walk of its opcodes is incomplete: " + p.Incomplete + ")"
 	}

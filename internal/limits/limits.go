@@ -35,6 +35,10 @@ const (
 	// against its shards; the rest are counted in one summary issue.
 	MaxIndexIssues = 1000
 
+	// MaxLFSPointerBytes is the largest file read as a Git LFS pointer:
+	// Git LFS itself treats bigger files as content (its spec's limit).
+	MaxLFSPointerBytes = 1024
+
 	// MaxLicenseTextBytes caps one licence text (LICENSE, NOTICE,
 	// USE_POLICY, licence layers); longer texts are truncated and marked.
 	MaxLicenseTextBytes = 1 << 20

@@ -640,3 +640,9 @@ func writeFile(p string, data []byte) error {
 	}
 	return os.WriteFile(p, data, 0o644)
 }
+
+// LFSPointer returns the Git LFS pointer file that a clone without Git LFS
+// holds in place of data: the version line, the SHA-256 and the size.
+func LFSPointer(data []byte) []byte {
+	return fmt.Appendf(nil, "version https://git-lfs.github.com/spec/v1\noid sha256:%s\nsize %d\n", SHA256(data), len(data))
+}

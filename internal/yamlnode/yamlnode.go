@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -43,6 +44,16 @@ type Node struct {
 	Keys     []string
 	KeyLines []int
 	Values   []*Node
+	// Duplicates lists the keys a mapping repeats, when
+	// Limits.AllowDuplicateKeys let the document through.
+	Duplicates []Duplicate
+}
+
+// Duplicate is a key given again in the same mapping: Line is the repeat,
+// FirstLine the entry whose value it replaced.
+type Duplicate struct {
+	Key             string
+	Line, FirstLine int
 }
 
 // Error is a YAML syntax or structure error at a line.
@@ -62,6 +73,10 @@ func (e *Error) Error() string {
 type Limits struct {
 	MaxNodes int // nodes decoded, counting every alias expansion
 	MaxDepth int
+	// AllowDuplicateKeys reads a mapping that repeats a key as PyYAML
+	// does (the later value replaces the earlier, in the earlier's place)
+	// and records the repeat in Node.Duplicates, instead of failing.
+	AllowDuplicateKeys bool
 }
 
 // Parse parses the first document of data. An empty document gives a Null
@@ -75,7 +90,11 @@ func Parse(data []byte, lineOffset int, lim Limits) (n *Node, err error) {
 			n, err = nil, &Error{Msg: fmt.Sprintf("unparseable YAML (%v)", r)}
 		}
 	}()
-	file, err := parser.ParseBytes(data, 0)
+	var opts []parser.Option
+	if lim.AllowDuplicateKeys {
+		opts = append(opts, parser.AllowDuplicateMapKey())
+	}
+	file, err := parser.ParseBytes(data, 0, opts...)
 	if err != nil {
 		return nil, convertError(err, lineOffset)
 	}
@@ -223,7 +242,8 @@ func (c *converter) addEntry(m *Node, mv *ast.MappingValueNode, depth int) error
 	if key.Kind != Scalar && key.Kind != Null {
 		return &Error{Line: key.Line, Msg: "mapping key is not a scalar"}
 	}
-	if m.Get(key.Value) != nil {
+	dup := slices.Index(m.Keys, key.Value)
+	if dup >= 0 && !c.lim.AllowDuplicateKeys {
 		return &Error{Line: key.Line, Msg: fmt.Sprintf("duplicate key %q", key.Value)}
 	}
 	var val *Node
@@ -231,6 +251,11 @@ func (c *converter) addEntry(m *Node, mv *ast.MappingValueNode, depth int) error
 		val = &Node{Kind: Null, Line: key.Line}
 	} else if val, err = c.convert(mv.Value, depth+1); err != nil {
 		return err
+	}
+	if dup >= 0 {
+		m.Duplicates = append(m.Duplicates, Duplicate{Key: key.Value, Line: key.Line, FirstLine: m.KeyLines[dup]})
+		m.KeyLines[dup], m.Values[dup] = key.Line, val
+		return nil
 	}
 	m.Keys = append(m.Keys, key.Value)
 	m.KeyLines = append(m.KeyLines, key.Line)

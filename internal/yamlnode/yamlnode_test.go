@@ -86,3 +86,26 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestDuplicateKeys(t *testing.T) {
+	doc := "a: 1\nb: [x]\na: 2\nc:\n  d: 1\n  d: 2\n"
+	if _, err := Parse([]byte(doc), 0, lim); err == nil {
+		t.Fatal("duplicate keys accepted by default")
+	}
+	lenient := lim
+	lenient.AllowDuplicateKeys = true
+	n, err := Parse([]byte(doc), 0, lenient)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// As PyYAML reads it: the later value, in the first key's place.
+	if strings.Join(n.Keys, ",") != "a,b,c" || n.Get("a").String() != "2" || n.KeyLine("a") != 3 {
+		t.Errorf("keys %v a=%q at %d", n.Keys, n.Get("a").String(), n.KeyLine("a"))
+	}
+	if len(n.Duplicates) != 1 || n.Duplicates[0] != (Duplicate{Key: "a", Line: 3, FirstLine: 1}) {
+		t.Errorf("duplicates %+v", n.Duplicates)
+	}
+	if c := n.Get("c"); c.Get("d").String() != "2" || len(c.Duplicates) != 1 {
+		t.Errorf("nested %+v", c)
+	}
+}
