@@ -334,8 +334,9 @@ func (b *builder) root() int {
 	}
 	i := b.node(name, 0)
 	n := b.g.Nodes[i]
-	if rel.Ollama != nil && n.Known {
-		// An Ollama name never stands for the weights' own repository.
+	if rel.Ollama != nil && rel.Repo == "" && n.Known {
+		// An Ollama library name never stands for the weights' own
+		// repository; a model pulled from the Hub (hf.co/ORG/REPO) names it.
 		b.unknownRecord(n)
 	}
 	if n.License == "" {
