@@ -33,7 +33,7 @@ func TestOllamaHubModelKeepsItsRepository(t *testing.T) {
 		t.Fatal("no lineage")
 	}
 	rootNode := rep.Lineage[0]
-	if rootNode.Model != "Qwen/Qwen2.5-7B-Instruct" || rootNode.Country != "CN" || rootNode.Developer == "" {
-		t.Errorf("lineage root = %+v, want the Qwen repository with its developer in CN", rootNode)
+	if rootNode.Model != "Qwen/Qwen2.5-7B-Instruct" || rootNode.Country != "CN" || rootNode.Developer == "" || rootNode.License != "apache-2.0" {
+		t.Errorf("lineage root = %+v, want the Qwen repository with its developer in CN and its licence from the knowledge base", rootNode)
 	}
 }
