@@ -293,5 +293,8 @@ func TestHelpURITarget(t *testing.T) {
 		if !strings.Contains(section, "| `"+string(c)+"` |") {
 			t.Errorf("README.md#finding-codes does not list %s", c)
 		}
+		if !strings.Contains(section, "| "+report.Advice[c]+" |") {
+			t.Errorf("README.md#finding-codes: the advice for %s differs from report.Advice", c)
+		}
 	}
 }
