@@ -1,7 +1,6 @@
 package license
 
 import (
-	"cmp"
 	"fmt"
 	"path"
 	"slices"
@@ -71,12 +70,6 @@ func (l *Identified) Category() string {
 		return l.License.Category
 	}
 	return kb.CategoryUnknown
-}
-
-// declared reports whether some source declares the licence rather than
-// only mentioning it.
-func (l *Identified) declared() bool {
-	return slices.ContainsFunc(l.Sources, func(s Source) bool { return !s.Mention })
 }
 
 // Declaration is a licence declaration that could not be identified.
@@ -532,8 +525,3 @@ func headingLevel(t string) int {
 	return n
 }
 
-// compareSource orders sources for output.
-func compareSource(a, b Source) int {
-	return cmp.Or(strings.Compare(a.Evidence.Path, b.Evidence.Path), cmp.Compare(a.Evidence.Line, b.Evidence.Line),
-		strings.Compare(a.Evidence.Field, b.Evidence.Field), strings.Compare(a.Kind, b.Kind))
-}

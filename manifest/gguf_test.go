@@ -261,11 +261,10 @@ func TestReadGGUFTensors(t *testing.T) {
 		t.Fatal(err)
 	}
 	var params int64
-	types := map[string]int{}
 	for _, tt := range g.Tensors {
 		params += int64(tt.Elements())
 	}
-	types = map[string]int{"Q4_K": 1, "Q8_0": 1, "F32": 1, "MXFP4": 1, "TQ1_0": 1, "Q6_K": 1, "BF16": 1, "type_99": 1}
+	types := map[string]int{"Q4_K": 1, "Q8_0": 1, "F32": 1, "MXFP4": 1, "TQ1_0": 1, "Q6_K": 1, "BF16": 1, "type_99": 1}
 	if info.Parameters != params || !maps.Equal(info.TensorTypes, types) {
 		t.Errorf("Parameters %d, TensorTypes %v; want %d, %v", info.Parameters, info.TensorTypes, params, types)
 	}
