@@ -524,4 +524,3 @@ func headingLevel(t string) int {
 	}
 	return n
 }
-
