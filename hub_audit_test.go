@@ -1,16 +1,29 @@
 package modelvet_test
 
 import (
+	"bytes"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/hex"
+	"encoding/pem"
 	"errors"
 	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/modelvet/modelvet"
+	"github.com/modelvet/modelvet/finding"
 	"github.com/modelvet/modelvet/internal/hubtest"
 	"github.com/modelvet/modelvet/manifest"
+	"github.com/modelvet/modelvet/provenance"
 )
 
 // findingLines lists a report's findings as code, severity, subject and
@@ -102,4 +115,189 @@ func TestHubAuditFailures(t *testing.T) {
 	if refused == 0 || rep.Verdict == modelvet.Pass {
 		t.Errorf("gated repository: %d refusal findings, verdict %s", refused, rep.Verdict)
 	}
+}
+
+// signedHubRepo returns a fresh copy of the example repository with its
+// stub signature replaced by a real one, made with a new key over the
+// release as written to disk, and LFS digests that are those of the whole
+// content, as the Hub publishes them; and the trust that accepts the key.
+func signedHubRepo(t *testing.T) (func() *hubtest.Repo, provenance.Trust) {
+	t.Helper()
+	unsigned := func() *hubtest.Repo {
+		r := hubtest.ExampleRepo()
+		r.Files = slices.DeleteFunc(r.Files, func(f *hubtest.File) bool { return f.Path == "model.sig" })
+		return r
+	}
+	dir := hubtest.WriteDir(t, unsigned())
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bundle, err := provenance.Sign(context.Background(), dir, provenance.Signer{Key: key}, provenance.SignOptions{Output: filepath.Join(t.TempDir(), "model.sig")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	digests := map[string]string{}
+	for _, f := range unsigned().Files {
+		data, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(f.Path)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum := sha256.Sum256(data)
+		digests[f.Path] = hex.EncodeToString(sum[:])
+	}
+	der, _ := x509.MarshalPKIXPublicKey(key.Public())
+	trust := provenance.Trust{PublicKeys: [][]byte{pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})}}
+	return func() *hubtest.Repo {
+		r := unsigned()
+		for _, f := range r.Files {
+			if f.LFS {
+				f.SHA256 = digests[f.Path]
+			}
+		}
+		r.Files = append(r.Files, &hubtest.File{Path: "model.sig", Data: bundle})
+		return r
+	}, trust
+}
+
+// TestHubAuditVerifiesSignature audits a signed repository remotely: the
+// signature is downloaded and verified, the files the audit downloads are
+// checked against it by their bytes, the weights by the digests the Hub
+// publishes, and every way the repository can differ from what was signed
+// is reported.
+func TestHubAuditVerifiesSignature(t *testing.T) {
+	repo, trust := signedHubRepo(t)
+	audit := func(r *hubtest.Repo, fault func(string, http.ResponseWriter, *http.Request) bool) *modelvet.Report {
+		t.Helper()
+		srv := hubtest.New(t, r)
+		srv.SetFault(fault)
+		src, err := manifest.Hub("acme/chat-7b", manifest.HubOptions{Endpoint: srv.URL(), NoToken: true, Retries: -1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rep, err := modelvet.Audit(context.Background(), src, modelvet.WithClock(fixedClock), modelvet.WithTrust(trust))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rep
+	}
+	integrity := func(rep *modelvet.Report) []string {
+		var out []string
+		for _, f := range rep.Findings {
+			if g := f.Code.Group(); (g == "integrity" || g == "signature") && f.Code != finding.IntegrityUnverified {
+				out = append(out, fmt.Sprintf("%s %s", f.Code, f.Subject))
+			}
+		}
+		slices.Sort(out)
+		return out
+	}
+
+	t.Run("intact", func(t *testing.T) {
+		rep := audit(repo(), nil)
+		sig := rep.Integrity.Signature
+		if sig == nil || !sig.Verified || sig.Method != "key" {
+			t.Fatalf("signature = %+v", sig)
+		}
+		if got := integrity(rep); len(got) > 0 {
+			t.Errorf("findings on an intact signed repository: %v", got)
+		}
+		files := sig.Checked[len(sig.Checked)-1]
+		// Four weight files are in LFS; the card, configs, licence,
+		// index and tokenizer-free text files are downloaded and hashed.
+		if !strings.HasPrefix(files, "files: ok") || !strings.Contains(files, "4 match the digest the Hub publishes") {
+			t.Errorf("files check = %q", files)
+		}
+		verified := map[string]bool{}
+		for _, f := range rep.Files {
+			verified[f.Path] = f.Verified
+		}
+		for _, p := range []string{"README.md", "config.json", "LICENSE", "model.safetensors.index.json"} {
+			if !verified[p] {
+				t.Errorf("%s was downloaded whole but is not reported verified", p)
+			}
+		}
+		if verified["model-00001-of-00002.safetensors"] {
+			t.Error("a weight file whose bytes were not downloaded is reported verified")
+		}
+	})
+
+	t.Run("weights published with another digest", func(t *testing.T) {
+		r := repo()
+		for _, f := range r.Files {
+			if f.Path == "model-00002-of-00002.safetensors" {
+				f.SHA256 = strings.Repeat("ab", 32)
+			}
+		}
+		rep := audit(r, nil)
+		if got := integrity(rep); !slices.Equal(got, []string{"integrity.mismatch model-00002-of-00002.safetensors"}) {
+			t.Errorf("findings = %v", got)
+		}
+		if rep.Verdict == modelvet.Pass {
+			t.Error("verdict PASS")
+		}
+	})
+
+	t.Run("card changed after signing", func(t *testing.T) {
+		r := repo()
+		for _, f := range r.Files {
+			if f.Path == "README.md" {
+				f.Data = append(slices.Clone(f.Data), "Now under new terms.\n"...)
+			}
+		}
+		if got := integrity(audit(r, nil)); !slices.Equal(got, []string{"integrity.mismatch README.md"}) {
+			t.Errorf("findings = %v", got)
+		}
+	})
+
+	t.Run("served bytes differ from the listing", func(t *testing.T) {
+		r := repo()
+		var card []byte
+		for _, f := range r.Files {
+			if f.Path == "config.json" {
+				card = bytes.Replace(f.Data, []byte("llama"), []byte("LLAMA"), 1)
+			}
+		}
+		rep := audit(r, func(_ string, w http.ResponseWriter, req *http.Request) bool {
+			if !strings.HasSuffix(req.URL.Path, "/config.json") {
+				return false
+			}
+			w.Header().Set("Content-Range", fmt.Sprintf("bytes 0-%d/%d", len(card)-1, len(card)))
+			w.WriteHeader(http.StatusPartialContent)
+			w.Write(card)
+			return true
+		})
+		var listing, signed bool
+		for _, f := range rep.Findings {
+			if f.Code == finding.IntegrityMismatch && f.Subject == "config.json" {
+				listing = listing || strings.Contains(f.Message, "published")
+				signed = signed || strings.Contains(f.Message, "signed")
+			}
+		}
+		if !listing || !signed {
+			t.Errorf("config.json served altered: against the listing %v, against the signature %v; findings %v", listing, signed, findingLines(rep))
+		}
+	})
+
+	t.Run("files added and removed", func(t *testing.T) {
+		r := repo()
+		r.Files = slices.DeleteFunc(r.Files, func(f *hubtest.File) bool { return f.Path == "tokenizer.json" })
+		r.Files = append(r.Files, hubtest.NewFile("extra.safetensors", hubtest.Safetensors([]hubtest.Tensor{{Name: "x", DType: "F16", Shape: []int64{2}}}, nil)))
+		got := integrity(audit(r, nil))
+		want := []string{"integrity.missing tokenizer.json", "integrity.unlisted extra.safetensors"}
+		if !slices.Equal(got, want) {
+			t.Errorf("findings = %v, want %v", got, want)
+		}
+	})
+
+	t.Run("untrusted key", func(t *testing.T) {
+		srv := hubtest.New(t, repo())
+		src, _ := manifest.Hub("acme/chat-7b", manifest.HubOptions{Endpoint: srv.URL(), NoToken: true})
+		rep, err := modelvet.Audit(context.Background(), src, modelvet.WithClock(fixedClock))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := integrity(rep); !slices.Equal(got, []string{"signature.untrusted model.sig"}) {
+			t.Errorf("findings = %v", got)
+		}
+	})
 }

@@ -217,11 +217,18 @@ func collect(ctx context.Context, rel *Release, open opener) {
 			}
 			rel.LicenseTexts = append(rel.LicenseTexts, &LicenseText{Path: f.Path, Origin: "file", Text: string(data), Truncated: truncated})
 		case FormatSignature:
-			if rel.Signature == nil || base == "model.sig" && top {
+			if preferSignature(rel.Signature, f) {
 				rel.Signature = f
 			}
 		}
 	}
+}
+
+// preferSignature reports whether f replaces cur as the release's
+// signature file: the first one found does, unless a top-level model.sig
+// comes later.
+func preferSignature(cur, f *File) bool {
+	return cur == nil || strings.EqualFold(f.Path, "model.sig")
 }
 
 // primaryIndex reports whether index a is more the release's own than b:

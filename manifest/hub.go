@@ -2,6 +2,9 @@ package manifest
 
 import (
 	"context"
+	"crypto/sha1"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/url"
@@ -223,6 +226,7 @@ func (s *HubSource) Open(ctx context.Context) (*Release, error) {
 	if err := describeWith(ctx, rel, set.open); err != nil {
 		return nil, err
 	}
+	keepFetched(rel, set)
 	headerParameters(rel)
 	if s.cfg.lineage >= 0 {
 		bases, relation := info.BaseModel, info.BaseModelRelation
@@ -360,12 +364,22 @@ func (s *HubSource) plan(rel *Release) *remoteSet {
 		url: s.cfg.endpoint.String() + "/" + rel.Repo + "/resolve/" + url.PathEscape(pin) + "/",
 	}
 	set := &remoteSet{c: s.c, files: map[string]*remoteFile{}}
+	// The signature the release will locate is read whole, to be verified.
+	var sig *File
+	for _, f := range rel.Files {
+		if !f.unreadable && classify(f.Path, nil) == FormatSignature && preferSignature(sig, f) {
+			sig = f
+		}
+	}
 	for _, f := range rel.Files {
 		if f.unreadable {
 			rel.Hub.ListedOnly++
 			continue
 		}
 		kind, capBytes := planFile(f)
+		if f == sig {
+			kind, capBytes = readWhole, limits.MaxSignatureBytes
+		}
 		if kind == readWhole && f.Format == "" && classify(f.Path, nil) == FormatSafetensorsIndex && s.cfg.indexWhole >= 0 && f.Size > s.cfg.indexWhole {
 			// Too large to read whole within the audit's bounds: its first
 			// bytes give metadata.total_size (indexPrefix); describeWith
@@ -382,6 +396,36 @@ func (s *HubSource) plan(rel *Release) *remoteSet {
 		set.files[f.Path] = newRemoteFile(s.c, base, f, kind, capBytes)
 	}
 	return set
+}
+
+// keepFetched records the digests of the files downloaded whole, and the
+// bytes of the signature, for provenance to check against the listing and
+// the signature.
+func keepFetched(rel *Release, set *remoteSet) {
+	for _, f := range rel.Files {
+		rf := set.files[f.Path]
+		if rf == nil {
+			continue
+		}
+		data := rf.whole()
+		if data == nil {
+			continue
+		}
+		sum := sha256.Sum256(data)
+		f.Fetched = map[string]string{"sha256": hex.EncodeToString(sum[:]), "git-sha1": gitBlobID(data)}
+		if f == rel.Signature {
+			rel.SignatureData = data
+		}
+	}
+}
+
+// gitBlobID is the id git gives a file's content: the SHA-1 of
+// "blob <size>\x00" and the content.
+func gitBlobID(data []byte) string {
+	h := sha1.New()
+	fmt.Fprintf(h, "blob %d\x00", len(data))
+	h.Write(data)
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // prefetch makes the planned first reads, with bounded concurrency: the

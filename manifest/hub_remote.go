@@ -277,6 +277,23 @@ func (rf *remoteFile) readHeader(ctx context.Context) {
 	}
 }
 
+// whole returns the file's bytes when a whole read fetched all of them,
+// else nil.
+func (rf *remoteFile) whole() []byte {
+	rf.mu.Lock()
+	defer rf.mu.Unlock()
+	if rf.kind != readWhole || rf.err != nil {
+		return nil
+	}
+	if rf.size == 0 {
+		return []byte{}
+	}
+	if h := rf.head(); int64(len(h)) == rf.size {
+		return h
+	}
+	return nil
+}
+
 // head returns the bytes cached from offset 0.
 func (rf *remoteFile) head() []byte {
 	if len(rf.spans) == 0 || rf.spans[0].off != 0 {

@@ -57,5 +57,7 @@
 // reference, judges the chain at the leaf's notBefore, so it does not
 // notice a certificate that expired or was revoked before signing.
 // Signatures in the proposed claims.jsonl format are not read. A remote
-// Hub release is not hashed (its bytes are not downloaded).
+// Hub release's weights are not hashed (their bytes are not downloaded):
+// its signature is checked against the files the audit downloaded and the
+// LFS digests the Hub publishes.
 package provenance

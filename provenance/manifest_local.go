@@ -94,6 +94,9 @@ type localFile struct {
 	Problem string
 	// Ignored is set, with the rule, for entries the manifest leaves out.
 	Ignored *ignoreRule
+	// Remote is set for files of a remote release: no local copy, only
+	// what its listing publishes and the bytes downloaded, if any.
+	Remote bool
 }
 
 // listModel lists the model at modelPath as the reference implementation

@@ -212,6 +212,9 @@ func verifyRelease(ctx context.Context, rel *manifest.Release, opts VerifyOption
 	res := &Result{}
 	remote := rel.Kind == manifest.KindHub
 
+	if remote {
+		v.fetched()
+	}
 	// The signature first: it decides what else must be computed.
 	var sc *signedCheck
 	if signatures {
@@ -254,16 +257,20 @@ func verifyRelease(ctx context.Context, rel *manifest.Release, opts VerifyOption
 			return nil, err
 		}
 	}
-	switch {
-	case expected && remote && !opts.WithoutHashingUnsafe:
+	if expected {
+		v.compareExpected()
+	}
+	if expected && remote && !opts.WithoutHashingUnsafe {
+		msg := "The release was read remotely and its weights were not downloaded, so their bytes are not hashed: published sizes and digests are not checked against them."
+		if n := len(v.order); n > 0 {
+			msg = fmt.Sprintf("The release was read remotely: the %s downloaded whole were checked against the Hub's listing, but the weights were not downloaded, so their bytes are not hashed.", countOf(n, "file", "files"))
+		}
 		v.add(finding.Finding{
 			Code:       finding.IntegrityUnverified,
-			Message:    "The release was read remotely, so its files were not hashed: published sizes and digests are not checked against the bytes.",
+			Message:    msg,
 			Confidence: finding.Verified,
 			Subject:    rel.Name,
 		})
-	case expected && !remote:
-		v.compareExpected()
 	}
 	if sc != nil {
 		sc.compare(v)
@@ -297,6 +304,24 @@ func (v *verification) hash(ctx context.Context) error {
 	return nil
 }
 
+// fetched takes the digests of the bytes a remote source downloaded (a
+// Hub release's card, configs, licence texts) as computed ones.
+func (v *verification) fetched() {
+	for _, f := range v.rel.Files {
+		if len(f.Fetched) == 0 {
+			continue
+		}
+		r := &HashResult{Path: f.Path, Size: f.Size, Digests: map[string][]byte{}}
+		for alg, d := range f.Fetched {
+			if b, err := hex.DecodeString(d); err == nil && KnownAlgorithm(alg) {
+				r.Digests[alg] = b
+			}
+		}
+		e := v.entry(f.Path)
+		e.relFile, e.result = f, r
+	}
+}
+
 // compareExpected checks every file against the digests and sizes
 // published for it, one finding per bad file listing every difference.
 func (v *verification) compareExpected() {
@@ -304,11 +329,13 @@ func (v *verification) compareExpected() {
 		if len(f.Expected) == 0 {
 			continue
 		}
-		if f.LocalPath == "" {
-			v.absent(f)
-			continue
-		}
 		e := v.entries[f.Path]
+		if f.LocalPath == "" && (e == nil || e.result == nil) {
+			if v.rel.Kind != manifest.KindHub {
+				v.absent(f)
+			}
+			continue // a remote file not downloaded
+		}
 		size := f.Size
 		var digests map[string][]byte
 		if e.result != nil {

@@ -32,18 +32,19 @@ const (
 func (v *verification) checkSignature(ctx context.Context, tm *trustMaterial) (*SignatureResult, *signedCheck) {
 	rel, opts := v.rel, v.opts
 	sigPath, shown := opts.Signature, opts.Signature
-	if sigPath == "" && rel.Signature != nil && rel.Signature.LocalPath != "" {
-		sigPath, shown = rel.Signature.LocalPath, rel.Signature.Path
+	var data []byte // the signature, when a remote source downloaded it
+	if sigPath == "" && rel.Signature != nil {
+		sigPath, shown, data = rel.Signature.LocalPath, rel.Signature.Path, rel.SignatureData
 	} else if sigPath != "" {
 		shown = displayPath(rel, sigPath)
 	}
 	sr := &SignatureResult{Path: shown}
-	if sigPath == "" && rel.Signature != nil {
-		// A remote release's signature is listed but not downloaded.
-		sr.Present, sr.Err = true, "not read: the release is remote"
+	if sigPath == "" && data == nil && rel.Signature != nil {
+		// A remote release's signature too large to download.
+		sr.Present, sr.Err = true, "not read: the release is remote and its signature was not downloaded"
 		return sr, nil
 	}
-	if sigPath == "" {
+	if sigPath == "" && data == nil {
 		if opts.RequireSignature {
 			v.add(finding.Finding{
 				Code:       finding.SignatureMissing,
@@ -66,7 +67,10 @@ func (v *verification) checkSignature(ctx context.Context, tm *trustMaterial) (*
 		})
 		return sr, nil
 	}
-	data, err := safeio.ReadFile(sigPath, limits.MaxSignatureBytes)
+	var err error
+	if data == nil {
+		data, err = safeio.ReadFile(sigPath, limits.MaxSignatureBytes)
+	}
 	if errors.Is(err, fs.ErrNotExist) {
 		sr.Present = false
 		sr.check("read", false, "%s does not exist", shown)
@@ -282,10 +286,10 @@ func modelLocation(rel *manifest.Release) (model, allowed string, walkable bool)
 func listReleaseFiles(rel *manifest.Release, ign ignoreSet) []localFile {
 	var out []localFile
 	for _, f := range rel.Files {
-		lf := localFile{Path: f.Path, LocalPath: f.LocalPath, Size: f.Size}
+		lf := localFile{Path: f.Path, LocalPath: f.LocalPath, Size: f.Size, Remote: rel.Kind == manifest.KindHub}
 		if r, ok := ign.match(f.Path); ok {
 			lf.Ignored = &r
-		} else if f.LocalPath == "" {
+		} else if f.LocalPath == "" && !lf.Remote {
 			lf.Problem = "has no readable local copy"
 		}
 		out = append(out, lf)
@@ -312,6 +316,9 @@ func (sc *signedCheck) plan(_ context.Context, v *verification) error {
 		}
 		k := sc.key(v, lf.Path)
 		sc.keyOf[lf.Path] = k
+		if lf.Remote {
+			continue // compared with what the listing publishes and the bytes downloaded
+		}
 		e := v.entry(k)
 		if e.localPath == "" {
 			e.localPath = lf.LocalPath
@@ -346,7 +353,7 @@ func (sc *signedCheck) compare(v *verification) {
 	ser := sc.st.Serialization
 	hashed := !v.opts.WithoutHashingUnsafe
 	present := map[string]bool{}
-	var changed, missing, unlisted, verified, empty int
+	var changed, missing, unlisted, verified, published, unchecked, empty int
 	// Digest → signed path, to name the file an unlisted one was renamed
 	// from or swapped with.
 	byDigest := map[string]string{}
@@ -422,21 +429,31 @@ func (sc *signedCheck) compare(v *verification) {
 			})
 			continue
 		}
-		if ev := sc.diff(v, k, lf, rs, hashed); len(ev) > 0 {
+		ev, how := sc.diff(v, k, lf, rs, hashed)
+		if len(ev) > 0 {
 			changed++
 			v.bad[k] = true
+			msg := fmt.Sprintf("%s differs from the signed file", lf.Path)
+			if how == matchedPublished {
+				msg = fmt.Sprintf("%s as the Hub publishes it differs from the signed file", lf.Path)
+			}
 			v.add(finding.Finding{
 				Code:       finding.IntegrityMismatch,
-				Message:    fmt.Sprintf("%s differs from the signed file", lf.Path),
+				Message:    msg,
 				Confidence: finding.Verified,
 				Subject:    k,
 				Evidence:   ev,
 			})
 			continue
 		}
-		if hashed {
+		switch how {
+		case matchedBytes:
 			verified++
 			v.matched[k] = append(v.matched[k], "signature")
+		case matchedPublished:
+			published++
+		default:
+			unchecked++
 		}
 	}
 	for _, p := range sc.signedOrder {
@@ -465,8 +482,13 @@ func (sc *signedCheck) compare(v *verification) {
 	if empty > 0 {
 		detail += fmt.Sprintf("; %d empty file(s), which shards do not cover", empty)
 	}
+	if published > 0 {
+		detail += fmt.Sprintf("; %d match the digest the Hub publishes for them (not downloaded)", published)
+	}
 	if !hashed {
 		detail += "; not hashed"
+	} else if unchecked > 0 {
+		detail += fmt.Sprintf("; %d not checked: not downloaded, and no digest published in the signature's algorithm", unchecked)
 	}
 	sc.sr.check("files", ok, "%s", detail)
 }
@@ -482,30 +504,50 @@ func benignIgnore(p string) bool {
 	return false
 }
 
-// diff compares one present, signed file with its resources.
-func (sc *signedCheck) diff(v *verification, k string, lf localFile, rs []Resource, hashed bool) []finding.Evidence {
+// How a signed file was found to match its resources.
+type matchKind int
+
+const (
+	matchedNone      matchKind = iota // only its size (or nothing) was compared
+	matchedBytes                      // its bytes were hashed
+	matchedPublished                  // the digest a remote listing publishes for it
+)
+
+// diff compares one present, signed file with its resources, and says
+// how far it could.
+func (sc *signedCheck) diff(v *verification, k string, lf localFile, rs []Resource, hashed bool) ([]finding.Evidence, matchKind) {
 	ser := sc.st.Serialization
 	if ser.Method == MethodShards {
 		if want := signedSize(rs); want != lf.Size {
-			return []finding.Evidence{{Path: lf.Path, Field: "size", Value: fmt.Sprintf("signed shards cover %d bytes, the file has %d", want, lf.Size)}}
+			return []finding.Evidence{{Path: lf.Path, Field: "size", Value: fmt.Sprintf("signed shards cover %d bytes, the file has %d", want, lf.Size)}}, matchedNone
 		}
 	}
 	if !hashed {
-		return nil
+		return nil, matchedNone
 	}
 	e := v.entries[k]
+	if (e == nil || e.result == nil) && lf.Remote {
+		return sc.diffPublished(v, lf, rs)
+	}
 	if e == nil || e.result == nil {
-		return []finding.Evidence{{Path: lf.Path, Field: "read", Value: "not hashed"}}
+		return []finding.Evidence{{Path: lf.Path, Field: "read", Value: "not hashed"}}, matchedNone
 	}
 	if e.result.Err != nil {
-		return []finding.Evidence{{Path: lf.Path, Field: "read", Value: e.result.Err.Error()}}
+		return []finding.Evidence{{Path: lf.Path, Field: "read", Value: e.result.Err.Error()}}, matchedNone
 	}
 	if ser.Method == MethodFiles {
-		got := e.result.Digests[ser.HashType]
-		if !bytes.Equal(got, rs[0].Digest) {
-			return []finding.Evidence{{Path: lf.Path, Field: rs[0].Algorithm, Value: fmt.Sprintf("signed %x, computed %x", rs[0].Digest, got)}}
+		got, ok := e.result.Digests[ser.HashType]
+		if !ok && lf.Remote {
+			// Downloaded, but hashed in other algorithms only.
+			return sc.diffPublished(v, lf, rs)
 		}
-		return nil
+		if !bytes.Equal(got, rs[0].Digest) {
+			return []finding.Evidence{{Path: lf.Path, Field: rs[0].Algorithm, Value: fmt.Sprintf("signed %x, computed %x", rs[0].Digest, got)}}, matchedNone
+		}
+		return nil, matchedBytes
+	}
+	if lf.Remote {
+		return nil, matchedNone // shard digests need the bytes
 	}
 	var ev []finding.Evidence
 	bad := 0
@@ -522,7 +564,27 @@ func (sc *signedCheck) diff(v *verification, k string, lf localFile, rs []Resour
 	if bad > 8 {
 		ev = append(ev, finding.Evidence{Path: lf.Path, Field: "shards", Value: fmt.Sprintf("%d of %d shards differ", bad, len(rs))})
 	}
-	return ev
+	return ev, matchedBytes
+}
+
+// diffPublished compares a remote file, whose bytes were not downloaded,
+// with the digest its listing publishes in the signature's algorithm (the
+// Hub's LFS sha256). Shard digests cannot be compared this way.
+func (sc *signedCheck) diffPublished(v *verification, lf localFile, rs []Resource) ([]finding.Evidence, matchKind) {
+	f := v.rel.File(lf.Path)
+	if f == nil || sc.st.Serialization.Method != MethodFiles {
+		return nil, matchedNone
+	}
+	for _, x := range f.Expected {
+		if x.Algorithm != rs[0].Algorithm {
+			continue
+		}
+		if want := hex.EncodeToString(rs[0].Digest); !strings.EqualFold(x.Digest, want) {
+			return []finding.Evidence{{Path: lf.Path, Field: cmpOr(x.Source, "published") + " " + x.Algorithm, Value: fmt.Sprintf("signed %s, published %s", want, strings.ToLower(x.Digest))}}, matchedPublished
+		}
+		return nil, matchedPublished
+	}
+	return nil, matchedNone
 }
 
 // countOf writes a count with the singular or plural noun.
