@@ -67,6 +67,14 @@ func fileMetadata(rel *manifest.Release, f *manifest.File) map[string]any {
 			m["incomplete"] = p.Incomplete
 		}
 	}
+	if k := f.Keras; k != nil {
+		m["model_config"] = k.Source
+		lambdas := []string{}
+		for _, l := range k.Lambdas {
+			lambdas = append(lambdas, clip(l.Name))
+		}
+		m["lambda_layers"] = lambdas
+	}
 	if idx := rel.SafetensorsIndex; idx != nil && idx.Path == f.Path {
 		m["shards"] = len(idx.Shards)
 		m["tensors"] = idx.Tensors

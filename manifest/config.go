@@ -123,6 +123,9 @@ func (r *Release) codeFindings() []finding.Finding {
 		if f.Pickle != nil {
 			out = append(out, f.Pickle.findings(f.Path)...)
 		}
+		if f.Keras != nil {
+			out = append(out, f.Keras.findings(f.Path)...)
+		}
 	}
 	return out
 }

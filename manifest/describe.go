@@ -119,6 +119,15 @@ func describeFile(ctx context.Context, rel *Release, f *File, open opener) []*Pr
 		f.GGUF, perr = ReadGGUF(c, size)
 	case FormatPyTorch, FormatPickle:
 		f.Pickle, perr = ReadPickle(c, size)
+	case FormatKeras, FormatHDF5:
+		if rel.Kind == KindHub {
+			break // only the first bytes are fetched, to classify it
+		}
+		if f.Format == FormatKeras {
+			f.Keras, perr = ReadKeras(c, size)
+		} else {
+			f.Keras, perr = ScanHDF5Keras(c, size)
+		}
 	}
 	if perr != nil {
 		return []*Problem{problemFrom(f.Path, withPath(perr, f))}

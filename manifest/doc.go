@@ -22,8 +22,9 @@
 //   - Weight headers, read without touching tensor data:
 //     safetensors ([ReadSafetensors] → [SafetensorsInfo]), GGUF v2 and v3
 //     ([ReadGGUF] → [GGUFInfo], with [GGUFInfo.BaseModels] and
-//     [GGUFInfo.Datasets] for lineage), and pickle-based checkpoints
-//     ([ReadPickle]).
+//     [GGUFInfo.Datasets] for lineage), pickle-based checkpoints
+//     ([ReadPickle]), and the Lambda layers of Keras models ([ReadKeras],
+//     [ScanHDF5Keras] → [KerasInfo]).
 //   - Sharded checkpoints: [ParseSafetensorsIndex] reads
 //     model.safetensors.index.json, and [Release.CheckIndex] compares it
 //     with the shards present ([IndexIssue]).

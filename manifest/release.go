@@ -126,6 +126,8 @@ type File struct {
 	Safetensors *SafetensorsInfo `json:"safetensors,omitempty"`
 	GGUF        *GGUFInfo        `json:"gguf,omitempty"`
 	Pickle      *PickleInfo      `json:"pickle,omitempty"`
+	// Keras is set for a Keras file whose model configuration was read.
+	Keras *KerasInfo `json:"keras,omitempty"`
 	// LFSPointer is set when the file is a Git LFS pointer standing in
 	// for content that was never downloaded (Format is then
 	// FormatLFSPointer, and the release has a Problem saying so).

@@ -24,7 +24,7 @@ var Advice = map[finding.Code]string{
 	finding.SignatureInvalid:              "Do not use the model: its signature does not verify.",
 	finding.SignatureUntrusted:            "Check who signed the model; the signer is not one your policy trusts.",
 	finding.FormatPickle:                  "Prefer a safetensors or GGUF release; load pickle files only in isolation.",
-	finding.FormatCodeExecution:           "Do not load with trust_remote_code or unpickle the file before reviewing the code it runs.",
+	finding.FormatCodeExecution:           "Review the code it runs before loading it: no trust_remote_code, no unpickling, Keras only with safe_mode.",
 	finding.FormatMalformed:               "Inspect the file the message names: it is missing, not what it claims to be, or could not be parsed, so it was not audited.",
 	finding.ProvenanceOrigin:              "No action needed; recorded for procurement.",
 	finding.ProvenanceRestrictedOutputs:   "Review the terms of the model whose outputs were used before relying on this model.",

@@ -116,6 +116,12 @@ const (
 	MaxTarGzipBytes = 1 << 30
 	// MaxKerasConfigBytes caps config.json read from a Keras v3 archive.
 	MaxKerasConfigBytes = 16 << 20
+	// MaxKerasScanBytes caps what is scanned for a model configuration at
+	// each end of an HDF5 file; a larger file is scanned at its first and
+	// last MaxKerasScanBytes only.
+	MaxKerasScanBytes = 64 << 20
+	// MaxKerasLambdas caps the Lambda layers recorded from one file.
+	MaxKerasLambdas = 1000
 
 	// MaxFilesPerRelease caps the files listed in one release.
 	MaxFilesPerRelease = 1 << 17

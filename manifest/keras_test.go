@@ -1,0 +1,227 @@
+package manifest_test
+
+import (
+	"archive/zip"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/modelvet/modelvet/finding"
+	"github.com/modelvet/modelvet/internal/limits"
+	"github.com/modelvet/modelvet/manifest"
+)
+
+// kerasArchive builds a Keras v3 archive: config.json (deflated, as Keras
+// writes it), metadata.json and a weights file.
+func kerasArchive(t testing.TB, config string) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for _, m := range []struct{ name, data string }{
+		{"metadata.json", `{"keras_version": "3.6.0", "date_saved": "2026-01-05@10:00:00"}`},
+		{"config.json", config},
+		{"model.weights.h5", "\x89HDF\r\n\x1a\n"},
+	} {
+		w, err := zw.Create(m.name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Write([]byte(m.data))
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// keras3Config is a functional model as Keras 3 serialises it, with a
+// lambda (bytecode) and a Lambda wrapping a function by name.
+const keras3Config = `{"module": "keras", "class_name": "Functional", "config": {"name": "functional", "layers": [
+ {"module": "keras.layers", "class_name": "InputLayer", "config": {"batch_shape": [null, 4], "dtype": "float32", "name": "input_layer"}, "registered_name": null, "name": "input_layer", "inbound_nodes": []},
+ {"module": "keras.layers", "class_name": "Lambda", "config": {"name": "scale", "trainable": true, "function": {"module": "builtins", "class_name": "__lambda__", "config": {"code": "4wEAAAAAAAAAAAAAAAEAAAAC", "defaults": null, "closure": null}, "registered_name": null}, "arguments": {}}, "registered_name": null, "name": "scale"},
+ {"module": "keras.layers", "class_name": "Lambda", "config": {"name": "normalise", "trainable": true, "function": {"module": "mymodule", "class_name": "function", "config": "normalise", "registered_name": "function"}, "arguments": {}}, "registered_name": null},
+ {"module": "keras.layers", "class_name": "Dense", "config": {"name": "dense", "units": 2}, "registered_name": null}
+]}, "registered_name": "Functional"}`
+
+func TestReadKeras(t *testing.T) {
+	data := kerasArchive(t, keras3Config)
+	info, err := manifest.ReadKeras(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []manifest.KerasLambda{
+		{Name: "scale", Bytecode: true, Field: "config.layers.1"},
+		{Name: "normalise", Bytecode: false, Field: "config.layers.2"},
+	}
+	if info.Source != "config.json" || info.Objects != 6 || !slices.Equal(info.Lambdas, want) {
+		t.Errorf("info = %+v", info)
+	}
+
+	// A model without Lambda layers has none, and no finding.
+	plain := strings.NewReplacer(`"class_name": "Lambda"`, `"class_name": "Dropout"`).Replace(keras3Config)
+	data = kerasArchive(t, plain)
+	info, err = manifest.ReadKeras(bytes.NewReader(data), int64(len(data)))
+	if err != nil || len(info.Lambdas) != 0 || info.Objects != 6 {
+		t.Errorf("no Lambda: %+v, %v", info, err)
+	}
+}
+
+func TestReadKerasHostile(t *testing.T) {
+	deep := strings.Repeat(`{"a":`, limits.MaxJSONDepth+1) + "1" + strings.Repeat("}", limits.MaxJSONDepth+1)
+	noConfig := func() []byte {
+		var buf bytes.Buffer
+		zw := zip.NewWriter(&buf)
+		w, _ := zw.Create("model.weights.h5")
+		w.Write([]byte("x"))
+		zw.Close()
+		return buf.Bytes()
+	}()
+	for name, data := range map[string][]byte{
+		"not a zip":      []byte("PK\x03\x04 not really"),
+		"no config.json": noConfig,
+		"bad JSON":       kerasArchive(t, `{"class_name": "Lambda", `),
+		"too deep":       kerasArchive(t, deep),
+	} {
+		info, err := manifest.ReadKeras(bytes.NewReader(data), int64(len(data)))
+		var fe *manifest.FormatError
+		if info != nil || !errors.As(err, &fe) {
+			t.Errorf("%s: info %v, error %v", name, info, err)
+		}
+	}
+}
+
+// TestScanHDF5Keras reads HDF5 files laid out as Keras 2 saves a model
+// (made with h5py by testdata/keras/make_h5.py).
+func TestScanHDF5Keras(t *testing.T) {
+	read := func(name string) *manifest.KerasInfo {
+		t.Helper()
+		data, err := os.ReadFile(filepath.Join("testdata", "keras", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		info, err := manifest.ScanHDF5Keras(bytes.NewReader(data), int64(len(data)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return info
+	}
+	info := read("lambda.h5")
+	if info == nil || info.Objects != 5 || len(info.Lambdas) != 2 {
+		t.Fatalf("lambda.h5: %+v", info)
+	}
+	if l := info.Lambdas[0]; l.Name != "scale" || !l.Bytecode || l.Offset == 0 {
+		t.Errorf("first Lambda = %+v", l)
+	}
+	if l := info.Lambdas[1]; l.Name != "named_fn" || l.Bytecode {
+		t.Errorf("second Lambda = %+v", l)
+	}
+	if info := read("dense.h5"); info == nil || info.Objects != 3 || len(info.Lambdas) != 0 {
+		t.Errorf("dense.h5: %+v", info)
+	}
+
+	// A file of weights only has no model configuration.
+	weights := append([]byte("\x89HDF\r\n\x1a\n"), make([]byte, 4096)...)
+	if info, err := manifest.ScanHDF5Keras(bytes.NewReader(weights), int64(len(weights))); info != nil || err != nil {
+		t.Errorf("weights only: %+v, %v", info, err)
+	}
+}
+
+// TestScanHDF5KerasBoundaries places markers across the scan's chunk
+// boundaries and beyond its reach in a large sparse file.
+func TestScanHDF5KerasBoundaries(t *testing.T) {
+	marker := []byte(`{"class_name": "Lambda", "config": {"name": "edge", "function_type": "lambda"}}`)
+	for _, at := range []int{0, 1<<20 - 5, 1<<20 - len(marker) + 3, 1 << 20, 3<<20 - 1} {
+		data := make([]byte, 4<<20)
+		copy(data, "\x89HDF\r\n\x1a\n")
+		copy(data[max(at, 8):], marker)
+		info, err := manifest.ScanHDF5Keras(bytes.NewReader(data), int64(len(data)))
+		if err != nil || info == nil || info.Objects != 1 || len(info.Lambdas) != 1 || info.Lambdas[0].Name != "edge" || !info.Lambdas[0].Bytecode {
+			t.Errorf("marker at %d: %+v, %v", at, info, err)
+		}
+	}
+
+	// A file larger than twice the scan cap is scanned at both ends only.
+	p := filepath.Join(t.TempDir(), "big.h5")
+	f, err := os.Create(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	size := int64(2*limits.MaxKerasScanBytes + 1<<20)
+	f.WriteAt([]byte("\x89HDF\r\n\x1a\n"), 0)
+	f.WriteAt(marker, size/2)                     // not scanned
+	end := size - int64(len(marker)) - 10
+	f.WriteAt(marker, end) // scanned
+	f.Truncate(size)
+	defer f.Close()
+	info, err := manifest.ScanHDF5Keras(f, size)
+	if want := end + int64(bytes.Index(marker, []byte(`"class_name"`))); err != nil || info == nil || !info.Partial || len(info.Lambdas) != 1 || info.Lambdas[0].Offset != want {
+		t.Errorf("large file: %+v, %v", info, err)
+	}
+}
+
+// TestKerasFindings describes releases holding Keras files and checks the
+// code-execution findings.
+func TestKerasFindings(t *testing.T) {
+	dir := t.TempDir()
+	h5, err := os.ReadFile(filepath.Join("testdata", "keras", "lambda.h5"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(dir, "model.h5"), h5, 0o644)
+	os.WriteFile(filepath.Join(dir, "model.keras"), kerasArchive(t, keras3Config), 0o644)
+	rel := openDir(t, dir)
+	got := map[string]finding.Finding{}
+	for _, f := range rel.Findings() {
+		if f.Code == finding.FormatCodeExecution {
+			got[f.Subject] = f
+		}
+	}
+	if f, ok := got["model.h5"]; !ok || f.Confidence != finding.Inferred || !strings.Contains(f.Message, "2 Lambda layers (scale, named_fn)") || !strings.Contains(f.Message, "1 of them carry serialised bytecode") {
+		t.Errorf("model.h5: %+v", f)
+	}
+	if f, ok := got["model.keras"]; !ok || f.Confidence != finding.Verified || len(f.Evidence) != 2 || f.Evidence[0].Field != "config.layers.1" {
+		t.Errorf("model.keras: %+v", f)
+	}
+	if k := rel.File("model.keras").Keras; k == nil {
+		t.Error("model.keras: no Keras facts")
+	} else if b, _ := json.Marshal(k); !strings.Contains(string(b), `"name":"scale","bytecode":true`) {
+		t.Errorf("model.keras JSON = %s", b)
+	}
+}
+
+func FuzzReadKeras(f *testing.F) {
+	f.Add(kerasArchive(f, keras3Config))
+	f.Add(kerasArchive(f, `{"class_name": "Lambda", "config": {"function": [1, 2]}}`))
+	f.Add([]byte("PK\x05\x06" + strings.Repeat("\x00", 18)))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		info, err := manifest.ReadKeras(bytes.NewReader(data), int64(len(data)))
+		checkReaderError(t, err, info != nil)
+		if info != nil && len(info.Lambdas) > info.Objects {
+			t.Fatalf("%d Lambda layers among %d objects", len(info.Lambdas), info.Objects)
+		}
+	})
+}
+
+func FuzzScanHDF5Keras(f *testing.F) {
+	for _, name := range []string{"lambda.h5", "dense.h5"} {
+		if data, err := os.ReadFile(filepath.Join("testdata", "keras", name)); err == nil {
+			f.Add(data)
+		}
+	}
+	f.Add([]byte(`"class_name" : "Lambda"`))
+	f.Add([]byte(`"class_name":"Lambda","name":"`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		info, err := manifest.ScanHDF5Keras(bytes.NewReader(data), int64(len(data)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := bytes.Count(data, []byte(`"class_name"`)); (info == nil) != (n == 0) || info != nil && (info.Objects != n || len(info.Lambdas) > n) {
+			t.Fatalf("%d markers, info %+v", n, info)
+		}
+	})
+}
