@@ -153,7 +153,7 @@ func TestScanHDF5KerasBoundaries(t *testing.T) {
 	}
 	size := int64(2*limits.MaxKerasScanBytes + 1<<20)
 	f.WriteAt([]byte("\x89HDF\r\n\x1a\n"), 0)
-	f.WriteAt(marker, size/2)                     // not scanned
+	f.WriteAt(marker, size/2) // not scanned
 	end := size - int64(len(marker)) - 10
 	f.WriteAt(marker, end) // scanned
 	f.Truncate(size)
