@@ -15,6 +15,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/klauspost/compress/zstd"
+
 	"github.com/modelvet/modelvet/internal/limits"
 	"github.com/modelvet/modelvet/internal/safeio"
 )
@@ -395,13 +397,16 @@ type ociLoader struct {
 	rel          *Release
 	paths        map[string]int
 	members      map[*File]tarMember // files read from inside a tar blob
+	kept         int64               // bytes kept from compressed tars
 	licenseFiles map[string]bool
 }
 
-// tarMember locates a member's bytes inside an uncompressed tar blob.
+// tarMember locates a member's bytes inside an uncompressed tar blob, or
+// holds the first bytes of a compressed tar's member.
 type tarMember struct {
 	blob      string
 	off, size int64
+	data      []byte
 }
 
 func (ol *ociLoader) readConfig(d ociDescriptor) {
@@ -511,60 +516,66 @@ func (ol *ociLoader) addLayer(d ociDescriptor) {
 		return
 	}
 	bf.LocalPath = blob
-	switch compression {
-	case "zstd":
-		layer.Note = "zstd-compressed tar: members not listed"
+	if compression != "" && d.Size > limits.MaxCompressedTarBytes {
+		layer.Note = fmt.Sprintf("%s-compressed tar over %d bytes: members not listed", compression, limits.MaxCompressedTarBytes)
 		return
-	case "gzip":
-		if d.Size > limits.MaxTarGzipListBytes {
-			layer.Note = fmt.Sprintf("gzip-compressed tar over %d bytes: members not listed", limits.MaxTarGzipListBytes)
-			return
-		}
 	}
-	n, err := ol.listTar(blob, compression, isDocLayer || isLicenseLayer)
+	n, listedOnly, err := ol.listTar(blob, compression, isDocLayer || isLicenseLayer)
 	layer.Members = n
-	if compression == "gzip" && n > 0 {
-		layer.Note = "gzip-compressed tar: members listed, not read"
+	if compression != "" && n > 0 {
+		layer.Note = fmt.Sprintf("%s-compressed tar: texts and weight headers read from the decompressed stream", compression)
+		if listedOnly > 0 {
+			layer.Note += fmt.Sprintf("; %d listed by name only", listedOnly)
+		}
 	}
 	if err != nil {
 		ol.rel.addProblem(&Problem{Path: layer.Path, Message: "tar layer cannot be listed: " + err.Error(), Err: err})
 	}
 }
 
-// listTar lists the regular members of a tar blob as files: read in place
-// for an uncompressed tar, listed only for a gzip one.
-func (ol *ociLoader) listTar(blob, compression string, licenseLayer bool) (int, error) {
+// listTar lists the regular members of a tar blob as files. Members of an
+// uncompressed tar are read in place; of a compressed one, the texts and
+// the first bytes of weight files are kept from the decompressed stream
+// (tarKeep), and the rest is listed only, counted in listedOnly.
+func (ol *ociLoader) listTar(blob, compression string, licenseLayer bool) (n, listedOnly int, err error) {
 	fh, err := safeio.OpenRegular(blob)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	defer fh.Close()
 	fi, err := fh.Stat()
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	cr := &countingReader{r: io.NewSectionReader(fh, 0, fi.Size())}
 	var tr *tar.Reader
-	if compression == "gzip" {
+	switch compression {
+	case "gzip":
 		zr, err := gzip.NewReader(cr)
 		if err != nil {
-			return 0, err
+			return 0, 0, err
 		}
-		tr = tar.NewReader(&capReader{r: zr, left: limits.MaxTarGzipBytes})
-	} else {
+		tr = tar.NewReader(&capReader{r: zr, left: limits.MaxTarDecompressedBytes})
+	case "zstd":
+		zr, err := zstd.NewReader(cr, zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(true), zstd.WithDecoderMaxWindow(limits.MaxZstdWindowBytes), zstd.WithDecoderMaxMemory(limits.MaxTarDecompressedBytes))
+		if err != nil {
+			return 0, 0, err
+		}
+		defer zr.Close()
+		tr = tar.NewReader(&capReader{r: zr, left: limits.MaxTarDecompressedBytes})
+	default:
 		tr = tar.NewReader(cr)
 	}
-	n := 0
 	for {
 		h, err := tr.Next()
 		if errors.Is(err, io.EOF) {
-			return n, nil
+			return n, listedOnly, nil
 		}
 		if err != nil {
-			return n, err
+			return n, listedOnly, err
 		}
 		if n >= limits.MaxTarEntries {
-			return n, fmt.Errorf("more than %d members; the rest were not listed", limits.MaxTarEntries)
+			return n, listedOnly, fmt.Errorf("more than %d members; the rest were not listed", limits.MaxTarEntries)
 		}
 		if h.Typeflag != tar.TypeReg && h.Typeflag != 0 {
 			continue // directories, links and devices carry no bytes of their own
@@ -583,14 +594,51 @@ func (ol *ociLoader) listTar(blob, compression string, licenseLayer bool) (int, 
 		if licenseLayer {
 			ol.licenseFiles[f.Path] = true
 		}
-		if compression == "" && !sparse {
+		ol.rel.Files = append(ol.rel.Files, f)
+		switch keep := tarKeep(f.Path, h.Size, licenseLayer); {
+		case sparse:
+			f.Format, f.unreadable = classify(f.Path, nil), true
+		case compression == "":
 			ol.members[f] = tarMember{blob: blob, off: cr.n, size: h.Size}
 			f.LocalPath = blob // marks it local; bytes come from the member range
-		} else {
+		case keep >= 0 && ol.kept+keep <= limits.MaxTarKeptBytes:
+			data := make([]byte, keep)
+			if _, err := io.ReadFull(tr, data); err != nil {
+				return n, listedOnly, fmt.Errorf("member %s: %w", clip(h.Name), err)
+			}
+			ol.kept += keep
+			ol.members[f] = tarMember{data: data, size: h.Size}
+		default:
 			f.Format, f.unreadable = classify(f.Path, nil), true
+			listedOnly++
 		}
-		ol.rel.Files = append(ol.rel.Files, f)
 	}
+}
+
+// tarKeep says how many bytes of a compressed tar member to keep so that
+// describe can read it: texts whole (within their cap), the first bytes of
+// safetensors and GGUF files (their headers), small pickle checkpoints
+// whole; -1 for the rest, which is listed only.
+func tarKeep(name string, size int64, licenseLayer bool) int64 {
+	switch classify(name, nil) {
+	case FormatCard, FormatConfig, FormatSafetensorsIndex, FormatLicense, FormatSignature:
+		if size <= limits.MaxTarMemberTextBytes {
+			return size
+		}
+		return min(size, sniffLen)
+	case FormatSafetensors, FormatGGUF:
+		return min(size, limits.MaxTarMemberHeaderBytes)
+	case FormatPickle, FormatPyTorch:
+		// A zip checkpoint's directory is at its end: only a whole one can
+		// be walked.
+		if size <= limits.MaxTarMemberHeaderBytes {
+			return size
+		}
+	}
+	if licenseLayer && size <= limits.MaxTarMemberTextBytes {
+		return size
+	}
+	return -1
 }
 
 // open reads files for describe: tar members as a range of their blob,
@@ -600,12 +648,41 @@ func (ol *ociLoader) open(ctx context.Context, f *File) (content, int64, error) 
 	if !ok {
 		return openLocal(ctx, f)
 	}
+	if m.data != nil {
+		return keptContent{data: m.data, size: m.size}, m.size, nil
+	}
 	fh, err := safeio.OpenRegular(m.blob)
 	if err != nil {
 		return nil, 0, err
 	}
 	return sectionContent{io.NewSectionReader(fh, m.off, m.size), fh}, m.size, nil
 }
+
+// keptContent serves the bytes kept of a compressed tar member; a read
+// past them fails.
+type keptContent struct {
+	data []byte
+	size int64
+}
+
+func (k keptContent) ReadAt(p []byte, off int64) (int, error) {
+	if off < 0 {
+		return 0, errors.New("negative offset")
+	}
+	if off >= k.size {
+		return 0, io.EOF
+	}
+	if off+int64(len(p)) > int64(len(k.data)) && int64(len(k.data)) < k.size {
+		return 0, &FormatError{Offset: off, Msg: fmt.Sprintf("only the first %d bytes of this member of a compressed tar layer are decompressed for reading", len(k.data))}
+	}
+	n := copy(p, k.data[min(off, int64(len(k.data))):])
+	if n < len(p) {
+		return n, io.EOF
+	}
+	return n, nil
+}
+
+func (keptContent) Close() error { return nil }
 
 type sectionContent struct {
 	*io.SectionReader
@@ -640,7 +717,7 @@ type capReader struct {
 	left int64
 }
 
-var errDecompressCap = fmt.Errorf("decompressed data over %d bytes; listing stopped", limits.MaxTarGzipBytes)
+var errDecompressCap = fmt.Errorf("decompressed data over %d bytes; listing stopped", limits.MaxTarDecompressedBytes)
 
 func (c *capReader) Read(p []byte) (int, error) {
 	if c.left <= 0 {

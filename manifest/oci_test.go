@@ -11,6 +11,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/klauspost/compress/zstd"
+
+	"github.com/modelvet/modelvet/internal/limits"
 	"github.com/modelvet/modelvet/internal/testmodel"
 )
 
@@ -94,15 +97,24 @@ func TestOCITarLayers(t *testing.T) {
 	})
 	var gz bytes.Buffer
 	zw := gzip.NewWriter(&gz)
-	zw.Write(testmodel.TarLayer(map[string][]byte{"docs/README.md": tinyCard, "docs/LICENSE": []byte("MIT License\n")}))
+	zw.Write(testmodel.TarLayer(map[string][]byte{"README.md": tinyCard, "LICENSE": []byte("MIT License\n")}))
 	zw.Close()
+	// A zstd layer with a safetensors file, whose header is read from the
+	// decompressed stream, a small PyTorch checkpoint, read whole, and a
+	// file of no known format, listed only.
+	zst := zstdBytes(t, testmodel.TarLayer(map[string][]byte{
+		"extra/adapter.safetensors": testmodel.TinySafetensors(),
+		"extra/old.pt":              testmodel.TorchZipWith("a", testmodel.MaliciousPickle(2, testmodel.ViaGlobal, "os", "system", "id"), nil, nil),
+		"extra/vocab.bpe":           []byte("a b\n"),
+	}))
 	m := testmodel.OCIModel{
 		RefName: "tars", ArtifactType: testmodel.ModelPackArtifactType, ConfigMediaType: testmodel.ModelPackConfigType,
 		Config: []byte(`{"descriptor":{"name":"tars"},"config":{},"modelfs":{"type":"layers","diffIds":[]}}`),
 		Layers: []testmodel.OCILayerSpec{
 			{MediaType: "application/vnd.cncf.model.weight.v1.tar", Data: tarData, Annotations: map[string]string{"org.cncf.model.filepath": "weights"}},
 			{MediaType: "application/vnd.cncf.model.doc.v1.tar+gzip", Data: gz.Bytes()},
-			{MediaType: "application/vnd.cncf.model.code.v1.tar+zstd", Data: []byte("(zstd bytes)")},
+			{MediaType: "application/vnd.cncf.model.weight.v1.tar+zstd", Data: zst},
+			{MediaType: "application/vnd.cncf.model.code.v1.tar+zstd", Data: []byte("(not zstd)")},
 		},
 	}
 	if err := testmodel.WriteOCILayout(dir, m); err != nil {
@@ -119,8 +131,24 @@ func TestOCITarLayers(t *testing.T) {
 	if f := rel.File("weights/model.safetensors"); f == nil || f.Format != FormatSafetensors || f.Size != int64(len(testmodel.TinySafetensors())) {
 		t.Errorf("safetensors member = %+v", f)
 	}
-	if f := rel.File("docs/LICENSE"); f == nil || f.LocalPath != "" {
-		t.Errorf("gzip member should be listed, not read: %+v", f)
+	// The gzip doc layer's card and licence are read.
+	if rel.Card == nil || len(rel.Card.License) != 1 || rel.Card.License[0].Value != "mit" {
+		t.Errorf("card from a gzip layer = %+v", rel.Card)
+	}
+	if !slices.ContainsFunc(rel.LicenseTexts, func(l *LicenseText) bool {
+		return l.Path == "LICENSE" && l.Origin == "oci-layer" && strings.HasPrefix(l.Text, "MIT License")
+	}) {
+		t.Errorf("licence texts %+v", rel.LicenseTexts)
+	}
+	// The zstd layer's safetensors header is read; its checkpoint listed.
+	if f := rel.File("extra/adapter.safetensors"); f == nil || f.Safetensors == nil || f.Safetensors.Tensors == 0 {
+		t.Errorf("safetensors in a zstd layer = %+v", f)
+	}
+	if f := rel.File("extra/old.pt"); f == nil || f.Pickle == nil || f.Pickle.Globals[0].Class != PickleUnsafe {
+		t.Errorf("checkpoint in a zstd layer = %+v", f)
+	}
+	if f := rel.File("extra/vocab.bpe"); f == nil || f.Format != FormatOther || f.Size != 4 {
+		t.Errorf("other file in a zstd layer = %+v", f)
 	}
 	tarBlob := rel.File("blobs/sha256/" + testmodel.SHA256(tarData))
 	if tarBlob == nil || tarBlob.Expected[0].Digest != testmodel.SHA256(tarData) {
@@ -130,19 +158,39 @@ func TestOCITarLayers(t *testing.T) {
 	for _, l := range rel.OCI.Layers {
 		notes[l.MediaType] = l.Note
 	}
-	if !strings.Contains(notes["application/vnd.cncf.model.code.v1.tar+zstd"], "zstd") || !strings.Contains(notes["application/vnd.cncf.model.doc.v1.tar+gzip"], "not read") {
-		t.Errorf("notes %v", notes)
+	if n := notes["application/vnd.cncf.model.doc.v1.tar+gzip"]; n != "gzip-compressed tar: texts and weight headers read from the decompressed stream" {
+		t.Errorf("gzip note %q", n)
 	}
-	if rel.OCI.Layers[0].Members != 2 || rel.OCI.Layers[1].Members != 2 {
+	if n := notes["application/vnd.cncf.model.weight.v1.tar+zstd"]; !strings.HasPrefix(n, "zstd-compressed tar") || !strings.HasSuffix(n, "1 listed by name only") {
+		t.Errorf("zstd note %q", n)
+	}
+	if rel.OCI.Layers[0].Members != 2 || rel.OCI.Layers[1].Members != 2 || rel.OCI.Layers[2].Members != 3 {
 		t.Errorf("members %+v", rel.OCI.Layers)
 	}
 	var codes []string
 	for _, f := range rel.Findings() {
 		codes = append(codes, string(f.Code)+" "+f.Subject)
 	}
-	if !slices.Contains(codes, "format.code-execution weights/evil.pt") {
+	if !slices.Contains(codes, "format.code-execution weights/evil.pt") || !slices.Contains(codes, "format.code-execution extra/old.pt") {
 		t.Errorf("findings %q", codes)
 	}
+	if !slices.ContainsFunc(rel.Problems, func(p *Problem) bool { return strings.Contains(p.Message, "tar layer cannot be listed") }) {
+		t.Errorf("a layer that is not zstd gave no problem: %+v", rel.Problems)
+	}
+}
+
+func zstdBytes(t testing.TB, data []byte) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	zw, err := zstd.NewWriter(&b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zw.Write(data)
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
 }
 
 func TestOCIHostileTar(t *testing.T) {
@@ -303,5 +351,120 @@ func FuzzOCIManifest(f *testing.F) {
 			}
 		}
 		ociModelLayout(m)
+	})
+}
+
+// TestOCICompressedTarHostile feeds compressed tar layers that would make
+// a reader allocate or decompress without end: a zstd frame asking for a
+// huge window, and a member that decompresses to over the cap. Both frames
+// are written by hand, with raw and run-length blocks.
+func TestOCICompressedTarHostile(t *testing.T) {
+	card := testmodel.TarLayer(map[string][]byte{"README.md": tinyCard})
+	// Window descriptor 0xA0: a window of 2^(10+20) bytes, 1 GiB, over
+	// limits.MaxZstdWindowBytes.
+	wide := zstdFrame(0xA0, zstdBlock(0, card[:512]), zstdBlock(0, card[512:]))
+	// A tar member of zeros larger than limits.MaxTarDecompressedBytes:
+	// its header as a raw block, then 128 KiB run-length blocks.
+	var hdr bytes.Buffer
+	tw := tar.NewWriter(&hdr)
+	size := int64(limits.MaxTarDecompressedBytes) + 1<<20
+	tw.WriteHeader(&tar.Header{Name: "zeros.bin", Size: size, Mode: 0o644, Typeflag: tar.TypeReg})
+	tw.Flush()
+	blocks := [][]byte{zstdBlock(0, hdr.Bytes())}
+	for range size / (128 << 10) {
+		blocks = append(blocks, zstdBlock(1, []byte{0}, 128<<10))
+	}
+	bomb := zstdFrame(0x38, blocks...) // a 128 KiB window
+
+	for name, data := range map[string][]byte{"huge window": wide, "bomb": bomb} {
+		if name == "bomb" && raceEnabled {
+			t.Log("bomb: skipped under the race detector (the run without -race covers it)")
+			continue
+		}
+		dir := t.TempDir()
+		testmodel.WriteOCILayout(dir, testmodel.OCIModel{
+			ConfigMediaType: testmodel.ModelPackConfigType, Config: []byte(`{}`),
+			Layers: []testmodel.OCILayerSpec{{MediaType: "application/vnd.cncf.model.weight.v1.tar+zstd", Data: data}},
+		})
+		rel, err := OCI(dir, "").Open(t.Context())
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if !slices.ContainsFunc(rel.Problems, func(p *Problem) bool { return strings.Contains(p.Message, "tar layer cannot be listed") }) {
+			t.Errorf("%s: no problem reported: %+v", name, rel.Problems)
+		}
+	}
+	// The same card in a frame with a small window is read.
+	dir := t.TempDir()
+	testmodel.WriteOCILayout(dir, testmodel.OCIModel{
+		ConfigMediaType: testmodel.ModelPackConfigType, Config: []byte(`{}`),
+		Layers: []testmodel.OCILayerSpec{{MediaType: "application/vnd.cncf.model.doc.v1.tar+zstd", Data: zstdFrame(0x38, zstdBlock(0, card[:512]), zstdBlock(0, card[512:]))}},
+	})
+	if rel, err := OCI(dir, "").Open(t.Context()); err != nil || rel.Card == nil {
+		t.Errorf("hand-written frame not read: %v, %+v", err, rel)
+	}
+}
+
+// zstdFrame writes a zstd frame (RFC 8878) with the given window
+// descriptor, no content size and no checksum; the last block is marked.
+func zstdFrame(window byte, blocks ...[]byte) []byte {
+	out := []byte{0x28, 0xB5, 0x2F, 0xFD, 0x00, window}
+	for i, b := range blocks {
+		if i == len(blocks)-1 {
+			b[0] |= 1
+		}
+		out = append(out, b...)
+	}
+	return out
+}
+
+// zstdBlock writes a block: raw (type 0) with data, or run-length (type 1)
+// repeating data[0] n[0] times.
+func zstdBlock(typ int, data []byte, n ...int) []byte {
+	size := len(data)
+	if typ == 1 {
+		size, data = n[0], data[:1]
+	}
+	h := uint32(typ)<<1 | uint32(size)<<3
+	return append([]byte{byte(h), byte(h >> 8), byte(h >> 16)}, data...)
+}
+
+// FuzzOCITarLayer lists a tar layer, plain, gzip or zstd, and reads what
+// it keeps of each member as describe would.
+func FuzzOCITarLayer(f *testing.F) {
+	layer := testmodel.TarLayer(map[string][]byte{"README.md": tinyCard, "model.safetensors": testmodel.TinySafetensors(), "x.pt": []byte("\x80\x02}q\x00.")})
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write(layer)
+	zw.Close()
+	f.Add(byte(0), layer)
+	f.Add(byte(1), gz.Bytes())
+	f.Add(byte(2), zstdBytes(f, layer))
+	f.Add(byte(2), zstdFrame(0x38, zstdBlock(0, layer[:512]), zstdBlock(1, []byte{0}, 4096)))
+	blob := filepath.Join(f.TempDir(), "blob")
+	f.Fuzz(func(t *testing.T, kind byte, data []byte) {
+		if err := os.WriteFile(blob, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		compression := [...]string{"", "gzip", "zstd"}[kind%3]
+		ol := &ociLoader{rel: &Release{}, paths: map[string]int{}, members: map[*File]tarMember{}, licenseFiles: map[string]bool{}}
+		n, listedOnly, _ := ol.listTar(blob, compression, kind&4 != 0)
+		if n != len(ol.rel.Files) || listedOnly > n || ol.kept > limits.MaxTarKeptBytes {
+			t.Fatalf("%d members, %d files, %d listed only, %d bytes kept", n, len(ol.rel.Files), listedOnly, ol.kept)
+		}
+		for _, file := range ol.rel.Files {
+			if strings.HasPrefix(file.Path, "/") || strings.HasPrefix(file.Path, "../") {
+				t.Fatalf("unsafe path %q", file.Path)
+			}
+			c, size, err := ol.open(t.Context(), file)
+			if err != nil {
+				continue
+			}
+			buf := make([]byte, 64)
+			for _, off := range []int64{0, size / 2, size - 1, size} {
+				c.ReadAt(buf, off)
+			}
+			c.Close()
+		}
 	})
 }

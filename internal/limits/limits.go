@@ -108,12 +108,23 @@ const (
 	// MaxTarEntries caps the members listed in one tar layer of an OCI
 	// artifact.
 	MaxTarEntries = 1 << 16
-	// MaxTarGzipListBytes caps the size of a gzip-compressed tar layer
-	// whose members are listed (weights are not decompressed to list them).
-	MaxTarGzipListBytes = 256 << 20
-	// MaxTarGzipBytes caps the bytes decompressed while listing one
-	// gzip-compressed tar layer.
-	MaxTarGzipBytes = 1 << 30
+	// MaxCompressedTarBytes caps the size of a compressed (gzip, zstd) tar
+	// layer whose members are listed: listing decompresses the whole layer.
+	MaxCompressedTarBytes = 256 << 20
+	// MaxTarDecompressedBytes caps the bytes decompressed while listing one
+	// compressed tar layer.
+	MaxTarDecompressedBytes = 1 << 30
+	// MaxZstdWindowBytes caps the memory a zstd frame may ask the decoder
+	// for (its window).
+	MaxZstdWindowBytes = 64 << 20
+	// MaxTarMemberTextBytes caps a text member (card, config, index,
+	// licence, signature) of a compressed tar kept in memory to be read;
+	// MaxTarMemberHeaderBytes the first bytes of a weight member kept for
+	// its header; MaxTarKeptBytes all the bytes kept from the compressed
+	// tars of one release.
+	MaxTarMemberTextBytes   = 8 << 20
+	MaxTarMemberHeaderBytes = 32 << 20
+	MaxTarKeptBytes         = 128 << 20
 	// MaxKerasConfigBytes caps config.json read from a Keras v3 archive.
 	MaxKerasConfigBytes = 16 << 20
 	// MaxKerasScanBytes caps what is scanned for a model configuration at
