@@ -167,7 +167,8 @@ func TestHubFactsInReport(t *testing.T) {
 	repo.Gated = "manual"
 	srv := hubtest.New(t, repo)
 	srv.Token = "hf_test"
-	// A budget of the first shard's header reads that one only.
+	// A budget of the first shard's header reads that one only (and the
+	// one GGUF file, the first, whose metadata is always read).
 	first := repo.Files[slices.IndexFunc(repo.Files, func(f *hubtest.File) bool { return f.Path == "model-00001-of-00002.safetensors" })].Data
 	budget := 8 + int64(binary.LittleEndian.Uint64(first))
 	src, err := manifest.Hub("acme/chat-7b", manifest.HubOptions{Endpoint: srv.URL(), Token: "hf_test", HeaderBudget: budget, LineageDepth: -1})
@@ -186,7 +187,7 @@ func TestHubFactsInReport(t *testing.T) {
 	if h.ID != "acme/chat-7b" || h.Gated != "manual" || h.Private || h.Commit != repo.SHA || h.Requests != req || h.Bytes != n || h.Requests == 0 {
 		t.Errorf("hub = %+v (usage %d requests, %d bytes)", h, req, n)
 	}
-	if h.HeadersRead != 1 || h.HeadersTotal != 2 || h.ParametersFromHeaders != 512 || h.ParametersFromAPI != 528 || h.ParametersByDtypeFromAPI["F16"] != 528 {
+	if h.HeadersRead != 2 || h.HeadersTotal != 3 || h.ParametersFromHeaders != 512 || h.ParametersFromAPI != 528 || h.ParametersByDtypeFromAPI["F16"] != 528 {
 		t.Errorf("headers %d of %d, parameters %d from headers, %d %v from the API", h.HeadersRead, h.HeadersTotal, h.ParametersFromHeaders, h.ParametersFromAPI, h.ParametersByDtypeFromAPI)
 	}
 	if !slices.ContainsFunc(rep.Findings, func(f finding.Finding) bool {
@@ -206,7 +207,7 @@ func TestHubFactsInReport(t *testing.T) {
 	if err := report.WriteText(&text, rep, report.TextOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	want := "  Hugging Face Hub acme/chat-7b@" + repo.SHA[:12] + " · public · gated (manual approval) · " + fmt.Sprintf("%d requests, %s fetched", req, report.Bytes(n)) + " · 1 of 2 weight headers read · 528 parameters per the Hub API\n"
+	want := "  Hugging Face Hub acme/chat-7b@" + repo.SHA[:12] + " · public · gated (manual approval) · " + fmt.Sprintf("%d requests, %s fetched", req, report.Bytes(n)) + " · 2 of 3 weight headers read · 528 parameters per the Hub API\n"
 	if !strings.Contains(text.String(), want) {
 		t.Errorf("text report lacks\n%q:\n%s", want, text.String())
 	}

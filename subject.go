@@ -43,6 +43,10 @@ func hubSubject(h *manifest.HubInfo) *report.Hub {
 	if hd := h.Headers; hd != nil {
 		out.HeadersRead, out.HeadersTotal, out.ParametersFromHeaders = hd.Read, hd.Files, hd.Parameters
 	}
+	if g := h.GGUF; g != nil {
+		out.HeadersRead += g.Read
+		out.HeadersTotal += g.Files
+	}
 	if x := h.Index; x != nil && x.TotalSize >= 0 {
 		out.IndexTotalSize = &x.TotalSize
 	}

@@ -191,6 +191,7 @@ func (s *HubSource) Open(ctx context.Context) (*Release, error) {
 		return nil, err
 	}
 	s.readHeaders(ctx, rel, set)
+	s.readGGUF(ctx, rel, set)
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}

@@ -24,7 +24,8 @@ import (
 //     HubOptions.HeaderBudget, they are read in spread order (spreadOrder)
 //     while each fits, and the rest are listed in HubInfo.Headers.Unread.
 //
-// Release.Findings reports both as integrity.unverified findings, with the
+// GGUF metadata counts against the same budget (readGGUF). Release.Findings
+// reports what was left unread as integrity.unverified findings, with the
 // Hub API's parameter count standing in for the headers not read.
 
 // readHeaders reads the pending safetensors headers of set that fit in the
@@ -91,6 +92,53 @@ func (s *HubSource) readHeaders(ctx context.Context, rel *Release, set *remoteSe
 	}
 	wg.Wait()
 	rel.Hub.Headers = h
+}
+
+// readGGUF decides which GGUF files' metadata the audit reads. GGUF
+// metadata has no length field, and a repository of quantisations holds
+// many copies of the same large vocabulary, so the first GGUF file (in path
+// order) is read in full now, and the others, in spread order, while their
+// cost, estimated at the first one's, fits in what the header budget leaves
+// after the safetensors headers. The rest are listed in HubInfo.GGUF.Unread
+// and not opened.
+func (s *HubSource) readGGUF(ctx context.Context, rel *Release, set *remoteSet) {
+	var cands []*File
+	for _, f := range rel.Files {
+		if rf := set.files[f.Path]; rf != nil && rf.isGGUF() {
+			cands = append(cands, f)
+		}
+	}
+	if len(cands) == 0 {
+		return
+	}
+	g := &HubGGUF{Files: len(cands), Read: len(cands), Budget: s.cfg.headerBudget}
+	rel.Hub.GGUF = g
+	if g.Budget < 0 || len(cands) == 1 {
+		return
+	}
+	first := set.files[cands[0].Path]
+	// Read now to learn its cost; describeWith parses it again from the
+	// bytes cached.
+	ReadGGUF(&remoteHandle{ctx: ctx, f: first}, first.size)
+	g.FirstBytes = first.fetched()
+	left := g.Budget - g.FirstBytes
+	if hd := rel.Hub.Headers; hd != nil {
+		left -= hd.BytesRead
+	}
+	take := make([]bool, len(cands))
+	take[0] = true
+	for _, i := range spreadOrder(len(cands))[1:] {
+		if g.FirstBytes <= left {
+			take[i], left = true, left-g.FirstBytes
+		}
+	}
+	for i, f := range cands {
+		if !take[i] {
+			f.Format, f.unreadable = FormatGGUF, true
+			g.Unread = append(g.Unread, f.Path)
+			g.Read--
+		}
+	}
 }
 
 // spreadOrder returns the indexes 0..n-1 in an order that spreads any
@@ -220,6 +268,22 @@ func (r *Release) hubFindings() []finding.Finding {
 		}
 		if h.Parameters > 0 {
 			ev = append(ev, finding.Evidence{Path: hubAPIPath(h), Field: "safetensors.total", Value: fmt.Sprint(h.Parameters)})
+		}
+		out = append(out, finding.Finding{
+			Code: finding.IntegrityUnverified, Message: msg, Confidence: finding.Inferred,
+			Subject: r.Name, Evidence: ev,
+		})
+	}
+	if g := h.GGUF; g != nil && len(g.Unread) > 0 {
+		msg := fmt.Sprintf("the metadata of %d of %d GGUF files was not read from the Hub: GGUF metadata has no length field, the first file's took %s, and the audit's %s header budget left room for %d more like it; the licence, base-model and tensor metadata of those files are unverified until they are downloaded and audited",
+			len(g.Unread), g.Files, mb(g.FirstBytes), mb(g.Budget), g.Read-1)
+		ev := []finding.Evidence{{Field: "GGUF metadata read", Value: fmt.Sprintf("%d of %d", g.Read, g.Files)}}
+		for i, p := range g.Unread {
+			if i == 3 {
+				ev = append(ev, finding.Evidence{Value: fmt.Sprintf("and %d more files", len(g.Unread)-i)})
+				break
+			}
+			ev = append(ev, finding.Evidence{Path: p, Field: "metadata"})
 		}
 		out = append(out, finding.Finding{
 			Code: finding.IntegrityUnverified, Message: msg, Confidence: finding.Inferred,

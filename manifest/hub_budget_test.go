@@ -131,6 +131,90 @@ func TestHubHeaderBudget(t *testing.T) {
 	}
 }
 
+// ggufRepo is a repository of n quantisations of one model, each GGUF file
+// with the same vocabulary of the given number of tokens, and a card.
+func ggufRepo(n, tokens int) *hubtest.Repo {
+	repo := &hubtest.Repo{ID: "acme/chat-gguf", Files: []*hubtest.File{{Path: "README.md", Data: []byte("---\nlicense: mit\n---\n")}}}
+	vocab := make([]string, tokens)
+	for i := range vocab {
+		vocab[i] = fmt.Sprintf("token-%06d", i)
+	}
+	for i := range n {
+		h, size := hubtest.GGUFHeader([]hubtest.KV{
+			{Key: "general.architecture", Value: "llama"},
+			{Key: "general.license", Value: "mit"},
+			{Key: "general.file_type", Value: uint32(i)},
+			{Key: "tokenizer.ggml.tokens", Value: vocab},
+		}, []hubtest.Tensor{{Name: "token_embd.weight", DType: "F16", Shape: []int64{int64(tokens), 4096}}})
+		repo.Files = append(repo.Files, &hubtest.File{Path: fmt.Sprintf("chat-Q%d.gguf", i), Data: h, Size: size, LFS: true})
+	}
+	return repo
+}
+
+// TestHubGGUFBudget checks that GGUF metadata, which has no length field,
+// is read for the first file and for as many others as the header budget
+// allows at the first one's cost, that the others are not fetched past
+// their first block, and that the audit says which were left unread.
+func TestHubGGUFBudget(t *testing.T) {
+	repo := ggufRepo(6, 20000) // about 330 KB of metadata each
+	srv := hubtest.New(t, repo)
+	open := func(budget int64) *Release {
+		t.Helper()
+		srv.Reset()
+		rel, err := openHub(t, srv, "acme/chat-gguf", HubOptions{HeaderBudget: budget})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rel
+	}
+	read := func(rel *Release) []string {
+		var out []string
+		for _, f := range rel.Files {
+			if f.GGUF != nil && f.GGUF.Parameters > 0 {
+				out = append(out, f.Path)
+			}
+		}
+		return out
+	}
+
+	all := open(-1)
+	if got := read(all); len(got) != 6 || all.Hub.GGUF.Read != 6 || len(all.Hub.GGUF.Unread) != 0 {
+		t.Fatalf("no budget: read %v, %+v", got, all.Hub.GGUF)
+	}
+	full := srv.BytesServed()
+
+	// A budget below the first file's cost still reads the first, whose
+	// metadata the release then carries.
+	rel := open(1)
+	if got := read(rel); !slices.Equal(got, []string{"chat-Q0.gguf"}) || rel.File("chat-Q0.gguf").GGUF.Architecture != "llama" {
+		t.Errorf("tiny budget read %v", got)
+	}
+	cost := rel.Hub.GGUF.FirstBytes
+
+	// Room for the first and two more: spread order takes files 0, 5, 2.
+	rel = open(3*cost + cost/2)
+	g := rel.Hub.GGUF
+	if got := read(rel); !slices.Equal(got, []string{"chat-Q0.gguf", "chat-Q2.gguf", "chat-Q5.gguf"}) {
+		t.Errorf("1 MiB budget read %v (first file cost %d)", got, g.FirstBytes)
+	}
+	if g.Files != 6 || g.Read != 3 || !slices.Equal(g.Unread, []string{"chat-Q1.gguf", "chat-Q3.gguf", "chat-Q4.gguf"}) || g.FirstBytes != cost {
+		t.Errorf("GGUF record %+v", g)
+	}
+	// Unread files cost their first block only.
+	if served := srv.BytesServed(); served > full*3/6+3*(64<<10)+(64<<10) {
+		t.Errorf("served %d bytes with half the files unread, %d with all read", served, full)
+	}
+	var f *finding.Finding
+	for _, x := range rel.Findings() {
+		if x.Code == finding.IntegrityUnverified && strings.Contains(x.Message, "GGUF") {
+			f = &x
+		}
+	}
+	if f == nil || f.Confidence != finding.Inferred || !strings.Contains(f.Message, "the metadata of 3 of 6 GGUF files was not read") || !strings.Contains(f.Message, "left room for 2 more") || f.Evidence[0].Value != "3 of 6" || f.Evidence[1].Path != "chat-Q1.gguf" {
+		t.Errorf("finding %+v", f)
+	}
+}
+
 // TestHubIndexPrefix checks the reading of an index too large to read
 // whole: metadata first (the usual layout), after the weight_map, cut by
 // the bytes read, malformed.

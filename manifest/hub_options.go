@@ -82,8 +82,11 @@ type HubOptions struct {
 	// headers are read in an order that spreads them evenly over the files
 	// (first, last, middle, then the middles of each half, …), each while it
 	// still fits, and the files left unread are reported (HubInfo.Headers
-	// and an integrity.unverified finding). Default DefaultHubHeaderBudget;
-	// negative for no budget (MaxBytes still applies).
+	// and an integrity.unverified finding). GGUF metadata, which has no
+	// length field, counts against what is left: the first GGUF file's is
+	// always read, then others while their cost, estimated at the first
+	// one's, fits (HubInfo.GGUF). Default DefaultHubHeaderBudget; negative
+	// for no budget (MaxBytes still applies).
 	HeaderBudget int64
 	// IndexBytes is the largest *.safetensors.index.json read whole. A
 	// larger index is read only for its first limits.MaxHubIndexPrefix

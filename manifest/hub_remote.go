@@ -277,6 +277,20 @@ func (rf *remoteFile) readHeader(ctx context.Context) {
 	}
 }
 
+// isGGUF reports whether the file's first bytes, fetched, are GGUF's.
+func (rf *remoteFile) isGGUF() bool {
+	rf.mu.Lock()
+	defer rf.mu.Unlock()
+	return rf.kind == readHeader && rf.err == nil && classify(rf.req.path, rf.head()) == FormatGGUF
+}
+
+// fetched returns the bytes fetched of the file so far.
+func (rf *remoteFile) fetched() int64 {
+	rf.mu.Lock()
+	defer rf.mu.Unlock()
+	return rf.got
+}
+
 // whole returns the file's bytes when a whole read fetched all of them,
 // else nil.
 func (rf *remoteFile) whole() []byte {

@@ -120,6 +120,8 @@ type HubInfo struct {
 	// Headers says which safetensors headers the audit read in full
 	// (HubOptions.HeaderBudget); nil when the repository has none.
 	Headers *HubHeaders `json:"headers,omitempty"`
+	// GGUF says which GGUF files' metadata the audit read.
+	GGUF *HubGGUF `json:"gguf,omitempty"`
 	// Index is set when the sharded-weights index was too large to read
 	// whole (HubOptions.IndexBytes): what was read of it instead. The
 	// release then has no SafetensorsIndex.
@@ -150,6 +152,22 @@ type HubHeaders struct {
 	Parameters int64 `json:"parameters"`
 	// Unread lists the files whose header was not read, to keep within
 	// the budget: their tensors are not known to the audit.
+	Unread []string `json:"unread,omitempty"`
+}
+
+// HubGGUF is what was read of a Hub repository's GGUF files: the metadata
+// of the first in full, then of as many others as the header budget allows
+// at the first one's cost.
+type HubGGUF struct {
+	// Files counts the GGUF files; Read those whose metadata was read.
+	Files int `json:"files"`
+	Read  int `json:"read"`
+	// FirstBytes is what reading the first file's metadata fetched (0
+	// when every file was read without estimating).
+	FirstBytes int64 `json:"first_bytes,omitempty"`
+	// Budget is the header budget applied, or -1 for none.
+	Budget int64 `json:"budget"`
+	// Unread lists the files whose metadata was not read.
 	Unread []string `json:"unread,omitempty"`
 }
 

@@ -108,10 +108,10 @@ type Hub struct {
 	// response bytes read, for this audit.
 	Requests int   `json:"requests"`
 	Bytes    int64 `json:"bytes"`
-	// HeadersRead and HeadersTotal count the safetensors files whose
-	// header was read in full, and all safetensors files; a remote audit
-	// reads headers within a byte budget (both 0 when no header was
-	// read remotely).
+	// HeadersRead and HeadersTotal count the safetensors and GGUF files
+	// whose header (GGUF metadata) was read in full, and all of them; a
+	// remote audit reads headers within a byte budget (both 0 when no
+	// header was read remotely).
 	HeadersRead  int `json:"headers_read"`
 	HeadersTotal int `json:"headers_total"`
 	// ParametersFromHeaders counts the parameters the headers read
