@@ -1,6 +1,7 @@
 package manifest
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -416,12 +417,15 @@ var releaseMarkers = map[string]bool{
 }
 
 // isReleaseDir reports whether a directory looks like a model release:
-// a card, config, index or licence beside weights, or beside a folder
-// holding weights (diffusers pipelines, original/ checkpoints). Only a
-// bounded number of files is opened to check their content; links are
-// judged by name.
+// a card, config, index or licence beside weights, or a config, index or
+// model card (a README.md with front matter) beside a folder holding
+// weights (diffusers pipelines, original/ checkpoints, split GGUF folders)
+// — a plain README or licence over folders of weights is a collection,
+// whose weights are found one by one. Only a bounded number of files is
+// opened to check their content; links are judged by name.
 func isReleaseDir(dir string, entries []fs.DirEntry) bool {
-	marker := false
+	marker, strong := false, false
+	readme := ""
 	var subdirs []string
 	for _, e := range entries {
 		name := strings.ToLower(e.Name())
@@ -433,6 +437,10 @@ func isReleaseDir(dir string, entries []fs.DirEntry) bool {
 		}
 		if releaseMarkers[name] || strings.HasSuffix(name, ".index.json") || isLicenseName(name) {
 			marker = true
+			strong = strong || releaseMarkers[name] && name != "readme.md" || strings.HasSuffix(name, ".index.json")
+		}
+		if name == "readme.md" && e.Type().IsRegular() {
+			readme = e.Name()
 		}
 	}
 	if !marker {
@@ -460,6 +468,9 @@ func isReleaseDir(dir string, entries []fs.DirEntry) bool {
 	if hasWeights(dir, entries) {
 		return true
 	}
+	if !strong && (readme == "" || !hasFrontMatter(filepath.Join(dir, readme))) {
+		return false
+	}
 	for i, sub := range subdirs {
 		if i == 16 || budget <= 0 {
 			break
@@ -476,6 +487,19 @@ func isReleaseDir(dir string, entries []fs.DirEntry) bool {
 		}
 	}
 	return false
+}
+
+// hasFrontMatter reports whether the file starts with a YAML front-matter
+// delimiter, as a Hugging Face model card does.
+func hasFrontMatter(p string) bool {
+	f, err := safeio.OpenRegular(p)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	head := make([]byte, 8)
+	n, _ := io.ReadFull(f, head)
+	return bytes.HasPrefix(bytes.TrimPrefix(head[:n], []byte("\ufeff")), []byte("---"))
 }
 
 // Location is a default place models are kept.

@@ -146,6 +146,49 @@ func TestSweepStoreInsideRelease(t *testing.T) {
 
 // TestSweepSniffsWeights reports files by extension only when their
 // first bytes agree: .pth is also a Python path file, .pt a text file.
+// TestSweepCollections tells a release whose weights sit in folders (a
+// model card or config over them) from a collection of models under a
+// plain README or licence, whose weights are found one by one.
+func TestSweepCollections(t *testing.T) {
+	dir := t.TempDir()
+	gguf := testmodel.TinyGGUF()
+	files := map[string][]byte{
+		// A GGUF repository with split quantisations in folders.
+		"repo/README.md":                     []byte("---\nlicense: mit\n---\n# tiny GGUF\n"),
+		"repo/Q8_0/tiny-00001-of-00002.gguf": gguf,
+		"repo/Q8_0/tiny-00002-of-00002.gguf": gguf,
+		// A diffusers pipeline: model_index.json over component folders.
+		"pipe/model_index.json":           []byte(`{"_class_name": "StableDiffusionPipeline"}`),
+		"pipe/unet/diffusion.safetensors": testmodel.TinySafetensors(),
+		// A collection: a plain README and a licence over folders.
+		"collection/README.md":                 []byte("# Models we tested\n"),
+		"collection/LICENSE":                   []byte("MIT License\n"),
+		"collection/gguf/a.gguf":               gguf,
+		"collection/safetensors/b.safetensors": testmodel.TinySafetensors(),
+	}
+	for p, data := range files {
+		os.MkdirAll(filepath.Dir(filepath.Join(dir, p)), 0o755)
+		os.WriteFile(filepath.Join(dir, p), data, 0o644)
+	}
+	res, err := Sweep(t.Context(), dir, SweepOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, f := range res.Found {
+		rel, _ := filepath.Rel(dir, f.Path)
+		got = append(got, string(f.Kind)+" "+filepath.ToSlash(rel))
+	}
+	slices.Sort(got)
+	want := []string{
+		"directory pipe", "directory repo",
+		"file collection/gguf/a.gguf", "file collection/safetensors/b.safetensors",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("found %q, want %q", got, want)
+	}
+}
+
 func TestSweepSniffsWeights(t *testing.T) {
 	dir := t.TempDir()
 	files := map[string][]byte{
