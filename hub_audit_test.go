@@ -202,16 +202,16 @@ func TestHubAuditVerifiesSignature(t *testing.T) {
 			t.Errorf("findings on an intact signed repository: %v", got)
 		}
 		files := sig.Checked[len(sig.Checked)-1]
-		// Four weight files are in LFS; the card, configs, licence,
-		// index and tokenizer-free text files are downloaded and hashed.
-		if !strings.HasPrefix(files, "files: ok") || !strings.Contains(files, "4 match the digest the Hub publishes") {
+		// Four weight files are in LFS, checked by the digests the Hub
+		// publishes; the seven others are downloaded and hashed.
+		if !strings.HasPrefix(files, "files: ok (11 signed, 7 verified,") || !strings.Contains(files, "4 match the digest the Hub publishes") || strings.Contains(files, "not checked") {
 			t.Errorf("files check = %q", files)
 		}
 		verified := map[string]bool{}
 		for _, f := range rep.Files {
 			verified[f.Path] = f.Verified
 		}
-		for _, p := range []string{"README.md", "config.json", "LICENSE", "model.safetensors.index.json"} {
+		for _, p := range []string{"README.md", "config.json", "LICENSE", "model.safetensors.index.json", "tokenizer.json", "modeling_acme.py"} {
 			if !verified[p] {
 				t.Errorf("%s was downloaded whole but is not reported verified", p)
 			}

@@ -372,6 +372,10 @@ func (s *HubSource) plan(rel *Release) *remoteSet {
 			sig = f
 		}
 	}
+	// With a signature to check, small files outside LFS are downloaded
+	// too: the Hub publishes only a git blob id for them, which no
+	// signature uses.
+	signedFiles, signedBytes := 0, int64(0)
 	for _, f := range rel.Files {
 		if f.unreadable {
 			rel.Hub.ListedOnly++
@@ -380,6 +384,12 @@ func (s *HubSource) plan(rel *Release) *remoteSet {
 		kind, capBytes := planFile(f)
 		if f == sig {
 			kind, capBytes = readWhole, limits.MaxSignatureBytes
+		}
+		if kind == readSkip && sig != nil && !inLFS(f) && f.Size <= limits.MaxHubSignedFileBytes &&
+			signedFiles < limits.MaxHubSignedFiles && signedBytes+f.Size <= limits.MaxHubSignedBytes {
+			kind, capBytes = readWhole, f.Size
+			signedFiles++
+			signedBytes += f.Size
 		}
 		if kind == readWhole && f.Format == "" && classify(f.Path, nil) == FormatSafetensorsIndex && s.cfg.indexWhole >= 0 && f.Size > s.cfg.indexWhole {
 			// Too large to read whole within the audit's bounds: its first
@@ -397,6 +407,16 @@ func (s *HubSource) plan(rel *Release) *remoteSet {
 		set.files[f.Path] = newRemoteFile(s.c, base, f, kind, capBytes)
 	}
 	return set
+}
+
+// inLFS reports whether the Hub listing publishes an LFS digest for f.
+func inLFS(f *File) bool {
+	for _, x := range f.Expected {
+		if x.Algorithm == "sha256" {
+			return true
+		}
+	}
+	return false
 }
 
 // keepFetched records the digests of the files downloaded whole, and the

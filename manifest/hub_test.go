@@ -17,6 +17,7 @@ import (
 
 	"github.com/modelvet/modelvet/finding"
 	"github.com/modelvet/modelvet/internal/hubtest"
+	"github.com/modelvet/modelvet/internal/limits"
 	"github.com/modelvet/modelvet/internal/testmodel"
 )
 
@@ -1015,5 +1016,41 @@ func TestHubPickleSameAsDisk(t *testing.T) {
 	}
 	if remote.Hub.Bytes > 512<<10 {
 		t.Errorf("read %d bytes of %d-byte checkpoints", remote.Hub.Bytes, len(repo.Files[0].Data)+len(repo.Files[1].Data))
+	}
+}
+
+// TestHubSignedSmallFiles checks that small files outside LFS, which the
+// audit otherwise lists only, are downloaded when the repository holds a
+// model signature to check them against, and only then.
+func TestHubSignedSmallFiles(t *testing.T) {
+	fetched := func(repo *hubtest.Repo) map[string]bool {
+		t.Helper()
+		srv := hubtest.New(t, repo)
+		rel, err := openHub(t, srv, repo.ID, HubOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]bool{}
+		for _, r := range srv.Log() {
+			if _, p, ok := strings.Cut(r.Path, "/resolve/"+repo.SHA+"/"); ok {
+				out[p] = true
+			}
+		}
+		if f := rel.File("tokenizer.json"); out["tokenizer.json"] != (f.Fetched != nil) {
+			t.Errorf("tokenizer.json fetched %v, digests %v", out["tokenizer.json"], f.Fetched)
+		}
+		return out
+	}
+	signed := hubtest.ExampleRepo()
+	signed.Files = append(signed.Files, &hubtest.File{Path: "big.txt", Data: make([]byte, limits.MaxHubSignedFileBytes+1)})
+	got := fetched(signed)
+	if !got["tokenizer.json"] || !got["modeling_acme.py"] || got["big.txt"] {
+		t.Errorf("with a signature: fetched %v", got)
+	}
+	unsigned := hubtest.ExampleRepo()
+	unsigned.Files = slices.DeleteFunc(unsigned.Files, func(f *hubtest.File) bool { return f.Path == "model.sig" })
+	got = fetched(unsigned)
+	if got["tokenizer.json"] || got["modeling_acme.py"] || !got["README.md"] {
+		t.Errorf("without a signature: fetched %v", got)
 	}
 }

@@ -240,6 +240,8 @@ func (m *mdWriter) integrity(r *Report) {
 			who = sig.KeyHint
 		}
 		m.printf("- Signature: %s verified (%s, %s)\n", md(sig.Path), md(sig.Method), md(who))
+	case len(sig.Checked) == 0:
+		m.printf("- Signature: %s present, not checked (%s)\n", md(sig.Path), md(sig.uncheckedReason()))
 	case sig.Error != "":
 		m.printf("- Signature: %s does not verify: %s\n", md(sig.Path), md(sig.Error))
 	default:

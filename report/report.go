@@ -199,6 +199,14 @@ type Signature struct {
 	Error   string   `json:"error,omitempty"`
 }
 
+// uncheckedReason says why a signature with no checks was not checked.
+func (s *Signature) uncheckedReason() string {
+	if s.Error == "" {
+		return "no check was made"
+	}
+	return strings.TrimPrefix(s.Error, "not checked: ")
+}
+
 // Normalize sorts every list of r so that output is deterministic, and
 // replaces nil lists by empty ones so JSON shows [] rather than null.
 func (r *Report) Normalize() {

@@ -477,10 +477,10 @@ func (t *textWriter) integrity(r *Report) {
 			who = sig.KeyHint
 		}
 		t.printf("  signature: %s verified (%s, %s)\n", s(sig.Path), sig.Method, s(who))
-	case in.Hashed == 0 && len(sig.Checked) == 0:
-		// The signature covers the files' digests: without hashing it
-		// is found but not checked.
-		t.printf("  signature: %s present, not checked (the files were not hashed)\n", s(sig.Path))
+	case len(sig.Checked) == 0:
+		// Found but not checked (the files were not hashed, or a remote
+		// signature was not downloaded): not a failure.
+		t.printf("  signature: %s present, not checked (%s)\n", s(sig.Path), s(sig.uncheckedReason()))
 	case sig.Error != "":
 		t.printf("  signature: %s does not verify: %s\n", s(sig.Path), s(sig.Error))
 	default:

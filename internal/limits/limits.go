@@ -217,6 +217,13 @@ const (
 	// safetensors header, the GGUF metadata and tensor infos, or the pickle
 	// of a PyTorch checkpoint. Tensor data is never read.
 	MaxHubHeaderBytes = 32 << 20
+	// MaxHubSignedFiles and MaxHubSignedFileBytes cap the small files
+	// outside LFS that a remote audit downloads, when the repository holds
+	// a model signature, so that the signature can be checked against
+	// their bytes; MaxHubSignedBytes caps their total.
+	MaxHubSignedFiles     = 64
+	MaxHubSignedFileBytes = 1 << 20
+	MaxHubSignedBytes     = 8 << 20
 	// MaxHubErrorBody caps what is read of an error response from the Hub.
 	MaxHubErrorBody = 4 << 10
 	// MaxHubRedirects caps the redirects followed for one request.

@@ -87,7 +87,8 @@ func SampleReport(v report.Verdict) *report.Report {
 				Metadata: map[string]any{"architecture": "llama", "parameters": int64(8_030_261_248)}},
 		},
 		Integrity: report.Integrity{Files: 6, Bytes: 20_981_576_444, Hashed: 1, Verified: 1,
-			Signature: &report.Signature{Path: "model.sig", Present: true, Method: "sigstore", Error: "no trusted root " + Hostile}},
+			Signature: &report.Signature{Path: "model.sig", Present: true, Method: "sigstore", Error: "no trusted root " + Hostile,
+				Checked: []string{"read: ok (4096 bytes)", "signature: FAILED (no trusted root " + Hostile + ")"}}},
 	}
 	r.Normalize()
 	return r
