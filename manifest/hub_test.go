@@ -94,14 +94,10 @@ func TestHubOpen(t *testing.T) {
 	if len(cfg.Expected) != 1 || cfg.Expected[0].Algorithm != "git-sha1" || !isHubHex(cfg.Expected[0].Digest, 40) {
 		t.Errorf("config expectations = %+v", cfg.Expected)
 	}
-	// Files listed only are never fetched; every file read is read at the
-	// pinned commit.
+	// Every file read is read at the pinned commit. (The repository holds
+	// a signature, so its small files outside LFS are read too, to check
+	// them against it: TestHubSignedSmallFiles.)
 	for _, r := range srv.Log() {
-		for _, p := range []string{"tokenizer.json", "modeling_acme.py", ".gitattributes"} {
-			if strings.HasSuffix(r.Path, "/"+p) {
-				t.Errorf("fetched %s, which is listed only", p)
-			}
-		}
 		if r.Server == "hub" && strings.Contains(r.Path, "/resolve/") && !strings.Contains(r.Path, "/resolve/"+repo.SHA+"/") {
 			t.Errorf("request not pinned to the commit: %s", r.Path)
 		}
@@ -109,8 +105,8 @@ func TestHubOpen(t *testing.T) {
 			t.Errorf("user agent %q", r.UserAgent)
 		}
 	}
-	if rel.Hub.ListedOnly != 3 {
-		t.Errorf("listed only = %d, want 3", rel.Hub.ListedOnly)
+	if rel.Hub.ListedOnly != 0 {
+		t.Errorf("listed only = %d, want 0", rel.Hub.ListedOnly)
 	}
 }
 
@@ -1023,7 +1019,7 @@ func TestHubPickleSameAsDisk(t *testing.T) {
 // audit otherwise lists only, are downloaded when the repository holds a
 // model signature to check them against, and only then.
 func TestHubSignedSmallFiles(t *testing.T) {
-	fetched := func(repo *hubtest.Repo) map[string]bool {
+	fetched := func(repo *hubtest.Repo) (map[string]bool, *Release) {
 		t.Helper()
 		srv := hubtest.New(t, repo)
 		rel, err := openHub(t, srv, repo.ID, HubOptions{})
@@ -1039,18 +1035,18 @@ func TestHubSignedSmallFiles(t *testing.T) {
 		if f := rel.File("tokenizer.json"); out["tokenizer.json"] != (f.Fetched != nil) {
 			t.Errorf("tokenizer.json fetched %v, digests %v", out["tokenizer.json"], f.Fetched)
 		}
-		return out
+		return out, rel
 	}
 	signed := hubtest.ExampleRepo()
 	signed.Files = append(signed.Files, &hubtest.File{Path: "big.txt", Data: make([]byte, limits.MaxHubSignedFileBytes+1)})
-	got := fetched(signed)
-	if !got["tokenizer.json"] || !got["modeling_acme.py"] || got["big.txt"] {
-		t.Errorf("with a signature: fetched %v", got)
+	got, rel := fetched(signed)
+	if !got["tokenizer.json"] || !got["modeling_acme.py"] || got["big.txt"] || rel.Hub.ListedOnly != 1 {
+		t.Errorf("with a signature: fetched %v, %d listed only", got, rel.Hub.ListedOnly)
 	}
 	unsigned := hubtest.ExampleRepo()
 	unsigned.Files = slices.DeleteFunc(unsigned.Files, func(f *hubtest.File) bool { return f.Path == "model.sig" })
-	got = fetched(unsigned)
-	if got["tokenizer.json"] || got["modeling_acme.py"] || !got["README.md"] {
-		t.Errorf("without a signature: fetched %v", got)
+	got, rel = fetched(unsigned)
+	if got["tokenizer.json"] || got["modeling_acme.py"] || got[".gitattributes"] || !got["README.md"] || rel.Hub.ListedOnly != 3 {
+		t.Errorf("without a signature: fetched %v, %d listed only", got, rel.Hub.ListedOnly)
 	}
 }
