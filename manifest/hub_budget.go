@@ -258,14 +258,7 @@ func (r *Release) hubFindings() []finding.Finding {
 		if h.Parameters > 0 {
 			msg += fmt.Sprintf("; the repository's parameter count, %s, is the Hub API's own summary (the %d headers read declare %s)", grouped(h.Parameters), hd.Read, grouped(hd.Parameters))
 		}
-		ev := []finding.Evidence{{Field: "headers read", Value: fmt.Sprintf("%d of %d", hd.Read, hd.Files)}}
-		for i, p := range hd.Unread {
-			if i == 3 {
-				ev = append(ev, finding.Evidence{Value: fmt.Sprintf("and %d more files", len(hd.Unread)-i)})
-				break
-			}
-			ev = append(ev, finding.Evidence{Path: p, Field: "header"})
-		}
+		ev := unreadEvidence(finding.Evidence{Field: "headers read", Value: fmt.Sprintf("%d of %d", hd.Read, hd.Files)}, hd.Unread, "header")
 		if h.Parameters > 0 {
 			ev = append(ev, finding.Evidence{Path: hubAPIPath(h), Field: "safetensors.total", Value: fmt.Sprint(h.Parameters)})
 		}
@@ -277,14 +270,7 @@ func (r *Release) hubFindings() []finding.Finding {
 	if g := h.GGUF; g != nil && len(g.Unread) > 0 {
 		msg := fmt.Sprintf("the metadata of %d of %d GGUF files was not read from the Hub: GGUF metadata has no length field, the first file's took %s, and the audit's %s header budget left room for %d more like it; the licence, base-model and tensor metadata of those files are unverified until they are downloaded and audited",
 			len(g.Unread), g.Files, mb(g.FirstBytes), mb(g.Budget), g.Read-1)
-		ev := []finding.Evidence{{Field: "GGUF metadata read", Value: fmt.Sprintf("%d of %d", g.Read, g.Files)}}
-		for i, p := range g.Unread {
-			if i == 3 {
-				ev = append(ev, finding.Evidence{Value: fmt.Sprintf("and %d more files", len(g.Unread)-i)})
-				break
-			}
-			ev = append(ev, finding.Evidence{Path: p, Field: "metadata"})
-		}
+		ev := unreadEvidence(finding.Evidence{Field: "GGUF metadata read", Value: fmt.Sprintf("%d of %d", g.Read, g.Files)}, g.Unread, "metadata")
 		out = append(out, finding.Finding{
 			Code: finding.IntegrityUnverified, Message: msg, Confidence: finding.Inferred,
 			Subject: r.Name, Evidence: ev,
@@ -305,6 +291,19 @@ func (r *Release) hubFindings() []finding.Finding {
 		})
 	}
 	return out
+}
+
+// unreadEvidence is the evidence of files left unread: a summary, then the
+// first three files, then how many more.
+func unreadEvidence(summary finding.Evidence, unread []string, field string) []finding.Evidence {
+	ev := []finding.Evidence{summary}
+	for i, p := range unread {
+		if i == 3 {
+			return append(ev, finding.Evidence{Value: fmt.Sprintf("and %d more files", len(unread)-i)})
+		}
+		ev = append(ev, finding.Evidence{Path: p, Field: field})
+	}
+	return ev
 }
 
 // hubAPIPath names the API record of the release, for evidence.

@@ -166,14 +166,7 @@ func TestSweepCollections(t *testing.T) {
 		"collection/gguf/a.gguf":               gguf,
 		"collection/safetensors/b.safetensors": testmodel.TinySafetensors(),
 	}
-	for p, data := range files {
-		os.MkdirAll(filepath.Dir(filepath.Join(dir, p)), 0o755)
-		os.WriteFile(filepath.Join(dir, p), data, 0o644)
-	}
-	res, err := Sweep(t.Context(), dir, SweepOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := sweepFiles(t, dir, files)
 	var got []string
 	for _, f := range res.Found {
 		rel, _ := filepath.Rel(dir, f.Path)
@@ -187,6 +180,22 @@ func TestSweepCollections(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Errorf("found %q, want %q", got, want)
 	}
+}
+
+// sweepFiles writes files under dir and sweeps it.
+func sweepFiles(t *testing.T, dir string, files map[string][]byte) *SweepResult {
+	t.Helper()
+	for p, data := range files {
+		os.MkdirAll(filepath.Dir(filepath.Join(dir, p)), 0o755)
+		if err := os.WriteFile(filepath.Join(dir, p), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res, err := Sweep(t.Context(), dir, SweepOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
 }
 
 func TestSweepSniffsWeights(t *testing.T) {
@@ -204,14 +213,7 @@ func TestSweepSniffsWeights(t *testing.T) {
 		"docs/README.md": []byte("# docs\n"),
 		"docs/data.bin":  []byte("plain data"),
 	}
-	for p, data := range files {
-		os.MkdirAll(filepath.Dir(filepath.Join(dir, p)), 0o755)
-		os.WriteFile(filepath.Join(dir, p), data, 0o644)
-	}
-	res, err := Sweep(t.Context(), dir, SweepOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	res := sweepFiles(t, dir, files)
 	var got []string
 	for _, f := range res.Found {
 		got = append(got, string(f.Kind)+" "+f.Name)
