@@ -101,7 +101,12 @@ var ggufGeneral = []string{
 func ggufMetadata(m map[string]any, g *manifest.GGUFInfo) {
 	m["gguf_version"] = g.Version
 	m["tensors"] = g.TensorCount
-	m["parameters"] = g.Parameters
+	if g.PrefixBytes > 0 {
+		// Only the first bytes were read: no tensor facts.
+		m["metadata_read_bytes"] = g.PrefixBytes
+	} else {
+		m["parameters"] = g.Parameters
+	}
 	if g.Architecture != "" {
 		m["architecture"] = clip(g.Architecture)
 	}

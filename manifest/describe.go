@@ -116,7 +116,11 @@ func describeFile(ctx context.Context, rel *Release, f *File, open opener) []*Pr
 	case FormatSafetensors:
 		f.Safetensors, perr = ReadSafetensors(c, size)
 	case FormatGGUF:
-		f.GGUF, perr = ReadGGUF(c, size)
+		if f.ggufPrefix > 0 {
+			f.GGUF, perr = ReadGGUFPrefix(c, size, f.ggufPrefix)
+		} else {
+			f.GGUF, perr = ReadGGUF(c, size)
+		}
 	case FormatPyTorch, FormatPickle:
 		f.Pickle, perr = ReadPickle(c, size)
 	case FormatKeras, FormatHDF5:

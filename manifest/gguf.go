@@ -3,6 +3,7 @@ package manifest
 import (
 	"cmp"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -135,7 +136,32 @@ const ggufBlock = 1 << 20
 // end of the file, ReadGGUF returns the header facts together with an
 // error wrapping ErrTruncated.
 func ReadGGUF(r io.ReaderAt, size int64) (*GGUFInfo, error) {
-	g := &ggufReader{r: r, size: size}
+	return readGGUF(&ggufReader{r: r, size: size})
+}
+
+// ReadGGUFPrefix reads what the first prefix bytes of a GGUF file of the
+// given size declare: the header and the metadata key-value pairs that end
+// within them (GGUFInfo.PrefixBytes is set), and nothing of the tensor
+// infos unless the metadata ends there too. llama.cpp writes the general.*
+// keys (name, licence, base models) first, so a short prefix holds them.
+// Bytes past the prefix are never read. Faults within the prefix are
+// errors as for ReadGGUF.
+func ReadGGUFPrefix(r io.ReaderAt, size, prefix int64) (*GGUFInfo, error) {
+	if prefix <= 0 {
+		return nil, ggufError(0, nil, "empty prefix")
+	}
+	info, err := readGGUF(&ggufReader{r: r, size: size, limit: prefix})
+	if errors.Is(err, errGGUFPrefix) {
+		return nil, ggufError(0, ErrTruncated, "the first %d bytes end inside the GGUF header", prefix)
+	}
+	return info, err
+}
+
+// errGGUFPrefix stops a read at the end of the prefix ReadGGUFPrefix reads.
+var errGGUFPrefix = errors.New("end of the prefix read")
+
+func readGGUF(g *ggufReader) (*GGUFInfo, error) {
+	size := g.size
 	if size < 4 {
 		return nil, ggufError(0, ErrTruncated, "file is %d bytes, too short for the GGUF magic", size)
 	}
@@ -179,9 +205,20 @@ func ReadGGUF(r io.ReaderAt, size int64) (*GGUFInfo, error) {
 		return nil, ggufError(8, ErrTruncated, "%d tensors and %d key-value pairs need at least %d bytes, but only %d follow", info.TensorCount, info.KVCount, need, g.remaining())
 	}
 	if err := g.readKV(info); err != nil {
+		if errors.Is(err, errGGUFPrefix) {
+			info.PrefixBytes = g.limit
+			return info, nil
+		}
 		return nil, err
 	}
-	return g.readTensors(info)
+	meta := *info
+	full, err := g.readTensors(info)
+	if errors.Is(err, errGGUFPrefix) {
+		// The metadata is whole; the tensor infos run past the prefix.
+		return &GGUFInfo{Version: meta.Version, TensorCount: meta.TensorCount, KVCount: meta.KVCount,
+			Alignment: meta.Alignment, Architecture: meta.Architecture, Metadata: meta.Metadata, PrefixBytes: g.limit}, nil
+	}
+	return full, err
 }
 
 // readKV reads the metadata key-value pairs into info.
@@ -508,6 +545,7 @@ type ggufReader struct {
 	buf   []byte // window
 	start int64  // file offset of buf[0]
 	kept  int64  // bytes kept in memory, against limits.MaxGGUFKeptBytes
+	limit int64  // when > 0, bytes from limit on are not read (ReadGGUFPrefix)
 }
 
 // remaining returns the bytes left in the file after the current offset.
@@ -534,6 +572,9 @@ func (g *ggufReader) next(n int64, what string) ([]byte, error) {
 		return b, nil
 	}
 	m := min(ggufBlock, g.size-g.off)
+	if g.limit > 0 {
+		m = min(m, g.limit-g.off)
+	}
 	if cap(g.buf) < int(m) {
 		g.buf = make([]byte, m)
 	}
@@ -564,6 +605,9 @@ func (g *ggufReader) check(n int64, what string) error {
 	}
 	if g.off+n > limits.MaxGGUFMetadataBytes {
 		return ggufError(g.off, nil, "metadata and tensor infos exceed the %d-byte limit", limits.MaxGGUFMetadataBytes)
+	}
+	if g.limit > 0 && g.off+n > g.limit {
+		return errGGUFPrefix
 	}
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"math"
 	"os"
@@ -537,4 +538,46 @@ func TestReadGGUFMetadataBudget(t *testing.T) {
 	}
 	// The fourth array would end past the limit.
 	formatError(t, err, manifest.FormatGGUF, keyAt[3]+8+5+4+4+8, "exceed the 536870912-byte limit")
+}
+
+// TestReadGGUFPrefix reads a GGUF file's first bytes only: cut inside the
+// header, inside the metadata, after it, and past the tensor infos.
+func TestReadGGUFPrefix(t *testing.T) {
+	data := testmodel.GGUF{KV: []testmodel.KV{
+		{Key: "general.architecture", Value: testmodel.String("llama")},
+		{Key: "general.license", Value: testmodel.String("apache-2.0")},
+		{Key: "tokenizer.ggml.tokens", Value: testmodel.Strings(make([]string, 5000)...)},
+		{Key: "llama.context_length", Value: testmodel.Uint32(4096)},
+	}, Tensors: []testmodel.GGUFTensor{{Name: "w", Dims: []uint64{32, 2}, Type: testmodel.GGMLQ8_0}}}.Bytes()
+	full, err := manifest.ReadGGUF(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	read := func(prefix int64) (*manifest.GGUFInfo, error) {
+		// A reader that fails past the prefix proves nothing beyond it is read.
+		r := io.NewSectionReader(bytes.NewReader(data), 0, prefix)
+		return manifest.ReadGGUFPrefix(r, int64(len(data)), prefix)
+	}
+	if _, err := read(20); !errors.Is(err, manifest.ErrTruncated) {
+		t.Errorf("prefix inside the header: %v", err)
+	}
+	licenceEnd := full.Metadata[2].Offset // the vocabulary starts here
+	p, err := read(licenceEnd + 100)
+	if err != nil || p.PrefixBytes != licenceEnd+100 || len(p.Metadata) != 2 || p.Architecture != "llama" || p.Parameters != 0 {
+		t.Fatalf("prefix inside the vocabulary: %+v, %v", p, err)
+	}
+	if v, _ := p.Get("general.license"); v.Value != "apache-2.0" {
+		t.Errorf("licence = %+v", v)
+	}
+	// The last key: 8-byte length, the key, 4-byte type, 4-byte value;
+	// the tensor infos follow.
+	last := full.Metadata[3]
+	p, err = read(last.Offset + 8 + int64(len(last.Key)) + 8 + 5)
+	if err != nil || len(p.Metadata) != 4 || p.PrefixBytes == 0 || p.TensorTypes != nil {
+		t.Errorf("prefix inside the tensor infos: %+v, %v", p, err)
+	}
+	p, err = read(int64(len(data)))
+	if err != nil || p.PrefixBytes != 0 || p.Parameters != full.Parameters {
+		t.Errorf("whole file as prefix: %+v, %v", p, err)
+	}
 }

@@ -94,13 +94,14 @@ func (s *HubSource) readHeaders(ctx context.Context, rel *Release, set *remoteSe
 	rel.Hub.Headers = h
 }
 
-// readGGUF decides which GGUF files' metadata the audit reads. GGUF
+// readGGUF decides which GGUF files' metadata the audit reads in full. GGUF
 // metadata has no length field, and a repository of quantisations holds
 // many copies of the same large vocabulary, so the first GGUF file (in path
 // order) is read in full now, and the others, in spread order, while their
 // cost, estimated at the first one's, fits in what the header budget leaves
-// after the safetensors headers. The rest are listed in HubInfo.GGUF.Unread
-// and not opened.
+// after the safetensors headers. The rest are read only in the first block
+// already fetched to classify them, which holds their general.* keys
+// (ReadGGUFPrefix), and are listed in HubInfo.GGUF.Partial.
 func (s *HubSource) readGGUF(ctx context.Context, rel *Release, set *remoteSet) {
 	var cands []*File
 	for _, f := range rel.Files {
@@ -134,8 +135,8 @@ func (s *HubSource) readGGUF(ctx context.Context, rel *Release, set *remoteSet) 
 	}
 	for i, f := range cands {
 		if !take[i] {
-			f.Format, f.unreadable = FormatGGUF, true
-			g.Unread = append(g.Unread, f.Path)
+			f.Format, f.ggufPrefix = FormatGGUF, set.files[f.Path].keepFirstBlock()
+			g.Partial = append(g.Partial, f.Path)
 			g.Read--
 		}
 	}
@@ -267,10 +268,10 @@ func (r *Release) hubFindings() []finding.Finding {
 			Subject: r.Name, Evidence: ev,
 		})
 	}
-	if g := h.GGUF; g != nil && len(g.Unread) > 0 {
-		msg := fmt.Sprintf("the metadata of %d of %d GGUF files was not read from the Hub: GGUF metadata has no length field, the first file's took %s, and the audit's %s header budget left room for %d more like it; the licence, base-model and tensor metadata of those files are unverified until they are downloaded and audited",
-			len(g.Unread), g.Files, mb(g.FirstBytes), mb(g.Budget), g.Read-1)
-		ev := unreadEvidence(finding.Evidence{Field: "GGUF metadata read", Value: fmt.Sprintf("%d of %d", g.Read, g.Files)}, g.Unread, "metadata")
+	if g := h.GGUF; g != nil && len(g.Partial) > 0 {
+		msg := fmt.Sprintf("the metadata of %d of %d GGUF files was read from the Hub only as far as their first block, which holds the general.* keys (name, licence, base models): GGUF metadata has no length field, the first file's took %s, and the audit's %s header budget left room for %d more like it; the rest of their metadata and their tensors are unverified until they are downloaded and audited",
+			len(g.Partial), g.Files, mb(g.FirstBytes), mb(g.Budget), g.Read-1)
+		ev := unreadEvidence(finding.Evidence{Field: "GGUF metadata read in full", Value: fmt.Sprintf("%d of %d", g.Read, g.Files)}, g.Partial, "metadata")
 		out = append(out, finding.Finding{
 			Code: finding.IntegrityUnverified, Message: msg, Confidence: finding.Inferred,
 			Subject: r.Name, Evidence: ev,

@@ -153,8 +153,8 @@ func ggufRepo(n, tokens int) *hubtest.Repo {
 
 // TestHubGGUFBudget checks that GGUF metadata, which has no length field,
 // is read for the first file and for as many others as the header budget
-// allows at the first one's cost, that the others are not fetched past
-// their first block, and that the audit says which were left unread.
+// allows at the first one's cost, that the others are read only in their
+// first block, and that the audit says which.
 func TestHubGGUFBudget(t *testing.T) {
 	repo := ggufRepo(6, 20000) // about 330 KB of metadata each
 	srv := hubtest.New(t, repo)
@@ -178,7 +178,7 @@ func TestHubGGUFBudget(t *testing.T) {
 	}
 
 	all := open(-1)
-	if got := read(all); len(got) != 6 || all.Hub.GGUF.Read != 6 || len(all.Hub.GGUF.Unread) != 0 {
+	if got := read(all); len(got) != 6 || all.Hub.GGUF.Read != 6 || len(all.Hub.GGUF.Partial) != 0 {
 		t.Fatalf("no budget: read %v, %+v", got, all.Hub.GGUF)
 	}
 	full := srv.BytesServed()
@@ -197,8 +197,20 @@ func TestHubGGUFBudget(t *testing.T) {
 	if got := read(rel); !slices.Equal(got, []string{"chat-Q0.gguf", "chat-Q2.gguf", "chat-Q5.gguf"}) {
 		t.Errorf("1 MiB budget read %v (first file cost %d)", got, g.FirstBytes)
 	}
-	if g.Files != 6 || g.Read != 3 || !slices.Equal(g.Unread, []string{"chat-Q1.gguf", "chat-Q3.gguf", "chat-Q4.gguf"}) || g.FirstBytes != cost {
+	if g.Files != 6 || g.Read != 3 || !slices.Equal(g.Partial, []string{"chat-Q1.gguf", "chat-Q3.gguf", "chat-Q4.gguf"}) || g.FirstBytes != cost {
 		t.Errorf("GGUF record %+v", g)
+	}
+	// The others are read as far as their first block: the general.* keys,
+	// which come first, are known; the vocabulary and tensors are not.
+	for _, p := range g.Partial {
+		gi := rel.File(p).GGUF
+		if gi == nil || gi.PrefixBytes != 64<<10 || gi.Architecture != "llama" || gi.Parameters != 0 {
+			t.Errorf("%s: %+v", p, gi)
+			continue
+		}
+		if v, ok := gi.Get("general.license"); !ok || v.Value != "mit" {
+			t.Errorf("%s: general.license = %+v", p, v)
+		}
 	}
 	// Unread files cost their first block only.
 	if served := srv.BytesServed(); served > full*3/6+3*(64<<10)+(64<<10) {
@@ -210,7 +222,7 @@ func TestHubGGUFBudget(t *testing.T) {
 			f = &x
 		}
 	}
-	if f == nil || f.Confidence != finding.Inferred || !strings.Contains(f.Message, "the metadata of 3 of 6 GGUF files was not read") || !strings.Contains(f.Message, "left room for 2 more") || f.Evidence[0].Value != "3 of 6" || f.Evidence[1].Path != "chat-Q1.gguf" {
+	if f == nil || f.Confidence != finding.Inferred || !strings.Contains(f.Message, "the metadata of 3 of 6 GGUF files was read from the Hub only as far as their first block") || !strings.Contains(f.Message, "left room for 2 more") || f.Evidence[0].Value != "3 of 6" || f.Evidence[1].Path != "chat-Q1.gguf" {
 		t.Errorf("finding %+v", f)
 	}
 }

@@ -85,7 +85,8 @@ type HubOptions struct {
 	// and an integrity.unverified finding). GGUF metadata, which has no
 	// length field, counts against what is left: the first GGUF file's is
 	// always read, then others while their cost, estimated at the first
-	// one's, fits (HubInfo.GGUF). Default DefaultHubHeaderBudget; negative
+	// one's, fits; the rest only as far as their first block, which holds
+	// their general.* keys (HubInfo.GGUF). Default DefaultHubHeaderBudget; negative
 	// for no budget (MaxBytes still applies).
 	HeaderBudget int64
 	// IndexBytes is the largest *.safetensors.index.json read whole. A

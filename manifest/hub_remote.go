@@ -284,6 +284,16 @@ func (rf *remoteFile) isGGUF() bool {
 	return rf.kind == readHeader && rf.err == nil && classify(rf.req.path, rf.head()) == FormatGGUF
 }
 
+// keepFirstBlock stops the file's reads at the bytes fetched from offset 0
+// and returns how many there are.
+func (rf *remoteFile) keepFirstBlock() int64 {
+	rf.mu.Lock()
+	defer rf.mu.Unlock()
+	n := int64(len(rf.head()))
+	rf.end, rf.budget = n, rf.got
+	return n
+}
+
 // fetched returns the bytes fetched of the file so far.
 func (rf *remoteFile) fetched() int64 {
 	rf.mu.Lock()

@@ -157,9 +157,10 @@ type HubHeaders struct {
 
 // HubGGUF is what was read of a Hub repository's GGUF files: the metadata
 // of the first in full, then of as many others as the header budget allows
-// at the first one's cost.
+// at the first one's cost; of the rest, the first block.
 type HubGGUF struct {
-	// Files counts the GGUF files; Read those whose metadata was read.
+	// Files counts the GGUF files; Read those whose metadata was read in
+	// full.
 	Files int `json:"files"`
 	Read  int `json:"read"`
 	// FirstBytes is what reading the first file's metadata fetched (0
@@ -167,8 +168,9 @@ type HubGGUF struct {
 	FirstBytes int64 `json:"first_bytes,omitempty"`
 	// Budget is the header budget applied, or -1 for none.
 	Budget int64 `json:"budget"`
-	// Unread lists the files whose metadata was not read.
-	Unread []string `json:"unread,omitempty"`
+	// Partial lists the files whose metadata was read only as far as the
+	// first block fetched to classify them (GGUFInfo.PrefixBytes).
+	Partial []string `json:"partial,omitempty"`
 }
 
 // HubIndex is what was read of a sharded-weights index too large to read

@@ -104,6 +104,11 @@ type GGUFInfo struct {
 	// metadata is complete, and the reader also returns an error wrapping
 	// ErrTruncated.
 	Truncated bool `json:"truncated,omitempty"`
+	// PrefixBytes is set when only the file's first PrefixBytes bytes were
+	// read (ReadGGUFPrefix): Metadata holds the keys that end within them,
+	// and the tensor facts (Parameters, TensorTypes, DataOffset, DataSize)
+	// are not known.
+	PrefixBytes int64 `json:"prefix_bytes,omitempty"`
 }
 
 // GGUFValue is one GGUF metadata key-value pair.

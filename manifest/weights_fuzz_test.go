@@ -3,6 +3,7 @@ package manifest_test
 import (
 	"bytes"
 	"errors"
+	"slices"
 	"testing"
 
 	"github.com/modelvet/modelvet/internal/testmodel"
@@ -133,6 +134,16 @@ func FuzzReadGGUF(f *testing.F) {
 		}
 		_ = info.BaseModels()
 		_ = info.Datasets()
+		// Any prefix of a file that reads gives a prefix of its metadata.
+		for _, k := range []int64{24, int64(len(data)) / 3, int64(len(data)) / 2} {
+			p, err := manifest.ReadGGUFPrefix(bytes.NewReader(data), int64(len(data)), k)
+			if err != nil {
+				continue
+			}
+			if len(p.Metadata) > len(info.Metadata) || !slices.EqualFunc(p.Metadata, info.Metadata[:len(p.Metadata)], func(a, b manifest.GGUFValue) bool { return a.Key == b.Key && a.Offset == b.Offset }) {
+				t.Fatalf("prefix %d: metadata %v is not a prefix of %v", k, p.Metadata, info.Metadata)
+			}
+		}
 	})
 }
 
