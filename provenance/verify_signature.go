@@ -40,7 +40,7 @@ func (v *verification) checkSignature(ctx context.Context, tm *trustMaterial) (*
 	}
 	sr := &SignatureResult{Path: shown}
 	if sigPath == "" && data == nil && rel.Signature != nil {
-		// A remote release's signature too large to download.
+		// A remote release's signature that was too large to download.
 		sr.Present, sr.Err = true, "not read: the release is remote and its signature was not downloaded"
 		return sr, nil
 	}
