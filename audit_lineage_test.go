@@ -430,3 +430,35 @@ func TestNewRejectsUnknownJurisdictions(t *testing.T) {
 		t.Errorf("overlay jurisdiction: %q", got)
 	}
 }
+
+// TestAuditLMStudioFile audits a GGUF file kept in LM Studio's models
+// folder, which carries no name of its own: the folder names the Hub
+// repository it came from, and so its lineage and origin.
+func TestAuditLMStudioFile(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), ".lmstudio", "models", "lmstudio-community", "DeepSeek-R1-Distill-Qwen-7B-GGUF")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(dir, "DeepSeek-R1-Distill-Qwen-7B-Q4_K_M.gguf")
+	if err := os.WriteFile(p, testmodel.TinyGGUF("general.architecture", "qwen2"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rep := auditTarget(t, newAuditor(t), p)
+	var names []string
+	for _, n := range rep.Lineage {
+		names = append(names, n.Model)
+	}
+	if len(rep.Lineage) == 0 || rep.Lineage[0].Model != "lmstudio-community/DeepSeek-R1-Distill-Qwen-7B-GGUF" || !slices.Contains(names, "deepseek-ai/DeepSeek-R1-Distill-Qwen-7B") {
+		t.Errorf("lineage %v", names)
+	}
+	if got := governmentFindings(rep); len(got) == 0 {
+		t.Error("no government-policy finding for a DeepSeek quantisation")
+	}
+	// The same file elsewhere is known by its file name only.
+	other := filepath.Join(t.TempDir(), "models", "a", "b", "x.gguf")
+	os.MkdirAll(filepath.Dir(other), 0o755)
+	os.WriteFile(other, testmodel.TinyGGUF("general.architecture", "qwen2"), 0o644)
+	if rep := auditTarget(t, newAuditor(t), other); rep.Lineage[0].Model != "x.gguf" {
+		t.Errorf("outside LM Studio: root %q", rep.Lineage[0].Model)
+	}
+}

@@ -258,7 +258,7 @@ func (s fileSource) Open(ctx context.Context) (*Release, error) {
 		return nil, fmt.Errorf("%s: not a regular file", s.path)
 	}
 	base := filepath.Base(abs)
-	rel := &Release{Name: base, Source: s.path, Kind: KindFile, Root: abs}
+	rel := &Release{Name: base, Source: s.path, Kind: KindFile, Root: abs, Repo: lmStudioRepo(abs)}
 	rel.Files = []*File{{Path: base, Size: fi.Size(), LocalPath: abs}}
 	// A part of a split GGUF model brings the other parts beside it: the
 	// model is all of them, and only the first holds its metadata.
@@ -269,4 +269,25 @@ func (s fileSource) Open(ctx context.Context) (*Release, error) {
 		return nil, err
 	}
 	return rel, nil
+}
+
+// lmStudioRepo returns the Hugging Face repository a file in LM Studio's
+// models folder was downloaded from: LM Studio keeps each model as
+// models/PUBLISHER/REPO/FILE, under ~/.lmstudio or ~/.cache/lm-studio.
+// It returns "" for any other path.
+func lmStudioRepo(abs string) string {
+	repoDir := filepath.Dir(abs)
+	pubDir := filepath.Dir(repoDir)
+	models := filepath.Dir(pubDir)
+	if filepath.Base(models) != "models" {
+		return ""
+	}
+	if app := filepath.Base(filepath.Dir(models)); app != ".lmstudio" && app != "lm-studio" {
+		return ""
+	}
+	id := filepath.Base(pubDir) + "/" + filepath.Base(repoDir)
+	if checkRepoID(id) != nil {
+		return ""
+	}
+	return id
 }
