@@ -27,7 +27,9 @@ const (
 type Source struct {
 	// Kind names the place: "card" (license field), "card:license_name",
 	// "card:license_link", "card:extra_gated_prompt", "card:section",
-	// "file", "ollama-layer", "gguf", "safetensors".
+	// "file", "ollama-layer", "oci-layer", "gguf", "safetensors",
+	// "oci-config" (a ModelPack descriptor.licenses entry),
+	// "oci-annotation" (org.opencontainers.image.licenses).
 	Kind     string           `json:"kind"`
 	How      How              `json:"how"`
 	Evidence finding.Evidence `json:"evidence"`
@@ -143,8 +145,9 @@ func (r *Result) HasPhrase(phrase string) bool {
 // Identify finds the licences of rel from every place they are declared —
 // the card's license, license_name, license_link and legacy
 // license_details fields, its gated prompt and licence sections, licence
-// files and Ollama licence layers, GGUF general.license keys and
-// safetensors metadata — and explains them with k. It never fails: what
+// files and Ollama and OCI licence layers, GGUF general.license keys,
+// safetensors metadata, and an OCI artifact's config and annotations — and
+// explains them with k. It never fails: what
 // cannot be identified is reported as license.unknown, and a release that
 // declares nothing as license.missing.
 func Identify(rel *manifest.Release, k *kb.KB) *Result {
@@ -159,6 +162,7 @@ func Identify(rel *manifest.Release, k *kb.KB) *Result {
 	c.card(rel)
 	c.files(rel)
 	c.weights(rel)
+	c.oci(rel)
 	for _, l := range c.byID {
 		c.res.Licenses = append(c.res.Licenses, l)
 	}
@@ -373,6 +377,37 @@ func (c *collector) weights(rel *manifest.Release) {
 					}
 				}
 			}
+		}
+	}
+}
+
+// oci identifies the licences an OCI model artifact declares: the SPDX
+// expressions of a ModelPack config's descriptor.licenses, and the
+// manifest's org.opencontainers.image.licenses annotation.
+func (c *collector) oci(rel *manifest.Release) {
+	a := rel.OCI
+	if a == nil {
+		return
+	}
+	blob := func(digest string) string { return "blobs/" + strings.Replace(digest, ":", "/", 1) }
+	if v := a.Config["descriptor.licenses"]; v != "" {
+		for i, e := range strings.Split(v, ",") {
+			e = strings.TrimSpace(e)
+			if e == "" {
+				continue
+			}
+			ev := finding.Evidence{Path: blob(a.ConfigDigest), Field: fmt.Sprintf("descriptor.licenses[%d]", i)}
+			if !c.declared("oci-config", e, ev) {
+				ev.Value = e
+				c.unidentified("oci-config", ev, fmt.Sprintf("%q is not an SPDX expression or licence modelvet knows", e))
+			}
+		}
+	}
+	if v := strings.TrimSpace(a.Annotations["org.opencontainers.image.licenses"]); v != "" {
+		ev := finding.Evidence{Path: blob(a.ManifestDigest), Field: "annotations.org.opencontainers.image.licenses"}
+		if !c.declared("oci-annotation", v, ev) {
+			ev.Value = v
+			c.unidentified("oci-annotation", ev, fmt.Sprintf("%q is not an SPDX expression or licence modelvet knows", v))
 		}
 	}
 }

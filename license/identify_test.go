@@ -12,6 +12,7 @@ import (
 	"github.com/goccy/go-yaml"
 
 	"github.com/modelvet/modelvet/finding"
+	"github.com/modelvet/modelvet/internal/testmodel"
 	"github.com/modelvet/modelvet/internal/testutil"
 	"github.com/modelvet/modelvet/kb"
 	"github.com/modelvet/modelvet/manifest"
@@ -338,5 +339,43 @@ func TestDeclarationSources(t *testing.T) {
 	res = Identify(release(t, map[string]string{"README.md": "---\nlicense: MIT OR LicenseRef-scancode-llama-2-license-2023\n---\n"}), k)
 	if res.License("mit") == nil || res.License("llama2") == nil {
 		t.Errorf("SPDX expression: %+v", res.Licenses)
+	}
+}
+
+// TestOCIDeclarations reads the licences an OCI model artifact declares in
+// its ModelPack config and manifest annotations, with their places.
+func TestOCIDeclarations(t *testing.T) {
+	dir := t.TempDir()
+	m := testmodel.ModelPackModel("v1", "acme-chat", map[string][]byte{"model.safetensors": testmodel.TinySafetensors()}, "Apache-2.0", "LicenseRef-acme-terms")
+	m.Annotations = map[string]string{"org.opencontainers.image.licenses": "Apache-2.0 OR MIT"}
+	if err := testmodel.WriteOCILayout(dir, m); err != nil {
+		t.Fatal(err)
+	}
+	rel, err := manifest.OCI(dir, "v1").Open(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := Identify(rel, kb.Default())
+	apache, mit := res.License("apache-2.0"), res.License("mit")
+	if apache == nil || mit == nil {
+		t.Fatalf("licences %+v", res.Licenses)
+	}
+	kinds := func(l *Identified) []string {
+		var out []string
+		for _, s := range l.Sources {
+			out = append(out, s.Kind+" "+s.Evidence.Field)
+		}
+		slices.Sort(out)
+		return out
+	}
+	if got := kinds(apache); !slices.Equal(got, []string{"oci-annotation annotations.org.opencontainers.image.licenses", "oci-config descriptor.licenses[0]"}) {
+		t.Errorf("apache-2.0 sources %v", got)
+	}
+	if s := apache.Sources[0]; !strings.HasPrefix(s.Evidence.Path, "blobs/sha256/") || s.Confidence != finding.Declared {
+		t.Errorf("evidence %+v", s)
+	}
+	// A LicenseRef the knowledge base does not know is kept as declared.
+	if res.License("LicenseRef-acme-terms") == nil {
+		t.Errorf("LicenseRef: %+v", res.Licenses)
 	}
 }
