@@ -129,8 +129,9 @@ const (
 	MaxKerasConfigBytes = 16 << 20
 	// MaxKerasScanBytes caps what is scanned for a model configuration at
 	// each end of an HDF5 file; a larger file is scanned at its first and
-	// last MaxKerasScanBytes only.
-	MaxKerasScanBytes = 64 << 20
+	// last MaxKerasScanBytes only. Keras writes the model_config attribute
+	// before the weights, so it lies near the start.
+	MaxKerasScanBytes = 8 << 20
 	// MaxKerasLambdas caps the Lambda layers recorded from one file.
 	MaxKerasLambdas = 1000
 
