@@ -123,13 +123,10 @@ func describeFile(ctx context.Context, rel *Release, f *File, open opener) []*Pr
 		}
 	case FormatPyTorch, FormatPickle:
 		f.Pickle, perr = ReadPickle(c, size)
-	case FormatKeras, FormatHDF5:
-		if rel.Kind == KindHub {
-			break // only the first bytes are fetched, to classify it
-		}
-		if f.Format == FormatKeras {
-			f.Keras, perr = ReadKeras(c, size)
-		} else {
+	case FormatKeras:
+		f.Keras, perr = ReadKeras(c, size)
+	case FormatHDF5:
+		if rel.Kind != KindHub { // remotely, only the first bytes are fetched, to classify it
 			f.Keras, perr = ScanHDF5Keras(c, size)
 		}
 	}

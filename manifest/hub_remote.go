@@ -74,9 +74,9 @@ func planFile(f *File) (readKind, int64) {
 			return readSkip, 0
 		}
 		return readWhole, limits.MaxLicenseTextBytes
-	case FormatSignature, FormatONNX, FormatHDF5, FormatKeras:
+	case FormatSignature, FormatONNX, FormatHDF5:
 		return readSniff, 0
-	case FormatSafetensors, FormatGGUF, FormatPickle, FormatPyTorch:
+	case FormatSafetensors, FormatGGUF, FormatPickle, FormatPyTorch, FormatKeras:
 		return readHeader, 0
 	}
 	if pickleExt[ext] {
@@ -198,7 +198,7 @@ func (rf *remoteFile) prefetch(ctx context.Context) {
 			fail(err)
 			return
 		}
-		if f := classify(rf.req.path, rf.head()); f == FormatSafetensors || f == FormatGGUF || f == FormatPickle || f == FormatPyTorch {
+		if f := classify(rf.req.path, rf.head()); f == FormatSafetensors || f == FormatGGUF || f == FormatPickle || f == FormatPyTorch || f == FormatKeras {
 			rf.header(ctx, f, n) // content says weights: read the header after all
 		}
 		return
@@ -239,8 +239,9 @@ func (rf *remoteFile) header(ctx context.Context, f Format, have int64) {
 		// The rest is read by readHeader, once the audit knows every
 		// header's length and which fit in its budget.
 		rf.end, rf.zeroPast, rf.pending = 8+int64(n), true, true
-	case FormatPyTorch:
-		// A zip's central directory is at its end.
+	case FormatPyTorch, FormatKeras:
+		// A zip's central directory is at its end; the members the
+		// reader needs (pickles, config.json) are read as it asks.
 		if rf.size > have {
 			if err := rf.fill(ctx, max(have, rf.size-weightFirstBlock), rf.size); err != nil {
 				rf.err = err

@@ -1,6 +1,8 @@
 package manifest
 
 import (
+	"archive/zip"
+	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -1048,5 +1050,38 @@ func TestHubSignedSmallFiles(t *testing.T) {
 	got, rel = fetched(unsigned)
 	if got["tokenizer.json"] || got["modeling_acme.py"] || got[".gitattributes"] || !got["README.md"] || rel.Hub.ListedOnly != 3 {
 		t.Errorf("without a signature: fetched %v, %d listed only", got, rel.Hub.ListedOnly)
+	}
+}
+
+// TestHubKeras reads a Keras v3 archive on the Hub by its zip directory and
+// config.json, never its weights, and finds its Lambda layer.
+func TestHubKeras(t *testing.T) {
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	w, _ := zw.CreateHeader(&zip.FileHeader{Name: "model.weights.h5", Method: zip.Store})
+	w.Write(make([]byte, 4<<20))
+	w, _ = zw.Create("config.json")
+	w.Write([]byte(`{"class_name": "Sequential", "config": {"layers": [{"class_name": "Lambda", "config": {"name": "scale", "function": {"class_name": "__lambda__", "config": {"code": "4wEA"}}}}]}}`))
+	w, _ = zw.Create("metadata.json")
+	w.Write([]byte(`{"keras_version": "3.6.0"}`))
+	zw.Close()
+	repo := &hubtest.Repo{ID: "acme/keras", Files: []*hubtest.File{
+		{Path: "README.md", Data: []byte("---\nlicense: mit\n---\n")},
+		hubtest.NewFile("model.keras", buf.Bytes()),
+	}}
+	srv := hubtest.New(t, repo)
+	rel, err := openHub(t, srv, "acme/keras", HubOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := rel.File("model.keras").Keras
+	if k == nil || len(k.Lambdas) != 1 || k.Lambdas[0].Name != "scale" || !k.Lambdas[0].Bytecode {
+		t.Fatalf("keras = %+v, problems %v", k, problemsText(rel))
+	}
+	if !slices.ContainsFunc(rel.Findings(), func(f finding.Finding) bool { return f.Code == finding.FormatCodeExecution && f.Subject == "model.keras" }) {
+		t.Error("no code-execution finding")
+	}
+	if n := srv.BytesServed(); n > 256<<10 {
+		t.Errorf("served %d bytes for a 4 MiB archive", n)
 	}
 }
