@@ -1078,7 +1078,9 @@ func TestHubKeras(t *testing.T) {
 	if k == nil || len(k.Lambdas) != 1 || k.Lambdas[0].Name != "scale" || !k.Lambdas[0].Bytecode {
 		t.Fatalf("keras = %+v, problems %v", k, problemsText(rel))
 	}
-	if !slices.ContainsFunc(rel.Findings(), func(f finding.Finding) bool { return f.Code == finding.FormatCodeExecution && f.Subject == "model.keras" }) {
+	if !slices.ContainsFunc(rel.Findings(), func(f finding.Finding) bool {
+		return f.Code == finding.FormatCodeExecution && f.Subject == "model.keras"
+	}) {
 		t.Error("no code-execution finding")
 	}
 	if n := srv.BytesServed(); n > 256<<10 {
