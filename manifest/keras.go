@@ -128,8 +128,9 @@ func joinField(at, k string) string {
 	return at + "." + k
 }
 
-// kerasScanChunk is the read size of an HDF5 scan; chunks overlap by
-// kerasScanOverlap so that no marker is split between two.
+// kerasScanChunk is the read size of an HDF5 scan; each read runs
+// kerasScanOverlap bytes into the next chunk, so that a marker starting
+// near a chunk's end is read with the value that follows it.
 const (
 	kerasScanChunk   = 1 << 20
 	kerasScanOverlap = 64
@@ -162,10 +163,11 @@ func ScanHDF5Keras(r io.ReaderAt, size int64) (*KerasInfo, error) {
 				return nil, &FormatError{Format: FormatHDF5, Offset: off, Msg: "cannot be read", Err: err}
 			}
 			chunk := buf[:n]
+			last := off+n >= rg[1]
 			for i := 0; ; {
 				j := bytes.Index(chunk[i:], classNameKey)
-				if j < 0 {
-					break
+				if j < 0 || i+j >= kerasScanChunk && !last {
+					break // a marker in the overlap is read whole with the next chunk
 				}
 				at := off + int64(i+j)
 				i += j + len(classNameKey)

@@ -135,7 +135,7 @@ func TestScanHDF5Keras(t *testing.T) {
 // boundaries and beyond its reach in a large sparse file.
 func TestScanHDF5KerasBoundaries(t *testing.T) {
 	marker := []byte(`{"class_name": "Lambda", "config": {"name": "edge", "function_type": "lambda"}}`)
-	for _, at := range []int{0, 1<<20 - 5, 1<<20 - len(marker) + 3, 1 << 20, 3<<20 - 1} {
+	for _, at := range []int{0, 1<<20 - 5, 1<<20 - len(marker) + 3, 1 << 20, 1<<20 + 50, 2<<20 - 30, 3<<20 - 1} {
 		data := make([]byte, 4<<20)
 		copy(data, "\x89HDF\r\n\x1a\n")
 		copy(data[max(at, 8):], marker)
