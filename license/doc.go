@@ -11,8 +11,9 @@
 //     list of them), license_name and the legacy license_details, and
 //     license_link (a URL, or a LICENSE file of the release);
 //   - SPDX expressions, parsed with github.com/github/go-spdx (GGUF
-//     general.license, SPDX ids anywhere), LicenseRef- ids through the
-//     knowledge base's aliases;
+//     general.license, an OCI artifact's ModelPack descriptor.licenses and
+//     org.opencontainers.image.licenses annotation, SPDX ids anywhere),
+//     LicenseRef- ids through the knowledge base's aliases;
 //   - licence texts: LICENSE*, NOTICE and USE_POLICY files, Ollama licence
 //     layers, the card's extra_gated_prompt and licence sections. Model
 //     licences are matched by templates of distinctive title, version and

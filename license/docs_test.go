@@ -192,8 +192,9 @@ a test fails when it is out of date.
 ## How a licence is recognised
 
 - **id** — a Hugging Face ` + "`license:`" + ` id (current or retired), or another id the record lists.
-- **SPDX** — an SPDX expression (GGUF ` + "`general.license`" + `, SPDX ids anywhere), parsed with
-  github.com/github/go-spdx; ` + "`LicenseRef-`" + ` ids resolve through the aliases.
+- **SPDX** — an SPDX expression (GGUF ` + "`general.license`" + `, an OCI model artifact's ModelPack
+  ` + "`descriptor.licenses`" + ` and ` + "`org.opencontainers.image.licenses`" + ` annotation, SPDX ids anywhere),
+  parsed with github.com/github/go-spdx; ` + "`LicenseRef-`" + ` ids resolve through the aliases.
 - **name** — a ` + "`license_name`" + `, a ` + "`general.license.name`" + `, or a name in free text (a card's
   licence section, a gated prompt), ignoring case and punctuation.
 - **link** — a ` + "`license_link`" + ` or a link in the text to a page that holds the licence.
