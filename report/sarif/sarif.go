@@ -376,7 +376,7 @@ var Summaries = map[finding.Code]string{
 	finding.SignatureInvalid:              "The model signature does not verify.",
 	finding.SignatureUntrusted:            "The model signature is valid but by a signer the policy does not trust.",
 	finding.FormatPickle:                  "Weights are stored in a pickle-based format that can run code when loaded.",
-	finding.FormatCodeExecution:           "Loading the model runs code: unsafe pickle imports or repository code in the config.",
+	finding.FormatCodeExecution:           "Loading the model runs code: unsafe pickle imports, repository code in the config, or Keras Lambda layers.",
 	finding.FormatMalformed:               "A file could not be parsed, so its audit is inconclusive.",
 	finding.ProvenanceOrigin:              "The developer and country of the model and of each ancestor.",
 	finding.ProvenanceRestrictedOutputs:   "The model was trained or distilled on outputs whose terms forbid it.",
