@@ -30,6 +30,11 @@ type VerifyOptions struct {
 	// IgnorePaths leaves paths (relative to the model root) out of the
 	// signature check, as the reference verifier's --ignore-paths does.
 	IgnorePaths []string
+	// IgnoreUnsignedFiles checks only the files the signature names, as
+	// the reference verifier's --ignore-unsigned-files does: a file it
+	// does not name is not reported unlisted, and VerifySignature does not
+	// hash it (Verify hashes every file for the other digest sources).
+	IgnoreUnsignedFiles bool
 	// WithoutHashingUnsafe reads no file: sizes are compared and the
 	// signature is checked, but no digest is.
 	WithoutHashingUnsafe bool

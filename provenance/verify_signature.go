@@ -319,6 +319,9 @@ func (sc *signedCheck) plan(_ context.Context, v *verification) error {
 		if lf.Remote {
 			continue // compared with what the listing publishes and the bytes downloaded
 		}
+		if _, signed := sc.signed[lf.Path]; !signed && v.opts.IgnoreUnsignedFiles {
+			continue
+		}
 		e := v.entry(k)
 		if e.localPath == "" {
 			e.localPath = lf.LocalPath
@@ -353,7 +356,7 @@ func (sc *signedCheck) compare(v *verification) {
 	ser := sc.st.Serialization
 	hashed := !v.opts.WithoutHashingUnsafe
 	present := map[string]bool{}
-	var changed, missing, unlisted, verified, published, unchecked, empty int
+	var changed, missing, unlisted, verified, published, unchecked, empty, ignoredUnsigned int
 	// Digest → signed path, to name the file an unlisted one was renamed
 	// from or swapped with.
 	byDigest := map[string]string{}
@@ -384,6 +387,10 @@ func (sc *signedCheck) compare(v *verification) {
 		}
 		if !signed && ser.Method == MethodShards && lf.Size == 0 && lf.Problem == "" {
 			empty++ // the shards serialisation has nothing to list for it
+			continue
+		}
+		if !signed && v.opts.IgnoreUnsignedFiles {
+			ignoredUnsigned++
 			continue
 		}
 		if !signed {
@@ -481,6 +488,9 @@ func (sc *signedCheck) compare(v *verification) {
 	detail := fmt.Sprintf("%d signed, %d verified, %d changed, %d missing, %d unlisted", len(sc.signedOrder), verified, changed, missing, unlisted)
 	if empty > 0 {
 		detail += fmt.Sprintf("; %d empty file(s), which shards do not cover", empty)
+	}
+	if ignoredUnsigned > 0 {
+		detail += fmt.Sprintf("; %d unsigned file(s) ignored, as asked", ignoredUnsigned)
 	}
 	if published > 0 {
 		detail += fmt.Sprintf("; %d match the digest the Hub publishes for them (not downloaded)", published)

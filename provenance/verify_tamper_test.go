@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -326,6 +327,56 @@ func TestTamperMatrix(t *testing.T) {
 					t.Logf("checks: %q", res.Signature.CheckStrings())
 				}
 			})
+		}
+	}
+}
+
+// TestIgnoreUnsignedFiles checks the reference verifier's
+// --ignore-unsigned-files: a file the signature does not name is neither
+// hashed nor reported, while a signed file that changed still fails.
+func TestIgnoreUnsignedFiles(t *testing.T) {
+	for _, ser := range []SignOptions{{}, {Method: MethodShards, ShardSize: 16}} {
+		e := newTamperEnv(t, ser, false)
+		e.write("extra.bin", "not signed")
+		verify := func(ignore bool) (*Result, map[finding.Code]int) {
+			res, err := Verify(context.Background(), openRelease(t, e.dir), VerifyOptions{Trust: e.trust, RequireSignature: true, IgnoreUnsignedFiles: ignore})
+			if err != nil {
+				t.Fatal(err)
+			}
+			codes := map[finding.Code]int{}
+			for _, f := range res.Findings {
+				codes[f.Code]++
+			}
+			return res, codes
+		}
+		if _, codes := verify(false); codes[finding.IntegrityUnlisted] != 1 {
+			t.Errorf("%s: without the option: %v", ser.Method, codes)
+		}
+		res, codes := verify(true)
+		if len(codes) != 0 || !res.Signature.Verified {
+			t.Errorf("%s: with the option: %v", ser.Method, codes)
+		}
+		// VerifySignature hashes only the signed files (Verify hashes
+		// every file, for the report's digests).
+		sres, err := VerifySignature(context.Background(), openRelease(t, e.dir), "", e.trust, VerifyOptions{IgnoreUnsignedFiles: true})
+		if err != nil || len(sres.Findings) != 0 {
+			t.Fatalf("%s: VerifySignature: %v, %+v", ser.Method, err, sres.Findings)
+		}
+		for _, f := range sres.Files {
+			if f.Path == "extra.bin" {
+				t.Errorf("%s: the unsigned file was hashed: %+v", ser.Method, f)
+			}
+		}
+		if c := res.Signature.Checks[len(res.Signature.Checks)-1]; !c.OK || !strings.Contains(c.Detail, "1 unsigned file(s) ignored") {
+			t.Errorf("%s: files check %+v", ser.Method, c)
+		}
+		// A signed file that changed still fails.
+		for p := range tamperFiles {
+			e.write(p, e.read(p)+"x")
+			break
+		}
+		if _, codes := verify(true); codes[finding.IntegrityMismatch] != 1 {
+			t.Errorf("%s: changed file with the option: %v", ser.Method, codes)
 		}
 	}
 }

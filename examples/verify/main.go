@@ -52,7 +52,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	var (
 		sigPath, key, certChain, trustedRoot, identity, issuer, ignore string
-		asJSON                                                         bool
+		asJSON, ignoreUnsigned                                         bool
 	)
 	fs.StringVar(&sigPath, "signature", "", "model signature `FILE` (default: model.sig in the model directory)")
 	fs.StringVar(&key, "key", "", "public key `FILE` (PEM) trusted to sign models")
@@ -61,6 +61,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&identity, "identity", "", "signer `IDENTITY` (certificate SAN, such as an e-mail address) required of keyless signatures")
 	fs.StringVar(&issuer, "issuer", "", "OIDC issuer `URL` required of keyless signatures")
 	fs.StringVar(&ignore, "ignore-paths", "", "comma-separated `PATHS` (relative to the model) left out of the check")
+	fs.BoolVar(&ignoreUnsigned, "ignore-unsigned-files", false, "check only the files the signature names; others are not reported")
 	fs.BoolVar(&asJSON, "json", false, "print the result as JSON")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: verify [flags] MODEL\n\nVerifies the model signature of MODEL (a directory or a file) and the files it covers.\nExit status: 0 verified, 1 could not verify, 2 usage, 4 verification failed.\n\nFlags:\n")
@@ -129,8 +130,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return exitError
 	}
 	res, err := provenance.VerifySignature(ctx, rel, sigPath, trust, provenance.VerifyOptions{
-		IgnorePaths: ignores,
-		Hash:        provenance.HashOptions{Progress: cli.ProgressBar(os.Stderr)},
+		IgnorePaths:         ignores,
+		IgnoreUnsignedFiles: ignoreUnsigned,
+		Hash:                provenance.HashOptions{Progress: cli.ProgressBar(os.Stderr)},
 	})
 	if err != nil {
 		fmt.Fprintf(stderr, "verify: %v\n", err)

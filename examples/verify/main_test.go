@@ -67,6 +67,11 @@ func TestReferenceVectors(t *testing.T) {
 	if code != exitFailed || !strings.Contains(out, "integrity.unlisted") || !strings.Contains(out, "-ignore-paths ignore-me") {
 		t.Errorf("exit %d:\n%s", code, out)
 	}
+	// As upstream, -ignore-unsigned-files checks only the files signed.
+	code, out = runVerify(t, "-ignore-unsigned-files", "-cert-chain", filepath.Join(keys, "ca-cert.pem"), filepath.Join(tests, "v1.0.1-certificate"))
+	if code != exitVerified || !strings.Contains(out, "1 unsigned file(s) ignored") {
+		t.Errorf("-ignore-unsigned-files: exit %d:\n%s", code, out)
+	}
 	// The wrong signer is not trusted.
 	code, out = runVerify(t, "-trusted-root", keyless[1], "-identity", "mallory@example.com", "-issuer", keyless[5], filepath.Join(tests, "v1.0.0-sigstore"))
 	if code != exitFailed || !strings.Contains(out, "signature.untrusted") {
