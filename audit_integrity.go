@@ -62,6 +62,17 @@ func (s *audit) integrity(ctx context.Context) error {
 	if res.Signature == nil && s.rel.Signature != nil {
 		s.rep.Integrity.Signature = &report.Signature{Path: s.rel.Signature.Path, Present: true, Error: "not checked: the files were not hashed"}
 	}
+	// A policy that requires signatures requires a verified one: a
+	// signature found but not checked does not satisfy it.
+	if sig := s.rep.Integrity.Signature; s.a.policy.Signatures.Required && sig != nil && sig.Present && len(sig.Checked) == 0 {
+		s.add(finding.Finding{
+			Code:       finding.SignatureMissing,
+			Message:    fmt.Sprintf("No verified model signature: %s is present but was not checked (%s), and the policy requires a verified one.", sig.Path, strings.TrimPrefix(sig.Error, "not checked: ")),
+			Confidence: finding.Verified,
+			Subject:    sig.Path,
+			Evidence:   []finding.Evidence{{Path: sig.Path, Field: "checked", Value: "no"}},
+		})
+	}
 	return ctx.Err()
 }
 

@@ -16,6 +16,7 @@ import (
 	"github.com/modelvet/modelvet/internal/testmodel"
 	"github.com/modelvet/modelvet/manifest"
 	"github.com/modelvet/modelvet/provenance"
+	"github.com/modelvet/modelvet/report"
 )
 
 // signedModel writes a small model, signs it with a new key and returns
@@ -155,5 +156,43 @@ func TestAuditIndexFindings(t *testing.T) {
 		if !got[want] {
 			t.Errorf("no %q among %v", want, got)
 		}
+	}
+}
+
+// TestAuditRequiredSignatureUnchecked checks that a policy requiring
+// signatures is not satisfied by a signature that was found but not
+// checked (the files were not hashed), and is by one that verifies.
+func TestAuditRequiredSignatureUnchecked(t *testing.T) {
+	dir, trust := signedModel(t)
+	pol := filepath.Join(t.TempDir(), "policy.yaml")
+	if err := os.WriteFile(filepath.Join(filepath.Dir(pol), "release.pub"), trust.PublicKeys[0], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(pol, []byte("signatures:\n  required: true\n  keys: [release.pub]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p, err := LoadPolicy(pol)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := Audit(context.Background(), manifest.Dir(dir), WithPolicy(p), WithoutHashingUnsafe())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var missing *finding.Finding
+	for i, f := range rep.Findings {
+		if f.Code == finding.SignatureMissing {
+			missing = &rep.Findings[i]
+		}
+	}
+	if missing == nil || missing.Subject != "model.sig" || !strings.Contains(missing.Message, "not checked (the files were not hashed)") || rep.Verdict != report.Fail {
+		t.Errorf("unchecked signature under a policy requiring one: %+v, verdict %s", missing, rep.Verdict)
+	}
+	rep, err = Audit(context.Background(), manifest.Dir(dir), WithPolicy(p))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := codes(rep); len(c) != 0 || !rep.Integrity.Signature.Verified {
+		t.Errorf("verified signature under a policy requiring one: %v", c)
 	}
 }

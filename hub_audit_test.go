@@ -22,6 +22,7 @@ import (
 	"github.com/modelvet/modelvet"
 	"github.com/modelvet/modelvet/finding"
 	"github.com/modelvet/modelvet/internal/hubtest"
+	"github.com/modelvet/modelvet/internal/limits"
 	"github.com/modelvet/modelvet/manifest"
 	"github.com/modelvet/modelvet/provenance"
 )
@@ -286,6 +287,23 @@ func TestHubAuditVerifiesSignature(t *testing.T) {
 		want := []string{"integrity.missing tokenizer.json", "integrity.unlisted extra.safetensors"}
 		if !slices.Equal(got, want) {
 			t.Errorf("findings = %v, want %v", got, want)
+		}
+	})
+
+	t.Run("signature too large to download", func(t *testing.T) {
+		r := repo()
+		for _, f := range r.Files {
+			if f.Path == "model.sig" {
+				f.Size = limits.MaxSignatureBytes + 1 // the bytes past Data read as zeros
+			}
+		}
+		rep := audit(r, nil)
+		sig := rep.Integrity.Signature
+		if sig == nil || !sig.Present || sig.Verified || len(sig.Checked) != 0 || !strings.Contains(sig.Error, "not downloaded") {
+			t.Errorf("signature = %+v", sig)
+		}
+		if got := integrity(rep); len(got) != 0 {
+			t.Errorf("findings = %v", got)
 		}
 	})
 

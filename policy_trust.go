@@ -19,7 +19,8 @@ import (
 // buyer trusts to sign. Files are named relative to the policy file and
 // read when the policy is parsed.
 type SignaturePolicy struct {
-	// Required makes signature.missing fail the audit.
+	// Required makes signature.missing fail the audit; a signature found
+	// but not checked (the files were not hashed) counts as missing.
 	Required bool `yaml:"required"`
 	// Identities are the signer identities (with their OIDC issuers)
 	// accepted for keyless Sigstore signatures.
