@@ -116,8 +116,8 @@ func describeFile(ctx context.Context, rel *Release, f *File, open opener) []*Pr
 	case FormatSafetensors:
 		f.Safetensors, perr = ReadSafetensors(c, size)
 	case FormatGGUF:
-		if f.ggufPrefix > 0 {
-			f.GGUF, perr = ReadGGUFPrefix(c, size, f.ggufPrefix)
+		if f.prefix > 0 {
+			f.GGUF, perr = ReadGGUFPrefix(c, size, f.prefix)
 		} else {
 			f.GGUF, perr = ReadGGUF(c, size)
 		}
@@ -126,7 +126,9 @@ func describeFile(ctx context.Context, rel *Release, f *File, open opener) []*Pr
 	case FormatKeras:
 		f.Keras, perr = ReadKeras(c, size)
 	case FormatHDF5:
-		if rel.Kind != KindHub { // remotely, only the first bytes are fetched, to classify it
+		if f.prefix > 0 {
+			f.Keras, perr = ScanHDF5KerasPrefix(c, size, f.prefix)
+		} else if rel.Kind != KindHub {
 			f.Keras, perr = ScanHDF5Keras(c, size)
 		}
 	}

@@ -192,6 +192,12 @@ func (s *HubSource) Open(ctx context.Context) (*Release, error) {
 	}
 	s.readHeaders(ctx, rel, set)
 	s.readGGUF(ctx, rel, set)
+	for _, f := range rel.Files {
+		// An HDF5 file is scanned in the first block fetched only.
+		if rf := set.files[f.Path]; rf != nil && rf.headerFormat() == FormatHDF5 {
+			f.prefix = rf.keepFirstBlock()
+		}
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}

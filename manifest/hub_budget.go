@@ -105,7 +105,7 @@ func (s *HubSource) readHeaders(ctx context.Context, rel *Release, set *remoteSe
 func (s *HubSource) readGGUF(ctx context.Context, rel *Release, set *remoteSet) {
 	var cands []*File
 	for _, f := range rel.Files {
-		if rf := set.files[f.Path]; rf != nil && rf.isGGUF() {
+		if rf := set.files[f.Path]; rf != nil && rf.headerFormat() == FormatGGUF {
 			cands = append(cands, f)
 		}
 	}
@@ -135,7 +135,7 @@ func (s *HubSource) readGGUF(ctx context.Context, rel *Release, set *remoteSet) 
 	}
 	for i, f := range cands {
 		if !take[i] {
-			f.Format, f.ggufPrefix = FormatGGUF, set.files[f.Path].keepFirstBlock()
+			f.Format, f.prefix = FormatGGUF, set.files[f.Path].keepFirstBlock()
 			g.Partial = append(g.Partial, f.Path)
 			g.Read--
 		}

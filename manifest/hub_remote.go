@@ -74,9 +74,9 @@ func planFile(f *File) (readKind, int64) {
 			return readSkip, 0
 		}
 		return readWhole, limits.MaxLicenseTextBytes
-	case FormatSignature, FormatONNX, FormatHDF5:
+	case FormatSignature, FormatONNX:
 		return readSniff, 0
-	case FormatSafetensors, FormatGGUF, FormatPickle, FormatPyTorch, FormatKeras:
+	case FormatSafetensors, FormatGGUF, FormatPickle, FormatPyTorch, FormatKeras, FormatHDF5:
 		return readHeader, 0
 	}
 	if pickleExt[ext] {
@@ -247,6 +247,9 @@ func (rf *remoteFile) header(ctx context.Context, f Format, have int64) {
 				rf.err = err
 			}
 		}
+	case FormatHDF5:
+		// The first block only, scanned for a Keras model configuration.
+		rf.budget = rf.got
 	case FormatGGUF, FormatPickle:
 		// The reader drives the rest, with read-ahead.
 	default:
@@ -278,11 +281,15 @@ func (rf *remoteFile) readHeader(ctx context.Context) {
 	}
 }
 
-// isGGUF reports whether the file's first bytes, fetched, are GGUF's.
-func (rf *remoteFile) isGGUF() bool {
+// headerFormat returns the format the first bytes fetched of a weight file
+// show, or "" when none were.
+func (rf *remoteFile) headerFormat() Format {
 	rf.mu.Lock()
 	defer rf.mu.Unlock()
-	return rf.kind == readHeader && rf.err == nil && classify(rf.req.path, rf.head()) == FormatGGUF
+	if rf.kind != readHeader || rf.err != nil {
+		return ""
+	}
+	return classify(rf.req.path, rf.head())
 }
 
 // keepFirstBlock stops the file's reads at the bytes fetched from offset 0

@@ -1054,7 +1054,8 @@ func TestHubSignedSmallFiles(t *testing.T) {
 }
 
 // TestHubKeras reads a Keras v3 archive on the Hub by its zip directory and
-// config.json, never its weights, and finds its Lambda layer.
+// config.json, never its weights, and an HDF5 model by its first block, and
+// finds their Lambda layers.
 func TestHubKeras(t *testing.T) {
 	var buf bytes.Buffer
 	zw := zip.NewWriter(&buf)
@@ -1065,9 +1066,16 @@ func TestHubKeras(t *testing.T) {
 	w, _ = zw.Create("metadata.json")
 	w.Write([]byte(`{"keras_version": "3.6.0"}`))
 	zw.Close()
+	// A Keras 2 HDF5 model (made with h5py, testdata/keras), served as a
+	// 10 MiB file: its configuration lies in the first block.
+	h5, err := os.ReadFile(filepath.Join("testdata", "keras", "lambda.h5"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	repo := &hubtest.Repo{ID: "acme/keras", Files: []*hubtest.File{
 		{Path: "README.md", Data: []byte("---\nlicense: mit\n---\n")},
 		hubtest.NewFile("model.keras", buf.Bytes()),
+		{Path: "legacy/model.h5", Data: h5, Size: 10 << 20, LFS: true},
 	}}
 	srv := hubtest.New(t, repo)
 	rel, err := openHub(t, srv, "acme/keras", HubOptions{})
@@ -1083,7 +1091,11 @@ func TestHubKeras(t *testing.T) {
 	}) {
 		t.Error("no code-execution finding")
 	}
+	h := rel.File("legacy/model.h5").Keras
+	if h == nil || !h.Partial || len(h.Lambdas) != 2 || h.Lambdas[0].Name != "scale" {
+		t.Errorf("HDF5 = %+v, problems %v", h, problemsText(rel))
+	}
 	if n := srv.BytesServed(); n > 256<<10 {
-		t.Errorf("served %d bytes for a 4 MiB archive", n)
+		t.Errorf("served %d bytes for a 4 MiB archive and a 10 MiB HDF5 file", n)
 	}
 }

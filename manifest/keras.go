@@ -148,12 +148,24 @@ var (
 // scanned up to limits.MaxKerasScanBytes at each end. It returns nil when
 // no serialised object is found (a file of weights only).
 func ScanHDF5Keras(r io.ReaderAt, size int64) (*KerasInfo, error) {
-	info := &KerasInfo{Source: "model_config"}
-	regions := [][2]int64{{0, size}}
 	if size > 2*limits.MaxKerasScanBytes {
-		regions = [][2]int64{{0, limits.MaxKerasScanBytes}, {size - limits.MaxKerasScanBytes, size}}
-		info.Partial = true
+		return scanHDF5(r, [][2]int64{{0, limits.MaxKerasScanBytes}, {size - limits.MaxKerasScanBytes, size}}, true)
 	}
+	return scanHDF5(r, [][2]int64{{0, size}}, false)
+}
+
+// ScanHDF5KerasPrefix is ScanHDF5Keras over the file's first prefix bytes
+// only (a remote file, of which only the first block is fetched): Keras
+// writes the model_config attribute before the weights, so a small model's
+// configuration lies there. Bytes past the prefix are never read.
+func ScanHDF5KerasPrefix(r io.ReaderAt, size, prefix int64) (*KerasInfo, error) {
+	return scanHDF5(r, [][2]int64{{0, min(size, prefix)}}, prefix < size)
+}
+
+// scanHDF5 scans the regions [start, end) of a file, reading nothing
+// outside them.
+func scanHDF5(r io.ReaderAt, regions [][2]int64, partial bool) (*KerasInfo, error) {
+	info := &KerasInfo{Source: "model_config", Partial: partial}
 	buf := make([]byte, kerasScanChunk+kerasScanOverlap)
 	next := int64(0) // markers before next were counted
 	for _, rg := range regions {
@@ -177,7 +189,7 @@ func ScanHDF5Keras(r io.ReaderAt, size int64) (*KerasInfo, error) {
 				next = at + 1
 				info.Objects++
 				if isLambdaValue(chunk[i:]) && len(info.Lambdas) < limits.MaxKerasLambdas {
-					info.Lambdas = append(info.Lambdas, lambdaAt(r, size, at))
+					info.Lambdas = append(info.Lambdas, lambdaAt(r, rg[1], at))
 				}
 			}
 		}
@@ -198,11 +210,11 @@ func isLambdaValue(b []byte) bool {
 	return bytes.HasPrefix(bytes.TrimLeft(b[1:], " \t\r\n"), lambdaValue)
 }
 
-// lambdaAt reads the layer configuration following a Lambda marker at off
-// for its name and whether its function is bytecode.
-func lambdaAt(r io.ReaderAt, size, off int64) KerasLambda {
+// lambdaAt reads the layer configuration following a Lambda marker at off,
+// up to end, for its name and whether its function is bytecode.
+func lambdaAt(r io.ReaderAt, end, off int64) KerasLambda {
 	l := KerasLambda{Offset: off}
-	b := make([]byte, min(kerasDetailBytes, size-off))
+	b := make([]byte, min(kerasDetailBytes, end-off))
 	n, _ := r.ReadAt(b, off)
 	b = b[:n]
 	// The layer's own configuration ends where the next layer begins.

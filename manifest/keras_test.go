@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -164,6 +165,35 @@ func TestScanHDF5KerasBoundaries(t *testing.T) {
 	}
 }
 
+// TestScanHDF5KerasPrefix scans only a file's first bytes: what lies past
+// them is neither read nor found.
+func TestScanHDF5KerasPrefix(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("testdata", "keras", "lambda.h5"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	second := bytes.LastIndex(data, []byte(`"class_name": "Lambda"`)) // where the second Lambda layer starts
+	for _, c := range []struct {
+		prefix  int64
+		lambdas int
+		partial bool
+	}{{int64(len(data)), 2, false}, {int64(second), 1, true}, {100, 0, true}} {
+		// A reader that fails past the prefix proves nothing beyond it is read.
+		r := io.NewSectionReader(bytes.NewReader(data), 0, c.prefix)
+		info, err := manifest.ScanHDF5KerasPrefix(r, int64(len(data)), c.prefix)
+		if err != nil {
+			t.Fatalf("prefix %d: %v", c.prefix, err)
+		}
+		got := 0
+		if info != nil {
+			got = len(info.Lambdas)
+		}
+		if got != c.lambdas || info != nil && info.Partial != c.partial {
+			t.Errorf("prefix %d: %+v", c.prefix, info)
+		}
+	}
+}
+
 // TestKerasFindings describes releases holding Keras files and checks the
 // code-execution findings.
 func TestKerasFindings(t *testing.T) {
@@ -222,6 +252,11 @@ func FuzzScanHDF5Keras(f *testing.F) {
 		}
 		if n := bytes.Count(data, []byte(`"class_name"`)); (info == nil) != (n == 0) || info != nil && (info.Objects != n || len(info.Lambdas) > n) {
 			t.Fatalf("%d markers, info %+v", n, info)
+		}
+		half := int64(len(data) / 2)
+		p, err := manifest.ScanHDF5KerasPrefix(io.NewSectionReader(bytes.NewReader(data), 0, half), int64(len(data)), half)
+		if err != nil || p != nil && (info == nil || p.Objects > info.Objects) {
+			t.Fatalf("prefix %d: %+v, %v (whole: %+v)", half, p, err, info)
 		}
 	})
 }

@@ -136,9 +136,9 @@ type File struct {
 	// unreadable marks files found while listing to be unsafe or
 	// impossible to open (special files, symlinks leaving the tree).
 	unreadable bool
-	// ggufPrefix, when > 0, has a GGUF file read only in its first
-	// ggufPrefix bytes (a remote file over the header budget).
-	ggufPrefix int64
+	// prefix, when > 0, has the file read only in its first prefix bytes:
+	// a remote GGUF file over the header budget, a remote HDF5 file.
+	prefix int64
 }
 
 // Expectation is a digest (and size, when known) that some source publishes
