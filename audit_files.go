@@ -1,6 +1,8 @@
 package modelvet
 
 import (
+	"cmp"
+	"strconv"
 	"strings"
 
 	"github.com/modelvet/modelvet/internal/textsafe"
@@ -65,6 +67,21 @@ func fileMetadata(rel *manifest.Release, f *manifest.File) map[string]any {
 		m["imported_globals"] = globals
 		if p.Incomplete != "" {
 			m["incomplete"] = p.Incomplete
+		}
+	}
+	if o := f.ONNX; o != nil {
+		m["ir_version"] = o.IRVersion
+		if o.Producer != "" {
+			m["producer"] = clip(o.Producer)
+		}
+		opsets := []string{}
+		for _, op := range o.Opsets {
+			opsets = append(opsets, clip(cmp.Or(op.Domain, "ai.onnx"))+":"+strconv.FormatInt(op.Version, 10))
+		}
+		m["opsets"] = opsets
+		m["initializers"] = o.Initializers
+		if len(o.ExternalData) > 0 {
+			m["external_data_tensors"] = len(o.ExternalData)
 		}
 	}
 	if k := f.Keras; k != nil {

@@ -92,7 +92,10 @@ func ParseConfig(path string, data []byte) (*ModelConfig, error) {
 	return c, nil
 }
 
-// codeFindings reports configs that ask to run repository code.
+// codeFindings reports what loading the weights would do beyond reading
+// tensors: configs that ask to run repository code, pickles and Keras
+// Lambda layers that run code, ONNX external data outside or missing from
+// the release.
 func (r *Release) codeFindings() []finding.Finding {
 	var out []finding.Finding
 	for _, c := range []*ModelConfig{r.Config, r.GenerationConfig} {
@@ -125,6 +128,9 @@ func (r *Release) codeFindings() []finding.Finding {
 		}
 		if f.Keras != nil {
 			out = append(out, f.Keras.findings(f.Path)...)
+		}
+		if f.ONNX != nil {
+			out = append(out, f.ONNX.findings(r, f.Path)...)
 		}
 	}
 	return out

@@ -125,6 +125,10 @@ func describeFile(ctx context.Context, rel *Release, f *File, open opener) []*Pr
 		f.Pickle, perr = ReadPickle(c, size)
 	case FormatKeras:
 		f.Keras, perr = ReadKeras(c, size)
+	case FormatONNX:
+		if rel.Kind != KindHub { // remotely, only the first bytes are fetched, to classify it
+			f.ONNX, perr = ReadONNX(c, size)
+		}
 	case FormatHDF5:
 		if f.prefix > 0 {
 			f.Keras, perr = ScanHDF5KerasPrefix(c, size, f.prefix)

@@ -23,8 +23,9 @@
 //     safetensors ([ReadSafetensors] → [SafetensorsInfo]), GGUF v2 and v3
 //     ([ReadGGUF] → [GGUFInfo], with [GGUFInfo.BaseModels] and
 //     [GGUFInfo.Datasets] for lineage), pickle-based checkpoints
-//     ([ReadPickle]), and the Lambda layers of Keras models ([ReadKeras],
-//     [ScanHDF5Keras] → [KerasInfo]).
+//     ([ReadPickle]), the Lambda layers of Keras models ([ReadKeras],
+//     [ScanHDF5Keras] → [KerasInfo]), and ONNX models' operator sets and
+//     external data ([ReadONNX] → [ONNXInfo]).
 //   - Sharded checkpoints: [ParseSafetensorsIndex] reads
 //     model.safetensors.index.json, and [Release.CheckIndex] compares it
 //     with the shards present ([IndexIssue]).

@@ -128,6 +128,7 @@ type File struct {
 	Pickle      *PickleInfo      `json:"pickle,omitempty"`
 	// Keras is set for a Keras file whose model configuration was read.
 	Keras *KerasInfo `json:"keras,omitempty"`
+	ONNX  *ONNXInfo  `json:"onnx,omitempty"`
 	// LFSPointer is set when the file is a Git LFS pointer standing in
 	// for content that was never downloaded (Format is then
 	// FormatLFSPointer, and the release has a Problem saying so).
@@ -197,7 +198,9 @@ func (r *Release) sortFiles() {
 }
 
 // Findings returns the format findings the release raises by itself:
-// unparseable files, pickle-based weights, and requests to execute code.
+// unparseable files, pickle-based weights, requests to execute code, ONNX
+// external data outside or missing from the release, and what a remote
+// audit left unread.
 func (r *Release) Findings() []finding.Finding {
 	var out []finding.Finding
 	for _, p := range r.Problems {

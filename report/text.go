@@ -435,6 +435,9 @@ func fileSummary(f File) string {
 	if g, ok := f.Metadata["imported_globals"].([]string); ok {
 		parts = append(parts, fmt.Sprintf("%d imported globals", len(g)))
 	}
+	if p, ok := f.Metadata["producer"].(string); ok {
+		parts = append(parts, "by "+p)
+	}
 	if l, ok := f.Metadata["lambda_layers"].([]string); ok {
 		parts = append(parts, plural(len(l), "Lambda layer"))
 	}

@@ -132,6 +132,12 @@ const (
 	// last MaxKerasScanBytes only. Keras writes the model_config attribute
 	// before the weights, so it lies near the start.
 	MaxKerasScanBytes = 8 << 20
+	// MaxONNXFields caps the protobuf fields walked in one ONNX file;
+	// MaxONNXListed the operator sets, metadata entries and external
+	// tensors recorded; MaxONNXString a name or value kept.
+	MaxONNXFields = 1 << 22
+	MaxONNXListed = 10_000
+	MaxONNXString = 4 << 10
 	// MaxKerasLambdas caps the Lambda layers recorded from one file.
 	MaxKerasLambdas = 1000
 
