@@ -311,7 +311,7 @@ func (o *ONNXInfo) findings(rel *Release, p string) []finding.Finding {
 		case loc == "":
 			out = append(out, finding.Finding{Code: finding.FormatMalformed, Confidence: finding.Verified, Subject: p, Evidence: ev,
 				Message: fmt.Sprintf("%s stores tensor %s externally but names no file for it", p, clip(x.Tensor))})
-		case path.IsAbs(loc) || strings.Contains(loc, ":") || target == ".." || strings.HasPrefix(target, "../"):
+		case path.IsAbs(loc) || hasDriveLetter(loc) || target == ".." || strings.HasPrefix(target, "../"):
 			out = append(out, finding.Finding{Code: finding.FormatMalformed, Confidence: finding.Verified, Subject: p, Evidence: ev,
 				Message: fmt.Sprintf("%s refers to external tensor data at %q, outside the release: a loader would read that file (a path traversal)", p, clip(x.Location))})
 		case rel.File(target) == nil:
@@ -320,4 +320,9 @@ func (o *ONNXInfo) findings(rel *Release, p string) []finding.Finding {
 		}
 	}
 	return out
+}
+
+// hasDriveLetter reports whether p starts with a Windows drive ("C:").
+func hasDriveLetter(p string) bool {
+	return len(p) >= 2 && p[1] == ':' && ('a' <= p[0]|0x20 && p[0]|0x20 <= 'z')
 }

@@ -124,11 +124,11 @@ func TestReadONNXHostile(t *testing.T) {
 func TestONNXExternalDataFindings(t *testing.T) {
 	dir := t.TempDir()
 	os.MkdirAll(filepath.Join(dir, "onnx"), 0o755)
-	model := onnxModel(onnxTensor("a", nil, "model.onnx_data"), onnxTensor("b", nil, "missing.bin"), onnxTensor("c", nil, "../../etc/passwd"), onnxTensor("d", nil, "/etc/shadow"))
+	model := onnxModel(onnxTensor("a", nil, "model.onnx_data"), onnxTensor("b", nil, "missing.bin"), onnxTensor("c", nil, "../../etc/passwd"), onnxTensor("d", nil, "/etc/shadow"), onnxTensor("e", nil, `C:\Windows\win.ini`), onnxTensor("f", nil, "data:v2.bin"))
 	os.WriteFile(filepath.Join(dir, "onnx", "model.onnx"), model, 0o644)
 	os.WriteFile(filepath.Join(dir, "onnx", "model.onnx_data"), make([]byte, 64), 0o644)
 	rel := openDir(t, dir)
-	if f := rel.File("onnx/model.onnx"); f == nil || f.ONNX == nil || len(f.ONNX.ExternalData) != 4 {
+	if f := rel.File("onnx/model.onnx"); f == nil || f.ONNX == nil || len(f.ONNX.ExternalData) != 6 {
 		t.Fatalf("onnx = %+v", f)
 	}
 	var got []string
@@ -141,6 +141,8 @@ func TestONNXExternalDataFindings(t *testing.T) {
 	want := []string{
 		"format.malformed onnx/model.onnx ../../etc/passwd",
 		"format.malformed onnx/model.onnx /etc/shadow",
+		`format.malformed onnx/model.onnx C:\Windows\win.ini`,
+		"integrity.missing onnx/data:v2.bin data:v2.bin",
 		"integrity.missing onnx/missing.bin missing.bin",
 	}
 	if !slices.Equal(got, want) {
