@@ -19,8 +19,8 @@ type ONNXInfo struct {
 	Producer string       `json:"producer,omitempty"`
 	Opsets   []ONNXOpset  `json:"opsets,omitempty"`
 	Metadata []ONNXString `json:"metadata,omitempty"` // metadata_props, in order
-	// Initializers counts the graph's initializer tensors (sparse ones
-	// included).
+	// Initializers counts the graph's initializer tensors (a sparse
+	// initializer's values and indices count as two).
 	Initializers int `json:"initializers"`
 	// ExternalData lists the tensors whose data lies in another file.
 	ExternalData []ONNXExternal `json:"external_data,omitempty"`
