@@ -122,7 +122,7 @@ func TestHubAuditFailures(t *testing.T) {
 // stub signature replaced by a real one, made with a new key over the
 // release as written to disk, and LFS digests that are those of the whole
 // content, as the Hub publishes them; and the trust that accepts the key.
-func signedHubRepo(t *testing.T) (func() *hubtest.Repo, provenance.Trust) {
+func signedHubRepo(t *testing.T, opts provenance.SignOptions) (func() *hubtest.Repo, provenance.Trust) {
 	t.Helper()
 	unsigned := func() *hubtest.Repo {
 		r := hubtest.ExampleRepo()
@@ -134,7 +134,8 @@ func signedHubRepo(t *testing.T) (func() *hubtest.Repo, provenance.Trust) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	bundle, err := provenance.Sign(context.Background(), dir, provenance.Signer{Key: key}, provenance.SignOptions{Output: filepath.Join(t.TempDir(), "model.sig")})
+	opts.Output = filepath.Join(t.TempDir(), "model.sig")
+	bundle, err := provenance.Sign(context.Background(), dir, provenance.Signer{Key: key}, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -161,26 +162,33 @@ func signedHubRepo(t *testing.T) (func() *hubtest.Repo, provenance.Trust) {
 	}, trust
 }
 
+// auditSignedHub audits r, served by a fake Hub whose requests fault may
+// answer first, trusting trust.
+func auditSignedHub(t *testing.T, r *hubtest.Repo, fault func(string, http.ResponseWriter, *http.Request) bool, trust provenance.Trust) *modelvet.Report {
+	t.Helper()
+	srv := hubtest.New(t, r)
+	srv.SetFault(fault)
+	src, err := manifest.Hub("acme/chat-7b", manifest.HubOptions{Endpoint: srv.URL(), NoToken: true, Retries: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := modelvet.Audit(context.Background(), src, modelvet.WithClock(fixedClock), modelvet.WithTrust(trust))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rep
+}
+
 // TestHubAuditVerifiesSignature audits a signed repository remotely: the
 // signature is downloaded and verified, the files the audit downloads are
 // checked against it by their bytes, the weights by the digests the Hub
 // publishes, and every way the repository can differ from what was signed
 // is reported.
 func TestHubAuditVerifiesSignature(t *testing.T) {
-	repo, trust := signedHubRepo(t)
+	repo, trust := signedHubRepo(t, provenance.SignOptions{})
 	audit := func(r *hubtest.Repo, fault func(string, http.ResponseWriter, *http.Request) bool) *modelvet.Report {
 		t.Helper()
-		srv := hubtest.New(t, r)
-		srv.SetFault(fault)
-		src, err := manifest.Hub("acme/chat-7b", manifest.HubOptions{Endpoint: srv.URL(), NoToken: true, Retries: -1})
-		if err != nil {
-			t.Fatal(err)
-		}
-		rep, err := modelvet.Audit(context.Background(), src, modelvet.WithClock(fixedClock), modelvet.WithTrust(trust))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return rep
+		return auditSignedHub(t, r, fault, trust)
 	}
 	integrity := func(rep *modelvet.Report) []string {
 		var out []string
@@ -304,6 +312,18 @@ func TestHubAuditVerifiesSignature(t *testing.T) {
 		}
 		if got := integrity(rep); len(got) != 0 {
 			t.Errorf("findings = %v", got)
+		}
+	})
+
+	t.Run("BLAKE2b signature", func(t *testing.T) {
+		// The Hub publishes only SHA-256 digests: the downloaded files are
+		// hashed in the signature's algorithm, the weights cannot be checked.
+		repo, trust := signedHubRepo(t, provenance.SignOptions{HashType: provenance.BLAKE2b})
+		rep := auditSignedHub(t, repo(), nil, trust)
+		sig := rep.Integrity.Signature
+		files := sig.Checked[len(sig.Checked)-1]
+		if !sig.Verified || !strings.HasPrefix(files, "files: ok (11 signed, 7 verified,") || !strings.Contains(files, "4 not checked") {
+			t.Errorf("files check = %q", files)
 		}
 	})
 

@@ -2,9 +2,6 @@ package manifest
 
 import (
 	"context"
-	"crypto/sha1"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/url"
@@ -425,34 +422,14 @@ func inLFS(f *File) bool {
 	return false
 }
 
-// keepFetched records the digests of the files downloaded whole, and the
-// bytes of the signature, for provenance to check against the listing and
-// the signature.
+// keepFetched keeps the bytes of the files downloaded whole, for
+// provenance to check against the listing and the signature.
 func keepFetched(rel *Release, set *remoteSet) {
 	for _, f := range rel.Files {
-		rf := set.files[f.Path]
-		if rf == nil {
-			continue
-		}
-		data := rf.whole()
-		if data == nil {
-			continue
-		}
-		sum := sha256.Sum256(data)
-		f.Fetched = map[string]string{"sha256": hex.EncodeToString(sum[:]), "git-sha1": gitBlobID(data)}
-		if f == rel.Signature {
-			rel.SignatureData = data
+		if rf := set.files[f.Path]; rf != nil {
+			f.Content = rf.whole()
 		}
 	}
-}
-
-// gitBlobID is the id git gives a file's content: the SHA-1 of
-// "blob <size>\x00" and the content.
-func gitBlobID(data []byte) string {
-	h := sha1.New()
-	fmt.Fprintf(h, "blob %d\x00", len(data))
-	h.Write(data)
-	return hex.EncodeToString(h.Sum(nil))
 }
 
 // prefetch makes the planned first reads, with bounded concurrency: the

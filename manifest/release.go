@@ -90,10 +90,6 @@ type Release struct {
 	LicenseTexts []*LicenseText `json:"license_texts,omitempty"`
 	// Signature is the located signature file, if any (not verified here).
 	Signature *File `json:"signature,omitempty"`
-	// SignatureData holds the signature's bytes when the release is remote
-	// and they were downloaded; a local signature is read from
-	// Signature.LocalPath.
-	SignatureData []byte `json:"-"`
 
 	Ollama *OllamaModel `json:"ollama,omitempty"`
 	OCI    *OCIArtifact `json:"oci,omitempty"`
@@ -117,11 +113,11 @@ type File struct {
 	// Expected lists digests and sizes published for this file by a store,
 	// a Hub listing or an index, with where each came from.
 	Expected []Expectation `json:"expected,omitempty"`
-	// Fetched holds, by algorithm ("sha256", "git-sha1"), hex digests of
-	// the bytes of a remote file that was downloaded whole (a card, a
-	// config, a licence text, the signature), so that they can be checked
-	// against the listing and the signature.
-	Fetched map[string]string `json:"fetched,omitempty"`
+	// Content holds the bytes of a remote file that was downloaded whole
+	// (a card, a config, a licence text, the signature), which has no
+	// local copy to read again: provenance checks them against the listing
+	// and the signature.
+	Content []byte `json:"-"`
 
 	Safetensors *SafetensorsInfo `json:"safetensors,omitempty"`
 	GGUF        *GGUFInfo        `json:"gguf,omitempty"`

@@ -217,14 +217,16 @@ func verifyRelease(ctx context.Context, rel *manifest.Release, opts VerifyOption
 	res := &Result{}
 	remote := rel.Kind == manifest.KindHub
 
-	if remote {
-		v.fetched()
-	}
 	// The signature first: it decides what else must be computed.
 	var sc *signedCheck
 	if signatures {
 		res.Signature, sc = v.checkSignature(ctx, tm)
 		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+	}
+	if remote {
+		if err := v.fetched(sc); err != nil {
 			return nil, err
 		}
 	}
@@ -309,22 +311,38 @@ func (v *verification) hash(ctx context.Context) error {
 	return nil
 }
 
-// fetched takes the digests of the bytes a remote source downloaded (a
-// Hub release's card, configs, licence texts) as computed ones.
-func (v *verification) fetched() {
+// fetched hashes the bytes a remote source downloaded whole (a Hub
+// release's card, configs, licence texts, small files) in every algorithm
+// that its listing or the signature uses, as if they had been read from
+// disk.
+func (v *verification) fetched(sc *signedCheck) error {
 	for _, f := range v.rel.Files {
-		if len(f.Fetched) == 0 {
+		if f.Content == nil {
 			continue
 		}
-		r := &HashResult{Path: f.Path, Size: f.Size, Digests: map[string][]byte{}}
-		for alg, d := range f.Fetched {
-			if b, err := hex.DecodeString(d); err == nil && KnownAlgorithm(alg) {
-				r.Digests[alg] = b
+		algs := []string{SHA256}
+		for _, x := range f.Expected {
+			algs = append(algs, x.Algorithm)
+		}
+		if sc != nil && sc.st.Serialization.Method == MethodFiles {
+			algs = append(algs, sc.st.Serialization.HashType)
+		}
+		r := &HashResult{Path: f.Path, Size: int64(len(f.Content)), Digests: map[string][]byte{}}
+		for _, alg := range algs {
+			if _, done := r.Digests[alg]; done || !KnownAlgorithm(alg) {
+				continue
 			}
+			h, err := newHasher(alg, r.Size)
+			if err != nil {
+				return err
+			}
+			h.Write(f.Content)
+			r.Digests[alg] = h.Sum(nil)
 		}
 		e := v.entry(f.Path)
 		e.relFile, e.result = f, r
 	}
+	return nil
 }
 
 // compareExpected checks every file against the digests and sizes

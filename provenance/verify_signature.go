@@ -34,7 +34,7 @@ func (v *verification) checkSignature(ctx context.Context, tm *trustMaterial) (*
 	sigPath, shown := opts.Signature, opts.Signature
 	var data []byte // the signature, when a remote source downloaded it
 	if sigPath == "" && rel.Signature != nil {
-		sigPath, shown, data = rel.Signature.LocalPath, rel.Signature.Path, rel.SignatureData
+		sigPath, shown, data = rel.Signature.LocalPath, rel.Signature.Path, rel.Signature.Content
 	} else if sigPath != "" {
 		shown = displayPath(rel, sigPath)
 	}
@@ -546,11 +546,7 @@ func (sc *signedCheck) diff(v *verification, k string, lf localFile, rs []Resour
 		return []finding.Evidence{{Path: lf.Path, Field: "read", Value: e.result.Err.Error()}}, matchedNone
 	}
 	if ser.Method == MethodFiles {
-		got, ok := e.result.Digests[ser.HashType]
-		if !ok && lf.Remote {
-			// Downloaded, but hashed in other algorithms only.
-			return sc.diffPublished(v, lf, rs)
-		}
+		got := e.result.Digests[ser.HashType]
 		if !bytes.Equal(got, rs[0].Digest) {
 			return []finding.Evidence{{Path: lf.Path, Field: rs[0].Algorithm, Value: fmt.Sprintf("signed %x, computed %x", rs[0].Digest, got)}}, matchedNone
 		}

@@ -12,7 +12,6 @@ package hubtest
 import (
 	"bytes"
 	"crypto/sha1"
-	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
@@ -31,6 +30,8 @@ import (
 	"testing"
 
 	"github.com/goccy/go-yaml"
+
+	"github.com/modelvet/modelvet/internal/testmodel"
 )
 
 // File is one file of a fake repository.
@@ -81,16 +82,7 @@ func (f *File) sha256() string {
 	if f.SHA256 != "" {
 		return f.SHA256
 	}
-	sum := sha256.Sum256(f.Data)
-	return hex.EncodeToString(sum[:])
-}
-
-// gitBlob is the git blob id of data.
-func gitBlob(data []byte) string {
-	h := sha1.New()
-	fmt.Fprintf(h, "blob %d\x00", len(data))
-	h.Write(data)
-	return hex.EncodeToString(h.Sum(nil))
+	return testmodel.SHA256(f.Data)
 }
 
 func (f *File) pointer() []byte {
@@ -415,7 +407,7 @@ func (s *Server) serveHub(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, loc, http.StatusFound)
 		return
 	}
-	w.Header().Set("ETag", `"`+gitBlob(f.Data)+`"`)
+	w.Header().Set("ETag", `"`+testmodel.GitBlobSHA1(f.Data)+`"`)
 	s.serveContent(w, r, f)
 }
 
@@ -579,10 +571,10 @@ func ModelInfoJSON(repo *Repo, sha string, blobs bool) map[string]any {
 			sib["size"] = f.size()
 			if f.LFS {
 				ptr := f.pointer()
-				sib["blobId"] = gitBlob(ptr)
+				sib["blobId"] = testmodel.GitBlobSHA1(ptr)
 				sib["lfs"] = map[string]any{"sha256": f.sha256(), "size": f.size(), "pointerSize": len(ptr)}
 			} else {
-				sib["blobId"] = gitBlob(f.Data)
+				sib["blobId"] = testmodel.GitBlobSHA1(f.Data)
 			}
 		}
 		siblings = append(siblings, sib)
