@@ -1,6 +1,7 @@
 package manifest
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -164,25 +165,11 @@ func offlineError(what string) error {
 // a server lying about sizes) are recorded as Problems; Open fails only when
 // the repository itself cannot be read.
 func (s *HubSource) Open(ctx context.Context) (*Release, error) {
-	if s.cfg.offline {
-		return nil, offlineError(s.String())
-	}
-	rev := s.ref.Revision
-	if rev == "" {
-		rev = "main"
-	}
-	info, err := s.c.modelInfo(ctx, s.ref.ID, rev, true)
-	if err != nil {
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		return nil, fmt.Errorf("%s: %w", s, err)
-	}
-	s.c.remember(s.ref.ID, info)
-	rel, err := s.release(info, rev)
+	info, rel, err := s.listed(ctx)
 	if err != nil {
 		return nil, err
 	}
+	s.c.remember(s.ref.ID, info)
 	set := s.plan(rel)
 	if err := s.prefetch(ctx, set); err != nil {
 		return nil, err
@@ -248,6 +235,24 @@ func (s *HubSource) Open(ctx context.Context) (*Release, error) {
 	}
 	rel.Hub.Requests, rel.Hub.Bytes = s.Usage()
 	return rel, nil
+}
+
+// listed fetches the repository's API record, with its file listing, at
+// the revision asked for (main by default), and builds the Release from it.
+func (s *HubSource) listed(ctx context.Context) (*HubModelInfo, *Release, error) {
+	if s.cfg.offline {
+		return nil, nil, offlineError(s.String())
+	}
+	rev := cmp.Or(s.ref.Revision, "main")
+	info, err := s.c.modelInfo(ctx, s.ref.ID, rev, true)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, nil, ctx.Err()
+		}
+		return nil, nil, fmt.Errorf("%s: %w", s, err)
+	}
+	rel, err := s.release(info, rev)
+	return info, rel, err
 }
 
 // release builds the Release from the API record.

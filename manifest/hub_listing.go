@@ -2,7 +2,6 @@ package manifest
 
 import (
 	"context"
-	"fmt"
 	"slices"
 )
 
@@ -15,21 +14,7 @@ func HubListing(ctx context.Context, ref string, opts HubOptions) (*HubInfo, map
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	if s.cfg.offline {
-		return nil, nil, nil, offlineError(s.String())
-	}
-	rev := s.ref.Revision
-	if rev == "" {
-		rev = "main"
-	}
-	info, err := s.c.modelInfo(ctx, s.ref.ID, rev, true)
-	if err != nil {
-		if ctx.Err() != nil {
-			return nil, nil, nil, ctx.Err()
-		}
-		return nil, nil, nil, fmt.Errorf("%s: %w", s, err)
-	}
-	rel, err := s.release(info, rev)
+	_, rel, err := s.listed(ctx)
 	if err != nil {
 		return nil, nil, nil, err
 	}
