@@ -16,6 +16,22 @@ import (
 // (manifest.HubInfo.Ancestors).
 const ViaHubRecord = "hub-record"
 
+// hubRelation is the relation of a model to one base its Hub record (at
+// api) names, with the evidence: the declared base_model_relation when it
+// is one modelvet knows, else merge when the record names several bases
+// and finetune when it names one.
+func hubRelation(api, base, declared string, bases int) (string, []finding.Evidence) {
+	ev := []finding.Evidence{{Path: api, Field: "cardData.base_model", Value: cut(base)}}
+	switch relation := strings.ToLower(strings.TrimSpace(declared)); relation {
+	case Finetune, Adapter, Merge, Quantized:
+		return relation, append(ev, finding.Evidence{Path: api, Field: "cardData.base_model_relation", Value: cut(declared)})
+	}
+	if bases > 1 {
+		return Merge, ev
+	}
+	return Finetune, ev
+}
+
 // hubAncestors adds what the Hub records of the release's ancestors
 // declare: an edge from each model to the bases its record names (relation
 // from its base_model_relation; merge when it names several bases, else
@@ -60,18 +76,7 @@ func (b *builder) hubAncestors(root int) {
 			continue
 		}
 		nodes[key(a.ID)] = n
-		api := hubAPIPath(h.Endpoint, a.Parent)
-		ev := []finding.Evidence{{Path: api, Field: "cardData.base_model", Value: cut(a.ID)}}
-		relation := strings.ToLower(strings.TrimSpace(a.Relation))
-		switch relation {
-		case Finetune, Adapter, Merge, Quantized:
-			ev = append(ev, finding.Evidence{Path: api, Field: "cardData.base_model_relation", Value: cut(a.Relation)})
-		default:
-			relation = Finetune
-			if bases[key(a.Parent)] > 1 {
-				relation = Merge
-			}
-		}
+		relation, ev := hubRelation(hubAPIPath(h.Endpoint, a.Parent), a.ID, a.Relation, bases[key(a.Parent)])
 		lev, hasLicense := b.hubFacts(n, a, h.Endpoint)
 		if parent == root && slices.ContainsFunc(b.g.Edges, func(e Edge) bool { return e.Child == root && e.Parent == n }) {
 			// The card declares this base: keep its relation, and cite where
@@ -105,18 +110,7 @@ func (b *builder) hubAncestors(root int) {
 			if !ok || slices.ContainsFunc(b.g.Edges, func(e Edge) bool { return e.Child == child && e.Parent == parent }) {
 				continue
 			}
-			api := hubAPIPath(h.Endpoint, a.ID)
-			ev := []finding.Evidence{{Path: api, Field: "cardData.base_model", Value: cut(base)}}
-			relation := strings.ToLower(strings.TrimSpace(a.BaseModelRelation))
-			switch relation {
-			case Finetune, Adapter, Merge, Quantized:
-				ev = append(ev, finding.Evidence{Path: api, Field: "cardData.base_model_relation", Value: cut(a.BaseModelRelation)})
-			default:
-				relation = Finetune
-				if len(a.BaseModel) > 1 {
-					relation = Merge
-				}
-			}
+			relation, ev := hubRelation(hubAPIPath(h.Endpoint, a.ID), base, a.BaseModelRelation, len(a.BaseModel))
 			b.edge(child, parent, relation, ViaHubRecord, finding.Declared, ev...)
 		}
 	}
