@@ -57,14 +57,17 @@ type BundleError struct {
 	Err   error
 }
 
-func (e *BundleError) Error() string {
-	s := "signature bundle"
-	if e.Field != "" {
-		s += ": " + e.Field
+func (e *BundleError) Error() string { return fieldError("signature bundle", e.Field, e.Msg, e.Err) }
+
+// fieldError writes "what: field: msg: err", leaving out what is empty.
+func fieldError(what, field, msg string, err error) string {
+	s := what
+	if field != "" {
+		s += ": " + field
 	}
-	s += ": " + e.Msg
-	if e.Err != nil {
-		s += ": " + e.Err.Error()
+	s += ": " + msg
+	if err != nil {
+		s += ": " + err.Error()
 	}
 	return s
 }

@@ -88,17 +88,7 @@ type PayloadError struct {
 	Err   error
 }
 
-func (e *PayloadError) Error() string {
-	s := "signature payload"
-	if e.Field != "" {
-		s += ": " + e.Field
-	}
-	s += ": " + e.Msg
-	if e.Err != nil {
-		s += ": " + e.Err.Error()
-	}
-	return s
-}
+func (e *PayloadError) Error() string { return fieldError("signature payload", e.Field, e.Msg, e.Err) }
 
 func (e *PayloadError) Unwrap() error { return e.Err }
 
