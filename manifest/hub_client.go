@@ -317,6 +317,15 @@ func (c *hubClient) statusError(r *hubRequest, resp *http.Response) error {
 	}
 	st := resp.StatusCode
 	quote := false // add the server's message
+	denied := func() {
+		e.Kind = ErrHubAccess
+		e.Msg, quote = "access to "+what+" denied", true
+		if c.cfg.token == "" {
+			e.Hint = tokenHint
+		} else {
+			e.Msg += " to the token sent"
+		}
+	}
 	switch {
 	case code == "GatedRepo":
 		e.Kind = ErrHubGated
@@ -331,13 +340,7 @@ func (c *hubClient) statusError(r *hubRequest, resp *http.Response) error {
 		e.Kind = ErrHubAccess
 		e.Msg = fmt.Sprintf("access to %s is disabled on the Hub", r.repo)
 	case r.path != "" && (st == http.StatusUnauthorized || st == http.StatusForbidden) && code != "RepoNotFound" && !strings.Contains(smsg, "Invalid credentials"):
-		e.Kind = ErrHubAccess
-		e.Msg, quote = "access to "+what+" denied", true
-		if c.cfg.token == "" {
-			e.Hint = tokenHint
-		} else {
-			e.Msg += " to the token sent"
-		}
+		denied()
 	case code == "RevisionNotFound":
 		e.Kind = ErrNotFound
 		e.Msg = fmt.Sprintf("revision %q not found in %s", r.rev, r.repo)
@@ -356,13 +359,7 @@ func (c *hubClient) statusError(r *hubRequest, resp *http.Response) error {
 		e.Kind = ErrHubAccess
 		e.Msg, e.Hint = "the Hub rejected the token (invalid credentials)", "check HF_TOKEN"
 	case st == http.StatusForbidden:
-		e.Kind = ErrHubAccess
-		e.Msg, quote = "access to "+what+" denied", true
-		if c.cfg.token == "" {
-			e.Hint = tokenHint
-		} else {
-			e.Msg += " to the token sent"
-		}
+		denied()
 	case st == http.StatusRequestedRangeNotSatisfiable:
 		e.Kind = ErrHubResponse
 		e.Msg = fmt.Sprintf("the server cannot serve bytes %d-%d: the file is shorter than the listing says", r.rangeFrom, r.rangeTo)
