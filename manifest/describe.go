@@ -116,9 +116,12 @@ func describeFile(ctx context.Context, rel *Release, f *File, open opener) []*Pr
 	case FormatSafetensors:
 		f.Safetensors, perr = ReadSafetensors(c, size)
 	case FormatGGUF:
-		if f.prefix > 0 {
+		switch {
+		case f.GGUF != nil:
+			// Read already (the first GGUF file of a Hub repository).
+		case f.prefix > 0:
 			f.GGUF, perr = ReadGGUFPrefix(c, size, f.prefix)
-		} else {
+		default:
 			f.GGUF, perr = ReadGGUF(c, size)
 		}
 	case FormatPyTorch, FormatPickle:
