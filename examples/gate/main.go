@@ -32,7 +32,7 @@ import (
 	"sync"
 
 	"github.com/modelvet/modelvet"
-	"github.com/modelvet/modelvet/internal/cli"
+	"github.com/modelvet/modelvet/examples/internal/cli"
 	"github.com/modelvet/modelvet/manifest"
 	"github.com/modelvet/modelvet/report"
 )

@@ -51,7 +51,7 @@ import (
 	"github.com/schollz/progressbar/v3"
 
 	"github.com/modelvet/modelvet"
-	"github.com/modelvet/modelvet/internal/cli"
+	"github.com/modelvet/modelvet/examples/internal/cli"
 	"github.com/modelvet/modelvet/internal/textsafe"
 )
 

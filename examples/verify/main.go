@@ -28,8 +28,8 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/modelvet/modelvet/examples/internal/cli"
 	"github.com/modelvet/modelvet/finding"
-	"github.com/modelvet/modelvet/internal/cli"
 	"github.com/modelvet/modelvet/internal/textsafe"
 	"github.com/modelvet/modelvet/manifest"
 	"github.com/modelvet/modelvet/provenance"
