@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/modelvet/modelvet/finding"
+	"github.com/modelvet/modelvet/integrity"
 	"github.com/modelvet/modelvet/manifest"
-	"github.com/modelvet/modelvet/provenance"
 	"github.com/modelvet/modelvet/report"
 )
 
@@ -20,20 +20,20 @@ import (
 // against the configured trust and the files it covers.
 func (s *audit) integrity(ctx context.Context) error {
 	cfg := s.a.cfg
-	verify := provenance.Verify
+	verify := integrity.Verify
 	if cfg.noHashing {
 		// A signature vouches for the files; without reading them there is
 		// nothing it can confirm.
-		verify = provenance.VerifyFiles
+		verify = integrity.VerifyFiles
 	}
-	res, err := verify(ctx, s.rel, provenance.VerifyOptions{
+	res, err := verify(ctx, s.rel, integrity.VerifyOptions{
 		Trust:     cfg.trust,
 		Signature: cfg.signaturePath,
 		// An unsigned release is worth a finding whenever the bytes are
 		// being verified or a signer is expected.
 		RequireSignature:     !cfg.noHashing || cfg.trustSet || cfg.signaturePath != "",
 		WithoutHashingUnsafe: cfg.noHashing,
-		Hash:                 provenance.HashOptions{Progress: cfg.progress},
+		Hash:                 integrity.HashOptions{Progress: cfg.progress},
 	})
 	if err != nil {
 		return err
@@ -41,7 +41,7 @@ func (s *audit) integrity(ctx context.Context) error {
 	s.add(res.Findings...)
 	s.add(s.indexFindings()...)
 
-	files := make(map[string]provenance.FileResult, len(res.Files))
+	files := make(map[string]integrity.FileResult, len(res.Files))
 	for _, f := range res.Files {
 		files[f.Path] = f
 	}
@@ -51,7 +51,7 @@ func (s *audit) integrity(ctx context.Context) error {
 		if !ok {
 			continue
 		}
-		if d := f.Digests[provenance.SHA256]; d != "" {
+		if d := f.Digests[integrity.SHA256]; d != "" {
 			rf.Digest = "sha256:" + d
 		}
 		rf.Verified = f.Verified
@@ -156,8 +156,8 @@ func countTensors(ts []string) string {
 	return fmt.Sprintf("%d tensors", len(ts))
 }
 
-// signatureReport turns what provenance checked into the report's record.
-func signatureReport(sr *provenance.SignatureResult) *report.Signature {
+// signatureReport turns what integrity checked into the report's record.
+func signatureReport(sr *integrity.SignatureResult) *report.Signature {
 	if sr == nil {
 		return &report.Signature{}
 	}

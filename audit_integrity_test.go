@@ -13,15 +13,15 @@ import (
 	"testing"
 
 	"github.com/modelvet/modelvet/finding"
+	"github.com/modelvet/modelvet/integrity"
 	"github.com/modelvet/modelvet/internal/testmodel"
 	"github.com/modelvet/modelvet/manifest"
-	"github.com/modelvet/modelvet/provenance"
 	"github.com/modelvet/modelvet/report"
 )
 
 // signedModel writes a small model, signs it with a new key and returns
 // the directory and the trust that accepts the key.
-func signedModel(t *testing.T) (string, provenance.Trust) {
+func signedModel(t *testing.T) (string, integrity.Trust) {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "model")
 	os.MkdirAll(dir, 0o755)
@@ -34,11 +34,11 @@ func signedModel(t *testing.T) (string, provenance.Trust) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := provenance.Sign(context.Background(), dir, provenance.Signer{Key: k}, provenance.SignOptions{}); err != nil {
+	if _, err := integrity.Sign(context.Background(), dir, integrity.Signer{Key: k}, integrity.SignOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	der, _ := x509.MarshalPKIXPublicKey(k.Public())
-	return dir, provenance.Trust{PublicKeys: [][]byte{pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})}}
+	return dir, integrity.Trust{PublicKeys: [][]byte{pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})}}
 }
 
 func codes(r *Report) map[finding.Code]finding.Severity {
@@ -54,7 +54,7 @@ func codes(r *Report) map[finding.Code]finding.Severity {
 func TestAuditIntegritySigned(t *testing.T) {
 	dir, trust := signedModel(t)
 	var progressed bool
-	rep, err := Audit(context.Background(), manifest.Dir(dir), WithTrust(trust), WithProgress(func(provenance.Progress) { progressed = true }))
+	rep, err := Audit(context.Background(), manifest.Dir(dir), WithTrust(trust), WithProgress(func(integrity.Progress) { progressed = true }))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -111,7 +111,7 @@ func TestAuditIntegrityUntrustedAndUnhashed(t *testing.T) {
 	if _, ok := codes(rep)[finding.IntegrityUnverified]; !ok || rep.Integrity.Hashed != 0 {
 		t.Errorf("without hashing: %v %+v", rep.Findings, rep.Integrity)
 	}
-	if _, err := New(WithTrust(provenance.Trust{PublicKeys: [][]byte{[]byte("not a key")}})); err == nil {
+	if _, err := New(WithTrust(integrity.Trust{PublicKeys: [][]byte{[]byte("not a key")}})); err == nil {
 		t.Error("invalid trust accepted")
 	}
 }

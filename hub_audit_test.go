@@ -21,10 +21,10 @@ import (
 
 	"github.com/modelvet/modelvet"
 	"github.com/modelvet/modelvet/finding"
+	"github.com/modelvet/modelvet/integrity"
 	"github.com/modelvet/modelvet/internal/hubtest"
 	"github.com/modelvet/modelvet/internal/limits"
 	"github.com/modelvet/modelvet/manifest"
-	"github.com/modelvet/modelvet/provenance"
 )
 
 // findingLines lists a report's findings as code, severity, subject and
@@ -122,7 +122,7 @@ func TestHubAuditFailures(t *testing.T) {
 // stub signature replaced by a real one, made with a new key over the
 // release as written to disk, and LFS digests that are those of the whole
 // content, as the Hub publishes them; and the trust that accepts the key.
-func signedHubRepo(t *testing.T, opts provenance.SignOptions) (func() *hubtest.Repo, provenance.Trust) {
+func signedHubRepo(t *testing.T, opts integrity.SignOptions) (func() *hubtest.Repo, integrity.Trust) {
 	t.Helper()
 	unsigned := func() *hubtest.Repo {
 		r := hubtest.ExampleRepo()
@@ -135,7 +135,7 @@ func signedHubRepo(t *testing.T, opts provenance.SignOptions) (func() *hubtest.R
 		t.Fatal(err)
 	}
 	opts.Output = filepath.Join(t.TempDir(), "model.sig")
-	bundle, err := provenance.Sign(context.Background(), dir, provenance.Signer{Key: key}, opts)
+	bundle, err := integrity.Sign(context.Background(), dir, integrity.Signer{Key: key}, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,7 +149,7 @@ func signedHubRepo(t *testing.T, opts provenance.SignOptions) (func() *hubtest.R
 		digests[f.Path] = hex.EncodeToString(sum[:])
 	}
 	der, _ := x509.MarshalPKIXPublicKey(key.Public())
-	trust := provenance.Trust{PublicKeys: [][]byte{pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})}}
+	trust := integrity.Trust{PublicKeys: [][]byte{pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})}}
 	return func() *hubtest.Repo {
 		r := unsigned()
 		for _, f := range r.Files {
@@ -164,7 +164,7 @@ func signedHubRepo(t *testing.T, opts provenance.SignOptions) (func() *hubtest.R
 
 // auditSignedHub audits r, served by a fake Hub whose requests fault may
 // answer first, trusting trust.
-func auditSignedHub(t *testing.T, r *hubtest.Repo, fault func(string, http.ResponseWriter, *http.Request) bool, trust provenance.Trust) *modelvet.Report {
+func auditSignedHub(t *testing.T, r *hubtest.Repo, fault func(string, http.ResponseWriter, *http.Request) bool, trust integrity.Trust) *modelvet.Report {
 	t.Helper()
 	srv := hubtest.New(t, r)
 	srv.SetFault(fault)
@@ -185,12 +185,12 @@ func auditSignedHub(t *testing.T, r *hubtest.Repo, fault func(string, http.Respo
 // publishes, and every way the repository can differ from what was signed
 // is reported.
 func TestHubAuditVerifiesSignature(t *testing.T) {
-	repo, trust := signedHubRepo(t, provenance.SignOptions{})
+	repo, trust := signedHubRepo(t, integrity.SignOptions{})
 	audit := func(r *hubtest.Repo, fault func(string, http.ResponseWriter, *http.Request) bool) *modelvet.Report {
 		t.Helper()
 		return auditSignedHub(t, r, fault, trust)
 	}
-	integrity := func(rep *modelvet.Report) []string {
+	integrityFindings := func(rep *modelvet.Report) []string {
 		var out []string
 		for _, f := range rep.Findings {
 			if g := f.Code.Group(); (g == "integrity" || g == "signature") && f.Code != finding.IntegrityUnverified {
@@ -207,7 +207,7 @@ func TestHubAuditVerifiesSignature(t *testing.T) {
 		if sig == nil || !sig.Verified || sig.Method != "key" {
 			t.Fatalf("signature = %+v", sig)
 		}
-		if got := integrity(rep); len(got) > 0 {
+		if got := integrityFindings(rep); len(got) > 0 {
 			t.Errorf("findings on an intact signed repository: %v", got)
 		}
 		files := sig.Checked[len(sig.Checked)-1]
@@ -238,7 +238,7 @@ func TestHubAuditVerifiesSignature(t *testing.T) {
 			}
 		}
 		rep := audit(r, nil)
-		if got := integrity(rep); !slices.Equal(got, []string{"integrity.mismatch model-00002-of-00002.safetensors"}) {
+		if got := integrityFindings(rep); !slices.Equal(got, []string{"integrity.mismatch model-00002-of-00002.safetensors"}) {
 			t.Errorf("findings = %v", got)
 		}
 		if rep.Verdict == modelvet.Pass {
@@ -253,7 +253,7 @@ func TestHubAuditVerifiesSignature(t *testing.T) {
 				f.Data = append(slices.Clone(f.Data), "Now under new terms.\n"...)
 			}
 		}
-		if got := integrity(audit(r, nil)); !slices.Equal(got, []string{"integrity.mismatch README.md"}) {
+		if got := integrityFindings(audit(r, nil)); !slices.Equal(got, []string{"integrity.mismatch README.md"}) {
 			t.Errorf("findings = %v", got)
 		}
 	})
@@ -291,7 +291,7 @@ func TestHubAuditVerifiesSignature(t *testing.T) {
 		r := repo()
 		r.Files = slices.DeleteFunc(r.Files, func(f *hubtest.File) bool { return f.Path == "tokenizer.json" })
 		r.Files = append(r.Files, hubtest.NewFile("extra.safetensors", hubtest.Safetensors([]hubtest.Tensor{{Name: "x", DType: "F16", Shape: []int64{2}}}, nil)))
-		got := integrity(audit(r, nil))
+		got := integrityFindings(audit(r, nil))
 		want := []string{"integrity.missing tokenizer.json", "integrity.unlisted extra.safetensors"}
 		if !slices.Equal(got, want) {
 			t.Errorf("findings = %v, want %v", got, want)
@@ -310,7 +310,7 @@ func TestHubAuditVerifiesSignature(t *testing.T) {
 		if sig == nil || !sig.Present || sig.Verified || len(sig.Checked) != 0 || !strings.Contains(sig.Error, "not downloaded") {
 			t.Errorf("signature = %+v", sig)
 		}
-		if got := integrity(rep); len(got) != 0 {
+		if got := integrityFindings(rep); len(got) != 0 {
 			t.Errorf("findings = %v", got)
 		}
 	})
@@ -318,7 +318,7 @@ func TestHubAuditVerifiesSignature(t *testing.T) {
 	t.Run("BLAKE2b signature", func(t *testing.T) {
 		// The Hub publishes only SHA-256 digests: the downloaded files are
 		// hashed in the signature's algorithm, the weights cannot be checked.
-		repo, trust := signedHubRepo(t, provenance.SignOptions{HashType: provenance.BLAKE2b})
+		repo, trust := signedHubRepo(t, integrity.SignOptions{HashType: integrity.BLAKE2b})
 		rep := auditSignedHub(t, repo(), nil, trust)
 		sig := rep.Integrity.Signature
 		files := sig.Checked[len(sig.Checked)-1]
@@ -334,7 +334,7 @@ func TestHubAuditVerifiesSignature(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := integrity(rep); !slices.Equal(got, []string{"signature.untrusted model.sig"}) {
+		if got := integrityFindings(rep); !slices.Equal(got, []string{"signature.untrusted model.sig"}) {
 			t.Errorf("findings = %v", got)
 		}
 	})

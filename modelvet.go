@@ -9,10 +9,10 @@ import (
 	"time"
 
 	"github.com/modelvet/modelvet/finding"
+	"github.com/modelvet/modelvet/integrity"
 	"github.com/modelvet/modelvet/kb"
 	"github.com/modelvet/modelvet/license"
 	"github.com/modelvet/modelvet/manifest"
-	"github.com/modelvet/modelvet/provenance"
 	"github.com/modelvet/modelvet/report"
 )
 
@@ -43,10 +43,10 @@ type config struct {
 	kbOverlay     fs.FS
 	jurisdictions []string
 	jurisSet      bool
-	trust         provenance.Trust
+	trust         integrity.Trust
 	trustSet      bool
 	signaturePath string
-	progress      func(provenance.Progress)
+	progress      func(integrity.Progress)
 	clock         func() time.Time
 	noHashing     bool
 }
@@ -89,7 +89,7 @@ func WithJurisdictions(ids ...string) Option {
 
 // WithTrust sets the keys, certificate roots, Sigstore trusted root and
 // identities trusted to sign models.
-func WithTrust(t provenance.Trust) Option {
+func WithTrust(t integrity.Trust) Option {
 	return func(c *config) error {
 		if err := t.Validate(); err != nil {
 			return fmt.Errorf("WithTrust: %w", err)
@@ -113,7 +113,7 @@ func WithSignature(path string) Option {
 }
 
 // WithProgress calls fn as files are hashed.
-func WithProgress(fn func(provenance.Progress)) Option {
+func WithProgress(fn func(integrity.Progress)) Option {
 	return func(c *config) error {
 		c.progress = fn
 		return nil

@@ -9,10 +9,10 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/modelvet/modelvet/integrity"
 	"github.com/modelvet/modelvet/internal/limits"
 	"github.com/modelvet/modelvet/internal/safeio"
 	"github.com/modelvet/modelvet/internal/yamlnode"
-	"github.com/modelvet/modelvet/provenance"
 )
 
 // SignaturePolicy says whether model signatures are required and whom the
@@ -24,7 +24,7 @@ type SignaturePolicy struct {
 	Required bool `yaml:"required"`
 	// Identities are the signer identities (with their OIDC issuers)
 	// accepted for keyless Sigstore signatures.
-	Identities []provenance.Identity `yaml:"identities,omitempty"`
+	Identities []integrity.Identity `yaml:"identities,omitempty"`
 	// Keys are PEM files of public keys trusted to sign.
 	Keys []string `yaml:"keys,omitempty"`
 	// CertificateRoots are PEM files of CA certificates trusted to anchor
@@ -200,9 +200,9 @@ func parseCertificatesPEM(data []byte) ([]*x509.Certificate, error) {
 
 // Trust returns what the policy trusts to sign models, as the signature
 // verifier takes it. The auditor merges it with WithTrust.
-func (p *Policy) Trust() provenance.Trust {
+func (p *Policy) Trust() integrity.Trust {
 	s := &p.Signatures
-	t := provenance.Trust{
+	t := integrity.Trust{
 		CertificateRoots: slices.Clone(s.roots),
 		Identities:       slices.Clone(s.Identities),
 	}
@@ -217,8 +217,8 @@ func (p *Policy) Trust() provenance.Trust {
 
 // mergeTrust combines trust material: keys, roots and identities are
 // added together; a later trusted root replaces an earlier one.
-func mergeTrust(ts ...provenance.Trust) provenance.Trust {
-	var out provenance.Trust
+func mergeTrust(ts ...integrity.Trust) integrity.Trust {
+	var out integrity.Trust
 	for _, t := range ts {
 		out.PublicKeys = append(out.PublicKeys, t.PublicKeys...)
 		out.CertificateRoots = append(out.CertificateRoots, t.CertificateRoots...)
@@ -231,6 +231,6 @@ func mergeTrust(ts ...provenance.Trust) provenance.Trust {
 }
 
 // trustEmpty reports whether t trusts nobody.
-func trustEmpty(t provenance.Trust) bool {
+func trustEmpty(t integrity.Trust) bool {
 	return len(t.PublicKeys) == 0 && len(t.CertificateRoots) == 0 && len(t.Identities) == 0 && t.TrustedRootJSON == nil
 }

@@ -18,13 +18,13 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/modelvet/modelvet/provenance"
+	"github.com/modelvet/modelvet/integrity"
 )
 
 func main() {
 	out := flag.String("out", "", "signature `FILE` to write")
 	keyOut := flag.String("key-out", "", "public key `FILE` (PEM) to write")
-	method := flag.String("method", provenance.MethodFiles, "serialisation: files or shards")
+	method := flag.String("method", integrity.MethodFiles, "serialisation: files or shards")
 	flag.Parse()
 	if flag.NArg() != 1 || *out == "" || *keyOut == "" {
 		flag.Usage()
@@ -41,7 +41,7 @@ func sign(model, out, keyOut, method string) error {
 	if err != nil {
 		return err
 	}
-	if _, err := provenance.Sign(context.Background(), model, provenance.Signer{Key: k}, provenance.SignOptions{Method: method, Output: out}); err != nil {
+	if _, err := integrity.Sign(context.Background(), model, integrity.Signer{Key: k}, integrity.SignOptions{Method: method, Output: out}); err != nil {
 		return err
 	}
 	der, err := x509.MarshalPKIXPublicKey(k.Public())

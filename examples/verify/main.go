@@ -30,9 +30,9 @@ import (
 
 	"github.com/modelvet/modelvet/examples/internal/cli"
 	"github.com/modelvet/modelvet/finding"
+	"github.com/modelvet/modelvet/integrity"
 	"github.com/modelvet/modelvet/internal/textsafe"
 	"github.com/modelvet/modelvet/manifest"
-	"github.com/modelvet/modelvet/provenance"
 )
 
 // Exit statuses.
@@ -79,7 +79,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "verify: -identity and -issuer go together, with -trusted-root")
 		return exitUsage
 	}
-	tf := provenance.TrustFiles{TrustedRoot: trustedRoot}
+	tf := integrity.TrustFiles{TrustedRoot: trustedRoot}
 	if key != "" {
 		tf.PublicKeys = []string{key}
 	}
@@ -87,9 +87,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		tf.CertificateRoots = []string{certChain}
 	}
 	if identity != "" {
-		tf.Identities = []provenance.Identity{{Identity: identity, Issuer: issuer}}
+		tf.Identities = []integrity.Identity{{Identity: identity, Issuer: issuer}}
 	}
-	trust, err := provenance.LoadTrust(tf)
+	trust, err := integrity.LoadTrust(tf)
 	if err != nil {
 		fmt.Fprintf(stderr, "verify: %v\n", err)
 		return exitUsage
@@ -108,7 +108,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintln(stderr, "verify: a single-file model needs -signature")
 			return exitUsage
 		}
-		sigPath = filepath.Join(model, provenance.DefaultSignatureName)
+		sigPath = filepath.Join(model, integrity.DefaultSignatureName)
 	}
 	var ignores []string
 	for _, p := range strings.Split(ignore, ",") {
@@ -129,10 +129,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "verify: %v\n", err)
 		return exitError
 	}
-	res, err := provenance.VerifySignature(ctx, rel, sigPath, trust, provenance.VerifyOptions{
+	res, err := integrity.VerifySignature(ctx, rel, sigPath, trust, integrity.VerifyOptions{
 		IgnorePaths:         ignores,
 		IgnoreUnsignedFiles: ignoreUnsigned,
-		Hash:                provenance.HashOptions{Progress: cli.ProgressBar(os.Stderr)},
+		Hash:                integrity.HashOptions{Progress: cli.ProgressBar(os.Stderr)},
 	})
 	if err != nil {
 		fmt.Fprintf(stderr, "verify: %v\n", err)
@@ -153,7 +153,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	return exitVerified
 }
 
-func writeText(w io.Writer, model string, res *provenance.Result, ok bool) {
+func writeText(w io.Writer, model string, res *integrity.Result, ok bool) {
 	sr := res.Signature
 	verdict := "FAILED"
 	if ok {
@@ -162,7 +162,7 @@ func writeText(w io.Writer, model string, res *provenance.Result, ok bool) {
 	fmt.Fprintf(w, "%s  %s\n", verdict, textsafe.Line(model))
 	signer := ""
 	switch {
-	case sr.Identity != "" && sr.Method == provenance.SigningSigstore:
+	case sr.Identity != "" && sr.Method == integrity.SigningSigstore:
 		signer = fmt.Sprintf(", signed by %s (issuer %s)", sr.Identity, sr.Issuer)
 	case sr.Identity != "":
 		signer = ", certificate " + sr.Identity
@@ -200,11 +200,11 @@ func writeText(w io.Writer, model string, res *provenance.Result, ok bool) {
 
 // jsonResult is the JSON the program prints.
 type jsonResult struct {
-	Verified  bool                    `json:"verified"`
-	Signature jsonSignature           `json:"signature"`
-	Hashed    int                     `json:"hashed"`
-	Files     []provenance.FileResult `json:"files"`
-	Findings  any                     `json:"findings"`
+	Verified  bool                   `json:"verified"`
+	Signature jsonSignature          `json:"signature"`
+	Hashed    int                    `json:"hashed"`
+	Files     []integrity.FileResult `json:"files"`
+	Findings  any                    `json:"findings"`
 }
 
 type jsonSignature struct {
@@ -220,7 +220,7 @@ type jsonSignature struct {
 	Error         string   `json:"error,omitempty"`
 }
 
-func writeJSON(w io.Writer, res *provenance.Result, ok bool) error {
+func writeJSON(w io.Writer, res *integrity.Result, ok bool) error {
 	sr := res.Signature
 	js := jsonResult{Verified: ok, Hashed: res.Hashed, Files: res.Files, Findings: res.Findings,
 		Signature: jsonSignature{Path: sr.Path, Method: sr.Method, PredicateType: sr.PredicateType, Verified: sr.Verified,

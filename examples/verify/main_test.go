@@ -15,8 +15,8 @@ import (
 	"testing"
 
 	"github.com/modelvet/modelvet/examples/internal/cli"
+	"github.com/modelvet/modelvet/integrity"
 	"github.com/modelvet/modelvet/internal/testutil"
-	"github.com/modelvet/modelvet/provenance"
 )
 
 func runVerify(t *testing.T, args ...string) (int, string) {
@@ -79,7 +79,7 @@ func TestReferenceVectors(t *testing.T) {
 	}
 }
 
-// TestSignedRelease verifies a release signed by provenance.Sign, then
+// TestSignedRelease verifies a release signed by integrity.Sign, then
 // the same release tampered with.
 func TestSignedRelease(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "model")
@@ -90,7 +90,7 @@ func TestSignedRelease(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := provenance.Sign(context.Background(), dir, provenance.Signer{Key: k}, provenance.SignOptions{Method: provenance.MethodShards, ShardSize: 1024}); err != nil {
+	if _, err := integrity.Sign(context.Background(), dir, integrity.Signer{Key: k}, integrity.SignOptions{Method: integrity.MethodShards, ShardSize: 1024}); err != nil {
 		t.Fatal(err)
 	}
 	der, _ := x509.MarshalPKIXPublicKey(k.Public())

@@ -13,8 +13,8 @@ import (
 	"strings"
 
 	"github.com/modelvet/modelvet"
+	"github.com/modelvet/modelvet/integrity"
 	"github.com/modelvet/modelvet/internal/limits"
-	"github.com/modelvet/modelvet/provenance"
 	"github.com/modelvet/modelvet/report"
 )
 
@@ -145,7 +145,7 @@ func (f *Flags) Options() ([]modelvet.Option, error) {
 	if f.Identity != "" && f.TrustedRoot == "" {
 		return nil, errors.New("-identity needs -trusted-root")
 	}
-	tf := provenance.TrustFiles{TrustedRoot: f.TrustedRoot}
+	tf := integrity.TrustFiles{TrustedRoot: f.TrustedRoot}
 	if f.Key != "" {
 		tf.PublicKeys = []string{f.Key}
 	}
@@ -153,9 +153,9 @@ func (f *Flags) Options() ([]modelvet.Option, error) {
 		tf.CertificateRoots = []string{f.CertChain}
 	}
 	if f.Identity != "" {
-		tf.Identities = []provenance.Identity{{Identity: f.Identity, Issuer: f.Issuer}}
+		tf.Identities = []integrity.Identity{{Identity: f.Identity, Issuer: f.Issuer}}
 	}
-	trust, err := provenance.LoadTrust(tf)
+	trust, err := integrity.LoadTrust(tf)
 	if err != nil {
 		return nil, err
 	}
