@@ -20,9 +20,8 @@ const (
 	SigningCertificate = "certificate" // a certificate chain to a private CA
 )
 
-// BundleMediaTypeV03 is the media type model signatures use.
-const BundleMediaTypeV03 = "application/vnd.dev.sigstore.bundle.v0.3+json"
-
+// bundleMediaTypePrefix starts the media type of every Sigstore bundle
+// version.
 const bundleMediaTypePrefix = "application/vnd.dev.sigstore.bundle"
 
 // Bundle is a Sigstore bundle holding a model signature, as read from a
@@ -173,7 +172,7 @@ func ParseBundle(data []byte) (*Bundle, error) {
 		}
 		if len(vm.PublicKey.RawBytes) > 0 {
 			// Older writers put the PEM text here; tolerate DER too.
-			if pub, err := ParsePublicKey(vm.PublicKey.RawBytes); err == nil {
+			if pub, err := parsePublicKey(vm.PublicKey.RawBytes); err == nil {
 				b.LegacyKey = pub
 			} else if pub, err := x509.ParsePKIXPublicKey(vm.PublicKey.RawBytes); err == nil {
 				b.LegacyKey = pub

@@ -44,9 +44,9 @@ type Serialization struct {
 	IgnorePaths   []string `json:"ignore_paths,omitempty"`
 }
 
-// ResourceAlgorithm is the algorithm label each resource carries under s:
+// resourceAlgorithm is the algorithm label each resource carries under s:
 // the hash name for files, "<hash>-sharded-<size>" for shards.
-func (s Serialization) ResourceAlgorithm() string {
+func (s Serialization) resourceAlgorithm() string {
 	if s.Method == MethodShards {
 		return s.HashType + "-sharded-" + strconv.FormatInt(s.ShardSize, 10)
 	}
@@ -77,8 +77,8 @@ type SignedStatement struct {
 	Resources     []Resource
 }
 
-// Legacy reports whether st uses the older Digests/v0.1 predicate.
-func (st *SignedStatement) Legacy() bool { return st.PredicateType == PredicateDigestsV01 }
+// legacy reports whether st uses the older Digests/v0.1 predicate.
+func (st *SignedStatement) legacy() bool { return st.PredicateType == PredicateDigestsV01 }
 
 // PayloadError reports a statement that is malformed or breaks a rule of
 // the model-signing format. Field locates the problem in the JSON.
@@ -130,20 +130,20 @@ func ParsePayload(data []byte) (*SignedStatement, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := st.CheckRoot(); err != nil {
+	if err := st.checkRoot(); err != nil {
 		return nil, err
 	}
 	return st, nil
 }
 
-// CheckRoot checks that a v1.0 statement's subject digest is the root
+// checkRoot checks that a v1.0 statement's subject digest is the root
 // digest of its resources, as the reference verifier does. Statements of
 // the older predicate have no root digest and always pass.
-func (st *SignedStatement) CheckRoot() error {
-	if st.Legacy() {
+func (st *SignedStatement) checkRoot() error {
+	if st.legacy() {
 		return nil
 	}
-	if root := RootDigest(st.Resources); !bytes.Equal(root, st.SubjectDigest) {
+	if root := rootDigest(st.Resources); !bytes.Equal(root, st.SubjectDigest) {
 		return payloadErr("subject[0].digest.sha256", "%x is not the root digest %x of the %d resources: the statement is inconsistent", st.SubjectDigest, root, len(st.Resources))
 	}
 	return nil
@@ -251,7 +251,7 @@ func parsePredicateV1(st *SignedStatement, subjects []jsonSubject, predicate jso
 		return err
 	}
 	st.Resources = make([]Resource, 0, len(resources))
-	label := st.Serialization.ResourceAlgorithm()
+	label := st.Serialization.resourceAlgorithm()
 	for i, jr := range resources {
 		field := fmt.Sprintf("predicate.resources[%d]", i)
 		r, err := parseResource(jr.Name, st.Serialization, field)
@@ -542,9 +542,9 @@ func asPayloadErr(err error) error {
 	return &PayloadError{Msg: "malformed JSON", Err: err}
 }
 
-// RootDigest is the digest a v1.0 statement's subject carries: SHA-256 over
+// rootDigest is the digest a v1.0 statement's subject carries: SHA-256 over
 // the raw resource digests, in the order given.
-func RootDigest(rs []Resource) []byte {
+func rootDigest(rs []Resource) []byte {
 	h, _ := newHasher(SHA256, 0)
 	for _, r := range rs {
 		h.Write(r.Digest)

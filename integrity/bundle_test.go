@@ -26,7 +26,7 @@ func payloadWith(ser string, resources []map[string]any, root string) []byte {
 			d, _ := hexDigest(fmt.Sprint(r["digest"]), SHA256)
 			rs = append(rs, Resource{Digest: d})
 		}
-		root = fmt.Sprintf("%x", RootDigest(rs))
+		root = fmt.Sprintf("%x", rootDigest(rs))
 	}
 	res, _ := json.Marshal(resources)
 	return fmt.Appendf(nil, `{"_type": %q, "subject": [{"name": "m", "digest": {"sha256": %q}}], "predicateType": %q,
@@ -144,7 +144,7 @@ func TestParseDigestsV01(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !st.Legacy() || len(st.Resources) != 2 || st.Resources[1].Path != "b/c" || st.SubjectDigest != nil {
+	if !st.legacy() || len(st.Resources) != 2 || st.Resources[1].Path != "b/c" || st.SubjectDigest != nil {
 		t.Errorf("%+v", st)
 	}
 	for _, bad := range []string{
@@ -174,7 +174,7 @@ func TestIntegralNumber(t *testing.T) {
 // minimalBundle is a key-method bundle around payload.
 func minimalBundle(payload []byte, mutate func(map[string]any)) []byte {
 	b := map[string]any{
-		"mediaType":            BundleMediaTypeV03,
+		"mediaType":            bundleMediaTypeV03,
 		"verificationMaterial": map[string]any{"publicKey": map[string]any{"hint": "abc"}},
 		"dsseEnvelope": map[string]any{
 			"payload":     base64.StdEncoding.EncodeToString(payload),
@@ -334,7 +334,7 @@ func FuzzParsePayload(f *testing.F) {
 	seedSignatures(f, true)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		st, err := ParsePayload(data)
-		if err != nil || st.Legacy() {
+		if err != nil || st.legacy() {
 			return
 		}
 		// What parses, written back as the reference writes it, parses to

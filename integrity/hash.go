@@ -89,9 +89,11 @@ type HashOptions struct {
 	ProgressInterval time.Duration
 }
 
-func (o *HashOptions) validate() error {
+// withDefaults returns o with its zero fields set to their defaults, or an
+// error for a field out of range.
+func (o HashOptions) withDefaults() (HashOptions, error) {
 	if o.Workers < 0 {
-		return fmt.Errorf("hash: negative worker count %d", o.Workers)
+		return o, fmt.Errorf("hash: negative worker count %d", o.Workers)
 	}
 	if o.Workers == 0 {
 		o.Workers = runtime.GOMAXPROCS(0)
@@ -100,12 +102,12 @@ func (o *HashOptions) validate() error {
 		o.BufferSize = DefaultHashBuffer
 	}
 	if o.BufferSize < minHashBuffer || o.BufferSize > maxHashBuffer {
-		return fmt.Errorf("hash: buffer size %d outside [%d, %d]", o.BufferSize, minHashBuffer, maxHashBuffer)
+		return o, fmt.Errorf("hash: buffer size %d outside [%d, %d]", o.BufferSize, minHashBuffer, maxHashBuffer)
 	}
 	if o.ProgressInterval <= 0 {
 		o.ProgressInterval = defaultProgressInterval
 	}
-	return nil
+	return o, nil
 }
 
 // ChangedError reports a file that changed while it was being hashed: its
@@ -141,7 +143,8 @@ type hashItem struct {
 // result; the error returned reports only invalid options, too many shards,
 // or the end of ctx.
 func Hash(ctx context.Context, reqs []HashRequest, opts HashOptions) ([]HashResult, error) {
-	if err := opts.validate(); err != nil {
+	cfg, err := opts.withDefaults()
+	if err != nil {
 		return nil, err
 	}
 	results := make([]HashResult, len(reqs))
@@ -183,7 +186,7 @@ func Hash(ctx context.Context, reqs []HashRequest, opts HashOptions) ([]HashResu
 	// finish together.
 	slices.SortStableFunc(items, func(a, b hashItem) int { return cmp.Compare(b.bytes, a.bytes) })
 
-	p := newProgressReporter(opts, total, len(reqs))
+	p := newProgressReporter(cfg, total, len(reqs))
 	pending := make([]atomic.Int32, len(reqs))
 	for _, it := range items {
 		pending[it.req].Add(1)
@@ -196,11 +199,11 @@ func Hash(ctx context.Context, reqs []HashRequest, opts HashOptions) ([]HashResu
 	errs := make([]error, len(items))
 	var next atomic.Int64
 	var wg sync.WaitGroup
-	for range min(opts.Workers, len(items)) {
+	for range min(cfg.Workers, len(items)) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			buf := make([]byte, opts.BufferSize)
+			buf := make([]byte, cfg.BufferSize)
 			for {
 				j := int(next.Add(1) - 1)
 				if j >= len(items) || ctx.Err() != nil {

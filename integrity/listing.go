@@ -15,9 +15,9 @@ import (
 	"github.com/modelvet/modelvet/internal/limits"
 )
 
-// DefaultIgnorePaths are left out of every model signature, at the model
+// defaultIgnorePaths are left out of every model signature, at the model
 // root only, as the reference implementation does by default.
-var DefaultIgnorePaths = []string{".git", ".gitattributes", ".github", ".gitignore"}
+var defaultIgnorePaths = []string{".git", ".gitattributes", ".github", ".gitignore"}
 
 // DefaultSignatureName is the signature file's usual name.
 const DefaultSignatureName = "model.sig"
@@ -160,7 +160,7 @@ func listModel(ctx context.Context, modelPath, allowed string, ign ignoreSet) ([
 	if err := walk(modelPath, "", 0); err != nil {
 		return nil, err
 	}
-	slices.SortFunc(out, func(a, b localFile) int { return ComparePaths(a.Path, b.Path) })
+	slices.SortFunc(out, func(a, b localFile) int { return comparePaths(a.Path, b.Path) })
 	return out, nil
 }
 
@@ -212,10 +212,10 @@ func within(p, root string) bool {
 	return err == nil && r != ".." && !strings.HasPrefix(r, ".."+string(filepath.Separator)) && !filepath.IsAbs(r)
 }
 
-// ComparePaths orders slash-separated paths as the reference
+// comparePaths orders slash-separated paths as the reference
 // implementation sorts a manifest: component by component, so "a/b" sorts
 // before "a b" and "a.txt" (a plain string sort would put it last).
-func ComparePaths(a, b string) int {
+func comparePaths(a, b string) int {
 	for {
 		ea, ra, moreA := strings.Cut(a, "/")
 		eb, rb, moreB := strings.Cut(b, "/")
@@ -237,7 +237,7 @@ func ComparePaths(a, b string) int {
 // compareResources orders resources as the reference signer lists them:
 // by path, component-wise, then by shard start.
 func compareResources(a, b Resource) int {
-	if c := ComparePaths(a.Path, b.Path); c != 0 {
+	if c := comparePaths(a.Path, b.Path); c != 0 {
 		return c
 	}
 	return cmp.Compare(a.Start, b.Start)

@@ -39,7 +39,7 @@ func TestListModel(t *testing.T) {
 	os.Symlink(outside, filepath.Join(dir, "dir-link"))
 	os.Symlink("missing", filepath.Join(dir, "broken"))
 	var ign ignoreSet
-	for _, p := range DefaultIgnorePaths {
+	for _, p := range defaultIgnorePaths {
 		ign.add(p, ignoreDefault)
 	}
 	files, err := listModel(context.Background(), dir, dir, ign)
@@ -104,7 +104,7 @@ func TestVerifySingleFileNaming(t *testing.T) {
 	k := newKey(t, elliptic.P256())
 	e.kp, _ = newKeypair(k)
 	rs := []Resource{{Name: "model.gguf", Path: "model.gguf", Algorithm: SHA256, Digest: referenceDigest(SHA256, []byte("gguf"))}}
-	e.resign(statementJSON("model.gguf", RootDigest(rs), Serialization{Method: MethodFiles, HashType: SHA256}, rs))
+	e.resign(statementJSON("model.gguf", rootDigest(rs), Serialization{Method: MethodFiles, HashType: SHA256}, rs))
 	res, err := Verify(context.Background(), openRelease(t, file), VerifyOptions{Trust: keyTrust(t, k), Signature: e.sig})
 	if err != nil {
 		t.Fatal(err)
@@ -119,7 +119,7 @@ func TestVerifySingleFileNaming(t *testing.T) {
 	}
 	// A signature of the single file (".") does not cover a directory.
 	rs[0].Name, rs[0].Path = ".", "."
-	e.resign(statementJSON("model.gguf", RootDigest(rs), Serialization{Method: MethodFiles, HashType: SHA256}, rs))
+	e.resign(statementJSON("model.gguf", rootDigest(rs), Serialization{Method: MethodFiles, HashType: SHA256}, rs))
 	res, _ = Verify(context.Background(), openRelease(t, dir), VerifyOptions{Trust: keyTrust(t, k), Signature: e.sig})
 	wantCodes(t, res, map[finding.Code][]string{finding.IntegrityMissing: {"."}, finding.IntegrityUnlisted: {"model.gguf"}})
 }
@@ -131,7 +131,7 @@ func TestVerifyRecordedIgnoreEverything(t *testing.T) {
 	k := newKey(t, elliptic.P256())
 	e := &tamperEnv{t: t, sig: filepath.Join(dir, "model.sig")}
 	e.kp, _ = newKeypair(k)
-	e.resign(statementJSON("model", RootDigest(nil), Serialization{Method: MethodFiles, HashType: SHA256, IgnorePaths: []string{"."}}, nil))
+	e.resign(statementJSON("model", rootDigest(nil), Serialization{Method: MethodFiles, HashType: SHA256, IgnorePaths: []string{"."}}, nil))
 	res, err := Verify(context.Background(), openRelease(t, dir), VerifyOptions{Trust: keyTrust(t, k)})
 	if err != nil {
 		t.Fatal(err)

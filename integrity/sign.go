@@ -1,6 +1,7 @@
 package integrity
 
 import (
+	"cmp"
 	"context"
 	"crypto"
 	"crypto/ecdsa"
@@ -68,8 +69,9 @@ type SignOptions struct {
 	// (they are an error otherwise).
 	AllowSymlinks bool
 	// IgnorePaths are left out of the signature, relative to the model
-	// (or absolute inside it), in addition to DefaultIgnorePaths and the
-	// signature file. All are recorded in the signature.
+	// (or absolute inside it), in addition to the git files at its root
+	// (.git, .gitattributes, .github, .gitignore) and the signature file.
+	// All are recorded in the signature.
 	IgnorePaths []string
 	// Output is where the bundle is written: by default model.sig in a
 	// model directory; required for a single-file model.
@@ -78,19 +80,18 @@ type SignOptions struct {
 	Hash HashOptions
 }
 
-func (o *SignOptions) validate() error {
-	if o.Method == "" {
-		o.Method = MethodFiles
-	}
-	if o.HashType == "" {
-		o.HashType = SHA256
-	}
+// withDefaults returns o with its zero fields set to their defaults (and
+// the files method for BLAKE3, as the reference implementation does), or
+// an error for a field out of range.
+func (o SignOptions) withDefaults() (SignOptions, error) {
+	o.Method = cmp.Or(o.Method, MethodFiles)
+	o.HashType = cmp.Or(o.HashType, SHA256)
 	switch o.HashType {
 	case SHA256, BLAKE2b:
 	case BLAKE3:
 		o.Method = MethodFiles
 	default:
-		return fmt.Errorf("sign: unsupported hash %q (want sha256, blake2b or blake3)", o.HashType)
+		return o, fmt.Errorf("sign: unsupported hash %q (want sha256, blake2b or blake3)", o.HashType)
 	}
 	switch o.Method {
 	case MethodFiles:
@@ -100,12 +101,14 @@ func (o *SignOptions) validate() error {
 			o.ShardSize = DefaultShardSize
 		}
 		if o.ShardSize < 0 || o.ShardSize > maxShardSize {
-			return fmt.Errorf("sign: shard size %d outside [1, %d]", o.ShardSize, int64(maxShardSize))
+			return o, fmt.Errorf("sign: shard size %d outside [1, %d]", o.ShardSize, int64(maxShardSize))
 		}
 	default:
-		return fmt.Errorf("sign: unknown method %q (want files or shards)", o.Method)
+		return o, fmt.Errorf("sign: unknown method %q (want files or shards)", o.Method)
 	}
-	return o.Hash.validate()
+	var err error
+	o.Hash, err = o.Hash.withDefaults()
+	return o, err
 }
 
 // Sign signs the model at modelPath (a directory, or a single file) as
@@ -116,7 +119,8 @@ func (o *SignOptions) validate() error {
 // computes), the key hint of model_signing 1.1, and the ignored paths
 // recorded. The reference verifier accepts what Sign writes.
 func Sign(ctx context.Context, modelPath string, s Signer, opts SignOptions) ([]byte, error) {
-	if err := opts.validate(); err != nil {
+	o, err := opts.withDefaults()
+	if err != nil {
 		return nil, err
 	}
 	kp, err := newKeypair(s.Key)
@@ -134,7 +138,7 @@ func Sign(ctx context.Context, modelPath string, s Signer, opts SignOptions) ([]
 	if err != nil {
 		return nil, fmt.Errorf("sign: %w", err)
 	}
-	out := opts.Output
+	out := o.Output
 	if out == "" {
 		if !fi.IsDir() {
 			return nil, errors.New("sign: a single-file model needs SignOptions.Output")
@@ -147,13 +151,13 @@ func Sign(ctx context.Context, modelPath string, s Signer, opts SignOptions) ([]
 	var ign ignoreSet
 	var recorded []string
 	if fi.IsDir() {
-		for _, p := range DefaultIgnorePaths {
+		for _, p := range defaultIgnorePaths {
 			ign.add(p, ignoreDefault)
 		}
 		if r, err := filepath.Rel(model, out); err == nil && within(out, model) {
 			ign.add(r, ignoreSignature)
 		}
-		for _, p := range opts.IgnorePaths {
+		for _, p := range o.IgnorePaths {
 			if filepath.IsAbs(p) {
 				r, err := filepath.Rel(model, p)
 				if err != nil || !within(p, model) {
@@ -171,8 +175,8 @@ func Sign(ctx context.Context, modelPath string, s Signer, opts SignOptions) ([]
 	if !fi.IsDir() {
 		allowed = filepath.Dir(model)
 	}
-	ser := Serialization{Method: opts.Method, HashType: opts.HashType, AllowSymlinks: opts.AllowSymlinks, ShardSize: opts.ShardSize, IgnorePaths: recorded}
-	payload, err := buildStatement(ctx, model, allowed, ign, ser, opts.Hash)
+	ser := Serialization{Method: o.Method, HashType: o.HashType, AllowSymlinks: o.AllowSymlinks, ShardSize: o.ShardSize, IgnorePaths: recorded}
+	payload, err := buildStatement(ctx, model, allowed, ign, ser, o.Hash)
 	if err != nil {
 		return nil, err
 	}
@@ -240,7 +244,7 @@ func buildStatement(ctx context.Context, model, allowed string, ign ignoreSet, s
 	if err != nil {
 		return nil, err
 	}
-	return statementJSON(filepath.Base(model), RootDigest(rs), ser, rs), nil
+	return statementJSON(filepath.Base(model), rootDigest(rs), ser, rs), nil
 }
 
 // buildResources lists and hashes the model into its signed resources, in
@@ -282,7 +286,7 @@ func buildResources(ctx context.Context, model, allowed string, ign ignoreSet, s
 	if err != nil {
 		return nil, fmt.Errorf("sign: %w", err)
 	}
-	label := ser.ResourceAlgorithm()
+	label := ser.resourceAlgorithm()
 	var rs []Resource
 	for _, r := range results {
 		if r.Err != nil {
@@ -331,7 +335,7 @@ func newKeypair(k crypto.Signer) (*keypair, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sign: %w", err)
 	}
-	hint, err := KeyHint(pub)
+	hint, err := keyHint(pub)
 	if err != nil {
 		return nil, fmt.Errorf("sign: %w", err)
 	}

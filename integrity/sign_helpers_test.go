@@ -28,6 +28,10 @@ import (
 	"github.com/modelvet/modelvet/manifest"
 )
 
+// bundleMediaTypeV03 is the media type of the bundles model signatures
+// use, and Sign writes.
+const bundleMediaTypeV03 = "application/vnd.dev.sigstore.bundle.v0.3+json"
+
 // writeModel creates a model directory holding files (path → content).
 func writeModel(t testing.TB, files map[string]string) string {
 	t.Helper()

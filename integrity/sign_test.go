@@ -1,6 +1,7 @@
 package integrity
 
 import (
+	"cmp"
 	"context"
 	"crypto"
 	"crypto/elliptic"
@@ -69,7 +70,7 @@ func TestSignVerifyRoundTrip(t *testing.T) {
 	}
 	for _, sc := range signerCases() {
 		for _, so := range sers {
-			t.Run(fmt.Sprintf("%s/%s-%s", sc.name, so.Method, cmpOr(so.HashType, SHA256)), func(t *testing.T) {
+			t.Run(fmt.Sprintf("%s/%s-%s", sc.name, so.Method, cmp.Or(so.HashType, SHA256)), func(t *testing.T) {
 				dir := writeModel(t, sampleFiles)
 				signer, trust := sc.make(t)
 				if _, err := Sign(context.Background(), dir, signer, so); err != nil {
@@ -162,8 +163,8 @@ func TestSignedBundleShape(t *testing.T) {
 	if err := json.Unmarshal(data, &raw); err != nil {
 		t.Fatal(err)
 	}
-	hint, _ := KeyHint(k.Public())
-	if raw.MediaType != BundleMediaTypeV03 {
+	hint, _ := keyHint(k.Public())
+	if raw.MediaType != bundleMediaTypeV03 {
 		t.Errorf("media type %q", raw.MediaType)
 	}
 	if len(raw.VerificationMaterial.PublicKey) != 1 || raw.VerificationMaterial.PublicKey["hint"] != hint {

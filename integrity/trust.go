@@ -71,7 +71,7 @@ func LoadTrust(tf TrustFiles) (Trust, error) {
 		if err != nil {
 			return Trust{}, fmt.Errorf("public key: %w", err)
 		}
-		if _, err := ParsePublicKey(data); err != nil {
+		if _, err := parsePublicKey(data); err != nil {
 			return Trust{}, fmt.Errorf("public key %s: %w", p, err)
 		}
 		t.PublicKeys = append(t.PublicKeys, data)
@@ -81,7 +81,7 @@ func LoadTrust(tf TrustFiles) (Trust, error) {
 		if err != nil {
 			return Trust{}, fmt.Errorf("certificate roots: %w", err)
 		}
-		certs, err := ParseCertificates(data)
+		certs, err := parseCertificates(data)
 		if err != nil {
 			return Trust{}, fmt.Errorf("certificate roots: %s: %w", p, err)
 		}
@@ -130,11 +130,11 @@ type trustMaterial struct {
 func (t Trust) compile() (*trustMaterial, error) {
 	tm := &trustMaterial{roots: t.CertificateRoots, names: t.Identities}
 	for i, k := range t.PublicKeys {
-		pub, err := ParsePublicKey(k)
+		pub, err := parsePublicKey(k)
 		if err != nil {
 			return nil, fmt.Errorf("trusted public key %d: %w", i+1, err)
 		}
-		hint, err := KeyHint(pub)
+		hint, err := keyHint(pub)
 		if err != nil {
 			return nil, fmt.Errorf("trusted public key %d: %w", i+1, err)
 		}
@@ -146,7 +146,7 @@ func (t Trust) compile() (*trustMaterial, error) {
 		}
 	}
 	if len(t.TrustedRootJSON) > 0 {
-		tr, err := ParseTrustedRoot(t.TrustedRootJSON)
+		tr, err := parseTrustedRoot(t.TrustedRootJSON)
 		if err != nil {
 			return nil, err
 		}
@@ -165,9 +165,9 @@ func (t Trust) compile() (*trustMaterial, error) {
 	return tm, nil
 }
 
-// ParsePublicKey parses the first PEM "PUBLIC KEY" block in data, skipping
+// parsePublicKey parses the first PEM "PUBLIC KEY" block in data, skipping
 // any text before it.
-func ParsePublicKey(data []byte) (crypto.PublicKey, error) {
+func parsePublicKey(data []byte) (crypto.PublicKey, error) {
 	rest := data
 	for {
 		var b *pem.Block
@@ -181,10 +181,10 @@ func ParsePublicKey(data []byte) (crypto.PublicKey, error) {
 	}
 }
 
-// KeyHint returns the key identifier model signatures carry for pub: the
+// keyHint returns the key identifier model signatures carry for pub: the
 // hex SHA-256 of its PEM-encoded SubjectPublicKeyInfo, exactly as the
 // reference implementation computes it.
-func KeyHint(pub crypto.PublicKey) (string, error) {
+func keyHint(pub crypto.PublicKey) (string, error) {
 	der, err := x509.MarshalPKIXPublicKey(pub)
 	if err != nil {
 		return "", err
@@ -193,8 +193,8 @@ func KeyHint(pub crypto.PublicKey) (string, error) {
 	return hex.EncodeToString(sum[:]), nil
 }
 
-// ParseCertificates parses every PEM CERTIFICATE block in data.
-func ParseCertificates(data []byte) ([]*x509.Certificate, error) {
+// parseCertificates parses every PEM CERTIFICATE block in data.
+func parseCertificates(data []byte) ([]*x509.Certificate, error) {
 	var out []*x509.Certificate
 	rest := data
 	for {
@@ -222,10 +222,10 @@ func ParseCertificates(data []byte) ([]*x509.Certificate, error) {
 // config, which holds a trusted root under "trustedRoot".
 const trustConfigMediaType = "application/vnd.dev.sigstore.clienttrustconfig"
 
-// ParseTrustedRoot parses a Sigstore trusted_root.json, or the trusted
+// parseTrustedRoot parses a Sigstore trusted_root.json, or the trusted
 // root inside a client trust config (the --trust-config format of the
 // reference implementation).
-func ParseTrustedRoot(data []byte) (*root.TrustedRoot, error) {
+func parseTrustedRoot(data []byte) (*root.TrustedRoot, error) {
 	var probe struct {
 		MediaType   string          `json:"mediaType"`
 		TrustedRoot json.RawMessage `json:"trustedRoot"`

@@ -1,6 +1,7 @@
 package integrity
 
 import (
+	"cmp"
 	"context"
 	"encoding/hex"
 	"errors"
@@ -144,22 +145,32 @@ func (sr *SignatureResult) CheckStrings() []string {
 // only the first. The error reports only a failure to verify at all
 // (invalid options, the end of ctx); problems are findings.
 func Verify(ctx context.Context, rel *manifest.Release, opts VerifyOptions) (*Result, error) {
-	return verifyRelease(ctx, rel, opts, true, true)
+	return verifyRelease(ctx, rel, opts, checks{published: true, signature: true})
 }
 
 // VerifyFiles compares the release's files with the digests and sizes
 // published for them (manifest.File.Expected), without signatures.
 func VerifyFiles(ctx context.Context, rel *manifest.Release, opts VerifyOptions) (*Result, error) {
-	return verifyRelease(ctx, rel, opts, true, false)
+	return verifyRelease(ctx, rel, opts, checks{published: true})
 }
 
-// VerifySignature verifies the model signature at sigPath ("" for the
-// release's own) against trust, and the release's files against it: the
-// bundle, the signer, the statement, then every file by the signature's
-// own serialisation. A missing signature is a signature.missing finding.
-func VerifySignature(ctx context.Context, rel *manifest.Release, sigPath string, trust Trust, opts VerifyOptions) (*Result, error) {
-	opts.Signature, opts.Trust, opts.RequireSignature = sigPath, trust, true
-	return verifyRelease(ctx, rel, opts, false, true)
+// VerifySignature verifies the model signature (opts.Signature, else the
+// release's own) against opts.Trust, and the release's files against it:
+// the bundle, the signer, the statement, then every file by the
+// signature's own serialisation. A missing signature is a
+// signature.missing finding, whatever opts.RequireSignature says.
+func VerifySignature(ctx context.Context, rel *manifest.Release, opts VerifyOptions) (*Result, error) {
+	return verifyRelease(ctx, rel, opts, checks{signature: true, signatureRequired: true})
+}
+
+// checks says what a verification compares the files with.
+type checks struct {
+	// published: the digests and sizes published for the files
+	// (manifest.File.Expected).
+	published bool
+	// signature: the model signature; signatureRequired reports its
+	// absence even when VerifyOptions.RequireSignature is not set.
+	signature, signatureRequired bool
 }
 
 // planEntry gathers what must be computed for one release path.
@@ -183,6 +194,8 @@ func (e *planEntry) want(alg string) {
 type verification struct {
 	rel      *manifest.Release
 	opts     VerifyOptions
+	with     checks
+	remote   bool // a Hub release: its weights were not downloaded
 	entries  map[string]*planEntry
 	order    []string
 	findings []finding.Finding
@@ -202,24 +215,24 @@ func (v *verification) entry(path string) *planEntry {
 
 func (v *verification) add(f finding.Finding) { v.findings = append(v.findings, f) }
 
-func verifyRelease(ctx context.Context, rel *manifest.Release, opts VerifyOptions, expected, signatures bool) (*Result, error) {
+func verifyRelease(ctx context.Context, rel *manifest.Release, opts VerifyOptions, with checks) (*Result, error) {
 	if rel == nil {
 		return nil, errors.New("verify: nil release")
 	}
-	if err := opts.Hash.validate(); err != nil {
+	if _, err := opts.Hash.withDefaults(); err != nil {
 		return nil, err
 	}
 	tm, err := opts.Trust.compile()
 	if err != nil {
 		return nil, fmt.Errorf("verify: %w", err)
 	}
-	v := &verification{rel: rel, opts: opts, entries: map[string]*planEntry{}, matched: map[string][]string{}, bad: map[string]bool{}}
-	res := &Result{}
 	remote := rel.Kind == manifest.KindHub
+	v := &verification{rel: rel, opts: opts, with: with, remote: remote, entries: map[string]*planEntry{}, matched: map[string][]string{}, bad: map[string]bool{}}
+	res := &Result{}
 
 	// The signature first: it decides what else must be computed.
 	var sc *signedCheck
-	if signatures {
+	if with.signature {
 		res.Signature, sc = v.checkSignature(ctx, tm)
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -230,7 +243,7 @@ func verifyRelease(ctx context.Context, rel *manifest.Release, opts VerifyOption
 			return nil, err
 		}
 	}
-	if expected && !remote {
+	if with.published && !remote {
 		for _, f := range rel.Files {
 			if f.LocalPath == "" {
 				continue
@@ -264,10 +277,10 @@ func verifyRelease(ctx context.Context, rel *manifest.Release, opts VerifyOption
 			return nil, err
 		}
 	}
-	if expected {
+	if with.published {
 		v.compareExpected()
 	}
-	if expected && remote && !opts.WithoutHashingUnsafe {
+	if with.published && remote && !opts.WithoutHashingUnsafe {
 		msg := "The release was read remotely and its weights were not downloaded, so their bytes are not hashed: published sizes and digests are not checked against them."
 		if n := len(v.order); n > 0 {
 			msg = fmt.Sprintf("The release was read remotely: the %s downloaded whole were checked against the Hub's listing, but the weights were not downloaded, so their bytes are not hashed.", countOf(n, "file", "files"))
@@ -282,10 +295,10 @@ func verifyRelease(ctx context.Context, rel *manifest.Release, opts VerifyOption
 	if sc != nil {
 		sc.compare(v)
 	}
-	if expected && !remote {
+	if with.published && !remote {
 		v.unlistedByStores(sc)
 	}
-	v.summarise(res, sc, expected && !remote)
+	v.summarise(res, sc)
 	return res, nil
 }
 
@@ -371,7 +384,7 @@ func (v *verification) compareExpected() {
 		var ev []finding.Evidence
 		var matched []string
 		for _, x := range f.Expected {
-			src := cmpOr(x.Source, "published")
+			src := cmp.Or(x.Source, "published")
 			if x.Size >= 0 && x.Size != size {
 				ev = append(ev, finding.Evidence{Path: f.Path, Field: src + " size", Value: fmt.Sprintf("expected %d bytes, found %d", x.Size, size)})
 			}
@@ -445,7 +458,7 @@ func (v *verification) unhashable(path string, err error, sources []string) {
 func expectationSources(f *manifest.File) []string {
 	var out []string
 	for _, x := range f.Expected {
-		if s := cmpOr(x.Source, "published"); !slices.Contains(out, s) {
+		if s := cmp.Or(x.Source, "published"); !slices.Contains(out, s) {
 			out = append(out, s)
 		}
 	}
@@ -485,8 +498,8 @@ func (v *verification) unlistedByStores(sc *signedCheck) {
 }
 
 // summarise fills res from the plan and the comparisons.
-func (v *verification) summarise(res *Result, sc *signedCheck, expected bool) {
-	slices.SortFunc(v.order, ComparePaths)
+func (v *verification) summarise(res *Result, sc *signedCheck) {
+	slices.SortFunc(v.order, comparePaths)
 	for _, p := range v.order {
 		e := v.entries[p]
 		fr := FileResult{Path: p}
@@ -528,7 +541,7 @@ func (v *verification) summarise(res *Result, sc *signedCheck, expected bool) {
 			Confidence: finding.Verified,
 			Subject:    v.rel.Name,
 		})
-	case expected && !trusted && !published && len(v.rel.Files) > 0:
+	case v.with.published && !v.remote && !trusted && !published && len(v.rel.Files) > 0:
 		msg := "nothing to verify the bytes against: no store, index or listing publishes digests for these files, and there is no model signature"
 		if res.Signature != nil && res.Signature.Present {
 			msg = "nothing to verify the bytes against: no store, index or listing publishes digests for these files, and the model signature is not verified"
@@ -542,11 +555,4 @@ func (v *verification) summarise(res *Result, sc *signedCheck, expected bool) {
 	}
 	slices.SortFunc(v.findings, finding.Compare)
 	res.Findings = v.findings
-}
-
-func cmpOr(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
 }

@@ -20,7 +20,7 @@ import (
 func verifyKeyBundle(b *Bundle, st *SignedStatement, tm *trustMaterial, sr *SignatureResult) (outcome, string) {
 	embeddedHint := ""
 	if b.LegacyKey != nil {
-		embeddedHint, _ = KeyHint(b.LegacyKey)
+		embeddedHint, _ = keyHint(b.LegacyKey)
 	}
 	sr.KeyHint = b.KeyHint
 	if sr.KeyHint == "" {
@@ -130,7 +130,7 @@ func sigstoreKeyVerify(b *Bundle, st *SignedStatement, k trustedKey) error {
 // statement. The older predicate has one subject per file and no root;
 // its files are checked one by one afterwards.
 func artifactPolicy(st *SignedStatement) verify.ArtifactPolicyOption {
-	if st.Legacy() || st.SubjectDigest == nil {
+	if st.legacy() || st.SubjectDigest == nil {
 		return verify.WithoutArtifactUnsafe()
 	}
 	return verify.WithArtifactDigest("sha256", st.SubjectDigest)

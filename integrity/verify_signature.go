@@ -2,6 +2,7 @@ package integrity
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/hex"
 	"errors"
@@ -45,7 +46,7 @@ func (v *verification) checkSignature(ctx context.Context, tm *trustMaterial) (*
 		return sr, nil
 	}
 	if sigPath == "" && data == nil {
-		if opts.RequireSignature {
+		if opts.RequireSignature || v.with.signatureRequired {
 			v.add(finding.Finding{
 				Code:       finding.SignatureMissing,
 				Message:    "No model signature: the release holds no model.sig and none was given.",
@@ -121,11 +122,11 @@ func (v *verification) checkSignature(ctx context.Context, tm *trustMaterial) (*
 	case sigUntrusted:
 		return fail(finding.SignatureUntrusted, "verificationMaterial", msg)
 	}
-	if err := st.CheckRoot(); err != nil {
+	if err := st.checkRoot(); err != nil {
 		sr.check("root digest", false, "%v", err)
 		return fail(finding.SignatureInvalid, "subject[0].digest.sha256", err.Error())
 	}
-	if st.Legacy() {
+	if st.legacy() {
 		sr.check("root digest", true, "none in the %s predicate; every file is checked instead", PredicateDigestsV01)
 	} else {
 		sr.check("root digest", true, "subject %x is the SHA-256 of the %d resource digests in listed order", st.SubjectDigest, len(st.Resources))
@@ -200,7 +201,7 @@ type signedCheck struct {
 func newSignedCheck(ctx context.Context, v *verification, sr *SignatureResult, st *SignedStatement, sigPath string) (*signedCheck, error) {
 	sc := &signedCheck{sr: sr, st: st, signed: map[string][]Resource{}, keyOf: map[string]string{}}
 	rel := v.rel
-	for _, p := range DefaultIgnorePaths {
+	for _, p := range defaultIgnorePaths {
 		sc.ign.add(p, ignoreDefault)
 	}
 	model, allowed, walkable := modelLocation(rel)
@@ -294,7 +295,7 @@ func listReleaseFiles(rel *manifest.Release, ign ignoreSet) []localFile {
 		}
 		out = append(out, lf)
 	}
-	slices.SortFunc(out, func(a, b localFile) int { return ComparePaths(a.Path, b.Path) })
+	slices.SortFunc(out, func(a, b localFile) int { return comparePaths(a.Path, b.Path) })
 	return out
 }
 
@@ -354,7 +355,6 @@ func signedSize(rs []Resource) int64 {
 // compare reports every file that is changed, missing or not signed.
 func (sc *signedCheck) compare(v *verification) {
 	ser := sc.st.Serialization
-	hashed := !v.opts.WithoutHashingUnsafe
 	present := map[string]bool{}
 	var changed, missing, unlisted, verified, published, unchecked, empty, ignoredUnsigned int
 	// Digest → signed path, to name the file an unlisted one was renamed
@@ -436,7 +436,7 @@ func (sc *signedCheck) compare(v *verification) {
 			})
 			continue
 		}
-		ev, how := sc.diff(v, k, lf, rs, hashed)
+		ev, how := sc.diff(v, k, lf, rs)
 		if len(ev) > 0 {
 			changed++
 			v.bad[k] = true
@@ -495,7 +495,7 @@ func (sc *signedCheck) compare(v *verification) {
 	if published > 0 {
 		detail += fmt.Sprintf("; %d match the digest the Hub publishes for them (not downloaded)", published)
 	}
-	if !hashed {
+	if v.opts.WithoutHashingUnsafe {
 		detail += "; not hashed"
 	} else if unchecked > 0 {
 		detail += fmt.Sprintf("; %d not checked: not downloaded, and no digest published in the signature's algorithm", unchecked)
@@ -506,7 +506,7 @@ func (sc *signedCheck) compare(v *verification) {
 // benignIgnore reports recorded ignore paths every signer records: the git
 // defaults and the signature file.
 func benignIgnore(p string) bool {
-	for _, d := range append(slices.Clone(DefaultIgnorePaths), DefaultSignatureName) {
+	for _, d := range append(slices.Clone(defaultIgnorePaths), DefaultSignatureName) {
 		if p == d || strings.HasPrefix(p, d+"/") {
 			return true
 		}
@@ -525,14 +525,14 @@ const (
 
 // diff compares one present, signed file with its resources, and says
 // how far it could.
-func (sc *signedCheck) diff(v *verification, k string, lf localFile, rs []Resource, hashed bool) ([]finding.Evidence, matchKind) {
+func (sc *signedCheck) diff(v *verification, k string, lf localFile, rs []Resource) ([]finding.Evidence, matchKind) {
 	ser := sc.st.Serialization
 	if ser.Method == MethodShards {
 		if want := signedSize(rs); want != lf.Size {
 			return []finding.Evidence{{Path: lf.Path, Field: "size", Value: fmt.Sprintf("signed shards cover %d bytes, the file has %d", want, lf.Size)}}, matchedNone
 		}
 	}
-	if !hashed {
+	if v.opts.WithoutHashingUnsafe {
 		return nil, matchedNone
 	}
 	e := v.entries[k]
@@ -586,7 +586,7 @@ func (sc *signedCheck) diffPublished(v *verification, lf localFile, rs []Resourc
 			continue
 		}
 		if want := hex.EncodeToString(rs[0].Digest); !strings.EqualFold(x.Digest, want) {
-			return []finding.Evidence{{Path: lf.Path, Field: cmpOr(x.Source, "published") + " " + x.Algorithm, Value: fmt.Sprintf("signed %s, published %s", want, strings.ToLower(x.Digest))}}, matchedPublished
+			return []finding.Evidence{{Path: lf.Path, Field: cmp.Or(x.Source, "published") + " " + x.Algorithm, Value: fmt.Sprintf("signed %s, published %s", want, strings.ToLower(x.Digest))}}, matchedPublished
 		}
 		return nil, matchedPublished
 	}

@@ -237,16 +237,16 @@ var signatureTampers = []tamperCase{
 			r.Name = "../x:0:8"
 		}
 		rs := append(st.Resources, r)
-		e.resign(statementJSON("model", RootDigest(rs), st.Serialization, rs))
+		e.resign(statementJSON("model", rootDigest(rs), st.Serialization, rs))
 	}, want: with(finding.SignatureInvalid, "model.sig")},
 	{name: "duplicate resource names", tamper: func(e *tamperEnv) {
 		st := e.statement()
 		rs := append(st.Resources, st.Resources[0])
-		e.resign(statementJSON("model", RootDigest(rs), st.Serialization, rs))
+		e.resign(statementJSON("model", rootDigest(rs), st.Serialization, rs))
 	}, want: with(finding.SignatureInvalid, "model.sig")},
 	{name: "statement with a different subject digest", tamper: func(e *tamperEnv) {
 		st := e.statement()
-		root := RootDigest(st.Resources)
+		root := rootDigest(st.Resources)
 		root[0] ^= 0xff
 		e.resign(statementJSON("model", root, st.Serialization, st.Resources))
 	}, want: with(finding.SignatureInvalid, "model.sig")},
@@ -274,7 +274,7 @@ var signatureTampers = []tamperCase{
 		}
 		ser := st.Serialization
 		ser.IgnorePaths = append(ser.IgnorePaths, "model-00001.safetensors")
-		e.resign(statementJSON("model", RootDigest(rs), ser, rs))
+		e.resign(statementJSON("model", rootDigest(rs), ser, rs))
 	}, want: with(finding.IntegrityUnlisted, "model-00001.safetensors")},
 	{name: "untrusted key", tamper: func(e *tamperEnv) {
 		e.trust = keyTrust(e.t, newKey(e.t, elliptic.P256()))
@@ -358,7 +358,7 @@ func TestIgnoreUnsignedFiles(t *testing.T) {
 		}
 		// VerifySignature hashes only the signed files (Verify hashes
 		// every file, for the report's digests).
-		sres, err := VerifySignature(context.Background(), openRelease(t, e.dir), "", e.trust, VerifyOptions{IgnoreUnsignedFiles: true})
+		sres, err := VerifySignature(context.Background(), openRelease(t, e.dir), VerifyOptions{Trust: e.trust, IgnoreUnsignedFiles: true})
 		if err != nil || len(sres.Findings) != 0 {
 			t.Fatalf("%s: VerifySignature: %v, %+v", ser.Method, err, sres.Findings)
 		}

@@ -18,6 +18,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"flag"
@@ -129,7 +130,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "verify: %v\n", err)
 		return exitError
 	}
-	res, err := integrity.VerifySignature(ctx, rel, sigPath, trust, integrity.VerifyOptions{
+	res, err := integrity.VerifySignature(ctx, rel, integrity.VerifyOptions{
+		Trust:               trust,
+		Signature:           sigPath,
 		IgnorePaths:         ignores,
 		IgnoreUnsignedFiles: ignoreUnsigned,
 		Hash:                integrity.HashOptions{Progress: cli.ProgressBar(os.Stderr)},
@@ -172,7 +175,7 @@ func writeText(w io.Writer, model string, res *integrity.Result, ok bool) {
 	if !sr.SignedAt.IsZero() {
 		signer += ", logged " + sr.SignedAt.Format("2006-01-02T15:04:05Z")
 	}
-	fmt.Fprintf(w, "  signature %s: %s method%s\n", textsafe.Line(sr.Path), cmpOr(sr.Method, "unknown"), textsafe.Line(signer))
+	fmt.Fprintf(w, "  signature %s: %s method%s\n", textsafe.Line(sr.Path), cmp.Or(sr.Method, "unknown"), textsafe.Line(signer))
 	fmt.Fprintln(w, "  checks:")
 	for _, c := range sr.CheckStrings() {
 		fmt.Fprintf(w, "    %s\n", textsafe.Line(c))
@@ -234,11 +237,4 @@ func writeJSON(w io.Writer, res *integrity.Result, ok bool) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(js)
-}
-
-func cmpOr(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
 }
