@@ -14,7 +14,6 @@ import (
 
 	"github.com/modelvet/modelvet/finding"
 	"github.com/modelvet/modelvet/integrity"
-	"github.com/modelvet/modelvet/internal/testmodel"
 	"github.com/modelvet/modelvet/manifest"
 	"github.com/modelvet/modelvet/report"
 )
@@ -113,49 +112,6 @@ func TestAuditIntegrityUntrustedAndUnhashed(t *testing.T) {
 	}
 	if _, err := New(WithTrust(integrity.Trust{PublicKeys: [][]byte{[]byte("not a key")}})); err == nil {
 		t.Error("invalid trust accepted")
-	}
-}
-
-// TestAuditIndexFindings checks a sharded checkpoint whose index lies: a
-// shard it names is gone, its total size is wrong, and a tensor sits in a
-// shard the index does not say.
-func TestAuditIndexFindings(t *testing.T) {
-	dir := t.TempDir()
-	total := int64(1)
-	sh := testmodel.ShardedSafetensors{
-		Shards: []testmodel.Safetensors{
-			{Tensors: []testmodel.SafetensorsTensor{{Name: "a", Dtype: "F32", Shape: []uint64{4}}}},
-			{Tensors: []testmodel.SafetensorsTensor{{Name: "b", Dtype: "F32", Shape: []uint64{4}}}},
-			{Tensors: []testmodel.SafetensorsTensor{{Name: "c", Dtype: "F32", Shape: []uint64{4}}}},
-		},
-		TotalSize: &total,
-	}
-	if _, err := testmodel.WriteShardedSafetensors(dir, sh); err != nil {
-		t.Fatal(err)
-	}
-	os.Remove(filepath.Join(dir, sh.ShardName(2)))
-	// A stray shard beside the index, which names nothing in it.
-	extra := testmodel.Safetensors{Tensors: []testmodel.SafetensorsTensor{{Name: "d", Dtype: "F32", Shape: []uint64{1}}}}
-	if err := extra.WriteFile(filepath.Join(dir, "model-00004-of-00004.safetensors"), false); err != nil {
-		t.Fatal(err)
-	}
-	rep, err := Audit(context.Background(), manifest.Dir(dir), WithoutHashingUnsafe())
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := map[string]bool{}
-	for _, f := range rep.Findings {
-		if f.Code.Group() == "integrity" && f.Code != finding.IntegrityUnverified {
-			got[string(f.Code)+" "+f.Subject] = true
-		}
-	}
-	for _, want := range []string{
-		"integrity.missing " + sh.ShardName(2),
-		"integrity.unlisted model-00004-of-00004.safetensors",
-	} {
-		if !got[want] {
-			t.Errorf("no %q among %v", want, got)
-		}
 	}
 }
 

@@ -44,7 +44,6 @@ type config struct {
 	jurisdictions []string
 	jurisSet      bool
 	trust         integrity.Trust
-	trustSet      bool
 	signaturePath string
 	progress      func(integrity.Progress)
 	clock         func() time.Time
@@ -95,7 +94,6 @@ func WithTrust(t integrity.Trust) Option {
 			return fmt.Errorf("WithTrust: %w", err)
 		}
 		c.trust = t
-		c.trustSet = true
 		return nil
 	}
 }

@@ -462,7 +462,6 @@ func (a *Auditor) validate() error {
 	// The policy's trusted signers come first; WithTrust adds to them.
 	if pt := a.policy.Trust(); !trustEmpty(pt) {
 		a.cfg.trust = mergeTrust(pt, a.cfg.trust)
-		a.cfg.trustSet = true
 	}
 	for _, j := range a.juris {
 		if strings.TrimSpace(j) == "" {

@@ -396,7 +396,7 @@ func TestPolicyTrust(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !a.cfg.trustSet || len(a.cfg.trust.PublicKeys) != 1 {
+	if len(a.cfg.trust.PublicKeys) != 1 {
 		t.Error("the auditor did not take the policy's trust")
 	}
 

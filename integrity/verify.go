@@ -28,6 +28,11 @@ type VerifyOptions struct {
 	Signature string
 	// RequireSignature reports signature.missing when there is none.
 	RequireSignature bool
+	// RequireVerifiedSignature, set when the caller's policy accepts only
+	// a verified signature, also reports signature.missing for one that
+	// is present but was not checked (the files were not hashed, or a
+	// remote release's signature was not downloaded).
+	RequireVerifiedSignature bool
 	// IgnorePaths leaves paths (relative to the model root) out of the
 	// signature check, as the reference verifier's --ignore-paths does.
 	IgnorePaths []string
@@ -36,8 +41,12 @@ type VerifyOptions struct {
 	// does not name is not reported unlisted, and VerifySignature does not
 	// hash it (Verify hashes every file for the other digest sources).
 	IgnoreUnsignedFiles bool
-	// WithoutHashingUnsafe reads no file: sizes are compared and the
-	// signature is checked, but no digest is.
+	// WithoutHashingUnsafe reads no file: sizes and published digests are
+	// compared with what the release lists, but no digest is computed.
+	// VerifySignature still checks the signature itself; Verify does not
+	// (a signature vouches for bytes, and none are read): it records the
+	// release's own signature as present but not checked, and reports
+	// none missing.
 	WithoutHashingUnsafe bool
 	// Hash tunes hashing: workers, buffer size, progress callback.
 	Hash HashOptions
@@ -66,7 +75,8 @@ type Result struct {
 	// matched an expected digest and differed from none.
 	Hashed, Verified int
 	// Signature is what was found and checked about the signature; nil
-	// when signatures were not considered.
+	// under VerifyFiles, and under Verify without hashing when the release
+	// holds no signature.
 	Signature *SignatureResult
 	Findings  []finding.Finding
 }
@@ -140,16 +150,21 @@ func (sr *SignatureResult) CheckStrings() []string {
 
 // Verify hashes the release's files once and compares them with every
 // source of expected digests: the digests and sizes stores, Hub listings
-// and OCI manifests publish (manifest.File.Expected), and the model
-// signature, verified against opts.Trust. Every bad file is reported, not
-// only the first. The error reports only a failure to verify at all
-// (invalid options, the end of ctx); problems are findings.
+// and OCI manifests publish (manifest.File.Expected), the safetensors
+// index's map of tensors to shards, and the model signature, verified
+// against opts.Trust. Every bad file is reported, not only the first. The
+// error reports only a failure to verify at all (invalid options, the end
+// of ctx); problems are findings.
 func Verify(ctx context.Context, rel *manifest.Release, opts VerifyOptions) (*Result, error) {
+	if opts.WithoutHashingUnsafe {
+		return verifyRelease(ctx, rel, opts, checks{published: true, signatureUnread: true})
+	}
 	return verifyRelease(ctx, rel, opts, checks{published: true, signature: true})
 }
 
 // VerifyFiles compares the release's files with the digests and sizes
-// published for them (manifest.File.Expected), without signatures.
+// published for them (manifest.File.Expected) and with the safetensors
+// index, without signatures.
 func VerifyFiles(ctx context.Context, rel *manifest.Release, opts VerifyOptions) (*Result, error) {
 	return verifyRelease(ctx, rel, opts, checks{published: true})
 }
@@ -166,11 +181,14 @@ func VerifySignature(ctx context.Context, rel *manifest.Release, opts VerifyOpti
 // checks says what a verification compares the files with.
 type checks struct {
 	// published: the digests and sizes published for the files
-	// (manifest.File.Expected).
+	// (manifest.File.Expected), and the safetensors index.
 	published bool
 	// signature: the model signature; signatureRequired reports its
 	// absence even when VerifyOptions.RequireSignature is not set.
 	signature, signatureRequired bool
+	// signatureUnread records the release's own signature as present but
+	// not checked, since the files are not hashed.
+	signatureUnread bool
 }
 
 // planEntry gathers what must be computed for one release path.
@@ -232,11 +250,17 @@ func verifyRelease(ctx context.Context, rel *manifest.Release, opts VerifyOption
 
 	// The signature first: it decides what else must be computed.
 	var sc *signedCheck
-	if with.signature {
+	switch {
+	case with.signature:
 		res.Signature, sc = v.checkSignature(ctx, tm)
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
+	case with.signatureUnread && rel.Signature != nil:
+		res.Signature = &SignatureResult{Path: rel.Signature.Path, Present: true, Err: "not checked: the files were not hashed"}
+	}
+	if opts.RequireVerifiedSignature {
+		v.unverifiedSignature(res.Signature)
 	}
 	if remote {
 		if err := v.fetched(sc); err != nil {
@@ -279,6 +303,7 @@ func verifyRelease(ctx context.Context, rel *manifest.Release, opts VerifyOption
 	}
 	if with.published {
 		v.compareExpected()
+		v.findings = append(v.findings, indexFindings(rel)...)
 	}
 	if with.published && remote && !opts.WithoutHashingUnsafe {
 		msg := "The release was read remotely and its weights were not downloaded, so their bytes are not hashed: published sizes and digests are not checked against them."
@@ -300,6 +325,21 @@ func verifyRelease(ctx context.Context, rel *manifest.Release, opts VerifyOption
 	}
 	v.summarise(res, sc)
 	return res, nil
+}
+
+// unverifiedSignature reports a signature that is present but was not
+// checked as missing, for a caller that accepts only a verified one.
+func (v *verification) unverifiedSignature(sr *SignatureResult) {
+	if sr == nil || !sr.Present || len(sr.Checks) > 0 {
+		return
+	}
+	v.add(finding.Finding{
+		Code:       finding.SignatureMissing,
+		Message:    fmt.Sprintf("No verified model signature: %s is present but was not checked (%s), and the policy requires a verified one.", sr.Path, strings.TrimPrefix(sr.Err, "not checked: ")),
+		Confidence: finding.Verified,
+		Subject:    sr.Path,
+		Evidence:   []finding.Evidence{{Path: sr.Path, Field: "checked", Value: "no"}},
+	})
 }
 
 // hash computes every planned digest.

@@ -159,6 +159,46 @@ func TestVerifyWithoutHashing(t *testing.T) {
 	}
 }
 
+// TestVerifyUnhashedSignature checks that Verify without hashing records
+// the release's signature as present but not checked, and reports it as
+// missing only for a caller that requires a verified one; with hashing,
+// the same signature verifies and satisfies that caller.
+func TestVerifyUnhashedSignature(t *testing.T) {
+	k := newKey(t, elliptic.P256())
+	dir := writeModel(t, map[string]string{"model.safetensors": "weights", "config.json": `{"a": 1}`})
+	if _, err := Sign(context.Background(), dir, Signer{Key: k}, SignOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	verify := func(opts VerifyOptions) *Result {
+		t.Helper()
+		opts.Trust, opts.RequireSignature = keyTrust(t, k), true
+		res, err := Verify(context.Background(), openRelease(t, dir), opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	res := verify(VerifyOptions{WithoutHashingUnsafe: true})
+	if sr := res.Signature; sr == nil || sr.Path != DefaultSignatureName || !sr.Present || len(sr.Checks) != 0 || sr.Err != "not checked: the files were not hashed" {
+		t.Fatalf("signature %+v", res.Signature)
+	}
+	wantCodes(t, res, map[finding.Code][]string{finding.IntegrityUnverified: {"model"}})
+
+	res = verify(VerifyOptions{WithoutHashingUnsafe: true, RequireVerifiedSignature: true})
+	wantCodes(t, res, map[finding.Code][]string{finding.IntegrityUnverified: {"model"}, finding.SignatureMissing: {DefaultSignatureName}})
+	for _, f := range res.Findings {
+		if f.Code == finding.SignatureMissing && (f.Message != "No verified model signature: model.sig is present but was not checked (the files were not hashed), and the policy requires a verified one." || len(f.Evidence) != 1 || f.Evidence[0].Value != "no") {
+			t.Errorf("finding %+v", f)
+		}
+	}
+
+	res = verify(VerifyOptions{RequireVerifiedSignature: true})
+	wantCodes(t, res, map[finding.Code][]string{})
+	if !res.Signature.Verified || res.Verified != 2 {
+		t.Errorf("signature %+v, %d files verified", res.Signature, res.Verified)
+	}
+}
+
 func TestVerifyRemoteRelease(t *testing.T) {
 	rel := &manifest.Release{Name: "org/name", Kind: manifest.KindHub, Files: []*manifest.File{{Path: "a", Size: 3, Expected: []manifest.Expectation{{Algorithm: SHA256, Digest: sha256Hex("abc"), Size: 3, Source: "hf-hub"}}}}}
 	res := verifyFiles(t, rel, VerifyOptions{})
