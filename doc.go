@@ -18,8 +18,9 @@
 //	report.WriteJSON(os.Stdout, rep)
 //
 // The sub-packages may be used on their own: manifest reads a release,
-// license identifies licences and their terms, provenance verifies hashes
-// and signatures and traces lineage, kb holds the knowledge base.
+// license identifies licences and their terms, integrity verifies hashes
+// and signatures, provenance traces lineage and origin, kb holds the
+// knowledge base.
 //
 // # Results
 //
@@ -30,9 +31,10 @@
 // error returned by Audit means the release could not be audited at all;
 // problems in the release are findings, never errors.
 //
-// Data flows one way: source → manifest (declared facts) → license and
-// provenance (derived and verified facts) → policy (severities, verdict) →
-// report → encoders. Only this package applies policy.
+// Data flows one way: source → manifest (declared facts) → license,
+// integrity and provenance (derived and verified facts) → policy
+// (severities, verdict) → report → encoders. Only this package applies
+// policy.
 //
 // # Limitations
 //
