@@ -12,12 +12,14 @@
 // [Verify] hashes a [manifest.Release] once and compares every file with
 // every source of expected digests: the digests and sizes a Hugging Face
 // cache, an Ollama store, an OCI manifest or a Hub listing publish
-// (manifest.File.Expected), and the OpenSSF model signature (model.sig),
-// verified against a [Trust]. Every bad file is reported, as
-// integrity.mismatch, integrity.missing or integrity.unlisted with the
-// expected and computed values as evidence; integrity.unverified says
-// that nothing vouches for the bytes. [VerifyFiles] uses the published
-// digests only, [VerifySignature] the signature only.
+// (manifest.File.Expected), the safetensors index's map of tensors to
+// shards, and the OpenSSF model signature (model.sig), verified against a
+// [Trust]. Every bad file is reported, as integrity.mismatch,
+// integrity.missing or integrity.unlisted with the expected and computed
+// values as evidence; integrity.unverified says that nothing vouches for
+// the bytes. [VerifyFiles] uses the published digests and the index only,
+// [VerifySignature] the signature only. [VerifyOptions] says whether a
+// signature is required, and whether only a verified one will do.
 //
 // # Hashing
 //

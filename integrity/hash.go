@@ -110,6 +110,15 @@ func (o HashOptions) withDefaults() (HashOptions, error) {
 	return o, nil
 }
 
+// Progress reports hashing progress.
+type Progress struct {
+	Path       string // a file being hashed
+	Done       int64  // bytes hashed so far, over all files
+	Total      int64  // bytes to hash
+	FilesDone  int
+	FilesTotal int
+}
+
 // ChangedError reports a file that changed while it was being hashed: its
 // size, modification time or identity differ between the start and the
 // end, or it did not hold the bytes its size promised.

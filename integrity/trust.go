@@ -45,15 +45,6 @@ type Identity struct {
 	Issuer   string `json:"issuer" yaml:"issuer"`
 }
 
-// Progress reports hashing progress.
-type Progress struct {
-	Path       string // a file being hashed
-	Done       int64  // bytes hashed so far, over all files
-	Total      int64  // bytes to hash
-	FilesDone  int
-	FilesTotal int
-}
-
 // TrustFiles names the files a Trust is loaded from (as the example
 // programs' -key, -cert-chain and -trusted-root flags do).
 type TrustFiles struct {
