@@ -1,6 +1,7 @@
-// Package cli holds what the example programs (audit, gate, sweep) share:
-// the audit flags, turning them into auditor options, exit statuses, and
-// parsing target lists. It is not a supported API.
+// Package cli holds what the example programs share: the audit flags,
+// turning them into auditor options, exit statuses, parsing target lists,
+// verdict summaries and the hashing progress bar. It is not a supported
+// API, and only the programs under examples/ can import it.
 package cli
 
 import (
