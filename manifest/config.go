@@ -7,6 +7,8 @@ import (
 	"github.com/tidwall/gjson"
 
 	"github.com/modelvet/modelvet/finding"
+	"github.com/modelvet/modelvet/formats"
+	"github.com/modelvet/modelvet/internal/jsonscan"
 )
 
 // ModelConfig is what config.json (or generation_config.json) declares that
@@ -43,7 +45,7 @@ func ParseConfig(path string, data []byte) (*ModelConfig, error) {
 	}
 	doc := gjson.ParseBytes(data)
 	if !doc.IsObject() {
-		return nil, &FormatError{Format: FormatConfig, Path: path, Offset: -1, Msg: "is not a JSON object"}
+		return nil, &formats.Error{Format: string(FormatConfig), Path: path, Offset: -1, Msg: "is not a JSON object"}
 	}
 	c := &ModelConfig{
 		Path:            path,
@@ -153,8 +155,8 @@ func ParseAdapterConfig(path string, data []byte) (*AdapterConfig, error) {
 // it: gjson's own validator recurses once per level, so a document of
 // nothing but brackets would exhaust the stack.
 func checkJSON(path string, data []byte) error {
-	if ok, off, msg := jsonValid(string(data)); !ok {
-		return &FormatError{Format: FormatConfig, Path: path, Offset: int64(off), Msg: "is not valid JSON: " + msg}
+	if ok, off, msg := jsonscan.Valid(string(data)); !ok {
+		return &formats.Error{Format: string(FormatConfig), Path: path, Offset: int64(off), Msg: "is not valid JSON: " + msg}
 	}
 	return nil
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/modelvet/modelvet/formats"
 	"github.com/modelvet/modelvet/internal/limits"
 	"github.com/modelvet/modelvet/internal/safeio"
 )
@@ -145,20 +146,20 @@ func describeFile(ctx context.Context, rel *Release, f *File, open opener) []*Pr
 	return nil
 }
 
-// withPath fills in the file path of a FormatError from a parser, which
+// withPath fills in the file path of a formats.Error from a reader, which
 // does not know it.
 func withPath(err error, f *File) error {
-	var fe *FormatError
+	var fe *formats.Error
 	if errors.As(err, &fe) {
 		if fe.Path == "" {
 			fe.Path = f.Path
 		}
 		if fe.Format == "" {
-			fe.Format = f.Format
+			fe.Format = string(f.Format)
 		}
 		return err
 	}
-	return &FormatError{Format: f.Format, Path: f.Path, Offset: -1, Err: err}
+	return &formats.Error{Format: string(f.Format), Path: f.Path, Offset: -1, Err: err}
 }
 
 // collect reads the small text files of a release (card, configs, index,
@@ -261,7 +262,7 @@ func primaryIndex(a, b string) bool {
 }
 
 // readText reads a small file whole, within max bytes. With a description
-// of the file (what), a file over the limit is a FormatError saying so.
+// of the file (what), a file over the limit is a formats.Error saying so.
 func readText(ctx context.Context, open opener, f *File, max int64, what string) ([]byte, error) {
 	c, size, err := open(ctx, f)
 	if err != nil {
@@ -270,7 +271,7 @@ func readText(ctx context.Context, open opener, f *File, max int64, what string)
 	defer c.Close()
 	if size > max {
 		if what != "" {
-			return nil, &FormatError{Path: f.Path, Offset: -1, Msg: fmt.Sprintf("%s is %d bytes, over the %d-byte limit; not parsed", what, size, max)}
+			return nil, &formats.Error{Path: f.Path, Offset: -1, Msg: fmt.Sprintf("%s is %d bytes, over the %d-byte limit; not parsed", what, size, max)}
 		}
 		return nil, fmt.Errorf("%w of %d bytes", safeio.ErrTooLarge, max)
 	}
@@ -278,7 +279,7 @@ func readText(ctx context.Context, open opener, f *File, max int64, what string)
 	// it in one call avoids the copies of a chunked read (an index of a
 	// large model runs to several MB).
 	buf := make([]byte, size)
-	if err := readFullAt(c, buf, 0); err != nil {
+	if err := safeio.ReadFullAt(c, buf, 0); err != nil {
 		return nil, err
 	}
 	return buf, nil

@@ -56,13 +56,13 @@
 // Operational failures (the release cannot be listed) are errors from
 // Open. Content that cannot be parsed is a [Problem] in
 // [Release.Problems], and [Release.Findings] turns each into a
-// format.malformed finding. Parsers return *[FormatError] values that
+// format.malformed finding. Parsers return *[formats.Error] values that
 // carry the format, the file, and the byte offset (binary formats) or
 // line (text formats) of the fault. Sentinels classify some of them:
-// [ErrTruncated] (a file shorter than its header declares; the header
-// facts are still returned), [ErrTrailingData] (bytes after the data a
-// safetensors header indexes) and [ErrUnsupported] (GGUF v1, big-endian
-// GGUF).
+// [formats.ErrTruncated] (a file shorter than its header declares; the
+// header facts are still returned), [formats.ErrTrailingData] (bytes
+// after the data a safetensors header indexes) and [ErrUnsupported] (GGUF
+// v1, big-endian GGUF; it is [formats.ErrUnsupported]).
 //
 // Index issues are facts, not findings: Findings does not report them,
 // and the integrity check decides what they mean.

@@ -12,7 +12,9 @@ import (
 	"strconv"
 	"unicode/utf8"
 
+	"github.com/modelvet/modelvet/formats"
 	"github.com/modelvet/modelvet/internal/limits"
+	"github.com/modelvet/modelvet/internal/safeio"
 )
 
 // GGUF metadata value types (ggml docs/gguf.md, gguf_type; research table
@@ -130,11 +132,11 @@ const ggufBlock = 1 << 20
 // counts, aligned tensor offsets, tensor data that does not overlap, and
 // that every tensor of a known type fits in the file.
 //
-// Errors are *FormatError values with the byte offset of the fault; GGUF
+// Errors are *formats.Error values with the byte offset of the fault; GGUF
 // v1 and byte-swapped (big-endian) files are refused with errors wrapping
 // ErrUnsupported. When the header is sound but tensor data runs past the
 // end of the file, ReadGGUF returns the header facts together with an
-// error wrapping ErrTruncated.
+// error wrapping formats.ErrTruncated.
 func ReadGGUF(r io.ReaderAt, size int64) (*GGUFInfo, error) {
 	return readGGUF(&ggufReader{r: r, size: size})
 }
@@ -152,7 +154,7 @@ func ReadGGUFPrefix(r io.ReaderAt, size, prefix int64) (*GGUFInfo, error) {
 	}
 	info, err := readGGUF(&ggufReader{r: r, size: size, limit: prefix})
 	if errors.Is(err, errGGUFPrefix) {
-		return nil, ggufError(0, ErrTruncated, "the first %d bytes end inside the GGUF header", prefix)
+		return nil, ggufError(0, formats.ErrTruncated, "the first %d bytes end inside the GGUF header", prefix)
 	}
 	return info, err
 }
@@ -163,7 +165,7 @@ var errGGUFPrefix = errors.New("end of the prefix read")
 func readGGUF(g *ggufReader) (*GGUFInfo, error) {
 	size := g.size
 	if size < 4 {
-		return nil, ggufError(0, ErrTruncated, "file is %d bytes, too short for the GGUF magic", size)
+		return nil, ggufError(0, formats.ErrTruncated, "file is %d bytes, too short for the GGUF magic", size)
 	}
 	magic, err := g.next(4, "magic")
 	if err != nil {
@@ -202,7 +204,7 @@ func readGGUF(g *ggufReader) (*GGUFInfo, error) {
 	// n_dims, type, offset): refuse counts the file cannot hold before
 	// walking them.
 	if need := info.KVCount*13 + info.TensorCount*24; need > uint64(g.remaining()) {
-		return nil, ggufError(8, ErrTruncated, "%d tensors and %d key-value pairs need at least %d bytes, but only %d follow", info.TensorCount, info.KVCount, need, g.remaining())
+		return nil, ggufError(8, formats.ErrTruncated, "%d tensors and %d key-value pairs need at least %d bytes, but only %d follow", info.TensorCount, info.KVCount, need, g.remaining())
 	}
 	if err := g.readKV(info); err != nil {
 		if errors.Is(err, errGGUFPrefix) {
@@ -304,7 +306,7 @@ func (g *ggufReader) value(v *GGUFValue, typ uint32, typAt int64) error {
 		minSize = 8
 	}
 	if count*minSize > uint64(g.remaining()) { // count ≤ 2^24, so no overflow
-		return ggufError(countAt, ErrTruncated, "key %q array of %d %s needs at least %d bytes, but only %d remain", v.Key, count, ggufTypeNames[elem], count*minSize, g.remaining())
+		return ggufError(countAt, formats.ErrTruncated, "key %q array of %d %s needs at least %d bytes, but only %d remain", v.Key, count, ggufTypeNames[elem], count*minSize, g.remaining())
 	}
 	v.Len = count
 	if count <= limits.MaxGGUFShortArray {
@@ -530,7 +532,7 @@ func (g *ggufReader) readTensors(info *GGUFInfo) (*GGUFInfo, error) {
 	info.DataSize = int64(end)
 	if len(tensors) > 0 && info.DataOffset+info.DataSize > g.size {
 		info.Truncated = true
-		return info, ggufError(g.size, ErrTruncated, "tensor data ends at byte %d, but the file ends at %d", info.DataOffset+info.DataSize, g.size)
+		return info, ggufError(g.size, formats.ErrTruncated, "tensor data ends at byte %d, but the file ends at %d", info.DataOffset+info.DataSize, g.size)
 	}
 	return info, nil
 }
@@ -565,7 +567,7 @@ func (g *ggufReader) next(n int64, what string) ([]byte, error) {
 		// A long string: read it on its own (the caller has checked it
 		// against its cap and the file size).
 		b := make([]byte, n)
-		if err := readFullAt(g.r, b, g.off); err != nil {
+		if err := safeio.ReadFullAt(g.r, b, g.off); err != nil {
 			return nil, ggufError(g.off, err, "cannot read %s", what)
 		}
 		g.off += n
@@ -579,7 +581,7 @@ func (g *ggufReader) next(n int64, what string) ([]byte, error) {
 		g.buf = make([]byte, m)
 	}
 	g.buf = g.buf[:m]
-	if err := readFullAt(g.r, g.buf, g.off); err != nil {
+	if err := safeio.ReadFullAt(g.r, g.buf, g.off); err != nil {
 		g.buf = g.buf[:0]
 		return nil, ggufError(g.off, err, "cannot read %s", what)
 	}
@@ -601,7 +603,7 @@ func (g *ggufReader) skip(n int64, what string) error {
 // the metadata budget.
 func (g *ggufReader) check(n int64, what string) error {
 	if n < 0 || n > g.size-g.off {
-		return ggufError(g.off, ErrTruncated, "%s of %d bytes runs past the end of the file (%d bytes left)", what, n, g.size-g.off)
+		return ggufError(g.off, formats.ErrTruncated, "%s of %d bytes runs past the end of the file (%d bytes left)", what, n, g.size-g.off)
 	}
 	if g.off+n > limits.MaxGGUFMetadataBytes {
 		return ggufError(g.off, nil, "metadata and tensor infos exceed the %d-byte limit", limits.MaxGGUFMetadataBytes)
@@ -640,7 +642,7 @@ func (g *ggufReader) str(what string, max uint64) (string, error) {
 		return "", ggufError(at, nil, "%s length %d exceeds limit %d", what, n, max)
 	}
 	if n > uint64(g.remaining()) {
-		return "", ggufError(at, ErrTruncated, "%s length %d runs past the end of the file (%d bytes left)", what, n, g.remaining())
+		return "", ggufError(at, formats.ErrTruncated, "%s length %d runs past the end of the file (%d bytes left)", what, n, g.remaining())
 	}
 	if g.kept += int64(n); g.kept > limits.MaxGGUFKeptBytes {
 		return "", ggufError(at, nil, "strings kept from the metadata exceed the %d-byte limit", limits.MaxGGUFKeptBytes)
@@ -663,7 +665,7 @@ func (g *ggufReader) skipString() error {
 		return ggufError(at, nil, "string length %d exceeds limit %d", n, limits.MaxGGUFString)
 	}
 	if n > uint64(g.remaining()) {
-		return ggufError(at, ErrTruncated, "string length %d runs past the end of the file (%d bytes left)", n, g.remaining())
+		return ggufError(at, formats.ErrTruncated, "string length %d runs past the end of the file (%d bytes left)", n, g.remaining())
 	}
 	g.off += int64(n)
 	if g.off > limits.MaxGGUFMetadataBytes {
@@ -672,7 +674,7 @@ func (g *ggufReader) skipString() error {
 	return nil
 }
 
-// ggufError builds a GGUF FormatError at a file offset.
-func ggufError(off int64, err error, format string, args ...any) *FormatError {
-	return &FormatError{Format: FormatGGUF, Offset: off, Msg: fmt.Sprintf(format, args...), Err: err}
+// ggufError builds a GGUF formats.Error at a file offset.
+func ggufError(off int64, err error, format string, args ...any) *formats.Error {
+	return &formats.Error{Format: string(FormatGGUF), Offset: off, Msg: fmt.Sprintf(format, args...), Err: err}
 }

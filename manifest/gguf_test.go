@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/modelvet/modelvet/formats"
 	"github.com/modelvet/modelvet/internal/limits"
 	"github.com/modelvet/modelvet/internal/testmodel"
 	"github.com/modelvet/modelvet/internal/testutil"
@@ -410,19 +411,19 @@ func TestReadGGUFHostile(t *testing.T) {
 	withOff := func(t testmodel.GGUFTensor, off uint64) testmodel.GGUFTensor { t.Offset = &off; return t }
 
 	cases := []tc{
-		{name: "3 bytes", file: []byte("GGU"), off: 0, want: "too short for the GGUF magic", is: manifest.ErrTruncated},
+		{name: "3 bytes", file: []byte("GGU"), off: 0, want: "too short for the GGUF magic", is: formats.ErrTruncated},
 		{name: "bad magic", file: append([]byte("GGML"), make([]byte, 20)...), off: 0, want: `magic "GGML" is not "GGUF"`},
-		{name: "header cut", file: []byte("GGUF\x03\x00\x00\x00\x00"), off: 8, want: "tensor count of 8 bytes runs past the end", is: manifest.ErrTruncated},
-		{name: "v1", file: testmodel.GGUF{Version: 1}.Bytes(), off: 4, want: "GGUF version 1 is not supported", is: manifest.ErrUnsupported},
-		{name: "v4", file: testmodel.GGUF{Version: 4}.Bytes(), off: 4, want: "GGUF version 4 is not supported", is: manifest.ErrUnsupported},
-		{name: "v0", file: rawGGUF(0, 0)[:4:4], off: 4, want: "version of 4 bytes runs past the end", is: manifest.ErrTruncated},
-		{name: "big-endian", file: testmodel.GGUF{BigEndian: true, KV: []testmodel.KV{arch}}.Bytes(), off: 4, want: "appears to be big-endian", is: manifest.ErrUnsupported},
+		{name: "header cut", file: []byte("GGUF\x03\x00\x00\x00\x00"), off: 8, want: "tensor count of 8 bytes runs past the end", is: formats.ErrTruncated},
+		{name: "v1", file: testmodel.GGUF{Version: 1}.Bytes(), off: 4, want: "GGUF version 1 is not supported", is: formats.ErrUnsupported},
+		{name: "v4", file: testmodel.GGUF{Version: 4}.Bytes(), off: 4, want: "GGUF version 4 is not supported", is: formats.ErrUnsupported},
+		{name: "v0", file: rawGGUF(0, 0)[:4:4], off: 4, want: "version of 4 bytes runs past the end", is: formats.ErrTruncated},
+		{name: "big-endian", file: testmodel.GGUF{BigEndian: true, KV: []testmodel.KV{arch}}.Bytes(), off: 4, want: "appears to be big-endian", is: formats.ErrUnsupported},
 		{name: "2^60 tensors", file: testmodel.GGUF{TensorCount: p(1 << 60)}.Bytes(), off: 8, want: "tensor count 1152921504606846976 exceeds limit 1048576"},
 		{name: "2^32 kvs", file: testmodel.GGUF{KVCount: p(1 << 32)}.Bytes(), off: 16, want: "metadata key-value count 4294967296 exceeds limit 65536"},
-		{name: "counts beyond file", file: testmodel.GGUF{TensorCount: p(1000), KV: []testmodel.KV{arch}}.Bytes(), off: 8, want: "1000 tensors and 1 key-value pairs need at least 24013 bytes", is: manifest.ErrTruncated},
+		{name: "counts beyond file", file: testmodel.GGUF{TensorCount: p(1000), KV: []testmodel.KV{arch}}.Bytes(), off: 8, want: "1000 tensors and 1 key-value pairs need at least 24013 bytes", is: formats.ErrTruncated},
 		{name: "empty key", file: rawGGUF(0, 1, gstr(""), u32(0), []byte{1}), off: 24, want: "empty metadata key"},
 		{name: "key over cap", file: rawGGUF(0, 1, u64(limits.MaxGGUFKeyLen+1), make([]byte, 64)), off: 24, want: "key length 65536 exceeds limit 65535"},
-		{name: "key past end", file: rawGGUF(0, 1, u64(50), []byte("general.name.and.more")), off: 24, want: "key length 50 runs past the end", is: manifest.ErrTruncated},
+		{name: "key past end", file: rawGGUF(0, 1, u64(50), []byte("general.name.and.more")), off: 24, want: "key length 50 runs past the end", is: formats.ErrTruncated},
 		{name: "key not UTF-8", file: rawGGUF(0, 1, gstr("k\xffey"), u32(0), []byte{1}), off: 24, want: "not valid UTF-8"},
 		g("duplicate key", testmodel.GGUF{KV: []testmodel.KV{arch, {Key: "general.name", Value: testmodel.String("a")}, {Key: "general.name", Value: testmodel.String("b")}}}, "general.name", 1, 0, `duplicate metadata key "general.name" (first at offset 69)`),
 		g("unknown value type", kv1("x.y", testmodel.Raw(13, []byte{0})), "x.y", 0, 8+3, `key "x.y" has unknown value type 13`),
@@ -449,16 +450,16 @@ func TestReadGGUFHostile(t *testing.T) {
 		g("overlap", tensor(f32("a", 64), withOff(f32("b", 16), 128)), "\x01\x00\x00\x00\x00\x00\x00\x00b", 0, 8, `tensor "b" data at offset 128 overlaps tensor "a", which ends at 256`),
 		g("offset overflows", tensor(withOff(f32("far", 64), 1<<63)), "far", 0, 0, "overflows the file size"),
 	}
-	// Tensor data past the end: header facts kept, ErrTruncated.
+	// Tensor data past the end: header facts kept, formats.ErrTruncated.
 	ho := tensor(f32("w", 1024))
 	ho.HeaderOnly = true
 	hb := ho.Bytes()
-	cases = append(cases, tc{name: "tensor data missing", file: hb, off: int64(len(hb)), want: fmt.Sprintf("tensor data ends at byte %d", ho.DataOffset()+4096), is: manifest.ErrTruncated, info: true})
+	cases = append(cases, tc{name: "tensor data missing", file: hb, off: int64(len(hb)), want: fmt.Sprintf("tensor data ends at byte %d", ho.DataOffset()+4096), is: formats.ErrTruncated, info: true})
 	cut := tensor(f32("w", 1024)).Bytes()
-	cases = append(cases, tc{name: "last tensor cut", file: cut[:len(cut)-1], off: int64(len(cut) - 1), want: "but the file ends at", is: manifest.ErrTruncated, info: true})
+	cases = append(cases, tc{name: "last tensor cut", file: cut[:len(cut)-1], off: int64(len(cut) - 1), want: "but the file ends at", is: formats.ErrTruncated, info: true})
 	// Metadata cut in the middle: nothing returned.
 	mid := kv1("general.name", testmodel.String("a long enough name")).Bytes()
-	cases = append(cases, tc{name: "metadata cut", file: mid[:len(mid)-5], off: keyAt(mid, "general.name", 0) + 8 + 12 + 4, want: "string length 18 runs past the end", is: manifest.ErrTruncated})
+	cases = append(cases, tc{name: "metadata cut", file: mid[:len(mid)-5], off: keyAt(mid, "general.name", 0) + 8 + 12 + 4, want: "string length 18 runs past the end", is: formats.ErrTruncated})
 
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -558,7 +559,7 @@ func TestReadGGUFPrefix(t *testing.T) {
 		r := io.NewSectionReader(bytes.NewReader(data), 0, prefix)
 		return manifest.ReadGGUFPrefix(r, int64(len(data)), prefix)
 	}
-	if _, err := read(20); !errors.Is(err, manifest.ErrTruncated) {
+	if _, err := read(20); !errors.Is(err, formats.ErrTruncated) {
 		t.Errorf("prefix inside the header: %v", err)
 	}
 	licenceEnd := full.Metadata[2].Offset // the vocabulary starts here

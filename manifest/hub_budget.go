@@ -10,6 +10,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/modelvet/modelvet/finding"
+	"github.com/modelvet/modelvet/formats"
+	"github.com/modelvet/modelvet/internal/jsonscan"
 )
 
 // The remote audit reads weight metadata within two bounds, so that a
@@ -202,24 +204,24 @@ func indexPrefix(rel *Release, f *File, data []byte) {
 		rel.addProblem(&Problem{Path: f.Path, Message: "the index is not valid UTF-8"})
 		return
 	}
-	j := &jsonScanner{s: string(cut)}
-	if j.peek() != '{' {
+	j := jsonscan.New(string(cut))
+	if j.Peek() != '{' {
 		rel.addProblem(&Problem{Path: f.Path, Line: 1, Message: "the index is not a JSON object"})
 		return
 	}
-	ierr := func(off int, format string, args ...any) *FormatError {
-		return &FormatError{Format: FormatSafetensorsIndex, Path: f.Path, Offset: int64(off), Line: lineAt(cut, int64(off)), Msg: fmt.Sprintf(format, args...)}
+	ierr := func(off int, format string, args ...any) *formats.Error {
+		return &formats.Error{Format: string(FormatSafetensorsIndex), Path: f.Path, Offset: int64(off), Line: lineAt(cut, int64(off)), Msg: fmt.Sprintf(format, args...)}
 	}
-	if j.open('{', '}') {
+	if j.Open('}') {
 		return
 	}
 	for {
-		j.ws()
-		key, ok := j.str()
-		if !ok || !j.expect(':', "':' after an object key") {
+		j.SkipSpace()
+		key, ok := j.ReadString()
+		if !ok || !j.Expect(':', "':' after an object key") {
 			return // cut short, or a fault the full read would report
 		}
-		j.ws()
+		j.SkipSpace()
 		switch key {
 		case "metadata":
 			idx := &SafetensorsIndex{Path: f.Path, TotalSize: -1}
@@ -241,7 +243,7 @@ func indexPrefix(rel *Release, f *File, data []byte) {
 		case "weight_map":
 			return // the metadata, if any, comes after: not read
 		}
-		if _, ok := j.skip(1); !ok || !j.more('}') {
+		if _, ok := j.Skip(1); !ok || !j.More('}') {
 			return
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/modelvet/modelvet/finding"
+	"github.com/modelvet/modelvet/formats"
 	"github.com/modelvet/modelvet/internal/limits"
 	"github.com/modelvet/modelvet/internal/testmodel"
 	"github.com/modelvet/modelvet/manifest"
@@ -314,7 +315,7 @@ func TestOpenIndexProblemKeepsIndex(t *testing.T) {
 	if len(rel.Problems) != 1 || !strings.Contains(rel.Problems[0].Message, "total_size") {
 		t.Errorf("problems: %+v", rel.Problems)
 	}
-	var fe *manifest.FormatError
+	var fe *formats.Error
 	if !errors.As(rel.Problems[0].Err, &fe) || fe.Line != 1 {
 		t.Errorf("problem error %v", rel.Problems[0].Err)
 	}

@@ -11,7 +11,10 @@ import (
 	"github.com/tidwall/gjson"
 
 	"github.com/modelvet/modelvet/finding"
+	"github.com/modelvet/modelvet/formats"
+	"github.com/modelvet/modelvet/internal/jsonscan"
 	"github.com/modelvet/modelvet/internal/limits"
+	"github.com/modelvet/modelvet/internal/textsafe"
 )
 
 // KerasInfo is what a Keras model file declares about code it runs when
@@ -48,7 +51,7 @@ type KerasLambda struct {
 // archive, a zip, and lists its Lambda layers.
 func ReadKeras(r io.ReaderAt, size int64) (*KerasInfo, error) {
 	fail := func(msg string, err error) (*KerasInfo, error) {
-		return nil, &FormatError{Format: FormatKeras, Offset: -1, Msg: msg, Err: err}
+		return nil, &formats.Error{Format: string(FormatKeras), Offset: -1, Msg: msg, Err: err}
 	}
 	n, err := zipEntryCount(r, size)
 	if err != nil {
@@ -83,7 +86,7 @@ func ReadKeras(r io.ReaderAt, size int64) (*KerasInfo, error) {
 	if err != nil {
 		return fail("config.json cannot be read", err)
 	}
-	if ok, off, msg := jsonValid(string(data)); !ok {
+	if ok, off, msg := jsonscan.Valid(string(data)); !ok {
 		return fail(fmt.Sprintf("config.json is not valid JSON at byte %d: %s", off, msg), nil)
 	}
 	info := &KerasInfo{Source: "config.json"}
@@ -101,7 +104,7 @@ func walkKerasConfig(v gjson.Result, at string, info *KerasInfo) {
 			c := v.Get("config")
 			fn := c.Get("function")
 			info.Lambdas = append(info.Lambdas, KerasLambda{
-				Name: clip(c.Get("name").String()),
+				Name: textsafe.Truncate(c.Get("name").String(), 40),
 				// Keras 3 writes {"class_name": "__lambda__", …}; Keras
 				// 2 a list [bytecode, defaults, closure] with
 				// function_type "lambda".
@@ -172,7 +175,7 @@ func scanHDF5(r io.ReaderAt, regions [][2]int64, partial bool) (*KerasInfo, erro
 		for off := rg[0]; off < rg[1]; off += kerasScanChunk {
 			n := min(int64(len(buf)), rg[1]-off)
 			if _, err := r.ReadAt(buf[:n], off); err != nil && !errors.Is(err, io.EOF) {
-				return nil, &FormatError{Format: FormatHDF5, Offset: off, Msg: "cannot be read", Err: err}
+				return nil, &formats.Error{Format: string(FormatHDF5), Offset: off, Msg: "cannot be read", Err: err}
 			}
 			chunk := buf[:n]
 			last := off+n >= rg[1]
@@ -226,7 +229,7 @@ func lambdaAt(r io.ReaderAt, end, off int64) KerasLambda {
 		after = strings.TrimLeft(after, " \t\r\n:")
 		if strings.HasPrefix(after, `"`) {
 			if end := strings.IndexByte(after[1:], '"'); end >= 0 {
-				l.Name = clip(after[1 : 1+end])
+				l.Name = textsafe.Truncate(after[1:1+end], 40)
 			}
 		}
 	}

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/modelvet/modelvet/finding"
+	"github.com/modelvet/modelvet/formats"
 	"github.com/modelvet/modelvet/internal/limits"
 	"github.com/modelvet/modelvet/manifest"
 )
@@ -89,7 +90,7 @@ func TestReadKerasHostile(t *testing.T) {
 		"too deep":       kerasArchive(t, deep),
 	} {
 		info, err := manifest.ReadKeras(bytes.NewReader(data), int64(len(data)))
-		var fe *manifest.FormatError
+		var fe *formats.Error
 		if info != nil || !errors.As(err, &fe) {
 			t.Errorf("%s: info %v, error %v", name, info, err)
 		}

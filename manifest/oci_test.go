@@ -13,6 +13,7 @@ import (
 
 	"github.com/klauspost/compress/zstd"
 
+	"github.com/modelvet/modelvet/formats"
 	"github.com/modelvet/modelvet/internal/limits"
 	"github.com/modelvet/modelvet/internal/testmodel"
 )
@@ -309,8 +310,8 @@ func TestParseOCIManifestHostile(t *testing.T) {
 		"not object":    `"hello"`,
 	} {
 		_, err := parseOCIManifest([]byte(doc))
-		var fe *FormatError
-		if !errors.As(err, &fe) || fe.Format != FormatOCIManifest {
+		var fe *formats.Error
+		if !errors.As(err, &fe) || fe.Format != string(FormatOCIManifest) {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
@@ -331,9 +332,9 @@ func FuzzOCIManifest(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		m, err := parseOCIManifest(data)
 		if err != nil {
-			var fe *FormatError
+			var fe *formats.Error
 			if !errors.As(err, &fe) {
-				t.Fatalf("%v is not a FormatError", err)
+				t.Fatalf("%v is not a formats.Error", err)
 			}
 			return
 		}

@@ -7,7 +7,10 @@ import (
 	"strings"
 
 	"github.com/modelvet/modelvet/finding"
+	"github.com/modelvet/modelvet/formats"
 	"github.com/modelvet/modelvet/internal/limits"
+	"github.com/modelvet/modelvet/internal/safeio"
+	"github.com/modelvet/modelvet/internal/textsafe"
 )
 
 // ONNXInfo is what an ONNX model (a protobuf ModelProto) declares, read
@@ -58,7 +61,7 @@ const (
 // ReadONNX reads the ModelProto of an ONNX file of the given size: IR
 // version, producer, operator sets, metadata, and the graph's initializers,
 // for the tensors kept in external files. Only field headers and small
-// fields are read. Errors are *FormatError values with the byte offset of
+// fields are read. Errors are *formats.Error values with the byte offset of
 // the fault.
 func ReadONNX(r io.ReaderAt, size int64) (*ONNXInfo, error) {
 	p := &pbReader{r: r, size: size}
@@ -221,14 +224,14 @@ func (p *pbReader) fields(start, end int64, fn func(num, wire uint64, s, e int64
 			off += n
 			s = off
 			if l > uint64(end-off) {
-				return onnxError(at, ErrTruncated, "field %d of %d bytes runs past the end of its message (%d bytes left)", num, l, end-off)
+				return onnxError(at, formats.ErrTruncated, "field %d of %d bytes runs past the end of its message (%d bytes left)", num, l, end-off)
 			}
 			off += int64(l)
 		default:
 			return onnxError(at, nil, "field %d has wire type %d, which ONNX does not use", num, wire)
 		}
 		if off > end {
-			return onnxError(at, ErrTruncated, "field %d runs past the end of its message", num)
+			return onnxError(at, formats.ErrTruncated, "field %d runs past the end of its message", num)
 		}
 		if err := fn(num, wire, s, off); err != nil {
 			return err
@@ -248,7 +251,7 @@ func (p *pbReader) varint(off, end int64) (uint64, int64, error) {
 	case n < 0:
 		return 0, 0, onnxError(off, nil, "varint longer than 10 bytes")
 	case n == 0:
-		return 0, 0, onnxError(off, ErrTruncated, "varint runs past the end of its message")
+		return 0, 0, onnxError(off, formats.ErrTruncated, "varint runs past the end of its message")
 	}
 	return v, int64(n), nil
 }
@@ -266,7 +269,7 @@ func (p *pbReader) at(off, n int64) ([]byte, error) {
 		p.buf = make([]byte, m)
 	}
 	p.buf = p.buf[:m]
-	if err := readFullAt(p.r, p.buf, off); err != nil {
+	if err := safeio.ReadFullAt(p.r, p.buf, off); err != nil {
 		p.buf = p.buf[:0]
 		return nil, onnxError(off, err, "cannot be read")
 	}
@@ -290,7 +293,7 @@ func (p *pbReader) text(start, end int64) string {
 const onnxWindow = 8 << 10
 
 func onnxError(off int64, err error, format string, args ...any) error {
-	return &FormatError{Format: FormatONNX, Offset: off, Msg: fmt.Sprintf(format, args...), Err: err}
+	return &formats.Error{Format: string(FormatONNX), Offset: off, Msg: fmt.Sprintf(format, args...), Err: err}
 }
 
 // findings reports the external data of an ONNX file that lies outside
@@ -304,16 +307,16 @@ func (o *ONNXInfo) findings(rel *Release, p string) []finding.Finding {
 			continue
 		}
 		seen[x.Location] = true
-		ev := []finding.Evidence{{Path: p, Offset: x.Offset, Field: "external_data.location", Value: clip(x.Location)}}
+		ev := []finding.Evidence{{Path: p, Offset: x.Offset, Field: "external_data.location", Value: textsafe.Truncate(x.Location, 40)}}
 		loc := strings.ReplaceAll(x.Location, "\\", "/")
 		target := path.Join(path.Dir(p), loc)
 		switch {
 		case loc == "":
 			out = append(out, finding.Finding{Code: finding.FormatMalformed, Confidence: finding.Verified, Subject: p, Evidence: ev,
-				Message: fmt.Sprintf("%s stores tensor %s externally but names no file for it", p, clip(x.Tensor))})
+				Message: fmt.Sprintf("%s stores tensor %s externally but names no file for it", p, textsafe.Truncate(x.Tensor, 40))})
 		case path.IsAbs(loc) || hasDriveLetter(loc) || target == ".." || strings.HasPrefix(target, "../"):
 			out = append(out, finding.Finding{Code: finding.FormatMalformed, Confidence: finding.Verified, Subject: p, Evidence: ev,
-				Message: fmt.Sprintf("%s refers to external tensor data at %q, outside the release: a loader would read that file (a path traversal)", p, clip(x.Location))})
+				Message: fmt.Sprintf("%s refers to external tensor data at %q, outside the release: a loader would read that file (a path traversal)", p, textsafe.Truncate(x.Location, 40))})
 		case rel.File(target) == nil:
 			out = append(out, finding.Finding{Code: finding.IntegrityMissing, Confidence: finding.Verified, Subject: target, Evidence: ev,
 				Message: fmt.Sprintf("%s keeps tensor data in %s, which the release does not hold", p, target)})

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/modelvet/modelvet/finding"
+	"github.com/modelvet/modelvet/formats"
 	"github.com/modelvet/modelvet/manifest"
 )
 
@@ -112,7 +113,7 @@ func TestReadONNXHostile(t *testing.T) {
 		"huge length":     append(pb{}.varint(1, 9), 0x3a, 0xff, 0xff, 0xff, 0xff, 0x0f),
 	} {
 		info, err := manifest.ReadONNX(bytes.NewReader(data), int64(len(data)))
-		var fe *manifest.FormatError
+		var fe *formats.Error
 		if info != nil || !errors.As(err, &fe) {
 			t.Errorf("%s: info %+v, error %v", name, info, err)
 		}

@@ -16,8 +16,10 @@ import (
 	"sync"
 	"unicode/utf8"
 
+	"github.com/modelvet/modelvet/formats"
 	"github.com/modelvet/modelvet/internal/limits"
 	"github.com/modelvet/modelvet/internal/safeio"
+	"github.com/modelvet/modelvet/internal/textsafe"
 )
 
 // Pickle containers, as PickleInfo.Container reports them.
@@ -36,7 +38,7 @@ const (
 // streams of protocols 0 to 5.
 //
 // A stream that is truncated, malformed or longer than the caps in
-// internal/limits yields a *FormatError with the byte offset, together
+// internal/limits yields a *formats.Error with the byte offset, together
 // with a PickleInfo holding the globals found so far and Incomplete set.
 func ReadPickle(r io.ReaderAt, size int64) (*PickleInfo, error) {
 	info := &PickleInfo{Globals: []PickleGlobal{}}
@@ -46,7 +48,7 @@ func ReadPickle(r io.ReaderAt, size int64) (*PickleInfo, error) {
 			err = io.ErrUnexpectedEOF
 		}
 		info.Incomplete = "file could not be read"
-		return info, &FormatError{Format: FormatPickle, Offset: 0, Msg: "cannot read the start of the file", Err: err}
+		return info, &formats.Error{Format: string(FormatPickle), Offset: 0, Msg: "cannot read the start of the file", Err: err}
 	}
 	gs := newGlobalSet()
 	var err error
@@ -119,7 +121,7 @@ func walkPickleStreams(r io.ReaderAt, size int64, info *PickleInfo, gs *globalSe
 			}
 		}
 		if legacy && in.pos >= size {
-			return &FormatError{Format: FormatPickle, Offset: in.pos, Msg: fmt.Sprintf("legacy PyTorch file ends after %d of its 5 pickles", i)}
+			return &formats.Error{Format: string(FormatPickle), Offset: in.pos, Msg: fmt.Sprintf("legacy PyTorch file ends after %d of its 5 pickles", i)}
 		}
 		w := newPickleWalker(in, "", gs, info)
 		err := w.walk()
@@ -145,11 +147,11 @@ func walkPickleZip(r io.ReaderAt, size int64, info *PickleInfo, gs *globalSet) e
 		return err
 	}
 	if n > limits.MaxZipEntries {
-		return &FormatError{Format: FormatPyTorch, Offset: -1, Msg: fmt.Sprintf("zip lists %d entries, over the %d-entry limit; not read", n, limits.MaxZipEntries)}
+		return &formats.Error{Format: string(FormatPyTorch), Offset: -1, Msg: fmt.Sprintf("zip lists %d entries, over the %d-entry limit; not read", n, limits.MaxZipEntries)}
 	}
 	zr, err := zip.NewReader(r, size)
 	if err != nil && !errors.Is(err, zip.ErrInsecurePath) {
-		return &FormatError{Format: FormatPyTorch, Offset: -1, Msg: "not a readable zip archive", Err: err}
+		return &formats.Error{Format: string(FormatPyTorch), Offset: -1, Msg: "not a readable zip archive", Err: err}
 	}
 	var members []*zip.File
 	for _, f := range zr.File {
@@ -159,11 +161,11 @@ func walkPickleZip(r io.ReaderAt, size int64, info *PickleInfo, gs *globalSet) e
 	}
 	slices.SortStableFunc(members, func(a, b *zip.File) int { return strings.Compare(a.Name, b.Name) })
 	if len(members) == 0 {
-		return &FormatError{Format: FormatPyTorch, Offset: -1, Msg: "zip archive holds no data.pkl or other pickle member; not a PyTorch checkpoint"}
+		return &formats.Error{Format: string(FormatPyTorch), Offset: -1, Msg: "zip archive holds no data.pkl or other pickle member; not a PyTorch checkpoint"}
 	}
 	var errs []error
 	if len(members) > limits.MaxPickleMembers {
-		errs = append(errs, &FormatError{Format: FormatPyTorch, Offset: -1, Msg: fmt.Sprintf("zip holds %d pickle members; only the first %d were walked", len(members), limits.MaxPickleMembers)})
+		errs = append(errs, &formats.Error{Format: string(FormatPyTorch), Offset: -1, Msg: fmt.Sprintf("zip holds %d pickle members; only the first %d were walked", len(members), limits.MaxPickleMembers)})
 		members = members[:limits.MaxPickleMembers]
 	}
 	for _, f := range members {
@@ -182,13 +184,13 @@ func walkZipMember(r io.ReaderAt, f *zip.File, info *PickleInfo, gs *globalSet) 
 	if f.Method == zip.Store {
 		off, err := f.DataOffset()
 		if err != nil {
-			return &FormatError{Format: FormatPyTorch, Offset: -1, Msg: "zip member " + f.Name + " cannot be located", Err: err}
+			return &formats.Error{Format: string(FormatPyTorch), Offset: -1, Msg: "zip member " + f.Name + " cannot be located", Err: err}
 		}
 		in = newPickleInput(r, off, int64(f.CompressedSize64))
 	} else {
 		rc, err := f.Open()
 		if err != nil {
-			return &FormatError{Format: FormatPyTorch, Offset: -1, Msg: "zip member " + f.Name + " cannot be opened", Err: err}
+			return &formats.Error{Format: string(FormatPyTorch), Offset: -1, Msg: "zip member " + f.Name + " cannot be opened", Err: err}
 		}
 		defer rc.Close()
 		in = newPickleStream(rc)
@@ -239,16 +241,16 @@ func isPickleMember(f *zip.File) bool {
 func zipEntryCount(r io.ReaderAt, size int64) (uint64, error) {
 	const eocdLen = 22
 	if size < eocdLen {
-		return 0, &FormatError{Format: FormatPyTorch, Offset: 0, Msg: "too short to be a zip archive"}
+		return 0, &formats.Error{Format: string(FormatPyTorch), Offset: 0, Msg: "too short to be a zip archive"}
 	}
 	tailLen := min(size, eocdLen+65535+20)
 	tail, err := safeio.ReadAt(r, size-tailLen, tailLen)
 	if err != nil {
-		return 0, &FormatError{Format: FormatPyTorch, Offset: size - tailLen, Msg: "cannot read the end of the zip archive", Err: err}
+		return 0, &formats.Error{Format: string(FormatPyTorch), Offset: size - tailLen, Msg: "cannot read the end of the zip archive", Err: err}
 	}
 	i := bytes.LastIndex(tail, []byte("PK\x05\x06"))
 	if i < 0 || len(tail)-i < eocdLen {
-		return 0, &FormatError{Format: FormatPyTorch, Offset: -1, Msg: "zip end-of-central-directory record not found"}
+		return 0, &formats.Error{Format: string(FormatPyTorch), Offset: -1, Msg: "zip end-of-central-directory record not found"}
 	}
 	count := uint64(binary.LittleEndian.Uint16(tail[i+10:]))
 	if count != 0xffff {
@@ -257,15 +259,15 @@ func zipEntryCount(r io.ReaderAt, size int64) (uint64, error) {
 	// zip64: the locator sits just before the record and points at the
 	// zip64 end-of-central-directory record.
 	if i < 20 || string(tail[i-20:i-16]) != "PK\x06\x07" {
-		return 0, &FormatError{Format: FormatPyTorch, Offset: -1, Msg: "zip64 locator not found"}
+		return 0, &formats.Error{Format: string(FormatPyTorch), Offset: -1, Msg: "zip64 locator not found"}
 	}
 	off := binary.LittleEndian.Uint64(tail[i-20+8:])
 	if off > uint64(size) || uint64(size)-off < 56 {
-		return 0, &FormatError{Format: FormatPyTorch, Offset: -1, Msg: "zip64 record offset out of range"}
+		return 0, &formats.Error{Format: string(FormatPyTorch), Offset: -1, Msg: "zip64 record offset out of range"}
 	}
 	rec, err := safeio.ReadAt(r, int64(off), 56)
 	if err != nil || string(rec[:4]) != "PK\x06\x06" {
-		return 0, &FormatError{Format: FormatPyTorch, Offset: int64(off), Msg: "zip64 end-of-central-directory record not found"}
+		return 0, &formats.Error{Format: string(FormatPyTorch), Offset: int64(off), Msg: "zip64 end-of-central-directory record not found"}
 	}
 	return binary.LittleEndian.Uint64(rec[32:]), nil
 }
@@ -383,7 +385,7 @@ func (w *pickleWalker) finish() {
 	w.info.Opcodes += w.ops
 }
 
-// fail returns a FormatError at off.
+// fail returns a formats.Error at off.
 func (w *pickleWalker) fail(off int64, format string, args ...any) error {
 	msg := fmt.Sprintf(format, args...)
 	f := FormatPickle
@@ -391,10 +393,10 @@ func (w *pickleWalker) fail(off int64, format string, args ...any) error {
 		msg = "in zip member " + w.member + ": " + msg
 		f = FormatPyTorch
 	}
-	return &FormatError{Format: f, Offset: off, Msg: msg}
+	return &formats.Error{Format: string(f), Offset: off, Msg: msg}
 }
 
-// truncated turns an input error at off into a FormatError.
+// truncated turns an input error at off into a formats.Error.
 func (w *pickleWalker) truncated(off int64, op string, err error) error {
 	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 		return w.fail(off, "stream is truncated inside %s", op)
@@ -402,7 +404,7 @@ func (w *pickleWalker) truncated(off int64, op string, err error) error {
 	if errors.Is(err, errPickleLimit) {
 		return w.fail(off, "%s runs past the %d-byte walk limit; walk stopped, later globals are not listed", op, limits.MaxPickleBytes)
 	}
-	fe := w.fail(off, "cannot read %s", op).(*FormatError)
+	fe := w.fail(off, "cannot read %s", op).(*formats.Error)
 	fe.Err = err
 	return fe
 }
@@ -814,7 +816,7 @@ func (w *pickleWalker) step(off int64, b byte, op *pickleOp) (done bool, err err
 	case "PUT":
 		idx, err := strconv.ParseUint(strings.TrimSpace(text), 10, 64)
 		if err != nil || !textOK {
-			return false, w.fail(off, "PUT has a bad index %q", clip(text))
+			return false, w.fail(off, "PUT has a bad index %q", textsafe.Truncate(text, 40))
 		}
 		return false, w.memoPut(off, idx)
 	case "BINPUT", "LONG_BINPUT":
@@ -827,7 +829,7 @@ func (w *pickleWalker) step(off int64, b byte, op *pickleOp) (done bool, err err
 	case "GET":
 		idx, err := strconv.ParseUint(strings.TrimSpace(text), 10, 64)
 		if err != nil || !textOK {
-			return false, w.fail(off, "GET has a bad index %q", clip(text))
+			return false, w.fail(off, "GET has a bad index %q", textsafe.Truncate(text, 40))
 		}
 		return false, w.memoGet(off, idx)
 	case "BINGET", "LONG_BINGET":
@@ -842,14 +844,6 @@ func (w *pickleWalker) step(off int64, b byte, op *pickleOp) (done bool, err err
 func unknownOperand(s string, complete bool) string {
 	if !complete || !utf8.ValidString(s) {
 		return "unknown"
-	}
-	return s
-}
-
-// clip shortens attacker text for messages.
-func clip(s string) string {
-	if len(s) > 40 {
-		return s[:40] + "…"
 	}
 	return s
 }

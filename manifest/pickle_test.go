@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/modelvet/modelvet/finding"
+	"github.com/modelvet/modelvet/formats"
 	"github.com/modelvet/modelvet/internal/limits"
 	"github.com/modelvet/modelvet/internal/testmodel"
 	"github.com/modelvet/modelvet/internal/testutil"
@@ -216,7 +217,7 @@ func TestReadPickleZipWithoutPickle(t *testing.T) {
 	w.Write([]byte("hello"))
 	zw.Close()
 	_, err := readPickleBytes(t, buf.Bytes())
-	var fe *FormatError
+	var fe *formats.Error
 	if !errors.As(err, &fe) || !strings.Contains(fe.Msg, "no data.pkl") {
 		t.Fatalf("err = %v", err)
 	}
@@ -348,7 +349,7 @@ func TestReadPickleLongOperandIsUnresolved(t *testing.T) {
 }
 
 // TestReadPickleTruncatedEverywhere cuts a hostile pickle at every byte:
-// each cut yields a FormatError with an offset inside the data and keeps
+// each cut yields a formats.Error with an offset inside the data and keeps
 // what was found before the cut.
 func TestReadPickleTruncatedEverywhere(t *testing.T) {
 	data := testmodel.TorchStateDict(4, fixtureTensors, func(p *testmodel.Pickler) { p.Call("os", "system", "id") })
@@ -358,7 +359,7 @@ func TestReadPickleTruncatedEverywhere(t *testing.T) {
 	}
 	for n := 1; n < len(data); n++ {
 		info, err := readPickleBytes(t, data[:n])
-		var fe *FormatError
+		var fe *formats.Error
 		if !errors.As(err, &fe) {
 			t.Fatalf("cut at %d: err = %v", n, err)
 		}
@@ -399,9 +400,9 @@ func TestReadPickleHostile(t *testing.T) {
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
 			info, err := readPickleBytes(t, c.data)
-			var fe *FormatError
+			var fe *formats.Error
 			if !errors.As(err, &fe) || !strings.Contains(err.Error(), c.want) {
-				t.Fatalf("err = %v, want a FormatError containing %q", err, c.want)
+				t.Fatalf("err = %v, want a formats.Error containing %q", err, c.want)
 			}
 			if info == nil || info.Incomplete == "" {
 				t.Errorf("info = %+v, want Incomplete", info)
@@ -473,7 +474,7 @@ func (r shrinkingReader) ReadAt(p []byte, off int64) (int, error) {
 func TestReadPickleFileShrinksWhileRead(t *testing.T) {
 	data := testmodel.TorchStateDict(2, fixtureTensors, nil)
 	_, err := ReadPickle(shrinkingReader{data, len(data) / 2}, int64(len(data)))
-	var fe *FormatError
+	var fe *formats.Error
 	if !errors.As(err, &fe) || !strings.Contains(fe.Msg, "truncated") {
 		t.Fatalf("err = %v", err)
 	}
@@ -613,9 +614,9 @@ func FuzzReadPickle(f *testing.F) {
 			t.Fatal("nil info")
 		}
 		if err != nil {
-			var fe *FormatError
+			var fe *formats.Error
 			if !errors.As(err, &fe) {
-				t.Fatalf("error %v is not a FormatError", err)
+				t.Fatalf("error %v is not a formats.Error", err)
 			}
 			if info.Incomplete == "" {
 				t.Fatal("error without Incomplete")

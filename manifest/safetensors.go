@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"cmp"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -17,7 +16,11 @@ import (
 	"unicode/utf8"
 	"unsafe"
 
+	"github.com/modelvet/modelvet/formats"
+	"github.com/modelvet/modelvet/internal/jsonscan"
 	"github.com/modelvet/modelvet/internal/limits"
+	"github.com/modelvet/modelvet/internal/safeio"
+	"github.com/modelvet/modelvet/internal/textsafe"
 )
 
 // safetensorsDtype is a dtype: its name (a constant string, so that facts
@@ -81,11 +84,11 @@ type safetensorsTensor struct {
 // 0 without gaps or overlaps, each spanning exactly prod(shape) × bits / 8
 // bytes. Tensor names must be unique. Only the header is read.
 //
-// Errors are *FormatError values with the byte offset of the fault. When
+// Errors are *formats.Error values with the byte offset of the fault. When
 // the header is sound but the file size disagrees with it, ReadSafetensors
-// returns the header facts and an error wrapping ErrTruncated (the file
+// returns the header facts and an error wrapping formats.ErrTruncated (the file
 // ends early: a header-only capture or an interrupted download; Truncated
-// is set) or ErrTrailingData (bytes follow the indexed data).
+// is set) or formats.ErrTrailingData (bytes follow the indexed data).
 func ReadSafetensors(r io.ReaderAt, size int64) (*SafetensorsInfo, error) {
 	if size < 8 {
 		return nil, stError(0, nil, "file is %d bytes, too short for the 8-byte header length", size)
@@ -99,7 +102,7 @@ func ReadSafetensors(r io.ReaderAt, size int64) (*SafetensorsInfo, error) {
 	} else {
 		first = make([]byte, size)
 	}
-	if err := readFullAt(r, first, 0); err != nil {
+	if err := safeio.ReadFullAt(r, first, 0); err != nil {
 		return nil, stError(0, err, "cannot read the header")
 	}
 	n := binary.LittleEndian.Uint64(first)
@@ -111,7 +114,7 @@ func ReadSafetensors(r io.ReaderAt, size int64) (*SafetensorsInfo, error) {
 	}
 	hdrEnd := 8 + int64(n) // n is capped, so this cannot overflow
 	if hdrEnd > size {
-		return nil, stError(0, ErrTruncated, "header length %d runs past the end of the %d-byte file", n, size)
+		return nil, stError(0, formats.ErrTruncated, "header length %d runs past the end of the %d-byte file", n, size)
 	}
 	// The header is parsed in place: nothing returned refers to it (tensor
 	// names are copied into one string below, metadata is cloned, dtypes
@@ -123,7 +126,7 @@ func ReadSafetensors(r io.ReaderAt, size int64) (*SafetensorsInfo, error) {
 	} else {
 		hdr = make([]byte, n)
 		copy(hdr, first[8:])
-		if err := readFullAt(r, hdr[len(first)-8:], int64(len(first))); err != nil {
+		if err := safeio.ReadFullAt(r, hdr[len(first)-8:], int64(len(first))); err != nil {
 			return nil, stError(int64(len(first)), err, "cannot read the header")
 		}
 	}
@@ -188,9 +191,9 @@ func ReadSafetensors(r io.ReaderAt, size int64) (*SafetensorsInfo, error) {
 	switch want := hdrEnd + info.DataSize; {
 	case want > size:
 		info.Truncated = true
-		return info, stError(size, ErrTruncated, "header indexes %d bytes of tensor data, but the file ends after %d of them", info.DataSize, size-hdrEnd)
+		return info, stError(size, formats.ErrTruncated, "header indexes %d bytes of tensor data, but the file ends after %d of them", info.DataSize, size-hdrEnd)
 	case want < size:
-		return info, stError(want, ErrTrailingData, "%d bytes follow the %d bytes of tensor data the header indexes", size-want, info.DataSize)
+		return info, stError(want, formats.ErrTrailingData, "%d bytes follow the %d bytes of tensor data the header indexes", size-want, info.DataSize)
 	}
 	return info, nil
 }
@@ -203,9 +206,9 @@ func parseSafetensorsHeader(header string) (*SafetensorsInfo, []safetensorsTenso
 		return nil, nil, stError(8, nil, "header does not start with '{'")
 	}
 	if !utf8.ValidString(header) {
-		return nil, nil, stError(8+int64(invalidUTF8At(header)), nil, "header is not valid UTF-8")
+		return nil, nil, stError(8+int64(jsonscan.InvalidUTF8At(header)), nil, "header is not valid UTF-8")
 	}
-	j := &jsonScanner{s: header}
+	j := jsonscan.New(header)
 	syntax := func() error { return stSyntax(j) }
 	info := &SafetensorsInfo{ParametersByDtype: map[string]int64{}}
 	// An entry takes about 100 bytes or more: a guess from bytes actually
@@ -214,12 +217,12 @@ func parseSafetensorsHeader(header string) (*SafetensorsInfo, []safetensorsTenso
 	tensors := make([]safetensorsTensor, 0, n)
 	seen := make(map[string]struct{}, n)
 	sawMetadata := false
-	if !j.open('{', '}') {
+	if !j.Open('}') {
 		for {
-			j.ws()
-			at := 8 + int64(j.i)
-			name, ok := j.str()
-			if !ok || !j.expect(':', "':' after an object key") {
+			j.SkipSpace()
+			at := 8 + int64(j.Pos())
+			name, ok := j.ReadString()
+			if !ok || !j.Expect(':', "':' after an object key") {
 				return nil, nil, syntax()
 			}
 			if name == "__metadata__" {
@@ -241,29 +244,30 @@ func parseSafetensorsHeader(header string) (*SafetensorsInfo, []safetensorsTenso
 				}
 				tensors = append(tensors, t)
 			}
-			if !j.more('}') {
+			if !j.More('}') {
 				break
 			}
 		}
 	}
-	if j.failed() || !j.end() {
+	if j.Failed() || !j.End() {
 		return nil, nil, syntax()
 	}
 	return info, tensors, nil
 }
 
 // stSyntax reports the scanner's fault in a safetensors header.
-func stSyntax(j *jsonScanner) error {
-	return stError(8+int64(j.bad), nil, "header is not valid JSON: %s", j.msg)
+func stSyntax(j *jsonscan.Scanner) error {
+	at, msg := j.Fault()
+	return stError(8+int64(at), nil, "header is not valid JSON: %s", msg)
 }
 
 // safetensorsMetadata reads __metadata__: a string-to-string object, or
 // null.
-func safetensorsMetadata(j *jsonScanner) (map[string]string, error) {
-	c := j.peek()
-	valAt := 8 + int64(j.i)
+func safetensorsMetadata(j *jsonscan.Scanner) (map[string]string, error) {
+	c := j.Peek()
+	valAt := 8 + int64(j.Pos())
 	if c != '{' {
-		raw, ok := j.skip(1)
+		raw, ok := j.Skip(1)
 		switch {
 		case !ok:
 			return nil, stSyntax(j)
@@ -273,20 +277,20 @@ func safetensorsMetadata(j *jsonScanner) (map[string]string, error) {
 		return nil, stError(valAt, nil, "__metadata__ is not a JSON object")
 	}
 	m := map[string]string{}
-	if j.open('{', '}') {
+	if j.Open('}') {
 		return m, nil
 	}
 	for {
-		j.ws()
-		at := 8 + int64(j.i)
-		k, ok := j.str()
-		if !ok || !j.expect(':', "':' after an object key") {
+		j.SkipSpace()
+		at := 8 + int64(j.Pos())
+		k, ok := j.ReadString()
+		if !ok || !j.Expect(':', "':' after an object key") {
 			return nil, stSyntax(j)
 		}
-		if j.peek() != '"' {
+		if j.Peek() != '"' {
 			return nil, stError(at, nil, "__metadata__ value of %q is not a string", k)
 		}
-		v, ok := j.str()
+		v, ok := j.ReadString()
 		if !ok {
 			return nil, stSyntax(j)
 		}
@@ -297,21 +301,21 @@ func safetensorsMetadata(j *jsonScanner) (map[string]string, error) {
 			return nil, stError(at, nil, "__metadata__ has more than %d entries", limits.MaxSafetensorsMetadata)
 		}
 		m[strings.Clone(k)] = strings.Clone(v) // free the header
-		if !j.more('}') {
+		if !j.More('}') {
 			break
 		}
 	}
-	if j.failed() {
+	if j.Failed() {
 		return nil, stSyntax(j)
 	}
 	return m, nil
 }
 
 // safetensorsEntry reads and checks one tensor entry.
-func safetensorsEntry(j *jsonScanner, name string, at int64) (safetensorsTensor, error) {
+func safetensorsEntry(j *jsonscan.Scanner, name string, at int64) (safetensorsTensor, error) {
 	t := safetensorsTensor{name: name, at: at}
-	if j.peek() != '{' {
-		if _, ok := j.skip(1); !ok {
+	if j.Peek() != '{' {
+		if _, ok := j.Skip(1); !ok {
 			return t, stSyntax(j)
 		}
 		return t, stError(at, nil, "tensor %q is not a JSON object", name)
@@ -325,16 +329,16 @@ func safetensorsEntry(j *jsonScanner, name string, at int64) (safetensorsTensor,
 		offsets         [2]uint64
 		count           int
 	)
-	if !j.open('{', '}') {
+	if !j.Open('}') {
 		for {
-			j.ws()
-			fieldAt := 8 + int64(j.i)
-			field, ok := j.str()
-			if !ok || !j.expect(':', "':' after an object key") {
+			j.SkipSpace()
+			fieldAt := 8 + int64(j.Pos())
+			field, ok := j.ReadString()
+			if !ok || !j.Expect(':', "':' after an object key") {
 				return t, stSyntax(j)
 			}
-			j.ws()
-			valAt := 8 + int64(j.i)
+			j.SkipSpace()
+			valAt := 8 + int64(j.Pos())
 			dup := func(seen bool) error {
 				if seen {
 					return stError(fieldAt, nil, "tensor %q has a duplicate %q field", name, field)
@@ -347,13 +351,13 @@ func safetensorsEntry(j *jsonScanner, name string, at int64) (safetensorsTensor,
 					return t, err
 				}
 				haveDtype = true
-				if j.peek() != '"' {
-					if _, ok := j.skip(2); !ok {
+				if j.Peek() != '"' {
+					if _, ok := j.Skip(2); !ok {
 						return t, stSyntax(j)
 					}
 					return t, stError(valAt, nil, "tensor %q dtype is not a string", name)
 				}
-				s, ok := j.str()
+				s, ok := j.ReadString()
 				if !ok {
 					return t, stSyntax(j)
 				}
@@ -378,7 +382,7 @@ func safetensorsEntry(j *jsonScanner, name string, at int64) (safetensorsTensor,
 				if err != nil {
 					return t, err
 				}
-				shapeRaw = j.s[valAt-8 : j.i]
+				shapeRaw = j.Input()[valAt-8 : j.Pos()]
 			case "data_offsets":
 				if err := dup(offsAt >= 0); err != nil {
 					return t, err
@@ -396,16 +400,16 @@ func safetensorsEntry(j *jsonScanner, name string, at int64) (safetensorsTensor,
 					return t, err
 				}
 			default: // the reference ignores unknown fields
-				if _, ok := j.skip(2); !ok {
+				if _, ok := j.Skip(2); !ok {
 					return t, stSyntax(j)
 				}
 			}
-			if !j.more('}') {
+			if !j.More('}') {
 				break
 			}
 		}
 	}
-	if j.failed() {
+	if j.Failed() {
 		return t, stSyntax(j)
 	}
 	switch {
@@ -439,42 +443,42 @@ func safetensorsEntry(j *jsonScanner, name string, at int64) (safetensorsTensor,
 // jsonUints reads an array of non-negative integers written without
 // fraction or exponent, as the reference implementation requires for
 // shapes and offsets, passing each to fn with its file offset.
-func jsonUints(j *jsonScanner, name, field string, at int64, fn func(n uint64, at int64) error) error {
-	if j.peek() != '[' {
-		if _, ok := j.skip(2); !ok {
+func jsonUints(j *jsonscan.Scanner, name, field string, at int64, fn func(n uint64, at int64) error) error {
+	if j.Peek() != '[' {
+		if _, ok := j.Skip(2); !ok {
 			return stSyntax(j)
 		}
 		return stError(at, nil, "tensor %q %s is not an array", name, field)
 	}
-	if j.open('[', ']') {
+	if j.Open(']') {
 		return nil
 	}
 	for {
-		c := j.peek()
-		elemAt := 8 + int64(j.i)
+		c := j.Peek()
+		elemAt := 8 + int64(j.Pos())
 		if c != '-' && (c < '0' || c > '9') {
-			raw, ok := j.skip(3)
+			raw, ok := j.Skip(3)
 			if !ok {
 				return stSyntax(j)
 			}
-			return stError(elemAt, nil, "tensor %q %s: %s is not a number", name, field, clipText(raw, 64))
+			return stError(elemAt, nil, "tensor %q %s: %s is not a number", name, field, textsafe.Truncate(raw, 64))
 		}
-		raw, ok := j.number()
+		raw, ok := j.ReadNumber()
 		if !ok {
 			return stSyntax(j)
 		}
 		n, err := strconv.ParseUint(raw, 10, 64)
 		if err != nil {
-			return stError(elemAt, nil, "tensor %q %s: %s is not a non-negative integer below 2^64", name, field, clipText(raw, 64))
+			return stError(elemAt, nil, "tensor %q %s: %s is not a non-negative integer below 2^64", name, field, textsafe.Truncate(raw, 64))
 		}
 		if err := fn(n, elemAt); err != nil {
 			return err
 		}
-		if !j.more(']') {
+		if !j.More(']') {
 			break
 		}
 	}
-	if j.failed() {
+	if j.Failed() {
 		return stSyntax(j)
 	}
 	return nil
@@ -483,25 +487,25 @@ func jsonUints(j *jsonScanner, name, field string, at int64, fn func(n uint64, a
 // ParseSafetensorsIndex parses model.safetensors.index.json: the
 // metadata (total_size and any other entries) and the weight_map from
 // tensor names to shard files. Shard names must be plain relative paths
-// (no "..", no absolute path, no backslash). Errors are *FormatError
+// (no "..", no absolute path, no backslash). Errors are *formats.Error
 // values with the line and byte offset of the fault. An unusable
 // total_size or metadata is reported with the rest of the index still
 // returned.
 func ParseSafetensorsIndex(path string, data []byte) (*SafetensorsIndex, error) {
-	ierr := func(off int, format string, args ...any) *FormatError {
-		return &FormatError{Format: FormatSafetensorsIndex, Path: path, Offset: int64(off), Line: lineAt(data, int64(off)), Msg: fmt.Sprintf(format, args...)}
+	ierr := func(off int, format string, args ...any) *formats.Error {
+		return &formats.Error{Format: string(FormatSafetensorsIndex), Path: path, Offset: int64(off), Line: lineAt(data, int64(off)), Msg: fmt.Sprintf(format, args...)}
 	}
 	if len(data) > limits.MaxIndexBytes {
-		return nil, &FormatError{Format: FormatSafetensorsIndex, Path: path, Offset: -1, Msg: fmt.Sprintf("index is %d bytes, over the %d-byte limit", len(data), limits.MaxIndexBytes)}
+		return nil, &formats.Error{Format: string(FormatSafetensorsIndex), Path: path, Offset: -1, Msg: fmt.Sprintf("index is %d bytes, over the %d-byte limit", len(data), limits.MaxIndexBytes)}
 	}
 	if !utf8.Valid(data) {
-		return nil, ierr(invalidUTF8At(string(data)), "is not valid UTF-8")
+		return nil, ierr(jsonscan.InvalidUTF8At(string(data)), "is not valid UTF-8")
 	}
 	doc := string(data) // one copy; names in the weight map are substrings of it
-	j := &jsonScanner{s: doc}
-	syntax := func() error { return ierr(j.bad, "is not valid JSON: %s", j.msg) }
-	if j.peek() != '{' {
-		if ok, bad, msg := jsonValid(doc); !ok {
+	j := jsonscan.New(doc)
+	syntax := func() error { return syntaxError(j, ierr) }
+	if j.Peek() != '{' {
+		if ok, bad, msg := jsonscan.Valid(doc); !ok {
 			return nil, ierr(bad, "is not valid JSON: %s", msg)
 		}
 		return nil, ierr(0, "is not a JSON object")
@@ -510,16 +514,16 @@ func ParseSafetensorsIndex(path string, data []byte) (*SafetensorsIndex, error) 
 	var soft error // reported with the index
 	lines := lineCounter{data: data}
 	sawMetadata, sawWeightMap := false, false
-	if !j.open('{', '}') {
+	if !j.Open('}') {
 		for {
-			j.ws()
-			keyAt := j.i
-			key, ok := j.str()
-			if !ok || !j.expect(':', "':' after an object key") {
+			j.SkipSpace()
+			keyAt := j.Pos()
+			key, ok := j.ReadString()
+			if !ok || !j.Expect(':', "':' after an object key") {
 				return nil, syntax()
 			}
-			j.ws()
-			valAt := j.i
+			j.SkipSpace()
+			valAt := j.Pos()
 			switch key {
 			case "metadata":
 				if sawMetadata {
@@ -534,23 +538,23 @@ func ParseSafetensorsIndex(path string, data []byte) (*SafetensorsIndex, error) 
 					return nil, ierr(keyAt, "duplicate %q", key)
 				}
 				sawWeightMap = true
-				if j.peek() != '{' {
+				if j.Peek() != '{' {
 					return nil, ierr(valAt, "weight_map is not a JSON object")
 				}
 				if err := indexWeightMap(j, idx, ierr, &lines); err != nil {
 					return nil, err
 				}
 			default:
-				if _, ok := j.skip(1); !ok {
+				if _, ok := j.Skip(1); !ok {
 					return nil, syntax()
 				}
 			}
-			if !j.more('}') {
+			if !j.More('}') {
 				break
 			}
 		}
 	}
-	if j.failed() || !j.end() {
+	if j.Failed() || !j.End() {
 		return nil, syntax()
 	}
 	if !sawWeightMap {
@@ -564,35 +568,41 @@ func ParseSafetensorsIndex(path string, data []byte) (*SafetensorsIndex, error) 
 	return idx, nil
 }
 
-type indexErrorFunc func(off int, format string, args ...any) *FormatError
+type indexErrorFunc func(off int, format string, args ...any) *formats.Error
+
+// syntaxError reports the scanner's fault in an index.
+func syntaxError(j *jsonscan.Scanner, ierr indexErrorFunc) error {
+	at, msg := j.Fault()
+	return ierr(at, "is not valid JSON: %s", msg)
+}
 
 // indexWeightMap reads the weight_map object.
-func indexWeightMap(j *jsonScanner, idx *SafetensorsIndex, ierr indexErrorFunc, lines *lineCounter) error {
+func indexWeightMap(j *jsonscan.Scanner, idx *SafetensorsIndex, ierr indexErrorFunc, lines *lineCounter) error {
 	// Entries are comma-separated: a bound from bytes actually present.
-	idx.WeightMap = make(map[string]string, min(strings.Count(j.s[j.i:], ",")+1, limits.MaxIndexTensors))
+	idx.WeightMap = make(map[string]string, min(strings.Count(j.Input()[j.Pos():], ",")+1, limits.MaxIndexTensors))
 	idx.ShardLines = map[string]int{}
-	if j.open('{', '}') {
+	if j.Open('}') {
 		return nil
 	}
 	last := "\x00" // no shard name has a control character
 	for {
-		j.ws()
-		at := j.i
-		tensor, ok := j.str()
-		if !ok || !j.expect(':', "':' after an object key") {
-			return ierr(j.bad, "is not valid JSON: %s", j.msg)
+		j.SkipSpace()
+		at := j.Pos()
+		tensor, ok := j.ReadString()
+		if !ok || !j.Expect(':', "':' after an object key") {
+			return syntaxError(j, ierr)
 		}
 		if len(idx.WeightMap) >= limits.MaxIndexTensors {
 			return ierr(at, "weight_map has more than %d tensors", limits.MaxIndexTensors)
 		}
-		j.ws()
-		valAt := j.i
-		if j.peek() != '"' {
+		j.SkipSpace()
+		valAt := j.Pos()
+		if j.Peek() != '"' {
 			return ierr(valAt, "weight_map entry for %q is not a string", tensor)
 		}
-		shard, ok := j.str()
+		shard, ok := j.ReadString()
 		if !ok {
-			return ierr(j.bad, "is not valid JSON: %s", j.msg)
+			return syntaxError(j, ierr)
 		}
 		// Consecutive entries mostly name the same shard.
 		if shard != last {
@@ -612,57 +622,57 @@ func indexWeightMap(j *jsonScanner, idx *SafetensorsIndex, ierr indexErrorFunc, 
 			return ierr(at, "weight_map names tensor %q twice", tensor)
 		}
 		last = shard
-		if !j.more('}') {
+		if !j.More('}') {
 			break
 		}
 	}
-	if j.failed() {
-		return ierr(j.bad, "is not valid JSON: %s", j.msg)
+	if j.Failed() {
+		return syntaxError(j, ierr)
 	}
 	return nil
 }
 
 // indexMetadata reads the metadata object; problems with it are recorded
 // in soft, syntax errors returned.
-func indexMetadata(j *jsonScanner, idx *SafetensorsIndex, ierr indexErrorFunc, soft *error) error {
-	valAt := j.i
-	if j.peek() != '{' {
-		raw, ok := j.skip(1)
+func indexMetadata(j *jsonscan.Scanner, idx *SafetensorsIndex, ierr indexErrorFunc, soft *error) error {
+	valAt := j.Pos()
+	if j.Peek() != '{' {
+		raw, ok := j.Skip(1)
 		if !ok {
-			return ierr(j.bad, "is not valid JSON: %s", j.msg)
+			return syntaxError(j, ierr)
 		}
 		if raw != "null" && *soft == nil {
 			*soft = ierr(valAt, "metadata is not a JSON object")
 		}
 		return nil
 	}
-	if j.open('{', '}') {
+	if j.Open('}') {
 		return nil
 	}
 	for {
-		key, ok := j.str()
-		if !ok || !j.expect(':', "':' after an object key") {
-			return ierr(j.bad, "is not valid JSON: %s", j.msg)
+		key, ok := j.ReadString()
+		if !ok || !j.Expect(':', "':' after an object key") {
+			return syntaxError(j, ierr)
 		}
-		j.ws()
-		at := j.i
+		j.SkipSpace()
+		at := j.Pos()
 		var value string
-		isString := j.peek() == '"'
+		isString := j.Peek() == '"'
 		if isString {
-			value, ok = j.str()
+			value, ok = j.ReadString()
 		} else {
-			value, ok = j.skip(2)
+			value, ok = j.Skip(2)
 		}
 		if !ok {
-			return ierr(j.bad, "is not valid JSON: %s", j.msg)
+			return syntaxError(j, ierr)
 		}
 		switch {
 		case key == "total_size":
-			idx.TotalSizeLine = lineAtString(j.s, at)
+			idx.TotalSizeLine = lineAtString(j.Input(), at)
 			n, whole := jsonWholeNumber(value, isString)
 			if !whole {
 				if *soft == nil {
-					*soft = ierr(at, "metadata.total_size %s is not a non-negative whole number of bytes", clipText(j.s[at:j.i], 64))
+					*soft = ierr(at, "metadata.total_size %s is not a non-negative whole number of bytes", textsafe.Truncate(j.Input()[at:j.Pos()], 64))
 				}
 			} else {
 				idx.TotalSize = n
@@ -671,14 +681,14 @@ func indexMetadata(j *jsonScanner, idx *SafetensorsIndex, ierr indexErrorFunc, s
 			if idx.Metadata == nil {
 				idx.Metadata = map[string]string{}
 			}
-			idx.Metadata[key] = clipText(value, 1024)
+			idx.Metadata[key] = textsafe.Truncate(value, 1024)
 		}
-		if !j.more('}') {
+		if !j.More('}') {
 			break
 		}
 	}
-	if j.failed() {
-		return ierr(j.bad, "is not valid JSON: %s", j.msg)
+	if j.Failed() {
+		return syntaxError(j, ierr)
 	}
 	return nil
 }
@@ -724,34 +734,9 @@ func checkShardName(s string) string {
 	return ""
 }
 
-// stError builds a safetensors FormatError at a file offset.
-func stError(off int64, err error, format string, args ...any) *FormatError {
-	return &FormatError{Format: FormatSafetensors, Offset: off, Msg: fmt.Sprintf(format, args...), Err: err}
-}
-
-// readFullAt fills buf from r at off.
-func readFullAt(r io.ReaderAt, buf []byte, off int64) error {
-	n, err := r.ReadAt(buf, off)
-	if n == len(buf) {
-		return nil
-	}
-	if err == nil || errors.Is(err, io.EOF) {
-		err = io.ErrUnexpectedEOF
-	}
-	return err
-}
-
-// invalidUTF8At returns the index of the first byte of s that is not valid
-// UTF-8.
-func invalidUTF8At(s string) int {
-	for i := 0; i < len(s); {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size <= 1 {
-			return i
-		}
-		i += size
-	}
-	return len(s)
+// stError builds a safetensors formats.Error at a file offset.
+func stError(off int64, err error, format string, args ...any) *formats.Error {
+	return &formats.Error{Format: string(FormatSafetensors), Offset: off, Msg: fmt.Sprintf(format, args...), Err: err}
 }
 
 // lineAtString returns the 1-based line of byte offset off in s.
@@ -787,12 +772,4 @@ func (c *lineCounter) at(off int64) int {
 	c.line += bytes.Count(c.data[c.off:off], []byte{'\n'})
 	c.off = off
 	return c.line
-}
-
-// clipText shortens s to at most n bytes for a message.
-func clipText(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
 }

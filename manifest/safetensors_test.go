@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/modelvet/modelvet/finding"
+	"github.com/modelvet/modelvet/formats"
 	"github.com/modelvet/modelvet/internal/limits"
 	"github.com/modelvet/modelvet/internal/testmodel"
 	"github.com/modelvet/modelvet/internal/testutil"
@@ -127,8 +128,8 @@ func TestReadSafetensorsCorpus(t *testing.T) {
 				return
 			}
 			// The header-only capture: facts kept, truncation reported.
-			if !errors.Is(err, manifest.ErrTruncated) || !info.Truncated {
-				t.Fatalf("err = %v, Truncated = %v; want ErrTruncated", err, info.Truncated)
+			if !errors.Is(err, formats.ErrTruncated) || !info.Truncated {
+				t.Fatalf("err = %v, Truncated = %v; want formats.ErrTruncated", err, info.Truncated)
 			}
 			formatError(t, err, manifest.FormatSafetensors, int64(len(data)), "file ends after 0 of them")
 			if info.DataOffset+info.DataSize != want.fileLen || info.Parameters != info.DataSize/4 {
@@ -162,7 +163,7 @@ func TestOpenHeaderOnlyCapture(t *testing.T) {
 	if f.Safetensors.Parameters != 19 || !f.Safetensors.Truncated {
 		t.Errorf("Parameters = %d, Truncated = %v; want 19, true", f.Safetensors.Parameters, f.Safetensors.Truncated)
 	}
-	if len(rel.Problems) != 1 || !errors.Is(rel.Problems[0].Err, manifest.ErrTruncated) {
+	if len(rel.Problems) != 1 || !errors.Is(rel.Problems[0].Err, formats.ErrTruncated) {
 		t.Fatalf("Problems = %+v, want one truncation problem", rel.Problems)
 	}
 	if p := rel.Problems[0]; p.Path != "model.safetensors" || p.Offset != int64(len(st.HeaderBytes())) {
@@ -289,7 +290,7 @@ func TestReadSafetensorsHostile(t *testing.T) {
 		{name: "7 bytes", file: []byte("\x02\x00\x00\x00\x00\x00\x00"), off: 0, want: "too short"},
 		{name: "length 2^62", file: append(huge, "{}"...), off: 0, want: "header length 4611686018427387904 exceeds limit 100000000"},
 		{name: "length over cap", file: append(capped, "{}"...), off: 0, want: "exceeds limit 100000000"},
-		{name: "length past end", file: append(past, "{}"...), off: 0, want: "header length 100 runs past the end of the 10-byte file", is: manifest.ErrTruncated},
+		{name: "length past end", file: append(past, "{}"...), off: 0, want: "header length 100 runs past the end of the 10-byte file", is: formats.ErrTruncated},
 		{name: "length zero", file: binary.LittleEndian.AppendUint64(nil, 0), off: 0, want: "too short for a JSON object"},
 		{name: "not an object", file: stFile(`[1,2]`, 0), off: 8, want: "does not start with '{'"},
 		{name: "leading space", file: stFile(` {}`, 0), off: 8, want: "does not start with '{'"},
@@ -334,9 +335,9 @@ func TestReadSafetensorsHostile(t *testing.T) {
 	// Whole-file checks return the header facts with the error.
 	trailing := testmodel.Safetensors{Tensors: []testmodel.SafetensorsTensor{{Name: "a", Dtype: "F32", Shape: []uint64{2}}}, Trailing: []byte("PK\x03\x04")}
 	tb := trailing.Bytes()
-	cases = append(cases, tc{name: "trailing bytes", file: tb, off: int64(len(tb) - 4), want: "4 bytes follow the 8 bytes of tensor data", is: manifest.ErrTrailingData, info: true})
+	cases = append(cases, tc{name: "trailing bytes", file: tb, off: int64(len(tb) - 4), want: "4 bytes follow the 8 bytes of tensor data", is: formats.ErrTrailingData, info: true})
 	full := testmodel.Safetensors{Tensors: []testmodel.SafetensorsTensor{{Name: "a", Dtype: "F32", Shape: []uint64{2}}}}.Bytes()
-	cases = append(cases, tc{name: "truncated data", file: full[:len(full)-3], off: int64(len(full) - 3), want: "header indexes 8 bytes of tensor data, but the file ends after 5 of them", is: manifest.ErrTruncated, info: true})
+	cases = append(cases, tc{name: "truncated data", file: full[:len(full)-3], off: int64(len(full) - 3), want: "header indexes 8 bytes of tensor data, but the file ends after 5 of them", is: formats.ErrTruncated, info: true})
 
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -370,7 +371,7 @@ func TestReadSafetensorsHugeClaimsFailFast(t *testing.T) {
 		}
 	}
 	info, err := manifest.ReadSafetensors(bytes.NewReader(big), int64(len(big)))
-	if !errors.Is(err, manifest.ErrTruncated) || info.Parameters != 1<<60 {
+	if !errors.Is(err, formats.ErrTruncated) || info.Parameters != 1<<60 {
 		t.Errorf("2^60-element tensor: %v, %+v", err, info)
 	}
 }

@@ -1,7 +1,6 @@
 package manifest
 
 import (
-	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -9,16 +8,6 @@ import (
 
 	"github.com/modelvet/modelvet/finding"
 )
-
-// ErrTruncated reports a weight file that ends before the data its header
-// declares: an interrupted download, or a header-only capture. The reader
-// returns the header facts together with a *FormatError wrapping it.
-var ErrTruncated = errors.New("file is truncated")
-
-// ErrTrailingData reports bytes after the data a safetensors header
-// indexes. The format forbids them, so that a file cannot also be read as
-// another format (a polyglot).
-var ErrTrailingData = errors.New("unindexed bytes after the tensor data")
 
 // SafetensorsInfo is what a safetensors header declares.
 type SafetensorsInfo struct {
@@ -36,7 +25,7 @@ type SafetensorsInfo struct {
 	DataSize int64 `json:"data_size"`
 	// Truncated is set when the file ends before the end of that buffer (a
 	// header-only capture or an interrupted download); the header facts are
-	// complete, and the reader also returns an error wrapping ErrTruncated.
+	// complete, and the reader also returns an error wrapping formats.ErrTruncated.
 	Truncated bool `json:"truncated,omitempty"`
 	// TensorNames lists tensor names in data order, so an index's
 	// weight_map can be checked against the shards.
@@ -102,7 +91,7 @@ type GGUFInfo struct {
 	DataSize   int64 `json:"data_size"`
 	// Truncated is set when tensor data runs past the end of the file; the
 	// metadata is complete, and the reader also returns an error wrapping
-	// ErrTruncated.
+	// formats.ErrTruncated.
 	Truncated bool `json:"truncated,omitempty"`
 	// PrefixBytes is set when only the file's first PrefixBytes bytes were
 	// read (ReadGGUFPrefix): Metadata holds the keys that end within them,

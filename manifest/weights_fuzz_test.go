@@ -6,6 +6,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/modelvet/modelvet/formats"
 	"github.com/modelvet/modelvet/internal/testmodel"
 	"github.com/modelvet/modelvet/manifest"
 )
@@ -15,14 +16,14 @@ import (
 const maxSeed = 2 << 20
 
 // checkReaderError asserts the contract shared by the weight readers: an
-// error is a *FormatError, and header facts come with an error only for
+// error is a *formats.Error, and header facts come with an error only for
 // the whole-file checks.
 func checkReaderError(t *testing.T, err error, gotInfo bool) {
-	var fe *manifest.FormatError
+	var fe *formats.Error
 	if err != nil && !errors.As(err, &fe) {
-		t.Fatalf("error %v (%T) is not a *FormatError", err, err)
+		t.Fatalf("error %v (%T) is not a *formats.Error", err, err)
 	}
-	if err != nil && gotInfo && !errors.Is(err, manifest.ErrTruncated) && !errors.Is(err, manifest.ErrTrailingData) {
+	if err != nil && gotInfo && !errors.Is(err, formats.ErrTruncated) && !errors.Is(err, formats.ErrTrailingData) {
 		t.Fatalf("header facts returned with error %v", err)
 	}
 	if err == nil && !gotInfo {
@@ -72,9 +73,9 @@ func FuzzParseSafetensorsIndex(f *testing.F) {
 	f.Add([]byte(`{"weight_map":{"x":"../x.safetensors"}}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		idx, err := manifest.ParseSafetensorsIndex("model.safetensors.index.json", data)
-		var fe *manifest.FormatError
+		var fe *formats.Error
 		if err != nil && !errors.As(err, &fe) {
-			t.Fatalf("error %v is not a *FormatError", err)
+			t.Fatalf("error %v is not a *formats.Error", err)
 		}
 		if idx == nil {
 			return

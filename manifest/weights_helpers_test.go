@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/modelvet/modelvet/formats"
 	"github.com/modelvet/modelvet/internal/testutil"
 	"github.com/modelvet/modelvet/manifest"
 )
@@ -33,16 +34,16 @@ func (c *countingReader) ReadAt(p []byte, off int64) (int, error) {
 	return n, err
 }
 
-// formatError asserts that err is a *manifest.FormatError of the given
+// formatError asserts that err is a *formats.Error of the given
 // format, whose message contains want and whose offset is off (-2 skips
 // the offset check).
-func formatError(t *testing.T, err error, format manifest.Format, off int64, want string) *manifest.FormatError {
+func formatError(t *testing.T, err error, format manifest.Format, off int64, want string) *formats.Error {
 	t.Helper()
-	var fe *manifest.FormatError
+	var fe *formats.Error
 	if !errors.As(err, &fe) {
-		t.Fatalf("error %v (%T) is not a *FormatError", err, err)
+		t.Fatalf("error %v (%T) is not a *formats.Error", err, err)
 	}
-	if fe.Format != format {
+	if fe.Format != string(format) {
 		t.Errorf("Format = %q, want %q", fe.Format, format)
 	}
 	if off != -2 && fe.Offset != off {
