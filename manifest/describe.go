@@ -11,6 +11,7 @@ import (
 	"sync"
 
 	"github.com/modelvet/modelvet/formats"
+	"github.com/modelvet/modelvet/formats/safetensors"
 	"github.com/modelvet/modelvet/internal/limits"
 	"github.com/modelvet/modelvet/internal/safeio"
 )
@@ -115,7 +116,7 @@ func describeFile(ctx context.Context, rel *Release, f *File, open opener) []*Pr
 	var perr error
 	switch f.Format {
 	case FormatSafetensors:
-		f.Safetensors, perr = ReadSafetensors(c, size)
+		f.Safetensors, perr = safetensors.Read(c, size)
 	case FormatGGUF:
 		switch {
 		case f.GGUF != nil:

@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/modelvet/modelvet/formats"
+	"github.com/modelvet/modelvet/internal/formattest"
 	"github.com/modelvet/modelvet/internal/limits"
 	"github.com/modelvet/modelvet/internal/testmodel"
 	"github.com/modelvet/modelvet/internal/testutil"
@@ -93,13 +94,13 @@ func TestReadGGUFCorpus(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			cr := newCountingReader(data)
+			cr := formattest.NewCountingReader(data)
 			info, err := manifest.ReadGGUF(cr, int64(len(data)))
 			if err != nil {
 				t.Fatal(err)
 			}
-			if max := int64(len(data))/(1<<20) + 2; cr.calls.Load() > max {
-				t.Errorf("%d reads for a %d-byte file, want at most %d", cr.calls.Load(), len(data), max)
+			if max := int64(len(data))/(1<<20) + 2; cr.Calls.Load() > max {
+				t.Errorf("%d reads for a %d-byte file, want at most %d", cr.Calls.Load(), len(data), max)
 			}
 			checkGGUFAgainstIndependentDecode(t, data, info)
 			if info.Version != 3 || info.TensorCount != 0 || info.KVCount != tc.kvs || info.Architecture != tc.arch {
@@ -135,7 +136,7 @@ func TestReadGGUFCorpusMangled(t *testing.T) {
 	if info != nil {
 		t.Errorf("info returned for a corrupt file: %+v", info)
 	}
-	formatError(t, err, manifest.FormatGGUF, 399, "length 73939795391 exceeds limit")
+	formattest.Error(t, err, string(manifest.FormatGGUF), 399, "length 73939795391 exceeds limit")
 }
 
 func TestReadGGUFOllamaBlob(t *testing.T) {
@@ -467,7 +468,7 @@ func TestReadGGUFHostile(t *testing.T) {
 			if err == nil {
 				t.Fatalf("no error; info %+v", info)
 			}
-			formatError(t, err, manifest.FormatGGUF, c.off, c.want)
+			formattest.Error(t, err, string(manifest.FormatGGUF), c.off, c.want)
 			if c.is != nil && !errors.Is(err, c.is) {
 				t.Errorf("error %v does not wrap %v", err, c.is)
 			}
@@ -538,7 +539,7 @@ func TestReadGGUFMetadataBudget(t *testing.T) {
 		t.Fatalf("info returned: %+v", info)
 	}
 	// The fourth array would end past the limit.
-	formatError(t, err, manifest.FormatGGUF, keyAt[3]+8+5+4+4+8, "exceed the 536870912-byte limit")
+	formattest.Error(t, err, string(manifest.FormatGGUF), keyAt[3]+8+5+4+4+8, "exceed the 536870912-byte limit")
 }
 
 // TestReadGGUFPrefix reads a GGUF file's first bytes only: cut inside the

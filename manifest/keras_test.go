@@ -14,6 +14,7 @@ import (
 
 	"github.com/modelvet/modelvet/finding"
 	"github.com/modelvet/modelvet/formats"
+	"github.com/modelvet/modelvet/internal/formattest"
 	"github.com/modelvet/modelvet/internal/limits"
 	"github.com/modelvet/modelvet/manifest"
 )
@@ -231,7 +232,7 @@ func FuzzReadKeras(f *testing.F) {
 	f.Add([]byte("PK\x05\x06" + strings.Repeat("\x00", 18)))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		info, err := manifest.ReadKeras(bytes.NewReader(data), int64(len(data)))
-		checkReaderError(t, err, info != nil)
+		formattest.CheckReaderError(t, err, info != nil)
 		if info != nil && len(info.Lambdas) > info.Objects {
 			t.Fatalf("%d Lambda layers among %d objects", len(info.Lambdas), info.Objects)
 		}

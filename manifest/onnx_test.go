@@ -13,6 +13,7 @@ import (
 
 	"github.com/modelvet/modelvet/finding"
 	"github.com/modelvet/modelvet/formats"
+	"github.com/modelvet/modelvet/internal/formattest"
 	"github.com/modelvet/modelvet/manifest"
 )
 
@@ -156,7 +157,7 @@ func FuzzReadONNX(f *testing.F) {
 	f.Add([]byte("\x08\x07\x12\x07pytorch"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		info, err := manifest.ReadONNX(bytes.NewReader(data), int64(len(data)))
-		checkReaderError(t, err, info != nil)
+		formattest.CheckReaderError(t, err, info != nil)
 		if info != nil && len(info.ExternalData) > info.Initializers {
 			t.Fatalf("%d external tensors among %d initializers", len(info.ExternalData), info.Initializers)
 		}

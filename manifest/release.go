@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/modelvet/modelvet/finding"
+	"github.com/modelvet/modelvet/formats/safetensors"
 )
 
 // Kind says where a release was read from.
@@ -119,9 +120,9 @@ type File struct {
 	// and the signature.
 	Content []byte `json:"-"`
 
-	Safetensors *SafetensorsInfo `json:"safetensors,omitempty"`
-	GGUF        *GGUFInfo        `json:"gguf,omitempty"`
-	Pickle      *PickleInfo      `json:"pickle,omitempty"`
+	Safetensors *safetensors.Info `json:"safetensors,omitempty"`
+	GGUF        *GGUFInfo         `json:"gguf,omitempty"`
+	Pickle      *PickleInfo       `json:"pickle,omitempty"`
 	// Keras is set for a Keras file whose model configuration was read.
 	Keras *KerasInfo `json:"keras,omitempty"`
 	ONNX  *ONNXInfo  `json:"onnx,omitempty"`

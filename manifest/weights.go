@@ -9,58 +9,6 @@ import (
 	"github.com/modelvet/modelvet/finding"
 )
 
-// SafetensorsInfo is what a safetensors header declares.
-type SafetensorsInfo struct {
-	// HeaderSize is N, the length of the JSON header that follows the
-	// 8-byte length field; tensor data starts at DataOffset = 8+N.
-	HeaderSize int64             `json:"header_size"`
-	DataOffset int64             `json:"data_offset"`
-	Metadata   map[string]string `json:"metadata,omitempty"` // __metadata__
-	Tensors    int               `json:"tensors"`
-	// Parameters counts elements over all tensors; ParametersByDtype splits
-	// them by dtype.
-	Parameters        int64            `json:"parameters"`
-	ParametersByDtype map[string]int64 `json:"parameters_by_dtype,omitempty"`
-	// DataSize is the size of the byte buffer the header indexes.
-	DataSize int64 `json:"data_size"`
-	// Truncated is set when the file ends before the end of that buffer (a
-	// header-only capture or an interrupted download); the header facts are
-	// complete, and the reader also returns an error wrapping formats.ErrTruncated.
-	Truncated bool `json:"truncated,omitempty"`
-	// TensorNames lists tensor names in data order, so an index's
-	// weight_map can be checked against the shards.
-	TensorNames []string `json:"-"`
-}
-
-// Dtypes lists the dtypes present, sorted.
-func (s *SafetensorsInfo) Dtypes() []string {
-	out := make([]string, 0, len(s.ParametersByDtype))
-	for d := range s.ParametersByDtype {
-		out = append(out, d)
-	}
-	slices.Sort(out)
-	return out
-}
-
-// SafetensorsIndex is model.safetensors.index.json: which shard holds each
-// tensor, and the declared total size.
-type SafetensorsIndex struct {
-	Path      string            `json:"path"`
-	TotalSize int64             `json:"total_size"` // -1 when absent
-	Metadata  map[string]string `json:"metadata,omitempty"`
-	// Shards lists the distinct shard files named by weight_map, sorted.
-	// They are relative to the directory holding the index.
-	Shards []string `json:"shards"`
-	// Tensors counts the weight_map entries.
-	Tensors   int               `json:"tensors"`
-	WeightMap map[string]string `json:"-"`
-	// ShardLines gives the line of the first weight_map entry naming each
-	// shard, for evidence.
-	ShardLines map[string]int `json:"-"`
-	// TotalSizeLine is the line of metadata.total_size, or 0.
-	TotalSizeLine int `json:"-"`
-}
-
 // GGUFInfo is what a GGUF header declares: metadata and tensor infos, read
 // without touching tensor data.
 type GGUFInfo struct {

@@ -7,65 +7,10 @@ import (
 	"testing"
 
 	"github.com/modelvet/modelvet/formats"
+	"github.com/modelvet/modelvet/internal/formattest"
 	"github.com/modelvet/modelvet/internal/testmodel"
 	"github.com/modelvet/modelvet/manifest"
 )
-
-// maxSeed keeps large corpus files out of the fuzz seeds, so that each
-// iteration stays fast.
-const maxSeed = 2 << 20
-
-// checkReaderError asserts the contract shared by the weight readers: an
-// error is a *formats.Error, and header facts come with an error only for
-// the whole-file checks.
-func checkReaderError(t *testing.T, err error, gotInfo bool) {
-	var fe *formats.Error
-	if err != nil && !errors.As(err, &fe) {
-		t.Fatalf("error %v (%T) is not a *formats.Error", err, err)
-	}
-	if err != nil && gotInfo && !errors.Is(err, formats.ErrTruncated) && !errors.Is(err, formats.ErrTrailingData) {
-		t.Fatalf("header facts returned with error %v", err)
-	}
-	if err == nil && !gotInfo {
-		t.Fatal("no error and no header facts")
-	}
-}
-
-func FuzzReadSafetensors(f *testing.F) {
-	seeds := []testmodel.Safetensors{
-		{Metadata: map[string]string{"format": "pt", "license": "MIT"}, Tensors: []testmodel.SafetensorsTensor{
-			{Name: "a", Dtype: "F16", Shape: []uint64{2, 2}}, {Name: "b", Dtype: "F4", Shape: []uint64{4}}, {Name: "c", Dtype: "F8_E8M0", Shape: []uint64{}},
-		}},
-		{Tensors: []testmodel.SafetensorsTensor{{Name: "x", Dtype: "F32", Shape: []uint64{2}, Offsets: &[2]uint64{4, 12}}}},
-		{Header: `{"__metadata__":{"k":"v"},"a":{"dtype":"BOOL","shape":[1],"data_offsets":[0,1]}}`},
-	}
-	for _, s := range seeds {
-		f.Add(s.Bytes())
-		f.Add(s.HeaderBytes())
-	}
-	for _, b := range corpusSeeds(f, "safetensors", ".safetensors") {
-		if len(b) <= maxSeed {
-			f.Add(b)
-		}
-	}
-	f.Fuzz(func(t *testing.T, data []byte) {
-		info, err := manifest.ReadSafetensors(bytes.NewReader(data), int64(len(data)))
-		checkReaderError(t, err, info != nil)
-		if info == nil {
-			return
-		}
-		var sum int64
-		for _, n := range info.ParametersByDtype {
-			sum += n
-		}
-		if sum != info.Parameters || info.Tensors != len(info.TensorNames) || info.DataOffset != 8+info.HeaderSize {
-			t.Fatalf("inconsistent facts: %+v", info)
-		}
-		if err == nil && info.DataOffset+info.DataSize != int64(len(data)) {
-			t.Fatalf("accepted a file of %d bytes indexing %d", len(data), info.DataOffset+info.DataSize)
-		}
-	})
-}
 
 func FuzzParseSafetensorsIndex(f *testing.F) {
 	f.Add(testmodel.SafetensorsIndexJSON(1234, map[string]string{"a": "model-00001-of-00002.safetensors", "b": "model-00002-of-00002.safetensors"}))
@@ -112,14 +57,14 @@ func FuzzReadGGUF(f *testing.F) {
 	for _, g := range seeds {
 		f.Add(g.Bytes())
 	}
-	for _, b := range corpusSeeds(f, "gguf", ".gguf") {
-		if len(b) <= maxSeed {
+	for _, b := range formattest.CorpusSeeds(f, "gguf", ".gguf") {
+		if len(b) <= formattest.MaxSeed {
 			f.Add(b)
 		}
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		info, err := manifest.ReadGGUF(bytes.NewReader(data), int64(len(data)))
-		checkReaderError(t, err, info != nil)
+		formattest.CheckReaderError(t, err, info != nil)
 		if info == nil {
 			return
 		}
