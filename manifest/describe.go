@@ -11,6 +11,7 @@ import (
 	"sync"
 
 	"github.com/modelvet/modelvet/formats"
+	"github.com/modelvet/modelvet/formats/gguf"
 	"github.com/modelvet/modelvet/formats/safetensors"
 	"github.com/modelvet/modelvet/internal/limits"
 	"github.com/modelvet/modelvet/internal/safeio"
@@ -122,9 +123,9 @@ func describeFile(ctx context.Context, rel *Release, f *File, open opener) []*Pr
 		case f.GGUF != nil:
 			// Read already (the first GGUF file of a Hub repository).
 		case f.prefix > 0:
-			f.GGUF, perr = ReadGGUFPrefix(c, size, f.prefix)
+			f.GGUF, perr = gguf.ReadPrefix(c, size, f.prefix)
 		default:
-			f.GGUF, perr = ReadGGUF(c, size)
+			f.GGUF, perr = gguf.Read(c, size)
 		}
 	case FormatPyTorch, FormatPickle:
 		f.Pickle, perr = ReadPickle(c, size)

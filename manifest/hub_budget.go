@@ -11,6 +11,7 @@ import (
 
 	"github.com/modelvet/modelvet/finding"
 	"github.com/modelvet/modelvet/formats"
+	"github.com/modelvet/modelvet/formats/gguf"
 	"github.com/modelvet/modelvet/internal/jsonscan"
 )
 
@@ -103,7 +104,7 @@ func (s *HubSource) readHeaders(ctx context.Context, rel *Release, set *remoteSe
 // cost, estimated at the first one's, fits in what the header budget leaves
 // after the safetensors headers. The rest are read only in the first block
 // already fetched to classify them, which holds their general.* keys
-// (ReadGGUFPrefix), and are listed in HubInfo.GGUF.Partial.
+// (gguf.ReadPrefix), and are listed in HubInfo.GGUF.Partial.
 func (s *HubSource) readGGUF(ctx context.Context, rel *Release, set *remoteSet) {
 	var cands []*File
 	for _, f := range rel.Files {
@@ -122,7 +123,7 @@ func (s *HubSource) readGGUF(ctx context.Context, rel *Release, set *remoteSet) 
 	first := set.files[cands[0].Path]
 	// Read now to learn its cost; describeWith keeps what this read gives
 	// (and reads the file again, from the bytes cached, to report a fault).
-	if info, err := ReadGGUF(&remoteHandle{ctx: ctx, f: first}, first.size); err == nil {
+	if info, err := gguf.Read(&remoteHandle{ctx: ctx, f: first}, first.size); err == nil {
 		cands[0].GGUF = info
 	}
 	g.FirstBytes = first.fetched()

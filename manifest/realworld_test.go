@@ -461,58 +461,6 @@ func TestLightningAndTrainerPickles(t *testing.T) {
 	}
 }
 
-// GGUF as current llama.cpp writes it: no general.alignment (32), a
-// 150,000-token vocabulary with scores, types and merges, and a chat
-// template of tens of KB, kept whole.
-func TestGGUFRealShapes(t *testing.T) {
-	const n = 150_000
-	tokens := make([]testmodel.Value, n)
-	scores := make([]testmodel.Value, n)
-	types := make([]testmodel.Value, n)
-	for i := range tokens {
-		tokens[i] = testmodel.String(fmt.Sprintf("tok%d", i))
-		scores[i] = testmodel.Float32(float32(-i))
-		types[i] = testmodel.Int32(1)
-	}
-	merges := make([]testmodel.Value, n)
-	for i := range merges {
-		merges[i] = testmodel.String(fmt.Sprintf("Ġ t%d", i))
-	}
-	tmpl := strings.Repeat("{%- if message['role'] == 'user' -%}{{ '<|im_start|>user\\n' + message['content'] }}{%- endif -%}\n", 400)
-	g := testmodel.GGUF{KV: []testmodel.KV{
-		{Key: "general.architecture", Value: testmodel.String("qwen2")},
-		{Key: "general.file_type", Value: testmodel.Uint32(15)},
-		{Key: "tokenizer.ggml.model", Value: testmodel.String("gpt2")},
-		{Key: "tokenizer.ggml.tokens", Value: testmodel.ArrayOf(testmodel.GGUFString, tokens...)},
-		{Key: "tokenizer.ggml.scores", Value: testmodel.ArrayOf(testmodel.GGUFFloat32, scores...)},
-		{Key: "tokenizer.ggml.token_type", Value: testmodel.ArrayOf(testmodel.GGUFInt32, types...)},
-		{Key: "tokenizer.ggml.merges", Value: testmodel.ArrayOf(testmodel.GGUFString, merges...)},
-		{Key: "tokenizer.chat_template", Value: testmodel.String(tmpl)},
-		{Key: "general.quantization_version", Value: testmodel.Uint32(2)},
-	}, Tensors: []testmodel.GGUFTensor{
-		{Name: "token_embd.weight", Dims: []uint64{256, 4}, Type: 12},   // Q4_K
-		{Name: "blk.0.attn_q.weight", Dims: []uint64{256, 2}, Type: 18}, // IQ3_XXS
-		{Name: "blk.0.ffn_up.weight", Dims: []uint64{64, 2}, Type: 39},  // MXFP4
-		{Name: "output_norm.weight", Dims: []uint64{256}, Type: 0},
-	}}
-	data := g.Bytes()
-	info, err := ReadGGUF(strings.NewReader(string(data)), int64(len(data)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if info.Alignment != 32 || info.String("tokenizer.chat_template") != tmpl || info.UncheckedTensors != 0 || info.DataSize != int64(g.DataSize()) {
-		t.Errorf("alignment %d template %d bytes unchecked %d data %d", info.Alignment, len(info.String("tokenizer.chat_template")), info.UncheckedTensors, info.DataSize)
-	}
-	if v, _ := info.Get("tokenizer.ggml.tokens"); v.Len != n || v.Type != "array[string]" || v.Value != nil {
-		t.Errorf("tokens %+v", v)
-	}
-	for _, name := range []string{"Q4_K", "IQ3_XXS", "MXFP4", "F32"} {
-		if info.TensorTypes[name] != 1 {
-			t.Errorf("tensor types %v", info.TensorTypes)
-		}
-	}
-}
-
 // An interrupted download leaves blobs/<digest>.incomplete and no link in
 // the snapshot: the release says so instead of only lacking the shard.
 func TestHFCacheInterruptedDownload(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/modelvet/modelvet/finding"
+	"github.com/modelvet/modelvet/formats/gguf"
 	"github.com/modelvet/modelvet/formats/safetensors"
 )
 
@@ -121,7 +122,7 @@ type File struct {
 	Content []byte `json:"-"`
 
 	Safetensors *safetensors.Info `json:"safetensors,omitempty"`
-	GGUF        *GGUFInfo         `json:"gguf,omitempty"`
+	GGUF        *gguf.Info        `json:"gguf,omitempty"`
 	Pickle      *PickleInfo       `json:"pickle,omitempty"`
 	// Keras is set for a Keras file whose model configuration was read.
 	Keras *KerasInfo `json:"keras,omitempty"`

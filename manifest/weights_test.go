@@ -1,6 +1,7 @@
 package manifest_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"os"
@@ -43,5 +44,36 @@ func TestOpenHeaderOnlyCapture(t *testing.T) {
 	fs := rel.Findings()
 	if len(fs) != 1 || fs[0].Code != finding.FormatMalformed {
 		t.Errorf("Findings = %+v, want one format.malformed", fs)
+	}
+}
+
+// TestGGUFEvidence: evidence for a GGUF key cites the file, the key's byte
+// offset and its value, as license and provenance quote it.
+func TestGGUFEvidence(t *testing.T) {
+	dir := t.TempDir()
+	data := testmodel.GGUF{KV: []testmodel.KV{
+		{Key: "general.architecture", Value: testmodel.String("qwen2")},
+		{Key: "general.license", Value: testmodel.String("apache-2.0")},
+		{Key: "general.base_model.count", Value: testmodel.Uint32(1)},
+	}}.Bytes()
+	if err := os.WriteFile(filepath.Join(dir, "m.gguf"), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rel, err := manifest.Dir(dir).Open(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := rel.File("m.gguf")
+	if f == nil || f.GGUF == nil {
+		t.Fatalf("m.gguf not read: %+v", rel.Problems)
+	}
+	if ev := f.GGUFEvidence("general.license"); ev.Path != "m.gguf" || ev.Offset != int64(bytes.Index(data, []byte("general.license"))-8) || ev.Value != "apache-2.0" {
+		t.Errorf("license evidence = %+v", ev)
+	}
+	if ev := f.GGUFEvidence("general.base_model.count"); ev.Value != "1" {
+		t.Errorf("count evidence = %+v", ev)
+	}
+	if ev := f.GGUFEvidence("general.name"); ev != (finding.Evidence{Path: "m.gguf", Field: "general.name"}) {
+		t.Errorf("evidence of an absent key = %+v", ev)
 	}
 }
