@@ -1,10 +1,11 @@
 package manifest
 
 import (
-	"bytes"
 	"encoding/binary"
 	"path"
 	"strings"
+
+	"github.com/modelvet/modelvet/internal/zipcheck"
 )
 
 // sniffLen is how many leading bytes classify needs.
@@ -20,7 +21,7 @@ func classify(name string, head []byte) Format {
 	if f := sniff(head); f != "" {
 		return f
 	}
-	if isZip(head) {
+	if zipcheck.IsArchive(head) {
 		switch ext {
 		case ".keras":
 			return FormatKeras
@@ -119,9 +120,6 @@ func isLicenseName(lower string) bool {
 	}
 	return false
 }
-
-// isZip reports whether head starts a zip archive.
-func isZip(head []byte) bool { return bytes.HasPrefix(head, []byte("PK\x03\x04")) }
 
 // onnxModelFields maps the field numbers of ONNX's ModelProto to their
 // protobuf wire types (0 varint, 2 length-delimited): ir_version 1,

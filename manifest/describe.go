@@ -12,6 +12,7 @@ import (
 
 	"github.com/modelvet/modelvet/formats"
 	"github.com/modelvet/modelvet/formats/gguf"
+	"github.com/modelvet/modelvet/formats/pickle"
 	"github.com/modelvet/modelvet/formats/safetensors"
 	"github.com/modelvet/modelvet/internal/limits"
 	"github.com/modelvet/modelvet/internal/safeio"
@@ -128,7 +129,7 @@ func describeFile(ctx context.Context, rel *Release, f *File, open opener) []*Pr
 			f.GGUF, perr = gguf.Read(c, size)
 		}
 	case FormatPyTorch, FormatPickle:
-		f.Pickle, perr = ReadPickle(c, size)
+		f.Pickle, perr = pickle.Read(c, size)
 	case FormatKeras:
 		f.Keras, perr = ReadKeras(c, size)
 	case FormatONNX:

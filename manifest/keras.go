@@ -15,6 +15,7 @@ import (
 	"github.com/modelvet/modelvet/internal/jsonscan"
 	"github.com/modelvet/modelvet/internal/limits"
 	"github.com/modelvet/modelvet/internal/textsafe"
+	"github.com/modelvet/modelvet/internal/zipcheck"
 )
 
 // KerasInfo is what a Keras model file declares about code it runs when
@@ -53,7 +54,7 @@ func ReadKeras(r io.ReaderAt, size int64) (*KerasInfo, error) {
 	fail := func(msg string, err error) (*KerasInfo, error) {
 		return nil, &formats.Error{Format: string(FormatKeras), Offset: -1, Msg: msg, Err: err}
 	}
-	n, err := zipEntryCount(r, size)
+	n, err := zipcheck.EntryCount(r, size, string(FormatKeras))
 	if err != nil {
 		return fail("not a readable zip archive", err)
 	}

@@ -4,8 +4,8 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/modelvet/modelvet/finding"
 	"github.com/modelvet/modelvet/formats/gguf"
+	"github.com/modelvet/modelvet/formats/pickle"
 	"github.com/modelvet/modelvet/formats/safetensors"
 )
 
@@ -123,7 +123,7 @@ type File struct {
 
 	Safetensors *safetensors.Info `json:"safetensors,omitempty"`
 	GGUF        *gguf.Info        `json:"gguf,omitempty"`
-	Pickle      *PickleInfo       `json:"pickle,omitempty"`
+	Pickle      *pickle.Info      `json:"pickle,omitempty"`
 	// Keras is set for a Keras file whose model configuration was read.
 	Keras *KerasInfo `json:"keras,omitempty"`
 	ONNX  *ONNXInfo  `json:"onnx,omitempty"`
@@ -193,19 +193,4 @@ func (r *Release) addProblem(p *Problem) { r.Problems = append(r.Problems, p) }
 // sortFiles puts Files in path order, as File expects.
 func (r *Release) sortFiles() {
 	slices.SortFunc(r.Files, func(a, b *File) int { return strings.Compare(a.Path, b.Path) })
-}
-
-// Findings returns the format findings the release raises by itself:
-// unparseable files, pickle-based weights, requests to execute code, ONNX
-// external data outside or missing from the release, and what a remote
-// audit left unread.
-func (r *Release) Findings() []finding.Finding {
-	var out []finding.Finding
-	for _, p := range r.Problems {
-		out = append(out, p.finding())
-	}
-	out = append(out, r.codeFindings()...)
-	out = append(out, r.hubFindings()...)
-	slices.SortFunc(out, finding.Compare)
-	return out
 }

@@ -1,0 +1,137 @@
+package manifest
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/modelvet/modelvet/finding"
+	"github.com/modelvet/modelvet/formats/pickle"
+)
+
+// The format.* findings a release raises by itself are all made here: the
+// readers of package formats return facts, and these functions say what
+// the facts mean for an audit.
+
+// Findings returns the format findings the release raises by itself:
+// unparseable files, pickle-based weights, requests to execute code, ONNX
+// external data outside or missing from the release, and what a remote
+// audit left unread.
+func (r *Release) Findings() []finding.Finding {
+	var out []finding.Finding
+	for _, p := range r.Problems {
+		out = append(out, p.finding())
+	}
+	out = append(out, r.codeFindings()...)
+	out = append(out, r.hubFindings()...)
+	slices.SortFunc(out, finding.Compare)
+	return out
+}
+
+// codeFindings reports what loading the weights would do beyond reading
+// tensors: configs that ask to run repository code, pickles and Keras
+// Lambda layers that run code, ONNX external data outside or missing from
+// the release.
+func (r *Release) codeFindings() []finding.Finding {
+	var out []finding.Finding
+	for _, c := range []*ModelConfig{r.Config, r.GenerationConfig} {
+		if c == nil || (len(c.AutoMap) == 0 && len(c.CustomPipelines) == 0) {
+			continue
+		}
+		var ev []finding.Evidence
+		keys := make([]string, 0, len(c.AutoMap))
+		for k := range c.AutoMap {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
+			ev = append(ev, finding.Evidence{Path: c.Path, Field: "auto_map." + k, Value: c.AutoMap[k]})
+		}
+		for _, p := range c.CustomPipelines {
+			ev = append(ev, finding.Evidence{Path: c.Path, Field: "custom_pipelines." + p})
+		}
+		out = append(out, finding.Finding{
+			Code:       finding.FormatCodeExecution,
+			Message:    fmt.Sprintf("%s asks to load Python code from the repository (auto_map); loading it with trust_remote_code runs that code", c.Path),
+			Confidence: finding.Declared,
+			Subject:    c.Path,
+			Evidence:   ev,
+		})
+	}
+	for _, f := range r.Files {
+		if f.Pickle != nil {
+			out = append(out, pickleFindings(f.Path, f.Pickle)...)
+		}
+		if f.Keras != nil {
+			out = append(out, f.Keras.findings(f.Path)...)
+		}
+		if f.ONNX != nil {
+			out = append(out, f.ONNX.findings(r, f.Path)...)
+		}
+	}
+	return out
+}
+
+// pickleFindings reports a pickle-based file: that loading it can run
+// code (format.pickle), and the globals it imports outside the allow-list
+// (format.code-execution).
+func pickleFindings(path string, p *pickle.Info) []finding.Finding {
+	msg := fmt.Sprintf("%s holds weights in a pickle-based format, which can run code when loaded; prefer safetensors", path)
+	if p.PersistentIDs == 0 && p.Container != pickle.Legacy {
+		// No tensor storage: training arguments (training_args.bin), a
+		// scikit-learn model, any other pickled object.
+		msg = fmt.Sprintf("%s is a Python pickle with no PyTorch tensor storage in it (training arguments, a scikit-learn model or another pickled object), which can run code when loaded", path)
+	}
+	if p.Incomplete != "" {
+		msg += " (the walk of its opcodes is incomplete: " + p.Incomplete + ")"
+	}
+	out := []finding.Finding{{
+		Code:       finding.FormatPickle,
+		Message:    msg,
+		Confidence: finding.Verified,
+		Subject:    path,
+		Evidence:   []finding.Evidence{{Path: path, Field: "container", Value: p.Container}},
+	}}
+	var risky []finding.Evidence
+	var unsafe, unknown []string
+	for _, g := range p.Globals {
+		if g.Class == pickle.Safe {
+			continue
+		}
+		risky = append(risky, finding.Evidence{Path: path, Offset: g.Offset, Field: g.Class + " global", Value: g.String()})
+		if g.Class == pickle.Unsafe {
+			unsafe = append(unsafe, g.String())
+		} else {
+			unknown = append(unknown, g.String())
+		}
+	}
+	if len(risky) > 0 {
+		var parts []string
+		if len(unsafe) > 0 {
+			parts = append(parts, "known to run code: "+strings.Join(slices.Compact(unsafe), ", "))
+		}
+		if len(unknown) > 0 {
+			parts = append(parts, "not on the safe list: "+strings.Join(slices.Compact(unknown), ", "))
+		}
+		out = append(out, finding.Finding{
+			Code:       finding.FormatCodeExecution,
+			Message:    fmt.Sprintf("%s imports callables outside the safe allow-list of tensor-rebuild globals (%s); loading it runs them", path, strings.Join(parts, "; ")),
+			Confidence: finding.Verified,
+			Subject:    path,
+			Evidence:   risky,
+		})
+	}
+	return out
+}
+
+// GGUFEvidence cites a metadata key of the file's GGUF header: the file,
+// the key's byte offset and its value, or only the file and the key when
+// the header does not hold it.
+func (f *File) GGUFEvidence(key string) finding.Evidence {
+	if f.GGUF != nil {
+		if v, ok := f.GGUF.Get(key); ok {
+			return finding.Evidence{Path: f.Path, Offset: v.Offset, Field: key, Value: fmt.Sprint(v.Value)}
+		}
+	}
+	return finding.Evidence{Path: f.Path, Field: key}
+}
