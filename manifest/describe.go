@@ -12,6 +12,7 @@ import (
 
 	"github.com/modelvet/modelvet/formats"
 	"github.com/modelvet/modelvet/formats/gguf"
+	"github.com/modelvet/modelvet/formats/onnx"
 	"github.com/modelvet/modelvet/formats/pickle"
 	"github.com/modelvet/modelvet/formats/safetensors"
 	"github.com/modelvet/modelvet/internal/limits"
@@ -134,7 +135,7 @@ func describeFile(ctx context.Context, rel *Release, f *File, open opener) []*Pr
 		f.Keras, perr = ReadKeras(c, size)
 	case FormatONNX:
 		if rel.Kind != KindHub { // remotely, only the first bytes are fetched, to classify it
-			f.ONNX, perr = ReadONNX(c, size)
+			f.ONNX, perr = onnx.Read(c, size)
 		}
 	case FormatHDF5:
 		if f.prefix > 0 {

@@ -155,3 +155,34 @@ func TestPickleFindingsEndToEnd(t *testing.T) {
 		t.Errorf("pytorch_model.bin = %+v", f)
 	}
 }
+
+// TestONNXExternalDataFindings describes releases whose ONNX model keeps
+// tensors in other files: present, missing, or outside the release.
+func TestONNXExternalDataFindings(t *testing.T) {
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "onnx"), 0o755)
+	model := testmodel.ONNXModel(testmodel.ONNXTensor("a", nil, "model.onnx_data"), testmodel.ONNXTensor("b", nil, "missing.bin"), testmodel.ONNXTensor("c", nil, "../../etc/passwd"), testmodel.ONNXTensor("d", nil, "/etc/shadow"), testmodel.ONNXTensor("e", nil, `C:\Windows\win.ini`), testmodel.ONNXTensor("f", nil, "data:v2.bin"))
+	os.WriteFile(filepath.Join(dir, "onnx", "model.onnx"), model, 0o644)
+	os.WriteFile(filepath.Join(dir, "onnx", "model.onnx_data"), make([]byte, 64), 0o644)
+	rel := openSource(t, Dir(dir))
+	if f := rel.File("onnx/model.onnx"); f == nil || f.ONNX == nil || len(f.ONNX.ExternalData) != 6 {
+		t.Fatalf("onnx = %+v", f)
+	}
+	var got []string
+	for _, f := range rel.Findings() {
+		if f.Code == finding.IntegrityMissing || f.Code == finding.FormatMalformed {
+			got = append(got, string(f.Code)+" "+f.Subject+" "+f.Evidence[0].Value)
+		}
+	}
+	slices.Sort(got)
+	want := []string{
+		"format.malformed onnx/model.onnx ../../etc/passwd",
+		"format.malformed onnx/model.onnx /etc/shadow",
+		`format.malformed onnx/model.onnx C:\Windows\win.ini`,
+		"integrity.missing onnx/data:v2.bin data:v2.bin",
+		"integrity.missing onnx/missing.bin missing.bin",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("findings:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}

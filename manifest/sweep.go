@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/modelvet/modelvet/formats/onnx"
 	"github.com/modelvet/modelvet/formats/pickle"
 	"github.com/modelvet/modelvet/internal/limits"
 	"github.com/modelvet/modelvet/internal/safeio"
@@ -383,7 +384,7 @@ func weightHead(ext string, head []byte) bool {
 	case ".safetensors":
 		return sniff(head) == FormatSafetensors
 	case ".onnx":
-		return looksLikeONNX(head)
+		return onnx.Sniff(head)
 	case ".keras":
 		return zipcheck.IsArchive(head)
 	case ".pkl", ".pickle":
