@@ -12,6 +12,7 @@ import (
 
 	"github.com/modelvet/modelvet/formats"
 	"github.com/modelvet/modelvet/formats/gguf"
+	"github.com/modelvet/modelvet/formats/keras"
 	"github.com/modelvet/modelvet/formats/onnx"
 	"github.com/modelvet/modelvet/formats/pickle"
 	"github.com/modelvet/modelvet/formats/safetensors"
@@ -132,16 +133,16 @@ func describeFile(ctx context.Context, rel *Release, f *File, open opener) []*Pr
 	case FormatPyTorch, FormatPickle:
 		f.Pickle, perr = pickle.Read(c, size)
 	case FormatKeras:
-		f.Keras, perr = ReadKeras(c, size)
+		f.Keras, perr = keras.Read(c, size)
 	case FormatONNX:
 		if rel.Kind != KindHub { // remotely, only the first bytes are fetched, to classify it
 			f.ONNX, perr = onnx.Read(c, size)
 		}
 	case FormatHDF5:
 		if f.prefix > 0 {
-			f.Keras, perr = ScanHDF5KerasPrefix(c, size, f.prefix)
+			f.Keras, perr = keras.ScanHDF5Prefix(c, size, f.prefix)
 		} else if rel.Kind != KindHub {
-			f.Keras, perr = ScanHDF5Keras(c, size)
+			f.Keras, perr = keras.ScanHDF5(c, size)
 		}
 	}
 	if perr != nil {

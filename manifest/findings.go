@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/modelvet/modelvet/finding"
+	"github.com/modelvet/modelvet/formats/keras"
 	"github.com/modelvet/modelvet/formats/onnx"
 	"github.com/modelvet/modelvet/formats/pickle"
 	"github.com/modelvet/modelvet/internal/textsafe"
@@ -66,7 +67,7 @@ func (r *Release) codeFindings() []finding.Finding {
 			out = append(out, pickleFindings(f.Path, f.Pickle)...)
 		}
 		if f.Keras != nil {
-			out = append(out, f.Keras.findings(f.Path)...)
+			out = append(out, kerasFindings(f.Path, f.Keras)...)
 		}
 		if f.ONNX != nil {
 			out = append(out, onnxFindings(r, f.Path, f.ONNX)...)
@@ -125,6 +126,49 @@ func pickleFindings(path string, p *pickle.Info) []finding.Finding {
 		})
 	}
 	return out
+}
+
+// kerasFindings reports the Lambda layers of a Keras file, whose Python
+// functions run when the model is loaded (format.code-execution).
+func kerasFindings(path string, k *keras.Info) []finding.Finding {
+	if len(k.Lambdas) == 0 {
+		return nil
+	}
+	var names []string
+	var ev []finding.Evidence
+	bytecode := 0
+	for _, l := range k.Lambdas {
+		if l.Bytecode {
+			bytecode++
+		}
+		names = append(names, cmpOr(l.Name, "unnamed"))
+		v := l.Name
+		if l.Bytecode {
+			v += " (bytecode)"
+		}
+		ev = append(ev, finding.Evidence{Path: path, Field: l.Field, Offset: l.Offset, Value: strings.TrimSpace(v)})
+	}
+	what := fmt.Sprintf("%d Lambda layers", len(k.Lambdas))
+	if len(k.Lambdas) == 1 {
+		what = "a Lambda layer"
+	}
+	list := strings.Join(names[:min(len(names), 5)], ", ")
+	if len(names) > 5 {
+		list += ", …"
+	}
+	msg := fmt.Sprintf("%s holds %s (%s) whose Python function runs when the model is loaded", path, what, list)
+	if bytecode > 0 {
+		carry := fmt.Sprintf("%d of them carry", bytecode)
+		if len(k.Lambdas) == 1 {
+			carry = "it carries"
+		}
+		msg += fmt.Sprintf("; %s serialised bytecode, which Keras 2 and tf.keras run without asking", carry)
+	}
+	conf := finding.Verified
+	if k.Source == "model_config" {
+		conf = finding.Inferred // found in the bytes, not parsed from HDF5 structure
+	}
+	return []finding.Finding{{Code: finding.FormatCodeExecution, Message: msg, Confidence: conf, Subject: path, Evidence: ev}}
 }
 
 // onnxFindings reports the external data of an ONNX file that lies outside

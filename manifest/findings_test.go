@@ -3,6 +3,7 @@ package manifest
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -184,5 +185,35 @@ func TestONNXExternalDataFindings(t *testing.T) {
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("findings:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// TestKerasFindings describes releases holding Keras files and checks the
+// code-execution findings.
+func TestKerasFindings(t *testing.T) {
+	dir := t.TempDir()
+	h5, err := os.ReadFile(filepath.Join("..", "formats", "keras", "testdata", "lambda.h5"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(dir, "model.h5"), h5, 0o644)
+	os.WriteFile(filepath.Join(dir, "model.keras"), testmodel.KerasArchive(testmodel.Keras3Config), 0o644)
+	rel := openSource(t, Dir(dir))
+	got := map[string]finding.Finding{}
+	for _, f := range rel.Findings() {
+		if f.Code == finding.FormatCodeExecution {
+			got[f.Subject] = f
+		}
+	}
+	if f, ok := got["model.h5"]; !ok || f.Confidence != finding.Inferred || !strings.Contains(f.Message, "2 Lambda layers (scale, named_fn)") || !strings.Contains(f.Message, "1 of them carry serialised bytecode") {
+		t.Errorf("model.h5: %+v", f)
+	}
+	if f, ok := got["model.keras"]; !ok || f.Confidence != finding.Verified || len(f.Evidence) != 2 || f.Evidence[0].Field != "config.layers.1" {
+		t.Errorf("model.keras: %+v", f)
+	}
+	if k := rel.File("model.keras").Keras; k == nil {
+		t.Error("model.keras: no Keras facts")
+	} else if b, _ := json.Marshal(k); !strings.Contains(string(b), `"name":"scale","bytecode":true`) {
+		t.Errorf("model.keras JSON = %s", b)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/modelvet/modelvet/formats/gguf"
+	"github.com/modelvet/modelvet/formats/keras"
 	"github.com/modelvet/modelvet/formats/onnx"
 	"github.com/modelvet/modelvet/formats/pickle"
 	"github.com/modelvet/modelvet/formats/safetensors"
@@ -126,8 +127,8 @@ type File struct {
 	GGUF        *gguf.Info        `json:"gguf,omitempty"`
 	Pickle      *pickle.Info      `json:"pickle,omitempty"`
 	// Keras is set for a Keras file whose model configuration was read.
-	Keras *KerasInfo `json:"keras,omitempty"`
-	ONNX  *onnx.Info `json:"onnx,omitempty"`
+	Keras *keras.Info `json:"keras,omitempty"`
+	ONNX  *onnx.Info  `json:"onnx,omitempty"`
 	// LFSPointer is set when the file is a Git LFS pointer standing in
 	// for content that was never downloaded (Format is then
 	// FormatLFSPointer, and the release has a Problem saying so).
