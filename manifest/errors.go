@@ -4,9 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 
-	"github.com/modelvet/modelvet/finding"
 	"github.com/modelvet/modelvet/formats"
 	"github.com/modelvet/modelvet/internal/limits"
 )
@@ -43,21 +41,6 @@ func problemFrom(path string, err error) *Problem {
 		}
 	}
 	return p
-}
-
-func (p *Problem) finding() finding.Finding {
-	msg := p.Message
-	if p.Path != "" && !strings.HasPrefix(msg, p.Path) {
-		// Messages made while listing leave the file to the reader.
-		msg = p.Path + ": " + msg
-	}
-	return finding.Finding{
-		Code:       finding.FormatMalformed,
-		Message:    msg,
-		Confidence: finding.Verified,
-		Subject:    p.Path,
-		Evidence:   []finding.Evidence{{Path: p.Path, Line: p.Line, Offset: p.Offset, Field: p.Field}},
-	}
 }
 
 // decodeJSON decodes a store's JSON document (at most limits.MaxJSONBytes)

@@ -32,6 +32,22 @@ func (r *Release) Findings() []finding.Finding {
 	return out
 }
 
+// finding turns a problem into a format.malformed finding.
+func (p *Problem) finding() finding.Finding {
+	msg := p.Message
+	if p.Path != "" && !strings.HasPrefix(msg, p.Path) {
+		// Messages made while listing leave the file to the reader.
+		msg = p.Path + ": " + msg
+	}
+	return finding.Finding{
+		Code:       finding.FormatMalformed,
+		Message:    msg,
+		Confidence: finding.Verified,
+		Subject:    p.Path,
+		Evidence:   []finding.Evidence{{Path: p.Path, Line: p.Line, Offset: p.Offset, Field: p.Field}},
+	}
+}
+
 // codeFindings reports what loading the weights would do beyond reading
 // tensors: configs that ask to run repository code, pickles and Keras
 // Lambda layers that run code, ONNX external data outside or missing from
