@@ -25,4 +25,23 @@
 // Every cap on untrusted input is a named constant in internal/limits. No
 // reader allocates from a length field before checking it against a cap
 // and against the bytes the file actually holds.
+//
+// # Picking a reader
+//
+// By the file's first bytes first, then by its name (package manifest
+// classifies a release's files this way):
+//
+//   - formats/safetensors: an 8-byte header length, then '{'
+//     (*.safetensors). safetensors.Read.
+//   - formats/gguf: "GGUF" (*.gguf). gguf.Read, or gguf.ReadPrefix for
+//     the keys within a file's first bytes.
+//   - formats/pickle: 0x80 and a protocol byte, or (protocols 0 and 1
+//     have no magic) a name such as *.pkl or *.pt; a zip archive named
+//     *.pt, *.pth, *.ckpt or *.bin is a PyTorch checkpoint.
+//     pickle.Read reads all three.
+//   - formats/keras: a zip archive named *.keras (keras.Read), or an HDF5
+//     file, by its signature or as *.h5 (keras.ScanHDF5, or
+//     keras.ScanHDF5Prefix for a file's first bytes).
+//   - formats/onnx: no magic; a *.onnx file whose first bytes onnx.Sniff
+//     accepts. onnx.Read.
 package formats
