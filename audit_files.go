@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/modelvet/modelvet/formats/gguf"
 	"github.com/modelvet/modelvet/internal/textsafe"
 	"github.com/modelvet/modelvet/manifest"
 	"github.com/modelvet/modelvet/report"
@@ -115,7 +116,7 @@ var ggufGeneral = []string{
 	"general.file_type", "general.quantization_version",
 }
 
-func ggufMetadata(m map[string]any, g *manifest.GGUFInfo) {
+func ggufMetadata(m map[string]any, g *gguf.Info) {
 	m["gguf_version"] = g.Version
 	m["tensors"] = g.TensorCount
 	if g.PrefixBytes > 0 {
@@ -151,7 +152,7 @@ func ggufMetadata(m map[string]any, g *manifest.GGUFInfo) {
 	if len(general) > 0 {
 		m["general"] = general
 	}
-	refs := func(rs []manifest.GGUFRef) []string {
+	refs := func(rs []gguf.Ref) []string {
 		var out []string
 		for _, r := range rs {
 			name := r.Name

@@ -354,15 +354,15 @@ func (c *collector) weights(rel *manifest.Release) {
 		if g := f.GGUF; g != nil {
 			c.res.Names = appendName(c.res.Names, g.String("general.name"))
 			if v := strings.TrimSpace(g.String("general.license")); v != "" {
-				if !c.declared("gguf", v, g.Evidence(f.Path, "general.license")) {
-					c.unidentified("gguf", g.Evidence(f.Path, "general.license"), fmt.Sprintf("general.license %q is not an SPDX expression or licence modelvet knows", v))
+				if !c.declared("gguf", v, f.GGUFEvidence("general.license")) {
+					c.unidentified("gguf", f.GGUFEvidence("general.license"), fmt.Sprintf("general.license %q is not an SPDX expression or licence modelvet knows", v))
 				}
 			}
 			if v := strings.TrimSpace(g.String("general.license.name")); v != "" {
-				c.declared("gguf", v, g.Evidence(f.Path, "general.license.name"))
+				c.declared("gguf", v, f.GGUFEvidence("general.license.name"))
 			}
 			if v := strings.TrimSpace(g.String("general.license.link")); v != "" {
-				ev := g.Evidence(f.Path, "general.license.link")
+				ev := f.GGUFEvidence("general.license.link")
 				if l := c.k.LicenseByURL(v); l != nil {
 					c.add("", l, Source{Kind: "gguf", How: ByURL, Evidence: ev, Confidence: finding.Declared})
 				}

@@ -70,7 +70,7 @@ func modality(rel *manifest.Release, names []string) (string, []finding.Evidence
 	for _, f := range rel.Files {
 		if g := f.GGUF; g != nil {
 			arch := strings.ToLower(strings.TrimSpace(g.String("general.architecture")))
-			ev := g.Evidence(f.Path, "general.architecture")
+			ev := f.GGUFEvidence("general.architecture")
 			switch {
 			case arch == "":
 			case slices.Contains(multimodalGGUF, arch) || markedMultimodal(arch):

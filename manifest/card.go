@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/modelvet/modelvet/finding"
+	"github.com/modelvet/modelvet/formats"
 	"github.com/modelvet/modelvet/internal/limits"
 	"github.com/modelvet/modelvet/internal/yamlnode"
 )
@@ -91,12 +92,12 @@ func (c *Card) BodyLines(fn func(line int, text string) bool) {
 
 // ParseCard parses a model card. path is used in errors and evidence. A card
 // without front matter parses to a Card with HasFrontMatter false; broken
-// front matter is an error (a *FormatError with the line), returned with
+// front matter is an error (a *formats.Error with the line), returned with
 // the card's body so the rest of the card can still be used.
 func ParseCard(path string, data []byte) (*Card, error) {
 	c := &Card{Path: path, BodyLine: 1}
 	if len(data) > limits.MaxCardBytes {
-		return nil, &FormatError{Format: FormatCard, Path: path, Offset: -1, Msg: fmt.Sprintf("card is %d bytes, over the %d-byte limit", len(data), limits.MaxCardBytes)}
+		return nil, &formats.Error{Format: string(FormatCard), Path: path, Offset: -1, Msg: fmt.Sprintf("card is %d bytes, over the %d-byte limit", len(data), limits.MaxCardBytes)}
 	}
 	if !utf8.Valid(data) {
 		data = bytes.ToValidUTF8(data, []byte("\uFFFD"))
@@ -106,7 +107,7 @@ func ParseCard(path string, data []byte) (*Card, error) {
 	front, openLine, bodyStart, bodyLine, ok, err := splitFrontMatter(data)
 	if err != nil {
 		c.Body = string(data)
-		return c, &FormatError{Format: FormatCard, Path: path, Offset: -1, Line: openLine, Msg: err.Error()}
+		return c, &formats.Error{Format: string(FormatCard), Path: path, Offset: -1, Line: openLine, Msg: err.Error()}
 	}
 	if !ok {
 		c.Body = string(data)
@@ -116,7 +117,7 @@ func ParseCard(path string, data []byte) (*Card, error) {
 	c.Body = string(data[bodyStart:])
 	c.BodyLine = bodyLine
 	if len(front) > limits.MaxFrontMatterBytes {
-		return c, &FormatError{Format: FormatCard, Path: path, Offset: -1, Line: openLine + 1, Msg: fmt.Sprintf("front matter is %d bytes, over the %d-byte limit", len(front), limits.MaxFrontMatterBytes)}
+		return c, &formats.Error{Format: string(FormatCard), Path: path, Offset: -1, Line: openLine + 1, Msg: fmt.Sprintf("front matter is %d bytes, over the %d-byte limit", len(front), limits.MaxFrontMatterBytes)}
 	}
 	// Windows line endings become plain ones: the YAML library counts a
 	// comment ended by CRLF as two lines, which would shift every later
@@ -125,7 +126,7 @@ func ParseCard(path string, data []byte) (*Card, error) {
 	// The front matter starts on the line after the opening "---".
 	root, err := yamlnode.Parse(front, openLine, yamlnode.Limits{MaxNodes: limits.MaxYAMLNodes, MaxDepth: limits.MaxYAMLDepth, AllowDuplicateKeys: true})
 	if err != nil {
-		fe := &FormatError{Format: FormatCard, Path: path, Offset: -1, Msg: "front matter is not valid YAML", Err: err}
+		fe := &formats.Error{Format: string(FormatCard), Path: path, Offset: -1, Msg: "front matter is not valid YAML", Err: err}
 		if ye, ok := err.(*yamlnode.Error); ok {
 			fe.Line = ye.Line
 			fe.Err = fmt.Errorf("%s", ye.Msg)
@@ -137,7 +138,7 @@ func ParseCard(path string, data []byte) (*Card, error) {
 		return c, nil
 	case yamlnode.Mapping:
 	default:
-		return c, &FormatError{Format: FormatCard, Path: path, Offset: -1, Line: root.Line, Msg: "front matter is not a mapping of fields"}
+		return c, &formats.Error{Format: string(FormatCard), Path: path, Offset: -1, Line: root.Line, Msg: "front matter is not a mapping of fields"}
 	}
 	c.fill(root)
 	return c, duplicateKeys(path, root)
@@ -170,7 +171,7 @@ func duplicateKeys(path string, root *yamlnode.Node) error {
 	if len(parts) == 0 {
 		return nil
 	}
-	return &FormatError{Format: FormatCard, Path: path, Offset: -1, Line: line,
+	return &formats.Error{Format: string(FormatCard), Path: path, Offset: -1, Line: line,
 		Msg: "front matter repeats a field (" + strings.Join(parts, "; ") + "); the later value is read, as huggingface_hub reads it, but the card is ambiguous"}
 }
 

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/modelvet/modelvet/formats"
 	"github.com/modelvet/modelvet/internal/testutil"
 )
 
@@ -123,9 +124,9 @@ func TestParseCardShapes(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			c, err := ParseCard("README.md", []byte(tc.card))
 			if tc.wantErr != "" {
-				var fe *FormatError
+				var fe *formats.Error
 				if !errors.As(err, &fe) || !strings.Contains(err.Error(), tc.wantErr) {
-					t.Fatalf("error = %v, want a FormatError containing %q", err, tc.wantErr)
+					t.Fatalf("error = %v, want a formats.Error containing %q", err, tc.wantErr)
 				}
 				if tc.wantLine != 0 && fe.Line != tc.wantLine {
 					t.Errorf("error line = %d, want %d", fe.Line, tc.wantLine)
@@ -317,7 +318,7 @@ func FuzzParseCard(f *testing.F) {
 func TestParseConfigDeepNesting(t *testing.T) {
 	for _, doc := range []string{strings.Repeat("[", 8<<20), `{"a":` + strings.Repeat("[", 100_000)} {
 		if _, err := ParseConfig("config.json", []byte(doc)); err == nil || !strings.Contains(err.Error(), "not valid JSON") {
-			t.Errorf("deeply nested config: err = %v, want a FormatError", err)
+			t.Errorf("deeply nested config: err = %v, want a formats.Error", err)
 		}
 		if _, err := ParseAdapterConfig("adapter_config.json", []byte(doc)); err == nil {
 			t.Error("deeply nested adapter config parsed")
@@ -359,7 +360,7 @@ func TestCardFrontMatterAsHubReadsIt(t *testing.T) {
 	})
 	t.Run("never closed, after blank lines", func(t *testing.T) {
 		_, err := ParseCard("README.md", []byte("\n\n---\nlicense: mit\n"))
-		var fe *FormatError
+		var fe *formats.Error
 		if !errors.As(err, &fe) || fe.Line != 3 {
 			t.Errorf("err %v", err)
 		}
@@ -367,7 +368,7 @@ func TestCardFrontMatterAsHubReadsIt(t *testing.T) {
 	t.Run("repeated audited field", func(t *testing.T) {
 		card := "---\nlicense: mit\ntags:\n- a\nbase_model: x/y\nlicense: llama3.1\ntags:\n- b\n---\nbody\n"
 		c, err := ParseCard("README.md", []byte(card))
-		var fe *FormatError
+		var fe *formats.Error
 		if !errors.As(err, &fe) || fe.Line != 6 || !strings.Contains(fe.Msg, `"license" on line 6 replaces line 2`) || strings.Contains(fe.Msg, "tags") {
 			t.Fatalf("err %v", err)
 		}

@@ -1,10 +1,12 @@
 package manifest
 
 import (
-	"bytes"
 	"encoding/binary"
 	"path"
 	"strings"
+
+	"github.com/modelvet/modelvet/formats/onnx"
+	"github.com/modelvet/modelvet/internal/zipcheck"
 )
 
 // sniffLen is how many leading bytes classify needs.
@@ -20,7 +22,7 @@ func classify(name string, head []byte) Format {
 	if f := sniff(head); f != "" {
 		return f
 	}
-	if isZip(head) {
+	if zipcheck.IsArchive(head) {
 		switch ext {
 		case ".keras":
 			return FormatKeras
@@ -47,7 +49,7 @@ func classify(name string, head []byte) Format {
 	case ext == ".onnx":
 		// ONNX has no magic: trust the name only when the first bytes
 		// parse as the start of a ModelProto (or were not read).
-		if head == nil || looksLikeONNX(head) {
+		if head == nil || onnx.Sniff(head) {
 			return FormatONNX
 		}
 		return FormatOther
@@ -118,69 +120,4 @@ func isLicenseName(lower string) bool {
 		}
 	}
 	return false
-}
-
-// isZip reports whether head starts a zip archive.
-func isZip(head []byte) bool { return bytes.HasPrefix(head, []byte("PK\x03\x04")) }
-
-// onnxModelFields maps the field numbers of ONNX's ModelProto to their
-// protobuf wire types (0 varint, 2 length-delimited): ir_version 1,
-// producer_name 2, producer_version 3, domain 4, model_version 5,
-// doc_string 6, graph 7, opset_import 8, metadata_props 14,
-// training_info 20, functions 25, configuration 26.
-var onnxModelFields = map[uint64]uint64{1: 0, 2: 2, 3: 2, 4: 2, 5: 0, 6: 2, 7: 2, 8: 2, 14: 2, 20: 2, 25: 2, 26: 2}
-
-// looksLikeONNX checks that head starts with one or two well-formed
-// ModelProto fields, the first of them ir_version (as every exporter
-// writes it) with a plausible value, or another known field.
-func looksLikeONNX(head []byte) bool {
-	if len(head) == 0 {
-		return false
-	}
-	b := head
-	for i := 0; i < 2 && len(b) > 0; i++ {
-		key, n := uvarint(b)
-		if n <= 0 {
-			return i > 0 && n == 0 // a varint cut by the end of head
-		}
-		b = b[n:]
-		wire, ok := onnxModelFields[key>>3]
-		if !ok || key&7 != wire {
-			return false
-		}
-		v, n := uvarint(b)
-		if n == 0 {
-			return true // cut by the end of head
-		}
-		if n < 0 {
-			return false
-		}
-		b = b[n:]
-		switch {
-		case key>>3 == 1 && (v < 1 || v > 100):
-			return false // ir_version is a small integer (10 in 2024)
-		case wire == 2:
-			if v > uint64(len(b)) {
-				return true // runs past head: cannot check further
-			}
-			b = b[v:]
-		}
-	}
-	return true
-}
-
-// uvarint decodes a protobuf varint: n is the bytes read, 0 if b ends
-// first, -1 if the varint is over-long.
-func uvarint(b []byte) (uint64, int) {
-	var v uint64
-	for i := 0; i < len(b); i++ {
-		if i == 10 {
-			return 0, -1
-		}
-		v |= uint64(b[i]&0x7f) << (7 * i)
-		if b[i] < 0x80 {
-			return v, i + 1
-		}
-	}
-	return 0, 0
 }

@@ -2,16 +2,12 @@ package manifest
 
 import (
 	"archive/zip"
-	"bufio"
 	"bytes"
 	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"testing"
 
 	"github.com/modelvet/modelvet/internal/testmodel"
-	"github.com/modelvet/modelvet/internal/testutil"
 )
 
 func TestClassifyWeightSignatures(t *testing.T) {
@@ -41,65 +37,13 @@ func TestClassifyWeightSignatures(t *testing.T) {
 		{"model.keras", keras.Bytes()[:16], FormatKeras},
 		{"model.h5", []byte("\x89HDF\r\n\x1a\n\x00\x00\x00\x00\x00\x08\x08\x00"), FormatHDF5},
 		{"weights.bin", []byte("\x89HDF\r\n\x1a\n\x00\x00\x00\x00\x00\x08\x08\x00"), FormatHDF5},
-		{"pytorch_model.bin", testmodel.TorchZip("archive", 2, fixtureTensors)[:16], FormatPyTorch},
-		{"model.ckpt", testmodel.TorchLegacy(2, fixtureTensors)[:16], FormatPickle},
+		{"pytorch_model.bin", testmodel.TorchZip("archive", 2, testmodel.FixtureTensors)[:16], FormatPyTorch},
+		{"model.ckpt", testmodel.TorchLegacy(2, testmodel.FixtureTensors)[:16], FormatPickle},
 		{"optimizer.pt", []byte("ccopy_reg\n_reconstructor\n"), FormatPickle}, // protocol 0: no magic
 	} {
 		if got := classify(c.name, c.head); got != c.want {
 			t.Errorf("classify(%s, % x) = %s, want %s", c.name, c.head, got, c.want)
 		}
-	}
-}
-
-// TestPickleOpcodeTable checks the opcode table against the research
-// table generated from CPython's pickletools: every byte, name, protocol
-// and argument encoding.
-func TestPickleOpcodeTable(t *testing.T) {
-	f, err := os.Open(testutil.Research(t, "data", "pickle-opcodes.tsv"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	args := map[string]pickleOpArg{
-		"": argNone, "uint1": argU1, "uint2": argU2, "int4": argI4, "uint4": argU4, "uint8": argU8, "float8": argF8,
-		"decimalnl_short": argLine, "decimalnl_long": argLine, "floatnl": argLine,
-		"stringnl": argStringNL, "stringnl_noescape": argNoEscNL, "unicodestringnl": argUnicodeNL,
-		"stringnl_noescape_pair": argPairNL,
-		"bytes1":                 argLen1, "string1": argLen1, "unicodestring1": argLen1, "long1": argLen1,
-		"bytes4": argLen4, "unicodestring4": argLen4, "string4": argLen4S, "long4": argLen4S,
-		"bytes8": argLen8, "unicodestring8": argLen8, "bytearray8": argLen8,
-	}
-	sc := bufio.NewScanner(f)
-	sc.Scan()
-	rows := 0
-	for sc.Scan() {
-		cols := strings.Split(sc.Text(), "\t")
-		if len(cols) < 5 {
-			continue
-		}
-		rows++
-		b, err := strconv.ParseUint(strings.TrimPrefix(cols[2], "0x"), 16, 8)
-		if err != nil {
-			t.Fatal(err)
-		}
-		op := pickleOps[b]
-		proto, _ := strconv.Atoi(cols[3])
-		want, ok := args[cols[4]]
-		if !ok {
-			t.Fatalf("unknown argument format %q", cols[4])
-		}
-		if op.name != cols[0] || op.proto != proto || op.arg != want {
-			t.Errorf("0x%02x: have %+v, research says %s proto %d arg %s", b, op, cols[0], proto, cols[4])
-		}
-	}
-	defined := 0
-	for _, op := range pickleOps {
-		if op.name != "" {
-			defined++
-		}
-	}
-	if rows != 68 || defined != 68 {
-		t.Errorf("%d research rows, %d opcodes defined; want 68", rows, defined)
 	}
 }
 

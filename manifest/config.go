@@ -6,7 +6,8 @@ import (
 
 	"github.com/tidwall/gjson"
 
-	"github.com/modelvet/modelvet/finding"
+	"github.com/modelvet/modelvet/formats"
+	"github.com/modelvet/modelvet/internal/jsonscan"
 )
 
 // ModelConfig is what config.json (or generation_config.json) declares that
@@ -43,7 +44,7 @@ func ParseConfig(path string, data []byte) (*ModelConfig, error) {
 	}
 	doc := gjson.ParseBytes(data)
 	if !doc.IsObject() {
-		return nil, &FormatError{Format: FormatConfig, Path: path, Offset: -1, Msg: "is not a JSON object"}
+		return nil, &formats.Error{Format: string(FormatConfig), Path: path, Offset: -1, Msg: "is not a JSON object"}
 	}
 	c := &ModelConfig{
 		Path:            path,
@@ -92,48 +93,11 @@ func ParseConfig(path string, data []byte) (*ModelConfig, error) {
 	return c, nil
 }
 
-// codeFindings reports what loading the weights would do beyond reading
-// tensors: configs that ask to run repository code, pickles and Keras
-// Lambda layers that run code, ONNX external data outside or missing from
-// the release.
-func (r *Release) codeFindings() []finding.Finding {
-	var out []finding.Finding
-	for _, c := range []*ModelConfig{r.Config, r.GenerationConfig} {
-		if c == nil || (len(c.AutoMap) == 0 && len(c.CustomPipelines) == 0) {
-			continue
-		}
-		var ev []finding.Evidence
-		keys := make([]string, 0, len(c.AutoMap))
-		for k := range c.AutoMap {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		for _, k := range keys {
-			ev = append(ev, finding.Evidence{Path: c.Path, Field: "auto_map." + k, Value: c.AutoMap[k]})
-		}
-		for _, p := range c.CustomPipelines {
-			ev = append(ev, finding.Evidence{Path: c.Path, Field: "custom_pipelines." + p})
-		}
-		out = append(out, finding.Finding{
-			Code:       finding.FormatCodeExecution,
-			Message:    fmt.Sprintf("%s asks to load Python code from the repository (auto_map); loading it with trust_remote_code runs that code", c.Path),
-			Confidence: finding.Declared,
-			Subject:    c.Path,
-			Evidence:   ev,
-		})
-	}
-	for _, f := range r.Files {
-		if f.Pickle != nil {
-			out = append(out, f.Pickle.findings(f.Path)...)
-		}
-		if f.Keras != nil {
-			out = append(out, f.Keras.findings(f.Path)...)
-		}
-		if f.ONNX != nil {
-			out = append(out, f.ONNX.findings(r, f.Path)...)
-		}
-	}
-	return out
+// AdapterConfig is adapter_config.json of a PEFT adapter.
+type AdapterConfig struct {
+	Path      string `json:"path"`
+	BaseModel string `json:"base_model_name_or_path,omitempty"`
+	PEFTType  string `json:"peft_type,omitempty"`
 }
 
 // ParseAdapterConfig reads adapter_config.json of a PEFT adapter.
@@ -153,8 +117,8 @@ func ParseAdapterConfig(path string, data []byte) (*AdapterConfig, error) {
 // it: gjson's own validator recurses once per level, so a document of
 // nothing but brackets would exhaust the stack.
 func checkJSON(path string, data []byte) error {
-	if ok, off, msg := jsonValid(string(data)); !ok {
-		return &FormatError{Format: FormatConfig, Path: path, Offset: int64(off), Msg: "is not valid JSON: " + msg}
+	if ok, off, msg := jsonscan.Valid(string(data)); !ok {
+		return &formats.Error{Format: string(FormatConfig), Path: path, Offset: int64(off), Msg: "is not valid JSON: " + msg}
 	}
 	return nil
 }

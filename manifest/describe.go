@@ -10,6 +10,12 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/modelvet/modelvet/formats"
+	"github.com/modelvet/modelvet/formats/gguf"
+	"github.com/modelvet/modelvet/formats/keras"
+	"github.com/modelvet/modelvet/formats/onnx"
+	"github.com/modelvet/modelvet/formats/pickle"
+	"github.com/modelvet/modelvet/formats/safetensors"
 	"github.com/modelvet/modelvet/internal/limits"
 	"github.com/modelvet/modelvet/internal/safeio"
 )
@@ -114,29 +120,29 @@ func describeFile(ctx context.Context, rel *Release, f *File, open opener) []*Pr
 	var perr error
 	switch f.Format {
 	case FormatSafetensors:
-		f.Safetensors, perr = ReadSafetensors(c, size)
+		f.Safetensors, perr = safetensors.Read(c, size)
 	case FormatGGUF:
 		switch {
 		case f.GGUF != nil:
 			// Read already (the first GGUF file of a Hub repository).
 		case f.prefix > 0:
-			f.GGUF, perr = ReadGGUFPrefix(c, size, f.prefix)
+			f.GGUF, perr = gguf.ReadPrefix(c, size, f.prefix)
 		default:
-			f.GGUF, perr = ReadGGUF(c, size)
+			f.GGUF, perr = gguf.Read(c, size)
 		}
 	case FormatPyTorch, FormatPickle:
-		f.Pickle, perr = ReadPickle(c, size)
+		f.Pickle, perr = pickle.Read(c, size)
 	case FormatKeras:
-		f.Keras, perr = ReadKeras(c, size)
+		f.Keras, perr = keras.Read(c, size)
 	case FormatONNX:
 		if rel.Kind != KindHub { // remotely, only the first bytes are fetched, to classify it
-			f.ONNX, perr = ReadONNX(c, size)
+			f.ONNX, perr = onnx.Read(c, size)
 		}
 	case FormatHDF5:
 		if f.prefix > 0 {
-			f.Keras, perr = ScanHDF5KerasPrefix(c, size, f.prefix)
+			f.Keras, perr = keras.ScanHDF5Prefix(c, size, f.prefix)
 		} else if rel.Kind != KindHub {
-			f.Keras, perr = ScanHDF5Keras(c, size)
+			f.Keras, perr = keras.ScanHDF5(c, size)
 		}
 	}
 	if perr != nil {
@@ -145,20 +151,20 @@ func describeFile(ctx context.Context, rel *Release, f *File, open opener) []*Pr
 	return nil
 }
 
-// withPath fills in the file path of a FormatError from a parser, which
+// withPath fills in the file path of a formats.Error from a reader, which
 // does not know it.
 func withPath(err error, f *File) error {
-	var fe *FormatError
+	var fe *formats.Error
 	if errors.As(err, &fe) {
 		if fe.Path == "" {
 			fe.Path = f.Path
 		}
 		if fe.Format == "" {
-			fe.Format = f.Format
+			fe.Format = string(f.Format)
 		}
 		return err
 	}
-	return &FormatError{Format: f.Format, Path: f.Path, Offset: -1, Err: err}
+	return &formats.Error{Format: string(f.Format), Path: f.Path, Offset: -1, Err: err}
 }
 
 // collect reads the small text files of a release (card, configs, index,
@@ -261,7 +267,7 @@ func primaryIndex(a, b string) bool {
 }
 
 // readText reads a small file whole, within max bytes. With a description
-// of the file (what), a file over the limit is a FormatError saying so.
+// of the file (what), a file over the limit is a formats.Error saying so.
 func readText(ctx context.Context, open opener, f *File, max int64, what string) ([]byte, error) {
 	c, size, err := open(ctx, f)
 	if err != nil {
@@ -270,7 +276,7 @@ func readText(ctx context.Context, open opener, f *File, max int64, what string)
 	defer c.Close()
 	if size > max {
 		if what != "" {
-			return nil, &FormatError{Path: f.Path, Offset: -1, Msg: fmt.Sprintf("%s is %d bytes, over the %d-byte limit; not parsed", what, size, max)}
+			return nil, &formats.Error{Path: f.Path, Offset: -1, Msg: fmt.Sprintf("%s is %d bytes, over the %d-byte limit; not parsed", what, size, max)}
 		}
 		return nil, fmt.Errorf("%w of %d bytes", safeio.ErrTooLarge, max)
 	}
@@ -278,7 +284,7 @@ func readText(ctx context.Context, open opener, f *File, max int64, what string)
 	// it in one call avoids the copies of a chunked read (an index of a
 	// large model runs to several MB).
 	buf := make([]byte, size)
-	if err := readFullAt(c, buf, 0); err != nil {
+	if err := safeio.ReadFullAt(c, buf, 0); err != nil {
 		return nil, err
 	}
 	return buf, nil

@@ -19,13 +19,17 @@
 //     a local copy checked against a Hub listing ([WithHubDigests]). See
 //     docs/HUB.md.
 //   - File classification by name and leading bytes.
-//   - Weight headers, read without touching tensor data:
-//     safetensors ([ReadSafetensors] → [SafetensorsInfo]), GGUF v2 and v3
-//     ([ReadGGUF] → [GGUFInfo], with [GGUFInfo.BaseModels] and
-//     [GGUFInfo.Datasets] for lineage), pickle-based checkpoints
-//     ([ReadPickle]), the Lambda layers of Keras models ([ReadKeras],
-//     [ScanHDF5Keras] → [KerasInfo]), and ONNX models' operator sets and
-//     external data ([ReadONNX] → [ONNXInfo]).
+//   - The weight files of a release, each read by the package of its
+//     format (package formats and below), without touching tensor data:
+//     safetensors (File.Safetensors), GGUF v2 and v3 (File.GGUF; cited
+//     with [File.GGUFEvidence]), pickle-based checkpoints (File.Pickle),
+//     the Lambda layers of Keras models (File.Keras), and ONNX models'
+//     operator sets and external data (File.ONNX).
+//   - The format findings (format.*), all made in one place, findings.go:
+//     [Release.Findings] reports unparseable files, pickle-based weights,
+//     imports and Lambda layers that run code, configs that ask to, and
+//     ONNX external data outside or missing from the release (with what a
+//     remote audit left unread).
 //   - Sharded checkpoints: [ParseSafetensorsIndex] reads
 //     model.safetensors.index.json, and [Release.CheckIndex] compares it
 //     with the shards present ([IndexIssue]).
@@ -46,23 +50,23 @@
 //	for _, p := range rel.Problems { ... } // files that could not be parsed
 //	for _, i := range rel.CheckIndex() { ... } // index vs shards, as facts
 //
-// The readers take an [io.ReaderAt] and a size, so the same code reads a
-// local file or a remote one through HTTP range requests: a safetensors
-// header costs one read (two when it is longer than 64 KiB), and GGUF
-// metadata is read through a window of 1 MiB blocks.
+// The format readers take an [io.ReaderAt] and a size, so the same code
+// reads a local file or a remote one through HTTP range requests: a
+// safetensors header costs one read (two when it is longer than 64 KiB),
+// and GGUF metadata is read through a window of 1 MiB blocks.
 //
 // # Errors and problems
 //
 // Operational failures (the release cannot be listed) are errors from
 // Open. Content that cannot be parsed is a [Problem] in
 // [Release.Problems], and [Release.Findings] turns each into a
-// format.malformed finding. Parsers return *[FormatError] values that
+// format.malformed finding. Parsers return *[formats.Error] values that
 // carry the format, the file, and the byte offset (binary formats) or
 // line (text formats) of the fault. Sentinels classify some of them:
-// [ErrTruncated] (a file shorter than its header declares; the header
-// facts are still returned), [ErrTrailingData] (bytes after the data a
-// safetensors header indexes) and [ErrUnsupported] (GGUF v1, big-endian
-// GGUF).
+// [formats.ErrTruncated] (a file shorter than its header declares; the
+// header facts are still returned), [formats.ErrTrailingData] (bytes
+// after the data a safetensors header indexes) and [ErrUnsupported] (GGUF
+// v1, big-endian GGUF; it is [formats.ErrUnsupported]).
 //
 // Index issues are facts, not findings: Findings does not report them,
 // and the integrity check decides what they mean.
@@ -79,9 +83,9 @@
 //
 //   - Only headers are read: tensor data is never hashed or inspected here
 //     (provenance hashes files).
-//   - GGUF files written big-endian are detected and refused, not read.
-//   - GGUF tensor types whose byte size is not known (types ggml removed,
-//     or newer ones) are counted but not checked against the file size.
+//   - What each weight format's reader does not read is in the
+//     Limitations of its package (formats/gguf refuses big-endian GGUF,
+//     for one).
 //   - A release carries one safetensors index: the one nearest the root.
 //     Indexes of sub-components (diffusers' text_encoder/ beside a root
 //     index) are parsed for problems but not kept.

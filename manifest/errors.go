@@ -4,54 +4,15 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 
+	"github.com/modelvet/modelvet/formats"
 	"github.com/modelvet/modelvet/internal/limits"
-
-	"github.com/modelvet/modelvet/finding"
 )
 
-// ErrUnsupported reports a release or file in a shape modelvet does not read.
-var ErrUnsupported = errors.New("unsupported")
-
-// FormatError reports malformed or hostile content at a place in a file: a
-// byte offset for binary formats, a line for text formats.
-type FormatError struct {
-	Format Format
-	Path   string // slash-separated path within the release
-	Offset int64  // byte offset, or -1 when not applicable
-	Line   int    // 1-based line, or 0 when not applicable
-	Msg    string
-	Err    error // underlying cause, if any
-}
-
-func (e *FormatError) Error() string {
-	where := e.Path
-	switch {
-	case e.Line > 0 && e.Path != "":
-		where = fmt.Sprintf("%s:%d", e.Path, e.Line)
-	case e.Line > 0:
-		where = fmt.Sprintf("line %d", e.Line)
-	case e.Offset >= 0 && e.Path != "":
-		where = fmt.Sprintf("%s: offset %d", e.Path, e.Offset)
-	case e.Offset >= 0:
-		where = fmt.Sprintf("offset %d", e.Offset)
-	}
-	if where == "" {
-		where = string(e.Format)
-	}
-	msg := e.Msg
-	if e.Err != nil {
-		if msg == "" {
-			msg = e.Err.Error()
-		} else {
-			msg += ": " + e.Err.Error()
-		}
-	}
-	return fmt.Sprintf("%s: %s %s", where, e.Format, msg)
-}
-
-func (e *FormatError) Unwrap() error { return e.Err }
+// ErrUnsupported reports a release or file in a shape modelvet does not
+// read. It is formats.ErrUnsupported, so that one errors.Is test covers
+// the releases manifest refuses and the files the format readers refuse.
+var ErrUnsupported = formats.ErrUnsupported
 
 // Problem is something about a release that could not be read or parsed.
 // The audit of the affected file is inconclusive.
@@ -69,7 +30,7 @@ type Problem struct {
 // the error carries.
 func problemFrom(path string, err error) *Problem {
 	p := &Problem{Path: path, Message: err.Error(), Err: err}
-	var fe *FormatError
+	var fe *formats.Error
 	if errors.As(err, &fe) {
 		p.Line = fe.Line
 		if fe.Offset > 0 {
@@ -82,30 +43,15 @@ func problemFrom(path string, err error) *Problem {
 	return p
 }
 
-func (p *Problem) finding() finding.Finding {
-	msg := p.Message
-	if p.Path != "" && !strings.HasPrefix(msg, p.Path) {
-		// Messages made while listing leave the file to the reader.
-		msg = p.Path + ": " + msg
-	}
-	return finding.Finding{
-		Code:       finding.FormatMalformed,
-		Message:    msg,
-		Confidence: finding.Verified,
-		Subject:    p.Path,
-		Evidence:   []finding.Evidence{{Path: p.Path, Line: p.Line, Offset: p.Offset, Field: p.Field}},
-	}
-}
-
 // decodeJSON decodes a store's JSON document (at most limits.MaxJSONBytes)
 // into v; what names the document in errors ("manifest"). Syntax errors
 // carry their offset.
 func decodeJSON(data []byte, format Format, what string, v any) error {
 	if len(data) > limits.MaxJSONBytes {
-		return &FormatError{Format: format, Offset: -1, Msg: fmt.Sprintf("%s is %d bytes, over the %d-byte limit", what, len(data), limits.MaxJSONBytes)}
+		return &formats.Error{Format: string(format), Offset: -1, Msg: fmt.Sprintf("%s is %d bytes, over the %d-byte limit", what, len(data), limits.MaxJSONBytes)}
 	}
 	if err := json.Unmarshal(data, v); err != nil {
-		fe := &FormatError{Format: format, Offset: -1, Msg: "is not a valid " + what, Err: err}
+		fe := &formats.Error{Format: string(format), Offset: -1, Msg: "is not a valid " + what, Err: err}
 		var se *json.SyntaxError
 		if errors.As(err, &se) {
 			fe.Offset = se.Offset

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/modelvet/modelvet/formats/pickle"
 	"github.com/modelvet/modelvet/internal/testmodel"
 )
 
@@ -29,7 +30,7 @@ func writeTinyRepo(t *testing.T, cache string, copies bool) *testmodel.HFRepoLay
 				"config.json":               []byte(`{"architectures":["LlamaForCausalLM"],"model_type":"llama"}`),
 				"model.safetensors":         testmodel.TinySafetensors(),
 				"onnx/model.onnx":           {0x08, 0x09, 0x12, 0x07, 'p', 'y', 't', 'o', 'r', 'c', 'h', 0x1a, 0x03, '2', '.', '0'},
-				"original/consolidated.pth": testmodel.TorchZip("consolidated", 2, fixtureTensors),
+				"original/consolidated.pth": testmodel.TorchZip("consolidated", 2, testmodel.FixtureTensors),
 				"LICENSE":                   []byte("MIT License\n\nPermission is hereby granted...\n"),
 			}, NoExist: []string{"adapter_config.json"}},
 		},
@@ -111,7 +112,7 @@ func TestHFCacheMain(t *testing.T) {
 	if f := rel.File("onnx/model.onnx"); f.Format != FormatONNX {
 		t.Errorf("onnx format %q", f.Format)
 	}
-	if f := rel.File("original/consolidated.pth"); f.Format != FormatPyTorch || f.Pickle == nil || f.Pickle.Container != PickleZip {
+	if f := rel.File("original/consolidated.pth"); f.Format != FormatPyTorch || f.Pickle == nil || f.Pickle.Container != pickle.Zip {
 		t.Errorf("pth = %+v", f)
 	}
 	if len(rel.LicenseTexts) != 1 || rel.LicenseTexts[0].Origin != "file" {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/tidwall/gjson"
 
+	"github.com/modelvet/modelvet/formats"
 	"github.com/modelvet/modelvet/internal/limits"
 )
 
@@ -83,7 +84,7 @@ const (
 // File paths and digests are checked when the listing becomes a release.
 func ParseModelInfo(data []byte) (*HubModelInfo, error) {
 	bad := func(msg string, args ...any) error {
-		return &FormatError{Format: FormatHubAPI, Offset: -1, Msg: fmt.Sprintf(msg, args...)}
+		return &formats.Error{Format: string(FormatHubAPI), Offset: -1, Msg: fmt.Sprintf(msg, args...)}
 	}
 	if len(data) > limits.MaxHubAPIBytes {
 		return nil, bad("record is %d bytes, over the %d-byte limit", len(data), limits.MaxHubAPIBytes)

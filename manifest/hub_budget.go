@@ -10,6 +10,9 @@ import (
 	"unicode/utf8"
 
 	"github.com/modelvet/modelvet/finding"
+	"github.com/modelvet/modelvet/formats"
+	"github.com/modelvet/modelvet/formats/gguf"
+	"github.com/modelvet/modelvet/internal/jsonscan"
 )
 
 // The remote audit reads weight metadata within two bounds, so that a
@@ -101,7 +104,7 @@ func (s *HubSource) readHeaders(ctx context.Context, rel *Release, set *remoteSe
 // cost, estimated at the first one's, fits in what the header budget leaves
 // after the safetensors headers. The rest are read only in the first block
 // already fetched to classify them, which holds their general.* keys
-// (ReadGGUFPrefix), and are listed in HubInfo.GGUF.Partial.
+// (gguf.ReadPrefix), and are listed in HubInfo.GGUF.Partial.
 func (s *HubSource) readGGUF(ctx context.Context, rel *Release, set *remoteSet) {
 	var cands []*File
 	for _, f := range rel.Files {
@@ -120,7 +123,7 @@ func (s *HubSource) readGGUF(ctx context.Context, rel *Release, set *remoteSet) 
 	first := set.files[cands[0].Path]
 	// Read now to learn its cost; describeWith keeps what this read gives
 	// (and reads the file again, from the bytes cached, to report a fault).
-	if info, err := ReadGGUF(&remoteHandle{ctx: ctx, f: first}, first.size); err == nil {
+	if info, err := gguf.Read(&remoteHandle{ctx: ctx, f: first}, first.size); err == nil {
 		cands[0].GGUF = info
 	}
 	g.FirstBytes = first.fetched()
@@ -202,24 +205,24 @@ func indexPrefix(rel *Release, f *File, data []byte) {
 		rel.addProblem(&Problem{Path: f.Path, Message: "the index is not valid UTF-8"})
 		return
 	}
-	j := &jsonScanner{s: string(cut)}
-	if j.peek() != '{' {
+	j := jsonscan.New(string(cut))
+	if j.Peek() != '{' {
 		rel.addProblem(&Problem{Path: f.Path, Line: 1, Message: "the index is not a JSON object"})
 		return
 	}
-	ierr := func(off int, format string, args ...any) *FormatError {
-		return &FormatError{Format: FormatSafetensorsIndex, Path: f.Path, Offset: int64(off), Line: lineAt(cut, int64(off)), Msg: fmt.Sprintf(format, args...)}
+	ierr := func(off int, format string, args ...any) *formats.Error {
+		return &formats.Error{Format: string(FormatSafetensorsIndex), Path: f.Path, Offset: int64(off), Line: lineAt(cut, int64(off)), Msg: fmt.Sprintf(format, args...)}
 	}
-	if j.open('{', '}') {
+	if j.Open('}') {
 		return
 	}
 	for {
-		j.ws()
-		key, ok := j.str()
-		if !ok || !j.expect(':', "':' after an object key") {
+		j.SkipSpace()
+		key, ok := j.ReadString()
+		if !ok || !j.Expect(':', "':' after an object key") {
 			return // cut short, or a fault the full read would report
 		}
-		j.ws()
+		j.SkipSpace()
 		switch key {
 		case "metadata":
 			idx := &SafetensorsIndex{Path: f.Path, TotalSize: -1}
@@ -241,7 +244,7 @@ func indexPrefix(rel *Release, f *File, data []byte) {
 		case "weight_map":
 			return // the metadata, if any, comes after: not read
 		}
-		if _, ok := j.skip(1); !ok || !j.more('}') {
+		if _, ok := j.Skip(1); !ok || !j.More('}') {
 			return
 		}
 	}

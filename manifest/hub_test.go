@@ -1066,9 +1066,9 @@ func TestHubKeras(t *testing.T) {
 	w, _ = zw.Create("metadata.json")
 	w.Write([]byte(`{"keras_version": "3.6.0"}`))
 	zw.Close()
-	// A Keras 2 HDF5 model (made with h5py, testdata/keras), served as a
-	// 10 MiB file: its configuration lies in the first block.
-	h5, err := os.ReadFile(filepath.Join("testdata", "keras", "lambda.h5"))
+	// A Keras 2 HDF5 model (made with h5py, formats/keras/testdata), served
+	// as a 10 MiB file: its configuration lies in the first block.
+	h5, err := os.ReadFile(filepath.Join("..", "formats", "keras", "testdata", "lambda.h5"))
 	if err != nil {
 		t.Fatal(err)
 	}

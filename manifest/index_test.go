@@ -11,6 +11,8 @@ import (
 	"testing"
 
 	"github.com/modelvet/modelvet/finding"
+	"github.com/modelvet/modelvet/formats"
+	"github.com/modelvet/modelvet/internal/formattest"
 	"github.com/modelvet/modelvet/internal/limits"
 	"github.com/modelvet/modelvet/internal/testmodel"
 	"github.com/modelvet/modelvet/manifest"
@@ -100,7 +102,7 @@ func TestParseSafetensorsIndexHostile(t *testing.T) {
 			if err == nil {
 				t.Fatalf("no error: %+v", idx)
 			}
-			fe := formatError(t, err, manifest.FormatSafetensorsIndex, c.off, c.want)
+			fe := formattest.Error(t, err, string(manifest.FormatSafetensorsIndex), c.off, c.want)
 			if fe.Line != c.line || fe.Path != "m.index.json" {
 				t.Errorf("at %s:%d, want line %d", fe.Path, fe.Line, c.line)
 			}
@@ -113,7 +115,7 @@ func TestParseSafetensorsIndexHostile(t *testing.T) {
 	if _, err := manifest.ParseSafetensorsIndex("deep.json", []byte(deep)); err == nil {
 		t.Error("deep nesting accepted")
 	} else {
-		formatError(t, err, manifest.FormatSafetensorsIndex, int64(strings.Index(deep, "[")+limits.MaxJSONDepth-1), "nesting deeper than the limit")
+		formattest.Error(t, err, string(manifest.FormatSafetensorsIndex), int64(strings.Index(deep, "[")+limits.MaxJSONDepth-1), "nesting deeper than the limit")
 	}
 	big := make([]byte, limits.MaxIndexBytes+1)
 	if _, err := manifest.ParseSafetensorsIndex("big.json", big); err == nil || !strings.Contains(err.Error(), "over the 67108864-byte limit") {
@@ -314,7 +316,7 @@ func TestOpenIndexProblemKeepsIndex(t *testing.T) {
 	if len(rel.Problems) != 1 || !strings.Contains(rel.Problems[0].Message, "total_size") {
 		t.Errorf("problems: %+v", rel.Problems)
 	}
-	var fe *manifest.FormatError
+	var fe *formats.Error
 	if !errors.As(rel.Problems[0].Err, &fe) || fe.Line != 1 {
 		t.Errorf("problem error %v", rel.Problems[0].Err)
 	}

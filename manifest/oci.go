@@ -17,12 +17,14 @@ import (
 
 	"github.com/klauspost/compress/zstd"
 
+	"github.com/modelvet/modelvet/formats"
 	"github.com/modelvet/modelvet/internal/limits"
 	"github.com/modelvet/modelvet/internal/safeio"
+	"github.com/modelvet/modelvet/internal/textsafe"
 )
 
 // FormatOCIManifest is the format of OCI index and manifest documents, as
-// FormatError reports it.
+// a formats.Error reports it.
 const FormatOCIManifest Format = "oci-manifest"
 
 // Media types and annotations of OCI model artifacts (CNCF ModelPack
@@ -95,7 +97,7 @@ func parseOCIManifest(data []byte) (*ociManifest, error) {
 		return nil, err
 	}
 	bad := func(format string, args ...any) error {
-		return &FormatError{Format: FormatOCIManifest, Offset: -1, Msg: fmt.Sprintf(format, args...)}
+		return &formats.Error{Format: string(FormatOCIManifest), Offset: -1, Msg: fmt.Sprintf(format, args...)}
 	}
 	if len(m.Layers) > limits.MaxStoreLayers || len(m.Manifests) > limits.MaxStoreModels {
 		return nil, bad("document lists %d layers and %d manifests, over the limits", len(m.Layers), len(m.Manifests))
@@ -106,10 +108,10 @@ func parseOCIManifest(data []byte) (*ociManifest, error) {
 	}
 	for _, d := range descs {
 		if _, _, ok := ociDigest(d.Digest); !ok {
-			return nil, bad("descriptor %s has an invalid digest %q", clip(d.MediaType), clip(d.Digest))
+			return nil, bad("descriptor %s has an invalid digest %q", textsafe.Truncate(d.MediaType, 40), textsafe.Truncate(d.Digest, 40))
 		}
 		if d.Size < 0 {
-			return nil, bad("descriptor %s has a negative size", clip(d.Digest))
+			return nil, bad("descriptor %s has a negative size", textsafe.Truncate(d.Digest, 40))
 		}
 	}
 	return &m, nil
@@ -162,7 +164,7 @@ func openOCILayout(dir string) (*ociLayout, error) {
 func (l *ociLayout) blobPath(digest string) (string, error) {
 	alg, h, ok := ociDigest(digest)
 	if !ok {
-		return "", fmt.Errorf("invalid digest %q", clip(digest))
+		return "", fmt.Errorf("invalid digest %q", textsafe.Truncate(digest, 40))
 	}
 	p := filepath.Join(l.dir, "blobs", alg, h)
 	fi, err := os.Lstat(p)
@@ -216,7 +218,7 @@ func (l *ociLayout) manifests() ([]ociEntry, []*Problem, error) {
 	}
 	idx, err := parseOCIManifest(data)
 	if err != nil {
-		var fe *FormatError
+		var fe *formats.Error
 		if errors.As(err, &fe) {
 			fe.Path = "index.json"
 		}
@@ -351,7 +353,7 @@ func (s ociSource) Open(ctx context.Context) (*Release, error) {
 	}
 	m, err := parseOCIManifest(data)
 	if err != nil {
-		var fe *FormatError
+		var fe *formats.Error
 		if errors.As(err, &fe) {
 			fe.Path = "blobs/" + strings.Replace(chosen.Desc.Digest, ":", "/", 1)
 		}
@@ -586,7 +588,7 @@ func (ol *ociLoader) listTar(blob, compression string, licenseLayer bool) (n, li
 		}
 		name := safeRelPath(strings.TrimPrefix(h.Name, "./"))
 		if name == "" || h.Size < 0 {
-			ol.rel.addProblem(&Problem{Path: "blobs", Message: fmt.Sprintf("tar member %q has an unsafe name; not listed", clip(h.Name))})
+			ol.rel.addProblem(&Problem{Path: "blobs", Message: fmt.Sprintf("tar member %q has an unsafe name; not listed", textsafe.Truncate(h.Name, 40))})
 			continue
 		}
 		n++
@@ -604,7 +606,7 @@ func (ol *ociLoader) listTar(blob, compression string, licenseLayer bool) (n, li
 		case keep >= 0 && ol.kept+keep <= limits.MaxTarKeptBytes:
 			data := make([]byte, keep)
 			if _, err := io.ReadFull(tr, data); err != nil {
-				return n, listedOnly, fmt.Errorf("member %s: %w", clip(h.Name), err)
+				return n, listedOnly, fmt.Errorf("member %s: %w", textsafe.Truncate(h.Name, 40), err)
 			}
 			ol.kept += keep
 			ol.members[f] = tarMember{data: data, size: h.Size}
@@ -673,7 +675,7 @@ func (k keptContent) ReadAt(p []byte, off int64) (int, error) {
 		return 0, io.EOF
 	}
 	if off+int64(len(p)) > int64(len(k.data)) && int64(len(k.data)) < k.size {
-		return 0, &FormatError{Offset: off, Msg: fmt.Sprintf("only the first %d bytes of this member of a compressed tar layer are decompressed for reading", len(k.data))}
+		return 0, &formats.Error{Offset: off, Msg: fmt.Sprintf("only the first %d bytes of this member of a compressed tar layer are decompressed for reading", len(k.data))}
 	}
 	n := copy(p, k.data[min(off, int64(len(k.data))):])
 	if n < len(p) {

@@ -13,6 +13,8 @@ import (
 
 	"github.com/klauspost/compress/zstd"
 
+	"github.com/modelvet/modelvet/formats"
+	"github.com/modelvet/modelvet/formats/pickle"
 	"github.com/modelvet/modelvet/internal/limits"
 	"github.com/modelvet/modelvet/internal/testmodel"
 )
@@ -125,7 +127,7 @@ func TestOCITarLayers(t *testing.T) {
 		t.Fatal(err)
 	}
 	evil := rel.File("weights/evil.pt")
-	if evil == nil || evil.Pickle == nil || len(evil.Pickle.Globals) != 1 || evil.Pickle.Globals[0].Class != PickleUnsafe {
+	if evil == nil || evil.Pickle == nil || len(evil.Pickle.Globals) != 1 || evil.Pickle.Globals[0].Class != pickle.Unsafe {
 		t.Fatalf("tar member not read in place: %+v", evil)
 	}
 	if f := rel.File("weights/model.safetensors"); f == nil || f.Format != FormatSafetensors || f.Size != int64(len(testmodel.TinySafetensors())) {
@@ -144,7 +146,7 @@ func TestOCITarLayers(t *testing.T) {
 	if f := rel.File("extra/adapter.safetensors"); f == nil || f.Safetensors == nil || f.Safetensors.Tensors == 0 {
 		t.Errorf("safetensors in a zstd layer = %+v", f)
 	}
-	if f := rel.File("extra/old.pt"); f == nil || f.Pickle == nil || f.Pickle.Globals[0].Class != PickleUnsafe {
+	if f := rel.File("extra/old.pt"); f == nil || f.Pickle == nil || f.Pickle.Globals[0].Class != pickle.Unsafe {
 		t.Errorf("checkpoint in a zstd layer = %+v", f)
 	}
 	if f := rel.File("extra/vocab.bpe"); f == nil || f.Format != FormatOther || f.Size != 4 {
@@ -309,8 +311,8 @@ func TestParseOCIManifestHostile(t *testing.T) {
 		"not object":    `"hello"`,
 	} {
 		_, err := parseOCIManifest([]byte(doc))
-		var fe *FormatError
-		if !errors.As(err, &fe) || fe.Format != FormatOCIManifest {
+		var fe *formats.Error
+		if !errors.As(err, &fe) || fe.Format != string(FormatOCIManifest) {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
@@ -331,9 +333,9 @@ func FuzzOCIManifest(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		m, err := parseOCIManifest(data)
 		if err != nil {
-			var fe *FormatError
+			var fe *formats.Error
 			if !errors.As(err, &fe) {
-				t.Fatalf("%v is not a FormatError", err)
+				t.Fatalf("%v is not a formats.Error", err)
 			}
 			return
 		}

@@ -16,12 +16,14 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/modelvet/modelvet/formats"
 	"github.com/modelvet/modelvet/internal/limits"
 	"github.com/modelvet/modelvet/internal/safeio"
+	"github.com/modelvet/modelvet/internal/textsafe"
 )
 
-// FormatOllamaManifest is the format of an Ollama manifest, as FormatError
-// reports it.
+// FormatOllamaManifest is the format of an Ollama manifest, as a
+// formats.Error reports it.
 const FormatOllamaManifest Format = "ollama-manifest"
 
 // Ollama media types (ollama/ollama manifest/manifest.go and the layer
@@ -200,7 +202,7 @@ func parseOllamaManifest(data []byte) (*ollamaManifest, error) {
 
 func (m *ollamaManifest) check(depth int) error {
 	bad := func(format string, args ...any) error {
-		return &FormatError{Format: FormatOllamaManifest, Offset: -1, Msg: fmt.Sprintf(format, args...)}
+		return &formats.Error{Format: string(FormatOllamaManifest), Offset: -1, Msg: fmt.Sprintf(format, args...)}
 	}
 	if m.MediaType == ollamaManifestList {
 		if depth > 0 {
@@ -221,7 +223,7 @@ func (m *ollamaManifest) check(depth int) error {
 	}
 	if m.Digest != "" && m.Config == nil && len(m.Layers) == 0 {
 		if _, ok := ollamaDigest(m.Digest); !ok {
-			return bad("manifest-list entry has an invalid digest %q", clip(m.Digest))
+			return bad("manifest-list entry has an invalid digest %q", textsafe.Truncate(m.Digest, 40))
 		}
 		return nil // a reference to a manifest blob
 	}
@@ -237,10 +239,10 @@ func (m *ollamaManifest) check(depth int) error {
 	}
 	for _, l := range layers {
 		if _, ok := ollamaDigest(l.Digest); !ok {
-			return bad("layer %s has an invalid digest %q (want sha256:<64 hex>)", clip(l.MediaType), clip(l.Digest))
+			return bad("layer %s has an invalid digest %q (want sha256:<64 hex>)", textsafe.Truncate(l.MediaType, 40), textsafe.Truncate(l.Digest, 40))
 		}
 		if l.Size < 0 {
-			return bad("layer %s has a negative size", clip(l.Digest))
+			return bad("layer %s has a negative size", textsafe.Truncate(l.Digest, 40))
 		}
 	}
 	return nil
@@ -466,7 +468,7 @@ func (s ollamaSource) Open(ctx context.Context) (*Release, error) {
 	}
 	m, err := parseOllamaManifest(data)
 	if err != nil {
-		var fe *FormatError
+		var fe *formats.Error
 		if errors.As(err, &fe) {
 			fe.Path = mrel
 		}
@@ -571,7 +573,7 @@ func (st *ollamaStore) blob(hexDigest string) (string, error) {
 func (st *ollamaStore) readManifestBlob(digest string) (*ollamaManifest, error) {
 	h, ok := ollamaDigest(digest)
 	if !ok {
-		return nil, fmt.Errorf("invalid digest %q", clip(digest))
+		return nil, fmt.Errorf("invalid digest %q", textsafe.Truncate(digest, 40))
 	}
 	p, err := st.blob(h)
 	if err != nil {
@@ -821,11 +823,11 @@ func flattenJSON(data []byte, maxDepth int) (map[string]string, error) {
 					}
 				}
 				if len(parts) > 0 {
-					out[key] = clipValue(strings.Join(parts, ","))
+					out[key] = textsafe.Truncate(strings.Join(parts, ","), 1024)
 				}
 			default:
 				if s, ok := scalarString(x); ok {
-					out[key] = clipValue(s)
+					out[key] = textsafe.Truncate(s, 1024)
 				}
 			}
 		}
@@ -844,11 +846,4 @@ func scalarString(v any) (string, bool) {
 		return strconv.FormatBool(x), true
 	}
 	return "", false
-}
-
-func clipValue(s string) string {
-	if len(s) > 1024 {
-		return s[:1024]
-	}
-	return s
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/modelvet/modelvet/formats"
 	"github.com/modelvet/modelvet/internal/testmodel"
 	"github.com/modelvet/modelvet/internal/testutil"
 )
@@ -350,8 +351,8 @@ func TestParseOllamaManifestHostile(t *testing.T) {
 		"array":         `[1,2,3]`,
 	} {
 		_, err := parseOllamaManifest([]byte(doc))
-		var fe *FormatError
-		if !errors.As(err, &fe) || fe.Format != FormatOllamaManifest {
+		var fe *formats.Error
+		if !errors.As(err, &fe) || fe.Format != string(FormatOllamaManifest) {
 			t.Errorf("%s: err = %v", name, err)
 		}
 	}
@@ -412,9 +413,9 @@ func FuzzOllamaManifest(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		m, err := parseOllamaManifest(data)
 		if err != nil {
-			var fe *FormatError
+			var fe *formats.Error
 			if !errors.As(err, &fe) {
-				t.Fatalf("%v is not a FormatError", err)
+				t.Fatalf("%v is not a formats.Error", err)
 			}
 			return
 		}

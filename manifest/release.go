@@ -4,7 +4,11 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/modelvet/modelvet/finding"
+	"github.com/modelvet/modelvet/formats/gguf"
+	"github.com/modelvet/modelvet/formats/keras"
+	"github.com/modelvet/modelvet/formats/onnx"
+	"github.com/modelvet/modelvet/formats/pickle"
+	"github.com/modelvet/modelvet/formats/safetensors"
 )
 
 // Kind says where a release was read from.
@@ -119,12 +123,12 @@ type File struct {
 	// and the signature.
 	Content []byte `json:"-"`
 
-	Safetensors *SafetensorsInfo `json:"safetensors,omitempty"`
-	GGUF        *GGUFInfo        `json:"gguf,omitempty"`
-	Pickle      *PickleInfo      `json:"pickle,omitempty"`
+	Safetensors *safetensors.Info `json:"safetensors,omitempty"`
+	GGUF        *gguf.Info        `json:"gguf,omitempty"`
+	Pickle      *pickle.Info      `json:"pickle,omitempty"`
 	// Keras is set for a Keras file whose model configuration was read.
-	Keras *KerasInfo `json:"keras,omitempty"`
-	ONNX  *ONNXInfo  `json:"onnx,omitempty"`
+	Keras *keras.Info `json:"keras,omitempty"`
+	ONNX  *onnx.Info  `json:"onnx,omitempty"`
 	// LFSPointer is set when the file is a Git LFS pointer standing in
 	// for content that was never downloaded (Format is then
 	// FormatLFSPointer, and the release has a Problem saying so).
@@ -191,19 +195,4 @@ func (r *Release) addProblem(p *Problem) { r.Problems = append(r.Problems, p) }
 // sortFiles puts Files in path order, as File expects.
 func (r *Release) sortFiles() {
 	slices.SortFunc(r.Files, func(a, b *File) int { return strings.Compare(a.Path, b.Path) })
-}
-
-// Findings returns the format findings the release raises by itself:
-// unparseable files, pickle-based weights, requests to execute code, ONNX
-// external data outside or missing from the release, and what a remote
-// audit left unread.
-func (r *Release) Findings() []finding.Finding {
-	var out []finding.Finding
-	for _, p := range r.Problems {
-		out = append(out, p.finding())
-	}
-	out = append(out, r.codeFindings()...)
-	out = append(out, r.hubFindings()...)
-	slices.SortFunc(out, finding.Compare)
-	return out
 }

@@ -169,7 +169,7 @@ type HubGGUF struct {
 	// Budget is the header budget applied, or -1 for none.
 	Budget int64 `json:"budget"`
 	// Partial lists the files whose metadata was read only as far as the
-	// first block fetched to classify them (GGUFInfo.PrefixBytes).
+	// first block fetched to classify them (gguf.Info.PrefixBytes).
 	Partial []string `json:"partial,omitempty"`
 }
 

@@ -12,8 +12,11 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/modelvet/modelvet/formats/onnx"
+	"github.com/modelvet/modelvet/formats/pickle"
 	"github.com/modelvet/modelvet/internal/limits"
 	"github.com/modelvet/modelvet/internal/safeio"
+	"github.com/modelvet/modelvet/internal/zipcheck"
 )
 
 // SweepOptions bounds a sweep. The zero value applies the caps of
@@ -381,13 +384,13 @@ func weightHead(ext string, head []byte) bool {
 	case ".safetensors":
 		return sniff(head) == FormatSafetensors
 	case ".onnx":
-		return looksLikeONNX(head)
+		return onnx.Sniff(head)
 	case ".keras":
-		return isZip(head)
+		return zipcheck.IsArchive(head)
 	case ".pkl", ".pickle":
 		// Protocols 0 and 1 have no magic: any opcode that can start a
 		// stream will do.
-		return len(head) > 0 && pickleOps[head[0]].name != "" && head[0] != '.'
+		return len(head) > 0 && pickle.IsOpcode(head[0]) && head[0] != '.'
 	}
 	// .pt, .pth, .ckpt, .bin: a PyTorch zip, a pickle (legacy PyTorch),
 	// or GGUF and safetensors under another name.
@@ -395,7 +398,7 @@ func weightHead(ext string, head []byte) bool {
 	case FormatPickle, FormatGGUF, FormatSafetensors:
 		return true
 	}
-	return isZip(head)
+	return zipcheck.IsArchive(head)
 }
 
 // unambiguousWeightExt reports extensions that mean weights on their own,

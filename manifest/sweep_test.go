@@ -126,7 +126,7 @@ func TestSweepRoots(t *testing.T) {
 func TestSweepStoreInsideRelease(t *testing.T) {
 	home := t.TempDir()
 	os.WriteFile(filepath.Join(home, "README.md"), []byte("# my home\n"), 0o644)
-	os.WriteFile(filepath.Join(home, "model.pt"), testmodel.TorchZip("archive", 2, fixtureTensors), 0o644)
+	os.WriteFile(filepath.Join(home, "model.pt"), testmodel.TorchZip("archive", 2, testmodel.FixtureTensors), 0o644)
 	os.MkdirAll(filepath.Join(home, "checkpoints"), 0o755)
 	os.WriteFile(filepath.Join(home, "checkpoints", "step1.safetensors"), testmodel.TinySafetensors(), 0o644)
 	writeTinyRepo(t, filepath.Join(home, ".cache", "huggingface", "hub"), false)
@@ -206,7 +206,7 @@ func TestSweepSniffsWeights(t *testing.T) {
 		"a/notes.gguf":                           []byte("not a gguf"),
 		"a/fake.safetensors":                     []byte("{}"),
 		"a/fake.onnx":                            []byte("<html>"),
-		"b/real.pth":                             testmodel.TorchZip("real", 2, fixtureTensors),
+		"b/real.pth":                             testmodel.TorchZip("real", 2, testmodel.FixtureTensors),
 		"b/proto0.pkl":                           testmodel.MaliciousPickle(0, testmodel.ViaInst, "os", "system", "id"),
 		"b/model.onnx":                           {0x08, 0x07, 0x12, 0x07, 'p', 'y', 't', 'o', 'r', 'c', 'h'},
 		// A README beside a text .bin is not a release.

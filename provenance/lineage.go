@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/modelvet/modelvet/finding"
+	"github.com/modelvet/modelvet/formats/gguf"
 	"github.com/modelvet/modelvet/internal/limits"
 	"github.com/modelvet/modelvet/kb"
 	"github.com/modelvet/modelvet/manifest"
@@ -562,7 +563,7 @@ func (b *builder) gguf(root int) {
 		if id, field := ggufSource(g); id != "" {
 			s := b.node(id, 1)
 			if s >= 0 && s != root && key(b.g.Nodes[s].Model) != key(ParseName(b.g.Nodes[root].Model).Base) {
-				b.edge(root, s, Quantized, ViaGGUF, finding.Declared, g.Evidence(f.Path, field))
+				b.edge(root, s, Quantized, ViaGGUF, finding.Declared, f.GGUFEvidence(field))
 				src = s
 			} else if s >= 0 {
 				src = s
@@ -600,14 +601,14 @@ func (b *builder) gguf(root int) {
 				}
 			}
 			depth := b.g.Nodes[src].Depth + 1
-			b.edge(src, b.node(id, depth), Finetune, ViaGGUF, finding.Declared, g.Evidence(f.Path, field))
+			b.edge(src, b.node(id, depth), Finetune, ViaGGUF, finding.Declared, f.GGUFEvidence(field))
 		}
 	}
 }
 
 // ggufSource returns the model a GGUF file says it was made from, and the
 // key that says so.
-func ggufSource(g *manifest.GGUFInfo) (string, string) {
+func ggufSource(g *gguf.Info) (string, string) {
 	for _, k := range []string{"general.source.huggingface.repository", "general.source.repo_url", "general.source.url", "general.repo_url", "general.url"} {
 		if v := g.String(k); isHubModelURL(v) {
 			return kb.TrimHubURL(v), k
@@ -631,7 +632,7 @@ func isHubModelURL(v string) bool {
 }
 
 // ggufCount reads a count key, bounded by limits.MaxDeclaredBases.
-func ggufCount(g *manifest.GGUFInfo, key string) int {
+func ggufCount(g *gguf.Info, key string) int {
 	v, ok := g.Get(key)
 	if !ok {
 		return 0
@@ -755,7 +756,7 @@ func (b *builder) datasets() {
 							}
 						}
 					}
-					add(0, v, finding.Declared, ViaGGUF, g.Evidence(f.Path, p+k))
+					add(0, v, finding.Declared, ViaGGUF, f.GGUFEvidence(p+k))
 					break
 				}
 			}
@@ -764,7 +765,7 @@ func (b *builder) datasets() {
 			if i >= limits.MaxDeclaredBases {
 				break
 			}
-			add(0, v, finding.Declared, ViaGGUF, g.Evidence(f.Path, "general.datasets"))
+			add(0, v, finding.Declared, ViaGGUF, f.GGUFEvidence("general.datasets"))
 		}
 	}
 	for i, n := range b.g.Nodes {

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/modelvet/modelvet/finding"
+	"github.com/modelvet/modelvet/formats/gguf"
 	"github.com/modelvet/modelvet/internal/testmodel"
 	"github.com/modelvet/modelvet/internal/testutil"
 	"github.com/modelvet/modelvet/kb"
@@ -432,7 +433,7 @@ func TestLineageUnknown(t *testing.T) {
 		{"adapter without base", &manifest.Release{Repo: "someone/my-lora", AdapterConfig: &manifest.AdapterConfig{Path: "adapter_config.json"}}, true},
 		{"unknown quantisation", &manifest.Release{Repo: "someone/FooBar-13B-GGUF"}, true},
 		{"repackager copy of an unknown model", &manifest.Release{Repo: "TheBloke/Mystery-7B"}, true},
-		{"gguf-only release naming nothing", &manifest.Release{Name: "x.gguf", Files: []*manifest.File{{Path: "x.gguf", Format: manifest.FormatGGUF, GGUF: &manifest.GGUFInfo{}}}}, true},
+		{"gguf-only release naming nothing", &manifest.Release{Name: "x.gguf", Files: []*manifest.File{{Path: "x.gguf", Format: manifest.FormatGGUF, GGUF: &gguf.Info{}}}}, true},
 		{"unknown Ollama entry", &manifest.Release{Name: "mystery:latest", Ollama: &manifest.OllamaModel{Name: "mystery:latest", Namespace: "library", Model: "mystery", ManifestPath: "manifests/registry.ollama.ai/library/mystery/latest"}}, true},
 		{"original model", &manifest.Release{Repo: "someone/original-model"}, false},
 		{"known model", &manifest.Release{Repo: "Qwen/Qwen2.5-7B"}, false},

@@ -71,6 +71,20 @@ func OpenRegular(path string) (*os.File, error) {
 	return f, nil
 }
 
+// ReadFullAt fills buf from r at off: a short read is an error
+// (io.ErrUnexpectedEOF when r gave no other reason). The caller has
+// bounded len(buf).
+func ReadFullAt(r io.ReaderAt, buf []byte, off int64) error {
+	n, err := r.ReadAt(buf, off)
+	if n == len(buf) {
+		return nil
+	}
+	if err == nil || errors.Is(err, io.EOF) {
+		err = io.ErrUnexpectedEOF
+	}
+	return err
+}
+
 // ReadAt reads n bytes at off from r, allocating in bounded chunks so that a
 // lying length field cannot allocate more than the input actually holds.
 func ReadAt(r io.ReaderAt, off, n int64) ([]byte, error) {
@@ -79,14 +93,10 @@ func ReadAt(r io.ReaderAt, off, n int64) ([]byte, error) {
 	}
 	if n <= chunk {
 		buf := make([]byte, n)
-		read, err := r.ReadAt(buf, off)
-		if int64(read) == n {
-			return buf, nil
+		if err := ReadFullAt(r, buf, off); err != nil {
+			return nil, err
 		}
-		if err == nil || err == io.EOF {
-			err = io.ErrUnexpectedEOF
-		}
-		return nil, err
+		return buf, nil
 	}
 	var buf []byte
 	for n > 0 {

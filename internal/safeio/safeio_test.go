@@ -3,6 +3,7 @@ package safeio
 import (
 	"bytes"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -56,5 +57,16 @@ func TestReadAt(t *testing.T) {
 	os.WriteFile(f, []byte("abc"), 0o644)
 	if got, err := ReadFile(f, 3); err != nil || string(got) != "abc" {
 		t.Errorf("ReadFile = %q, %v", got, err)
+	}
+}
+
+func TestReadFullAt(t *testing.T) {
+	r := strings.NewReader("0123456789")
+	buf := make([]byte, 4)
+	if err := ReadFullAt(r, buf, 6); err != nil || string(buf) != "6789" {
+		t.Fatalf("ReadFullAt = %q, %v", buf, err)
+	}
+	if err := ReadFullAt(r, buf, 8); !errors.Is(err, io.ErrUnexpectedEOF) {
+		t.Errorf("short read: err = %v, want io.ErrUnexpectedEOF", err)
 	}
 }

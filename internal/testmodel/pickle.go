@@ -371,6 +371,14 @@ type Tensor struct {
 	Shape []int64
 }
 
+// FixtureTensors are three small tensors of three dtypes: a state dict of
+// them rebuilds three storage types, as a real checkpoint does.
+var FixtureTensors = []Tensor{
+	{Name: "model.embed.weight", DType: "F32", Shape: []int64{4, 3}},
+	{Name: "model.norm.weight", DType: "BF16", Shape: []int64{3}},
+	{Name: "lm_head.bias", DType: "F16", Shape: []int64{4}},
+}
+
 var torchStorage = map[string]struct {
 	class string
 	size  int64

@@ -97,11 +97,21 @@ func Markdown(s string) string {
 	return b.String()
 }
 
-// Truncate shortens s to at most n runes, marking the cut with "…".
+// Truncate shortens s to at most n characters (runes), marking the cut
+// with "…". It cuts between characters, never inside one, and stops
+// reading where it cuts, so a long attacker string costs no more than the
+// part kept. Messages and reports shorten text through it alone.
 func Truncate(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
+	keep := max(n-1, 0) // characters kept before the mark
+	cut, count := 0, 0
+	for i := range s {
+		if count == keep {
+			cut = i
+		}
+		if count >= n {
+			return s[:cut] + "…"
+		}
+		count++
 	}
-	runes := []rune(s)
-	return string(runes[:max(n-1, 0)]) + "…"
+	return s
 }

@@ -50,6 +50,19 @@ func TestTruncate(t *testing.T) {
 	if got := Truncate("short", 10); got != "short" {
 		t.Errorf("Truncate = %q", got)
 	}
+	// Every cut of multi-byte text keeps whole characters, and text of
+	// exactly n characters is kept whole.
+	s := "日本語のテキスト😀é"
+	for n := range utf8.RuneCountInString(s) + 2 {
+		got := Truncate(s, n)
+		want := s
+		if r := []rune(s); len(r) > n {
+			want = string(r[:max(n-1, 0)]) + "…"
+		}
+		if got != want || !utf8.ValidString(got) {
+			t.Errorf("Truncate(%q, %d) = %q, want %q", s, n, got, want)
+		}
+	}
 }
 
 func FuzzTerminal(f *testing.F) {

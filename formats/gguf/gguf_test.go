@@ -1,4 +1,4 @@
-package manifest_test
+package gguf_test
 
 import (
 	"bytes"
@@ -13,17 +13,19 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/modelvet/modelvet/formats"
+	"github.com/modelvet/modelvet/formats/gguf"
+	"github.com/modelvet/modelvet/internal/formattest"
 	"github.com/modelvet/modelvet/internal/limits"
 	"github.com/modelvet/modelvet/internal/testmodel"
 	"github.com/modelvet/modelvet/internal/testutil"
-	"github.com/modelvet/modelvet/manifest"
 )
 
 var ggufTypeName = map[uint32]string{0: "uint8", 1: "int8", 2: "uint16", 3: "int16", 4: "uint32", 5: "int32", 6: "float32", 7: "bool", 8: "string", 10: "uint64", 11: "int64", 12: "float64"}
 
 // checkGGUFAgainstIndependentDecode compares every key ReadGGUF reports
 // with an encoding/binary walk of the same bytes.
-func checkGGUFAgainstIndependentDecode(t *testing.T, data []byte, info *manifest.GGUFInfo) {
+func checkGGUFAgainstIndependentDecode(t *testing.T, data []byte, info *gguf.Info) {
 	t.Helper()
 	version, tensors, kvs, meta, _ := decodeGGUF(t, data)
 	if info.Version != version || info.TensorCount != tensors || info.KVCount != kvs {
@@ -92,13 +94,13 @@ func TestReadGGUFCorpus(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			cr := newCountingReader(data)
-			info, err := manifest.ReadGGUF(cr, int64(len(data)))
+			cr := formattest.NewCountingReader(data)
+			info, err := gguf.Read(cr, int64(len(data)))
 			if err != nil {
 				t.Fatal(err)
 			}
-			if max := int64(len(data))/(1<<20) + 2; cr.calls.Load() > max {
-				t.Errorf("%d reads for a %d-byte file, want at most %d", cr.calls.Load(), len(data), max)
+			if max := int64(len(data))/(1<<20) + 2; cr.Calls.Load() > max {
+				t.Errorf("%d reads for a %d-byte file, want at most %d", cr.Calls.Load(), len(data), max)
 			}
 			checkGGUFAgainstIndependentDecode(t, data, info)
 			if info.Version != 3 || info.TensorCount != 0 || info.KVCount != tc.kvs || info.Architecture != tc.arch {
@@ -130,11 +132,11 @@ func TestReadGGUFCorpusMangled(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	info, err := manifest.ReadGGUF(bytes.NewReader(data), int64(len(data)))
+	info, err := gguf.Read(bytes.NewReader(data), int64(len(data)))
 	if info != nil {
 		t.Errorf("info returned for a corrupt file: %+v", info)
 	}
-	formatError(t, err, manifest.FormatGGUF, 399, "length 73939795391 exceeds limit")
+	formattest.Error(t, err, "gguf", 399, "length 73939795391 exceeds limit")
 }
 
 func TestReadGGUFOllamaBlob(t *testing.T) {
@@ -143,7 +145,7 @@ func TestReadGGUFOllamaBlob(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	info, err := manifest.ReadGGUF(bytes.NewReader(data), int64(len(data)))
+	info, err := gguf.Read(bytes.NewReader(data), int64(len(data)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -186,7 +188,7 @@ func TestReadGGUFValues(t *testing.T) {
 				testmodel.KV{Key: "long.bools", Value: testmodel.ArrayOf(testmodel.GGUFBool, repeatValue(testmodel.Bool(true), 65)...)},
 			)
 			data := testmodel.GGUF{Version: version, KV: kv}.Bytes()
-			info, err := manifest.ReadGGUF(bytes.NewReader(data), int64(len(data)))
+			info, err := gguf.Read(bytes.NewReader(data), int64(len(data)))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -257,7 +259,7 @@ func TestReadGGUFTensors(t *testing.T) {
 	}
 	defer f.Close()
 	fi, _ := f.Stat()
-	info, err := manifest.ReadGGUF(f, fi.Size())
+	info, err := gguf.Read(f, fi.Size())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -317,7 +319,7 @@ func TestGGUFLineage(t *testing.T) {
 		{Key: "general.base_model.x.name", Value: testmodel.String("ignored: not a number")},
 	}}
 	data := g.Bytes()
-	info, err := manifest.ReadGGUF(bytes.NewReader(data), int64(len(data)))
+	info, err := gguf.Read(bytes.NewReader(data), int64(len(data)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -329,8 +331,8 @@ func TestGGUFLineage(t *testing.T) {
 	if want := int64(bytes.Index(data, []byte("general.base_model.0.name")) - 8); bases[0].Offset != want {
 		t.Errorf("base 0 offset %d, want %d", bases[0].Offset, want)
 	}
-	if ev := bases[1].Evidence("m.gguf"); ev.Field != "general.base_model.1" || ev.Value != "Qwen2.5 Math 7B" || ev.Offset != int64(bytes.Index(data, []byte("general.base_model.1.name"))-8) {
-		t.Errorf("Evidence = %+v", ev)
+	if b := bases[1]; b.Key != "general.base_model.1" || b.Name != "Qwen2.5 Math 7B" || b.Offset != int64(bytes.Index(data, []byte("general.base_model.1.name"))-8) {
+		t.Errorf("base 1 = %+v", b)
 	}
 	if n, ok := info.Uint("general.base_model.count"); !ok || n != 2 {
 		t.Errorf("base_model.count = %d, %v", n, ok)
@@ -342,8 +344,60 @@ func TestGGUFLineage(t *testing.T) {
 	if info.String("general.license") != "apache-2.0" || info.String("general.license.link") == "" {
 		t.Errorf("license keys: %q %q", info.String("general.license"), info.String("general.license.link"))
 	}
-	if ev := info.Evidence("m.gguf", "general.license"); ev.Offset != int64(bytes.Index(data, []byte("general.license"))-8) || ev.Value != "apache-2.0" {
-		t.Errorf("license evidence = %+v", ev)
+	if v, _ := info.Get("general.license"); v.Offset != int64(bytes.Index(data, []byte("general.license"))-8) || v.Value != "apache-2.0" {
+		t.Errorf("general.license = %+v", v)
+	}
+}
+
+// GGUF as current llama.cpp writes it: no general.alignment (32), a
+// 150,000-token vocabulary with scores, types and merges, and a chat
+// template of tens of KB, kept whole.
+func TestGGUFRealShapes(t *testing.T) {
+	const n = 150_000
+	tokens := make([]testmodel.Value, n)
+	scores := make([]testmodel.Value, n)
+	types := make([]testmodel.Value, n)
+	for i := range tokens {
+		tokens[i] = testmodel.String(fmt.Sprintf("tok%d", i))
+		scores[i] = testmodel.Float32(float32(-i))
+		types[i] = testmodel.Int32(1)
+	}
+	merges := make([]testmodel.Value, n)
+	for i := range merges {
+		merges[i] = testmodel.String(fmt.Sprintf("Ġ t%d", i))
+	}
+	tmpl := strings.Repeat("{%- if message['role'] == 'user' -%}{{ '<|im_start|>user\\n' + message['content'] }}{%- endif -%}\n", 400)
+	g := testmodel.GGUF{KV: []testmodel.KV{
+		{Key: "general.architecture", Value: testmodel.String("qwen2")},
+		{Key: "general.file_type", Value: testmodel.Uint32(15)},
+		{Key: "tokenizer.ggml.model", Value: testmodel.String("gpt2")},
+		{Key: "tokenizer.ggml.tokens", Value: testmodel.ArrayOf(testmodel.GGUFString, tokens...)},
+		{Key: "tokenizer.ggml.scores", Value: testmodel.ArrayOf(testmodel.GGUFFloat32, scores...)},
+		{Key: "tokenizer.ggml.token_type", Value: testmodel.ArrayOf(testmodel.GGUFInt32, types...)},
+		{Key: "tokenizer.ggml.merges", Value: testmodel.ArrayOf(testmodel.GGUFString, merges...)},
+		{Key: "tokenizer.chat_template", Value: testmodel.String(tmpl)},
+		{Key: "general.quantization_version", Value: testmodel.Uint32(2)},
+	}, Tensors: []testmodel.GGUFTensor{
+		{Name: "token_embd.weight", Dims: []uint64{256, 4}, Type: 12},   // Q4_K
+		{Name: "blk.0.attn_q.weight", Dims: []uint64{256, 2}, Type: 18}, // IQ3_XXS
+		{Name: "blk.0.ffn_up.weight", Dims: []uint64{64, 2}, Type: 39},  // MXFP4
+		{Name: "output_norm.weight", Dims: []uint64{256}, Type: 0},
+	}}
+	data := g.Bytes()
+	info, err := gguf.Read(strings.NewReader(string(data)), int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Alignment != 32 || info.String("tokenizer.chat_template") != tmpl || info.UncheckedTensors != 0 || info.DataSize != int64(g.DataSize()) {
+		t.Errorf("alignment %d template %d bytes unchecked %d data %d", info.Alignment, len(info.String("tokenizer.chat_template")), info.UncheckedTensors, info.DataSize)
+	}
+	if v, _ := info.Get("tokenizer.ggml.tokens"); v.Len != n || v.Type != "array[string]" || v.Value != nil {
+		t.Errorf("tokens %+v", v)
+	}
+	for _, name := range []string{"Q4_K", "IQ3_XXS", "MXFP4", "F32"} {
+		if info.TensorTypes[name] != 1 {
+			t.Errorf("tensor types %v", info.TensorTypes)
+		}
 	}
 }
 
@@ -410,19 +464,19 @@ func TestReadGGUFHostile(t *testing.T) {
 	withOff := func(t testmodel.GGUFTensor, off uint64) testmodel.GGUFTensor { t.Offset = &off; return t }
 
 	cases := []tc{
-		{name: "3 bytes", file: []byte("GGU"), off: 0, want: "too short for the GGUF magic", is: manifest.ErrTruncated},
+		{name: "3 bytes", file: []byte("GGU"), off: 0, want: "too short for the GGUF magic", is: formats.ErrTruncated},
 		{name: "bad magic", file: append([]byte("GGML"), make([]byte, 20)...), off: 0, want: `magic "GGML" is not "GGUF"`},
-		{name: "header cut", file: []byte("GGUF\x03\x00\x00\x00\x00"), off: 8, want: "tensor count of 8 bytes runs past the end", is: manifest.ErrTruncated},
-		{name: "v1", file: testmodel.GGUF{Version: 1}.Bytes(), off: 4, want: "GGUF version 1 is not supported", is: manifest.ErrUnsupported},
-		{name: "v4", file: testmodel.GGUF{Version: 4}.Bytes(), off: 4, want: "GGUF version 4 is not supported", is: manifest.ErrUnsupported},
-		{name: "v0", file: rawGGUF(0, 0)[:4:4], off: 4, want: "version of 4 bytes runs past the end", is: manifest.ErrTruncated},
-		{name: "big-endian", file: testmodel.GGUF{BigEndian: true, KV: []testmodel.KV{arch}}.Bytes(), off: 4, want: "appears to be big-endian", is: manifest.ErrUnsupported},
+		{name: "header cut", file: []byte("GGUF\x03\x00\x00\x00\x00"), off: 8, want: "tensor count of 8 bytes runs past the end", is: formats.ErrTruncated},
+		{name: "v1", file: testmodel.GGUF{Version: 1}.Bytes(), off: 4, want: "GGUF version 1 is not supported", is: formats.ErrUnsupported},
+		{name: "v4", file: testmodel.GGUF{Version: 4}.Bytes(), off: 4, want: "GGUF version 4 is not supported", is: formats.ErrUnsupported},
+		{name: "v0", file: rawGGUF(0, 0)[:4:4], off: 4, want: "version of 4 bytes runs past the end", is: formats.ErrTruncated},
+		{name: "big-endian", file: testmodel.GGUF{BigEndian: true, KV: []testmodel.KV{arch}}.Bytes(), off: 4, want: "appears to be big-endian", is: formats.ErrUnsupported},
 		{name: "2^60 tensors", file: testmodel.GGUF{TensorCount: p(1 << 60)}.Bytes(), off: 8, want: "tensor count 1152921504606846976 exceeds limit 1048576"},
 		{name: "2^32 kvs", file: testmodel.GGUF{KVCount: p(1 << 32)}.Bytes(), off: 16, want: "metadata key-value count 4294967296 exceeds limit 65536"},
-		{name: "counts beyond file", file: testmodel.GGUF{TensorCount: p(1000), KV: []testmodel.KV{arch}}.Bytes(), off: 8, want: "1000 tensors and 1 key-value pairs need at least 24013 bytes", is: manifest.ErrTruncated},
+		{name: "counts beyond file", file: testmodel.GGUF{TensorCount: p(1000), KV: []testmodel.KV{arch}}.Bytes(), off: 8, want: "1000 tensors and 1 key-value pairs need at least 24013 bytes", is: formats.ErrTruncated},
 		{name: "empty key", file: rawGGUF(0, 1, gstr(""), u32(0), []byte{1}), off: 24, want: "empty metadata key"},
 		{name: "key over cap", file: rawGGUF(0, 1, u64(limits.MaxGGUFKeyLen+1), make([]byte, 64)), off: 24, want: "key length 65536 exceeds limit 65535"},
-		{name: "key past end", file: rawGGUF(0, 1, u64(50), []byte("general.name.and.more")), off: 24, want: "key length 50 runs past the end", is: manifest.ErrTruncated},
+		{name: "key past end", file: rawGGUF(0, 1, u64(50), []byte("general.name.and.more")), off: 24, want: "key length 50 runs past the end", is: formats.ErrTruncated},
 		{name: "key not UTF-8", file: rawGGUF(0, 1, gstr("k\xffey"), u32(0), []byte{1}), off: 24, want: "not valid UTF-8"},
 		g("duplicate key", testmodel.GGUF{KV: []testmodel.KV{arch, {Key: "general.name", Value: testmodel.String("a")}, {Key: "general.name", Value: testmodel.String("b")}}}, "general.name", 1, 0, `duplicate metadata key "general.name" (first at offset 69)`),
 		g("unknown value type", kv1("x.y", testmodel.Raw(13, []byte{0})), "x.y", 0, 8+3, `key "x.y" has unknown value type 13`),
@@ -449,24 +503,24 @@ func TestReadGGUFHostile(t *testing.T) {
 		g("overlap", tensor(f32("a", 64), withOff(f32("b", 16), 128)), "\x01\x00\x00\x00\x00\x00\x00\x00b", 0, 8, `tensor "b" data at offset 128 overlaps tensor "a", which ends at 256`),
 		g("offset overflows", tensor(withOff(f32("far", 64), 1<<63)), "far", 0, 0, "overflows the file size"),
 	}
-	// Tensor data past the end: header facts kept, ErrTruncated.
+	// Tensor data past the end: header facts kept, formats.ErrTruncated.
 	ho := tensor(f32("w", 1024))
 	ho.HeaderOnly = true
 	hb := ho.Bytes()
-	cases = append(cases, tc{name: "tensor data missing", file: hb, off: int64(len(hb)), want: fmt.Sprintf("tensor data ends at byte %d", ho.DataOffset()+4096), is: manifest.ErrTruncated, info: true})
+	cases = append(cases, tc{name: "tensor data missing", file: hb, off: int64(len(hb)), want: fmt.Sprintf("tensor data ends at byte %d", ho.DataOffset()+4096), is: formats.ErrTruncated, info: true})
 	cut := tensor(f32("w", 1024)).Bytes()
-	cases = append(cases, tc{name: "last tensor cut", file: cut[:len(cut)-1], off: int64(len(cut) - 1), want: "but the file ends at", is: manifest.ErrTruncated, info: true})
+	cases = append(cases, tc{name: "last tensor cut", file: cut[:len(cut)-1], off: int64(len(cut) - 1), want: "but the file ends at", is: formats.ErrTruncated, info: true})
 	// Metadata cut in the middle: nothing returned.
 	mid := kv1("general.name", testmodel.String("a long enough name")).Bytes()
-	cases = append(cases, tc{name: "metadata cut", file: mid[:len(mid)-5], off: keyAt(mid, "general.name", 0) + 8 + 12 + 4, want: "string length 18 runs past the end", is: manifest.ErrTruncated})
+	cases = append(cases, tc{name: "metadata cut", file: mid[:len(mid)-5], off: keyAt(mid, "general.name", 0) + 8 + 12 + 4, want: "string length 18 runs past the end", is: formats.ErrTruncated})
 
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			info, err := manifest.ReadGGUF(bytes.NewReader(c.file), int64(len(c.file)))
+			info, err := gguf.Read(bytes.NewReader(c.file), int64(len(c.file)))
 			if err == nil {
 				t.Fatalf("no error; info %+v", info)
 			}
-			formatError(t, err, manifest.FormatGGUF, c.off, c.want)
+			formattest.Error(t, err, "gguf", c.off, c.want)
 			if c.is != nil && !errors.Is(err, c.is) {
 				t.Errorf("error %v does not wrap %v", err, c.is)
 			}
@@ -491,7 +545,7 @@ func TestReadGGUFHugeClaimsFailFast(t *testing.T) {
 		"string array": testmodel.GGUF{KV: []testmodel.KV{{Key: "k", Value: testmodel.LyingArray(testmodel.GGUFString, limits.MaxGGUFArrayLen)}}}.Bytes(),
 	} {
 		var err error
-		allocs := testing.AllocsPerRun(5, func() { _, err = manifest.ReadGGUF(bytes.NewReader(data), int64(len(data))) })
+		allocs := testing.AllocsPerRun(5, func() { _, err = gguf.Read(bytes.NewReader(data), int64(len(data))) })
 		if err == nil {
 			t.Errorf("%s: no error", name)
 		}
@@ -532,12 +586,12 @@ func TestReadGGUFMetadataBudget(t *testing.T) {
 	}
 	w([]byte{0})
 	fi, _ := f.Stat()
-	info, err := manifest.ReadGGUF(f, fi.Size())
+	info, err := gguf.Read(f, fi.Size())
 	if info != nil {
 		t.Fatalf("info returned: %+v", info)
 	}
 	// The fourth array would end past the limit.
-	formatError(t, err, manifest.FormatGGUF, keyAt[3]+8+5+4+4+8, "exceed the 536870912-byte limit")
+	formattest.Error(t, err, "gguf", keyAt[3]+8+5+4+4+8, "exceed the 536870912-byte limit")
 }
 
 // TestReadGGUFPrefix reads a GGUF file's first bytes only: cut inside the
@@ -549,16 +603,16 @@ func TestReadGGUFPrefix(t *testing.T) {
 		{Key: "tokenizer.ggml.tokens", Value: testmodel.Strings(make([]string, 5000)...)},
 		{Key: "llama.context_length", Value: testmodel.Uint32(4096)},
 	}, Tensors: []testmodel.GGUFTensor{{Name: "w", Dims: []uint64{32, 2}, Type: testmodel.GGMLQ8_0}}}.Bytes()
-	full, err := manifest.ReadGGUF(bytes.NewReader(data), int64(len(data)))
+	full, err := gguf.Read(bytes.NewReader(data), int64(len(data)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	read := func(prefix int64) (*manifest.GGUFInfo, error) {
+	read := func(prefix int64) (*gguf.Info, error) {
 		// A reader that fails past the prefix proves nothing beyond it is read.
 		r := io.NewSectionReader(bytes.NewReader(data), 0, prefix)
-		return manifest.ReadGGUFPrefix(r, int64(len(data)), prefix)
+		return gguf.ReadPrefix(r, int64(len(data)), prefix)
 	}
-	if _, err := read(20); !errors.Is(err, manifest.ErrTruncated) {
+	if _, err := read(20); !errors.Is(err, formats.ErrTruncated) {
 		t.Errorf("prefix inside the header: %v", err)
 	}
 	licenceEnd := full.Metadata[2].Offset // the vocabulary starts here
@@ -580,4 +634,85 @@ func TestReadGGUFPrefix(t *testing.T) {
 	if err != nil || p.PrefixBytes != 0 || p.Parameters != full.Parameters {
 		t.Errorf("whole file as prefix: %+v, %v", p, err)
 	}
+}
+
+// ggufKV is a GGUF metadata pair as decoded independently of the package.
+type ggufKV struct {
+	typ    uint32
+	value  any // scalars; for arrays, the element type
+	length uint64
+	offset int
+}
+
+// decodeGGUF walks a whole GGUF file held in memory with encoding/binary:
+// version, counts and every key with its type and (scalar) value. It
+// trusts the file and is meant for the well-formed corpus files only.
+func decodeGGUF(t *testing.T, b []byte) (version uint32, tensors, kvs uint64, meta map[string]ggufKV, end int) {
+	t.Helper()
+	le := binary.LittleEndian
+	if string(b[:4]) != "GGUF" {
+		t.Fatalf("independent decode: bad magic")
+	}
+	version = le.Uint32(b[4:])
+	tensors, kvs = le.Uint64(b[8:]), le.Uint64(b[16:])
+	p := 24
+	str := func() string {
+		n := int(le.Uint64(b[p:]))
+		s := string(b[p+8 : p+8+n])
+		p += 8 + n
+		return s
+	}
+	size := map[uint32]int{0: 1, 1: 1, 2: 2, 3: 2, 4: 4, 5: 4, 6: 4, 7: 1, 10: 8, 11: 8, 12: 8}
+	scalar := func(typ uint32) any {
+		if typ == 8 {
+			return str()
+		}
+		v := b[p : p+size[typ]]
+		p += size[typ]
+		switch typ {
+		case 0, 7:
+			return uint64(v[0])
+		case 1:
+			return int64(int8(v[0]))
+		case 2:
+			return uint64(le.Uint16(v))
+		case 3:
+			return int64(int16(le.Uint16(v)))
+		case 4:
+			return uint64(le.Uint32(v))
+		case 5:
+			return int64(int32(le.Uint32(v)))
+		case 6:
+			return float64(math.Float32frombits(le.Uint32(v)))
+		case 10:
+			return le.Uint64(v)
+		case 11:
+			return int64(le.Uint64(v))
+		case 12:
+			return math.Float64frombits(le.Uint64(v))
+		}
+		t.Fatalf("independent decode: type %d", typ)
+		return nil
+	}
+	meta = map[string]ggufKV{}
+	for range kvs {
+		at := p
+		key := str()
+		typ := le.Uint32(b[p:])
+		p += 4
+		kv := ggufKV{typ: typ, offset: at}
+		if typ == 9 {
+			elem := le.Uint32(b[p:])
+			n := le.Uint64(b[p+4:])
+			p += 12
+			for range n {
+				scalar(elem)
+			}
+			kv.value, kv.length = elem, n
+		} else {
+			kv.value = scalar(typ)
+		}
+		meta[key] = kv
+	}
+	return version, tensors, kvs, meta, p
 }

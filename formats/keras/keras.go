@@ -1,4 +1,4 @@
-package manifest
+package keras
 
 import (
 	"archive/zip"
@@ -10,30 +10,33 @@ import (
 
 	"github.com/tidwall/gjson"
 
-	"github.com/modelvet/modelvet/finding"
+	"github.com/modelvet/modelvet/formats"
+	"github.com/modelvet/modelvet/internal/jsonscan"
 	"github.com/modelvet/modelvet/internal/limits"
+	"github.com/modelvet/modelvet/internal/textsafe"
+	"github.com/modelvet/modelvet/internal/zipcheck"
 )
 
-// KerasInfo is what a Keras model file declares about code it runs when
+// Info is what a Keras model file declares about code it runs when
 // loaded. A Lambda layer wraps a Python function, stored as marshalled
 // bytecode (a lambda) or as a reference to a function by name; loading the
 // model calls it unless Keras's safe_mode refuses (Keras 3 refuses
 // bytecode by default; Keras 2 and tf.keras do not).
-type KerasInfo struct {
+type Info struct {
 	// Source is where the model configuration was read: "config.json"
 	// (the member of a Keras v3 archive) or "model_config" (found by
 	// scanning an HDF5 file's bytes for the attribute's JSON).
 	Source string `json:"source"`
 	// Objects counts the serialised objects seen ("class_name" entries:
 	// the model, its layers, and what they hold).
-	Objects int           `json:"objects"`
-	Lambdas []KerasLambda `json:"lambdas,omitempty"`
+	Objects int      `json:"objects"`
+	Lambdas []Lambda `json:"lambdas,omitempty"`
 	// Partial is set when an HDF5 file is larger than the scan covers.
 	Partial bool `json:"partial,omitempty"`
 }
 
-// KerasLambda is one Lambda layer.
-type KerasLambda struct {
+// Lambda is one Lambda layer.
+type Lambda struct {
 	Name string `json:"name,omitempty"`
 	// Bytecode is set when the function is serialised Python bytecode
 	// rather than a reference to a function by name.
@@ -44,13 +47,13 @@ type KerasLambda struct {
 	Offset int64  `json:"offset,omitempty"`
 }
 
-// ReadKeras reads the model configuration (config.json) of a Keras v3
+// Read reads the model configuration (config.json) of a Keras v3
 // archive, a zip, and lists its Lambda layers.
-func ReadKeras(r io.ReaderAt, size int64) (*KerasInfo, error) {
-	fail := func(msg string, err error) (*KerasInfo, error) {
-		return nil, &FormatError{Format: FormatKeras, Offset: -1, Msg: msg, Err: err}
+func Read(r io.ReaderAt, size int64) (*Info, error) {
+	fail := func(msg string, err error) (*Info, error) {
+		return nil, &formats.Error{Format: "keras", Offset: -1, Msg: msg, Err: err}
 	}
-	n, err := zipEntryCount(r, size)
+	n, err := zipcheck.EntryCount(r, size, "keras")
 	if err != nil {
 		return fail("not a readable zip archive", err)
 	}
@@ -83,25 +86,25 @@ func ReadKeras(r io.ReaderAt, size int64) (*KerasInfo, error) {
 	if err != nil {
 		return fail("config.json cannot be read", err)
 	}
-	if ok, off, msg := jsonValid(string(data)); !ok {
+	if ok, off, msg := jsonscan.Valid(string(data)); !ok {
 		return fail(fmt.Sprintf("config.json is not valid JSON at byte %d: %s", off, msg), nil)
 	}
-	info := &KerasInfo{Source: "config.json"}
-	walkKerasConfig(gjson.ParseBytes(data), "", info)
+	info := &Info{Source: "config.json"}
+	walkConfig(gjson.ParseBytes(data), "", info)
 	return info, nil
 }
 
-// walkKerasConfig counts the serialised objects under v (with a
+// walkConfig counts the serialised objects under v (with a
 // "class_name" and a "config") and records the Lambda layers among them.
-// jsonValid has bounded the nesting.
-func walkKerasConfig(v gjson.Result, at string, info *KerasInfo) {
+// jsonscan.Valid has bounded the nesting.
+func walkConfig(v gjson.Result, at string, info *Info) {
 	if v.IsObject() && v.Get("class_name").Type == gjson.String && v.Get("config").IsObject() {
 		info.Objects++
 		if v.Get("class_name").String() == "Lambda" && len(info.Lambdas) < limits.MaxKerasLambdas {
 			c := v.Get("config")
 			fn := c.Get("function")
-			info.Lambdas = append(info.Lambdas, KerasLambda{
-				Name: clip(c.Get("name").String()),
+			info.Lambdas = append(info.Lambdas, Lambda{
+				Name: textsafe.Truncate(c.Get("name").String(), 40),
 				// Keras 3 writes {"class_name": "__lambda__", …}; Keras
 				// 2 a list [bytecode, defaults, closure] with
 				// function_type "lambda".
@@ -115,7 +118,7 @@ func walkKerasConfig(v gjson.Result, at string, info *KerasInfo) {
 	}
 	v.ForEach(func(k, c gjson.Result) bool {
 		if c.IsObject() || c.IsArray() {
-			walkKerasConfig(c, joinField(at, k.String()), info)
+			walkConfig(c, joinField(at, k.String()), info)
 		}
 		return true
 	})
@@ -128,13 +131,13 @@ func joinField(at, k string) string {
 	return at + "." + k
 }
 
-// kerasScanChunk is the read size of an HDF5 scan; each read runs
-// kerasScanOverlap bytes into the next chunk, so that a marker starting
+// scanChunk is the read size of an HDF5 scan; each read runs
+// scanOverlap bytes into the next chunk, so that a marker starting
 // near a chunk's end is read with the value that follows it.
 const (
-	kerasScanChunk   = 1 << 20
-	kerasScanOverlap = 64
-	kerasDetailBytes = 4 << 10 // read after a Lambda marker for its name and function
+	scanChunk   = 1 << 20
+	scanOverlap = 64
+	detailBytes = 4 << 10 // read after a Lambda marker for its name and function
 )
 
 var (
@@ -142,43 +145,43 @@ var (
 	lambdaValue  = []byte(`"Lambda"`)
 )
 
-// ScanHDF5Keras looks for a Keras model configuration in an HDF5 file:
-// the JSON of its model_config attribute, stored as a string, appears in
-// the file's bytes. HDF5 structure is not parsed; the whole file is
+// ScanHDF5 looks for a Keras model configuration in an HDF5 file: the
+// JSON of its model_config attribute, stored as a string, appears in the
+// file's bytes. HDF5 structure is not parsed; the whole file is
 // scanned up to limits.MaxKerasScanBytes at each end. It returns nil when
 // no serialised object is found (a file of weights only).
-func ScanHDF5Keras(r io.ReaderAt, size int64) (*KerasInfo, error) {
+func ScanHDF5(r io.ReaderAt, size int64) (*Info, error) {
 	if size > 2*limits.MaxKerasScanBytes {
 		return scanHDF5(r, [][2]int64{{0, limits.MaxKerasScanBytes}, {size - limits.MaxKerasScanBytes, size}}, true)
 	}
 	return scanHDF5(r, [][2]int64{{0, size}}, false)
 }
 
-// ScanHDF5KerasPrefix is ScanHDF5Keras over the file's first prefix bytes
-// only (a remote file, of which only the first block is fetched): Keras
-// writes the model_config attribute before the weights, so a small model's
+// ScanHDF5Prefix is ScanHDF5 over the file's first prefix bytes only (a
+// remote file, of which only the first block is fetched): Keras writes the
+// model_config attribute before the weights, so a small model's
 // configuration lies there. Bytes past the prefix are never read.
-func ScanHDF5KerasPrefix(r io.ReaderAt, size, prefix int64) (*KerasInfo, error) {
+func ScanHDF5Prefix(r io.ReaderAt, size, prefix int64) (*Info, error) {
 	return scanHDF5(r, [][2]int64{{0, min(size, prefix)}}, prefix < size)
 }
 
 // scanHDF5 scans the regions [start, end) of a file, reading nothing
 // outside them.
-func scanHDF5(r io.ReaderAt, regions [][2]int64, partial bool) (*KerasInfo, error) {
-	info := &KerasInfo{Source: "model_config", Partial: partial}
-	buf := make([]byte, kerasScanChunk+kerasScanOverlap)
+func scanHDF5(r io.ReaderAt, regions [][2]int64, partial bool) (*Info, error) {
+	info := &Info{Source: "model_config", Partial: partial}
+	buf := make([]byte, scanChunk+scanOverlap)
 	next := int64(0) // markers before next were counted
 	for _, rg := range regions {
-		for off := rg[0]; off < rg[1]; off += kerasScanChunk {
+		for off := rg[0]; off < rg[1]; off += scanChunk {
 			n := min(int64(len(buf)), rg[1]-off)
 			if _, err := r.ReadAt(buf[:n], off); err != nil && !errors.Is(err, io.EOF) {
-				return nil, &FormatError{Format: FormatHDF5, Offset: off, Msg: "cannot be read", Err: err}
+				return nil, &formats.Error{Format: "hdf5", Offset: off, Msg: "cannot be read", Err: err}
 			}
 			chunk := buf[:n]
 			last := off+n >= rg[1]
 			for i := 0; ; {
 				j := bytes.Index(chunk[i:], classNameKey)
-				if j < 0 || i+j >= kerasScanChunk && !last {
+				if j < 0 || i+j >= scanChunk && !last {
 					break // a marker in the overlap is read whole with the next chunk
 				}
 				at := off + int64(i+j)
@@ -212,9 +215,9 @@ func isLambdaValue(b []byte) bool {
 
 // lambdaAt reads the layer configuration following a Lambda marker at off,
 // up to end, for its name and whether its function is bytecode.
-func lambdaAt(r io.ReaderAt, end, off int64) KerasLambda {
-	l := KerasLambda{Offset: off}
-	b := make([]byte, min(kerasDetailBytes, end-off))
+func lambdaAt(r io.ReaderAt, end, off int64) Lambda {
+	l := Lambda{Offset: off}
+	b := make([]byte, min(detailBytes, end-off))
 	n, _ := r.ReadAt(b, off)
 	b = b[:n]
 	// The layer's own configuration ends where the next layer begins.
@@ -226,52 +229,10 @@ func lambdaAt(r io.ReaderAt, end, off int64) KerasLambda {
 		after = strings.TrimLeft(after, " \t\r\n:")
 		if strings.HasPrefix(after, `"`) {
 			if end := strings.IndexByte(after[1:], '"'); end >= 0 {
-				l.Name = clip(after[1 : 1+end])
+				l.Name = textsafe.Truncate(after[1:1+end], 40)
 			}
 		}
 	}
 	l.Bytecode = strings.Contains(s, `"__lambda__"`) || strings.Contains(strings.ReplaceAll(s, " ", ""), `"function_type":"lambda"`)
 	return l
-}
-
-// findings reports the Lambda layers of a Keras file.
-func (k *KerasInfo) findings(path string) []finding.Finding {
-	if len(k.Lambdas) == 0 {
-		return nil
-	}
-	var names []string
-	var ev []finding.Evidence
-	bytecode := 0
-	for _, l := range k.Lambdas {
-		if l.Bytecode {
-			bytecode++
-		}
-		names = append(names, cmpOr(l.Name, "unnamed"))
-		v := l.Name
-		if l.Bytecode {
-			v += " (bytecode)"
-		}
-		ev = append(ev, finding.Evidence{Path: path, Field: l.Field, Offset: l.Offset, Value: strings.TrimSpace(v)})
-	}
-	what := fmt.Sprintf("%d Lambda layers", len(k.Lambdas))
-	if len(k.Lambdas) == 1 {
-		what = "a Lambda layer"
-	}
-	list := strings.Join(names[:min(len(names), 5)], ", ")
-	if len(names) > 5 {
-		list += ", …"
-	}
-	msg := fmt.Sprintf("%s holds %s (%s) whose Python function runs when the model is loaded", path, what, list)
-	if bytecode > 0 {
-		carry := fmt.Sprintf("%d of them carry", bytecode)
-		if len(k.Lambdas) == 1 {
-			carry = "it carries"
-		}
-		msg += fmt.Sprintf("; %s serialised bytecode, which Keras 2 and tf.keras run without asking", carry)
-	}
-	conf := finding.Verified
-	if k.Source == "model_config" {
-		conf = finding.Inferred // found in the bytes, not parsed from HDF5 structure
-	}
-	return []finding.Finding{{Code: finding.FormatCodeExecution, Message: msg, Confidence: conf, Subject: path, Evidence: ev}}
 }

@@ -1,47 +1,47 @@
-package manifest
+package onnx
 
 import (
 	"fmt"
 	"io"
-	"path"
 	"strings"
 
-	"github.com/modelvet/modelvet/finding"
+	"github.com/modelvet/modelvet/formats"
 	"github.com/modelvet/modelvet/internal/limits"
+	"github.com/modelvet/modelvet/internal/safeio"
 )
 
-// ONNXInfo is what an ONNX model (a protobuf ModelProto) declares, read
+// Info is what an ONNX model (a protobuf ModelProto) declares, read
 // without its tensor data: the field headers are walked and the bytes of
 // tensors, node lists and documentation are skipped, not read.
-type ONNXInfo struct {
+type Info struct {
 	IRVersion uint64 `json:"ir_version"`
 	// Producer is producer_name and producer_version ("pytorch 2.5.1").
-	Producer string       `json:"producer,omitempty"`
-	Opsets   []ONNXOpset  `json:"opsets,omitempty"`
-	Metadata []ONNXString `json:"metadata,omitempty"` // metadata_props, in order
+	Producer string     `json:"producer,omitempty"`
+	Opsets   []Opset    `json:"opsets,omitempty"`
+	Metadata []Property `json:"metadata,omitempty"` // metadata_props, in order
 	// Initializers counts the graph's initializer tensors (a sparse
 	// initializer's values and indices count as two).
 	Initializers int `json:"initializers"`
 	// ExternalData lists the tensors whose data lies in another file.
-	ExternalData []ONNXExternal `json:"external_data,omitempty"`
+	ExternalData []External `json:"external_data,omitempty"`
 }
 
-// ONNXOpset is one operator set the model imports; Domain "" is the
+// Opset is one operator set the model imports; Domain "" is the
 // default ai.onnx domain.
-type ONNXOpset struct {
+type Opset struct {
 	Domain  string `json:"domain"`
 	Version int64  `json:"version"`
 }
 
-// ONNXString is one metadata_props entry.
-type ONNXString struct {
+// Property is one metadata_props entry.
+type Property struct {
 	Key   string `json:"key"`
 	Value string `json:"value"`
 }
 
-// ONNXExternal is a tensor stored outside the model file: Location is the
+// External is a tensor stored outside the model file: Location is the
 // path the external_data entry gives, relative to the model file's folder.
-type ONNXExternal struct {
+type External struct {
 	Tensor   string `json:"tensor"`
 	Location string `json:"location"`
 	Offset   int64  `json:"offset"` // of the tensor in the model file
@@ -55,14 +55,14 @@ const (
 	pbFixed32 = 5
 )
 
-// ReadONNX reads the ModelProto of an ONNX file of the given size: IR
+// Read reads the ModelProto of an ONNX file of the given size: IR
 // version, producer, operator sets, metadata, and the graph's initializers,
 // for the tensors kept in external files. Only field headers and small
-// fields are read. Errors are *FormatError values with the byte offset of
+// fields are read. Errors are *formats.Error values with the byte offset of
 // the fault.
-func ReadONNX(r io.ReaderAt, size int64) (*ONNXInfo, error) {
+func Read(r io.ReaderAt, size int64) (*Info, error) {
 	p := &pbReader{r: r, size: size}
-	info := &ONNXInfo{}
+	info := &Info{}
 	var producer, version string
 	err := p.fields(0, size, func(num, wire uint64, start, end int64) error {
 		switch {
@@ -75,7 +75,7 @@ func ReadONNX(r io.ReaderAt, size int64) (*ONNXInfo, error) {
 		case num == 7 && wire == pbBytes:
 			return p.graph(info, start, end)
 		case num == 8 && wire == pbBytes:
-			var o ONNXOpset
+			var o Opset
 			err := p.fields(start, end, func(num, wire uint64, s, e int64) error {
 				switch {
 				case num == 1 && wire == pbBytes:
@@ -92,7 +92,7 @@ func ReadONNX(r io.ReaderAt, size int64) (*ONNXInfo, error) {
 		case num == 14 && wire == pbBytes:
 			k, v, err := p.entry(start, end)
 			if len(info.Metadata) < limits.MaxONNXListed {
-				info.Metadata = append(info.Metadata, ONNXString{Key: k, Value: v})
+				info.Metadata = append(info.Metadata, Property{Key: k, Value: v})
 			}
 			return err
 		}
@@ -107,7 +107,7 @@ func ReadONNX(r io.ReaderAt, size int64) (*ONNXInfo, error) {
 
 // graph walks a GraphProto for its initializers (field 5) and sparse
 // initializers (field 15, whose values and indices are tensors).
-func (p *pbReader) graph(info *ONNXInfo, start, end int64) error {
+func (p *pbReader) graph(info *Info, start, end int64) error {
 	return p.fields(start, end, func(num, wire uint64, s, e int64) error {
 		switch {
 		case num == 5 && wire == pbBytes:
@@ -126,7 +126,7 @@ func (p *pbReader) graph(info *ONNXInfo, start, end int64) error {
 
 // tensor walks a TensorProto for its name (8), external_data entries (13)
 // and data_location (14); its data fields are skipped.
-func (p *pbReader) tensor(info *ONNXInfo, start, end int64) error {
+func (p *pbReader) tensor(info *Info, start, end int64) error {
 	info.Initializers++
 	var name, location string
 	external := false
@@ -149,7 +149,7 @@ func (p *pbReader) tensor(info *ONNXInfo, start, end int64) error {
 		return err
 	}
 	if (external || location != "") && len(info.ExternalData) < limits.MaxONNXListed {
-		info.ExternalData = append(info.ExternalData, ONNXExternal{Tensor: name, Location: location, Offset: start})
+		info.ExternalData = append(info.ExternalData, External{Tensor: name, Location: location, Offset: start})
 	}
 	return nil
 }
@@ -187,7 +187,7 @@ type pbReader struct {
 func (p *pbReader) fields(start, end int64, fn func(num, wire uint64, s, e int64) error) error {
 	for off := start; off < end; {
 		if p.walked++; p.walked > limits.MaxONNXFields {
-			return onnxError(off, nil, "more than %d protobuf fields; not read further", limits.MaxONNXFields)
+			return errorAt(off, nil, "more than %d protobuf fields; not read further", limits.MaxONNXFields)
 		}
 		at := off
 		key, n, err := p.varint(off, end)
@@ -197,7 +197,7 @@ func (p *pbReader) fields(start, end int64, fn func(num, wire uint64, s, e int64
 		off += n
 		num, wire := key>>3, key&7
 		if num == 0 {
-			return onnxError(at, nil, "field number 0")
+			return errorAt(at, nil, "field number 0")
 		}
 		s := off
 		switch wire {
@@ -221,14 +221,14 @@ func (p *pbReader) fields(start, end int64, fn func(num, wire uint64, s, e int64
 			off += n
 			s = off
 			if l > uint64(end-off) {
-				return onnxError(at, ErrTruncated, "field %d of %d bytes runs past the end of its message (%d bytes left)", num, l, end-off)
+				return errorAt(at, formats.ErrTruncated, "field %d of %d bytes runs past the end of its message (%d bytes left)", num, l, end-off)
 			}
 			off += int64(l)
 		default:
-			return onnxError(at, nil, "field %d has wire type %d, which ONNX does not use", num, wire)
+			return errorAt(at, nil, "field %d has wire type %d, which ONNX does not use", num, wire)
 		}
 		if off > end {
-			return onnxError(at, ErrTruncated, "field %d runs past the end of its message", num)
+			return errorAt(at, formats.ErrTruncated, "field %d runs past the end of its message", num)
 		}
 		if err := fn(num, wire, s, off); err != nil {
 			return err
@@ -246,9 +246,9 @@ func (p *pbReader) varint(off, end int64) (uint64, int64, error) {
 	v, n := uvarint(b)
 	switch {
 	case n < 0:
-		return 0, 0, onnxError(off, nil, "varint longer than 10 bytes")
+		return 0, 0, errorAt(off, nil, "varint longer than 10 bytes")
 	case n == 0:
-		return 0, 0, onnxError(off, ErrTruncated, "varint runs past the end of its message")
+		return 0, 0, errorAt(off, formats.ErrTruncated, "varint runs past the end of its message")
 	}
 	return v, int64(n), nil
 }
@@ -261,14 +261,14 @@ func (p *pbReader) at(off, n int64) ([]byte, error) {
 	if off >= p.start && off+n <= p.start+int64(len(p.buf)) {
 		return p.buf[off-p.start : off-p.start+n], nil
 	}
-	m := max(n, min(onnxWindow, p.size-off))
+	m := max(n, min(window, p.size-off))
 	if cap(p.buf) < int(m) {
 		p.buf = make([]byte, m)
 	}
 	p.buf = p.buf[:m]
-	if err := readFullAt(p.r, p.buf, off); err != nil {
+	if err := safeio.ReadFullAt(p.r, p.buf, off); err != nil {
 		p.buf = p.buf[:0]
-		return nil, onnxError(off, err, "cannot be read")
+		return nil, errorAt(off, err, "cannot be read")
 	}
 	p.start = off
 	return p.buf[:n], nil
@@ -285,44 +285,75 @@ func (p *pbReader) text(start, end int64) string {
 	return string(b)
 }
 
-// onnxWindow is the read size of the field walk: small, since each
+// window is the read size of the field walk: small, since each
 // initializer's fields sit on either side of its data, which is skipped.
-const onnxWindow = 8 << 10
+const window = 8 << 10
 
-func onnxError(off int64, err error, format string, args ...any) error {
-	return &FormatError{Format: FormatONNX, Offset: off, Msg: fmt.Sprintf(format, args...), Err: err}
+// errorAt builds an ONNX error at a file offset.
+func errorAt(off int64, err error, format string, args ...any) error {
+	return &formats.Error{Format: "onnx", Offset: off, Msg: fmt.Sprintf(format, args...), Err: err}
 }
 
-// findings reports the external data of an ONNX file that lies outside
-// the release (a path that leaves the model's folder: a loader would read
-// that file) or that the release lacks.
-func (o *ONNXInfo) findings(rel *Release, p string) []finding.Finding {
-	var out []finding.Finding
-	seen := map[string]bool{}
-	for _, x := range o.ExternalData {
-		if seen[x.Location] {
-			continue
+// modelFields maps the field numbers of ONNX's ModelProto to their
+// protobuf wire types (0 varint, 2 length-delimited): ir_version 1,
+// producer_name 2, producer_version 3, domain 4, model_version 5,
+// doc_string 6, graph 7, opset_import 8, metadata_props 14,
+// training_info 20, functions 25, configuration 26.
+var modelFields = map[uint64]uint64{1: 0, 2: 2, 3: 2, 4: 2, 5: 0, 6: 2, 7: 2, 8: 2, 14: 2, 20: 2, 25: 2, 26: 2}
+
+// Sniff reports whether head, the first bytes of a file, start like an
+// ONNX model, which has no magic: with one or two well-formed ModelProto
+// fields, the first of them ir_version (as every exporter writes it) with
+// a plausible value, or another known field. A field cut by the end of
+// head counts as well-formed.
+func Sniff(head []byte) bool {
+	if len(head) == 0 {
+		return false
+	}
+	b := head
+	for i := 0; i < 2 && len(b) > 0; i++ {
+		key, n := uvarint(b)
+		if n <= 0 {
+			return i > 0 && n == 0 // a varint cut by the end of head
 		}
-		seen[x.Location] = true
-		ev := []finding.Evidence{{Path: p, Offset: x.Offset, Field: "external_data.location", Value: clip(x.Location)}}
-		loc := strings.ReplaceAll(x.Location, "\\", "/")
-		target := path.Join(path.Dir(p), loc)
+		b = b[n:]
+		wire, ok := modelFields[key>>3]
+		if !ok || key&7 != wire {
+			return false
+		}
+		v, n := uvarint(b)
+		if n == 0 {
+			return true // cut by the end of head
+		}
+		if n < 0 {
+			return false
+		}
+		b = b[n:]
 		switch {
-		case loc == "":
-			out = append(out, finding.Finding{Code: finding.FormatMalformed, Confidence: finding.Verified, Subject: p, Evidence: ev,
-				Message: fmt.Sprintf("%s stores tensor %s externally but names no file for it", p, clip(x.Tensor))})
-		case path.IsAbs(loc) || hasDriveLetter(loc) || target == ".." || strings.HasPrefix(target, "../"):
-			out = append(out, finding.Finding{Code: finding.FormatMalformed, Confidence: finding.Verified, Subject: p, Evidence: ev,
-				Message: fmt.Sprintf("%s refers to external tensor data at %q, outside the release: a loader would read that file (a path traversal)", p, clip(x.Location))})
-		case rel.File(target) == nil:
-			out = append(out, finding.Finding{Code: finding.IntegrityMissing, Confidence: finding.Verified, Subject: target, Evidence: ev,
-				Message: fmt.Sprintf("%s keeps tensor data in %s, which the release does not hold", p, target)})
+		case key>>3 == 1 && (v < 1 || v > 100):
+			return false // ir_version is a small integer (10 in 2024)
+		case wire == 2:
+			if v > uint64(len(b)) {
+				return true // runs past head: cannot check further
+			}
+			b = b[v:]
 		}
 	}
-	return out
+	return true
 }
 
-// hasDriveLetter reports whether p starts with a Windows drive ("C:").
-func hasDriveLetter(p string) bool {
-	return len(p) >= 2 && p[1] == ':' && ('a' <= p[0]|0x20 && p[0]|0x20 <= 'z')
+// uvarint decodes a protobuf varint: n is the bytes read, 0 if b ends
+// first, -1 if the varint is over-long.
+func uvarint(b []byte) (uint64, int) {
+	var v uint64
+	for i := 0; i < len(b); i++ {
+		if i == 10 {
+			return 0, -1
+		}
+		v |= uint64(b[i]&0x7f) << (7 * i)
+		if b[i] < 0x80 {
+			return v, i + 1
+		}
+	}
+	return 0, 0
 }

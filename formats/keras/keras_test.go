@@ -1,9 +1,8 @@
-package manifest_test
+package keras_test
 
 import (
 	"archive/zip"
 	"bytes"
-	"encoding/json"
 	"errors"
 	"io"
 	"os"
@@ -12,50 +11,20 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/modelvet/modelvet/finding"
+	"github.com/modelvet/modelvet/formats"
+	"github.com/modelvet/modelvet/formats/keras"
+	"github.com/modelvet/modelvet/internal/formattest"
 	"github.com/modelvet/modelvet/internal/limits"
-	"github.com/modelvet/modelvet/manifest"
+	"github.com/modelvet/modelvet/internal/testmodel"
 )
 
-// kerasArchive builds a Keras v3 archive: config.json (deflated, as Keras
-// writes it), metadata.json and a weights file.
-func kerasArchive(t testing.TB, config string) []byte {
-	t.Helper()
-	var buf bytes.Buffer
-	zw := zip.NewWriter(&buf)
-	for _, m := range []struct{ name, data string }{
-		{"metadata.json", `{"keras_version": "3.6.0", "date_saved": "2026-01-05@10:00:00"}`},
-		{"config.json", config},
-		{"model.weights.h5", "\x89HDF\r\n\x1a\n"},
-	} {
-		w, err := zw.Create(m.name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		w.Write([]byte(m.data))
-	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
-}
-
-// keras3Config is a functional model as Keras 3 serialises it, with a
-// lambda (bytecode) and a Lambda wrapping a function by name.
-const keras3Config = `{"module": "keras", "class_name": "Functional", "config": {"name": "functional", "layers": [
- {"module": "keras.layers", "class_name": "InputLayer", "config": {"batch_shape": [null, 4], "dtype": "float32", "name": "input_layer"}, "registered_name": null, "name": "input_layer", "inbound_nodes": []},
- {"module": "keras.layers", "class_name": "Lambda", "config": {"name": "scale", "trainable": true, "function": {"module": "builtins", "class_name": "__lambda__", "config": {"code": "4wEAAAAAAAAAAAAAAAEAAAAC", "defaults": null, "closure": null}, "registered_name": null}, "arguments": {}}, "registered_name": null, "name": "scale"},
- {"module": "keras.layers", "class_name": "Lambda", "config": {"name": "normalise", "trainable": true, "function": {"module": "mymodule", "class_name": "function", "config": "normalise", "registered_name": "function"}, "arguments": {}}, "registered_name": null},
- {"module": "keras.layers", "class_name": "Dense", "config": {"name": "dense", "units": 2}, "registered_name": null}
-]}, "registered_name": "Functional"}`
-
 func TestReadKeras(t *testing.T) {
-	data := kerasArchive(t, keras3Config)
-	info, err := manifest.ReadKeras(bytes.NewReader(data), int64(len(data)))
+	data := testmodel.KerasArchive(testmodel.Keras3Config)
+	info, err := keras.Read(bytes.NewReader(data), int64(len(data)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []manifest.KerasLambda{
+	want := []keras.Lambda{
 		{Name: "scale", Bytecode: true, Field: "config.layers.1"},
 		{Name: "normalise", Bytecode: false, Field: "config.layers.2"},
 	}
@@ -64,9 +33,9 @@ func TestReadKeras(t *testing.T) {
 	}
 
 	// A model without Lambda layers has none, and no finding.
-	plain := strings.NewReplacer(`"class_name": "Lambda"`, `"class_name": "Dropout"`).Replace(keras3Config)
-	data = kerasArchive(t, plain)
-	info, err = manifest.ReadKeras(bytes.NewReader(data), int64(len(data)))
+	plain := strings.NewReplacer(`"class_name": "Lambda"`, `"class_name": "Dropout"`).Replace(testmodel.Keras3Config)
+	data = testmodel.KerasArchive(plain)
+	info, err = keras.Read(bytes.NewReader(data), int64(len(data)))
 	if err != nil || len(info.Lambdas) != 0 || info.Objects != 6 {
 		t.Errorf("no Lambda: %+v, %v", info, err)
 	}
@@ -85,11 +54,11 @@ func TestReadKerasHostile(t *testing.T) {
 	for name, data := range map[string][]byte{
 		"not a zip":      []byte("PK\x03\x04 not really"),
 		"no config.json": noConfig,
-		"bad JSON":       kerasArchive(t, `{"class_name": "Lambda", `),
-		"too deep":       kerasArchive(t, deep),
+		"bad JSON":       testmodel.KerasArchive(`{"class_name": "Lambda", `),
+		"too deep":       testmodel.KerasArchive(deep),
 	} {
-		info, err := manifest.ReadKeras(bytes.NewReader(data), int64(len(data)))
-		var fe *manifest.FormatError
+		info, err := keras.Read(bytes.NewReader(data), int64(len(data)))
+		var fe *formats.Error
 		if info != nil || !errors.As(err, &fe) {
 			t.Errorf("%s: info %v, error %v", name, info, err)
 		}
@@ -97,15 +66,15 @@ func TestReadKerasHostile(t *testing.T) {
 }
 
 // TestScanHDF5Keras reads HDF5 files laid out as Keras 2 saves a model
-// (made with h5py by testdata/keras/make_h5.py).
+// (made with h5py by testdata/make_h5.py).
 func TestScanHDF5Keras(t *testing.T) {
-	read := func(name string) *manifest.KerasInfo {
+	read := func(name string) *keras.Info {
 		t.Helper()
-		data, err := os.ReadFile(filepath.Join("testdata", "keras", name))
+		data, err := os.ReadFile(filepath.Join("testdata", name))
 		if err != nil {
 			t.Fatal(err)
 		}
-		info, err := manifest.ScanHDF5Keras(bytes.NewReader(data), int64(len(data)))
+		info, err := keras.ScanHDF5(bytes.NewReader(data), int64(len(data)))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -127,7 +96,7 @@ func TestScanHDF5Keras(t *testing.T) {
 
 	// A file of weights only has no model configuration.
 	weights := append([]byte("\x89HDF\r\n\x1a\n"), make([]byte, 4096)...)
-	if info, err := manifest.ScanHDF5Keras(bytes.NewReader(weights), int64(len(weights))); info != nil || err != nil {
+	if info, err := keras.ScanHDF5(bytes.NewReader(weights), int64(len(weights))); info != nil || err != nil {
 		t.Errorf("weights only: %+v, %v", info, err)
 	}
 }
@@ -140,7 +109,7 @@ func TestScanHDF5KerasBoundaries(t *testing.T) {
 		data := make([]byte, 4<<20)
 		copy(data, "\x89HDF\r\n\x1a\n")
 		copy(data[max(at, 8):], marker)
-		info, err := manifest.ScanHDF5Keras(bytes.NewReader(data), int64(len(data)))
+		info, err := keras.ScanHDF5(bytes.NewReader(data), int64(len(data)))
 		if err != nil || info == nil || info.Objects != 1 || len(info.Lambdas) != 1 || info.Lambdas[0].Name != "edge" || !info.Lambdas[0].Bytecode {
 			t.Errorf("marker at %d: %+v, %v", at, info, err)
 		}
@@ -159,7 +128,7 @@ func TestScanHDF5KerasBoundaries(t *testing.T) {
 	f.WriteAt(marker, end) // scanned
 	f.Truncate(size)
 	defer f.Close()
-	info, err := manifest.ScanHDF5Keras(f, size)
+	info, err := keras.ScanHDF5(f, size)
 	if want := end + int64(bytes.Index(marker, []byte(`"class_name"`))); err != nil || info == nil || !info.Partial || len(info.Lambdas) != 1 || info.Lambdas[0].Offset != want {
 		t.Errorf("large file: %+v, %v", info, err)
 	}
@@ -168,7 +137,7 @@ func TestScanHDF5KerasBoundaries(t *testing.T) {
 // TestScanHDF5KerasPrefix scans only a file's first bytes: what lies past
 // them is neither read nor found.
 func TestScanHDF5KerasPrefix(t *testing.T) {
-	data, err := os.ReadFile(filepath.Join("testdata", "keras", "lambda.h5"))
+	data, err := os.ReadFile(filepath.Join("testdata", "lambda.h5"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -180,7 +149,7 @@ func TestScanHDF5KerasPrefix(t *testing.T) {
 	}{{int64(len(data)), 2, false}, {int64(second), 1, true}, {100, 0, true}} {
 		// A reader that fails past the prefix proves nothing beyond it is read.
 		r := io.NewSectionReader(bytes.NewReader(data), 0, c.prefix)
-		info, err := manifest.ScanHDF5KerasPrefix(r, int64(len(data)), c.prefix)
+		info, err := keras.ScanHDF5Prefix(r, int64(len(data)), c.prefix)
 		if err != nil {
 			t.Fatalf("prefix %d: %v", c.prefix, err)
 		}
@@ -194,43 +163,13 @@ func TestScanHDF5KerasPrefix(t *testing.T) {
 	}
 }
 
-// TestKerasFindings describes releases holding Keras files and checks the
-// code-execution findings.
-func TestKerasFindings(t *testing.T) {
-	dir := t.TempDir()
-	h5, err := os.ReadFile(filepath.Join("testdata", "keras", "lambda.h5"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	os.WriteFile(filepath.Join(dir, "model.h5"), h5, 0o644)
-	os.WriteFile(filepath.Join(dir, "model.keras"), kerasArchive(t, keras3Config), 0o644)
-	rel := openDir(t, dir)
-	got := map[string]finding.Finding{}
-	for _, f := range rel.Findings() {
-		if f.Code == finding.FormatCodeExecution {
-			got[f.Subject] = f
-		}
-	}
-	if f, ok := got["model.h5"]; !ok || f.Confidence != finding.Inferred || !strings.Contains(f.Message, "2 Lambda layers (scale, named_fn)") || !strings.Contains(f.Message, "1 of them carry serialised bytecode") {
-		t.Errorf("model.h5: %+v", f)
-	}
-	if f, ok := got["model.keras"]; !ok || f.Confidence != finding.Verified || len(f.Evidence) != 2 || f.Evidence[0].Field != "config.layers.1" {
-		t.Errorf("model.keras: %+v", f)
-	}
-	if k := rel.File("model.keras").Keras; k == nil {
-		t.Error("model.keras: no Keras facts")
-	} else if b, _ := json.Marshal(k); !strings.Contains(string(b), `"name":"scale","bytecode":true`) {
-		t.Errorf("model.keras JSON = %s", b)
-	}
-}
-
 func FuzzReadKeras(f *testing.F) {
-	f.Add(kerasArchive(f, keras3Config))
-	f.Add(kerasArchive(f, `{"class_name": "Lambda", "config": {"function": [1, 2]}}`))
+	f.Add(testmodel.KerasArchive(testmodel.Keras3Config))
+	f.Add(testmodel.KerasArchive(`{"class_name": "Lambda", "config": {"function": [1, 2]}}`))
 	f.Add([]byte("PK\x05\x06" + strings.Repeat("\x00", 18)))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		info, err := manifest.ReadKeras(bytes.NewReader(data), int64(len(data)))
-		checkReaderError(t, err, info != nil)
+		info, err := keras.Read(bytes.NewReader(data), int64(len(data)))
+		formattest.CheckReaderError(t, err, info != nil)
 		if info != nil && len(info.Lambdas) > info.Objects {
 			t.Fatalf("%d Lambda layers among %d objects", len(info.Lambdas), info.Objects)
 		}
@@ -239,14 +178,14 @@ func FuzzReadKeras(f *testing.F) {
 
 func FuzzScanHDF5Keras(f *testing.F) {
 	for _, name := range []string{"lambda.h5", "dense.h5"} {
-		if data, err := os.ReadFile(filepath.Join("testdata", "keras", name)); err == nil {
+		if data, err := os.ReadFile(filepath.Join("testdata", name)); err == nil {
 			f.Add(data)
 		}
 	}
 	f.Add([]byte(`"class_name" : "Lambda"`))
 	f.Add([]byte(`"class_name":"Lambda","name":"`))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		info, err := manifest.ScanHDF5Keras(bytes.NewReader(data), int64(len(data)))
+		info, err := keras.ScanHDF5(bytes.NewReader(data), int64(len(data)))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -254,7 +193,7 @@ func FuzzScanHDF5Keras(f *testing.F) {
 			t.Fatalf("%d markers, info %+v", n, info)
 		}
 		half := int64(len(data) / 2)
-		p, err := manifest.ScanHDF5KerasPrefix(io.NewSectionReader(bytes.NewReader(data), 0, half), int64(len(data)), half)
+		p, err := keras.ScanHDF5Prefix(io.NewSectionReader(bytes.NewReader(data), 0, half), int64(len(data)), half)
 		if err != nil || p != nil && (info == nil || p.Objects > info.Objects) {
 			t.Fatalf("prefix %d: %+v, %v (whole: %+v)", half, p, err, info)
 		}

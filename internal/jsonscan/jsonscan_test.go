@@ -1,4 +1,4 @@
-package manifest
+package jsonscan
 
 import (
 	"encoding/json"
@@ -31,7 +31,7 @@ func compareWithEncodingJSON(t *testing.T, s string) {
 	if !utf8.ValidString(s) {
 		return // the scanner's callers check UTF-8 first
 	}
-	ok, bad, msg := jsonValid(s)
+	ok, bad, msg := Valid(s)
 	if want := json.Valid([]byte(s)); ok != want {
 		t.Fatalf("%q: valid = %v (%s at %d), encoding/json says %v", s, ok, msg, bad, want)
 	}
@@ -43,8 +43,7 @@ func compareWithEncodingJSON(t *testing.T, s string) {
 		if err := json.Unmarshal([]byte(s), &want); err != nil {
 			t.Fatal(err)
 		}
-		j := jsonScanner{s: s}
-		if got, _ := j.str(); got != want {
+		if got, _ := New(s).ReadString(); got != want {
 			t.Fatalf("%q decodes to %q, encoding/json to %q", s, got, want)
 		}
 	}
@@ -63,12 +62,12 @@ func FuzzJSONScanner(f *testing.F) {
 // recursion proportional to the input.
 func TestJSONScannerDepth(t *testing.T) {
 	deep := strings.Repeat("[", 10_000_000)
-	ok, bad, msg := jsonValid(deep)
+	ok, bad, msg := Valid(deep)
 	if ok || bad != limits.MaxJSONDepth || !strings.Contains(msg, "nesting") {
 		t.Errorf("valid %v at %d: %s", ok, bad, msg)
 	}
 	within := strings.Repeat("[", limits.MaxJSONDepth) + strings.Repeat("]", limits.MaxJSONDepth)
-	if ok, bad, msg := jsonValid(within); !ok {
+	if ok, bad, msg := Valid(within); !ok {
 		t.Errorf("depth %d refused at %d: %s", limits.MaxJSONDepth, bad, msg)
 	}
 }

@@ -1,4 +1,15 @@
-package manifest
+// Package jsonscan reads JSON text in one pass, for the large
+// machine-written documents of weight formats: safetensors headers and
+// sharded-weights indexes (manifest), and the configurations that gjson
+// reads once this package has bounded their nesting.
+//
+// It follows RFC 8259 as encoding/json does, bounds nesting by
+// limits.MaxJSONDepth (a recursive validator would overflow the stack on
+// deeply nested hostile input), and reports the byte offset of the first
+// fault. The input must already be valid UTF-8 ([InvalidUTF8At] finds
+// where it is not). Strings without escapes are returned as substrings of
+// the input, without copying.
+package jsonscan
 
 import (
 	"strings"
@@ -8,32 +19,39 @@ import (
 	"github.com/modelvet/modelvet/internal/limits"
 )
 
-// jsonScanner reads JSON text in one pass, for the large machine-written
-// documents of weight formats (safetensors headers, sharded-weights
-// indexes). It follows RFC 8259 as encoding/json does, bounds nesting by
-// limits.MaxJSONDepth (a recursive validator would overflow the stack on
-// deeply nested hostile input), and reports the byte offset of the first
-// fault. The input must already be valid UTF-8. Strings without escapes
-// are returned as substrings of the input, without copying.
-type jsonScanner struct {
+// Scanner reads one JSON document. A caller walks the values it expects
+// and, when a method reports failure, reads the first fault from Fault.
+type Scanner struct {
 	s   string
 	i   int    // current offset
 	bad int    // offset of the first syntax fault, when msg is set
 	msg string // what was wrong, or ""
 }
 
+// New returns a Scanner at the start of s, which must be valid UTF-8.
+func New(s string) *Scanner { return &Scanner{s: s} }
+
+// Input returns the whole document.
+func (j *Scanner) Input() string { return j.s }
+
+// Pos returns the current byte offset.
+func (j *Scanner) Pos() int { return j.i }
+
 // fail records a syntax fault at offset at (only the first is kept).
-func (j *jsonScanner) fail(at int, msg string) {
+func (j *Scanner) fail(at int, msg string) {
 	if j.msg == "" {
 		j.bad, j.msg = at, msg
 	}
 }
 
-// failed reports whether a fault was recorded.
-func (j *jsonScanner) failed() bool { return j.msg != "" }
+// Failed reports whether a fault was recorded.
+func (j *Scanner) Failed() bool { return j.msg != "" }
 
-// ws skips whitespace.
-func (j *jsonScanner) ws() {
+// Fault returns the offset of the first syntax fault and what was wrong.
+func (j *Scanner) Fault() (at int, msg string) { return j.bad, j.msg }
+
+// SkipSpace skips whitespace.
+func (j *Scanner) SkipSpace() {
 	for j.i < len(j.s) {
 		switch j.s[j.i] {
 		case ' ', '\t', '\n', '\r':
@@ -44,18 +62,18 @@ func (j *jsonScanner) ws() {
 	}
 }
 
-// peek returns the next byte after whitespace, or 0 at the end.
-func (j *jsonScanner) peek() byte {
-	j.ws()
+// Peek returns the next byte after whitespace, or 0 at the end.
+func (j *Scanner) Peek() byte {
+	j.SkipSpace()
 	if j.i >= len(j.s) {
 		return 0
 	}
 	return j.s[j.i]
 }
 
-// expect consumes byte c after whitespace.
-func (j *jsonScanner) expect(c byte, what string) bool {
-	if j.peek() != c {
+// Expect consumes byte c after whitespace; what describes c in the fault.
+func (j *Scanner) Expect(c byte, what string) bool {
+	if j.Peek() != c {
 		j.fail(j.i, "expected "+what)
 		return false
 	}
@@ -63,10 +81,10 @@ func (j *jsonScanner) expect(c byte, what string) bool {
 	return true
 }
 
-// more reads what follows a member or element: true after a comma, false
+// More reads what follows a member or element: true after a comma, false
 // at the closing byte (consumed) or on a fault.
-func (j *jsonScanner) more(closing byte) bool {
-	switch j.peek() {
+func (j *Scanner) More(closing byte) bool {
+	switch j.Peek() {
 	case ',':
 		j.i++
 		return true
@@ -78,21 +96,21 @@ func (j *jsonScanner) more(closing byte) bool {
 	return false
 }
 
-// open consumes '{' or '[' and reports whether the container is empty
-// (then its closing byte is consumed too).
-func (j *jsonScanner) open(c, closing byte) (empty bool) {
-	j.i++ // c, checked by the caller
-	if j.peek() == closing {
+// Open consumes the '{' or '[' the caller has peeked, and reports whether
+// the container is empty (then its closing byte is consumed too).
+func (j *Scanner) Open(closing byte) (empty bool) {
+	j.i++
+	if j.Peek() == closing {
 		j.i++
 		return true
 	}
 	return false
 }
 
-// str reads a string at the current offset (after whitespace) and returns
-// its value.
-func (j *jsonScanner) str() (string, bool) {
-	if j.peek() != '"' {
+// ReadString reads a string at the current offset (after whitespace) and
+// returns its value.
+func (j *Scanner) ReadString() (string, bool) {
+	if j.Peek() != '"' {
 		j.fail(j.i, "expected a string")
 		return "", false
 	}
@@ -103,7 +121,7 @@ func (j *jsonScanner) str() (string, bool) {
 			j.i = k + 1
 			return j.s[start:k], true
 		case c == '\\':
-			return j.strEscaped(start, k)
+			return j.readEscaped(start, k)
 		case c < 0x20:
 			j.fail(k, "control character in string")
 			return "", false
@@ -113,9 +131,9 @@ func (j *jsonScanner) str() (string, bool) {
 	return "", false
 }
 
-// strEscaped finishes a string that has escapes, from start (after the
+// readEscaped finishes a string that has escapes, from start (after the
 // quote), the first backslash being at k.
-func (j *jsonScanner) strEscaped(start, k int) (string, bool) {
+func (j *Scanner) readEscaped(start, k int) (string, bool) {
 	var b strings.Builder
 	b.WriteString(j.s[start:k])
 	for k < len(j.s) {
@@ -201,9 +219,9 @@ func hex4(s string, k int) (rune, bool) {
 	return r, true
 }
 
-// number reads a number and returns its text.
-func (j *jsonScanner) number() (string, bool) {
-	j.ws()
+// ReadNumber reads a number and returns its text.
+func (j *Scanner) ReadNumber() (string, bool) {
+	j.SkipSpace()
 	start, k := j.i, j.i
 	digits := func() int {
 		n := 0
@@ -244,17 +262,17 @@ func (j *jsonScanner) number() (string, bool) {
 	return j.s[start:k], true
 }
 
-// skip reads any value and returns its text; depth is the nesting of the
+// Skip reads any value and returns its text; depth is the nesting of the
 // value's container.
-func (j *jsonScanner) skip(depth int) (string, bool) {
-	c := j.peek()
+func (j *Scanner) Skip(depth int) (string, bool) {
+	c := j.Peek()
 	start := j.i
 	switch {
 	case c == '"':
-		_, ok := j.str()
+		_, ok := j.ReadString()
 		return j.s[start:j.i], ok
 	case c == '-' || '0' <= c && c <= '9':
-		return j.number()
+		return j.ReadNumber()
 	case c == '{' || c == '[':
 		if depth >= limits.MaxJSONDepth {
 			j.fail(j.i, "nesting deeper than the limit")
@@ -264,20 +282,20 @@ func (j *jsonScanner) skip(depth int) (string, bool) {
 		if c == '[' {
 			closing = ']'
 		}
-		if j.open(c, closing) {
+		if j.Open(closing) {
 			return j.s[start:j.i], true
 		}
 		for {
 			if c == '{' {
-				if _, ok := j.str(); !ok || !j.expect(':', "':' after an object key") {
+				if _, ok := j.ReadString(); !ok || !j.Expect(':', "':' after an object key") {
 					return "", false
 				}
 			}
-			if _, ok := j.skip(depth + 1); !ok {
+			if _, ok := j.Skip(depth + 1); !ok {
 				return "", false
 			}
-			if !j.more(closing) {
-				return j.s[start:j.i], !j.failed()
+			if !j.More(closing) {
+				return j.s[start:j.i], !j.Failed()
 			}
 		}
 	}
@@ -291,21 +309,34 @@ func (j *jsonScanner) skip(depth int) (string, bool) {
 	return "", false
 }
 
-// end checks that only whitespace follows.
-func (j *jsonScanner) end() bool {
-	if j.ws(); j.i < len(j.s) {
+// End checks that only whitespace follows.
+func (j *Scanner) End() bool {
+	if j.SkipSpace(); j.i < len(j.s) {
 		j.fail(j.i, "unexpected data after the top-level value")
 		return false
 	}
 	return true
 }
 
-// jsonValid reports whether s (valid UTF-8) is one JSON value, and where
-// the first fault is and what it is.
-func jsonValid(s string) (ok bool, bad int, msg string) {
-	j := jsonScanner{s: s}
-	if _, ok := j.skip(0); !ok || !j.end() {
+// Valid reports whether s (valid UTF-8) is one JSON value, and where the
+// first fault is and what it is.
+func Valid(s string) (ok bool, bad int, msg string) {
+	j := Scanner{s: s}
+	if _, ok := j.Skip(0); !ok || !j.End() {
 		return false, j.bad, j.msg
 	}
 	return true, 0, ""
+}
+
+// InvalidUTF8At returns the index of the first byte of s that is not valid
+// UTF-8, or len(s).
+func InvalidUTF8At(s string) int {
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size <= 1 {
+			return i
+		}
+		i += size
+	}
+	return len(s)
 }

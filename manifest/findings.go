@@ -1,0 +1,238 @@
+package manifest
+
+import (
+	"fmt"
+	"path"
+	"slices"
+	"strings"
+
+	"github.com/modelvet/modelvet/finding"
+	"github.com/modelvet/modelvet/formats/keras"
+	"github.com/modelvet/modelvet/formats/onnx"
+	"github.com/modelvet/modelvet/formats/pickle"
+	"github.com/modelvet/modelvet/internal/textsafe"
+)
+
+// The format.* findings a release raises by itself are all made here: the
+// readers of package formats return facts, and these functions say what
+// the facts mean for an audit.
+
+// Findings returns the format findings the release raises by itself:
+// unparseable files, pickle-based weights, requests to execute code, ONNX
+// external data outside or missing from the release, and what a remote
+// audit left unread.
+func (r *Release) Findings() []finding.Finding {
+	var out []finding.Finding
+	for _, p := range r.Problems {
+		out = append(out, p.finding())
+	}
+	out = append(out, r.codeFindings()...)
+	out = append(out, r.hubFindings()...)
+	slices.SortFunc(out, finding.Compare)
+	return out
+}
+
+// finding turns a problem into a format.malformed finding.
+func (p *Problem) finding() finding.Finding {
+	msg := p.Message
+	if p.Path != "" && !strings.HasPrefix(msg, p.Path) {
+		// Messages made while listing leave the file to the reader.
+		msg = p.Path + ": " + msg
+	}
+	return finding.Finding{
+		Code:       finding.FormatMalformed,
+		Message:    msg,
+		Confidence: finding.Verified,
+		Subject:    p.Path,
+		Evidence:   []finding.Evidence{{Path: p.Path, Line: p.Line, Offset: p.Offset, Field: p.Field}},
+	}
+}
+
+// codeFindings reports what loading the weights would do beyond reading
+// tensors: configs that ask to run repository code, pickles and Keras
+// Lambda layers that run code, ONNX external data outside or missing from
+// the release.
+func (r *Release) codeFindings() []finding.Finding {
+	var out []finding.Finding
+	for _, c := range []*ModelConfig{r.Config, r.GenerationConfig} {
+		if c == nil || (len(c.AutoMap) == 0 && len(c.CustomPipelines) == 0) {
+			continue
+		}
+		var ev []finding.Evidence
+		keys := make([]string, 0, len(c.AutoMap))
+		for k := range c.AutoMap {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
+			ev = append(ev, finding.Evidence{Path: c.Path, Field: "auto_map." + k, Value: c.AutoMap[k]})
+		}
+		for _, p := range c.CustomPipelines {
+			ev = append(ev, finding.Evidence{Path: c.Path, Field: "custom_pipelines." + p})
+		}
+		out = append(out, finding.Finding{
+			Code:       finding.FormatCodeExecution,
+			Message:    fmt.Sprintf("%s asks to load Python code from the repository (auto_map); loading it with trust_remote_code runs that code", c.Path),
+			Confidence: finding.Declared,
+			Subject:    c.Path,
+			Evidence:   ev,
+		})
+	}
+	for _, f := range r.Files {
+		if f.Pickle != nil {
+			out = append(out, pickleFindings(f.Path, f.Pickle)...)
+		}
+		if f.Keras != nil {
+			out = append(out, kerasFindings(f.Path, f.Keras)...)
+		}
+		if f.ONNX != nil {
+			out = append(out, onnxFindings(r, f.Path, f.ONNX)...)
+		}
+	}
+	return out
+}
+
+// pickleFindings reports a pickle-based file: that loading it can run
+// code (format.pickle), and the globals it imports outside the allow-list
+// (format.code-execution).
+func pickleFindings(path string, p *pickle.Info) []finding.Finding {
+	msg := fmt.Sprintf("%s holds weights in a pickle-based format, which can run code when loaded; prefer safetensors", path)
+	if p.PersistentIDs == 0 && p.Container != pickle.Legacy {
+		// No tensor storage: training arguments (training_args.bin), a
+		// scikit-learn model, any other pickled object.
+		msg = fmt.Sprintf("%s is a Python pickle with no PyTorch tensor storage in it (training arguments, a scikit-learn model or another pickled object), which can run code when loaded", path)
+	}
+	if p.Incomplete != "" {
+		msg += " (the walk of its opcodes is incomplete: " + p.Incomplete + ")"
+	}
+	out := []finding.Finding{{
+		Code:       finding.FormatPickle,
+		Message:    msg,
+		Confidence: finding.Verified,
+		Subject:    path,
+		Evidence:   []finding.Evidence{{Path: path, Field: "container", Value: p.Container}},
+	}}
+	var risky []finding.Evidence
+	var unsafe, unknown []string
+	for _, g := range p.Globals {
+		if g.Class == pickle.Safe {
+			continue
+		}
+		risky = append(risky, finding.Evidence{Path: path, Offset: g.Offset, Field: g.Class + " global", Value: g.String()})
+		if g.Class == pickle.Unsafe {
+			unsafe = append(unsafe, g.String())
+		} else {
+			unknown = append(unknown, g.String())
+		}
+	}
+	if len(risky) > 0 {
+		var parts []string
+		if len(unsafe) > 0 {
+			parts = append(parts, "known to run code: "+strings.Join(slices.Compact(unsafe), ", "))
+		}
+		if len(unknown) > 0 {
+			parts = append(parts, "not on the safe list: "+strings.Join(slices.Compact(unknown), ", "))
+		}
+		out = append(out, finding.Finding{
+			Code:       finding.FormatCodeExecution,
+			Message:    fmt.Sprintf("%s imports callables outside the safe allow-list of tensor-rebuild globals (%s); loading it runs them", path, strings.Join(parts, "; ")),
+			Confidence: finding.Verified,
+			Subject:    path,
+			Evidence:   risky,
+		})
+	}
+	return out
+}
+
+// kerasFindings reports the Lambda layers of a Keras file, whose Python
+// functions run when the model is loaded (format.code-execution).
+func kerasFindings(path string, k *keras.Info) []finding.Finding {
+	if len(k.Lambdas) == 0 {
+		return nil
+	}
+	var names []string
+	var ev []finding.Evidence
+	bytecode := 0
+	for _, l := range k.Lambdas {
+		if l.Bytecode {
+			bytecode++
+		}
+		names = append(names, cmpOr(l.Name, "unnamed"))
+		v := l.Name
+		if l.Bytecode {
+			v += " (bytecode)"
+		}
+		ev = append(ev, finding.Evidence{Path: path, Field: l.Field, Offset: l.Offset, Value: strings.TrimSpace(v)})
+	}
+	what := fmt.Sprintf("%d Lambda layers", len(k.Lambdas))
+	if len(k.Lambdas) == 1 {
+		what = "a Lambda layer"
+	}
+	list := strings.Join(names[:min(len(names), 5)], ", ")
+	if len(names) > 5 {
+		list += ", …"
+	}
+	msg := fmt.Sprintf("%s holds %s (%s) whose Python function runs when the model is loaded", path, what, list)
+	if bytecode > 0 {
+		carry := fmt.Sprintf("%d of them carry", bytecode)
+		if len(k.Lambdas) == 1 {
+			carry = "it carries"
+		}
+		msg += fmt.Sprintf("; %s serialised bytecode, which Keras 2 and tf.keras run without asking", carry)
+	}
+	conf := finding.Verified
+	if k.Source == "model_config" {
+		conf = finding.Inferred // found in the bytes, not parsed from HDF5 structure
+	}
+	return []finding.Finding{{Code: finding.FormatCodeExecution, Message: msg, Confidence: conf, Subject: path, Evidence: ev}}
+}
+
+// onnxFindings reports the external data of an ONNX file that lies outside
+// the release (a path that leaves the model's folder: a loader would read
+// that file) or that the release lacks.
+func onnxFindings(rel *Release, p string, o *onnx.Info) []finding.Finding {
+	var out []finding.Finding
+	seen := map[string]bool{}
+	for _, x := range o.ExternalData {
+		if seen[x.Location] {
+			continue
+		}
+		seen[x.Location] = true
+		ev := []finding.Evidence{{Path: p, Offset: x.Offset, Field: "external_data.location", Value: textsafe.Truncate(x.Location, 40)}}
+		loc := strings.ReplaceAll(x.Location, "\\", "/")
+		target := path.Join(path.Dir(p), loc)
+		switch {
+		case loc == "":
+			out = append(out, finding.Finding{Code: finding.FormatMalformed, Confidence: finding.Verified, Subject: p, Evidence: ev,
+				Message: fmt.Sprintf("%s stores tensor %s externally but names no file for it", p, textsafe.Truncate(x.Tensor, 40))})
+		case path.IsAbs(loc) || hasDriveLetter(loc) || target == ".." || strings.HasPrefix(target, "../"):
+			out = append(out, finding.Finding{Code: finding.FormatMalformed, Confidence: finding.Verified, Subject: p, Evidence: ev,
+				Message: fmt.Sprintf("%s refers to external tensor data at %q, outside the release: a loader would read that file (a path traversal)", p, textsafe.Truncate(x.Location, 40))})
+		case rel.File(target) == nil:
+			// integrity.missing, the one finding of another family made in
+			// this file: it needs the release's listing, which the ONNX
+			// reader does not see. It belongs with the integrity checks
+			// once they have a package of their own.
+			out = append(out, finding.Finding{Code: finding.IntegrityMissing, Confidence: finding.Verified, Subject: target, Evidence: ev,
+				Message: fmt.Sprintf("%s keeps tensor data in %s, which the release does not hold", p, target)})
+		}
+	}
+	return out
+}
+
+// hasDriveLetter reports whether p starts with a Windows drive ("C:").
+func hasDriveLetter(p string) bool {
+	return len(p) >= 2 && p[1] == ':' && ('a' <= p[0]|0x20 && p[0]|0x20 <= 'z')
+}
+
+// GGUFEvidence cites a metadata key of the file's GGUF header: the file,
+// the key's byte offset and its value, or only the file and the key when
+// the header does not hold it.
+func (f *File) GGUFEvidence(key string) finding.Evidence {
+	if f.GGUF != nil {
+		if v, ok := f.GGUF.Get(key); ok {
+			return finding.Evidence{Path: f.Path, Offset: v.Offset, Field: key, Value: fmt.Sprint(v.Value)}
+		}
+	}
+	return finding.Evidence{Path: f.Path, Field: key}
+}

