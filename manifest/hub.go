@@ -9,9 +9,9 @@ import (
 	"path"
 	"strings"
 	"sync"
-	"unicode"
 	"unicode/utf8"
 
+	"github.com/modelvet/modelvet/hub"
 	"github.com/modelvet/modelvet/internal/limits"
 )
 
@@ -28,80 +28,6 @@ var _ = func() bool {
 	return true
 }()
 
-// HubRef names a Hub model repository and, optionally, a revision (a
-// branch, a tag, a commit or a ref such as refs/pr/1).
-type HubRef struct {
-	ID       string
-	Revision string
-}
-
-// String returns "ID" or "ID@REVISION".
-func (r HubRef) String() string {
-	if r.Revision == "" {
-		return r.ID
-	}
-	return r.ID + "@" + r.Revision
-}
-
-// ParseHubRef parses "ORG/NAME[@REV]" (an "hf:" prefix is allowed). Ids
-// follow the Hub's rules: one or two names of letters, digits, '-', '_' and
-// '.', not starting or ending with '-' or '.', without "--" or "..", at
-// most 96 characters; legacy ids without an organisation are accepted.
-func ParseHubRef(s string) (HubRef, error) {
-	s = strings.TrimPrefix(s, "hf:")
-	id, rev, hasRev := strings.Cut(s, "@")
-	if err := checkRepoID(id); err != nil {
-		return HubRef{}, fmt.Errorf("hf:%s: %w", s, err)
-	}
-	if hasRev {
-		if err := checkRevision(rev); err != nil {
-			return HubRef{}, fmt.Errorf("hf:%s: %w", s, err)
-		}
-	}
-	return HubRef{ID: id, Revision: rev}, nil
-}
-
-func checkRepoID(id string) error {
-	if id == "" {
-		return errors.New("no repository id (want ORG/NAME)")
-	}
-	if len(id) > 96 {
-		return errors.New("repository id longer than 96 characters")
-	}
-	parts := strings.Split(id, "/")
-	if len(parts) > 2 {
-		return fmt.Errorf("repository id %q has more than one '/' (want ORG/NAME)", id)
-	}
-	for _, p := range parts {
-		if p == "" || strings.Contains(p, "--") || strings.Contains(p, "..") ||
-			strings.HasPrefix(p, "-") || strings.HasPrefix(p, ".") || strings.HasSuffix(p, "-") || strings.HasSuffix(p, ".") {
-			return fmt.Errorf("repository id %q is not valid on the Hub", id)
-		}
-		for _, r := range p {
-			if !(r < utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsDigit(r) || r == '-' || r == '_' || r == '.')) {
-				return fmt.Errorf("repository id %q holds a character not allowed on the Hub", id)
-			}
-		}
-	}
-	return nil
-}
-
-func checkRevision(rev string) error {
-	switch {
-	case rev == "":
-		return errors.New("empty revision after '@'")
-	case len(rev) > 256:
-		return errors.New("revision longer than 256 characters")
-	case strings.Contains(rev, ".."), strings.HasPrefix(rev, "/"), strings.HasSuffix(rev, "/"):
-		return fmt.Errorf("revision %q is not a valid git ref", rev)
-	case strings.ContainsFunc(rev, func(r rune) bool {
-		return r <= ' ' || r == 0x7f || r == '\\' || r == '~' || r == '^' || r == ':' || r == '?' || r == '*' || r == '['
-	}):
-		return fmt.Errorf("revision %q holds a character not allowed in a git ref", rev)
-	}
-	return nil
-}
-
 // HubSource is a Hugging Face Hub model repository read remotely: one API
 // request for the record and file listing, then HTTP range requests for the
 // card, the configs, the licence texts and the headers of the weight files,
@@ -112,7 +38,7 @@ func checkRevision(rev string) error {
 // HubSource also implements ModelInfoFetcher with the same client and caps,
 // so lineage can be followed on the Hub.
 type HubSource struct {
-	ref HubRef
+	ref hub.Ref
 	cfg *hubConfig
 	c   *hubClient
 }
@@ -123,7 +49,7 @@ var _ ModelInfoFetcher = (*HubSource)(nil)
 // checks ref and opts (resolved against HF_ENDPOINT, HF_TOKEN and
 // HF_HUB_OFFLINE) but makes no request.
 func Hub(ref string, opts HubOptions) (*HubSource, error) {
-	r, err := ParseHubRef(ref)
+	r, err := hub.ParseRef(ref)
 	if err != nil {
 		return nil, err
 	}
@@ -138,7 +64,7 @@ func Hub(ref string, opts HubOptions) (*HubSource, error) {
 func (s *HubSource) String() string { return "hf:" + s.ref.String() }
 
 // Ref returns the repository and revision read.
-func (s *HubSource) Ref() HubRef { return s.ref }
+func (s *HubSource) Ref() hub.Ref { return s.ref }
 
 // Usage returns the requests made and the response bytes read so far.
 func (s *HubSource) Usage() (requests int, bytes int64) {
@@ -148,7 +74,7 @@ func (s *HubSource) Usage() (requests int, bytes int64) {
 // ModelInfo fetches the Hub record of model id (at its default branch,
 // without the file metadata), with the source's client and caps. Records
 // are cached for the source's lifetime.
-func (s *HubSource) ModelInfo(ctx context.Context, id string) (*HubModelInfo, error) {
+func (s *HubSource) ModelInfo(ctx context.Context, id string) (*hub.ModelInfo, error) {
 	if s.cfg.offline {
 		return nil, offlineError(id)
 	}
@@ -239,7 +165,7 @@ func (s *HubSource) Open(ctx context.Context) (*Release, error) {
 
 // listed fetches the repository's API record, with its file listing, at
 // the revision asked for (main by default), and builds the Release from it.
-func (s *HubSource) listed(ctx context.Context) (*HubModelInfo, *Release, error) {
+func (s *HubSource) listed(ctx context.Context) (*hub.ModelInfo, *Release, error) {
 	if s.cfg.offline {
 		return nil, nil, offlineError(s.String())
 	}
@@ -256,11 +182,11 @@ func (s *HubSource) listed(ctx context.Context) (*HubModelInfo, *Release, error)
 }
 
 // release builds the Release from the API record.
-func (s *HubSource) release(info *HubModelInfo, rev string) (*Release, error) {
+func (s *HubSource) release(info *hub.ModelInfo, rev string) (*Release, error) {
 	id := s.ref.ID
 	var problems []*Problem
 	if info.ID != id {
-		if checkRepoID(info.ID) == nil {
+		if hub.CheckID(info.ID) == nil {
 			id = info.ID // the Hub's canonical id (a renamed or legacy repository)
 		} else {
 			problems = append(problems, &Problem{Path: id, Field: "id", Message: fmt.Sprintf("the Hub record gives the id %q, which is not a repository id; %s is used", info.ID, id)})
@@ -291,7 +217,7 @@ func (s *HubSource) release(info *HubModelInfo, rev string) (*Release, error) {
 
 // hubFiles turns a Hub listing into release files, with the digests the
 // Hub publishes, and problems for entries that cannot be trusted.
-func hubFiles(list []HubFile) ([]*File, []*Problem) {
+func hubFiles(list []hub.File) ([]*File, []*Problem) {
 	var files []*File
 	var problems []*Problem
 	seen := map[string]bool{}
@@ -471,7 +397,7 @@ func (s *HubSource) prefetch(ctx context.Context, set *remoteSet) error {
 }
 
 // remember caches a model record fetched while opening.
-func (c *hubClient) remember(id string, info *HubModelInfo) {
+func (c *hubClient) remember(id string, info *hub.ModelInfo) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if _, ok := c.infos[id]; !ok {
@@ -480,8 +406,8 @@ func (c *hubClient) remember(id string, info *HubModelInfo) {
 }
 
 // cachedInfo fetches the record of id once per client.
-func (c *hubClient) cachedInfo(ctx context.Context, id string) (*HubModelInfo, error) {
-	if err := checkRepoID(id); err != nil {
+func (c *hubClient) cachedInfo(ctx context.Context, id string) (*hub.ModelInfo, error) {
+	if err := hub.CheckID(id); err != nil {
 		return nil, err
 	}
 	c.mu.Lock()

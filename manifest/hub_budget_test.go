@@ -2,7 +2,6 @@ package manifest
 
 import (
 	"fmt"
-	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -275,30 +274,6 @@ func TestHubIndexPrefix(t *testing.T) {
 				t.Errorf("IndexBytes -1 read a prefix")
 			}
 		})
-	}
-}
-
-func TestParseModelInfoSafetensors(t *testing.T) {
-	for _, tc := range []struct {
-		json  string
-		total int64
-		by    map[string]int64
-	}{
-		{`{"id":"a/b","safetensors":{"parameters":{"BF16":3,"F8_E4M3":5},"total":8}}`, 8, map[string]int64{"BF16": 3, "F8_E4M3": 5}},
-		{`{"id":"a/b","safetensors":{"parameters":{"BF16":3,"F32":4}}}`, 7, map[string]int64{"BF16": 3, "F32": 4}},
-		{`{"id":"a/b","safetensors":{"parameters":{"BF16":-3,"F32":1.5,"I8":"2","U8":1e3,"F16":2},"total":-1}}`, 2, map[string]int64{"F16": 2}},
-		{`{"id":"a/b","safetensors":{"parameters":{"A":9223372036854775807,"B":9223372036854775807}}}`, 0, map[string]int64{"A": 9223372036854775807, "B": 9223372036854775807}},
-		{`{"id":"a/b","safetensors":{"parameters":{"A":92233720368547758070}}}`, 0, nil},
-		{`{"id":"a/b","safetensors":[1,2]}`, 0, nil},
-		{`{"id":"a/b"}`, 0, nil},
-	} {
-		m, err := ParseModelInfo([]byte(tc.json))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if m.SafetensorsTotal != tc.total || !maps.Equal(m.SafetensorsParameters, tc.by) {
-			t.Errorf("%s: %d %v, want %d %v", tc.json, m.SafetensorsTotal, m.SafetensorsParameters, tc.total, tc.by)
-		}
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/modelvet/modelvet/hub"
 	"github.com/modelvet/modelvet/internal/limits"
 	"github.com/modelvet/modelvet/internal/textsafe"
 )
@@ -35,7 +36,7 @@ type hubClient struct {
 }
 
 type hubInfoResult struct {
-	info *HubModelInfo
+	info *hub.ModelInfo
 	err  error
 }
 
@@ -399,7 +400,7 @@ func retryAfter(h string) int64 {
 
 // modelInfo fetches the model record of id at rev ("" for the default
 // branch), with file sizes and LFS digests when blobs is set.
-func (c *hubClient) modelInfo(ctx context.Context, id, rev string, blobs bool) (*HubModelInfo, error) {
+func (c *hubClient) modelInfo(ctx context.Context, id, rev string, blobs bool) (*hub.ModelInfo, error) {
 	u := c.cfg.endpoint.String() + "/api/models/" + id
 	if rev != "" {
 		u += "/revision/" + url.PathEscape(rev)
@@ -411,7 +412,7 @@ func (c *hubClient) modelInfo(ctx context.Context, id, rev string, blobs bool) (
 	if r.rev == "" {
 		r.rev = "main"
 	}
-	var info *HubModelInfo
+	var info *hub.ModelInfo
 	err := c.get(ctx, r, func(resp *http.Response, body io.Reader) error {
 		if err := c.roomFor(r, min(resp.ContentLength, limits.MaxHubAPIBytes)); err != nil {
 			return err
@@ -426,7 +427,7 @@ func (c *hubClient) modelInfo(ctx context.Context, id, rev string, blobs bool) (
 		if len(data) > limits.MaxHubAPIBytes {
 			return r.fail(ErrHubResponse, resp.StatusCode, fmt.Sprintf("the model record is over the %d-byte limit", limits.MaxHubAPIBytes), nil)
 		}
-		info, err = ParseModelInfo(data)
+		info, err = hub.ParseModelInfo(data)
 		if err != nil {
 			return r.fail(ErrHubResponse, resp.StatusCode, "the model record cannot be read", err)
 		}

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/modelvet/modelvet/hub"
 	"github.com/modelvet/modelvet/internal/limits"
 )
 
@@ -14,7 +15,7 @@ import (
 // *HubClient implement it; lineage code takes it as a plain interface, so
 // it never depends on HTTP, and tests can supply records of their own.
 type ModelInfoFetcher interface {
-	ModelInfo(ctx context.Context, id string) (*HubModelInfo, error)
+	ModelInfo(ctx context.Context, id string) (*hub.ModelInfo, error)
 }
 
 // HubClient fetches model records from the Hub outside the audit of a Hub
@@ -39,7 +40,7 @@ func NewHubClient(opts HubOptions) (*HubClient, error) {
 
 // ModelInfo fetches the record of model id at its default branch (GET
 // /api/models/{id}), once per client.
-func (h *HubClient) ModelInfo(ctx context.Context, id string) (*HubModelInfo, error) {
+func (h *HubClient) ModelInfo(ctx context.Context, id string) (*hub.ModelInfo, error) {
 	if h.cfg.offline {
 		return nil, offlineError(id)
 	}
@@ -119,7 +120,7 @@ func HubLineage(ctx context.Context, f ModelInfoFetcher, child string, bases []s
 		queue = queue[1:]
 
 		a := HubAncestor{ID: e.id, Parent: e.parent, Relation: e.relation, Depth: e.depth}
-		if err := checkRepoID(e.id); err != nil {
+		if err := hub.CheckID(e.id); err != nil {
 			a.Err = fmt.Errorf("%q is not a Hub model id", e.id)
 			out = append(out, a)
 			continue

@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/modelvet/modelvet/hub"
 )
 
 // Source is one model release that can be read.
@@ -286,7 +288,7 @@ func lmStudioRepo(abs string) string {
 		return ""
 	}
 	id := filepath.Base(pubDir) + "/" + filepath.Base(repoDir)
-	if checkRepoID(id) != nil {
+	if hub.CheckID(id) != nil {
 		return ""
 	}
 	return id
