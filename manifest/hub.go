@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/url"
 	"path"
 	"strings"
 	"sync"
@@ -39,8 +38,8 @@ var _ = func() bool {
 // so lineage can be followed on the Hub.
 type HubSource struct {
 	ref hub.Ref
-	cfg *hubConfig
-	c   *hubClient
+	cfg hubConfig
+	c   *hub.Client
 }
 
 var _ ModelInfoFetcher = (*HubSource)(nil)
@@ -53,11 +52,11 @@ func Hub(ref string, opts HubOptions) (*HubSource, error) {
 	if err != nil {
 		return nil, err
 	}
-	cfg, err := opts.resolve()
+	c, err := hub.NewClient(opts.Options)
 	if err != nil {
 		return nil, fmt.Errorf("hf:%s: %w", r, err)
 	}
-	return &HubSource{ref: r, cfg: cfg, c: newHubClient(cfg)}, nil
+	return &HubSource{ref: r, cfg: opts.resolve(), c: c}, nil
 }
 
 // String returns "hf:ORG/NAME[@REV]".
@@ -67,22 +66,13 @@ func (s *HubSource) String() string { return "hf:" + s.ref.String() }
 func (s *HubSource) Ref() hub.Ref { return s.ref }
 
 // Usage returns the requests made and the response bytes read so far.
-func (s *HubSource) Usage() (requests int, bytes int64) {
-	return int(s.c.requests.Load()), s.c.bytes.Load()
-}
+func (s *HubSource) Usage() (requests int, bytes int64) { return s.c.Usage() }
 
 // ModelInfo fetches the Hub record of model id (at its default branch,
 // without the file metadata), with the source's client and caps. Records
 // are cached for the source's lifetime.
 func (s *HubSource) ModelInfo(ctx context.Context, id string) (*hub.ModelInfo, error) {
-	if s.cfg.offline {
-		return nil, offlineError(id)
-	}
-	return s.c.cachedInfo(ctx, id)
-}
-
-func offlineError(what string) error {
-	return fmt.Errorf("%s: %w: HF_HUB_OFFLINE is set, so the Hub is not contacted; audit a local copy instead", what, ErrHubOffline)
+	return s.c.ModelInfo(ctx, id)
 }
 
 // Open reads the repository: its API record, then what the audit needs of
@@ -95,7 +85,6 @@ func (s *HubSource) Open(ctx context.Context) (*Release, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.c.remember(s.ref.ID, info)
 	set := s.plan(rel)
 	if err := s.prefetch(ctx, set); err != nil {
 		return nil, err
@@ -122,7 +111,7 @@ func (s *HubSource) Open(ctx context.Context) (*Release, error) {
 			continue
 		}
 		f.Format, f.unreadable = classify(f.Path, nil), true
-		if he := (*HubError)(nil); errors.As(rf.err, &he) && he.auditCap {
+		if errors.Is(rf.err, hub.ErrBudget) {
 			capped, capErr = append(capped, f.Path), rf.err
 			continue
 		}
@@ -137,7 +126,7 @@ func (s *HubSource) Open(ctx context.Context) (*Release, error) {
 	}
 	for _, f := range rel.Files {
 		if rf := set.files[f.Path]; rf != nil && rf.kind == readStart && rf.err == nil {
-			indexPrefix(rel, f, rf.head())
+			indexPrefix(rel, f, rf.r.Head())
 		}
 	}
 	if err := describeWith(ctx, rel, set.open); err != nil {
@@ -166,24 +155,20 @@ func (s *HubSource) Open(ctx context.Context) (*Release, error) {
 // listed fetches the repository's API record, with its file listing, at
 // the revision asked for (main by default), and builds the Release from it.
 func (s *HubSource) listed(ctx context.Context) (*hub.ModelInfo, *Release, error) {
-	if s.cfg.offline {
-		return nil, nil, offlineError(s.String())
-	}
-	rev := cmp.Or(s.ref.Revision, "main")
-	info, err := s.c.modelInfo(ctx, s.ref.ID, rev, true)
+	info, err := s.c.Listing(ctx, s.ref)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, nil, ctx.Err()
 		}
 		return nil, nil, fmt.Errorf("%s: %w", s, err)
 	}
-	rel, err := s.release(info, rev)
+	rel, err := s.release(info)
 	return info, rel, err
 }
 
 // release builds the Release from the API record.
-func (s *HubSource) release(info *hub.ModelInfo, rev string) (*Release, error) {
-	id := s.ref.ID
+func (s *HubSource) release(info *hub.ModelInfo) (*Release, error) {
+	id, rev := s.ref.ID, cmp.Or(s.ref.Revision, hub.DefaultRevision)
 	var problems []*Problem
 	if info.ID != id {
 		if hub.CheckID(info.ID) == nil {
@@ -194,7 +179,7 @@ func (s *HubSource) release(info *hub.ModelInfo, rev string) (*Release, error) {
 	}
 	rel := &Release{Name: id, Repo: id, Source: s.String(), Kind: KindHub}
 	rel.Hub = &HubInfo{
-		Endpoint: s.cfg.endpoint.String(), ID: id, Revision: rev,
+		Endpoint: s.c.Endpoint(), ID: id, Revision: rev,
 		Author: info.Author, Private: info.Private, Gated: info.Gated, Disabled: info.Disabled,
 		LastModified: info.LastModified, CreatedAt: info.CreatedAt, Tags: info.Tags,
 		LibraryName: info.LibraryName, PipelineTag: info.PipelineTag, Downloads: info.Downloads,
@@ -293,12 +278,8 @@ func isHubHex(s string, n int) bool {
 // plan decides which files to fetch. Files listed only keep the format
 // their name gives and are marked so that describeWith skips them.
 func (s *HubSource) plan(rel *Release) *remoteSet {
-	pin := rel.Revision
-	base := hubRequest{
-		repo: rel.Repo, rev: pin, rangeTo: -1,
-		url: s.cfg.endpoint.String() + "/" + rel.Repo + "/resolve/" + url.PathEscape(pin) + "/",
-	}
-	set := &remoteSet{c: s.c, files: map[string]*remoteFile{}}
+	pin := hub.Ref{ID: rel.Repo, Revision: rel.Revision}
+	set := &remoteSet{files: map[string]*remoteFile{}}
 	// The signature the release will locate is read whole, to be verified.
 	var sig *File
 	for _, f := range rel.Files {
@@ -338,7 +319,7 @@ func (s *HubSource) plan(rel *Release) *remoteSet {
 			rel.Hub.ListedOnly++
 			continue
 		}
-		set.files[f.Path] = newRemoteFile(s.c, base, f, kind, capBytes)
+		set.files[f.Path] = newRemoteFile(s.c.NewReader(pin, f.Path, f.Size), f.Path, kind, capBytes)
 	}
 	return set
 }
@@ -394,37 +375,4 @@ func (s *HubSource) prefetch(ctx context.Context, set *remoteSet) error {
 	run(texts)
 	run(others)
 	return ctx.Err()
-}
-
-// remember caches a model record fetched while opening.
-func (c *hubClient) remember(id string, info *hub.ModelInfo) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if _, ok := c.infos[id]; !ok {
-		c.infos[id] = &hubInfoResult{info: info}
-	}
-}
-
-// cachedInfo fetches the record of id once per client.
-func (c *hubClient) cachedInfo(ctx context.Context, id string) (*hub.ModelInfo, error) {
-	if err := hub.CheckID(id); err != nil {
-		return nil, err
-	}
-	c.mu.Lock()
-	r, ok := c.infos[id]
-	c.mu.Unlock()
-	if ok {
-		return r.info, r.err
-	}
-	info, err := c.modelInfo(ctx, id, "", false)
-	if ctx.Err() != nil {
-		return nil, ctx.Err()
-	}
-	if errors.Is(err, ErrHubBudget) {
-		return nil, err // not cached: a later audit with more room may fetch it
-	}
-	c.mu.Lock()
-	c.infos[id] = &hubInfoResult{info: info, err: err}
-	c.mu.Unlock()
-	return info, err
 }

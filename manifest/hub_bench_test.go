@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/modelvet/modelvet/finding"
+	"github.com/modelvet/modelvet/hub"
 	"github.com/modelvet/modelvet/internal/hubtest"
 	"github.com/modelvet/modelvet/internal/limits"
 )
@@ -98,9 +99,9 @@ func TestHub163ShardsBytes(t *testing.T) {
 			}
 		}
 		_, apiBytes := func() (int, int64) {
-			s, _ := Hub("acme/large", HubOptions{Endpoint: srv.URL(), NoToken: true})
-			s.c.modelInfo(context.Background(), "acme/large", "main", true)
-			return s.Usage()
+			c, _ := hub.NewClient(hub.Options{Endpoint: srv.URL(), NoToken: true})
+			c.Listing(context.Background(), hub.Ref{ID: "acme/large"})
+			return c.Usage()
 		}()
 		redirects := rel.Hub.Bytes - want - apiBytes // bodies of the 302s
 		t.Logf("163 dense shards: %d bytes read (%d API, %d files, %d redirect bodies) in %d requests", rel.Hub.Bytes, apiBytes, want, redirects, rel.Hub.Requests)

@@ -120,10 +120,10 @@ func (s *HubSource) readGGUF(ctx context.Context, rel *Release, set *remoteSet) 
 	first := set.files[cands[0].Path]
 	// Read now to learn its cost; describeWith keeps what this read gives
 	// (and reads the file again, from the bytes cached, to report a fault).
-	if info, err := ReadGGUF(&remoteHandle{ctx: ctx, f: first}, first.size); err == nil {
+	if info, err := ReadGGUF(first.r.ReaderAt(ctx), first.size); err == nil {
 		cands[0].GGUF = info
 	}
-	g.FirstBytes = first.fetched()
+	g.FirstBytes = first.r.Fetched()
 	left := g.Budget - g.FirstBytes
 	if hd := rel.Hub.Headers; hd != nil {
 		left -= hd.BytesRead

@@ -12,45 +12,13 @@ import (
 )
 
 // ModelInfoFetcher fetches what the Hub says about a model. *HubSource and
-// *HubClient implement it; lineage code takes it as a plain interface, so
+// *hub.Client implement it; lineage code takes it as a plain interface, so
 // it never depends on HTTP, and tests can supply records of their own.
 type ModelInfoFetcher interface {
 	ModelInfo(ctx context.Context, id string) (*hub.ModelInfo, error)
 }
 
-// HubClient fetches model records from the Hub outside the audit of a Hub
-// source: for a local release whose card names bases on the Hub. Its caps
-// count over its lifetime: use one per audit.
-type HubClient struct {
-	cfg *hubConfig
-	c   *hubClient
-}
-
-var _ ModelInfoFetcher = (*HubClient)(nil)
-
-// NewHubClient checks opts (resolved against HF_ENDPOINT, HF_TOKEN and
-// HF_HUB_OFFLINE) and returns a client. It makes no request.
-func NewHubClient(opts HubOptions) (*HubClient, error) {
-	cfg, err := opts.resolve()
-	if err != nil {
-		return nil, err
-	}
-	return &HubClient{cfg: cfg, c: newHubClient(cfg)}, nil
-}
-
-// ModelInfo fetches the record of model id at its default branch (GET
-// /api/models/{id}), once per client.
-func (h *HubClient) ModelInfo(ctx context.Context, id string) (*hub.ModelInfo, error) {
-	if h.cfg.offline {
-		return nil, offlineError(id)
-	}
-	return h.c.cachedInfo(ctx, id)
-}
-
-// Usage returns the requests made and the response bytes read so far.
-func (h *HubClient) Usage() (requests int, bytes int64) {
-	return int(h.c.requests.Load()), h.c.bytes.Load()
-}
+var _ ModelInfoFetcher = (*hub.Client)(nil)
 
 // HubAncestor is one model reached by following base_model on the Hub, with
 // what its record says about its origin and licence.

@@ -21,8 +21,9 @@ type Source interface {
 	String() string
 }
 
-// ErrNotFound reports a target that does not exist.
-var ErrNotFound = errors.New("not found")
+// ErrNotFound reports a target that does not exist: a local path, or a
+// repository, revision or file on the Hub (it is hub.ErrNotFound).
+var ErrNotFound = hub.ErrNotFound
 
 // ErrEmpty reports a target that holds nothing to audit.
 var ErrEmpty = errors.New("no release to audit")

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/modelvet/modelvet/finding"
+	"github.com/modelvet/modelvet/hub"
 	"github.com/modelvet/modelvet/internal/limits"
 	"github.com/modelvet/modelvet/kb"
 	"github.com/modelvet/modelvet/manifest"
@@ -173,7 +174,7 @@ func (b *builder) hubFacts(i int, a *manifest.HubAncestor, endpoint string) (fin
 // hubAPIPath is the Hub API record of model id, for evidence.
 func hubAPIPath(endpoint, id string) string {
 	if endpoint == "" {
-		endpoint = manifest.DefaultHubEndpoint
+		endpoint = hub.DefaultEndpoint
 	}
 	return strings.TrimRight(endpoint, "/") + "/api/models/" + cut(kb.TrimHubURL(id))
 }
