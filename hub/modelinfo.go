@@ -2,7 +2,9 @@ package hub
 
 import (
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -48,6 +50,17 @@ type ModelInfo struct {
 
 	// Files lists the repository's files (siblings).
 	Files []File `json:"files,omitempty"`
+}
+
+// Summary returns a copy of the record without its file listing, with
+// lists and maps of its own: what is worth keeping of a record once its
+// listing has been used.
+func (m *ModelInfo) Summary() ModelInfo {
+	s := *m
+	s.Files = nil
+	s.Tags, s.License, s.BaseModel, s.Datasets = slices.Clone(m.Tags), slices.Clone(m.License), slices.Clone(m.BaseModel), slices.Clone(m.Datasets)
+	s.SafetensorsParameters = maps.Clone(m.SafetensorsParameters)
+	return s
 }
 
 // File is one file of a Hub listing.

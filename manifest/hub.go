@@ -34,15 +34,15 @@ var _ = func() bool {
 // resolved to. Requests and bytes count against the caps of HubOptions over
 // the source's lifetime: use one HubSource per audit.
 //
-// HubSource also implements ModelInfoFetcher with the same client and caps,
-// so lineage can be followed on the Hub.
+// HubSource also implements hub.ModelInfoFetcher with the same client and
+// caps, so lineage can be followed on the Hub.
 type HubSource struct {
 	ref hub.Ref
 	cfg hubConfig
 	c   *hub.Client
 }
 
-var _ ModelInfoFetcher = (*HubSource)(nil)
+var _ hub.ModelInfoFetcher = (*HubSource)(nil)
 
 // Hub returns the Source for the repository ref ("ORG/NAME[@REV]"). It
 // checks ref and opts (resolved against HF_ENDPOINT, HF_TOKEN and
@@ -142,7 +142,7 @@ func (s *HubSource) Open(ctx context.Context) (*Release, error) {
 				bases = append(bases, b.Value)
 			}
 		}
-		anc, err := HubLineage(ctx, s, rel.Name, bases, relation, s.cfg.lineage)
+		anc, err := hub.Ancestors(ctx, s.c, rel.Name, bases, relation, s.cfg.lineage)
 		if err != nil {
 			return nil, err
 		}

@@ -548,103 +548,52 @@ func TestHubCancelAndTimeout(t *testing.T) {
 	}
 }
 
-func TestHubLineage(t *testing.T) {
-	card := func(license string, bases ...string) map[string]any {
-		m := map[string]any{"license": license}
-		if len(bases) > 0 {
-			m["base_model"] = bases
-		}
-		return m
-	}
-	repos := []*hubtest.Repo{
-		{ID: "acme/chat", CardData: card("apache-2.0", "acme/base"), Files: []*hubtest.File{{Path: "README.md", Data: []byte("x")}}},
-		{ID: "acme/base", CardData: map[string]any{"license": "other", "license_name": "acme-license", "base_model": "meta/llama", "base_model_relation": "merge"}},
-		{ID: "meta/llama", Author: "meta", Gated: "manual", CardData: card("llama3.1", "acme/chat")}, // a cycle back to the start
-		{ID: "x/a", CardData: card("mit", "x/b", "x/c")},
-		{ID: "x/b", CardData: card("mit", "x/d")},
-		{ID: "x/c", CardData: card("mit", "x/d")},
-		{ID: "x/d", CardData: card("mit", "x/e")},
-		{ID: "x/e", CardData: card("mit", "x/f")},
-		{ID: "x/f", Private: true},
-	}
-	srv := hubtest.New(t, repos...)
-	h, err := hub.NewClient(hub.Options{Endpoint: srv.URL(), NoToken: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+// TestHubAncestorsOnOpen checks that opening a Hub repository follows
+// the bases its card names on the Hub, with the source's client, as deep
+// as HubOptions.LineageDepth allows.
+func TestHubAncestorsOnOpen(t *testing.T) {
+	srv := hubtest.New(t,
+		&hubtest.Repo{ID: "acme/chat", CardData: map[string]any{"license": "apache-2.0", "base_model": []string{"acme/base", "acme/gone"}}, Files: []*hubtest.File{{Path: "README.md", Data: []byte("x")}}},
+		&hubtest.Repo{ID: "acme/base", CardData: map[string]any{"license": "other", "license_name": "acme-license", "base_model": "meta/llama", "base_model_relation": "merge"}},
+		&hubtest.Repo{ID: "meta/llama", Author: "meta", Gated: "manual", CardData: map[string]any{"license": "llama3.1", "base_model": "acme/chat"}},
+	)
 	ctx := context.Background()
-	got, err := HubLineage(ctx, h, "acme/chat", []string{"acme/base"}, "finetune", 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(got) != 2 || got[0].ID != "acme/base" || got[0].Relation != "finetune" || got[0].LicenseName != "acme-license" ||
-		got[1].ID != "meta/llama" || got[1].Parent != "acme/base" || got[1].Relation != "merge" || got[1].Depth != 2 || got[1].Gated != "manual" || got[1].Author != "meta" {
-		t.Errorf("lineage = %+v", got)
-	}
-
-	got, err = HubLineage(ctx, h, "local", []string{"x/a", "not a model!", "x/missing"}, "", 3)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var ids []string
-	for _, a := range got {
-		s := fmt.Sprintf("%s<%s@%d", a.ID, a.Parent, a.Depth)
-		if a.Err != nil {
-			s += "!"
+	open := func(depth int) *Release {
+		t.Helper()
+		src, err := Hub("acme/chat", HubOptions{Options: hub.Options{Endpoint: srv.URL(), NoToken: true}, LineageDepth: depth})
+		if err != nil {
+			t.Fatal(err)
 		}
-		ids = append(ids, s)
+		rel, err := src.Open(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r, _ := src.Usage(); rel.Hub.Requests != r {
+			t.Errorf("%d requests recorded, %d made", rel.Hub.Requests, r)
+		}
+		return rel
 	}
-	want := []string{"x/a<local@1", "not a model!<local@1!", "x/missing<local@1!", "x/b<x/a@2", "x/c<x/a@2", "x/d<x/b@3"}
-	if !slices.Equal(ids, want) {
-		t.Errorf("lineage = %q, want %q", ids, want)
+	ancestors := func(rel *Release) []string {
+		var out []string
+		for _, a := range rel.Hub.Ancestors {
+			s := fmt.Sprintf("%s<%s@%d %v %s", a.ID, a.Parent, a.Depth, a.License, a.Relation)
+			if a.Err != nil {
+				s += "!" + a.Error
+			}
+			out = append(out, s)
+		}
+		return out
 	}
-	if !errors.Is(got[2].Err, ErrNotFound) {
-		t.Errorf("missing model error: %v", got[2].Err)
+	got := ancestors(open(0))
+	if len(got) != 3 || got[0] != "acme/base<acme/chat@1 [other] " || !strings.HasPrefix(got[1], "acme/gone<acme/chat@1 [] !repository acme/gone not found") || got[2] != "meta/llama<acme/base@2 [llama3.1] merge" {
+		t.Errorf("ancestors on open = %q", got)
 	}
-	// Records are cached: a second walk makes no request.
-	n := srv.RequestCount()
-	HubLineage(ctx, h, "local", []string{"x/a"}, "", 3)
-	if srv.RequestCount() != n {
-		t.Error("records fetched twice")
-	}
-
-	// The Hub source itself fetches ancestors with its client and caps.
-	src, err := Hub("acme/chat", HubOptions{Options: hub.Options{Endpoint: srv.URL(), NoToken: true}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rel, err := src.Open(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var anc []string
-	for _, a := range rel.Hub.Ancestors {
-		anc = append(anc, fmt.Sprintf("%s<%s@%d %v %s", a.ID, a.Parent, a.Depth, a.License, a.Relation))
-	}
-	if want := []string{"acme/base<acme/chat@1 [other] ", "meta/llama<acme/base@2 [llama3.1] merge"}; !slices.Equal(anc, want) {
-		t.Errorf("ancestors on open = %q, want %q", anc, want)
-	}
-	got, err = HubLineage(ctx, src, rel.Name, []string{"acme/base"}, "", 1)
-	if err != nil || len(got) != 1 {
-		t.Errorf("depth 1: %+v %v", got, err)
-	}
-	// A missing base is recorded with its error.
-	src, _ = Hub("acme/chat", HubOptions{Options: hub.Options{Endpoint: srv.URL(), NoToken: true}})
-	got, _ = HubLineage(ctx, src, "acme/chat", []string{"acme/gone"}, "", 0)
-	if len(got) != 1 || !strings.Contains(got[0].Error, "not found") {
-		t.Errorf("missing base = %+v", got)
+	if got := ancestors(open(1)); len(got) != 2 {
+		t.Errorf("depth 1: %q", got)
 	}
 	// LineageDepth < 0 does not follow bases.
-	src, _ = Hub("acme/chat", HubOptions{Options: hub.Options{Endpoint: srv.URL(), NoToken: true}, LineageDepth: -1})
-	if rel, err := src.Open(ctx); err != nil || rel.Hub.Ancestors != nil {
-		t.Errorf("lineage off: %v %+v", err, rel.Hub.Ancestors)
-	}
-
-	// Offline: every record fails with hub.ErrOffline.
-	off, _ := hub.NewClient(hub.Options{Endpoint: srv.URL(), Offline: true})
-	got, _ = HubLineage(ctx, off, "acme/chat", []string{"acme/base"}, "", 0)
-	if len(got) != 1 || !errors.Is(got[0].Err, hub.ErrOffline) {
-		t.Errorf("offline lineage = %+v", got)
+	if rel := open(-1); rel.Hub.Ancestors != nil {
+		t.Errorf("lineage off: %+v", rel.Hub.Ancestors)
 	}
 }
 

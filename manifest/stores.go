@@ -1,5 +1,7 @@
 package manifest
 
+import "github.com/modelvet/modelvet/hub"
+
 // OllamaModel describes a model in an Ollama store.
 type OllamaModel struct {
 	// Name is the short model name as users type it ("deepseek-r1:7b");
@@ -129,7 +131,7 @@ type HubInfo struct {
 	// Ancestors lists the models reached by following base_model on the
 	// Hub from the card's bases, with the licence, author and bases each
 	// one's record declares (HubOptions.LineageDepth bounds the walk).
-	Ancestors []HubAncestor `json:"ancestors,omitempty"`
+	Ancestors []hub.Ancestor `json:"ancestors,omitempty"`
 	// Unmatched lists the files the Hub lists at SHA that a local release
 	// checked against the listing (WithHubDigests) does not hold.
 	Unmatched []string `json:"unmatched,omitempty"`
