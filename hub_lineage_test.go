@@ -184,7 +184,7 @@ func TestHubFactsInReport(t *testing.T) {
 	if h == nil {
 		t.Fatal("no hub facts in the report")
 	}
-	req, n := src.Usage()
+	req, n := src.Client().Usage()
 	if h.ID != "acme/chat-7b" || h.Gated != "manual" || h.Private || h.Commit != repo.SHA || h.Requests != req || h.Bytes != n || h.Requests == 0 {
 		t.Errorf("hub = %+v (usage %d requests, %d bytes)", h, req, n)
 	}

@@ -14,35 +14,28 @@ import (
 	"github.com/modelvet/modelvet/internal/limits"
 )
 
-// Parse reads "hf:ORG/NAME[@REV]" targets with Hub and the default options
-// (HF_ENDPOINT, HF_TOKEN, HF_HUB_OFFLINE from the environment).
-var _ = func() bool {
-	parseHub = func(ref string) (Source, error) {
-		s, err := Hub(ref, HubOptions{})
-		if err != nil {
-			return nil, err
-		}
-		return s, nil
+// parseHub reads the "ORG/NAME[@REV]" of an "hf:" target for Parse, with
+// the default options (HF_ENDPOINT, HF_TOKEN, HF_HUB_OFFLINE from the
+// environment).
+func parseHub(ref string) (Source, error) {
+	s, err := Hub(ref, HubOptions{})
+	if err != nil {
+		return nil, err // not a nil *HubSource in a Source
 	}
-	return true
-}()
+	return s, nil
+}
 
 // HubSource is a Hugging Face Hub model repository read remotely: one API
 // request for the record and file listing, then HTTP range requests for the
 // card, the configs, the licence texts and the headers of the weight files,
 // never their tensors. Every file is read at the commit the revision
-// resolved to. Requests and bytes count against the caps of HubOptions over
-// the source's lifetime: use one HubSource per audit.
-//
-// HubSource also implements hub.ModelInfoFetcher with the same client and
-// caps, so lineage can be followed on the Hub.
+// resolved to. Its client's requests and bytes count against the caps of
+// HubOptions over the source's lifetime: use one HubSource per audit.
 type HubSource struct {
 	ref hub.Ref
 	cfg hubConfig
 	c   *hub.Client
 }
-
-var _ hub.ModelInfoFetcher = (*HubSource)(nil)
 
 // Hub returns the Source for the repository ref ("ORG/NAME[@REV]"). It
 // checks ref and opts (resolved against HF_ENDPOINT, HF_TOKEN and
@@ -65,23 +58,19 @@ func (s *HubSource) String() string { return "hf:" + s.ref.String() }
 // Ref returns the repository and revision read.
 func (s *HubSource) Ref() hub.Ref { return s.ref }
 
-// Usage returns the requests made and the response bytes read so far.
-func (s *HubSource) Usage() (requests int, bytes int64) { return s.c.Usage() }
-
-// ModelInfo fetches the Hub record of model id (at its default branch,
-// without the file metadata), with the source's client and caps. Records
-// are cached for the source's lifetime.
-func (s *HubSource) ModelInfo(ctx context.Context, id string) (*hub.ModelInfo, error) {
-	return s.c.ModelInfo(ctx, id)
-}
+// Client returns the client that reads the repository: its Usage is what
+// the source fetched so far, and it can fetch other models' records
+// within the same caps (hub.Ancestors).
+func (s *HubSource) Client() *hub.Client { return s.c }
 
 // Open reads the repository: its API record, then what the audit needs of
 // its files, then the Hub records of the models its card names as bases,
-// and theirs, to HubOptions.LineageDepth (Release.Hub.Ancestors). Files that cannot be read (a gated repository without access,
-// a server lying about sizes) are recorded as Problems; Open fails only when
-// the repository itself cannot be read.
+// and theirs, to HubOptions.LineageDepth (Release.Hub.Ancestors). Files
+// that cannot be read (a gated repository without access, a server lying
+// about sizes) are recorded as Problems; Open fails only when the
+// repository itself cannot be read.
 func (s *HubSource) Open(ctx context.Context) (*Release, error) {
-	info, rel, err := s.listed(ctx)
+	rel, err := s.listed(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -135,7 +124,7 @@ func (s *HubSource) Open(ctx context.Context) (*Release, error) {
 	keepFetched(rel, set)
 	headerParameters(rel)
 	if s.cfg.lineage >= 0 {
-		bases, relation := info.BaseModel, info.BaseModelRelation
+		bases, relation := rel.Hub.BaseModel, rel.Hub.BaseModelRelation
 		if rel.Card != nil && len(rel.Card.BaseModel) > 0 {
 			bases, relation = nil, rel.Card.BaseModelRelation.Value
 			for _, b := range rel.Card.BaseModel {
@@ -148,22 +137,21 @@ func (s *HubSource) Open(ctx context.Context) (*Release, error) {
 		}
 		rel.Hub.Ancestors = anc
 	}
-	rel.Hub.Requests, rel.Hub.Bytes = s.Usage()
+	rel.Hub.Requests, rel.Hub.Bytes = s.c.Usage()
 	return rel, nil
 }
 
 // listed fetches the repository's API record, with its file listing, at
 // the revision asked for (main by default), and builds the Release from it.
-func (s *HubSource) listed(ctx context.Context) (*hub.ModelInfo, *Release, error) {
+func (s *HubSource) listed(ctx context.Context) (*Release, error) {
 	info, err := s.c.Listing(ctx, s.ref)
 	if err != nil {
 		if ctx.Err() != nil {
-			return nil, nil, ctx.Err()
+			return nil, ctx.Err()
 		}
-		return nil, nil, fmt.Errorf("%s: %w", s, err)
+		return nil, fmt.Errorf("%s: %w", s, err)
 	}
-	rel, err := s.release(info)
-	return info, rel, err
+	return s.release(info)
 }
 
 // release builds the Release from the API record.
@@ -178,17 +166,12 @@ func (s *HubSource) release(info *hub.ModelInfo) (*Release, error) {
 		}
 	}
 	rel := &Release{Name: id, Repo: id, Source: s.String(), Kind: KindHub}
-	rel.Hub = &HubInfo{
-		Endpoint: s.c.Endpoint(), ID: id, Revision: rev,
-		Author: info.Author, Private: info.Private, Gated: info.Gated, Disabled: info.Disabled,
-		LastModified: info.LastModified, CreatedAt: info.CreatedAt, Tags: info.Tags,
-		LibraryName: info.LibraryName, PipelineTag: info.PipelineTag, Downloads: info.Downloads,
-		Parameters: info.SafetensorsTotal, ParametersByDtype: info.SafetensorsParameters,
-	}
+	rel.Hub = &HubInfo{ModelInfo: info.Summary(), Endpoint: s.c.Endpoint(), Revision: rev}
+	rel.Hub.ID = id
 	if isHubHex(info.SHA, 40) {
-		rel.Revision, rel.Hub.SHA = info.SHA, info.SHA
+		rel.Revision = info.SHA
 	} else {
-		rel.Revision = rev
+		rel.Revision, rel.Hub.SHA = rev, ""
 		problems = append(problems, &Problem{Path: id, Field: "sha", Message: fmt.Sprintf("the Hub record gives no commit for revision %s, so files are read at %s, which may move during the audit", rev, rev)})
 	}
 	files, fp := hubFiles(info.Files)

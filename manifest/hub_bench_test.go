@@ -173,8 +173,8 @@ func TestHub163ShardsBytes(t *testing.T) {
 			t.Errorf("index %+v, want total_size %d from the first %d bytes", x, dataSize, limits.MaxHubIndexPrefix)
 		}
 		// The parameter count comes from the API and says so.
-		if rel.Hub.Parameters != total || !maps.Equal(rel.Hub.ParametersByDtype, params) {
-			t.Errorf("API parameters %d %v, want %d %v", rel.Hub.Parameters, rel.Hub.ParametersByDtype, total, params)
+		if rel.Hub.SafetensorsTotal != total || !maps.Equal(rel.Hub.SafetensorsParameters, params) {
+			t.Errorf("API parameters %d %v, want %d %v", rel.Hub.SafetensorsTotal, rel.Hub.SafetensorsParameters, total, params)
 		}
 		var msgs []string
 		for _, f := range rel.Findings() {

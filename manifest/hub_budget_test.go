@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/modelvet/modelvet/finding"
+	"github.com/modelvet/modelvet/hub"
 	"github.com/modelvet/modelvet/internal/hubtest"
 	"github.com/modelvet/modelvet/internal/limits"
 )
@@ -125,8 +126,8 @@ func TestHubHeaderBudget(t *testing.T) {
 		t.Errorf("evidence %+v", ev)
 	}
 	// The fake Hub summarises parameters, so the finding gives the API's.
-	if rel.Hub.Parameters == 0 || !strings.Contains(fs[i].Message, "is the Hub API's own summary") {
-		t.Errorf("parameters %d, message %q", rel.Hub.Parameters, fs[i].Message)
+	if rel.Hub.SafetensorsTotal == 0 || !strings.Contains(fs[i].Message, "is the Hub API's own summary") {
+		t.Errorf("parameters %d, message %q", rel.Hub.SafetensorsTotal, fs[i].Message)
 	}
 }
 
@@ -292,7 +293,7 @@ func FuzzHubIndexPrefix(f *testing.F) {
 			return
 		}
 		size = max(size, int64(len(data)))
-		rel := &Release{Name: "a/b", Hub: &HubInfo{ID: "a/b"}}
+		rel := &Release{Name: "a/b", Hub: &HubInfo{ModelInfo: hub.ModelInfo{ID: "a/b"}}}
 		f := &File{Path: "model.safetensors.index.json", Size: size}
 		indexPrefix(rel, f, data)
 		x := rel.Hub.Index

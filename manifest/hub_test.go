@@ -568,7 +568,7 @@ func TestHubAncestorsOnOpen(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if r, _ := src.Usage(); rel.Hub.Requests != r {
+		if r, _ := src.Client().Usage(); rel.Hub.Requests != r {
 			t.Errorf("%d requests recorded, %d made", rel.Hub.Requests, r)
 		}
 		return rel

@@ -80,7 +80,7 @@ func Parse(target string) (Source, error) {
 // cache repositories and snapshots, and OCI image layouts. It returns nil
 // for a plain directory, and an error for a directory holding many
 // releases (a store or cache root) or a cached dataset.
-var detectDir = func(dir string) (Source, error) {
+func detectDir(dir string) (Source, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return nil, err
@@ -195,12 +195,8 @@ func detectFile(file string) Source {
 	return Ollama(root, name)
 }
 
-var parseHub = func(ref string) (Source, error) {
-	return nil, fmt.Errorf("hf:%s: %w: Hugging Face Hub sources are not yet supported", ref, ErrUnsupported)
-}
-
 // parseOllama reads "ollama:NAME[:TAG]" as a model of the default store.
-var parseOllama = func(ref string) (Source, error) {
+func parseOllama(ref string) (Source, error) {
 	if _, err := ParseOllamaName(ref); err != nil {
 		return nil, fmt.Errorf("ollama:%s: %w", ref, err)
 	}

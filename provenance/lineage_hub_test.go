@@ -42,7 +42,7 @@ func TestHubAncestors(t *testing.T) {
 		t.Fatal(err)
 	}
 	rel := &manifest.Release{Name: "team/chat", Repo: "team/chat", Kind: manifest.KindHub, Card: card, Hub: &manifest.HubInfo{
-		Endpoint: "https://hub.example", ID: "team/chat",
+		ModelInfo: hub.ModelInfo{ID: "team/chat"}, Endpoint: "https://hub.example",
 		Ancestors: []hub.Ancestor{
 			{ModelInfo: hub.ModelInfo{ID: "team/tuned", Author: "team", License: []string{"other"}, LicenseName: "team-licence",
 				BaseModel: []string{"team/a", "team/b"}}, Parent: "team/chat", Depth: 1},
