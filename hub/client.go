@@ -72,7 +72,14 @@ func (c *Client) Listing(ctx context.Context, ref Ref) (*ModelInfo, error) {
 	if c.cfg.offline {
 		return nil, offlineError()
 	}
-	info, err := c.modelInfo(ctx, ref.ID, cmp.Or(ref.Revision, DefaultRevision), true)
+	rev := cmp.Or(ref.Revision, DefaultRevision)
+	if err := CheckID(ref.ID); err != nil {
+		return nil, err
+	}
+	if err := checkRevision(rev); err != nil {
+		return nil, err
+	}
+	info, err := c.modelInfo(ctx, ref.ID, rev, true)
 	if err != nil {
 		return nil, err
 	}
@@ -105,7 +112,7 @@ func (c *Client) ModelInfo(ctx context.Context, id string) (*ModelInfo, error) {
 		return nil, ctx.Err()
 	}
 	if errors.Is(err, ErrBudget) {
-		return nil, err // not cached: a later audit with more room may fetch it
+		return nil, err // not cached: the cap is the client's, not the record's
 	}
 	c.mu.Lock()
 	c.infos[id] = &infoResult{info: info, err: err}

@@ -111,6 +111,16 @@ func TestClientListingAndReads(t *testing.T) {
 	if m, err := c.ModelInfo(ctx, "acme/chat-7b"); err != nil || m != info || srv.RequestCount() != n {
 		t.Errorf("ModelInfo after Listing: %v, %d requests", err, srv.RequestCount()-n)
 	}
+	// Ids and revisions that are not the Hub's are refused before any
+	// request.
+	for _, ref := range []Ref{{ID: "../x"}, {ID: "acme/x", Revision: "a/../../b"}} {
+		if _, err := c.Listing(ctx, ref); err == nil {
+			t.Errorf("Listing(%+v) succeeded", ref)
+		}
+	}
+	if _, err := c.ModelInfo(ctx, "acme/x?y"); err == nil || srv.RequestCount() != n {
+		t.Errorf("ModelInfo of a bad id: %v, %d requests", err, srv.RequestCount()-n)
+	}
 }
 
 func TestClientTokenOnlyToEndpoint(t *testing.T) {
@@ -426,16 +436,7 @@ func TestClientCaps(t *testing.T) {
 
 func TestClientCancelAndTimeout(t *testing.T) {
 	srv := hubtest.New(t, hubtest.ExampleRepo())
-	hang := func(srvName string) func(string, http.ResponseWriter, *http.Request) bool {
-		return func(s string, w http.ResponseWriter, r *http.Request) bool {
-			if s != srvName {
-				return false
-			}
-			<-r.Context().Done()
-			return true
-		}
-	}
-	srv.SetFault(hang("hub"))
+	srv.Hang("hub")
 	ref := Ref{ID: "acme/chat-7b"}
 	ctx, cancel := context.WithCancel(context.Background())
 	time.AfterFunc(50*time.Millisecond, cancel)
@@ -461,7 +462,7 @@ func TestClientCancelAndTimeout(t *testing.T) {
 	}
 
 	// A CDN that hangs: each file read fails on its own timeout.
-	srv.SetFault(hang("cdn"))
+	srv.Hang("cdn")
 	_, errs, err := readFiles(context.Background(), newClient(t, srv, Options{Timeout: 50 * time.Millisecond, Retries: -1}), ref)
 	if err != nil {
 		t.Fatal(err)

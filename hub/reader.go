@@ -61,10 +61,11 @@ type span struct {
 	data []byte
 }
 
-// NewReader returns a Reader of the file at path in ref (whose Revision
-// should be a commit, so that every range comes from the same bytes)
-// whose listed size is size. It makes no request. Its Limits let it fetch
-// the whole file.
+// NewReader returns a Reader of the file at path in ref, whose listed size
+// is size. ref.ID must be a valid id (CheckID) and ref.Revision should be
+// a commit, so that every range comes from the same bytes; path is escaped
+// segment by segment. It makes no request. Its Limits let it fetch the
+// whole file.
 func (c *Client) NewReader(ref Ref, path string, size int64) *Reader {
 	rev := cmp.Or(ref.Revision, DefaultRevision)
 	return &Reader{

@@ -517,16 +517,7 @@ func TestHubCaps(t *testing.T) {
 func TestHubCancelAndTimeout(t *testing.T) {
 	repo := testRepo()
 	srv := hubtest.New(t, repo)
-	hang := func(srvName string) func(string, http.ResponseWriter, *http.Request) bool {
-		return func(s string, w http.ResponseWriter, r *http.Request) bool {
-			if s != srvName {
-				return false
-			}
-			<-r.Context().Done()
-			return true
-		}
-	}
-	srv.SetFault(hang("hub"))
+	srv.Hang("hub")
 	src, err := Hub("acme/chat-7b", HubOptions{Options: hub.Options{Endpoint: srv.URL(), NoToken: true}})
 	if err != nil {
 		t.Fatal(err)
@@ -538,7 +529,7 @@ func TestHubCancelAndTimeout(t *testing.T) {
 	}
 
 	// A CDN that hangs mid-audit: each file fails on its own timeout.
-	srv.SetFault(hang("cdn"))
+	srv.Hang("cdn")
 	rel, err := openHub(t, srv, "acme/chat-7b", HubOptions{Options: hub.Options{Timeout: 50 * time.Millisecond, Retries: -1}})
 	if err != nil {
 		t.Fatal(err)
