@@ -21,6 +21,7 @@ import (
 
 	"github.com/modelvet/modelvet"
 	"github.com/modelvet/modelvet/finding"
+	"github.com/modelvet/modelvet/hub"
 	"github.com/modelvet/modelvet/integrity"
 	"github.com/modelvet/modelvet/internal/hubtest"
 	"github.com/modelvet/modelvet/internal/limits"
@@ -48,7 +49,7 @@ func TestHubAuditSameAsDisk(t *testing.T) {
 	dir := hubtest.WriteDir(t, repo)
 	srv := hubtest.New(t, repo)
 	local := auditDir(t, dir)
-	src, err := manifest.Hub("acme/chat-7b", manifest.HubOptions{Endpoint: srv.URL(), NoToken: true})
+	src, err := manifest.Hub("acme/chat-7b", manifest.HubOptions{Options: hub.Options{Endpoint: srv.URL(), NoToken: true}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,7 +95,7 @@ func TestHubAuditFailures(t *testing.T) {
 	gated.Gated = "manual"
 	srv := hubtest.New(t, gated)
 	audit := func(ref string) (*modelvet.Report, error) {
-		src, err := manifest.Hub(ref, manifest.HubOptions{Endpoint: srv.URL(), NoToken: true, Retries: -1})
+		src, err := manifest.Hub(ref, manifest.HubOptions{Options: hub.Options{Endpoint: srv.URL(), NoToken: true, Retries: -1}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -168,7 +169,7 @@ func auditSignedHub(t *testing.T, r *hubtest.Repo, fault func(string, http.Respo
 	t.Helper()
 	srv := hubtest.New(t, r)
 	srv.SetFault(fault)
-	src, err := manifest.Hub("acme/chat-7b", manifest.HubOptions{Endpoint: srv.URL(), NoToken: true, Retries: -1})
+	src, err := manifest.Hub("acme/chat-7b", manifest.HubOptions{Options: hub.Options{Endpoint: srv.URL(), NoToken: true, Retries: -1}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -329,7 +330,7 @@ func TestHubAuditVerifiesSignature(t *testing.T) {
 
 	t.Run("untrusted key", func(t *testing.T) {
 		srv := hubtest.New(t, repo())
-		src, _ := manifest.Hub("acme/chat-7b", manifest.HubOptions{Endpoint: srv.URL(), NoToken: true})
+		src, _ := manifest.Hub("acme/chat-7b", manifest.HubOptions{Options: hub.Options{Endpoint: srv.URL(), NoToken: true}})
 		rep, err := modelvet.Audit(context.Background(), src, modelvet.WithClock(fixedClock))
 		if err != nil {
 			t.Fatal(err)

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/modelvet/modelvet"
+	"github.com/modelvet/modelvet/hub"
 	"github.com/modelvet/modelvet/internal/hubtest"
 	"github.com/modelvet/modelvet/manifest"
 )
@@ -27,7 +28,7 @@ func BenchmarkHubAudit163(b *testing.B) {
 				b.Fatal(err)
 			}
 			audit := func() *modelvet.Report {
-				src, err := manifest.Hub("acme/large", manifest.HubOptions{Endpoint: srv.URL(), NoToken: true})
+				src, err := manifest.Hub("acme/large", manifest.HubOptions{Options: hub.Options{Endpoint: srv.URL(), NoToken: true}})
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/modelvet/modelvet"
 	"github.com/modelvet/modelvet/finding"
+	"github.com/modelvet/modelvet/hub"
 	"github.com/modelvet/modelvet/internal/hubtest"
 	"github.com/modelvet/modelvet/internal/testutil"
 	"github.com/modelvet/modelvet/manifest"
@@ -171,7 +172,7 @@ func TestHubFactsInReport(t *testing.T) {
 	// one GGUF file, the first, whose metadata is always read).
 	first := repo.Files[slices.IndexFunc(repo.Files, func(f *hubtest.File) bool { return f.Path == "model-00001-of-00002.safetensors" })].Data
 	budget := 8 + int64(binary.LittleEndian.Uint64(first))
-	src, err := manifest.Hub("acme/chat-7b", manifest.HubOptions{Endpoint: srv.URL(), Token: "hf_test", HeaderBudget: budget, LineageDepth: -1})
+	src, err := manifest.Hub("acme/chat-7b", manifest.HubOptions{Options: hub.Options{Endpoint: srv.URL(), Token: "hf_test"}, HeaderBudget: budget, LineageDepth: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -183,7 +184,7 @@ func TestHubFactsInReport(t *testing.T) {
 	if h == nil {
 		t.Fatal("no hub facts in the report")
 	}
-	req, n := src.Usage()
+	req, n := src.Client().Usage()
 	if h.ID != "acme/chat-7b" || h.Gated != "manual" || h.Private || h.Commit != repo.SHA || h.Requests != req || h.Bytes != n || h.Requests == 0 {
 		t.Errorf("hub = %+v (usage %d requests, %d bytes)", h, req, n)
 	}

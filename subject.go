@@ -35,10 +35,10 @@ func hubSubject(h *manifest.HubInfo) *report.Hub {
 	out := &report.Hub{
 		ID: h.ID, Endpoint: h.Endpoint, Revision: h.Revision, Commit: h.SHA, Author: h.Author,
 		Gated: h.Gated, Private: h.Private, Requests: h.Requests, Bytes: h.Bytes,
-		ParametersFromAPI: h.Parameters, Unmatched: len(h.Unmatched),
+		ParametersFromAPI: h.SafetensorsTotal, Unmatched: len(h.Unmatched),
 	}
-	if len(h.ParametersByDtype) > 0 {
-		out.ParametersByDtypeFromAPI = maps.Clone(h.ParametersByDtype)
+	if len(h.SafetensorsParameters) > 0 {
+		out.ParametersByDtypeFromAPI = maps.Clone(h.SafetensorsParameters)
 	}
 	if hd := h.Headers; hd != nil {
 		out.HeadersRead, out.HeadersTotal, out.ParametersFromHeaders = hd.Read, hd.Files, hd.Parameters

@@ -12,11 +12,13 @@
 //   - Stores: Hugging Face cache snapshots ([HFCache]), Ollama models
 //     ([Ollama], [ListOllama]), OCI image layouts of model artifacts
 //     ([OCI], [ListOCI]), and [Sweep] over a disk; see docs/STORES.md.
-//   - The Hugging Face Hub, read remotely ([Hub] → [HubSource]): the API
-//     record, then HTTP range reads of the card, configs, index and weight
-//     headers, within budgets ([HubOptions] HeaderBudget and IndexBytes)
-//     whose unread parts are reported; lineage on the Hub ([HubLineage]);
-//     a local copy checked against a Hub listing ([WithHubDigests]). See
+//   - The Hugging Face Hub as a source ([Hub] → [HubSource]), over the
+//     client of package hub: the API record, then range reads of the card,
+//     configs, index and weight headers, planned here (what each format
+//     needs, never tensor data) within budgets ([HubOptions] HeaderBudget
+//     and IndexBytes) whose unread parts are reported; the ancestors its
+//     card names, followed on the Hub ([HubInfo] Ancestors); a local copy
+//     checked against a Hub listing ([WithHubDigests], [HubListing]). See
 //     docs/HUB.md.
 //   - File classification by name and leading bytes.
 //   - The weight files of a release, each read by the package of its

@@ -5,171 +5,75 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/url"
 	"path"
 	"strings"
 	"sync"
-	"unicode"
 	"unicode/utf8"
 
+	"github.com/modelvet/modelvet/hub"
 	"github.com/modelvet/modelvet/internal/limits"
 )
 
-// Parse reads "hf:ORG/NAME[@REV]" targets with Hub and the default options
-// (HF_ENDPOINT, HF_TOKEN, HF_HUB_OFFLINE from the environment).
-var _ = func() bool {
-	parseHub = func(ref string) (Source, error) {
-		s, err := Hub(ref, HubOptions{})
-		if err != nil {
-			return nil, err
-		}
-		return s, nil
+// parseHub reads the "ORG/NAME[@REV]" of an "hf:" target for Parse, with
+// the default options (HF_ENDPOINT, HF_TOKEN, HF_HUB_OFFLINE from the
+// environment).
+func parseHub(ref string) (Source, error) {
+	s, err := Hub(ref, HubOptions{})
+	if err != nil {
+		return nil, err // not a nil *HubSource in a Source
 	}
-	return true
-}()
-
-// HubRef names a Hub model repository and, optionally, a revision (a
-// branch, a tag, a commit or a ref such as refs/pr/1).
-type HubRef struct {
-	ID       string
-	Revision string
-}
-
-// String returns "ID" or "ID@REVISION".
-func (r HubRef) String() string {
-	if r.Revision == "" {
-		return r.ID
-	}
-	return r.ID + "@" + r.Revision
-}
-
-// ParseHubRef parses "ORG/NAME[@REV]" (an "hf:" prefix is allowed). Ids
-// follow the Hub's rules: one or two names of letters, digits, '-', '_' and
-// '.', not starting or ending with '-' or '.', without "--" or "..", at
-// most 96 characters; legacy ids without an organisation are accepted.
-func ParseHubRef(s string) (HubRef, error) {
-	s = strings.TrimPrefix(s, "hf:")
-	id, rev, hasRev := strings.Cut(s, "@")
-	if err := checkRepoID(id); err != nil {
-		return HubRef{}, fmt.Errorf("hf:%s: %w", s, err)
-	}
-	if hasRev {
-		if err := checkRevision(rev); err != nil {
-			return HubRef{}, fmt.Errorf("hf:%s: %w", s, err)
-		}
-	}
-	return HubRef{ID: id, Revision: rev}, nil
-}
-
-func checkRepoID(id string) error {
-	if id == "" {
-		return errors.New("no repository id (want ORG/NAME)")
-	}
-	if len(id) > 96 {
-		return errors.New("repository id longer than 96 characters")
-	}
-	parts := strings.Split(id, "/")
-	if len(parts) > 2 {
-		return fmt.Errorf("repository id %q has more than one '/' (want ORG/NAME)", id)
-	}
-	for _, p := range parts {
-		if p == "" || strings.Contains(p, "--") || strings.Contains(p, "..") ||
-			strings.HasPrefix(p, "-") || strings.HasPrefix(p, ".") || strings.HasSuffix(p, "-") || strings.HasSuffix(p, ".") {
-			return fmt.Errorf("repository id %q is not valid on the Hub", id)
-		}
-		for _, r := range p {
-			if !(r < utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsDigit(r) || r == '-' || r == '_' || r == '.')) {
-				return fmt.Errorf("repository id %q holds a character not allowed on the Hub", id)
-			}
-		}
-	}
-	return nil
-}
-
-func checkRevision(rev string) error {
-	switch {
-	case rev == "":
-		return errors.New("empty revision after '@'")
-	case len(rev) > 256:
-		return errors.New("revision longer than 256 characters")
-	case strings.Contains(rev, ".."), strings.HasPrefix(rev, "/"), strings.HasSuffix(rev, "/"):
-		return fmt.Errorf("revision %q is not a valid git ref", rev)
-	case strings.ContainsFunc(rev, func(r rune) bool {
-		return r <= ' ' || r == 0x7f || r == '\\' || r == '~' || r == '^' || r == ':' || r == '?' || r == '*' || r == '['
-	}):
-		return fmt.Errorf("revision %q holds a character not allowed in a git ref", rev)
-	}
-	return nil
+	return s, nil
 }
 
 // HubSource is a Hugging Face Hub model repository read remotely: one API
 // request for the record and file listing, then HTTP range requests for the
 // card, the configs, the licence texts and the headers of the weight files,
 // never their tensors. Every file is read at the commit the revision
-// resolved to. Requests and bytes count against the caps of HubOptions over
-// the source's lifetime: use one HubSource per audit.
-//
-// HubSource also implements ModelInfoFetcher with the same client and caps,
-// so lineage can be followed on the Hub.
+// resolved to. Its client's requests and bytes count against the caps of
+// HubOptions over the source's lifetime: use one HubSource per audit.
 type HubSource struct {
-	ref HubRef
-	cfg *hubConfig
-	c   *hubClient
+	ref hub.Ref
+	cfg hubConfig
+	c   *hub.Client
 }
-
-var _ ModelInfoFetcher = (*HubSource)(nil)
 
 // Hub returns the Source for the repository ref ("ORG/NAME[@REV]"). It
 // checks ref and opts (resolved against HF_ENDPOINT, HF_TOKEN and
 // HF_HUB_OFFLINE) but makes no request.
 func Hub(ref string, opts HubOptions) (*HubSource, error) {
-	r, err := ParseHubRef(ref)
+	r, err := hub.ParseRef(ref)
 	if err != nil {
 		return nil, err
 	}
-	cfg, err := opts.resolve()
+	c, err := hub.NewClient(opts.Options)
 	if err != nil {
 		return nil, fmt.Errorf("hf:%s: %w", r, err)
 	}
-	return &HubSource{ref: r, cfg: cfg, c: newHubClient(cfg)}, nil
+	return &HubSource{ref: r, cfg: opts.resolve(), c: c}, nil
 }
 
 // String returns "hf:ORG/NAME[@REV]".
 func (s *HubSource) String() string { return "hf:" + s.ref.String() }
 
 // Ref returns the repository and revision read.
-func (s *HubSource) Ref() HubRef { return s.ref }
+func (s *HubSource) Ref() hub.Ref { return s.ref }
 
-// Usage returns the requests made and the response bytes read so far.
-func (s *HubSource) Usage() (requests int, bytes int64) {
-	return int(s.c.requests.Load()), s.c.bytes.Load()
-}
-
-// ModelInfo fetches the Hub record of model id (at its default branch,
-// without the file metadata), with the source's client and caps. Records
-// are cached for the source's lifetime.
-func (s *HubSource) ModelInfo(ctx context.Context, id string) (*HubModelInfo, error) {
-	if s.cfg.offline {
-		return nil, offlineError(id)
-	}
-	return s.c.cachedInfo(ctx, id)
-}
-
-func offlineError(what string) error {
-	return fmt.Errorf("%s: %w: HF_HUB_OFFLINE is set, so the Hub is not contacted; audit a local copy instead", what, ErrHubOffline)
-}
+// Client returns the client that reads the repository: its Usage is what
+// the source fetched so far, and it can fetch other models' records
+// within the same caps (hub.Ancestors).
+func (s *HubSource) Client() *hub.Client { return s.c }
 
 // Open reads the repository: its API record, then what the audit needs of
 // its files, then the Hub records of the models its card names as bases,
-// and theirs, to HubOptions.LineageDepth (Release.Hub.Ancestors). Files that cannot be read (a gated repository without access,
-// a server lying about sizes) are recorded as Problems; Open fails only when
-// the repository itself cannot be read.
+// and theirs, to HubOptions.LineageDepth (Release.Hub.Ancestors). Files
+// that cannot be read (a gated repository without access, a server lying
+// about sizes) are recorded as Problems; Open fails only when the
+// repository itself cannot be read.
 func (s *HubSource) Open(ctx context.Context) (*Release, error) {
-	info, rel, err := s.listed(ctx)
+	rel, err := s.listed(ctx)
 	if err != nil {
 		return nil, err
 	}
-	s.c.remember(s.ref.ID, info)
 	set := s.plan(rel)
 	if err := s.prefetch(ctx, set); err != nil {
 		return nil, err
@@ -196,7 +100,7 @@ func (s *HubSource) Open(ctx context.Context) (*Release, error) {
 			continue
 		}
 		f.Format, f.unreadable = classify(f.Path, nil), true
-		if he := (*HubError)(nil); errors.As(rf.err, &he) && he.auditCap {
+		if errors.Is(rf.err, hub.ErrBudget) {
 			capped, capErr = append(capped, f.Path), rf.err
 			continue
 		}
@@ -211,7 +115,7 @@ func (s *HubSource) Open(ctx context.Context) (*Release, error) {
 	}
 	for _, f := range rel.Files {
 		if rf := set.files[f.Path]; rf != nil && rf.kind == readStart && rf.err == nil {
-			indexPrefix(rel, f, rf.head())
+			indexPrefix(rel, f, rf.r.Head())
 		}
 	}
 	if err := describeWith(ctx, rel, set.open); err != nil {
@@ -220,64 +124,54 @@ func (s *HubSource) Open(ctx context.Context) (*Release, error) {
 	keepFetched(rel, set)
 	headerParameters(rel)
 	if s.cfg.lineage >= 0 {
-		bases, relation := info.BaseModel, info.BaseModelRelation
+		bases, relation := rel.Hub.BaseModel, rel.Hub.BaseModelRelation
 		if rel.Card != nil && len(rel.Card.BaseModel) > 0 {
 			bases, relation = nil, rel.Card.BaseModelRelation.Value
 			for _, b := range rel.Card.BaseModel {
 				bases = append(bases, b.Value)
 			}
 		}
-		anc, err := HubLineage(ctx, s, rel.Name, bases, relation, s.cfg.lineage)
+		anc, err := hub.Ancestors(ctx, s.c, rel.Name, bases, relation, s.cfg.lineage)
 		if err != nil {
 			return nil, err
 		}
 		rel.Hub.Ancestors = anc
 	}
-	rel.Hub.Requests, rel.Hub.Bytes = s.Usage()
+	rel.Hub.Requests, rel.Hub.Bytes = s.c.Usage()
 	return rel, nil
 }
 
 // listed fetches the repository's API record, with its file listing, at
 // the revision asked for (main by default), and builds the Release from it.
-func (s *HubSource) listed(ctx context.Context) (*HubModelInfo, *Release, error) {
-	if s.cfg.offline {
-		return nil, nil, offlineError(s.String())
-	}
-	rev := cmp.Or(s.ref.Revision, "main")
-	info, err := s.c.modelInfo(ctx, s.ref.ID, rev, true)
+func (s *HubSource) listed(ctx context.Context) (*Release, error) {
+	info, err := s.c.Listing(ctx, s.ref)
 	if err != nil {
 		if ctx.Err() != nil {
-			return nil, nil, ctx.Err()
+			return nil, ctx.Err()
 		}
-		return nil, nil, fmt.Errorf("%s: %w", s, err)
+		return nil, fmt.Errorf("%s: %w", s, err)
 	}
-	rel, err := s.release(info, rev)
-	return info, rel, err
+	return s.release(info)
 }
 
 // release builds the Release from the API record.
-func (s *HubSource) release(info *HubModelInfo, rev string) (*Release, error) {
-	id := s.ref.ID
+func (s *HubSource) release(info *hub.ModelInfo) (*Release, error) {
+	id, rev := s.ref.ID, cmp.Or(s.ref.Revision, hub.DefaultRevision)
 	var problems []*Problem
 	if info.ID != id {
-		if checkRepoID(info.ID) == nil {
+		if hub.CheckID(info.ID) == nil {
 			id = info.ID // the Hub's canonical id (a renamed or legacy repository)
 		} else {
 			problems = append(problems, &Problem{Path: id, Field: "id", Message: fmt.Sprintf("the Hub record gives the id %q, which is not a repository id; %s is used", info.ID, id)})
 		}
 	}
 	rel := &Release{Name: id, Repo: id, Source: s.String(), Kind: KindHub}
-	rel.Hub = &HubInfo{
-		Endpoint: s.cfg.endpoint.String(), ID: id, Revision: rev,
-		Author: info.Author, Private: info.Private, Gated: info.Gated, Disabled: info.Disabled,
-		LastModified: info.LastModified, CreatedAt: info.CreatedAt, Tags: info.Tags,
-		LibraryName: info.LibraryName, PipelineTag: info.PipelineTag, Downloads: info.Downloads,
-		Parameters: info.SafetensorsTotal, ParametersByDtype: info.SafetensorsParameters,
-	}
+	rel.Hub = &HubInfo{ModelInfo: info.Summary(), Endpoint: s.c.Endpoint(), Revision: rev}
+	rel.Hub.ID = id
 	if isHubHex(info.SHA, 40) {
-		rel.Revision, rel.Hub.SHA = info.SHA, info.SHA
+		rel.Revision = info.SHA
 	} else {
-		rel.Revision = rev
+		rel.Revision, rel.Hub.SHA = rev, ""
 		problems = append(problems, &Problem{Path: id, Field: "sha", Message: fmt.Sprintf("the Hub record gives no commit for revision %s, so files are read at %s, which may move during the audit", rev, rev)})
 	}
 	files, fp := hubFiles(info.Files)
@@ -291,7 +185,7 @@ func (s *HubSource) release(info *HubModelInfo, rev string) (*Release, error) {
 
 // hubFiles turns a Hub listing into release files, with the digests the
 // Hub publishes, and problems for entries that cannot be trusted.
-func hubFiles(list []HubFile) ([]*File, []*Problem) {
+func hubFiles(list []hub.File) ([]*File, []*Problem) {
 	var files []*File
 	var problems []*Problem
 	seen := map[string]bool{}
@@ -367,12 +261,8 @@ func isHubHex(s string, n int) bool {
 // plan decides which files to fetch. Files listed only keep the format
 // their name gives and are marked so that describeWith skips them.
 func (s *HubSource) plan(rel *Release) *remoteSet {
-	pin := rel.Revision
-	base := hubRequest{
-		repo: rel.Repo, rev: pin, rangeTo: -1,
-		url: s.cfg.endpoint.String() + "/" + rel.Repo + "/resolve/" + url.PathEscape(pin) + "/",
-	}
-	set := &remoteSet{c: s.c, files: map[string]*remoteFile{}}
+	pin := hub.Ref{ID: rel.Repo, Revision: rel.Revision}
+	set := &remoteSet{files: map[string]*remoteFile{}}
 	// The signature the release will locate is read whole, to be verified.
 	var sig *File
 	for _, f := range rel.Files {
@@ -412,7 +302,7 @@ func (s *HubSource) plan(rel *Release) *remoteSet {
 			rel.Hub.ListedOnly++
 			continue
 		}
-		set.files[f.Path] = newRemoteFile(s.c, base, f, kind, capBytes)
+		set.files[f.Path] = newRemoteFile(s.c.NewReader(pin, f.Path, f.Size), f.Path, kind, capBytes)
 	}
 	return set
 }
@@ -468,37 +358,4 @@ func (s *HubSource) prefetch(ctx context.Context, set *remoteSet) error {
 	run(texts)
 	run(others)
 	return ctx.Err()
-}
-
-// remember caches a model record fetched while opening.
-func (c *hubClient) remember(id string, info *HubModelInfo) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if _, ok := c.infos[id]; !ok {
-		c.infos[id] = &hubInfoResult{info: info}
-	}
-}
-
-// cachedInfo fetches the record of id once per client.
-func (c *hubClient) cachedInfo(ctx context.Context, id string) (*HubModelInfo, error) {
-	if err := checkRepoID(id); err != nil {
-		return nil, err
-	}
-	c.mu.Lock()
-	r, ok := c.infos[id]
-	c.mu.Unlock()
-	if ok {
-		return r.info, r.err
-	}
-	info, err := c.modelInfo(ctx, id, "", false)
-	if ctx.Err() != nil {
-		return nil, ctx.Err()
-	}
-	if errors.Is(err, ErrHubBudget) {
-		return nil, err // not cached: a later audit with more room may fetch it
-	}
-	c.mu.Lock()
-	c.infos[id] = &hubInfoResult{info: info, err: err}
-	c.mu.Unlock()
-	return info, err
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/modelvet/modelvet/finding"
+	"github.com/modelvet/modelvet/hub"
 	"github.com/modelvet/modelvet/internal/hubtest"
 	"github.com/modelvet/modelvet/internal/limits"
 )
@@ -98,9 +99,9 @@ func TestHub163ShardsBytes(t *testing.T) {
 			}
 		}
 		_, apiBytes := func() (int, int64) {
-			s, _ := Hub("acme/large", HubOptions{Endpoint: srv.URL(), NoToken: true})
-			s.c.modelInfo(context.Background(), "acme/large", "main", true)
-			return s.Usage()
+			c, _ := hub.NewClient(hub.Options{Endpoint: srv.URL(), NoToken: true})
+			c.Listing(context.Background(), hub.Ref{ID: "acme/large"})
+			return c.Usage()
 		}()
 		redirects := rel.Hub.Bytes - want - apiBytes // bodies of the 302s
 		t.Logf("163 dense shards: %d bytes read (%d API, %d files, %d redirect bodies) in %d requests", rel.Hub.Bytes, apiBytes, want, redirects, rel.Hub.Requests)
@@ -172,8 +173,8 @@ func TestHub163ShardsBytes(t *testing.T) {
 			t.Errorf("index %+v, want total_size %d from the first %d bytes", x, dataSize, limits.MaxHubIndexPrefix)
 		}
 		// The parameter count comes from the API and says so.
-		if rel.Hub.Parameters != total || !maps.Equal(rel.Hub.ParametersByDtype, params) {
-			t.Errorf("API parameters %d %v, want %d %v", rel.Hub.Parameters, rel.Hub.ParametersByDtype, total, params)
+		if rel.Hub.SafetensorsTotal != total || !maps.Equal(rel.Hub.SafetensorsParameters, params) {
+			t.Errorf("API parameters %d %v, want %d %v", rel.Hub.SafetensorsTotal, rel.Hub.SafetensorsParameters, total, params)
 		}
 		var msgs []string
 		for _, f := range rel.Findings() {

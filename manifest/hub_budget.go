@@ -123,10 +123,10 @@ func (s *HubSource) readGGUF(ctx context.Context, rel *Release, set *remoteSet) 
 	first := set.files[cands[0].Path]
 	// Read now to learn its cost; describeWith keeps what this read gives
 	// (and reads the file again, from the bytes cached, to report a fault).
-	if info, err := gguf.Read(&remoteHandle{ctx: ctx, f: first}, first.size); err == nil {
+	if info, err := gguf.Read(first.r.ReaderAt(ctx), first.size); err == nil {
 		cands[0].GGUF = info
 	}
-	g.FirstBytes = first.fetched()
+	g.FirstBytes = first.r.Fetched()
 	left := g.Budget - g.FirstBytes
 	if hd := rel.Hub.Headers; hd != nil {
 		left -= hd.BytesRead
@@ -261,12 +261,12 @@ func (r *Release) hubFindings() []finding.Finding {
 	if hd := h.Headers; hd != nil && len(hd.Unread) > 0 {
 		msg := fmt.Sprintf("the headers of %d of %d safetensors files (%s of %s) were not read from the Hub, to keep within the audit's %s header budget; the tensors, dtypes and parameter counts of those files are unverified until they are downloaded and audited",
 			len(hd.Unread), hd.Files, mb(hd.BytesTotal-hd.BytesRead), mb(hd.BytesTotal), mb(hd.Budget))
-		if h.Parameters > 0 {
-			msg += fmt.Sprintf("; the repository's parameter count, %s, is the Hub API's own summary (the %d headers read declare %s)", grouped(h.Parameters), hd.Read, grouped(hd.Parameters))
+		if h.SafetensorsTotal > 0 {
+			msg += fmt.Sprintf("; the repository's parameter count, %s, is the Hub API's own summary (the %d headers read declare %s)", grouped(h.SafetensorsTotal), hd.Read, grouped(hd.Parameters))
 		}
 		ev := unreadEvidence(finding.Evidence{Field: "headers read", Value: fmt.Sprintf("%d of %d", hd.Read, hd.Files)}, hd.Unread, "header")
-		if h.Parameters > 0 {
-			ev = append(ev, finding.Evidence{Path: hubAPIPath(h), Field: "safetensors.total", Value: fmt.Sprint(h.Parameters)})
+		if h.SafetensorsTotal > 0 {
+			ev = append(ev, finding.Evidence{Path: hubAPIPath(h), Field: "safetensors.total", Value: fmt.Sprint(h.SafetensorsTotal)})
 		}
 		out = append(out, finding.Finding{
 			Code: finding.IntegrityUnverified, Message: msg, Confidence: finding.Inferred,

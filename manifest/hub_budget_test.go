@@ -2,12 +2,12 @@ package manifest
 
 import (
 	"fmt"
-	"maps"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/modelvet/modelvet/finding"
+	"github.com/modelvet/modelvet/hub"
 	"github.com/modelvet/modelvet/internal/hubtest"
 	"github.com/modelvet/modelvet/internal/limits"
 )
@@ -126,8 +126,8 @@ func TestHubHeaderBudget(t *testing.T) {
 		t.Errorf("evidence %+v", ev)
 	}
 	// The fake Hub summarises parameters, so the finding gives the API's.
-	if rel.Hub.Parameters == 0 || !strings.Contains(fs[i].Message, "is the Hub API's own summary") {
-		t.Errorf("parameters %d, message %q", rel.Hub.Parameters, fs[i].Message)
+	if rel.Hub.SafetensorsTotal == 0 || !strings.Contains(fs[i].Message, "is the Hub API's own summary") {
+		t.Errorf("parameters %d, message %q", rel.Hub.SafetensorsTotal, fs[i].Message)
 	}
 }
 
@@ -278,30 +278,6 @@ func TestHubIndexPrefix(t *testing.T) {
 	}
 }
 
-func TestParseModelInfoSafetensors(t *testing.T) {
-	for _, tc := range []struct {
-		json  string
-		total int64
-		by    map[string]int64
-	}{
-		{`{"id":"a/b","safetensors":{"parameters":{"BF16":3,"F8_E4M3":5},"total":8}}`, 8, map[string]int64{"BF16": 3, "F8_E4M3": 5}},
-		{`{"id":"a/b","safetensors":{"parameters":{"BF16":3,"F32":4}}}`, 7, map[string]int64{"BF16": 3, "F32": 4}},
-		{`{"id":"a/b","safetensors":{"parameters":{"BF16":-3,"F32":1.5,"I8":"2","U8":1e3,"F16":2},"total":-1}}`, 2, map[string]int64{"F16": 2}},
-		{`{"id":"a/b","safetensors":{"parameters":{"A":9223372036854775807,"B":9223372036854775807}}}`, 0, map[string]int64{"A": 9223372036854775807, "B": 9223372036854775807}},
-		{`{"id":"a/b","safetensors":{"parameters":{"A":92233720368547758070}}}`, 0, nil},
-		{`{"id":"a/b","safetensors":[1,2]}`, 0, nil},
-		{`{"id":"a/b"}`, 0, nil},
-	} {
-		m, err := ParseModelInfo([]byte(tc.json))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if m.SafetensorsTotal != tc.total || !maps.Equal(m.SafetensorsParameters, tc.by) {
-			t.Errorf("%s: %d %v, want %d %v", tc.json, m.SafetensorsTotal, m.SafetensorsParameters, tc.total, tc.by)
-		}
-	}
-}
-
 // FuzzHubIndexPrefix feeds the first bytes of an index to the reader of
 // large indexes: it never panics, and a total size it reports is one the
 // bytes hold.
@@ -317,7 +293,7 @@ func FuzzHubIndexPrefix(f *testing.F) {
 			return
 		}
 		size = max(size, int64(len(data)))
-		rel := &Release{Name: "a/b", Hub: &HubInfo{ID: "a/b"}}
+		rel := &Release{Name: "a/b", Hub: &HubInfo{ModelInfo: hub.ModelInfo{ID: "a/b"}}}
 		f := &File{Path: "model.safetensors.index.json", Size: size}
 		indexPrefix(rel, f, data)
 		x := rel.Hub.Index

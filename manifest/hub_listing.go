@@ -14,7 +14,7 @@ func HubListing(ctx context.Context, ref string, opts HubOptions) (*HubInfo, map
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	_, rel, err := s.listed(ctx)
+	rel, err := s.listed(ctx)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -22,7 +22,7 @@ func HubListing(ctx context.Context, ref string, opts HubOptions) (*HubInfo, map
 	for _, f := range rel.Files {
 		exp[f.Path] = f.Expected
 	}
-	rel.Hub.Requests, rel.Hub.Bytes = s.Usage()
+	rel.Hub.Requests, rel.Hub.Bytes = s.c.Usage()
 	return rel.Hub, exp, rel.Problems, nil
 }
 

@@ -1,19 +1,16 @@
 package manifest
 
 import (
-	"cmp"
 	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
-	"net/url"
 	"path"
-	"slices"
 	"strings"
 	"sync"
 
+	"github.com/modelvet/modelvet/hub"
 	"github.com/modelvet/modelvet/internal/limits"
 )
 
@@ -32,8 +29,6 @@ const (
 const (
 	sniffBlock       = 4 << 10  // first read of a file read only to classify it
 	weightFirstBlock = 64 << 10 // first read of a GGUF or pickle file; tail of a zip
-	minReadahead     = 64 << 10 // smallest read of a reader-driven miss
-	maxReadahead     = 1 << 20  // largest read-ahead of sequential misses
 )
 
 // skippedExt lists extensions of files a release ships for tokenizers,
@@ -88,9 +83,12 @@ func planFile(f *File) (readKind, int64) {
 	return readSniff, 0
 }
 
+// ErrHubTensorData reports a read that would reach past the header of a
+// remote weight file into tensor data, which is never fetched.
+var ErrHubTensorData = errors.New("would read tensor data")
+
 // remoteSet holds the remote files of one Open, with the bytes read so far.
 type remoteSet struct {
-	c     *hubClient
 	files map[string]*remoteFile
 }
 
@@ -106,61 +104,59 @@ func (s *remoteSet) open(ctx context.Context, f *File) (content, int64, error) {
 	if err != nil {
 		return nil, 0, err
 	}
-	return &remoteHandle{ctx: ctx, f: rf}, rf.size, nil
+	return remoteHandle{rf.r.ReaderAt(ctx)}, rf.r.Size(), nil
 }
 
-// remoteFile is a file read by HTTP range requests through a cache of the
-// spans fetched so far. Reads never go past end (for safetensors, the end
-// of the header) and never fetch more than budget bytes in all.
+// remoteFile is a file of the repository with the plan of what the audit
+// reads of it: its first bytes (prefetch), then what its format needs
+// (header), as far as its hub.Reader's limits allow: never past the end of
+// a safetensors header, never more than limits.MaxHubHeaderBytes of a
+// weight file.
 type remoteFile struct {
-	c    *hubClient
-	req  hubRequest
+	r    *hub.Reader
+	path string
 	size int64
 	kind readKind
 	cap  int64 // for readWhole
 
 	mu     sync.Mutex
-	spans  []span // sorted by offset, not overlapping
-	end    int64  // reads must stay below end
-	budget int64  // bytes this file may fetch in all
-	got    int64  // bytes fetched
-	next   int64  // end of the last fetch, to detect sequential reads
-	ahead  int64  // current read-ahead
 	err    error  // a failed fetch, returned by every later open
-	endErr string // why reads stop at end, when not the usual reason
-	// zeroPast is set for a safetensors file whose header ends at end: a
-	// read that starts in the header and runs past it gets zeros for the
-	// tensor bytes, which are never fetched. Header readers read a fixed
-	// first block and use only the header bytes of it.
+	endErr string // why reads stop at the end, when not the usual reason
+	// zeroPast is set for a safetensors file whose header ends where reads
+	// stop: a read that starts in the header and runs past it gets zeros
+	// for the tensor bytes, which are never fetched. Header readers read a
+	// fixed first block and use only the header bytes of it.
 	zeroPast bool
-	// direct is the URL that answered the last range (after redirects).
-	direct string
 	// pending is set for a safetensors file whose header length is known
-	// (end = 8+N) but whose header has not been read: readHeader reads it
-	// if the audit's header budget allows.
+	// (reads stop at 8+N) but whose header has not been read: readHeader
+	// reads it if the audit's header budget allows.
 	pending bool
 }
 
-type span struct {
-	off  int64
-	data []byte
+func newRemoteFile(r *hub.Reader, path string, kind readKind, capBytes int64) *remoteFile {
+	return &remoteFile{r: r, path: path, size: r.Size(), kind: kind, cap: capBytes}
 }
 
-func newRemoteFile(c *hubClient, base hubRequest, f *File, kind readKind, capBytes int64) *remoteFile {
-	req := base
-	req.op, req.path = "read file", f.Path
-	req.url = base.url + escapePath(f.Path)
-	return &remoteFile{c: c, req: req, size: f.Size, kind: kind, cap: capBytes, end: f.Size, budget: 0, ahead: minReadahead}
+// limit has reads of the file stop at end and fetch at most budget bytes
+// in all. Call with mu held.
+func (rf *remoteFile) limit(end, budget int64) {
+	rf.r.SetLimits(hub.Limits{End: end, Budget: budget, PastEnd: rf.pastEnd(end), ZeroPastEnd: rf.zeroPast})
 }
 
-// escapePath escapes each segment of a slash-separated path.
-func escapePath(p string) string {
-	parts := strings.Split(p, "/")
-	for i, s := range parts {
-		parts[i] = url.PathEscape(s)
+// pastEnd is the error of a read past end: past a weight file's header,
+// into tensor data, or past what the audit reads of another file.
+func (rf *remoteFile) pastEnd(end int64) error {
+	switch {
+	case rf.endErr != "":
+		return rf.r.LimitError(hub.ErrReadLimit, rf.endErr)
+	case rf.kind != readHeader:
+		return rf.r.LimitError(hub.ErrReadLimit, fmt.Sprintf("reading %s past offset %d is more than the audit reads of it remotely", rf.path, end))
 	}
-	return strings.Join(parts, "/")
+	return rf.r.LimitError(ErrHubTensorData, fmt.Sprintf("reading %s at offset %d would fetch past its header, into tensor data, which is never read remotely", rf.path, end))
 }
+
+// end returns where reads of the file stop.
+func (rf *remoteFile) end() int64 { return rf.r.Limits().End }
 
 // prefetch makes the planned first reads of the file: the whole of a small
 // text, the first bytes of a file to classify, the header of a weight file.
@@ -174,86 +170,89 @@ func (rf *remoteFile) prefetch(ctx context.Context) {
 	switch rf.kind {
 	case readWhole:
 		n := min(rf.size, rf.cap)
-		if rf.size > rf.cap && classify(rf.req.path, nil) != FormatLicense {
+		if rf.size > rf.cap && classify(rf.path, nil) != FormatLicense {
 			// Too large to parse: describeWith only classifies it. (A
 			// licence text is cut and marked instead.)
 			n = min(rf.size, sniffBlock)
 		}
-		rf.budget, rf.end = n, n
-		if err := rf.fetch(ctx, 0, n); err != nil {
+		rf.limit(n, n)
+		if err := rf.r.Fetch(ctx, 0, n); err != nil {
 			fail(err)
 		}
 		return
 	case readStart:
 		n := min(rf.size, rf.cap)
-		rf.budget, rf.end = n, n
-		if err := rf.fetch(ctx, 0, n); err != nil {
+		rf.limit(n, n)
+		if err := rf.r.Fetch(ctx, 0, n); err != nil {
 			fail(err)
 		}
 		return
 	case readSniff:
 		n := min(rf.size, sniffBlock)
-		rf.budget, rf.end = n, rf.size
-		if err := rf.fetch(ctx, 0, n); err != nil {
+		rf.limit(rf.size, n)
+		if err := rf.r.Fetch(ctx, 0, n); err != nil {
 			fail(err)
 			return
 		}
-		if f := classify(rf.req.path, rf.head()); f == FormatSafetensors || f == FormatGGUF || f == FormatPickle || f == FormatPyTorch || f == FormatKeras {
+		if f := classify(rf.path, rf.r.Head()); f == FormatSafetensors || f == FormatGGUF || f == FormatPickle || f == FormatPyTorch || f == FormatKeras {
 			rf.header(ctx, f, n) // content says weights: read the header after all
 		}
 		return
 	case readHeader:
 		first := int64(weightFirstBlock)
-		if classify(rf.req.path, nil) == FormatSafetensors {
+		if classify(rf.path, nil) == FormatSafetensors {
 			first = sniffLen
 		}
 		n := min(rf.size, first)
-		rf.budget, rf.end = limits.MaxHubHeaderBytes, rf.size
-		if err := rf.fetch(ctx, 0, n); err != nil {
+		rf.limit(rf.size, limits.MaxHubHeaderBytes)
+		if err := rf.r.Fetch(ctx, 0, n); err != nil {
 			fail(err)
 			return
 		}
-		rf.header(ctx, classify(rf.req.path, rf.head()), n)
+		rf.header(ctx, classify(rf.path, rf.r.Head()), n)
 	}
 }
 
-// header reads what a weight format needs after its first block.
+// header reads what a weight format needs after its first block. Call
+// with mu held.
 func (rf *remoteFile) header(ctx context.Context, f Format, have int64) {
-	rf.budget = limits.MaxHubHeaderBytes
+	end := rf.end()
 	switch f {
 	case FormatSafetensors:
-		head := rf.head()
+		head := rf.r.Head()
 		if len(head) < 8 {
-			rf.end = int64(len(head))
+			rf.limit(int64(len(head)), limits.MaxHubHeaderBytes)
 			return
 		}
 		n := binary.LittleEndian.Uint64(head[:8])
 		if n > uint64(limits.MaxHubHeaderBytes-8) || int64(n)+8 > rf.size {
 			// The reader reports a bad length; nothing more is read.
-			rf.end = min(rf.size, max(have, 8))
 			if n <= uint64(rf.size-8) {
-				rf.endErr = fmt.Sprintf("the safetensors header of %s declares %d bytes, over the %d-byte limit of remote reads", rf.req.path, n, limits.MaxHubHeaderBytes-8)
+				rf.endErr = fmt.Sprintf("the safetensors header of %s declares %d bytes, over the %d-byte limit of remote reads", rf.path, n, limits.MaxHubHeaderBytes-8)
 			}
+			rf.limit(min(rf.size, max(have, 8)), limits.MaxHubHeaderBytes)
 			return
 		}
 		// The rest is read by readHeader, once the audit knows every
 		// header's length and which fit in its budget.
-		rf.end, rf.zeroPast, rf.pending = 8+int64(n), true, true
+		rf.zeroPast, rf.pending = true, true
+		rf.limit(8+int64(n), limits.MaxHubHeaderBytes)
 	case FormatPyTorch, FormatKeras:
 		// A zip's central directory is at its end; the members the
 		// reader needs (pickles, config.json) are read as it asks.
+		rf.limit(end, limits.MaxHubHeaderBytes)
 		if rf.size > have {
-			if err := rf.fill(ctx, max(have, rf.size-weightFirstBlock), rf.size); err != nil {
+			if err := rf.r.Fill(ctx, max(have, rf.size-weightFirstBlock), rf.size); err != nil {
 				rf.err = err
 			}
 		}
-	case FormatHDF5:
-		// The first block only, scanned for a Keras model configuration.
-		rf.budget = rf.got
 	case FormatGGUF, FormatPickle:
 		// The reader drives the rest, with read-ahead.
+		rf.limit(end, limits.MaxHubHeaderBytes)
 	default:
-		rf.budget = rf.got
+		// HDF5 (scanned in the first block for a Keras model
+		// configuration) and the rest: the first block only.
+		rf.limit(end, rf.r.Fetched())
 	}
 }
 
@@ -265,7 +264,7 @@ func (rf *remoteFile) headerLen() int64 {
 	if !rf.pending || rf.err != nil {
 		return 0
 	}
-	return rf.end
+	return rf.end()
 }
 
 // readHeader reads the rest of a pending safetensors header.
@@ -276,7 +275,7 @@ func (rf *remoteFile) readHeader(ctx context.Context) {
 		return
 	}
 	rf.pending = false
-	if err := rf.fill(ctx, 0, rf.end); err != nil {
+	if err := rf.r.Fill(ctx, 0, rf.end()); err != nil {
 		rf.err = err
 	}
 }
@@ -289,7 +288,7 @@ func (rf *remoteFile) headerFormat() Format {
 	if rf.kind != readHeader || rf.err != nil {
 		return ""
 	}
-	return classify(rf.req.path, rf.head())
+	return classify(rf.path, rf.r.Head())
 }
 
 // keepFirstBlock stops the file's reads at the bytes fetched from offset 0
@@ -297,16 +296,9 @@ func (rf *remoteFile) headerFormat() Format {
 func (rf *remoteFile) keepFirstBlock() int64 {
 	rf.mu.Lock()
 	defer rf.mu.Unlock()
-	n := int64(len(rf.head()))
-	rf.end, rf.budget = n, rf.got
+	n := int64(len(rf.r.Head()))
+	rf.limit(n, rf.r.Fetched())
 	return n
-}
-
-// fetched returns the bytes fetched of the file so far.
-func (rf *remoteFile) fetched() int64 {
-	rf.mu.Lock()
-	defer rf.mu.Unlock()
-	return rf.got
 }
 
 // whole returns the file's bytes when a whole read fetched all of them,
@@ -320,178 +312,14 @@ func (rf *remoteFile) whole() []byte {
 	if rf.size == 0 {
 		return []byte{}
 	}
-	if h := rf.head(); int64(len(h)) == rf.size {
+	if h := rf.r.Head(); int64(len(h)) == rf.size {
 		return h
 	}
 	return nil
 }
 
-// head returns the bytes cached from offset 0.
-func (rf *remoteFile) head() []byte {
-	if len(rf.spans) == 0 || rf.spans[0].off != 0 {
-		return nil
-	}
-	return rf.spans[0].data
-}
+// remoteHandle is what the opener returns: the file's reader bound to the
+// context of the describe pass.
+type remoteHandle struct{ io.ReaderAt }
 
-// fetch reads [off, off+n) with one request and caches it. Call with mu held.
-func (rf *remoteFile) fetch(ctx context.Context, off, n int64) error {
-	if n <= 0 {
-		return nil
-	}
-	if rf.got+n > rf.budget {
-		return &HubError{Op: rf.req.op, Repo: rf.req.repo, Revision: rf.req.rev, Path: rf.req.path, Kind: ErrHubBudget,
-			Msg: fmt.Sprintf("reading %s remotely would take more than %d bytes of it", rf.req.path, rf.budget)}
-	}
-	data, err := rf.readRange(ctx, off, n)
-	if err != nil {
-		return err
-	}
-	rf.got += n
-	i, _ := slices.BinarySearchFunc(rf.spans, off, func(s span, off int64) int { return cmp.Compare(s.off, off) })
-	rf.spans = slices.Insert(rf.spans, i, span{off: off, data: data})
-	rf.next = off + n
-	return nil
-}
-
-// readRange reads a range, asking the server that answered the previous
-// range of this file directly (the CDN a resolve URL redirects to) and
-// going back to the resolve URL when that fails with a client error (an
-// expired signature). Call with mu held.
-func (rf *remoteFile) readRange(ctx context.Context, off, n int64) ([]byte, error) {
-	if rf.direct != "" {
-		req := rf.req
-		req.url = rf.direct
-		data, _, err := rf.c.readRange(ctx, req, off, n, rf.size)
-		var he *HubError
-		if err == nil || !errors.As(err, &he) || he.Status < 400 || he.Status >= 500 || he.Status == http.StatusRequestedRangeNotSatisfiable {
-			return data, err
-		}
-		rf.direct = ""
-	}
-	data, final, err := rf.c.readRange(ctx, rf.req, off, n, rf.size)
-	if err == nil && final != rf.req.url {
-		rf.direct = final
-	}
-	return data, err
-}
-
-// fill fetches whatever of [a, b) is not cached, one request per gap, with
-// read-ahead: a gap continuing the previous read grows it (doubling, up to
-// maxReadahead) and every gap is read at least minReadahead bytes, within
-// end. Call with mu held.
-func (rf *remoteFile) fill(ctx context.Context, a, b int64) error {
-	for a < b {
-		// Skip what is cached.
-		covered := false
-		for _, s := range rf.spans {
-			if s.off <= a && a < s.off+int64(len(s.data)) {
-				a = s.off + int64(len(s.data))
-				covered = true
-				break
-			}
-		}
-		if covered {
-			continue
-		}
-		// The gap runs to b or to the next cached span.
-		gapEnd := b
-		limit := rf.end
-		for _, s := range rf.spans {
-			if s.off > a {
-				gapEnd = min(gapEnd, s.off)
-				limit = min(limit, s.off)
-				break
-			}
-		}
-		if a == rf.next {
-			rf.ahead = min(2*rf.ahead, maxReadahead)
-		} else {
-			rf.ahead = minReadahead
-		}
-		stop := max(gapEnd, min(a+rf.ahead, limit))
-		stop = min(stop, limit, a+(rf.budget-rf.got))
-		if stop < gapEnd {
-			stop = gapEnd // over the budget: fetch reports it
-		}
-		if err := rf.fetch(ctx, a, stop-a); err != nil {
-			return err
-		}
-		a = stop
-	}
-	return nil
-}
-
-// readAt serves p at off from the cache, fetching what is missing.
-func (rf *remoteFile) readAt(ctx context.Context, p []byte, off int64) (int, error) {
-	if off < 0 {
-		return 0, fmt.Errorf("negative offset %d", off)
-	}
-	if off >= rf.size {
-		return 0, io.EOF
-	}
-	want := min(off+int64(len(p)), rf.size)
-	rf.mu.Lock()
-	defer rf.mu.Unlock()
-	if rf.err != nil {
-		return 0, rf.err
-	}
-	stop := want
-	var limitErr error
-	zeros := int64(0)
-	if stop > rf.end && rf.zeroPast && off < rf.end {
-		zeros, stop = stop-rf.end, rf.end
-	}
-	if stop > rf.end {
-		stop = rf.end
-		he := &HubError{Op: rf.req.op, Repo: rf.req.repo, Revision: rf.req.rev, Path: rf.req.path, Kind: ErrHubTensorData,
-			Msg: fmt.Sprintf("reading %s at offset %d would fetch past its header, into tensor data, which is never read remotely", rf.req.path, rf.end)}
-		switch {
-		case rf.endErr != "":
-			he.Kind, he.Msg = ErrHubBudget, rf.endErr
-		case rf.kind != readHeader:
-			he.Kind, he.Msg = ErrHubBudget, fmt.Sprintf("reading %s past offset %d is more than the audit reads of it remotely", rf.req.path, rf.end)
-		}
-		limitErr = he
-	}
-	if off < stop {
-		if err := rf.fill(ctx, off, stop); err != nil {
-			return 0, err
-		}
-	}
-	n := 0
-	for pos := off; pos < stop; {
-		i, found := slices.BinarySearchFunc(rf.spans, pos, func(s span, off int64) int { return cmp.Compare(s.off, off) })
-		if !found {
-			i--
-		}
-		if i < 0 || pos >= rf.spans[i].off+int64(len(rf.spans[i].data)) {
-			return n, fmt.Errorf("reading %s: internal cache miss at offset %d", rf.req.path, pos)
-		}
-		s := rf.spans[i]
-		k := copy(p[pos-off:stop-off], s.data[pos-s.off:])
-		n += k
-		pos += int64(k)
-	}
-	if zeros > 0 {
-		clear(p[n : int64(n)+zeros])
-		n += int(zeros)
-	}
-	switch {
-	case limitErr != nil:
-		return n, limitErr
-	case n < len(p):
-		return n, io.EOF
-	}
-	return n, nil
-}
-
-// remoteHandle is what the opener returns: the file and the context of the
-// describe pass.
-type remoteHandle struct {
-	ctx context.Context
-	f   *remoteFile
-}
-
-func (h *remoteHandle) ReadAt(p []byte, off int64) (int, error) { return h.f.readAt(h.ctx, p, off) }
-func (h *remoteHandle) Close() error                            { return nil }
+func (remoteHandle) Close() error { return nil }

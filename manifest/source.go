@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/modelvet/modelvet/hub"
 )
 
 // Source is one model release that can be read.
@@ -19,8 +21,9 @@ type Source interface {
 	String() string
 }
 
-// ErrNotFound reports a target that does not exist.
-var ErrNotFound = errors.New("not found")
+// ErrNotFound reports a target that does not exist: a local path, or a
+// repository, revision or file on the Hub (it is hub.ErrNotFound).
+var ErrNotFound = hub.ErrNotFound
 
 // ErrEmpty reports a target that holds nothing to audit.
 var ErrEmpty = errors.New("no release to audit")
@@ -77,7 +80,7 @@ func Parse(target string) (Source, error) {
 // cache repositories and snapshots, and OCI image layouts. It returns nil
 // for a plain directory, and an error for a directory holding many
 // releases (a store or cache root) or a cached dataset.
-var detectDir = func(dir string) (Source, error) {
+func detectDir(dir string) (Source, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return nil, err
@@ -192,12 +195,8 @@ func detectFile(file string) Source {
 	return Ollama(root, name)
 }
 
-var parseHub = func(ref string) (Source, error) {
-	return nil, fmt.Errorf("hf:%s: %w: Hugging Face Hub sources are not yet supported", ref, ErrUnsupported)
-}
-
 // parseOllama reads "ollama:NAME[:TAG]" as a model of the default store.
-var parseOllama = func(ref string) (Source, error) {
+func parseOllama(ref string) (Source, error) {
 	if _, err := ParseOllamaName(ref); err != nil {
 		return nil, fmt.Errorf("ollama:%s: %w", ref, err)
 	}
@@ -286,7 +285,7 @@ func lmStudioRepo(abs string) string {
 		return ""
 	}
 	id := filepath.Base(pubDir) + "/" + filepath.Base(repoDir)
-	if checkRepoID(id) != nil {
+	if hub.CheckID(id) != nil {
 		return ""
 	}
 	return id

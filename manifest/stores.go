@@ -1,5 +1,7 @@
 package manifest
 
+import "github.com/modelvet/modelvet/hub"
+
 // OllamaModel describes a model in an Ollama store.
 type OllamaModel struct {
 	// Name is the short model name as users type it ("deepseek-r1:7b");
@@ -84,25 +86,21 @@ type OCILayer struct {
 	Note string `json:"note,omitempty"`
 }
 
-// HubInfo is what the Hugging Face Hub API says about a repository, and
-// what reading it cost.
+// HubInfo is what the Hugging Face Hub says about the repository a release
+// was read from (or checked against a listing of), and what reading it
+// cost.
 type HubInfo struct {
+	// ModelInfo is the repository's API record, without its file listing
+	// (hub.ModelInfo.Summary), which became the release's files. Its ID is
+	// the repository read (the record's own when it is a valid id), and its
+	// SHA the commit every file was read (or listed) at, or "" when the
+	// record gives no valid commit. SafetensorsTotal and
+	// SafetensorsParameters are the Hub's count of parameters, not the
+	// audit's: Headers.Parameters counts what the headers read declare.
+	hub.ModelInfo
 	Endpoint string `json:"endpoint"`
-	ID       string `json:"id"`
-	// Revision is the revision asked for ("main" by default); SHA is the
-	// commit it resolved to, at which every file was read.
-	Revision     string   `json:"revision,omitempty"`
-	SHA          string   `json:"sha,omitempty"`
-	Author       string   `json:"author,omitempty"`
-	Private      bool     `json:"private,omitempty"`
-	Gated        string   `json:"gated,omitempty"` // "", "auto" or "manual"
-	Disabled     bool     `json:"disabled,omitempty"`
-	LastModified string   `json:"last_modified,omitempty"`
-	CreatedAt    string   `json:"created_at,omitempty"`
-	Tags         []string `json:"tags,omitempty"`
-	LibraryName  string   `json:"library_name,omitempty"`
-	PipelineTag  string   `json:"pipeline_tag,omitempty"`
-	Downloads    int64    `json:"downloads,omitempty"`
+	// Revision is the revision asked for ("main" by default).
+	Revision string `json:"revision,omitempty"`
 	// Requests and Bytes count what the audit fetched (response bodies).
 	Requests int   `json:"requests"`
 	Bytes    int64 `json:"bytes"`
@@ -110,13 +108,6 @@ type HubInfo struct {
 	// only: tokenizers, code, media and other files it does not parse, whose
 	// bytes it did not fetch.
 	ListedOnly int `json:"listed_only,omitempty"`
-	// Parameters and ParametersByDtype are the Hub API's count of the
-	// parameters in the repository's safetensors files (safetensors.total
-	// and safetensors.parameters, computed by the Hub from the headers), or
-	// 0 and nil when the record gives none. They are the Hub's figures, not
-	// the audit's: Headers.Parameters counts what the headers read declare.
-	Parameters        int64            `json:"parameters,omitempty"`
-	ParametersByDtype map[string]int64 `json:"parameters_by_dtype,omitempty"`
 	// Headers says which safetensors headers the audit read in full
 	// (HubOptions.HeaderBudget); nil when the repository has none.
 	Headers *HubHeaders `json:"headers,omitempty"`
@@ -129,7 +120,7 @@ type HubInfo struct {
 	// Ancestors lists the models reached by following base_model on the
 	// Hub from the card's bases, with the licence, author and bases each
 	// one's record declares (HubOptions.LineageDepth bounds the walk).
-	Ancestors []HubAncestor `json:"ancestors,omitempty"`
+	Ancestors []hub.Ancestor `json:"ancestors,omitempty"`
 	// Unmatched lists the files the Hub lists at SHA that a local release
 	// checked against the listing (WithHubDigests) does not hold.
 	Unmatched []string `json:"unmatched,omitempty"`

@@ -5,9 +5,9 @@ import (
 	"strings"
 
 	"github.com/modelvet/modelvet/finding"
+	"github.com/modelvet/modelvet/hub"
 	"github.com/modelvet/modelvet/internal/limits"
 	"github.com/modelvet/modelvet/kb"
-	"github.com/modelvet/modelvet/manifest"
 )
 
 // ViaHubRecord marks what an ancestor's own record on the Hugging Face Hub
@@ -120,7 +120,7 @@ func (b *builder) hubAncestors(root int) {
 // knowledge base says nothing: its licence, its developer, its datasets.
 // It returns the evidence of the licence when the licence came from the
 // record.
-func (b *builder) hubFacts(i int, a *manifest.HubAncestor, endpoint string) (finding.Evidence, bool) {
+func (b *builder) hubFacts(i int, a *hub.Ancestor, endpoint string) (finding.Evidence, bool) {
 	if a.Err != nil {
 		return finding.Evidence{}, false
 	}
@@ -173,7 +173,7 @@ func (b *builder) hubFacts(i int, a *manifest.HubAncestor, endpoint string) (fin
 // hubAPIPath is the Hub API record of model id, for evidence.
 func hubAPIPath(endpoint, id string) string {
 	if endpoint == "" {
-		endpoint = manifest.DefaultHubEndpoint
+		endpoint = hub.DefaultEndpoint
 	}
 	return strings.TrimRight(endpoint, "/") + "/api/models/" + cut(kb.TrimHubURL(id))
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/modelvet/modelvet/finding"
+	"github.com/modelvet/modelvet/hub"
 	"github.com/modelvet/modelvet/manifest"
 )
 
@@ -41,14 +42,14 @@ func TestHubAncestors(t *testing.T) {
 		t.Fatal(err)
 	}
 	rel := &manifest.Release{Name: "team/chat", Repo: "team/chat", Kind: manifest.KindHub, Card: card, Hub: &manifest.HubInfo{
-		Endpoint: "https://hub.example", ID: "team/chat",
-		Ancestors: []manifest.HubAncestor{
-			{ID: "team/tuned", Parent: "team/chat", Depth: 1, Author: "team", License: []string{"other"}, LicenseName: "team-licence",
-				BaseModel: []string{"team/a", "team/b"}},
-			{ID: "team/a", Parent: "team/tuned", Depth: 2, Author: "team", License: []string{"mit"}, BaseModel: []string{"meta-llama/Llama-3.1-8B"}, BaseModelRelation: "quantized"},
-			{ID: "team/b", Parent: "team/tuned", Depth: 2, Author: "team", License: []string{"cc-by-nc-4.0"}, BaseModel: []string{"meta-llama/Llama-3.1-8B", "gone/model"}},
-			{ID: "meta-llama/Llama-3.1-8B", Parent: "team/a", Relation: "quantized", Depth: 3, Author: "meta-llama", License: []string{"mit"}},
-			{ID: "gone/model", Parent: "team/b", Depth: 3, Err: errors.New("not found")},
+		ModelInfo: hub.ModelInfo{ID: "team/chat"}, Endpoint: "https://hub.example",
+		Ancestors: []hub.Ancestor{
+			{ModelInfo: hub.ModelInfo{ID: "team/tuned", Author: "team", License: []string{"other"}, LicenseName: "team-licence",
+				BaseModel: []string{"team/a", "team/b"}}, Parent: "team/chat", Depth: 1},
+			{ModelInfo: hub.ModelInfo{ID: "team/a", Author: "team", License: []string{"mit"}, BaseModel: []string{"meta-llama/Llama-3.1-8B"}, BaseModelRelation: "quantized"}, Parent: "team/tuned", Depth: 2},
+			{ModelInfo: hub.ModelInfo{ID: "team/b", Author: "team", License: []string{"cc-by-nc-4.0"}, BaseModel: []string{"meta-llama/Llama-3.1-8B", "gone/model"}}, Parent: "team/tuned", Depth: 2},
+			{ModelInfo: hub.ModelInfo{ID: "meta-llama/Llama-3.1-8B", Author: "meta-llama", License: []string{"mit"}}, Parent: "team/a", Relation: "quantized", Depth: 3},
+			{ModelInfo: hub.ModelInfo{ID: "gone/model"}, Parent: "team/b", Depth: 3, Err: errors.New("not found")},
 		},
 	}}
 	g := LineageDefault(rel)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/modelvet/modelvet/finding"
 	"github.com/modelvet/modelvet/formats/gguf"
+	"github.com/modelvet/modelvet/hub"
 	"github.com/modelvet/modelvet/internal/testmodel"
 	"github.com/modelvet/modelvet/internal/testutil"
 	"github.com/modelvet/modelvet/kb"
@@ -358,7 +359,7 @@ func TestDeclaredRelations(t *testing.T) {
 		}(), []string{"someone/qwen-int4 -quantized-> Qwen/Qwen2.5-7B"}},
 		{"awq-name", &manifest.Release{Repo: "someone/Qwen2.5-7B-Instruct-AWQ", Card: card(manifest.Field{Value: "Qwen/Qwen2.5-7B-Instruct", Line: 2})},
 			[]string{"Qwen/Qwen2.5-7B-Instruct -finetune-> Qwen/Qwen2.5-7B", "someone/Qwen2.5-7B-Instruct-AWQ -quantized-> Qwen/Qwen2.5-7B-Instruct"}},
-		{"hub-tags", &manifest.Release{Repo: "someone/model", Hub: &manifest.HubInfo{ID: "someone/model", Tags: []string{"base_model:finetune:Qwen/Qwen2.5-7B", "license:apache-2.0"}}},
+		{"hub-tags", &manifest.Release{Repo: "someone/model", Hub: &manifest.HubInfo{ModelInfo: hub.ModelInfo{ID: "someone/model", Tags: []string{"base_model:finetune:Qwen/Qwen2.5-7B", "license:apache-2.0"}}}},
 			[]string{"someone/model -finetune-> Qwen/Qwen2.5-7B"}},
 		{"config-name-or-path", &manifest.Release{Repo: "someone/model", Config: &manifest.ModelConfig{Path: "config.json", NameOrPath: "/scratch/ckpt/Qwen2.5-7B-Instruct"}},
 			[]string{"Qwen/Qwen2.5-7B-Instruct -finetune-> Qwen/Qwen2.5-7B", "someone/model -finetune-> Qwen/Qwen2.5-7B-Instruct"}},

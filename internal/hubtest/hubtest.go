@@ -239,6 +239,18 @@ func (s *Server) SetFault(fn func(server string, w http.ResponseWriter, r *http.
 	s.fault = fn
 }
 
+// Hang makes server ("hub" or "cdn") answer no request: each waits until
+// the client gives up on it.
+func (s *Server) Hang(server string) {
+	s.SetFault(func(srv string, w http.ResponseWriter, r *http.Request) bool {
+		if srv != server {
+			return false
+		}
+		<-r.Context().Done()
+		return true
+	})
+}
+
 func (s *Server) faulted(server string, w http.ResponseWriter, r *http.Request) bool {
 	s.mu.Lock()
 	fn := s.fault

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/modelvet/modelvet/hub"
 	"github.com/modelvet/modelvet/manifest"
 )
 
@@ -31,7 +32,7 @@ func (h *HubFlags) Check(targets []string) error {
 	if h.Digests == "" {
 		return nil
 	}
-	if _, err := manifest.ParseHubRef(h.Digests); err != nil {
+	if _, err := hub.ParseRef(h.Digests); err != nil {
 		return fmt.Errorf("-hub-digests: %w", err)
 	}
 	if len(targets) != 1 {

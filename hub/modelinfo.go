@@ -1,26 +1,24 @@
-package manifest
+package hub
 
 import (
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/tidwall/gjson"
 
-	"github.com/modelvet/modelvet/formats"
 	"github.com/modelvet/modelvet/internal/limits"
 )
 
-// FormatHubAPI is the format of a Hub API record in errors.
-const FormatHubAPI Format = "hf-hub-api"
-
-// HubModelInfo is what the Hub's model API (GET /api/models/{id}) says about
+// ModelInfo is what the Hub's model API (GET /api/models/{id}) says about
 // a repository: who published it, at which commit, whether it is gated, the
 // card metadata the Hub parsed from its README, and its files with their
 // sizes and LFS digests (when asked with blobs=true).
-type HubModelInfo struct {
+type ModelInfo struct {
 	ID           string   `json:"id"`
 	Author       string   `json:"author,omitempty"`
 	SHA          string   `json:"sha,omitempty"` // commit of the revision read
@@ -51,21 +49,32 @@ type HubModelInfo struct {
 	SafetensorsTotal      int64            `json:"safetensors_total,omitempty"`
 
 	// Files lists the repository's files (siblings).
-	Files []HubFile `json:"files,omitempty"`
+	Files []File `json:"files,omitempty"`
 }
 
-// HubFile is one file of a Hub listing.
-type HubFile struct {
+// Summary returns a copy of the record without its file listing, with
+// lists and maps of its own: what is worth keeping of a record once its
+// listing has been used.
+func (m *ModelInfo) Summary() ModelInfo {
+	s := *m
+	s.Files = nil
+	s.Tags, s.License, s.BaseModel, s.Datasets = slices.Clone(m.Tags), slices.Clone(m.License), slices.Clone(m.BaseModel), slices.Clone(m.Datasets)
+	s.SafetensorsParameters = maps.Clone(m.SafetensorsParameters)
+	return s
+}
+
+// File is one file of a Hub listing.
+type File struct {
 	Path string `json:"path"`
 	// Size in bytes, or -1 when the listing gives none.
 	Size int64 `json:"size"`
 	// BlobID is the git blob id (for an LFS file, that of the pointer).
-	BlobID string  `json:"blob_id,omitempty"`
-	LFS    *HubLFS `json:"lfs,omitempty"`
+	BlobID string `json:"blob_id,omitempty"`
+	LFS    *LFS   `json:"lfs,omitempty"`
 }
 
-// HubLFS is the LFS pointer of a file stored in LFS.
-type HubLFS struct {
+// LFS is the LFS pointer of a file stored in LFS.
+type LFS struct {
 	SHA256      string `json:"sha256"`
 	Size        int64  `json:"size"`
 	PointerSize int64  `json:"pointer_size,omitempty"`
@@ -73,18 +82,19 @@ type HubLFS struct {
 
 // Bounds on what a model record may hold; longer lists are cut.
 const (
-	maxHubStringLen = 4096
-	maxHubListLen   = 1024
-	maxHubFileSize  = 1 << 50 // a petabyte: larger sizes are nonsense
+	maxRecordString = 4096
+	maxRecordList   = 1024
+	maxFileSize     = 1 << 50 // a petabyte: larger sizes are nonsense
 )
 
-// ParseModelInfo parses a Hub model API record. It fails on a document that
-// is not a JSON object, lacks an id, or lists more files than
-// limits.MaxHubFileList; odd fields are dropped or cut rather than trusted.
-// File paths and digests are checked when the listing becomes a release.
-func ParseModelInfo(data []byte) (*HubModelInfo, error) {
+// ParseModelInfo parses a Hub model API record. It fails, with a
+// *RecordError, on a document that is not a JSON object, lacks an id, or
+// lists more files than limits.MaxHubFileList; odd fields are dropped or
+// cut rather than trusted. File paths and digests are returned as listed:
+// whoever uses them checks them.
+func ParseModelInfo(data []byte) (*ModelInfo, error) {
 	bad := func(msg string, args ...any) error {
-		return &formats.Error{Format: string(FormatHubAPI), Offset: -1, Msg: fmt.Sprintf(msg, args...)}
+		return &RecordError{Msg: fmt.Sprintf(msg, args...)}
 	}
 	if len(data) > limits.MaxHubAPIBytes {
 		return nil, bad("record is %d bytes, over the %d-byte limit", len(data), limits.MaxHubAPIBytes)
@@ -96,20 +106,20 @@ func ParseModelInfo(data []byte) (*HubModelInfo, error) {
 	if !doc.IsObject() {
 		return nil, bad("record is not a JSON object")
 	}
-	m := &HubModelInfo{
-		ID:           hubStr(doc.Get("id")),
-		Author:       hubStr(doc.Get("author")),
-		SHA:          strings.ToLower(hubStr(doc.Get("sha"))),
+	m := &ModelInfo{
+		ID:           recordString(doc.Get("id")),
+		Author:       recordString(doc.Get("author")),
+		SHA:          strings.ToLower(recordString(doc.Get("sha"))),
 		Private:      doc.Get("private").Type == gjson.True,
 		Disabled:     doc.Get("disabled").Type == gjson.True,
-		LastModified: hubStr(doc.Get("lastModified")),
-		CreatedAt:    hubStr(doc.Get("createdAt")),
-		LibraryName:  hubStr(doc.Get("library_name")),
-		PipelineTag:  hubStr(doc.Get("pipeline_tag")),
-		Tags:         hubStrList(doc.Get("tags")),
+		LastModified: recordString(doc.Get("lastModified")),
+		CreatedAt:    recordString(doc.Get("createdAt")),
+		LibraryName:  recordString(doc.Get("library_name")),
+		PipelineTag:  recordString(doc.Get("pipeline_tag")),
+		Tags:         recordStrings(doc.Get("tags")),
 	}
 	if m.ID == "" {
-		m.ID = hubStr(doc.Get("modelId"))
+		m.ID = recordString(doc.Get("modelId"))
 	}
 	if m.ID == "" {
 		return nil, bad("record has no id")
@@ -121,18 +131,18 @@ func ParseModelInfo(data []byte) (*HubModelInfo, error) {
 	case gjson.True:
 		m.Gated = "true"
 	case gjson.String:
-		m.Gated = hubStr(g)
+		m.Gated = recordString(g)
 	}
 	if cd := doc.Get("cardData"); cd.IsObject() {
-		m.License = hubStrList(cd.Get("license"))
-		m.LicenseName = hubStr(cd.Get("license_name"))
-		m.LicenseLink = hubStr(cd.Get("license_link"))
-		m.BaseModel = hubStrList(cd.Get("base_model"))
-		m.BaseModelRelation = hubStr(cd.Get("base_model_relation"))
-		m.Datasets = hubStrList(cd.Get("datasets"))
+		m.License = recordStrings(cd.Get("license"))
+		m.LicenseName = recordString(cd.Get("license_name"))
+		m.LicenseLink = recordString(cd.Get("license_link"))
+		m.BaseModel = recordStrings(cd.Get("base_model"))
+		m.BaseModelRelation = recordString(cd.Get("base_model_relation"))
+		m.Datasets = recordStrings(cd.Get("datasets"))
 	}
 	if st := doc.Get("safetensors"); st.IsObject() {
-		m.SafetensorsParameters, m.SafetensorsTotal = hubParameters(st)
+		m.SafetensorsParameters, m.SafetensorsTotal = recordParameters(st)
 	}
 	sib := doc.Get("siblings")
 	if sib.Exists() && !sib.IsArray() {
@@ -149,13 +159,13 @@ func ParseModelInfo(data []byte) (*HubModelInfo, error) {
 			ferr = bad("file %d of siblings has no rfilename", len(m.Files))
 			return false
 		}
-		f := HubFile{Path: name.String(), Size: -1, BlobID: strings.ToLower(hubStr(s.Get("blobId")))}
-		f.Size = hubSize(s.Get("size"))
+		f := File{Path: name.String(), Size: -1, BlobID: strings.ToLower(recordString(s.Get("blobId")))}
+		f.Size = recordSize(s.Get("size"))
 		if l := s.Get("lfs"); l.IsObject() {
-			f.LFS = &HubLFS{
-				SHA256:      strings.ToLower(hubStr(l.Get("sha256"))),
-				Size:        hubSize(l.Get("size")),
-				PointerSize: max(0, hubSize(l.Get("pointerSize"))),
+			f.LFS = &LFS{
+				SHA256:      strings.ToLower(recordString(l.Get("sha256"))),
+				Size:        recordSize(l.Get("size")),
+				PointerSize: max(0, recordSize(l.Get("pointerSize"))),
 			}
 		}
 		m.Files = append(m.Files, f)
@@ -167,17 +177,17 @@ func ParseModelInfo(data []byte) (*HubModelInfo, error) {
 	return m, nil
 }
 
-// hubParameters reads the record's safetensors summary: parameters by
+// recordParameters reads the record's safetensors summary: parameters by
 // dtype and the total. Counts that are not whole non-negative numbers, and
 // dtypes past limits.MaxHubDtypes, are dropped; the total is the record's
 // own when given, else the sum (0 on overflow).
-func hubParameters(st gjson.Result) (map[string]int64, int64) {
+func recordParameters(st gjson.Result) (map[string]int64, int64) {
 	var by map[string]int64
 	var sum int64
 	overflow := false
 	st.Get("parameters").ForEach(func(k, v gjson.Result) bool {
-		n := hubCount(v)
-		name := hubStr(k)
+		n := recordCount(v)
+		name := recordString(k)
 		if n < 0 || name == "" || len(name) > 32 {
 			return true
 		}
@@ -191,7 +201,7 @@ func hubParameters(st gjson.Result) (map[string]int64, int64) {
 		sum += n
 		return len(by) < limits.MaxHubDtypes
 	})
-	total := hubCount(st.Get("total"))
+	total := recordCount(st.Get("total"))
 	if total < 0 {
 		total = sum
 		if overflow {
@@ -201,8 +211,8 @@ func hubParameters(st gjson.Result) (map[string]int64, int64) {
 	return by, total
 }
 
-// hubCount returns a non-negative whole count, or -1.
-func hubCount(r gjson.Result) int64 {
+// recordCount returns a non-negative whole count, or -1.
+func recordCount(r gjson.Result) int64 {
 	if r.Type != gjson.Number || strings.ContainsAny(r.Raw, ".eE-") {
 		return -1
 	}
@@ -213,14 +223,14 @@ func hubCount(r gjson.Result) int64 {
 	return n
 }
 
-// hubStr returns a JSON string value, cut to a sane length, or "".
-func hubStr(r gjson.Result) string {
+// recordString returns a JSON string value, cut to a sane length, or "".
+func recordString(r gjson.Result) string {
 	if r.Type != gjson.String {
 		return ""
 	}
 	s := r.String()
-	if len(s) > maxHubStringLen {
-		s = s[:maxHubStringLen]
+	if len(s) > maxRecordString {
+		s = s[:maxRecordString]
 		for !utf8.ValidString(s) && len(s) > 0 {
 			s = s[:len(s)-1]
 		}
@@ -228,10 +238,10 @@ func hubStr(r gjson.Result) string {
 	return s
 }
 
-// hubStrList returns a string or the strings of a list, cut to a sane length.
-func hubStrList(r gjson.Result) []string {
+// recordStrings returns a string or the strings of a list, cut to a sane length.
+func recordStrings(r gjson.Result) []string {
 	if r.Type == gjson.String {
-		if s := hubStr(r); s != "" {
+		if s := recordString(r); s != "" {
 			return []string{s}
 		}
 		return nil
@@ -241,16 +251,16 @@ func hubStrList(r gjson.Result) []string {
 	}
 	var out []string
 	r.ForEach(func(_, v gjson.Result) bool {
-		if s := hubStr(v); s != "" {
+		if s := recordString(v); s != "" {
 			out = append(out, s)
 		}
-		return len(out) < maxHubListLen
+		return len(out) < maxRecordList
 	})
 	return out
 }
 
-// hubSize returns a non-negative integer size, or -1 when absent or nonsense.
-func hubSize(r gjson.Result) int64 {
+// recordSize returns a non-negative integer size, or -1 when absent or nonsense.
+func recordSize(r gjson.Result) int64 {
 	if r.Type != gjson.Number {
 		return -1
 	}
@@ -258,8 +268,15 @@ func hubSize(r gjson.Result) int64 {
 		return -1
 	}
 	n := r.Int()
-	if n < 0 || n > maxHubFileSize {
+	if n < 0 || n > maxFileSize {
 		return -1
 	}
 	return n
 }
+
+// RecordError reports a model record that cannot be read.
+type RecordError struct {
+	Msg string
+}
+
+func (e *RecordError) Error() string { return "hf-hub-api: " + e.Msg }

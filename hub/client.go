@@ -1,6 +1,7 @@
-package manifest
+package hub
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -18,11 +19,14 @@ import (
 	"github.com/modelvet/modelvet/internal/textsafe"
 )
 
-// hubClient makes the requests of one audit: it counts them against the
-// caps, retries transient failures, follows redirects (sending the token to
-// the endpoint's host only) and turns failures into HubErrors.
-type hubClient struct {
-	cfg *hubConfig
+// Client reads model records and files from one Hub endpoint. It counts
+// requests and response bytes against its caps, retries transient
+// failures, follows redirects (sending the token to the endpoint's host
+// only) and turns failures into *Error values. It is safe for concurrent
+// use. Its caps and its cache of records last as long as it does: use one
+// Client per audit.
+type Client struct {
+	cfg *config
 
 	requests atomic.Int64
 	bytes    atomic.Int64
@@ -31,16 +35,89 @@ type hubClient struct {
 	sleep func(ctx context.Context, d time.Duration) error
 
 	mu    sync.Mutex
-	infos map[string]*hubInfoResult // ModelInfo cache by id
+	infos map[string]*infoResult // ModelInfo cache by id
 }
 
-type hubInfoResult struct {
-	info *HubModelInfo
+type infoResult struct {
+	info *ModelInfo
 	err  error
 }
 
-func newHubClient(cfg *hubConfig) *hubClient {
-	return &hubClient{cfg: cfg, sleep: sleepCtx, infos: map[string]*hubInfoResult{}}
+// NewClient checks opts (resolved against HF_ENDPOINT, HF_TOKEN and
+// HF_HUB_OFFLINE) and returns a client. It makes no request.
+func NewClient(opts Options) (*Client, error) {
+	cfg, err := opts.resolve()
+	if err != nil {
+		return nil, err
+	}
+	return &Client{cfg: cfg, sleep: sleepCtx, infos: map[string]*infoResult{}}, nil
+}
+
+// Endpoint returns the Hub's base URL, without a trailing slash.
+func (c *Client) Endpoint() string { return c.cfg.endpoint.String() }
+
+// Usage returns the requests made and the response bytes read so far.
+func (c *Client) Usage() (requests int, bytes int64) {
+	return int(c.requests.Load()), c.bytes.Load()
+}
+
+// DefaultRevision is the revision read when a Ref names none.
+const DefaultRevision = "main"
+
+// Listing fetches the record of ref at its revision (DefaultRevision when
+// it names none), with the size, git blob id and LFS digest of every file
+// (GET /api/models/{id}/revision/{rev}?blobs=true). The record also
+// answers ModelInfo(ref.ID) from then on.
+func (c *Client) Listing(ctx context.Context, ref Ref) (*ModelInfo, error) {
+	if c.cfg.offline {
+		return nil, offlineError()
+	}
+	rev := cmp.Or(ref.Revision, DefaultRevision)
+	if err := CheckID(ref.ID); err != nil {
+		return nil, err
+	}
+	if err := checkRevision(rev); err != nil {
+		return nil, err
+	}
+	info, err := c.modelInfo(ctx, ref.ID, rev, true)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.infos[ref.ID]; !ok {
+		c.infos[ref.ID] = &infoResult{info: info}
+	}
+	return info, nil
+}
+
+// ModelInfo fetches the record of model id at its default branch, without
+// the file metadata (GET /api/models/{id}), once per client: lineage walks
+// meet the same models again.
+func (c *Client) ModelInfo(ctx context.Context, id string) (*ModelInfo, error) {
+	if c.cfg.offline {
+		return nil, fmt.Errorf("%s: %w", id, offlineError())
+	}
+	if err := CheckID(id); err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	r, ok := c.infos[id]
+	c.mu.Unlock()
+	if ok {
+		return r.info, r.err
+	}
+	info, err := c.modelInfo(ctx, id, "", false)
+	if ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
+	if errors.Is(err, ErrBudget) {
+		return nil, err // not cached: the cap is the client's, not the record's
+	}
+	c.mu.Lock()
+	c.infos[id] = &infoResult{info: info, err: err}
+	c.mu.Unlock()
+	return info, err
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) error {
@@ -54,8 +131,8 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// hubRequest is one logical GET.
-type hubRequest struct {
+// request is one logical GET.
+type request struct {
 	op, repo, rev, path string
 	url                 string
 	accept              string
@@ -64,8 +141,8 @@ type hubRequest struct {
 	rangeFrom, rangeTo int64
 }
 
-func (r *hubRequest) fail(kind error, status int, msg string, err error) *HubError {
-	return &HubError{Op: r.op, Repo: r.repo, Revision: r.rev, Path: r.path, URL: redactURL(r.url), Status: status, Kind: kind, Msg: msg, Err: err}
+func (r *request) fail(kind error, status int, msg string, err error) *Error {
+	return &Error{Op: r.op, Repo: r.repo, Revision: r.rev, Path: r.path, URL: redactURL(r.url), Status: status, Kind: kind, Msg: msg, Err: err}
 }
 
 // redactURL drops the query of a URL (a CDN's signed parameters).
@@ -77,25 +154,18 @@ func redactURL(s string) string {
 }
 
 // takeRequest counts one request against the cap.
-func (c *hubClient) takeRequest(r *hubRequest) error {
+func (c *Client) takeRequest(r *request) error {
 	if n := c.requests.Add(1); n > int64(c.cfg.maxRequests) {
 		c.requests.Add(-1)
-		return capError(r.fail(ErrHubBudget, 0, fmt.Sprintf("the cap of %d Hub requests for one audit is reached", c.cfg.maxRequests), nil))
+		return r.fail(ErrBudget, 0, fmt.Sprintf("the cap of %d Hub requests for one audit is reached", c.cfg.maxRequests), nil)
 	}
 	return nil
 }
 
-// capError marks an error as the audit's cap being reached, which every
-// later file then meets too.
-func capError(e *HubError) *HubError {
-	e.auditCap = true
-	return e
-}
-
 // roomFor reports whether n more bytes fit in the byte cap.
-func (c *hubClient) roomFor(r *hubRequest, n int64) error {
+func (c *Client) roomFor(r *request, n int64) error {
 	if c.bytes.Load()+n > c.cfg.maxBytes {
-		return capError(r.fail(ErrHubBudget, 0, fmt.Sprintf("reading %d more bytes would pass the cap of %d bytes downloaded for one audit", n, c.cfg.maxBytes), nil))
+		return r.fail(ErrBudget, 0, fmt.Sprintf("reading %d more bytes would pass the cap of %d bytes downloaded for one audit", n, c.cfg.maxBytes), nil)
 	}
 	return nil
 }
@@ -103,8 +173,8 @@ func (c *hubClient) roomFor(r *hubRequest, n int64) error {
 // countingBody counts the bytes read from a response against the byte cap
 // and refuses to read past it.
 type countingBody struct {
-	c *hubClient
-	r *hubRequest
+	c *Client
+	r *request
 	b io.Reader
 }
 
@@ -117,7 +187,7 @@ func (cb *countingBody) Read(p []byte) (int, error) {
 		used := cb.c.bytes.Load()
 		room := cb.c.cfg.maxBytes - used
 		if room <= 0 {
-			return 0, capError(cb.r.fail(ErrHubBudget, 0, fmt.Sprintf("the cap of %d bytes downloaded for one audit is reached", cb.c.cfg.maxBytes), nil))
+			return 0, cb.r.fail(ErrBudget, 0, fmt.Sprintf("the cap of %d bytes downloaded for one audit is reached", cb.c.cfg.maxBytes), nil)
 		}
 		want = min(int64(len(p)), room)
 		if cb.c.bytes.CompareAndSwap(used, used+want) {
@@ -134,7 +204,7 @@ func (cb *countingBody) Read(p []byte) (int, error) {
 // get performs r, retrying transient failures, and calls handle with the
 // final successful response; handle reads what it needs of the body. An
 // error from handle wrapped in *retryable is retried too.
-func (c *hubClient) get(ctx context.Context, r *hubRequest, handle func(*http.Response, io.Reader) error) error {
+func (c *Client) get(ctx context.Context, r *request, handle func(*http.Response, io.Reader) error) error {
 	attempts, timeouts := 0, 0
 	for try := 0; ; try++ {
 		err := c.attempt(ctx, r, &attempts, handle)
@@ -153,13 +223,13 @@ func (c *hubClient) get(ctx context.Context, r *hubRequest, handle func(*http.Re
 		}
 		// A Hub that did not answer within the timeout twice is not
 		// answering: more attempts would only make the user wait.
-		if try >= c.cfg.retries || timeouts > maxHubTimeoutRetries {
+		if try >= c.cfg.retries || timeouts > maxTimeoutRetries {
 			return finish(rt.err, attempts)
 		}
 		wait := c.backoff(try)
 		if rt.retryAfter >= 0 {
 			if rt.retryAfter > limits.MaxHubRetryAfterSeconds {
-				var he *HubError
+				var he *Error
 				if errors.As(rt.err, &he) {
 					he.Msg += fmt.Sprintf(", which asks to wait %ds before a retry", rt.retryAfter)
 				}
@@ -173,19 +243,19 @@ func (c *hubClient) get(ctx context.Context, r *hubRequest, handle func(*http.Re
 	}
 }
 
-// maxHubTimeoutRetries is how many times a request that got no answer
-// within the timeout is tried again (other failures get HubOptions.Retries).
-const maxHubTimeoutRetries = 1
+// maxTimeoutRetries is how many times a request that got no answer
+// within the timeout is tried again (other failures get Options.Retries).
+const maxTimeoutRetries = 1
 
 // unreachableHint says what to do when the Hub cannot be reached.
 const unreachableHint = "check the network connection, HTTPS_PROXY, or HF_ENDPOINT (a mirror); with HF_HUB_OFFLINE=1 no Hub is contacted"
 
-// finish records the number of attempts in a HubError.
+// finish records the number of attempts in an *Error.
 func finish(err error, attempts int) error {
-	var he *HubError
+	var he *Error
 	if errors.As(err, &he) {
 		he.Attempts = attempts
-		if attempts > 1 && (he.Kind == ErrHubRateLimited || he.Kind == ErrHubUnavailable) {
+		if attempts > 1 && (he.Kind == ErrRateLimited || he.Kind == ErrUnavailable) {
 			he.Msg += fmt.Sprintf(" after %d attempts", attempts)
 		}
 	}
@@ -194,16 +264,16 @@ func finish(err error, attempts int) error {
 
 // backoff returns the wait before retry number try (0-based): exponential
 // from retryWait, capped, with full jitter over its upper half.
-func (c *hubClient) backoff(try int) time.Duration {
+func (c *Client) backoff(try int) time.Duration {
 	d := c.cfg.retryWait << min(try, 16)
-	if d <= 0 || d > c.cfg.maxWait {
-		d = c.cfg.maxWait
+	if d <= 0 || d > maxBackoff {
+		d = maxBackoff
 	}
 	return d/2 + rand.N(d/2+1)
 }
 
 // attempt makes one try of r, following redirects.
-func (c *hubClient) attempt(ctx context.Context, r *hubRequest, attempts *int, handle func(*http.Response, io.Reader) error) error {
+func (c *Client) attempt(ctx context.Context, r *request, attempts *int, handle func(*http.Response, io.Reader) error) error {
 	actx, cancel := context.WithTimeout(ctx, c.cfg.timeout)
 	defer cancel()
 	target := r.url
@@ -214,11 +284,11 @@ func (c *hubClient) attempt(ctx context.Context, r *hubRequest, attempts *int, h
 		*attempts++
 		u, err := url.Parse(target)
 		if err != nil {
-			return r.fail(ErrHubResponse, 0, "bad URL "+strconv.Quote(redactURL(target)), nil)
+			return r.fail(ErrResponse, 0, "bad URL "+strconv.Quote(redactURL(target)), nil)
 		}
 		req, err := http.NewRequestWithContext(actx, http.MethodGet, target, nil)
 		if err != nil {
-			return r.fail(ErrHubResponse, 0, "bad URL "+strconv.Quote(redactURL(target)), err)
+			return r.fail(ErrResponse, 0, "bad URL "+strconv.Quote(redactURL(target)), err)
 		}
 		req.Header.Set("User-Agent", c.cfg.userAgent)
 		if r.accept != "" {
@@ -241,8 +311,8 @@ func (c *hubClient) attempt(ctx context.Context, r *hubRequest, attempts *int, h
 			if timedOut {
 				msg = fmt.Sprintf("the Hub at %s did not answer within %s", c.cfg.endpoint.Host, c.cfg.timeout)
 			}
-			ferr := r.fail(ErrHubUnavailable, 0, msg, unwrapURLError(err))
-			var he *HubError
+			ferr := r.fail(ErrUnavailable, 0, msg, unwrapURLError(err))
+			var he *Error
 			if errors.As(ferr, &he) && he.Hint == "" {
 				he.Hint = unreachableHint
 			}
@@ -253,14 +323,14 @@ func (c *hubClient) attempt(ctx context.Context, r *hubRequest, attempts *int, h
 			loc := resp.Header.Get("Location")
 			discard(c, r, resp)
 			if hop >= limits.MaxHubRedirects {
-				return r.fail(ErrHubResponse, resp.StatusCode, fmt.Sprintf("more than %d redirects", limits.MaxHubRedirects), nil)
+				return r.fail(ErrResponse, resp.StatusCode, fmt.Sprintf("more than %d redirects", limits.MaxHubRedirects), nil)
 			}
 			next, err := u.Parse(loc)
 			if loc == "" || err != nil {
-				return r.fail(ErrHubResponse, resp.StatusCode, "redirect without a valid Location", nil)
+				return r.fail(ErrResponse, resp.StatusCode, "redirect without a valid Location", nil)
 			}
 			if next.Scheme != "https" && (next.Scheme != "http" || u.Scheme == "https") {
-				return r.fail(ErrHubResponse, resp.StatusCode, fmt.Sprintf("refusing a redirect from %s to %s", u.Scheme, next.Scheme+"://"+next.Host), nil)
+				return r.fail(ErrResponse, resp.StatusCode, fmt.Sprintf("refusing a redirect from %s to %s", u.Scheme, next.Scheme+"://"+next.Host), nil)
 			}
 			target = next.String()
 			r.url = target
@@ -273,7 +343,7 @@ func (c *hubClient) attempt(ctx context.Context, r *hubRequest, attempts *int, h
 				return ctx.Err()
 			}
 			if err != nil && actx.Err() != nil {
-				return &retryable{err: r.fail(ErrHubUnavailable, resp.StatusCode, fmt.Sprintf("the Hub did not send the response within %s", c.cfg.timeout), nil), retryAfter: -1}
+				return &retryable{err: r.fail(ErrUnavailable, resp.StatusCode, fmt.Sprintf("the Hub did not send the response within %s", c.cfg.timeout), nil), retryAfter: -1}
 			}
 			return err
 		}
@@ -296,13 +366,13 @@ func sameOrigin(u, endpoint *url.URL) bool {
 
 // discard reads a little of a body that is not wanted, so the connection
 // may be reused, and closes it.
-func discard(c *hubClient, r *hubRequest, resp *http.Response) {
+func discard(c *Client, r *request, resp *http.Response) {
 	io.Copy(io.Discard, io.LimitReader(&countingBody{c: c, r: r, b: resp.Body}, limits.MaxHubErrorBody))
 	resp.Body.Close()
 }
 
-// statusError turns an error status into a HubError saying what to do.
-func (c *hubClient) statusError(r *hubRequest, resp *http.Response) error {
+// statusError turns an error status into an *Error saying what to do.
+func (c *Client) statusError(r *request, resp *http.Response) error {
 	code := resp.Header.Get("X-Error-Code")
 	smsg := resp.Header.Get("X-Error-Message")
 	discard(c, r, resp)
@@ -318,7 +388,7 @@ func (c *hubClient) statusError(r *hubRequest, resp *http.Response) error {
 	st := resp.StatusCode
 	quote := false // add the server's message
 	denied := func() {
-		e.Kind = ErrHubAccess
+		e.Kind = ErrAccess
 		e.Msg, quote = "access to "+what+" denied", true
 		if c.cfg.token == "" {
 			e.Hint = tokenHint
@@ -328,7 +398,7 @@ func (c *hubClient) statusError(r *hubRequest, resp *http.Response) error {
 	}
 	switch {
 	case code == "GatedRepo":
-		e.Kind = ErrHubGated
+		e.Kind = ErrGated
 		e.Msg = r.repo + " is gated"
 		if c.cfg.token == "" {
 			e.Hint = fmt.Sprintf("accept its terms at %s and set HF_TOKEN to a token of that account", repoURL)
@@ -337,7 +407,7 @@ func (c *hubClient) statusError(r *hubRequest, resp *http.Response) error {
 			e.Hint = fmt.Sprintf("accept its terms at %s (some repositories approve requests by hand)", repoURL)
 		}
 	case smsg == "Access to this resource is disabled.":
-		e.Kind = ErrHubAccess
+		e.Kind = ErrAccess
 		e.Msg = fmt.Sprintf("access to %s is disabled on the Hub", r.repo)
 	case r.path != "" && (st == http.StatusUnauthorized || st == http.StatusForbidden) && code != "RepoNotFound" && !strings.Contains(smsg, "Invalid credentials"):
 		denied()
@@ -356,23 +426,23 @@ func (c *hubClient) statusError(r *hubRequest, resp *http.Response) error {
 			e.Msg += ", or the token has no access to it"
 		}
 	case st == http.StatusUnauthorized:
-		e.Kind = ErrHubAccess
+		e.Kind = ErrAccess
 		e.Msg, e.Hint = "the Hub rejected the token (invalid credentials)", "check HF_TOKEN"
 	case st == http.StatusForbidden:
 		denied()
 	case st == http.StatusRequestedRangeNotSatisfiable:
-		e.Kind = ErrHubResponse
+		e.Kind = ErrResponse
 		e.Msg = fmt.Sprintf("the server cannot serve bytes %d-%d: the file is shorter than the listing says", r.rangeFrom, r.rangeTo)
 	case st == http.StatusTooManyRequests:
-		e.Kind = ErrHubRateLimited
+		e.Kind = ErrRateLimited
 		e.Msg, e.Hint = "rate-limited by the Hub", "try again later; a token (HF_TOKEN) raises the limits"
 		return &retryable{err: e, retryAfter: retryAfter(resp.Header.Get("Retry-After"))}
 	case st >= 500:
-		e.Kind = ErrHubUnavailable
+		e.Kind = ErrUnavailable
 		e.Msg, quote = "the Hub is unavailable", true
 		return &retryable{err: e, retryAfter: retryAfter(resp.Header.Get("Retry-After"))}
 	default:
-		e.Kind = ErrHubResponse
+		e.Kind = ErrResponse
 		e.Msg, quote = "unexpected response from the Hub", true
 	}
 	if quote && e.ServerMessage != "" {
@@ -399,7 +469,7 @@ func retryAfter(h string) int64 {
 
 // modelInfo fetches the model record of id at rev ("" for the default
 // branch), with file sizes and LFS digests when blobs is set.
-func (c *hubClient) modelInfo(ctx context.Context, id, rev string, blobs bool) (*HubModelInfo, error) {
+func (c *Client) modelInfo(ctx context.Context, id, rev string, blobs bool) (*ModelInfo, error) {
 	u := c.cfg.endpoint.String() + "/api/models/" + id
 	if rev != "" {
 		u += "/revision/" + url.PathEscape(rev)
@@ -407,28 +477,28 @@ func (c *hubClient) modelInfo(ctx context.Context, id, rev string, blobs bool) (
 	if blobs {
 		u += "?blobs=true"
 	}
-	r := &hubRequest{op: "read model info", repo: id, rev: rev, url: u, accept: "application/json", rangeTo: -1}
+	r := &request{op: "read model info", repo: id, rev: rev, url: u, accept: "application/json", rangeTo: -1}
 	if r.rev == "" {
 		r.rev = "main"
 	}
-	var info *HubModelInfo
+	var info *ModelInfo
 	err := c.get(ctx, r, func(resp *http.Response, body io.Reader) error {
 		if err := c.roomFor(r, min(resp.ContentLength, limits.MaxHubAPIBytes)); err != nil {
 			return err
 		}
 		data, err := io.ReadAll(io.LimitReader(body, limits.MaxHubAPIBytes+1))
 		if err != nil {
-			if errors.Is(err, ErrHubBudget) {
+			if errors.Is(err, ErrBudget) {
 				return err
 			}
-			return &retryable{err: r.fail(ErrHubUnavailable, resp.StatusCode, "the model record was cut short", err), retryAfter: -1}
+			return &retryable{err: r.fail(ErrUnavailable, resp.StatusCode, "the model record was cut short", err), retryAfter: -1}
 		}
 		if len(data) > limits.MaxHubAPIBytes {
-			return r.fail(ErrHubResponse, resp.StatusCode, fmt.Sprintf("the model record is over the %d-byte limit", limits.MaxHubAPIBytes), nil)
+			return r.fail(ErrResponse, resp.StatusCode, fmt.Sprintf("the model record is over the %d-byte limit", limits.MaxHubAPIBytes), nil)
 		}
 		info, err = ParseModelInfo(data)
 		if err != nil {
-			return r.fail(ErrHubResponse, resp.StatusCode, "the model record cannot be read", err)
+			return r.fail(ErrResponse, resp.StatusCode, "the model record cannot be read", err)
 		}
 		return nil
 	})
@@ -442,7 +512,7 @@ func (c *hubClient) modelInfo(ctx context.Context, id, rev string, blobs bool) (
 //
 // It returns the URL that finally answered (after redirects), which may be
 // asked directly for further ranges of the same file.
-func (c *hubClient) readRange(ctx context.Context, base hubRequest, off, n, size int64) ([]byte, string, error) {
+func (c *Client) readRange(ctx context.Context, base request, off, n, size int64) ([]byte, string, error) {
 	r := base
 	r.rangeFrom, r.rangeTo = off, off+n-1
 	if n <= 0 {
@@ -457,23 +527,23 @@ func (c *hubClient) readRange(ctx context.Context, base hubRequest, off, n, size
 		case http.StatusPartialContent:
 			a, b, total, err := parseContentRange(resp.Header.Get("Content-Range"))
 			if err != nil {
-				return r.fail(ErrHubResponse, resp.StatusCode, err.Error(), nil)
+				return r.fail(ErrResponse, resp.StatusCode, err.Error(), nil)
 			}
 			if a != off || b != off+n-1 {
-				return r.fail(ErrHubResponse, resp.StatusCode, fmt.Sprintf("asked for bytes %d-%d, the server sent %d-%d", off, off+n-1, a, b), nil)
+				return r.fail(ErrResponse, resp.StatusCode, fmt.Sprintf("asked for bytes %d-%d, the server sent %d-%d", off, off+n-1, a, b), nil)
 			}
 			if total >= 0 && size >= 0 && total != size {
-				return r.fail(ErrHubResponse, resp.StatusCode, fmt.Sprintf("%s is %d bytes on the server but %d bytes in the Hub listing", r.path, total, size), nil)
+				return r.fail(ErrResponse, resp.StatusCode, fmt.Sprintf("%s is %d bytes on the server but %d bytes in the Hub listing", r.path, total, size), nil)
 			}
 			if resp.ContentLength >= 0 && resp.ContentLength != n {
-				return r.fail(ErrHubResponse, resp.StatusCode, fmt.Sprintf("the server sent Content-Length %d for a range of %d bytes", resp.ContentLength, n), nil)
+				return r.fail(ErrResponse, resp.StatusCode, fmt.Sprintf("the server sent Content-Length %d for a range of %d bytes", resp.ContentLength, n), nil)
 			}
 		case http.StatusOK:
 			if resp.ContentLength >= 0 && size >= 0 && resp.ContentLength != size {
-				return r.fail(ErrHubResponse, resp.StatusCode, fmt.Sprintf("%s is %d bytes on the server but %d bytes in the Hub listing", r.path, resp.ContentLength, size), nil)
+				return r.fail(ErrResponse, resp.StatusCode, fmt.Sprintf("%s is %d bytes on the server but %d bytes in the Hub listing", r.path, resp.ContentLength, size), nil)
 			}
 			if off > limits.MaxHubRangeSkip {
-				return r.fail(ErrHubResponse, resp.StatusCode, fmt.Sprintf("the server ignores range requests: reading at offset %d would download the file", off), nil)
+				return r.fail(ErrResponse, resp.StatusCode, fmt.Sprintf("the server ignores range requests: reading at offset %d would download the file", off), nil)
 			}
 			if off > 0 {
 				if err := c.roomFor(&r, off); err != nil {
@@ -484,7 +554,7 @@ func (c *hubClient) readRange(ctx context.Context, base hubRequest, off, n, size
 				}
 			}
 		default:
-			return r.fail(ErrHubResponse, resp.StatusCode, "unexpected status for a file read", nil)
+			return r.fail(ErrResponse, resp.StatusCode, "unexpected status for a file read", nil)
 		}
 		buf := make([]byte, n)
 		k, err := io.ReadFull(body, buf)
@@ -494,7 +564,7 @@ func (c *hubClient) readRange(ctx context.Context, base hubRequest, off, n, size
 		if resp.StatusCode == http.StatusPartialContent {
 			var one [1]byte
 			if k, _ := io.ReadFull(body, one[:]); k > 0 {
-				return r.fail(ErrHubResponse, resp.StatusCode, fmt.Sprintf("the server sent more than the %d bytes asked for", n), nil)
+				return r.fail(ErrResponse, resp.StatusCode, fmt.Sprintf("the server sent more than the %d bytes asked for", n), nil)
 			}
 		}
 		out = buf
@@ -505,14 +575,14 @@ func (c *hubClient) readRange(ctx context.Context, base hubRequest, off, n, size
 
 // truncated reports a body that ended early; it is retried, in case the
 // connection broke.
-func truncated(r *hubRequest, status int, got, want int64, err error) error {
-	if errors.Is(err, ErrHubBudget) {
+func truncated(r *request, status int, got, want int64, err error) error {
+	if errors.Is(err, ErrBudget) {
 		return err
 	}
 	if err == io.EOF || err == io.ErrUnexpectedEOF {
 		err = nil
 	}
-	return &retryable{err: r.fail(ErrHubResponse, status, fmt.Sprintf("the response was cut short after %d of %d bytes", got, want), err), retryAfter: -1}
+	return &retryable{err: r.fail(ErrResponse, status, fmt.Sprintf("the response was cut short after %d of %d bytes", got, want), err), retryAfter: -1}
 }
 
 // parseContentRange parses "bytes a-b/total" ("*" total gives -1).
