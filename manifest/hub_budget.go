@@ -2,15 +2,12 @@ package manifest
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"strings"
 	"sync"
-	"unicode/utf8"
 
-	"github.com/modelvet/modelvet/formats"
 	"github.com/modelvet/modelvet/formats/gguf"
-	"github.com/modelvet/modelvet/internal/jsonscan"
+	"github.com/modelvet/modelvet/formats/safetensors"
 )
 
 // The remote audit reads weight metadata within two bounds, so that a
@@ -189,61 +186,15 @@ func headerParameters(rel *Release) {
 
 // indexPrefix records what the first bytes of an index too large to read
 // whole say: metadata.total_size when the metadata object precedes the
-// weight_map and ends within them. A syntax error in the bytes read is a
-// problem; running out of bytes is not.
+// weight_map and ends within them.
 func indexPrefix(rel *Release, f *File, data []byte) {
 	hi := &HubIndex{Path: f.Path, Size: f.Size, BytesRead: int64(len(data)), TotalSize: -1}
 	rel.Hub.Index = hi
-	// The prefix may end inside a character.
-	cut := data
-	for i := 0; i < utf8.UTFMax && len(cut) > 0 && !utf8.Valid(cut); i++ {
-		cut = cut[:len(cut)-1]
+	idx, err := safetensors.ParseIndexPrefix(f.Path, data, f.Size)
+	if err != nil {
+		rel.addProblem(problemFrom(f.Path, err))
 	}
-	if !utf8.Valid(cut) {
-		rel.addProblem(&Problem{Path: f.Path, Message: "the index is not valid UTF-8"})
-		return
-	}
-	j := jsonscan.New(string(cut))
-	if j.Peek() != '{' {
-		rel.addProblem(&Problem{Path: f.Path, Line: 1, Message: "the index is not a JSON object"})
-		return
-	}
-	ierr := func(off int, format string, args ...any) *formats.Error {
-		return &formats.Error{Format: string(FormatSafetensorsIndex), Path: f.Path, Offset: int64(off), Line: lineAt(cut, int64(off)), Msg: fmt.Sprintf(format, args...)}
-	}
-	if j.Open('}') {
-		return
-	}
-	for {
-		j.SkipSpace()
-		key, ok := j.ReadString()
-		if !ok || !j.Expect(':', "':' after an object key") {
-			return // cut short, or a fault the full read would report
-		}
-		j.SkipSpace()
-		switch key {
-		case "metadata":
-			idx := &SafetensorsIndex{Path: f.Path, TotalSize: -1}
-			var soft error
-			if err := indexMetadata(j, idx, ierr, &soft); err != nil {
-				if hi.BytesRead == hi.Size {
-					// A fault, not the end of the bytes read.
-					rel.addProblem(problemFrom(f.Path, err))
-				}
-				return
-			}
-			if soft != nil {
-				rel.addProblem(problemFrom(f.Path, soft))
-			}
-			if idx.TotalSize >= 0 {
-				hi.TotalSize, hi.TotalSizeLine = idx.TotalSize, idx.TotalSizeLine
-			}
-			return
-		case "weight_map":
-			return // the metadata, if any, comes after: not read
-		}
-		if _, ok := j.Skip(1); !ok || !j.More('}') {
-			return
-		}
+	if idx != nil && idx.TotalSize >= 0 {
+		hi.TotalSize, hi.TotalSizeLine = idx.TotalSize, idx.TotalSizeLine
 	}
 }
