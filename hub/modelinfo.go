@@ -11,6 +11,7 @@ import (
 
 	"github.com/tidwall/gjson"
 
+	"github.com/modelvet/modelvet/internal/jsonscan"
 	"github.com/modelvet/modelvet/internal/limits"
 )
 
@@ -88,8 +89,9 @@ const (
 )
 
 // ParseModelInfo parses a Hub model API record. It fails, with a
-// *RecordError, on a document that is not a JSON object, lacks an id, or
-// lists more files than limits.MaxHubFileList; odd fields are dropped or
+// *RecordError, on a document that is not a JSON object, nests deeper than
+// limits.MaxJSONDepth, lacks an id, or lists more files than
+// limits.MaxHubFileList; odd fields are dropped or
 // cut rather than trusted. File paths and digests are returned as listed:
 // whoever uses them checks them.
 func ParseModelInfo(data []byte) (*ModelInfo, error) {
@@ -98,6 +100,10 @@ func ParseModelInfo(data []byte) (*ModelInfo, error) {
 	}
 	if len(data) > limits.MaxHubAPIBytes {
 		return nil, bad("record is %d bytes, over the %d-byte limit", len(data), limits.MaxHubAPIBytes)
+	}
+	// gjson's validator recurses once per level: bound the nesting first.
+	if err := jsonscan.CheckDepth(data); err != nil {
+		return nil, &RecordError{Msg: "record is " + err.Error(), Err: err}
 	}
 	if !gjson.ValidBytes(data) {
 		return nil, bad("record is not valid JSON")
@@ -277,6 +283,11 @@ func recordSize(r gjson.Result) int64 {
 // RecordError reports a model record that cannot be read.
 type RecordError struct {
 	Msg string
+	// Err is the cause, when there is one (a *jsonscan.DepthError, with
+	// the offset of the bracket nested too deep).
+	Err error
 }
 
 func (e *RecordError) Error() string { return "hf-hub-api: " + e.Msg }
+
+func (e *RecordError) Unwrap() error { return e.Err }

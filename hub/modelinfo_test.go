@@ -1,10 +1,15 @@
 package hub
 
 import (
+	"bytes"
 	"errors"
 	"maps"
 	"slices"
+	"strings"
 	"testing"
+
+	"github.com/modelvet/modelvet/internal/jsonscan"
+	"github.com/modelvet/modelvet/internal/limits"
 )
 
 func TestParseModelInfo(t *testing.T) {
@@ -50,6 +55,26 @@ func TestParseModelInfoSafetensors(t *testing.T) {
 		}
 		if m.SafetensorsTotal != tc.total || !maps.Equal(m.SafetensorsParameters, tc.by) {
 			t.Errorf("%s: %d %v, want %d %v", tc.json, m.SafetensorsTotal, m.SafetensorsParameters, tc.total, tc.by)
+		}
+	}
+}
+
+// TestParseModelInfoDeep: records nested past limits.MaxJSONDepth, under
+// the size cap, are refused with the offset of the bracket too deep, in
+// the test process (a stack overflow would end it), wherever the nesting
+// sits.
+func TestParseModelInfoDeep(t *testing.T) {
+	deep := bytes.Repeat([]byte("["), 8<<20)
+	for name, data := range map[string][]byte{
+		"brackets":    deep,
+		"in cardData": append([]byte(`{"id":"a/b","cardData":{"base_model":`), deep...),
+		"in siblings": append([]byte(`{"id":"a/b","siblings":[{"rfilename":"x","lfs":`), bytes.Repeat([]byte(`{"a":`), 1<<20)...),
+	} {
+		_, err := ParseModelInfo(data)
+		var re *RecordError
+		var de *jsonscan.DepthError
+		if !errors.As(err, &re) || !errors.As(err, &de) || de.Offset > limits.MaxJSONDepth*6+64 || !strings.Contains(err.Error(), "levels deep") {
+			t.Errorf("%s: %v", name, err)
 		}
 	}
 }

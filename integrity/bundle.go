@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/modelvet/modelvet/internal/jsonscan"
 	"github.com/modelvet/modelvet/internal/limits"
 	"github.com/modelvet/modelvet/internal/textsafe"
 )
@@ -129,13 +130,16 @@ type jsonBundle struct {
 }
 
 // ParseBundle reads a model signature bundle (at most
-// limits.MaxSignatureBytes) and says which signing method it uses. It
+// limits.MaxSignatureBytes, nested at most limits.MaxJSONDepth deep) and says which signing method it uses. It
 // accepts every layout the reference implementation has written: key
 // material as a hint or as legacy rawBytes, keyid absent, empty or null,
 // tlogEntries absent.
 func ParseBundle(data []byte) (*Bundle, error) {
 	if len(data) > limits.MaxSignatureBytes {
 		return nil, bundleErr("", "%d bytes, over the %d-byte limit", len(data), limits.MaxSignatureBytes)
+	}
+	if err := jsonscan.CheckDepth(data); err != nil {
+		return nil, &BundleError{Msg: "malformed JSON", Err: err}
 	}
 	var jb jsonBundle
 	if err := json.Unmarshal(data, &jb); err != nil {

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/modelvet/modelvet/internal/jsonscan"
 	"github.com/modelvet/modelvet/internal/limits"
 	"github.com/modelvet/modelvet/internal/textsafe"
 )
@@ -154,6 +155,9 @@ func (st *SignedStatement) checkRoot() error {
 func parseStatement(data []byte) (*SignedStatement, error) {
 	if len(data) > limits.MaxSignatureBytes {
 		return nil, payloadErr("", "%d bytes, over the %d-byte limit", len(data), limits.MaxSignatureBytes)
+	}
+	if err := jsonscan.CheckDepth(data); err != nil {
+		return nil, &PayloadError{Msg: "malformed JSON", Err: err}
 	}
 	var (
 		typ, predType string

@@ -16,6 +16,7 @@ import (
 	"github.com/sigstore/sigstore-go/pkg/root"
 	"github.com/sigstore/sigstore-go/pkg/verify"
 
+	"github.com/modelvet/modelvet/internal/jsonscan"
 	"github.com/modelvet/modelvet/internal/limits"
 	"github.com/modelvet/modelvet/internal/safeio"
 )
@@ -217,6 +218,9 @@ const trustConfigMediaType = "application/vnd.dev.sigstore.clienttrustconfig"
 // root inside a client trust config (the --trust-config format of the
 // reference implementation).
 func parseTrustedRoot(data []byte) (*root.TrustedRoot, error) {
+	if err := jsonscan.CheckDepth(data); err != nil {
+		return nil, fmt.Errorf("trusted root: %w", err)
+	}
 	var probe struct {
 		MediaType   string          `json:"mediaType"`
 		TrustedRoot json.RawMessage `json:"trustedRoot"`

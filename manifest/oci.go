@@ -420,7 +420,7 @@ func (ol *ociLoader) readConfig(d ociDescriptor) {
 	}
 	cfg, err := flattenJSON(data, 2)
 	if err != nil {
-		ol.rel.addProblem(&Problem{Path: "blobs/" + strings.Replace(d.Digest, ":", "/", 1), Field: "config", Message: "config blob is not a JSON object", Err: err})
+		ol.rel.addProblem(&Problem{Path: "blobs/" + strings.Replace(d.Digest, ":", "/", 1), Field: "config", Message: "config blob is not a JSON object: " + err.Error(), Err: err})
 		return
 	}
 	// rootfs / modelfs diff ids are layer digests, not facts about the model.

@@ -18,6 +18,7 @@ import (
 	"strings"
 
 	"github.com/modelvet/modelvet/formats"
+	"github.com/modelvet/modelvet/internal/jsonscan"
 	"github.com/modelvet/modelvet/internal/limits"
 	"github.com/modelvet/modelvet/internal/safeio"
 	"github.com/modelvet/modelvet/internal/textsafe"
@@ -661,7 +662,7 @@ func (st *ollamaStore) readConfig(l ollamaLayerJSON) {
 	}
 	cfg, err := flattenJSON(data, 1)
 	if err != nil {
-		st.rel.addProblem(&Problem{Path: om.ManifestPath, Field: "config", Message: "config blob is not a JSON object", Err: err})
+		st.rel.addProblem(&Problem{Path: om.ManifestPath, Field: "config", Message: "config blob is not a JSON object: " + err.Error(), Err: err})
 		return
 	}
 	if len(cfg) > 0 {
@@ -779,6 +780,9 @@ func safeSegment(s string) string {
 // down to maxDepth nested objects, with arrays of scalars joined by
 // commas. It keeps at most 128 fields of at most 1024 bytes each.
 func flattenJSON(data []byte, maxDepth int) (map[string]string, error) {
+	if err := jsonscan.CheckDepth(data); err != nil {
+		return nil, err
+	}
 	var v any
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()

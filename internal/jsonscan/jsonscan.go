@@ -9,9 +9,13 @@
 // fault. The input must already be valid UTF-8 ([InvalidUTF8At] finds
 // where it is not). Strings without escapes are returned as substrings of
 // the input, without copying.
+//
+// [CheckDepth] is the nesting check every other decoder of untrusted JSON
+// in modelvet (gjson, encoding/json, protojson) runs first.
 package jsonscan
 
 import (
+	"fmt"
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -339,4 +343,52 @@ func InvalidUTF8At(s string) int {
 		i += size
 	}
 	return len(s)
+}
+
+// TooDeep returns the offset of the first '[' or '{' of the JSON text s
+// that opens a container nested more than limits.MaxJSONDepth levels deep,
+// or -1 when none does. Decoders that recurse once per level (gjson's
+// validator, encoding/json, protojson) would exhaust the stack, or spend
+// minutes, on megabytes of brackets; this check makes one pass, without
+// recursion or allocation, skipping strings. It validates nothing else:
+// the decoder that follows does.
+func TooDeep[T ~string | ~[]byte](s T) int {
+	depth := 0
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '"':
+			for i++; i < len(s) && s[i] != '"'; i++ {
+				if s[i] == '\\' {
+					i++
+				}
+			}
+		case '[', '{':
+			if depth++; depth > limits.MaxJSONDepth {
+				return i
+			}
+		case ']', '}':
+			// A stray closing byte is the decoder's syntax error; it
+			// never lets the decoder go deeper.
+			depth = max(depth-1, 0)
+		}
+	}
+	return -1
+}
+
+// DepthError reports JSON nested deeper than limits.MaxJSONDepth.
+type DepthError struct {
+	// Offset is the byte offset of the bracket that goes too deep.
+	Offset int
+}
+
+func (e *DepthError) Error() string {
+	return fmt.Sprintf("nested more than %d levels deep (at offset %d)", limits.MaxJSONDepth, e.Offset)
+}
+
+// CheckDepth returns a *DepthError when TooDeep finds s nested too deep.
+func CheckDepth[T ~string | ~[]byte](s T) error {
+	if at := TooDeep(s); at >= 0 {
+		return &DepthError{Offset: at}
+	}
+	return nil
 }

@@ -12,17 +12,29 @@ const (
 	// MaxYAMLNodes caps the nodes decoded from one YAML document, counting
 	// each alias expansion, so that alias bombs cannot exhaust memory.
 	MaxYAMLNodes = 200_000
-	// MaxYAMLDepth caps the nesting depth of a decoded YAML document.
+	// MaxYAMLDepth caps the nesting depth of a decoded YAML document, and
+	// of its flow collections ([…], {…}) before it is parsed: the YAML
+	// library's parse time grows with the square of their nesting.
 	MaxYAMLDepth = 64
+	// MaxYAMLMappingKeys caps the keys of one block mapping of a YAML
+	// document, counted before it is parsed: the YAML library's parse time
+	// grows with the square of that count (a 512 KiB front matter of
+	// 53,000 keys takes 14 s; 4096 keys, 65 ms). Cards hold a few dozen
+	// keys per mapping, benchmark results included.
+	MaxYAMLMappingKeys = 4096
 
 	// MaxJSONBytes caps small JSON documents: config.json,
 	// generation_config.json, adapter configs, store manifests.
 	MaxJSONBytes = 8 << 20
-	// MaxJSONDepth caps the nesting of JSON read by the weight-format
-	// readers (safetensors headers, indexes); their documents nest three
-	// levels, and unbounded nesting would exhaust a recursive parser's
-	// stack.
-	MaxJSONDepth = 1000
+	// MaxJSONDepth caps the nesting of every JSON document read from
+	// untrusted input (Hub records, configs, indexes, headers, store
+	// manifests, signature bundles and trust files), checked before any
+	// decoder sees it (jsonscan.TooDeep). Real documents nest a few levels
+	// (Keras configurations of nested models a few dozen). gjson's
+	// validator recurses once per level without a limit and overflows the
+	// stack on megabytes of brackets; encoding/json and protojson stop at
+	// 10,000 levels.
+	MaxJSONDepth = 512
 	// MaxIndexBytes caps a sharded-weights index such as
 	// model.safetensors.index.json (weight maps of large models run to a few MB).
 	MaxIndexBytes = 64 << 20
