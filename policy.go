@@ -155,7 +155,7 @@ func parsePolicy(name string, data []byte, base *Policy) (*Policy, error) {
 	if len(data) > limits.MaxPolicyBytes {
 		return nil, &PolicyError{File: name, Msg: fmt.Sprintf("over the %d-byte limit", limits.MaxPolicyBytes)}
 	}
-	root, err := yamlnode.Parse(data, 0, yamlnode.Limits{MaxNodes: limits.MaxYAMLNodes, MaxDepth: limits.MaxYAMLDepth})
+	root, err := yamlnode.Parse(data, 0, yamlnode.Limits{MaxNodes: limits.MaxYAMLNodes, MaxDepth: limits.MaxYAMLDepth, MaxMappingKeys: limits.MaxYAMLMappingKeys})
 	if err != nil {
 		var ye *yamlnode.Error
 		if errors.As(err, &ye) {

@@ -124,7 +124,7 @@ func ParseCard(path string, data []byte) (*Card, error) {
 	// line number. Lines are unchanged, as each CRLF becomes one LF.
 	front = bytes.ReplaceAll(front, []byte("\r\n"), []byte("\n"))
 	// The front matter starts on the line after the opening "---".
-	root, err := yamlnode.Parse(front, openLine, yamlnode.Limits{MaxNodes: limits.MaxYAMLNodes, MaxDepth: limits.MaxYAMLDepth, AllowDuplicateKeys: true})
+	root, err := yamlnode.Parse(front, openLine, yamlnode.Limits{MaxNodes: limits.MaxYAMLNodes, MaxDepth: limits.MaxYAMLDepth, MaxMappingKeys: limits.MaxYAMLMappingKeys, AllowDuplicateKeys: true})
 	if err != nil {
 		fe := &formats.Error{Format: string(FormatCard), Path: path, Offset: -1, Msg: "front matter is not valid YAML", Err: err}
 		if ye, ok := err.(*yamlnode.Error); ok {

@@ -1,6 +1,8 @@
 // Package yamlnode parses untrusted YAML into a small tree that keeps the
-// line of every node, within caps on nodes (alias expansions included) and
-// depth. Cards, policies and knowledge-base files all go through it, so that
+// line of every node, within caps on nodes (alias expansions included),
+// depth and the keys of a mapping; flow nesting and mapping keys are
+// counted on the library's tokens before its parser, whose time grows with
+// the square of either, sees them. Cards, policies and knowledge-base files all go through it, so that
 // every value can be cited by line and no document can exhaust memory.
 package yamlnode
 
@@ -8,13 +10,14 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
+	"github.com/goccy/go-yaml/lexer"
 	"github.com/goccy/go-yaml/parser"
+	"github.com/goccy/go-yaml/token"
 )
 
 // Kind is the kind of a node.
@@ -72,7 +75,13 @@ func (e *Error) Error() string {
 // Limits bound one Parse.
 type Limits struct {
 	MaxNodes int // nodes decoded, counting every alias expansion
+	// MaxDepth bounds the nesting of the tree, and of flow collections
+	// ([…], {…}) before the document is parsed.
 	MaxDepth int
+	// MaxMappingKeys bounds the keys of one block mapping, counted before
+	// the document is parsed: the YAML library's time grows with the
+	// square of that count.
+	MaxMappingKeys int
 	// AllowDuplicateKeys reads a mapping that repeats a key as PyYAML
 	// does (the later value replaces the earlier, in the earlier's place)
 	// and records the repeat in Node.Duplicates, instead of failing.
@@ -94,7 +103,14 @@ func Parse(data []byte, lineOffset int, lim Limits) (n *Node, err error) {
 	if lim.AllowDuplicateKeys {
 		opts = append(opts, parser.AllowDuplicateMapKey())
 	}
-	file, err := parser.ParseBytes(data, 0, opts...)
+	// The library's lexer is linear; its parser recurses once per level of
+	// flow nesting and once per key of a block mapping, with a cost that
+	// grows with the square of either. Its tokens are checked first.
+	tokens := lexer.Tokenize(string(data))
+	if err := checkTokens(tokens, lim, lineOffset); err != nil {
+		return nil, err
+	}
+	file, err := parser.Parse(tokens, 0, opts...)
 	if err != nil {
 		return nil, convertError(err, lineOffset)
 	}
@@ -103,6 +119,58 @@ func Parse(data []byte, lineOffset int, lim Limits) (n *Node, err error) {
 	}
 	c := &converter{lim: lim, offset: lineOffset, anchors: map[string]ast.Node{}}
 	return c.convert(file.Docs[0].Body, 0)
+}
+
+// checkTokens bounds, before the parser sees them, the nesting of flow
+// collections and the keys of each block mapping. Keys are siblings when
+// their entries start at the same column (after any "- " of sequence
+// entries), as the parser groups them.
+func checkTokens(tokens token.Tokens, lim Limits, offset int) error {
+	type mapping struct{ col, keys int }
+	var open []mapping // block mappings whose keys are being counted, by column
+	flow, first := 0, 0
+	for i, tk := range tokens {
+		if tk.Position == nil {
+			continue
+		}
+		line := tk.Position.Line + offset
+		if i == 0 || tokens[i-1].Position == nil || tk.Position.Line != tokens[i-1].Position.Line {
+			first = i // the token an entry on this line starts with
+		}
+		switch tk.Type {
+		case token.DocumentHeaderType, token.DocumentEndType:
+			open, flow = open[:0], 0
+		case token.SequenceStartType, token.MappingStartType:
+			if flow++; lim.MaxDepth > 0 && flow > lim.MaxDepth {
+				return &Error{Line: line, Msg: fmt.Sprintf("YAML nested deeper than %d levels", lim.MaxDepth)}
+			}
+		case token.SequenceEndType, token.MappingEndType:
+			flow = max(flow-1, 0)
+		case token.SequenceEntryType:
+			if flow == 0 {
+				first = i + 1
+				for len(open) > 0 && open[len(open)-1].col > tk.Position.Column {
+					open = open[:len(open)-1]
+				}
+			}
+		case token.MappingValueType:
+			if flow > 0 || first >= len(tokens) || tokens[first].Position == nil {
+				continue
+			}
+			col := tokens[first].Position.Column
+			for len(open) > 0 && open[len(open)-1].col > col {
+				open = open[:len(open)-1]
+			}
+			if len(open) == 0 || open[len(open)-1].col < col {
+				open = append(open, mapping{col: col})
+			}
+			m := &open[len(open)-1]
+			if m.keys++; lim.MaxMappingKeys > 0 && m.keys > lim.MaxMappingKeys {
+				return &Error{Line: line, Msg: fmt.Sprintf("a YAML mapping with more than %d keys", lim.MaxMappingKeys)}
+			}
+		}
+	}
+	return nil
 }
 
 func convertError(err error, offset int) error {
@@ -197,15 +265,16 @@ func (c *converter) convert(n ast.Node, depth int) (*Node, error) {
 		return out, nil
 	case *ast.MappingNode:
 		out := &Node{Kind: Mapping, Line: c.line(n)}
+		index := map[string]int{}
 		for _, mv := range v.Values {
-			if err := c.addEntry(out, mv, depth); err != nil {
+			if err := c.addEntry(out, index, mv, depth); err != nil {
 				return nil, err
 			}
 		}
 		return out, nil
 	case *ast.MappingValueNode:
 		out := &Node{Kind: Mapping, Line: c.line(n)}
-		if err := c.addEntry(out, v, depth); err != nil {
+		if err := c.addEntry(out, map[string]int{}, v, depth); err != nil {
 			return nil, err
 		}
 		return out, nil
@@ -213,7 +282,9 @@ func (c *converter) convert(n ast.Node, depth int) (*Node, error) {
 	return nil, &Error{Line: c.line(n), Msg: fmt.Sprintf("unsupported YAML node %s", n.Type())}
 }
 
-func (c *converter) addEntry(m *Node, mv *ast.MappingValueNode, depth int) error {
+// addEntry adds an entry to mapping m, whose keys index maps to their
+// position (so that a mapping of many keys is built in linear time).
+func (c *converter) addEntry(m *Node, index map[string]int, mv *ast.MappingValueNode, depth int) error {
 	if mv.Key == nil {
 		return &Error{Line: c.line(mv), Msg: "mapping entry without a key"}
 	}
@@ -227,7 +298,8 @@ func (c *converter) addEntry(m *Node, mv *ast.MappingValueNode, depth int) error
 			return &Error{Line: c.line(mv), Msg: "merge key needs a mapping"}
 		}
 		for i, k := range merged.Keys {
-			if m.Get(k) == nil {
+			if _, ok := index[k]; !ok {
+				index[k] = len(m.Keys)
 				m.Keys = append(m.Keys, k)
 				m.KeyLines = append(m.KeyLines, merged.KeyLines[i])
 				m.Values = append(m.Values, merged.Values[i])
@@ -242,7 +314,10 @@ func (c *converter) addEntry(m *Node, mv *ast.MappingValueNode, depth int) error
 	if key.Kind != Scalar && key.Kind != Null {
 		return &Error{Line: key.Line, Msg: "mapping key is not a scalar"}
 	}
-	dup := slices.Index(m.Keys, key.Value)
+	dup, seen := index[key.Value]
+	if !seen {
+		dup = -1
+	}
 	if dup >= 0 && !c.lim.AllowDuplicateKeys {
 		return &Error{Line: key.Line, Msg: fmt.Sprintf("duplicate key %q", key.Value)}
 	}
@@ -257,6 +332,7 @@ func (c *converter) addEntry(m *Node, mv *ast.MappingValueNode, depth int) error
 		m.KeyLines[dup], m.Values[dup] = key.Line, val
 		return nil
 	}
+	index[key.Value] = len(m.Keys)
 	m.Keys = append(m.Keys, key.Value)
 	m.KeyLines = append(m.KeyLines, key.Line)
 	m.Values = append(m.Values, val)

@@ -1,8 +1,11 @@
 package yamlnode
 
 import (
+	"errors"
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 )
 
 var lim = Limits{MaxNodes: 10_000, MaxDepth: 32}
@@ -108,4 +111,72 @@ func TestDuplicateKeys(t *testing.T) {
 	if c := n.Get("c"); c.Get("d").String() != "2" || len(c.Duplicates) != 1 {
 		t.Errorf("nested %+v", c)
 	}
+}
+
+// TestHostileShapes: documents the size of the largest front matter
+// (512 KiB) in the shapes that make the YAML library slow or deep — flow
+// nesting, block mappings of many keys, deep indentation, alias bombs —
+// are refused or read quickly, with an *Error naming the line.
+func TestHostileShapes(t *testing.T) {
+	const size = 512 << 10
+	lines := func(line func(i int) string) []byte {
+		var b strings.Builder
+		for i := 0; b.Len() < size; i++ {
+			b.WriteString(line(i))
+		}
+		return []byte(b.String())
+	}
+	hostile := Limits{MaxNodes: 200_000, MaxDepth: 64, MaxMappingKeys: 4096, AllowDuplicateKeys: true}
+	tests := []struct {
+		name, want string
+		doc        []byte
+	}{
+		{"flow sequences", "nested deeper than 64", []byte(strings.Repeat("[", size))},
+		{"flow mappings", "nested deeper than 64", []byte(strings.Repeat("{a: ", size/4))},
+		{"flow after a key", "nested deeper than 64", []byte("license: mit\nbase_model: " + strings.Repeat("[", size))},
+		{"keys", "more than 4096 keys", lines(func(i int) string { return fmt.Sprintf("k%d: v\n", i) })},
+		{"keys with anchors", "more than 4096 keys", lines(func(i int) string { return fmt.Sprintf("&a%d k%d: v\n", i, i) })},
+		{"keys under a sequence entry", "more than 4096 keys", append([]byte("- "), lines(func(i int) string { return fmt.Sprintf("  k%d: v\n", i) })[2:]...)},
+		{"nested keys", "more than 4096 keys", append([]byte("a:\n"), lines(func(i int) string { return fmt.Sprintf("  k%d: v\n", i) })...)},
+		{"indentation", "deeper than 64", lines(func(i int) string { return strings.Repeat(" ", i) + "a:\n" })},
+		{"sequence indentation", "deeper than 64", lines(func(i int) string { return strings.Repeat(" ", i) + "-\n" })},
+		{"alias bomb", "more than 200000 YAML nodes", []byte("a: &a [x,x,x,x,x,x,x,x,x,x]\n" + func() string {
+			var b strings.Builder
+			for i := 1; i < 30; i++ {
+				fmt.Fprintf(&b, "a%d: &a%d [*a%s,*a%s,*a%s,*a%s,*a%s,*a%s,*a%s,*a%s,*a%s]\n", i, i, prev(i), prev(i), prev(i), prev(i), prev(i), prev(i), prev(i), prev(i), prev(i))
+			}
+			return b.String()
+		}())},
+	}
+	for _, tc := range tests {
+		start := time.Now()
+		_, err := Parse(tc.doc, 3, hostile)
+		took := time.Since(start)
+		var ye *Error
+		if !errors.As(err, &ye) || !strings.Contains(err.Error(), tc.want) || ye.Line < 4 {
+			t.Errorf("%s: %v, want an *Error on a line of the document containing %q", tc.name, err, tc.want)
+		}
+		if took > 5*time.Second {
+			t.Errorf("%s: took %v", tc.name, took)
+		}
+	}
+	// Many sequences of a few keys each, as benchmark results in a card
+	// are written, are read.
+	results := lines(func(i int) string {
+		return fmt.Sprintf("- task: t%d\n  dataset: {name: d, type: x}\n  metrics:\n    - type: acc\n      value: 0.5\n", i)
+	})
+	start := time.Now()
+	if _, err := Parse(append([]byte("model-index:\n"), results...), 0, hostile); err != nil && !strings.Contains(err.Error(), "nodes") {
+		t.Errorf("benchmark results: %v", err)
+	}
+	if took := time.Since(start); took > 5*time.Second {
+		t.Errorf("benchmark results: took %v", took)
+	}
+}
+
+func prev(i int) string {
+	if i == 1 {
+		return ""
+	}
+	return fmt.Sprint(i - 1)
 }
