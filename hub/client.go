@@ -30,6 +30,12 @@ type Client struct {
 
 	requests atomic.Int64
 	bytes    atomic.Int64
+	// waited is the time spent waiting between retries (nanoseconds).
+	waited atomic.Int64
+	// start is when the first request was made; the time budget runs
+	// from it.
+	startOnce sync.Once
+	start     time.Time
 
 	// sleep waits between retries; tests replace it.
 	sleep func(ctx context.Context, d time.Duration) error
@@ -153,8 +159,34 @@ func redactURL(s string) string {
 	return s
 }
 
-// takeRequest counts one request against the cap.
+// Causes of an attempt's end, told apart with context.Cause.
+var (
+	errAttemptTimeout = errors.New("the attempt timed out")
+	errTimeBudget     = errors.New("the time budget ran out")
+	errTooSlow        = errors.New("the body came too slowly")
+)
+
+// deadline returns when the Client's time budget ends (Options.MaxDuration,
+// counted from its first request), and false when it has none.
+func (c *Client) deadline() (time.Time, bool) {
+	if c.cfg.maxDuration <= 0 {
+		return time.Time{}, false
+	}
+	c.startOnce.Do(func() { c.start = time.Now() })
+	return c.start.Add(c.cfg.maxDuration), true
+}
+
+// timeBudgetError is the error of a request refused or cut short because
+// the Client's time budget ran out.
+func (c *Client) timeBudgetError(r *request) *Error {
+	return r.fail(ErrBudget, 0, fmt.Sprintf("the %s allowed for the Hub requests of one audit ran out", c.cfg.maxDuration), nil)
+}
+
+// takeRequest counts one request against the caps.
 func (c *Client) takeRequest(r *request) error {
+	if dl, ok := c.deadline(); ok && !time.Now().Before(dl) {
+		return c.timeBudgetError(r)
+	}
 	if n := c.requests.Add(1); n > int64(c.cfg.maxRequests) {
 		c.requests.Add(-1)
 		return r.fail(ErrBudget, 0, fmt.Sprintf("the cap of %d Hub requests for one audit is reached", c.cfg.maxRequests), nil)
@@ -171,11 +203,12 @@ func (c *Client) roomFor(r *request, n int64) error {
 }
 
 // countingBody counts the bytes read from a response against the byte cap
-// and refuses to read past it.
+// and refuses to read past it; w, when set, watches its rate.
 type countingBody struct {
 	c *Client
 	r *request
 	b io.Reader
+	w *rateWatch
 }
 
 // Read reserves room for p in the byte cap before reading, so that bodies
@@ -198,7 +231,48 @@ func (cb *countingBody) Read(p []byte) (int, error) {
 	if int64(n) < want {
 		cb.c.bytes.Add(int64(n) - want)
 	}
+	if cb.w != nil {
+		cb.w.got.Add(int64(n))
+	}
 	return n, err
+}
+
+// rateWatch abandons a response body that brings fewer than
+// Options.MinRate bytes a second over a window of Options.RateWindow: a
+// body trickled to stay under the timeout would otherwise hold the audit
+// for the whole timeout, on every retry.
+type rateWatch struct {
+	got   atomic.Int64
+	start time.Time
+	timer *time.Timer
+	last  int64 // bytes at the start of the window (timer only)
+}
+
+// watchRate starts watching a body; abandon ends its attempt.
+func (c *Client) watchRate(abandon context.CancelCauseFunc) *rateWatch {
+	w := &rateWatch{start: time.Now()}
+	window := c.cfg.rateWindow
+	if c.cfg.minRate <= 0 || window <= 0 {
+		return w
+	}
+	need := max(c.cfg.minRate*window.Milliseconds()/1000, 1)
+	w.timer = time.AfterFunc(time.Hour, func() {
+		n := w.got.Load()
+		if n-w.last < need {
+			abandon(errTooSlow)
+			return
+		}
+		w.last = n
+		w.timer.Reset(window)
+	})
+	w.timer.Reset(window)
+	return w
+}
+
+func (w *rateWatch) stop() {
+	if w.timer != nil {
+		w.timer.Stop()
+	}
 }
 
 // get performs r, retrying transient failures, and calls handle with the
@@ -229,17 +303,44 @@ func (c *Client) get(ctx context.Context, r *request, handle func(*http.Response
 		wait := c.backoff(try)
 		if rt.retryAfter >= 0 {
 			if rt.retryAfter > limits.MaxHubRetryAfterSeconds {
-				var he *Error
-				if errors.As(rt.err, &he) {
-					he.Msg += fmt.Sprintf(", which asks to wait %ds before a retry", rt.retryAfter)
-				}
+				amend(rt.err, fmt.Sprintf(", which asks to wait %ds before a retry, longer than the %ds modelvet waits", rt.retryAfter, limits.MaxHubRetryAfterSeconds), false)
 				return finish(rt.err, attempts)
 			}
 			wait = max(wait, time.Duration(rt.retryAfter)*time.Second)
 		}
+		if err := c.takeWait(wait); err != "" {
+			amend(rt.err, err, true)
+			return finish(rt.err, attempts)
+		}
 		if err := c.sleep(ctx, wait); err != nil {
 			return err
 		}
+	}
+}
+
+// takeWait counts a wait before a retry against the Client's budgets of
+// time and of waiting, and says why it cannot be made ("" when it can).
+func (c *Client) takeWait(wait time.Duration) string {
+	if dl, ok := c.deadline(); ok && time.Now().Add(wait).After(dl) {
+		return fmt.Sprintf("; a retry in %s would pass the %s allowed for the Hub requests of one audit", wait.Round(time.Millisecond), c.cfg.maxDuration)
+	}
+	if c.cfg.maxRetryWait <= 0 {
+		return ""
+	}
+	if total := c.waited.Add(int64(wait)); time.Duration(total) > c.cfg.maxRetryWait {
+		c.waited.Add(-int64(wait))
+		return fmt.Sprintf("; a retry in %s would pass the %s allowed for waiting between retries in one audit", wait.Round(time.Millisecond), c.cfg.maxRetryWait)
+	}
+	return ""
+}
+
+// amend adds to the message of an *Error, and marks it as ended by a
+// budget of the Client.
+func amend(err error, msg string, overBudget bool) {
+	var he *Error
+	if errors.As(err, &he) {
+		he.Msg += msg
+		he.overBudget = he.overBudget || overBudget
 	}
 }
 
@@ -272,10 +373,19 @@ func (c *Client) backoff(try int) time.Duration {
 	return d/2 + rand.N(d/2+1)
 }
 
-// attempt makes one try of r, following redirects.
+// attempt makes one try of r, following redirects. It ends at the
+// timeout, at the end of the Client's time budget, or when the body comes
+// too slowly, and tells them apart.
 func (c *Client) attempt(ctx context.Context, r *request, attempts *int, handle func(*http.Response, io.Reader) error) error {
-	actx, cancel := context.WithTimeout(ctx, c.cfg.timeout)
+	actx, cancel := context.WithTimeoutCause(ctx, c.cfg.timeout, errAttemptTimeout)
 	defer cancel()
+	if dl, ok := c.deadline(); ok {
+		var cancelBudget context.CancelFunc
+		actx, cancelBudget = context.WithDeadlineCause(actx, dl, errTimeBudget)
+		defer cancelBudget()
+	}
+	actx, abandon := context.WithCancelCause(actx)
+	defer abandon(nil)
 	target := r.url
 	for hop := 0; ; hop++ {
 		if err := c.takeRequest(r); err != nil {
@@ -306,6 +416,14 @@ func (c *Client) attempt(ctx context.Context, r *request, attempts *int, handle 
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
+			if context.Cause(actx) == errTimeBudget {
+				return c.timeBudgetError(r)
+			}
+			if strings.Contains(err.Error(), "failed to parse Location header") {
+				// net/http parses a redirect's Location before handing the
+				// response back.
+				return r.fail(ErrResponse, 0, "redirect without a valid Location", nil)
+			}
 			msg := "cannot reach the Hub at " + c.cfg.endpoint.Host
 			timedOut := errors.Is(err, context.DeadlineExceeded) || actx.Err() != nil
 			if timedOut {
@@ -329,6 +447,8 @@ func (c *Client) attempt(ctx context.Context, r *request, attempts *int, handle 
 			if loc == "" || err != nil {
 				return r.fail(ErrResponse, resp.StatusCode, "redirect without a valid Location", nil)
 			}
+			// Credentials in a Location would go out as Basic auth.
+			next.User = nil
 			if next.Scheme != "https" && (next.Scheme != "http" || u.Scheme == "https") {
 				return r.fail(ErrResponse, resp.StatusCode, fmt.Sprintf("refusing a redirect from %s to %s", u.Scheme, next.Scheme+"://"+next.Host), nil)
 			}
@@ -337,13 +457,27 @@ func (c *Client) attempt(ctx context.Context, r *request, attempts *int, handle 
 			continue
 		}
 		if resp.StatusCode >= 200 && resp.StatusCode < 300 {
-			err := handle(resp, &countingBody{c: c, r: r, b: resp.Body})
+			w := c.watchRate(abandon)
+			err := handle(resp, &countingBody{c: c, r: r, b: resp.Body, w: w})
+			w.stop()
 			resp.Body.Close()
-			if err != nil && ctx.Err() != nil {
+			if err == nil {
+				return nil
+			}
+			if ctx.Err() != nil {
 				return ctx.Err()
 			}
-			if err != nil && actx.Err() != nil {
-				return &retryable{err: r.fail(ErrUnavailable, resp.StatusCode, fmt.Sprintf("the Hub did not send the response within %s", c.cfg.timeout), nil), retryAfter: -1}
+			// A body that came too slowly, or not whole within the
+			// timeout, is not retried: the server answers, and would
+			// take as long again.
+			got := w.got.Load()
+			switch context.Cause(actx) {
+			case errTimeBudget:
+				return c.timeBudgetError(r)
+			case errTooSlow:
+				return r.fail(ErrUnavailable, resp.StatusCode, fmt.Sprintf("the Hub sent the response too slowly (%d bytes in %s, under the minimum of %d bytes a second over %s); abandoned", got, time.Since(w.start).Round(time.Millisecond), c.cfg.minRate, c.cfg.rateWindow), nil)
+			case errAttemptTimeout:
+				return r.fail(ErrUnavailable, resp.StatusCode, fmt.Sprintf("the Hub did not send the whole response within %s (%d bytes received)", c.cfg.timeout, got), nil)
 			}
 			return err
 		}

@@ -58,19 +58,28 @@
 //
 // Redirects (301, 302, 303, 307, 308) are followed by the client, at most
 // limits.MaxHubRedirects per request, each hop counting as a request; a
-// redirect from https to http, or to another scheme, is refused. No HEAD
-// requests, cookies or writes are made.
+// redirect from https to http, or to another scheme, is refused, and
+// credentials in a Location (user:password@) are dropped, never sent. No
+// HEAD requests, cookies or writes are made.
 //
 // # Limits
 //
-// Each attempt, body included, has Options.Timeout. HTTP 429 and 5xx,
-// timeouts and network errors are retried Options.Retries times with
+// Each attempt, body included, has Options.Timeout, and a body that brings
+// fewer than Options.MinRate bytes a second over a window of
+// Options.RateWindow is abandoned; neither a body past the timeout nor
+// one that came too slowly is retried. HTTP 429 and 5xx, timeouts before
+// any answer and network errors are retried Options.Retries times with
 // exponential backoff and jitter, honouring Retry-After up to
 // limits.MaxHubRetryAfterSeconds (a server asking for longer fails the
 // request); an attempt that got no answer within the timeout is retried
-// once only. A Client's requests and response bytes are capped over its
-// lifetime (Options.MaxRequests, Options.MaxBytes): past them every
-// request fails with ErrBudget. A record is at most limits.MaxHubAPIBytes
+// once only. A Client's budgets last its lifetime (one audit): its
+// requests and response bytes (Options.MaxRequests, Options.MaxBytes),
+// its time from its first request (Options.MaxDuration: requests in flight
+// are cut short when it ends) and its waits between retries, all requests
+// together (Options.MaxRetryWait). Past the first three every request
+// fails with ErrBudget; a retry the time or wait budget cannot afford is
+// not made, and the request fails with its own kind and ErrBudget. The
+// caller's context ends everything at once. A record is at most limits.MaxHubAPIBytes
 // and lists at most limits.MaxHubFileList files; an error body is read for
 // at most limits.MaxHubErrorBody bytes. A range answer must be the range
 // asked, of the size the listing gives, and no longer; of a server that

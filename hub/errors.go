@@ -28,10 +28,13 @@ var (
 	// contradicts the listing, a redirect loop or downgrade, an unparseable
 	// API record.
 	ErrResponse = errors.New("invalid response")
-	// ErrBudget reports that the Client's request or byte cap
-	// (Options.MaxRequests, Options.MaxBytes) is reached: every later
-	// request of the Client fails the same way.
-	ErrBudget = errors.New("request or byte cap reached")
+	// ErrBudget reports that a budget of the Client is spent: its request
+	// or byte cap (Options.MaxRequests, Options.MaxBytes) or its time
+	// (Options.MaxDuration), after which every later request fails the
+	// same way; or its retry waits (Options.MaxRetryWait), when a request
+	// failing with another kind (ErrRateLimited, ErrUnavailable) was not
+	// retried for that reason, which then matches both.
+	ErrBudget = errors.New("request, byte or time budget spent")
 	// ErrReadLimit reports a read of a Reader past what it may fetch of
 	// its file (Limits): beyond its end, or over its byte budget.
 	ErrReadLimit = errors.New("past the read limits of the file")
@@ -69,6 +72,10 @@ type Error struct {
 	Kind error
 	// Err is the underlying cause, if any (a network error).
 	Err error
+	// overBudget marks a failure that a retry could have overcome but the
+	// Client's time or retry-wait budget did not allow: it matches
+	// ErrBudget too.
+	overBudget bool
 }
 
 func (e *Error) Error() string {
@@ -98,6 +105,9 @@ func (e *Error) Unwrap() []error {
 		if e.Kind == ErrGated {
 			out = append(out, ErrAccess)
 		}
+	}
+	if e.overBudget && e.Kind != ErrBudget {
+		out = append(out, ErrBudget)
 	}
 	if e.Err != nil {
 		out = append(out, e.Err)

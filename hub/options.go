@@ -23,6 +23,18 @@ const (
 	DefaultTimeout   = 30 * time.Second
 	DefaultRetries   = 4
 	DefaultRetryWait = 500 * time.Millisecond
+	// DefaultMaxDuration bounds the time of all the requests of a Client
+	// (one audit), retries and waits included.
+	DefaultMaxDuration = 2 * time.Minute
+	// DefaultMaxRetryWait bounds the waits between retries of all the
+	// requests of a Client together.
+	DefaultMaxRetryWait = 30 * time.Second
+	// DefaultMinRate and DefaultRateWindow: a response body that brings
+	// fewer than DefaultMinRate bytes a second over a window of
+	// DefaultRateWindow is abandoned. The Hub's CDN sends megabytes a
+	// second; a slow link, tens of kilobytes.
+	DefaultMinRate    = 4 << 10
+	DefaultRateWindow = 10 * time.Second
 )
 
 // maxBackoff caps the wait between two attempts (Retry-After aside).
@@ -65,6 +77,24 @@ type Options struct {
 	// limits.MaxHubRequests and limits.MaxHubBytes.
 	MaxRequests int
 	MaxBytes    int64
+	// MaxDuration bounds the time of the Client's requests, from its
+	// first: past it every request fails with ErrBudget, and those in
+	// flight are cut short, so that an audit ends in bounded time and says
+	// what it did not read. Default DefaultMaxDuration; negative for none
+	// (the caller's context still applies).
+	MaxDuration time.Duration
+	// MaxRetryWait bounds the waits between retries of all the Client's
+	// requests together; a retry that would pass it (or MaxDuration) is
+	// not made, and the request fails saying so. Default
+	// DefaultMaxRetryWait; negative for none.
+	MaxRetryWait time.Duration
+	// MinRate (bytes a second) and RateWindow: a response body that brings
+	// fewer than MinRate × RateWindow bytes in any window of RateWindow is
+	// abandoned, and not retried. Defaults DefaultMinRate and
+	// DefaultRateWindow; a negative MinRate turns the rule off (Timeout
+	// still applies).
+	MinRate    int64
+	RateWindow time.Duration
 	// Offline refuses to contact the Hub, as HF_HUB_OFFLINE=1 does.
 	Offline bool
 	// AllowTokenOverHTTPUnsafe sends the token to a plain-http endpoint
@@ -84,7 +114,12 @@ type config struct {
 	retryWait   time.Duration
 	maxRequests int
 	maxBytes    int64
-	offline     bool
+	// maxDuration, maxRetryWait and minRate are 0 for none.
+	maxDuration  time.Duration
+	maxRetryWait time.Duration
+	minRate      int64
+	rateWindow   time.Duration
+	offline      bool
 }
 
 // resolve fills in defaults from the environment and validates o.
@@ -140,6 +175,15 @@ func (o Options) resolve() (*config, error) {
 	if c.maxBytes <= 0 {
 		c.maxBytes = limits.MaxHubBytes
 	}
+	c.maxDuration = resolveDuration(o.MaxDuration, DefaultMaxDuration)
+	c.maxRetryWait = resolveDuration(o.MaxRetryWait, DefaultMaxRetryWait)
+	c.rateWindow = resolveDuration(o.RateWindow, DefaultRateWindow)
+	switch {
+	case o.MinRate == 0:
+		c.minRate = DefaultMinRate
+	case o.MinRate > 0:
+		c.minRate = o.MinRate
+	}
 	if c.userAgent == "" {
 		c.userAgent = "modelvet/" + moduleVersion()
 	}
@@ -153,6 +197,18 @@ func (o Options) resolve() (*config, error) {
 	cl.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	c.client = &cl
 	return c, nil
+}
+
+// resolveDuration maps an option's 0 to its default and a negative value
+// to 0 (none).
+func resolveDuration(v, def time.Duration) time.Duration {
+	switch {
+	case v == 0:
+		return def
+	case v < 0:
+		return 0
+	}
+	return v
 }
 
 // parseEndpoint checks a Hub base URL: http or https, a host, no

@@ -188,7 +188,8 @@ type Server struct {
 	requests   atomic.Int64
 	signatures atomic.Int64
 
-	fault func(server string, w http.ResponseWriter, r *http.Request) bool
+	fault        func(server string, w http.ResponseWriter, r *http.Request) bool
+	misbehaviour Misbehaviour
 	// IgnoreRange makes the file servers answer Range requests with the
 	// whole file and status 200.
 	IgnoreRange bool
@@ -309,6 +310,12 @@ func (w countingWriter) Write(p []byte) (int, error) {
 	return n, err
 }
 
+func (w countingWriter) Flush() {
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
 func hubError(w http.ResponseWriter, status int, code, msg string) {
 	if code != "" {
 		w.Header().Set("X-Error-Code", code)
@@ -379,11 +386,22 @@ func (s *Server) serveHub(w http.ResponseWriter, r *http.Request) {
 	if s.faulted("hub", w, r) {
 		return
 	}
-	w = countingWriter{w, s}
+	m, bad := s.misbehaving("hub", r)
+	w = m.writer(countingWriter{w, s})
+	if bad && m.answerStatus(w) {
+		return
+	}
 	p := r.URL.EscapedPath()
 	if rest, ok := strings.CutPrefix(p, "/api/models/"); ok {
-		s.serveAPI(w, r, rest)
+		s.serveAPI(w, r, rest, m)
 		return
+	}
+	if bad && m.Redirect != nil && strings.Contains(p, "/resolve/") {
+		if loc := m.Redirect(r); loc != "" {
+			w.Header().Set("Location", loc)
+			w.WriteHeader(http.StatusFound)
+			return
+		}
 	}
 	// /{id}/resolve/{rev}/{path}
 	i := strings.Index(p, "/resolve/")
@@ -420,7 +438,7 @@ func (s *Server) serveHub(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("ETag", `"`+testmodel.GitBlobSHA1(f.Data)+`"`)
-	s.serveContent(w, r, f)
+	s.serveContent(w, r, f, m)
 }
 
 func (s *Server) serveCDN(w http.ResponseWriter, r *http.Request) {
@@ -428,7 +446,11 @@ func (s *Server) serveCDN(w http.ResponseWriter, r *http.Request) {
 	if s.faulted("cdn", w, r) {
 		return
 	}
-	w = countingWriter{w, s}
+	m, bad := s.misbehaving("cdn", r)
+	w = m.writer(countingWriter{w, s})
+	if bad && m.answerStatus(w) {
+		return
+	}
 	rest, ok := strings.CutPrefix(r.URL.EscapedPath(), "/repos/")
 	if !ok || r.URL.Query().Get("X-Amz-Signature") == "" {
 		http.Error(w, "AccessDenied", http.StatusForbidden)
@@ -446,11 +468,12 @@ func (s *Server) serveCDN(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	s.serveContent(w, r, f)
+	s.serveContent(w, r, f, m)
 }
 
-// serveContent answers a GET with the file, honouring a single Range.
-func (s *Server) serveContent(w http.ResponseWriter, r *http.Request, f *File) {
+// serveContent answers a GET with the file, honouring a single Range, and
+// misbehaving as m says.
+func (s *Server) serveContent(w http.ResponseWriter, r *http.Request, f *File, m Misbehaviour) {
 	size := f.served()
 	rng := r.Header.Get("Range")
 	w.Header().Set("Accept-Ranges", "bytes")
@@ -478,21 +501,43 @@ func (s *Server) serveContent(w http.ResponseWriter, r *http.Request, f *File) {
 		return
 	}
 	n := b - a + 1
-	w.Header().Set("Content-Range", fmt.Sprintf("bytes %d-%d/%d", a, b, size))
-	w.Header().Set("Content-Length", strconv.FormatInt(n, 10))
+	w.Header().Set("Content-Range", fmt.Sprintf("bytes %d-%d/%d", a+m.RangeShift, b+m.RangeShift, size))
+	if m.GzipRanges {
+		body, _ := io.ReadAll(f.reader(a, n))
+		body = Gzip(body)
+		w.Header().Set("Content-Encoding", "gzip")
+		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+		w.WriteHeader(http.StatusPartialContent)
+		w.Write(body)
+		return
+	}
+	w.Header().Set("Content-Length", strconv.FormatInt(n+m.Overrun, 10))
 	w.WriteHeader(http.StatusPartialContent)
 	if s.Truncate > 0 && s.Truncate < n {
 		io.Copy(w, f.reader(a, s.Truncate))
 		return
 	}
-	io.Copy(w, f.reader(a, n))
+	io.Copy(w, io.MultiReader(f.reader(a, n), io.LimitReader(zeros{}, m.Overrun)))
 }
 
-// serveAPI answers /api/models/{id}[/revision/{rev}][?blobs=true].
-func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, rest string) {
+// serveAPI answers /api/models/{id}[/revision/{rev}][?blobs=true],
+// misbehaving as m says.
+func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, rest string, m Misbehaviour) {
 	idEsc, revEsc, hasRev := strings.Cut(rest, "/revision/")
 	id, _ := url.PathUnescape(idEsc)
 	rev, _ := url.PathUnescape(revEsc)
+	if m.Record != nil {
+		if data := m.Record(id); data != nil {
+			w.Header().Set("Content-Type", "application/json; charset=utf-8")
+			if m.GzipRecord {
+				data = Gzip(data)
+				w.Header().Set("Content-Encoding", "gzip")
+			}
+			w.Header().Set("Content-Length", strconv.Itoa(len(data)))
+			w.Write(data)
+			return
+		}
+	}
 	repo := s.repo(id)
 	if !s.auth(w, r, repo, "") {
 		return
@@ -503,16 +548,16 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request, rest string) {
 		return
 	}
 	blobs := r.URL.Query().Get("blobs") == "true" && !s.NoBlobs
-	m := ModelInfoJSON(repo, sha, blobs)
+	record := ModelInfoJSON(repo, sha, blobs)
 	if p := s.parameters(repo); len(p) > 0 {
 		var total int64
 		for _, n := range p {
 			total += n
 		}
-		m["safetensors"] = map[string]any{"parameters": p, "total": total}
+		record["safetensors"] = map[string]any{"parameters": p, "total": total}
 	}
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	json.NewEncoder(w).Encode(m)
+	json.NewEncoder(w).Encode(record)
 }
 
 // parameters returns the safetensors summary of repo, counted once from
