@@ -47,7 +47,7 @@ func findingLines(rep *modelvet.Report) []string {
 func TestHubAuditSameAsDisk(t *testing.T) {
 	repo := hubtest.ExampleRepo()
 	dir := hubtest.WriteDir(t, repo)
-	srv := hubtest.New(t, repo)
+	srv := hubtest.New(t, repo, hubtest.ExampleBaseRepo())
 	local := auditDir(t, dir)
 	src, err := manifest.Hub("acme/chat-7b", manifest.HubOptions{Options: hub.Options{Endpoint: srv.URL(), NoToken: true}})
 	if err != nil {

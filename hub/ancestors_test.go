@@ -38,19 +38,24 @@ func TestAncestors(t *testing.T) {
 	srv := hubtest.New(t, lineageRepos()...)
 	c := newClient(t, srv, Options{})
 	ctx := context.Background()
-	got, err := Ancestors(ctx, c, "acme/chat", []string{"acme/base"}, "finetune", 0)
+	walk, err := Ancestors(ctx, c, "acme/chat", []string{"acme/base"}, "finetune", AncestorOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
+	got := walk.Ancestors
 	if len(got) != 2 || got[0].ID != "acme/base" || got[0].Relation != "finetune" || got[0].LicenseName != "acme-license" ||
 		got[1].ID != "meta/llama" || got[1].Parent != "acme/base" || got[1].Relation != "merge" || got[1].Depth != 2 || got[1].Gated != "manual" || got[1].Author != "meta" ||
 		!slices.Equal(got[1].License, []string{"llama3.1"}) || !slices.Equal(got[1].BaseModel, []string{"acme/chat"}) || got[1].Files != nil {
 		t.Errorf("lineage = %+v", got)
 	}
 
-	got, err = Ancestors(ctx, c, "local", []string{"x/a", "not a model!", "https://huggingface.co/x/missing/"}, "", 3)
+	walk, err = Ancestors(ctx, c, "local", []string{"x/a", "not a model!", "https://huggingface.co/x/missing/"}, "", AncestorOptions{MaxDepth: 3})
 	if err != nil {
 		t.Fatal(err)
+	}
+	got = walk.Ancestors
+	if walk.Unfollowed != 1 {
+		t.Errorf("%d bases unfollowed, want x/e past depth 3", walk.Unfollowed)
 	}
 	var ids []string
 	for _, a := range got {
@@ -69,25 +74,25 @@ func TestAncestors(t *testing.T) {
 	}
 	// Records are cached: a second walk makes no request.
 	n := srv.RequestCount()
-	Ancestors(ctx, c, "local", []string{"x/a"}, "", 3)
+	Ancestors(ctx, c, "local", []string{"x/a"}, "", AncestorOptions{MaxDepth: 3})
 	if srv.RequestCount() != n {
 		t.Error("records fetched twice")
 	}
 	// The depth is bounded.
-	if got, err := Ancestors(ctx, c, "acme/chat", []string{"acme/base"}, "", 1); err != nil || len(got) != 1 {
-		t.Errorf("depth 1: %+v %v", got, err)
+	if w, err := Ancestors(ctx, c, "acme/chat", []string{"acme/base"}, "", AncestorOptions{MaxDepth: 1}); err != nil || len(w.Ancestors) != 1 || w.Unfollowed != 1 {
+		t.Errorf("depth 1: %+v %v", w, err)
 	}
 
 	// Offline: every record fails with ErrOffline.
 	off := newClient(t, srv, Options{Offline: true})
-	got, _ = Ancestors(ctx, off, "acme/chat", []string{"acme/base"}, "", 0)
-	if len(got) != 1 || !errors.Is(got[0].Err, ErrOffline) {
-		t.Errorf("offline lineage = %+v", got)
+	walk, _ = Ancestors(ctx, off, "acme/chat", []string{"acme/base"}, "", AncestorOptions{})
+	if len(walk.Ancestors) != 1 || !errors.Is(walk.Ancestors[0].Err, ErrOffline) {
+		t.Errorf("offline lineage = %+v", walk)
 	}
 	// A cancelled walk returns the context's error.
 	cancelled, cancel := context.WithCancel(ctx)
 	cancel()
-	if _, err := Ancestors(cancelled, newClient(t, srv, Options{}), "acme/chat", []string{"acme/base"}, "", 0); !errors.Is(err, context.Canceled) {
+	if _, err := Ancestors(cancelled, newClient(t, srv, Options{}), "acme/chat", []string{"acme/base"}, "", AncestorOptions{}); !errors.Is(err, context.Canceled) {
 		t.Errorf("cancelled walk: %v", err)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -336,5 +337,101 @@ func noTokenLeaked(t *testing.T, s *hubtest.Server) {
 		case strings.Contains(r.Path, hostileToken):
 			t.Errorf("the token is in the URL %s", r.Path)
 		}
+	}
+}
+
+// TestHostileAncestors: walks of base_model through records that fail,
+// loop, go deep or fan out end within the client's budgets, say what each
+// lookup met, and count what they did not follow.
+func TestHostileAncestors(t *testing.T) {
+	card := func(bases ...string) map[string]any { return map[string]any{"license": "mit", "base_model": bases} }
+	fan := make([]string, 600)
+	for i := range fan {
+		fan[i] = "wide/base-" + strconv.Itoa(i)
+	}
+	var chain []*hubtest.Repo
+	for i := range 40 {
+		chain = append(chain, &hubtest.Repo{ID: "deep/m" + strconv.Itoa(i), CardData: card("deep/m" + strconv.Itoa(i+1))})
+	}
+	loop := []*hubtest.Repo{
+		{ID: "loop/a", CardData: card("loop/b")}, {ID: "loop/b", CardData: card("loop/c")}, {ID: "loop/c", CardData: card("loop/a", "loop/b")},
+	}
+	onWide := func(_ string, r *http.Request) bool { return strings.Contains(r.URL.Path, "/wide/") }
+	tests := []struct {
+		name   string
+		opts   Options
+		bases  []string
+		bad    hubtest.Misbehaviour
+		within time.Duration
+		check  func(t *testing.T, w Walk, s *hubtest.Server)
+	}{
+		{name: "600 bases answering 500", opts: Options{MaxRetryWait: 2 * time.Second}, bases: fan, bad: hubtest.Misbehaviour{Match: onWide, Status: 500},
+			within: 15 * time.Second, check: func(t *testing.T, w Walk, s *hubtest.Server) {
+				if len(w.Ancestors) != limits.MaxLineageNodes || w.Unfollowed != 600-limits.MaxLineageNodes {
+					t.Errorf("%d ancestors, %d unfollowed", len(w.Ancestors), w.Unfollowed)
+				}
+				for _, a := range w.Ancestors {
+					if !errors.Is(a.Err, ErrUnavailable) && !errors.Is(a.Err, ErrBudget) {
+						t.Fatalf("%s: %v", a.ID, a.Err)
+					}
+				}
+			}},
+		{name: "600 bases answering 429 Retry-After 60", bases: fan, opts: Options{MaxRetryWait: 2 * time.Second},
+			bad: hubtest.Misbehaviour{Match: onWide, Status: 429, Headers: map[string]string{"Retry-After": "60"}},
+			// Each lookup would wait 60 s; none may.
+			within: 15 * time.Second, check: func(t *testing.T, w Walk, _ *hubtest.Server) {
+				for _, a := range w.Ancestors {
+					if !errors.Is(a.Err, ErrRateLimited) {
+						t.Fatalf("%s: %v", a.ID, a.Err)
+					}
+				}
+			}},
+		{name: "a Hub that hangs on every record, within the time budget", bases: fan[:50], opts: Options{MaxDuration: time.Second},
+			bad:    hubtest.Misbehaviour{Match: onWide, Record: func(id string) []byte { return []byte(`{"id":"` + id + `"}`) }, TrickleBytes: 1, TrickleEvery: time.Hour},
+			within: 5 * time.Second,
+			check: func(t *testing.T, w Walk, _ *hubtest.Server) {
+				for _, a := range w.Ancestors {
+					if !errors.Is(a.Err, ErrBudget) || !strings.Contains(a.Error, "ran out") {
+						t.Fatalf("%s: %v", a.ID, a.Err)
+					}
+				}
+			}},
+		{name: "deep records", bases: []string{"wide/base-1", "loop/a"}, bad: hubtest.Misbehaviour{Match: onWide, Record: func(string) []byte { return bytes.Repeat([]byte("["), 8<<20) }},
+			check: func(t *testing.T, w Walk, _ *hubtest.Server) {
+				if len(w.Ancestors) != 4 || !errors.Is(w.Ancestors[0].Err, ErrResponse) || !strings.Contains(w.Ancestors[0].Error, "levels deep") || w.Ancestors[1].Err != nil {
+					t.Errorf("walk %+v", w)
+				}
+			}},
+		{name: "a loop", bases: []string{"loop/a"}, check: func(t *testing.T, w Walk, s *hubtest.Server) {
+			if len(w.Ancestors) != 3 || w.Unfollowed != 0 || s.RequestCount() != 3 {
+				t.Errorf("walk %+v in %d requests", w, s.RequestCount())
+			}
+		}},
+		{name: "a chain of 40", bases: []string{"deep/m0"}, check: func(t *testing.T, w Walk, _ *hubtest.Server) {
+			if len(w.Ancestors) != limits.MaxLineageDepth || w.Unfollowed != 1 || w.Ancestors[len(w.Ancestors)-1].Depth != limits.MaxLineageDepth {
+				t.Errorf("%d ancestors, %d unfollowed", len(w.Ancestors), w.Unfollowed)
+			}
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			srv := hubtest.New(t, append(chain, loop...)...)
+			srv.Token = hostileToken
+			srv.Misbehave(tc.bad)
+			opts := tc.opts
+			opts.Token, opts.RetryWait = hostileToken, cmp.Or(opts.RetryWait, 10*time.Millisecond)
+			c := newClient(t, srv, opts)
+			start := time.Now()
+			w, err := Ancestors(context.Background(), c, "acme/child", tc.bases, "", AncestorOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if took := time.Since(start); took > cmp.Or(tc.within, 5*time.Second) {
+				t.Errorf("took %v", took)
+			}
+			tc.check(t, w, srv)
+			noTokenLeaked(t, srv)
+		})
 	}
 }

@@ -131,11 +131,11 @@ func (s *HubSource) Open(ctx context.Context) (*Release, error) {
 				bases = append(bases, b.Value)
 			}
 		}
-		anc, err := hub.Ancestors(ctx, s.c, rel.Name, bases, relation, s.cfg.lineage)
+		walk, err := hub.Ancestors(ctx, s.c, rel.Name, bases, relation, hub.AncestorOptions{MaxDepth: s.cfg.lineage, Concurrency: s.cfg.concurrency})
 		if err != nil {
 			return nil, err
 		}
-		rel.Hub.Ancestors = anc
+		rel.Hub.Ancestors, rel.Hub.AncestorsUnfollowed = walk.Ancestors, walk.Unfollowed
 	}
 	rel.Hub.Requests, rel.Hub.Bytes = s.c.Usage()
 	return rel, nil

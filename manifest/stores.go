@@ -121,6 +121,9 @@ type HubInfo struct {
 	// Hub from the card's bases, with the licence, author and bases each
 	// one's record declares (HubOptions.LineageDepth bounds the walk).
 	Ancestors []hub.Ancestor `json:"ancestors,omitempty"`
+	// AncestorsUnfollowed counts the bases those records name that the
+	// walk did not look up (its depth and size caps).
+	AncestorsUnfollowed int `json:"ancestors_unfollowed,omitempty"`
 	// Unmatched lists the files the Hub lists at SHA that a local release
 	// checked against the listing (WithHubDigests) does not hold.
 	Unmatched []string `json:"unmatched,omitempty"`

@@ -111,11 +111,23 @@ type Graph struct {
 	// Truncated says why the graph stopped growing early ("" when it did
 	// not).
 	Truncated string
+	// Unread lists the ancestors whose record on the Hub could not be
+	// read (manifest.HubInfo.Ancestors with an error): their licences,
+	// origins and own bases are unknown to the audit.
+	Unread []UnreadAncestor
 	// Unknown says why the release looks like a derivative whose base could
 	// not be established ("" when it does not).
 	Unknown string
 	// UnknownEvidence cites what made the release look like a derivative.
 	UnknownEvidence []finding.Evidence
+}
+
+// UnreadAncestor is an ancestor whose Hub record could not be read.
+type UnreadAncestor struct {
+	Model, Parent string
+	// Record is the address of the record asked for; Reason, why it
+	// could not be read.
+	Record, Reason string
 }
 
 // LineageOptions bound a lineage graph. Zero values take the caps of
@@ -1022,7 +1034,8 @@ func (g *Graph) Paths() []Path {
 // release that looks like a derivative (an adapter, a quantisation, a
 // repackager's copy, an Ollama entry, a GGUF-only release, a name with a
 // fine-tune mark) but whose base could not be established, for declared
-// derivations that loop, and for a lineage cut short by the caps.
+// derivations that loop, for ancestors whose Hub record could not be read,
+// and for a lineage cut short by the caps.
 func LineageFindings(g *Graph) []finding.Finding {
 	var out []finding.Finding
 	if len(g.Nodes) == 0 {
@@ -1053,6 +1066,9 @@ func LineageFindings(g *Graph) []finding.Finding {
 			Evidence:   []finding.Evidence{{Field: "base_model", Value: strings.Join(c, " -> ")}},
 		})
 	}
+	if len(g.Unread) > 0 {
+		out = append(out, unreadFinding(root, g.Unread))
+	}
 	if g.Truncated != "" {
 		out = append(out, finding.Finding{
 			Code:       finding.ProvenanceLineageUnknown,
@@ -1062,4 +1078,42 @@ func LineageFindings(g *Graph) []finding.Finding {
 		})
 	}
 	return out
+}
+
+// unreadFinding reports the ancestors whose Hub record could not be read.
+// Its confidence is verified: the audit saw each lookup fail (the Hub's
+// answer, or a budget of the audit running out), so the lineage past
+// those models is unknown for certain, not by inference; the default
+// policy makes it a matter for review, since an audit that could not read
+// them is incomplete.
+func unreadFinding(root string, unread []UnreadAncestor) finding.Finding {
+	const shown = 3
+	var names []string
+	var ev []finding.Evidence
+	for i, u := range unread {
+		if i < shown {
+			names = append(names, fmt.Sprintf("%s (%s)", u.Model, u.Reason))
+		}
+		if i < 2*shown {
+			ev = append(ev, finding.Evidence{Path: u.Record, Field: "base_model of " + u.Parent, Value: u.Reason})
+		}
+	}
+	list := strings.Join(names, "; ")
+	if len(unread) > shown {
+		list += fmt.Sprintf("; and %d more", len(unread)-shown)
+	}
+	if len(unread) > 2*shown {
+		ev = append(ev, finding.Evidence{Value: fmt.Sprintf("and %d more records", len(unread)-2*shown)})
+	}
+	what, whose := "the Hub record of 1 ancestor", "its licence, origin and own bases go"
+	if len(unread) > 1 {
+		what, whose = fmt.Sprintf("the Hub records of %d ancestors", len(unread)), "their licences, origins and own bases go"
+	}
+	return finding.Finding{
+		Code:       finding.ProvenanceLineageUnknown,
+		Message:    fmt.Sprintf("The lineage of %s is incomplete: %s could not be read, so %s unchecked: %s.", root, what, whose, list),
+		Confidence: finding.Verified,
+		Subject:    root,
+		Evidence:   ev,
+	}
 }

@@ -1,12 +1,14 @@
 package provenance
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 
 	"github.com/modelvet/modelvet/finding"
 	"github.com/modelvet/modelvet/hub"
 	"github.com/modelvet/modelvet/internal/limits"
+	"github.com/modelvet/modelvet/internal/textsafe"
 	"github.com/modelvet/modelvet/kb"
 )
 
@@ -41,7 +43,22 @@ func hubRelation(api, base, declared string, bases int) (string, []finding.Evide
 // already declares are kept as the card says; the Hub evidence is added.
 func (b *builder) hubAncestors(root int) {
 	h := b.rel.Hub
-	if h == nil || len(h.Ancestors) == 0 {
+	if h == nil {
+		return
+	}
+	if h.AncestorsUnfollowed > 0 {
+		b.truncate(fmt.Sprintf("the Hub records of its ancestors name %d more bases, which were not looked up (the walk's caps on depth and models)", h.AncestorsUnfollowed))
+	}
+	for _, a := range h.Ancestors {
+		reason := a.Error
+		if a.Err != nil {
+			reason = a.Err.Error()
+		}
+		if reason != "" {
+			b.g.Unread = append(b.g.Unread, UnreadAncestor{Model: cut(a.ID), Parent: cut(a.Parent), Record: hubAPIPath(h.Endpoint, a.ID), Reason: textsafe.Truncate(textsafe.Line(reason), 200)})
+		}
+	}
+	if len(h.Ancestors) == 0 {
 		return
 	}
 	rootKeys := map[string]bool{key(b.g.Nodes[root].Model): true}

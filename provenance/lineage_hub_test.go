@@ -85,6 +85,26 @@ func TestHubAncestors(t *testing.T) {
 	if len(g.Cycles) != 0 || g.Truncated != "" {
 		t.Errorf("cycles %v, truncated %q", g.Cycles, g.Truncated)
 	}
+	// The record that could not be read is a verified gap in the lineage.
+	want1 := UnreadAncestor{Model: "gone/model", Parent: "team/b", Record: "https://hub.example/api/models/gone/model", Reason: "not found"}
+	if len(g.Unread) != 1 || g.Unread[0] != want1 {
+		t.Errorf("unread %+v", g.Unread)
+	}
+	var unread []finding.Finding
+	for _, f := range LineageFindings(g) {
+		if f.Confidence == finding.Verified {
+			unread = append(unread, f)
+		}
+	}
+	if len(unread) != 1 || unread[0].Code != finding.ProvenanceLineageUnknown || !strings.Contains(unread[0].Message, "gone/model (not found)") ||
+		unread[0].Evidence[0] != (finding.Evidence{Path: want1.Record, Field: "base_model of team/b", Value: "not found"}) {
+		t.Errorf("findings on unread records: %+v", unread)
+	}
+	// Bases the walk did not follow cut the lineage short.
+	rel.Hub.AncestorsUnfollowed = 3
+	if g := LineageDefault(rel); !strings.Contains(g.Truncated, "name 3 more bases, which were not looked up") {
+		t.Errorf("truncated %q", g.Truncated)
+	}
 
 	// Without the records, only the card's base.
 	rel.Hub.Ancestors = nil

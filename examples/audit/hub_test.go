@@ -43,7 +43,7 @@ func runJSON(t *testing.T, target string) (int, []string, string) {
 func TestHubTarget(t *testing.T) {
 	repo := hubtest.ExampleRepo()
 	dir := hubtest.WriteDir(t, repo)
-	srv := hubtest.New(t, repo)
+	srv := hubtest.New(t, repo, hubtest.ExampleBaseRepo())
 	t.Setenv("HF_ENDPOINT", srv.URL())
 	t.Setenv("HF_TOKEN", "")
 	t.Setenv("HF_HUB_OFFLINE", "")
@@ -81,7 +81,7 @@ func TestHubTarget(t *testing.T) {
 func TestHubDigestsFlag(t *testing.T) {
 	repo := hubtest.ExampleRepo()
 	dir := hubtest.WriteDir(t, repo)
-	srv := hubtest.New(t, repo)
+	srv := hubtest.New(t, repo, hubtest.ExampleBaseRepo())
 	t.Setenv("HF_ENDPOINT", srv.URL())
 	t.Setenv("HF_TOKEN", "")
 	t.Setenv("HF_HUB_OFFLINE", "")

@@ -60,6 +60,13 @@ func ExampleRepo() *Repo {
 	return &Repo{ID: "acme/chat-7b", LibraryName: "transformers", PipelineTag: "text-generation", Tags: []string{"license:apache-2.0"}, Downloads: 42, Files: ExampleFiles()}
 }
 
+// ExampleBaseRepo is acme/base-7b, the base ExampleRepo's card names: a
+// record to look up (its card, and nothing else), so that the walk of
+// ancestors finds it.
+func ExampleBaseRepo() *Repo {
+	return &Repo{ID: "acme/base-7b", LibraryName: "transformers", Files: []*File{{Path: "README.md", Data: []byte("---\nlicense: apache-2.0\n---\n# Acme Base 7B\n")}}}
+}
+
 // WriteDir writes the files of repo (tensor data as zeros) to a new
 // temporary directory and returns it.
 func WriteDir(t testing.TB, repo *Repo) string {

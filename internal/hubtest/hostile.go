@@ -77,19 +77,21 @@ func (m Misbehaviour) answerStatus(w http.ResponseWriter) bool {
 	return true
 }
 
-// writer wraps w to trickle the body when m says so.
-func (m Misbehaviour) writer(w http.ResponseWriter) http.ResponseWriter {
+// writer wraps w to trickle the body of r when m says so.
+func (m Misbehaviour) writer(w http.ResponseWriter, r *http.Request) http.ResponseWriter {
 	if m.TrickleBytes <= 0 {
 		return w
 	}
-	return trickleWriter{ResponseWriter: w, n: m.TrickleBytes, every: m.TrickleEvery}
+	return trickleWriter{ResponseWriter: w, n: m.TrickleBytes, every: m.TrickleEvery, done: r.Context().Done()}
 }
 
-// trickleWriter writes n bytes at a time, every interval, flushing each.
+// trickleWriter writes n bytes at a time, every interval, flushing each,
+// until the client goes away.
 type trickleWriter struct {
 	http.ResponseWriter
 	n     int
 	every time.Duration
+	done  <-chan struct{}
 }
 
 func (t trickleWriter) Write(p []byte) (int, error) {
@@ -103,7 +105,11 @@ func (t trickleWriter) Write(p []byte) (int, error) {
 		if f, ok := t.ResponseWriter.(http.Flusher); ok {
 			f.Flush()
 		}
-		time.Sleep(t.every)
+		select {
+		case <-t.done:
+			return done, http.ErrHandlerTimeout
+		case <-time.After(t.every):
+		}
 	}
 	return done, nil
 }

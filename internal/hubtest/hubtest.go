@@ -387,7 +387,7 @@ func (s *Server) serveHub(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	m, bad := s.misbehaving("hub", r)
-	w = m.writer(countingWriter{w, s})
+	w = m.writer(countingWriter{w, s}, r)
 	if bad && m.answerStatus(w) {
 		return
 	}
@@ -447,7 +447,7 @@ func (s *Server) serveCDN(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	m, bad := s.misbehaving("cdn", r)
-	w = m.writer(countingWriter{w, s})
+	w = m.writer(countingWriter{w, s}, r)
 	if bad && m.answerStatus(w) {
 		return
 	}

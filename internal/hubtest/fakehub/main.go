@@ -47,7 +47,7 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	s := hubtest.Start(l, repo)
+	s := hubtest.Start(l, repo, hubtest.ExampleBaseRepo())
 	defer s.Close()
 	fmt.Printf("HF_ENDPOINT=%s\n", s.URL())
 	ch := make(chan os.Signal, 1)
