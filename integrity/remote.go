@@ -21,7 +21,7 @@ func remoteFindings(r *manifest.Release) []finding.Finding {
 	var out []finding.Finding
 	if hd := h.Headers; hd != nil && len(hd.Unread) > 0 {
 		msg := fmt.Sprintf("the headers of %d of %d safetensors files (%s of %s) were not read from the Hub, to keep within the audit's %s header budget; the tensors, dtypes and parameter counts of those files are unverified until they are downloaded and audited",
-			len(hd.Unread), hd.Files, mb(hd.BytesTotal-hd.BytesRead), mb(hd.BytesTotal), mb(hd.Budget))
+			len(hd.Unread), hd.Files, mb(hd.BytesUnread), mb(hd.BytesTotal), mb(hd.Budget))
 		if h.SafetensorsTotal > 0 {
 			msg += fmt.Sprintf("; the repository's parameter count, %s, is the Hub API's own summary (the %d headers read declare %s)", grouped(h.SafetensorsTotal), hd.Read, grouped(hd.Parameters))
 		}

@@ -53,14 +53,14 @@ func TestVerifyONNXExternalData(t *testing.T) {
 // weight_map of a large index.
 func TestVerifyRemoteUnread(t *testing.T) {
 	repo := &hubtest.Repo{ID: "acme/budget", Files: []*hubtest.File{{Path: "README.md", Data: []byte("---\nlicense: mit\n---\n")}}}
-	var small int64
+	var small, fileSize int64
 	for i := range 9 {
 		var ts []hubtest.Tensor
 		for j := range 16 {
 			ts = append(ts, hubtest.Tensor{Name: fmt.Sprintf("layer.%d.%06d.weight", i, j), DType: "F16", Shape: []int64{4}})
 		}
 		h, size := hubtest.SafetensorsHeader(ts, nil)
-		small = int64(len(h))
+		small, fileSize = int64(len(h)), size
 		repo.Files = append(repo.Files, &hubtest.File{Path: fmt.Sprintf("model-%02d.safetensors", i), Data: h, Size: size, LFS: true})
 	}
 	vocab := make([]string, 20000)
@@ -75,7 +75,9 @@ func TestVerifyRemoteUnread(t *testing.T) {
 		repo.Files = append(repo.Files, &hubtest.File{Path: fmt.Sprintf("chat-Q%d.gguf", i), Data: h, Size: size, LFS: true})
 	}
 	srv := hubtest.New(t, repo)
-	src, err := manifest.Hub("acme/budget", manifest.HubOptions{Options: hub.Options{Endpoint: srv.URL(), NoToken: true}, HeaderBudget: 2 * small})
+	// Room for the first file's first read (the whole small file) and
+	// for the rest of one more header: two headers read.
+	src, err := manifest.Hub("acme/budget", manifest.HubOptions{Options: hub.Options{Endpoint: srv.URL(), NoToken: true}, HeaderBudget: fileSize + small - 16})
 	if err != nil {
 		t.Fatal(err)
 	}

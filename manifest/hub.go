@@ -122,7 +122,7 @@ func (s *HubSource) Open(ctx context.Context) (*Release, error) {
 		return nil, err
 	}
 	keepFetched(rel, set)
-	headerParameters(rel)
+	headerCounts(rel)
 	if s.cfg.lineage >= 0 {
 		bases, relation := rel.Hub.BaseModel, rel.Hub.BaseModelRelation
 		if rel.Card != nil && len(rel.Card.BaseModel) > 0 {
@@ -332,9 +332,10 @@ func keepFetched(rel *Release, set *remoteSet) {
 func (s *HubSource) prefetch(ctx context.Context, set *remoteSet) error {
 	var texts, others []*remoteFile
 	for _, rf := range set.files {
-		if rf.kind == readWhole {
+		switch {
+		case rf.kind == readWhole:
 			texts = append(texts, rf)
-		} else {
+		case !rf.safetensorsByName(): // those are readHeaders'
 			others = append(others, rf)
 		}
 	}

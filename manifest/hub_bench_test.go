@@ -4,6 +4,7 @@ import (
 	"context"
 	"maps"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/modelvet/modelvet/hub"
@@ -75,12 +76,13 @@ func layoutFacts(ts []hubtest.Tensor) (dataSize int64, params map[string]int64) 
 }
 
 // TestHub163ShardsBytes checks what auditing 163 shards reads with the
-// default budgets: for a dense model, the API record, the card, config and
-// index whole, and each shard's header exactly, in three requests per
-// shard; for a DeepSeek-V3-shaped mixture of experts, under 10 MB in all:
-// the index's first bytes for its total size, every shard's header length,
-// and as many whole headers as the header budget holds, spread over the
-// shards, with the rest reported.
+// default budgets, in one ranged read per shard after its redirect: for a
+// dense model, the API record, the card, config and index whole, and each
+// shard's header in a block of probeBlock (the first three) or headerRound
+// bytes (the others); for a DeepSeek-V3-shaped mixture of experts, under
+// 10 MB in all: the index's first bytes for its total size, every shard's
+// header length, and as many whole headers as the header budget holds,
+// spread over the shards, with the rest reported.
 func TestHub163ShardsBytes(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds 163-shard repositories")
@@ -89,10 +91,10 @@ func TestHub163ShardsBytes(t *testing.T) {
 		repo := hubtest.ShardedRepo("acme/large", hubtest.DenseLayout(), 163)
 		srv := hubtest.New(t, repo)
 		rel := audit163(t, srv, "acme/large", HubOptions{})
-		var want int64
+		var texts int64
 		for _, f := range repo.Files {
-			if f.Path != "tokenizer.json" {
-				want += int64(len(f.Data))
+			if !strings.HasSuffix(f.Path, ".safetensors") && f.Path != "tokenizer.json" {
+				texts += int64(len(f.Data))
 			}
 		}
 		_, apiBytes := func() (int, int64) {
@@ -100,18 +102,19 @@ func TestHub163ShardsBytes(t *testing.T) {
 			c.Listing(context.Background(), hub.Ref{ID: "acme/large"})
 			return c.Usage()
 		}()
-		redirects := rel.Hub.Bytes - want - apiBytes // bodies of the 302s
-		t.Logf("163 dense shards: %d bytes read (%d API, %d files, %d redirect bodies) in %d requests", rel.Hub.Bytes, apiBytes, want, redirects, rel.Hub.Requests)
-		if rel.Hub.Bytes >= 10<<20 {
-			t.Errorf("read %d bytes, want under 10 MB", rel.Hub.Bytes)
+		h := rel.Hub.Headers
+		redirects := rel.Hub.Bytes - texts - apiBytes - h.BytesFetched // bodies of the 302s
+		t.Logf("163 dense shards: %d bytes read (%d API, %d texts, %d for %d bytes of headers, %d redirect bodies) in %d requests", rel.Hub.Bytes, apiBytes, texts, h.BytesFetched, h.BytesTotal, redirects, rel.Hub.Requests)
+		if rel.Hub.Bytes >= 2<<20 {
+			t.Errorf("read %d bytes, want under 2 MB", rel.Hub.Bytes)
 		}
-		if redirects < 0 || redirects > 163*300 {
-			t.Errorf("read %d bytes beyond the headers, the texts and the API record", redirects)
+		if h.BytesFetched != 3*probeBlock+160*headerRound || redirects < 0 || redirects > 163*300 {
+			t.Errorf("fetched %d bytes for the headers and %d more", h.BytesFetched, redirects)
 		}
-		if rel.Hub.Requests != 1+3+163*3 {
-			t.Errorf("%d requests, want 1 + 3 + 163 shards × (redirect, CDN, CDN again)", rel.Hub.Requests)
+		if rel.Hub.Requests != 1+3+163*2 {
+			t.Errorf("%d requests, want 1 + 3 + 163 shards × (redirect, one range)", rel.Hub.Requests)
 		}
-		if h := rel.Hub.Headers; h == nil || h.Read != 163 || h.Files != 163 || len(h.Unread) != 0 || rel.Hub.Index != nil || rel.SafetensorsIndex == nil {
+		if h == nil || h.Read != 163 || h.Files != 163 || len(h.Unread) != 0 || rel.Hub.Index != nil || rel.SafetensorsIndex == nil {
 			t.Errorf("dense: headers %+v, index %+v: want every header and the whole index read", h, rel.Hub.Index)
 		}
 		if issues := rel.CheckIndex(); len(issues) != 0 {
@@ -130,10 +133,10 @@ func TestHub163ShardsBytes(t *testing.T) {
 		rel := audit163(t, srv, "acme/large", HubOptions{})
 		h := rel.Hub.Headers
 		t.Logf("163 MoE shards: %d bytes read in %d requests; %d of %d headers (%d of %d bytes)", rel.Hub.Bytes, rel.Hub.Requests, h.Read, h.Files, h.BytesRead, h.BytesTotal)
-		if rel.Hub.Bytes >= 10<<20 {
-			t.Errorf("read %d bytes, want under 10 MB", rel.Hub.Bytes)
+		if rel.Hub.Bytes >= 10<<20 || rel.Hub.Requests != 1+3+163*2 {
+			t.Errorf("read %d bytes in %d requests, want under 10 MB in 1 + 3 + 163 × 2", rel.Hub.Bytes, rel.Hub.Requests)
 		}
-		if h.Files != 163 || h.Read+len(h.Unread) != 163 || h.Read < 40 || h.BytesRead > DefaultHubHeaderBudget || h.Budget != DefaultHubHeaderBudget {
+		if h.Files != 163 || h.Read+len(h.Unread) != 163 || h.Read < 40 || h.BytesFetched > DefaultHubHeaderBudget+163*sniffLen || h.Budget != DefaultHubHeaderBudget {
 			t.Errorf("headers %+v", h)
 		}
 		// The first and last shards are read; unread ones are listed, not

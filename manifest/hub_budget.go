@@ -8,6 +8,7 @@ import (
 
 	"github.com/modelvet/modelvet/formats/gguf"
 	"github.com/modelvet/modelvet/formats/safetensors"
+	"github.com/modelvet/modelvet/internal/limits"
 )
 
 // The remote audit reads weight metadata within two bounds, so that a
@@ -26,24 +27,26 @@ import (
 // reports what was left unread as integrity.unverified findings, with the
 // Hub API's parameter count standing in for the headers not read.
 
-// readHeaders reads the pending safetensors headers of set that fit in the
-// header budget, with bounded concurrency, and records in rel.Hub.Headers
-// what was read. Files whose header is left unread are marked so that
+// readHeaders reads the safetensors headers of set within the header
+// budget, in as few round trips as it can, and records in rel.Hub.Headers
+// what was read. Each file's first read is speculative, sized to hold its
+// length and its whole header: the first files in spread order (the
+// first, the last, the middle) are read probeBlock bytes from offset 0,
+// the others at the largest header these show, with room to spare; a
+// second read is made only for a header larger than its first read, and
+// only while the budget allows. Every block counts against the budget
+// (HubOptions.HeaderBudget): a file whose block does not fit is read for
+// its length only. Files whose header is left unread are marked so that
 // describeWith does not open them.
 func (s *HubSource) readHeaders(ctx context.Context, rel *Release, set *remoteSet) {
 	type cand struct {
-		f   *File
-		rf  *remoteFile
-		len int64
+		f  *File
+		rf *remoteFile
 	}
 	var cands []cand
 	for _, f := range rel.Files {
-		rf := set.files[f.Path]
-		if rf == nil {
-			continue
-		}
-		if n := rf.headerLen(); n > 0 {
-			cands = append(cands, cand{f, rf, n})
+		if rf := set.files[f.Path]; rf != nil && (rf.safetensorsByName() || rf.headerLen() > 0) {
+			cands = append(cands, cand{f, rf})
 		}
 	}
 	if len(cands) == 0 {
@@ -51,45 +54,104 @@ func (s *HubSource) readHeaders(ctx context.Context, rel *Release, set *remoteSe
 	}
 	slices.SortFunc(cands, func(a, b cand) int { return strings.Compare(a.f.Path, b.f.Path) })
 	h := &HubHeaders{Files: len(cands), Budget: s.cfg.headerBudget}
-	for _, c := range cands {
-		h.BytesTotal += c.len
-	}
-	take := make([]bool, len(cands))
-	if h.Budget < 0 || h.BytesTotal <= h.Budget {
-		for i := range take {
-			take[i] = true
+	left := h.Budget
+	// take reserves n bytes of the budget, in a fixed order, so that what
+	// is read does not depend on the order answers arrive in.
+	take := func(n int64) bool {
+		if left < 0 {
+			return true
 		}
-	} else {
-		left := h.Budget
-		for _, i := range spreadOrder(len(cands)) {
-			if cands[i].len <= left {
-				take[i], left = true, left-cands[i].len
+		if n > left {
+			return false
+		}
+		left -= n
+		return true
+	}
+	order := spreadOrder(len(cands))
+	firstReads := func(idx []int, block int64) {
+		blocks := make([]int64, len(idx))
+		for k, i := range idx {
+			rf := cands[i].rf
+			if rf.probed() {
+				continue
+			}
+			if b := min(block, rf.size); take(b) {
+				blocks[k] = b
+			} else {
+				blocks[k] = sniffLen // the length only
+			}
+		}
+		s.each(ctx, len(idx), func(k int) {
+			if blocks[k] > 0 {
+				cands[idx[k]].rf.speculate(ctx, blocks[k])
+			}
+		})
+	}
+	probes := min(len(order), 3)
+	firstReads(order[:probes], probeBlock)
+	var longest int64
+	for _, c := range cands {
+		longest = max(longest, c.rf.headerLen())
+	}
+	firstReads(order[probes:], predictHeader(longest))
+	var grow []int
+	for _, i := range order {
+		c := cands[i]
+		if n := c.rf.missing(); n > 0 {
+			if take(n) {
+				grow = append(grow, i)
+			} else {
+				c.f.Format, c.f.unreadable = FormatSafetensors, true
+				h.Unread = append(h.Unread, c.f.Path)
+				h.BytesUnread += c.rf.headerLen()
 			}
 		}
 	}
-	sem := make(chan struct{}, s.cfg.concurrency)
-	var wg sync.WaitGroup
-	for i, c := range cands {
-		if !take[i] {
-			c.f.Format, c.f.unreadable = FormatSafetensors, true
-			h.Unread = append(h.Unread, c.f.Path)
+	slices.Sort(grow)
+	s.each(ctx, len(grow), func(k int) { cands[grow[k]].rf.readHeader(ctx) })
+	slices.Sort(h.Unread)
+	for _, c := range cands {
+		if f := c.rf.contentFormat(); f != "" && f != FormatSafetensors {
+			h.Files-- // named safetensors, but its bytes say otherwise
 			continue
 		}
-		h.Read++
-		h.BytesRead += c.len
+		h.BytesTotal += c.rf.headerLen()
+		h.BytesFetched += c.rf.r.Fetched()
+	}
+	rel.Hub.Headers = h
+}
+
+// predictHeader returns the first read for the safetensors files not yet
+// read, from the longest header the files read so far show: that length
+// with an eighth to spare, rounded up to headerRound; probeBlock when none
+// shows one. Shards of one release are written alike, so their headers
+// are of a size.
+func predictHeader(longest int64) int64 {
+	if longest == 0 {
+		return probeBlock
+	}
+	n := longest + longest/8
+	return min((n+headerRound-1)/headerRound*headerRound, limits.MaxHubHeaderBytes)
+}
+
+// each runs fn(0) … fn(n-1), at most the source's concurrency at once,
+// and waits for them; it starts none once ctx is done.
+func (s *HubSource) each(ctx context.Context, n int, fn func(k int)) {
+	sem := make(chan struct{}, s.cfg.concurrency)
+	var wg sync.WaitGroup
+	for k := range n {
 		if ctx.Err() != nil {
-			continue
+			break
 		}
 		sem <- struct{}{}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			c.rf.readHeader(ctx)
+			fn(k)
 		}()
 	}
 	wg.Wait()
-	rel.Hub.Headers = h
 }
 
 // readGGUF decides which GGUF files' metadata the audit reads in full. GGUF
@@ -124,7 +186,7 @@ func (s *HubSource) readGGUF(ctx context.Context, rel *Release, set *remoteSet) 
 	g.FirstBytes = first.r.Fetched()
 	left := g.Budget - g.FirstBytes
 	if hd := rel.Hub.Headers; hd != nil {
-		left -= hd.BytesRead
+		left -= hd.BytesFetched
 	}
 	take := make([]bool, len(cands))
 	take[0] = true
@@ -170,16 +232,28 @@ func spreadOrder(n int) []int {
 	return out
 }
 
-// headerParameters counts the parameters the headers read declare.
-func headerParameters(rel *Release) {
+// headerCounts counts the safetensors headers and the GGUF metadata read,
+// once parsed, and the parameters the headers declare: a header counts as
+// read only when its bytes came, as the ranges asked for, and parsed.
+func headerCounts(rel *Release) {
+	if g := rel.Hub.GGUF; g != nil {
+		g.Read = 0
+		for _, f := range rel.Files {
+			if f.GGUF != nil && f.prefix == 0 {
+				g.Read++
+			}
+		}
+	}
 	h := rel.Hub.Headers
 	if h == nil {
 		return
 	}
-	h.Parameters = 0
+	h.Read, h.BytesRead, h.Parameters = 0, 0, 0
 	for _, f := range rel.Files {
-		if f.Safetensors != nil {
-			h.Parameters += f.Safetensors.Parameters
+		if st := f.Safetensors; st != nil {
+			h.Read++
+			h.BytesRead += 8 + st.HeaderSize
+			h.Parameters += st.Parameters
 		}
 	}
 }

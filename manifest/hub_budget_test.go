@@ -47,13 +47,14 @@ func TestSpreadOrder(t *testing.T) {
 }
 
 // budgetRepo is a repository of shards whose headers have the given JSON
-// sizes, roughly.
+// sizes, roughly, and whose tensors (not served) make each file tens of
+// megabytes.
 func budgetRepo(sizes ...int) *hubtest.Repo {
 	repo := &hubtest.Repo{ID: "acme/budget"}
 	for i, sz := range sizes {
 		var ts []hubtest.Tensor
 		for j := 0; j*64 < sz; j++ {
-			ts = append(ts, hubtest.Tensor{Name: fmt.Sprintf("layer.%d.%06d.weight", i, j), DType: "F16", Shape: []int64{4}})
+			ts = append(ts, hubtest.Tensor{Name: fmt.Sprintf("layer.%d.%06d.weight", i, j), DType: "F16", Shape: []int64{1 << 20}})
 		}
 		h, size := hubtest.SafetensorsHeader(ts, nil)
 		repo.Files = append(repo.Files, &hubtest.File{Path: fmt.Sprintf("model-%02d.safetensors", i), Data: h, Size: size, LFS: true})
@@ -61,10 +62,13 @@ func budgetRepo(sizes ...int) *hubtest.Repo {
 	return repo
 }
 
-// TestHubHeaderBudget checks which headers a budget reads: all when they
-// fit; else in spread order while each fits, skipping one too large for
-// what is left; none when the budget is smaller than every header; all
-// when there is no budget.
+// TestHubHeaderBudget checks which headers a budget reads, and with how
+// many reads. The first three files in spread order (0, 8, 4) are read
+// probeBlock bytes from offset 0, the others at the largest header these
+// show with an eighth to spare (headerRound here), every block counting
+// against the budget; a file whose block does not fit is read for its
+// length only; a header larger than its first read gets a second read,
+// in spread order, while what it lacks fits in what is left.
 func TestHubHeaderBudget(t *testing.T) {
 	repo := budgetRepo(1000, 1000, 1000, 1000, 1000, 5000, 1000, 1000, 1000)
 	srv := hubtest.New(t, repo)
@@ -74,8 +78,14 @@ func TestHubHeaderBudget(t *testing.T) {
 		lens[f.Path] = int64(len(f.Data))
 		total += int64(len(f.Data))
 	}
+	small, large, p := lens["model-00.safetensors"], lens["model-05.safetensors"], int64(headerRound)
+	if small+small/8 > p || large <= p {
+		t.Fatalf("headers of %d and %d bytes: the test wants small ones within one block of %d, and a larger one", small, large, p)
+	}
+	probes := int64(3 * probeBlock)
 	unread := func(budget int64) ([]string, *HubHeaders) {
 		t.Helper()
+		srv.Reset()
 		rel, err := openHub(t, srv, "acme/budget", HubOptions{HeaderBudget: budget})
 		if err != nil {
 			t.Fatal(err)
@@ -87,37 +97,61 @@ func TestHubHeaderBudget(t *testing.T) {
 				read += lens[f.Path]
 			}
 		}
-		if h.Files != 9 || h.BytesTotal != total || h.BytesRead != read || h.Read+len(h.Unread) != 9 || (budget > 0 && read > budget) {
+		if h.Files != 9 || h.BytesTotal != total || h.BytesRead != read || h.Read+len(h.Unread) != 9 || h.BytesUnread != total-read ||
+			(budget >= 0 && h.BytesFetched > budget+9*sniffLen) {
 			t.Errorf("budget %d: %+v (read %d bytes)", budget, h, read)
 		}
 		return h.Unread, h
 	}
-	if u, _ := unread(total); len(u) != 0 {
-		t.Errorf("a budget of every header left %v unread", u)
+	// No budget, or one that holds every block: every header, in one read
+	// each but the large one's two.
+	for _, budget := range []int64{-1, probes + 6*p + large - p} {
+		if u, _ := unread(budget); len(u) != 0 {
+			t.Errorf("budget %d left %v unread", budget, u)
+		}
+		for _, f := range repo.Files {
+			want := 1
+			if f.Path == "model-05.safetensors" {
+				want = 2
+			}
+			if n := len(cdnRanges(srv, f.Path)); n != want {
+				t.Errorf("budget %d: %s read in %d ranges, want %d", budget, f.Path, n, want)
+			}
+		}
 	}
-	if u, _ := unread(-1); len(u) != 0 {
-		t.Errorf("no budget left %v unread", u)
+	// One byte short: the large header lacks room for its second read.
+	if u, _ := unread(probes + 6*p + large - p - 1); !slices.Equal(u, []string{"model-05.safetensors"}) {
+		t.Errorf("one byte short: unread %v", u)
 	}
-	// Room for four small headers: the spread order takes files 0, 8, 4
-	// and 2, and nothing more fits.
-	small := lens["model-00.safetensors"]
-	want := []string{"model-01.safetensors", "model-03.safetensors", "model-05.safetensors", "model-06.safetensors", "model-07.safetensors"}
-	if u, _ := unread(4 * small); !slices.Equal(u, want) {
-		t.Errorf("budget of four small headers: unread %v, want %v", u, want)
+	// Room for four blocks after the probes: files 2, 6, 1 and 3 get one,
+	// 5 and 7 are read for their length only, and nothing is left.
+	if u, _ := unread(probes + 4*p); !slices.Equal(u, []string{"model-05.safetensors", "model-07.safetensors"}) {
+		t.Errorf("four blocks: unread %v", u)
 	}
-	// A large header is skipped when it does not fit what is left, and
-	// smaller ones later in the order are still taken: file 5 (large) comes
-	// after 0, 8, 4, 2, 6, 1, 3, when only one small header fits.
-	want = []string{"model-05.safetensors"}
-	if u, _ := unread(8 * small); !slices.Equal(u, want) {
-		t.Errorf("budget of eight small headers: unread %v, want %v", u, want)
+	// A large header that does not fit what is left is skipped, and a
+	// smaller one later in the order is still read.
+	if u, _ := unread(probes + 4*p + lens["model-07.safetensors"] - sniffLen); !slices.Equal(u, []string{"model-05.safetensors"}) {
+		t.Errorf("four blocks and a small header: unread %v", u)
 	}
-	if u, _ := unread(small - 1); len(u) != 9 {
-		t.Errorf("a budget below every header read %d headers", 9-len(u))
-	}
-	if u, h := unread(2 * small); len(u) != 7 || h.Read != 2 {
+	// A budget smaller than a probe: the first files are read for their
+	// length, then their headers read whole while they fit.
+	if u, h := unread(2 * (small - sniffLen)); len(u) != 7 || h.Read != 2 || u[0] != "model-01.safetensors" {
 		t.Errorf("budget of two small headers: unread %v, headers %+v", u, h)
 	}
+	if u, _ := unread(small - sniffLen - 1); len(u) != 9 {
+		t.Errorf("a budget below every header read %d headers", 9-len(u))
+	}
+}
+
+// cdnRanges lists the ranges the CDN was asked for of a file.
+func cdnRanges(srv *hubtest.Server, path string) []string {
+	var out []string
+	for _, r := range srv.Log() {
+		if r.Server == "cdn" && strings.Contains(r.Path, "path="+path) {
+			out = append(out, r.Range)
+		}
+	}
+	return out
 }
 
 // ggufRepo is a repository of n quantisations of one model, each GGUF file

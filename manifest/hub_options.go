@@ -9,8 +9,9 @@ const (
 	DefaultHubConcurrency = 8
 	// DefaultHubHeaderBudget is the default of HubOptions.HeaderBudget:
 	// enough for every header of a dense model of any size (a dense
-	// 405B-parameter model has about 0.25 MB of headers), and for about half
-	// of the 12 MB of headers of a 92,000-tensor mixture of experts.
+	// 405B-parameter model's 163 shards take about 1 MB of first reads),
+	// and for over 40% of the 12 MB of headers of a 92,000-tensor mixture
+	// of experts.
 	DefaultHubHeaderBudget = 6 << 20
 	// DefaultHubIndexBytes is the default of HubOptions.IndexBytes: sharded
 	// indexes of dense models are tens of KB; those of large mixtures of
@@ -33,18 +34,23 @@ type HubOptions struct {
 	// the card's bases (Release.Hub.Ancestors): 0 for
 	// limits.MaxLineageDepth, negative not to follow it.
 	LineageDepth int
-	// HeaderBudget caps the bytes of safetensors headers read in full in
-	// one audit. Every safetensors file's first 16 bytes are read (they give
-	// its header length); when the headers add up to more than the budget,
-	// headers are read in an order that spreads them evenly over the files
-	// (first, last, middle, then the middles of each half, …), each while it
-	// still fits, and the files left unread are reported (HubInfo.Headers
-	// and an integrity.unverified finding). GGUF metadata, which has no
-	// length field, counts against what is left: the first GGUF file's is
-	// always read, then others while their cost, estimated at the first
-	// one's, fits; the rest only as far as their first block, which holds
-	// their general.* keys (HubInfo.GGUF). Default DefaultHubHeaderBudget;
-	// negative for no budget (MaxBytes still applies).
+	// HeaderBudget caps the bytes fetched for safetensors headers in one
+	// audit. Each safetensors file is read once from offset 0, in a block
+	// meant to hold its length and its whole header: the first files in
+	// spread order (first, last, middle) in blocks of 128 KiB, the others
+	// in blocks sized on the largest header those show; a header larger
+	// than its block gets a second read. Every block counts against the
+	// budget; once a block does not fit, files are read for their 16 first
+	// bytes only (their header length), and the headers not read are
+	// taken in spread order (first, last, middle, then the middles of each
+	// half, …), each while what it lacks still fits; the files left unread
+	// are reported (HubInfo.Headers and an integrity.unverified finding).
+	// GGUF metadata, which has no length field, counts against what is
+	// left: the first GGUF file's is always read, then others while their
+	// cost, estimated at the first one's, fits; the rest only as far as
+	// their first block, which holds their general.* keys (HubInfo.GGUF).
+	// Default DefaultHubHeaderBudget; negative for no budget (MaxBytes
+	// still applies).
 	HeaderBudget int64
 	// IndexBytes is the largest *.safetensors.index.json read whole. A
 	// larger index is read only for its first limits.MaxHubIndexPrefix

@@ -29,6 +29,13 @@ const (
 const (
 	sniffBlock       = 4 << 10  // first read of a file read only to classify it
 	weightFirstBlock = 64 << 10 // first read of a GGUF or pickle file; tail of a zip
+	// probeBlock is the first read of the first safetensors files: the
+	// length and, for all but the largest mixtures of experts, the whole
+	// header (huggingface_hub reads 100,000 bytes the same way).
+	probeBlock = 128 << 10
+	// headerRound rounds the first read predicted for the other
+	// safetensors files.
+	headerRound = 4 << 10
 )
 
 // skippedExt lists extensions of files a release ships for tokenizers,
@@ -128,9 +135,13 @@ type remoteFile struct {
 	// fixed first block and use only the header bytes of it.
 	zeroPast bool
 	// pending is set for a safetensors file whose header length is known
-	// (reads stop at 8+N) but whose header has not been read: readHeader
-	// reads it if the audit's header budget allows.
+	// (reads stop at 8+N) and whose header is read by readHeader, in
+	// what its first read did not bring, if the audit's header budget
+	// allows.
 	pending bool
+	// headerBytes is the length of a safetensors header (8+N) once read
+	// and found sane, else 0.
+	headerBytes int64
 }
 
 func newRemoteFile(r *hub.Reader, path string, kind readKind, capBytes int64) *remoteFile {
@@ -158,11 +169,50 @@ func (rf *remoteFile) pastEnd(end int64) error {
 // end returns where reads of the file stop.
 func (rf *remoteFile) end() int64 { return rf.r.Limits().End }
 
+// safetensorsByName reports whether the file is a weight file named as
+// safetensors, whose first read readHeaders makes.
+func (rf *remoteFile) safetensorsByName() bool {
+	return rf.kind == readHeader && classify(rf.path, nil) == FormatSafetensors
+}
+
+// speculate makes the first read of a safetensors file, block bytes from
+// offset 0 (at least its 16 first bytes): its length, and its header
+// when the header fits. Reads of it then stop at the end of the header,
+// so that the tensor bytes the block may hold are never read.
+func (rf *remoteFile) speculate(ctx context.Context, block int64) {
+	rf.mu.Lock()
+	defer rf.mu.Unlock()
+	n := min(rf.size, max(block, sniffLen))
+	rf.limit(rf.size, limits.MaxHubHeaderBytes)
+	if err := rf.r.Fetch(ctx, 0, n); err != nil {
+		rf.err = err
+		return
+	}
+	rf.header(ctx, classify(rf.path, rf.r.Head()), n)
+}
+
+// probed reports whether the file's first read was made.
+func (rf *remoteFile) probed() bool {
+	rf.mu.Lock()
+	defer rf.mu.Unlock()
+	return rf.err != nil || rf.r.Fetched() > 0
+}
+
+// missing returns how many bytes of a pending safetensors header its first
+// read did not bring, or 0.
+func (rf *remoteFile) missing() int64 {
+	rf.mu.Lock()
+	defer rf.mu.Unlock()
+	if !rf.pending || rf.err != nil {
+		return 0
+	}
+	return max(rf.end()-int64(len(rf.r.Head())), 0)
+}
+
 // prefetch makes the planned first reads of the file: the whole of a small
-// text, the first bytes of a file to classify, the header of a weight file.
-// A safetensors header is read with two requests, its first bytes (the
-// length N) then the rest of bytes 0..8+N, so that not one byte of tensor
-// data is fetched.
+// text, the first bytes of a file to classify, the first block of a weight
+// file and what its format needs next. (Safetensors files named so are
+// read by readHeaders.)
 func (rf *remoteFile) prefetch(ctx context.Context) {
 	rf.mu.Lock()
 	defer rf.mu.Unlock()
@@ -199,11 +249,7 @@ func (rf *remoteFile) prefetch(ctx context.Context) {
 		}
 		return
 	case readHeader:
-		first := int64(weightFirstBlock)
-		if classify(rf.path, nil) == FormatSafetensors {
-			first = sniffLen
-		}
-		n := min(rf.size, first)
+		n := min(rf.size, weightFirstBlock)
 		rf.limit(rf.size, limits.MaxHubHeaderBytes)
 		if err := rf.r.Fetch(ctx, 0, n); err != nil {
 			fail(err)
@@ -226,17 +272,21 @@ func (rf *remoteFile) header(ctx context.Context, f Format, have int64) {
 		}
 		n := binary.LittleEndian.Uint64(head[:8])
 		if n > uint64(limits.MaxHubHeaderBytes-8) || int64(n)+8 > rf.size {
-			// The reader reports a bad length; nothing more is read.
+			// Nothing more is read: a read past the first bytes is
+			// refused naming the header, not tensor data.
 			if n <= uint64(rf.size-8) {
 				rf.endErr = fmt.Sprintf("the safetensors header of %s declares %d bytes, over the %d-byte limit of remote reads", rf.path, n, limits.MaxHubHeaderBytes-8)
+			} else {
+				rf.endErr = fmt.Sprintf("the safetensors header of %s declares %d bytes, more than the file's %d", rf.path, n, rf.size)
 			}
-			rf.limit(min(rf.size, max(have, 8)), limits.MaxHubHeaderBytes)
+			rf.limit(min(rf.size, 8), limits.MaxHubHeaderBytes)
 			return
 		}
-		// The rest is read by readHeader, once the audit knows every
-		// header's length and which fit in its budget.
-		rf.zeroPast, rf.pending = true, true
-		rf.limit(8+int64(n), limits.MaxHubHeaderBytes)
+		// What the first read did not bring is read by readHeader, once
+		// the audit knows every header's length and which fit in its
+		// budget.
+		rf.zeroPast, rf.pending, rf.headerBytes = true, true, 8+int64(n)
+		rf.limit(rf.headerBytes, limits.MaxHubHeaderBytes)
 	case FormatPyTorch, FormatKeras:
 		// A zip's central directory is at its end; the members the
 		// reader needs (pickles, config.json) are read as it asks.
@@ -256,15 +306,12 @@ func (rf *remoteFile) header(ctx context.Context, f Format, have int64) {
 	}
 }
 
-// headerLen returns the length of a pending safetensors header (8+N), or
-// 0 when the file has none pending.
+// headerLen returns the length of the file's safetensors header (8+N)
+// once its first bytes gave a sane one, or 0.
 func (rf *remoteFile) headerLen() int64 {
 	rf.mu.Lock()
 	defer rf.mu.Unlock()
-	if !rf.pending || rf.err != nil {
-		return 0
-	}
-	return rf.end()
+	return rf.headerBytes
 }
 
 // readHeader reads the rest of a pending safetensors header.
@@ -286,6 +333,17 @@ func (rf *remoteFile) headerFormat() Format {
 	rf.mu.Lock()
 	defer rf.mu.Unlock()
 	if rf.kind != readHeader || rf.err != nil {
+		return ""
+	}
+	return classify(rf.path, rf.r.Head())
+}
+
+// contentFormat returns the format the file's first bytes show, or ""
+// when none were fetched.
+func (rf *remoteFile) contentFormat() Format {
+	rf.mu.Lock()
+	defer rf.mu.Unlock()
+	if rf.err != nil || rf.r.Head() == nil {
 		return ""
 	}
 	return classify(rf.path, rf.r.Head())

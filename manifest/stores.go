@@ -132,14 +132,20 @@ type HubInfo struct {
 // HubHeaders says how much of the safetensors headers of a Hub repository
 // the audit read.
 type HubHeaders struct {
-	// Files counts the safetensors files whose header length was read;
-	// Read, those whose header was then read in full and parsed.
+	// Files counts the safetensors files; Read, those whose header was
+	// received whole, as the ranges asked for, and parsed.
 	Files int `json:"files"`
 	Read  int `json:"read"`
-	// BytesTotal is the size of all their headers (8-byte length and JSON),
-	// BytesRead that of the headers read.
-	BytesTotal int64 `json:"bytes_total"`
-	BytesRead  int64 `json:"bytes_read"`
+	// BytesTotal is the size of the headers whose length was read (8-byte
+	// length and JSON); BytesRead that of the headers read, BytesUnread
+	// that of the headers left unread to keep within the budget.
+	BytesTotal  int64 `json:"bytes_total"`
+	BytesRead   int64 `json:"bytes_read"`
+	BytesUnread int64 `json:"bytes_unread,omitempty"`
+	// BytesFetched is what was fetched of the files for their headers,
+	// which the budget bounds: the headers, and the tensor bytes a first
+	// read held past a shorter header, which are never read.
+	BytesFetched int64 `json:"bytes_fetched"`
 	// Budget is the header budget applied, or -1 for none.
 	Budget int64 `json:"budget"`
 	// Parameters counts the parameters the headers read declare.
