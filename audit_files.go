@@ -19,7 +19,7 @@ const maxMetadataValue = 512
 // format declares.
 func (s *audit) describeFiles() {
 	for _, f := range s.rel.Files {
-		rf := report.File{Path: f.Path, Size: f.Size, Format: string(f.Format), Metadata: fileMetadata(s.rel, f)}
+		rf := report.File{Path: f.Path, Size: f.Size, SizeUnknown: f.SizeUnknown, Format: string(f.Format), Metadata: fileMetadata(s.rel, f)}
 		for _, e := range f.Expected {
 			if e.Algorithm == "sha256" {
 				rf.Digest = "sha256:" + e.Digest

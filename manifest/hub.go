@@ -218,7 +218,7 @@ func hubFiles(list []hub.File) ([]*File, []*Problem) {
 		}
 		if f.Size < 0 {
 			// Unknown size: listed by name only.
-			f.Size, f.Format, f.unreadable = 0, classify(f.Path, nil), true
+			f.Size, f.SizeUnknown, f.Format, f.unreadable = 0, true, classify(f.Path, nil), true
 			noSize++
 		}
 		files = append(files, f)
@@ -240,7 +240,7 @@ func checkHubPath(p string) error {
 		return errors.New("a path that is not UTF-8")
 	case strings.ContainsFunc(p, func(r rune) bool { return r < ' ' || r == 0x7f || r == '\\' }):
 		return errors.New("a control character or backslash in its path")
-	case path.IsAbs(p) || path.Clean(p) != p || p == ".." || strings.HasPrefix(p, "../"):
+	case path.IsAbs(p) || path.Clean(p) != p || p == "." || p == ".." || strings.HasPrefix(p, "../"):
 		return errors.New("a path that is not a clean relative path")
 	}
 	return nil

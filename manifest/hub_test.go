@@ -741,3 +741,30 @@ func TestHubKeras(t *testing.T) {
 		t.Errorf("served %d bytes for a 4 MiB archive and a 10 MiB HDF5 file", n)
 	}
 }
+
+// TestHubListingEntries: entries of a listing that cannot be trusted are
+// dropped with a problem each; a file without a size is listed with its
+// size unknown, never as 0 bytes known.
+func TestHubListingEntries(t *testing.T) {
+	sha := strings.Repeat("ab", 32)
+	list := []hub.File{
+		{Path: ".", Size: 1}, {Path: "..", Size: 1}, {Path: "/etc/passwd", Size: 1}, {Path: "a/../b", Size: 1},
+		{Path: `a\b`, Size: 1}, {Path: "a\x00b", Size: 1}, {Path: "", Size: 1}, {Path: "./a", Size: 1},
+		{Path: "ok.bin", Size: 5, LFS: &hub.LFS{SHA256: sha, Size: 5}}, {Path: "ok.bin", Size: 6},
+		{Path: "nosize.safetensors", Size: -1},
+	}
+	files, problems := hubFiles(list)
+	if len(files) != 2 || files[0].Path != "ok.bin" || files[0].Size != 5 || files[0].SizeUnknown {
+		t.Fatalf("files %+v", files)
+	}
+	if f := files[1]; f.Path != "nosize.safetensors" || !f.SizeUnknown || f.Size != 0 || !f.unreadable {
+		t.Errorf("file without a size: %+v", f)
+	}
+	if len(problems) != 10 {
+		var msgs []string
+		for _, p := range problems {
+			msgs = append(msgs, p.Path+": "+p.Message)
+		}
+		t.Errorf("%d problems, want 10: %q", len(problems), msgs)
+	}
+}

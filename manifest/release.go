@@ -110,6 +110,9 @@ type File struct {
 	Path   string `json:"path"`
 	Size   int64  `json:"size"`
 	Format Format `json:"format"`
+	// SizeUnknown is set when no size is known for the file (a Hub
+	// listing that gives none); Size is then 0 and means nothing.
+	SizeUnknown bool `json:"size_unknown,omitempty"`
 	// LocalPath is where to read the bytes on this machine ("" when remote).
 	LocalPath string `json:"-"`
 	// Symlink is set when the release holds the file as a symbolic link.

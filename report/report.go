@@ -159,9 +159,11 @@ type LineageNode struct {
 
 // File is one file of the release.
 type File struct {
-	Path   string `json:"path"`
-	Size   int64  `json:"size"`
-	Format string `json:"format"`
+	Path string `json:"path"`
+	Size int64  `json:"size"`
+	// SizeUnknown is set when no size is known for the file (Size is 0).
+	SizeUnknown bool   `json:"size_unknown,omitempty"`
+	Format      string `json:"format"`
 	// Digest is "sha256:<hex>" when known: computed when the audit hashed
 	// the file, else as published by a store.
 	Digest string `json:"digest,omitempty"`

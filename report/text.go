@@ -407,7 +407,11 @@ func (t *textWriter) files(r *Report, opts TextOptions) {
 			continue
 		}
 		shown++
-		line := fmt.Sprintf("  %-40s %-17s %10s  %s", textsafe.Truncate(s(f.Path), 40), f.Format, Bytes(f.Size), s(fileSummary(f)))
+		size := Bytes(f.Size)
+		if f.SizeUnknown {
+			size = "size ?"
+		}
+		line := fmt.Sprintf("  %-40s %-17s %10s  %s", textsafe.Truncate(s(f.Path), 40), f.Format, size, s(fileSummary(f)))
 		t.printf("%s\n", strings.TrimRight(line, " "))
 	}
 	if hidden := len(r.Files) - shown; hidden > 0 {
