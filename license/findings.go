@@ -58,6 +58,18 @@ func missing(rel *manifest.Release) finding.Finding {
 	var ev []finding.Evidence
 	if rel.Card == nil {
 		msg = "No licence is declared: there is no model card and no LICENSE file."
+		// A card or licence text that is there but was not read (a
+		// remote audit refused it, or ran out of time) may declare one.
+		var unread []string
+		for _, f := range rel.Files {
+			if (f.Format == manifest.FormatCard || f.Format == manifest.FormatLicense) && f.Unread() {
+				unread = append(unread, f.Path)
+				ev = append(ev, finding.Evidence{Path: f.Path})
+			}
+		}
+		if len(unread) > 0 {
+			msg = fmt.Sprintf("No licence is known: the audit did not read %s, so whether the release declares one is not known.", strings.Join(unread, ", "))
+		}
 	} else {
 		ev = append(ev, finding.Evidence{Path: rel.Card.Path, Field: "license"})
 	}

@@ -261,6 +261,11 @@ func hasDriveLetter(p string) bool {
 	return len(p) >= 2 && p[1] == ':' && ('a' <= p[0]|0x20 && p[0]|0x20 <= 'z')
 }
 
+// Unread reports whether the audit did not read the file's bytes: a
+// remote file listed only, or a file that could not be read (a Problem of
+// the release says why).
+func (f *File) Unread() bool { return f.unreadable }
+
 // GGUFEvidence cites a metadata key of the file's GGUF header: the file,
 // the key's byte offset and its value, or only the file and the key when
 // the header does not hold it.

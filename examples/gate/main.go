@@ -61,6 +61,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	jobs := fs.Int("j", runtime.GOMAXPROCS(0), "audit at most `N` models at once")
 	jsonOut := fs.Bool("json", false, "print the summary as JSON instead of a table")
 	reports := fs.String("reports", "", "write each model's full report, in -format, into `DIR`")
+	var hf cli.HubFlags
+	hf.RegisterDeadline(fs)
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: gate [flags] TARGET...\n       gate [flags] -list FILE\n\nAudits every target under one policy and prints a summary table.\nExit status: 0 all pass, 3 any review, 4 any fail, 1 any could not be audited, 2 usage.\n\nFlags:\n")
 		fs.PrintDefaults()
@@ -105,7 +107,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
 	defer stop()
-	summaries := auditAll(ctx, auditor, targets, *jobs, func(i int, rep *report.Report) error {
+	summaries := auditAll(ctx, auditor, hf.Source, targets, *jobs, func(i int, rep *report.Report) error {
 		if encode == nil {
 			return nil
 		}
@@ -152,9 +154,10 @@ func readList(path string) ([]string, error) {
 	return cli.ReadTargets(fh)
 }
 
-// auditAll audits targets with at most jobs audits at once and returns
-// their summaries in input order. done is called with each report.
-func auditAll(ctx context.Context, a *modelvet.Auditor, targets []string, jobs int, done func(int, *report.Report) error) []cli.Summary {
+// auditAll audits targets, whose sources source returns, with at most jobs
+// audits at once and returns their summaries in input order. done is
+// called with each report.
+func auditAll(ctx context.Context, a *modelvet.Auditor, source func(string) (manifest.Source, error), targets []string, jobs int, done func(int, *report.Report) error) []cli.Summary {
 	out := make([]cli.Summary, len(targets))
 	work := make(chan int)
 	var wg sync.WaitGroup
@@ -163,7 +166,7 @@ func auditAll(ctx context.Context, a *modelvet.Auditor, targets []string, jobs i
 		go func() {
 			defer wg.Done()
 			for i := range work {
-				out[i] = auditOne(ctx, a, i, targets[i], done)
+				out[i] = auditOne(ctx, a, source, i, targets[i], done)
 			}
 		}()
 	}
@@ -175,11 +178,11 @@ func auditAll(ctx context.Context, a *modelvet.Auditor, targets []string, jobs i
 	return out
 }
 
-func auditOne(ctx context.Context, a *modelvet.Auditor, i int, target string, done func(int, *report.Report) error) cli.Summary {
+func auditOne(ctx context.Context, a *modelvet.Auditor, source func(string) (manifest.Source, error), i int, target string, done func(int, *report.Report) error) cli.Summary {
 	if err := ctx.Err(); err != nil {
 		return cli.ErrorSummary(target, err)
 	}
-	src, err := manifest.Parse(target)
+	src, err := source(target)
 	if err != nil {
 		return cli.ErrorSummary(target, err)
 	}
