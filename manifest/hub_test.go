@@ -768,3 +768,38 @@ func TestHubListingEntries(t *testing.T) {
 		t.Errorf("%d problems, want 10: %q", len(problems), msgs)
 	}
 }
+
+// TestHubSafetensorsAbsurdLength: a header length past the file's end, or
+// past what is read remotely, is reported as such, naming the header, and
+// nothing past the first read is fetched.
+func TestHubSafetensorsAbsurdLength(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		length uint64
+		size   int64
+		want   string
+	}{
+		{"past the file", 1 << 40, 1 << 20, "declares 1099511627776 bytes, more than the file's 1048576"},
+		{"past the remote cap", limits.MaxHubHeaderBytes, 1 << 30, fmt.Sprintf("over the %d-byte limit of remote reads", limits.MaxHubHeaderBytes-8)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			data := binary.LittleEndian.AppendUint64(nil, tc.length)
+			data = append(data, `{"a":{"dtype":"F16","shape":[1],"data_offsets":[0,2]}}`...)
+			srv := hubtest.New(t, &hubtest.Repo{ID: "acme/odd", Files: []*hubtest.File{{Path: "model.safetensors", Data: data, Size: tc.size, LFS: true}}})
+			rel, err := openHub(t, srv, "acme/odd", HubOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			msgs := problemsText(rel)
+			if len(rel.Problems) != 1 || !strings.Contains(msgs[0], tc.want) || strings.Contains(msgs[0], "tensor data") {
+				t.Errorf("problems %q, want one saying %q", msgs, tc.want)
+			}
+			if r := cdnRanges(srv, "model.safetensors"); len(r) != 1 {
+				t.Errorf("ranges %v, want the first read only", r)
+			}
+			if h := rel.Hub.Headers; h.Files != 1 || h.Read != 0 {
+				t.Errorf("headers %+v", h)
+			}
+		})
+	}
+}
