@@ -21,7 +21,8 @@
 //     sequential reads, that never fetches past the end or over the byte
 //     budget its [Limits] set.
 //   - The walk of base_model ancestors through API records ([Ancestors],
-//     [Ancestor]) through any [ModelInfoFetcher].
+//     [AncestorOptions], [Walk], [Ancestor]) through any
+//     [ModelInfoFetcher], a level at a time, concurrently.
 //
 // # Usage
 //

@@ -27,8 +27,9 @@ const (
 type HubOptions struct {
 	hub.Options
 
-	// Concurrency bounds the files fetched at once. Default
-	// DefaultHubConcurrency, at most hub.MaxConcurrency.
+	// Concurrency bounds the files, and the records of ancestors,
+	// fetched at once. Default DefaultHubConcurrency, at most
+	// hub.MaxConcurrency.
 	Concurrency int
 	// LineageDepth bounds how far Open follows base_model on the Hub from
 	// the card's bases (Release.Hub.Ancestors): 0 for
