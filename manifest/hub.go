@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"path"
 	"strings"
-	"sync"
 	"unicode/utf8"
 
 	"github.com/modelvet/modelvet/hub"
@@ -339,24 +338,8 @@ func (s *HubSource) prefetch(ctx context.Context, set *remoteSet) error {
 			others = append(others, rf)
 		}
 	}
-	run := func(files []*remoteFile) {
-		sem := make(chan struct{}, s.cfg.concurrency)
-		var wg sync.WaitGroup
-		for _, rf := range files {
-			if ctx.Err() != nil {
-				break
-			}
-			sem <- struct{}{}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer func() { <-sem }()
-				rf.prefetch(ctx)
-			}()
-		}
-		wg.Wait()
+	for _, files := range [][]*remoteFile{texts, others} {
+		s.each(ctx, len(files), func(k int) { files[k].prefetch(ctx) })
 	}
-	run(texts)
-	run(others)
 	return ctx.Err()
 }
