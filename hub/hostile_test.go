@@ -32,9 +32,6 @@ type hostileCase struct {
 	name  string
 	opts  Options
 	setup func(t *testing.T, s *hubtest.Server)
-	// run makes the requests (by default: the listing, then 16 bytes of
-	// each file) and returns the listing's error and the files' errors.
-	run func(ctx context.Context, c *Client) (error, map[string]error)
 	// check asserts the outcome; within bounds the time taken.
 	check  func(t *testing.T, s *hubtest.Server, c *Client, err error, errs map[string]error)
 	within time.Duration
@@ -178,9 +175,6 @@ func TestHostileHub(t *testing.T) {
 		{name: "slowloris file", opts: Options{MinRate: 1000, RateWindow: 300 * time.Millisecond},
 			setup: func(_ *testing.T, s *hubtest.Server) {
 				s.Misbehave(hubtest.Misbehaviour{Match: func(srv string, r *http.Request) bool { return srv == "cdn" }, TrickleBytes: 1, TrickleEvery: 100 * time.Millisecond})
-			}, run: func(ctx context.Context, c *Client) (error, map[string]error) {
-				_, errs, err := readFiles(ctx, c, Ref{ID: "acme/chat-7b"})
-				return err, errs
 			}, check: func(t *testing.T, s *hubtest.Server, c *Client, err error, errs map[string]error) {
 				wantFileErr(shard, ErrUnavailable, "under the minimum of 1000 bytes a second")(t, s, c, err, errs)
 				if n := len(requestsFor(s, shard)); n != 2 {
@@ -201,9 +195,6 @@ func TestHostileHub(t *testing.T) {
 		{name: "429 storm within the retry-wait budget", opts: Options{MaxRetryWait: 1500 * time.Millisecond, RetryWait: time.Millisecond},
 			setup: func(_ *testing.T, s *hubtest.Server) {
 				s.Misbehave(hubtest.Misbehaviour{Match: func(srv string, _ *http.Request) bool { return srv == "cdn" }, Status: 429, Headers: map[string]string{"Retry-After": "1"}})
-			}, run: func(ctx context.Context, c *Client) (error, map[string]error) {
-				_, errs, err := readFiles(ctx, c, Ref{ID: "acme/chat-7b"})
-				return err, errs
 			}, check: func(t *testing.T, s *hubtest.Server, c *Client, err error, errs map[string]error) {
 				wantFileErr(shard, ErrRateLimited, "allowed for waiting between retries")(t, s, c, err, errs)
 				if !errors.Is(errs[shard], ErrBudget) {
@@ -248,15 +239,9 @@ func TestHostileHub(t *testing.T) {
 			opts.Token = hostileToken
 			opts.RetryWait = cmp.Or(opts.RetryWait, time.Millisecond)
 			c := newClient(t, srv, opts)
-			run := tc.run
-			if run == nil {
-				run = func(ctx context.Context, c *Client) (error, map[string]error) {
-					_, errs, err := readFiles(ctx, c, Ref{ID: "acme/chat-7b"})
-					return err, errs
-				}
-			}
 			start := time.Now()
-			err, errs := run(context.Background(), c)
+			// The listing, then 16 bytes of each file.
+			_, errs, err := readFiles(context.Background(), c, Ref{ID: "acme/chat-7b"})
 			took := time.Since(start)
 			tc.check(t, srv, c, err, errs)
 			within := cmp.Or(tc.within, 10*time.Second)
