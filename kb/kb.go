@@ -57,6 +57,8 @@ type KB struct {
 	Policies      []*Policy
 	Allegations   []*Allegation
 	OutputTerms   []*OutputTerms
+	Architectures []*Architecture
+	Tokenizers    []*Tokenizer
 
 	indexOnce sync.Once
 	index     *index
@@ -85,6 +87,9 @@ var sections = []section{
 	{"output-terms.yaml", func(k *KB, d []byte, f string) error {
 		return mergeFile(&k.OutputTerms, d, f, "output_terms")
 	}},
+	// After models.yaml and organizations.yaml, whose records they name.
+	{"architectures.yaml", mergeArchitectures},
+	{"tokenizers.yaml", mergeTokenizers},
 }
 
 var (
