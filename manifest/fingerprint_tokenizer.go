@@ -197,6 +197,12 @@ func parseChatTemplateJSONFacts(path string, data []byte) (*Fingerprint, error) 
 // [INST], [/TOOL_RESULTS], <<SYS>>. Go's regexp runs in linear time.
 var chatMarkerRE = regexp.MustCompile(`<\|[^|<>\s]{1,64}\|>|<｜[^｜<>\s]{1,64}｜>|</?[A-Za-z][A-Za-z0-9_]{1,31}>|\[/?[A-Z][A-Z_]{1,31}\]|<<[A-Z]{2,16}>>`)
 
+// ChatTemplateMarkers returns the distinct markers of a chat template's
+// text, sorted, at most limits.MaxChatTemplateMarkers of them.
+func ChatTemplateMarkers(text string) []string {
+	return summarizeChatTemplates([]string{text}).Markers
+}
+
 // summarizeChatTemplates digests each template and collects their markers.
 func summarizeChatTemplates(texts []string) ChatTemplate {
 	var ct ChatTemplate

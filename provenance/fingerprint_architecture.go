@@ -37,11 +37,16 @@ type archComparison struct {
 	unconfirmed []string
 }
 
-// soft counts the agreements that are not exact and the non-decisive
-// facts that differ: the lower, the closer the record.
+// soft counts the agreements that are not exact, the non-decisive facts
+// that differ and the decisive ones the record cannot confirm: the lower,
+// the closer the record. Type names (model_type, classes) do not count:
+// conversions rename them, and values, not names, identify a model.
 func (c archComparison) soft() int {
 	n := len(c.unconfirmed)
 	for _, f := range c.facts {
+		if f.Fact == "model_type" || f.Fact == "classes" {
+			continue
+		}
 		if f.Outcome == FactClose || f.Outcome == FactDiffers && !f.Decisive {
 			n++
 		}

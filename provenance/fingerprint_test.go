@@ -124,13 +124,13 @@ func TestRecognizeCorpusArchitectures(t *testing.T) {
 		records          []string
 		developer, cntry string
 	}{
-		{C + "Qwen__Qwen2.5-1.5B-Instruct.config.json", []string{"qwen2.5-1.5b"}, "Qwen", "CN"},
+		{C + "Qwen__Qwen2.5-1.5B-Instruct.config.json", []string{"qwen2-1.5b-instruct", "qwen2.5-1.5b"}, "Qwen", "CN"},
 		{C + "Qwen__Qwen2.5-3B-Instruct.config.json", []string{"qwen2.5-3b"}, "Qwen", "CN"},
-		{C + "Qwen__Qwen2.5-7B-Instruct.config.json", []string{"qwen2.5-7b"}, "Qwen", "CN"},
-		{V + "Qwen__Qwen2.5-7B-Instruct.alain-copy.config.json", []string{"qwen2.5-7b"}, "Qwen", "CN"},
-		{V + "Qwen__Qwen2.5-7B-Instruct.tt-metal-copy.config.json", []string{"qwen2.5-7b"}, "Qwen", "CN"},
-		{C + "Qwen__Qwen2.5-32B-Instruct.config.json", []string{"qwen2.5-32b"}, "Qwen", "CN"},
-		{C + "deepseek-ai__DeepSeek-R1-Distill-Qwen-32B.config.json", []string{"qwen2.5-32b"}, "Qwen", "CN"},
+		{C + "Qwen__Qwen2.5-7B-Instruct.config.json", []string{"qwen2-7b-instruct", "qwen2.5-7b", "qwen2.5-coder-7b"}, "Qwen", "CN"},
+		{V + "Qwen__Qwen2.5-7B-Instruct.alain-copy.config.json", []string{"qwen2-7b-instruct", "qwen2.5-7b", "qwen2.5-coder-7b"}, "Qwen", "CN"},
+		{V + "Qwen__Qwen2.5-7B-Instruct.tt-metal-copy.config.json", []string{"qwen2-7b-instruct", "qwen2.5-7b", "qwen2.5-coder-7b"}, "Qwen", "CN"},
+		{C + "Qwen__Qwen2.5-32B-Instruct.config.json", []string{"qwen2.5-32b", "qwq-32b"}, "Qwen", "CN"},
+		{C + "deepseek-ai__DeepSeek-R1-Distill-Qwen-32B.config.json", []string{"qwen2.5-32b", "qwq-32b"}, "Qwen", "CN"},
 		{C + "Qwen__Qwen3-0.6B.config.json", []string{"qwen3-0.6b"}, "Qwen", "CN"},
 		{V + "Qwen__Qwen3-0.6B.alain-copy.config.json", []string{"qwen3-0.6b"}, "Qwen", "CN"},
 		{C + "Qwen__Qwen3-1.7B.config.json", []string{"qwen3-1.7b"}, "Qwen", "CN"},
@@ -141,15 +141,15 @@ func TestRecognizeCorpusArchitectures(t *testing.T) {
 		{C + "Qwen__Qwen3-Coder-480B-A35B-Instruct.config.json", []string{"qwen3-coder-480b-a35b"}, "Qwen", "CN"},
 		{C + "Qwen__Qwen3-Next-80B-A3B-Instruct.config.json", []string{"qwen3-next-80b-a3b"}, "Qwen", "CN"},
 		{C + "XiaomiMiMo__MiMo-7B-Base.config.json", []string{"mimo-7b"}, "XiaomiMiMo", "CN"},
-		{C + "deepseek-ai__DeepSeek-V3.config.json", []string{"deepseek-v3"}, "deepseek-ai", "CN"},
-		{C + "deepseek-ai__DeepSeek-R1.rev-2025-01.config.json", []string{"deepseek-v3"}, "deepseek-ai", "CN"},
-		{C + "deepseek-ai__DeepSeek-R1.rev-later.config.json", []string{"deepseek-v3"}, "deepseek-ai", "CN"},
-		{V + "deepseek-ai__DeepSeek-V3-or-R1.tt-metal-deepseek_v3-reference.config.json", []string{"deepseek-v3"}, "deepseek-ai", "CN"},
-		{C + "deepseek-ai__DeepSeek-V3.2.config.json", []string{"deepseek-v3.2"}, "deepseek-ai", "CN"},
+		{C + "deepseek-ai__DeepSeek-V3.config.json", []string{"deepseek-v3", "deepseek-v3.2"}, "deepseek-ai", "CN"},
+		{C + "deepseek-ai__DeepSeek-R1.rev-2025-01.config.json", []string{"deepseek-v3", "deepseek-v3.2"}, "deepseek-ai", "CN"},
+		{C + "deepseek-ai__DeepSeek-R1.rev-later.config.json", []string{"deepseek-v3", "deepseek-v3.2"}, "deepseek-ai", "CN"},
+		{V + "deepseek-ai__DeepSeek-V3-or-R1.tt-metal-deepseek_v3-reference.config.json", []string{"deepseek-v3", "deepseek-v3.2"}, "deepseek-ai", "CN"},
+		{C + "deepseek-ai__DeepSeek-V3.2.config.json", []string{"deepseek-v3.2", "deepseek-v3"}, "deepseek-ai", "CN"},
 		{C + "meta-llama__Llama-2-7b-hf.config.json", []string{"llama-2-7b"}, "meta-llama", "US"},
 		{C + "meta-llama__Llama-3.1-8B.config.json", []string{"llama-3.1-8b"}, "meta-llama", "US"},
 		{C + "meta-llama__Llama-3.1-8B-Instruct.config.json", []string{"llama-3.1-8b"}, "meta-llama", "US"},
-		{C + "meta-llama__Llama-3.1-70B.config.json", []string{"llama-3.1-70b"}, "meta-llama", "US"},
+		{C + "meta-llama__Llama-3.1-70B.config.json", []string{"llama-3.1-70b", "llama-3.3-70b-instruct"}, "meta-llama", "US"},
 		{C + "meta-llama__Llama-3.1-405B.config.json", []string{"llama-3.1-405b"}, "meta-llama", "US"},
 		{N + "meta-llama__Llama-3.1-405B-Instruct.dotnet.config.json", []string{"llama-3.1-405b"}, "meta-llama", "US"},
 		{C + "meta-llama__Llama-3.2-1B-Instruct.config.json", []string{"llama-3.2-1b"}, "meta-llama", "US"},
@@ -159,8 +159,8 @@ func TestRecognizeCorpusArchitectures(t *testing.T) {
 		{N + "meta-llama__Llama-4-Scout-17B-16E-Instruct.aiconfigurator-trimmed.config.json", []string{"llama-4-scout"}, "meta-llama", "US"},
 		{N + "meta-llama__Llama-4-Maverick-17B-128E-Instruct.aiconfigurator-trimmed.config.json", []string{"llama-4-maverick"}, "meta-llama", "US"},
 		{C + "TinyLlama__TinyLlama-1.1B-Chat-v1.0.config.json", []string{"tinyllama-1.1b"}, "TinyLlama", "SG"},
-		{C + "microsoft__Phi-3-mini-128k-instruct.rev-2024-04.config.json", []string{"phi-3-mini-128k"}, "microsoft", "US"},
-		{C + "microsoft__Phi-3-mini-128k-instruct.rev-longrope.config.json", []string{"phi-3-mini-128k"}, "microsoft", "US"},
+		{C + "microsoft__Phi-3-mini-128k-instruct.rev-2024-04.config.json", []string{"phi-3-mini-128k", "phi-3.5-mini-instruct"}, "microsoft", "US"},
+		{C + "microsoft__Phi-3-mini-128k-instruct.rev-longrope.config.json", []string{"phi-3-mini-128k", "phi-3.5-mini-instruct"}, "microsoft", "US"},
 		{N + "microsoft__Phi-3-mini-4k-instruct.dotnet.config.json", []string{"phi-3-mini-4k"}, "microsoft", "US"},
 		{N + "microsoft__Phi-3-medium-4k-instruct.dotnet.config.json", []string{"phi-3-medium-4k"}, "microsoft", "US"},
 		{N + "microsoft__Phi-3-medium-128k-instruct.dotnet.config.json", []string{"phi-3-medium-128k"}, "microsoft", "US"},
@@ -173,21 +173,30 @@ func TestRecognizeCorpusArchitectures(t *testing.T) {
 		{V + "openai__gpt-oss-120b.aiconfigurator-copy.config.json", []string{"gpt-oss-120b"}, "openai", "US"},
 		{V + "openai__gpt-oss-120b.alain-copy.config.json", []string{"gpt-oss-120b"}, "openai", "US"},
 		// GGUF metadata, as a GGUF stripped of general.* keys still has it.
-		{O + "Qwen2.5-0.5B-Instruct.gguf-kv.json", []string{"qwen2.5-0.5b"}, "Qwen", "CN"},
+		{O + "Qwen2.5-0.5B-Instruct.gguf-kv.json", []string{"qwen2-0.5b-instruct", "qwen2.5-0.5b"}, "Qwen", "CN"},
 		{O + "Meta-Llama-3-8B-Instruct.gguf-kv.json", []string{"llama-3-8b"}, "meta-llama", "US"},
 		{O + "Mixtral-8x7B-Instruct-v0.1.gguf-kv.json", []string{"mixtral-8x7b"}, "mistralai", "FR"},
-		{O + "Phi-3-mini-128k-instruct.gguf-kv.json", []string{"phi-3-mini-128k"}, "microsoft", "US"},
+		{O + "Phi-3-mini-128k-instruct.gguf-kv.json", []string{"phi-3-mini-128k", "phi-3.5-mini-instruct"}, "microsoft", "US"},
 		{O + "c4ai-command-r-v01.gguf-kv.json", []string{"command-r-v01"}, "CohereLabs", "CA"},
 		{O + "gemma-2b-it.gguf-kv.json", []string{"gemma-2b"}, "google", "US"},
 		{O + "gemma-2-2b-it.gguf-kv.json", []string{"gemma-2-2b"}, "google", "US"},
-		// Without a vocabulary size or RoPE base, Mistral 7B v0.2's GGUF
-		// cannot be told from v0.3: both are named.
-		{O + "Mistral-7B-Instruct-v0.2.gguf-kv.json", []string{"mistral-7b-v0.2", "mistral-7b-v0.3"}, "mistralai", "FR"},
 	} {
 		t.Run(filepath.Base(tc.file), func(t *testing.T) {
 			r := Recognize(corpusFingerprint(t, tc.file), k)
 			checkCandidates(t, "architecture", r.Architectures, tc.records, tc.developer, tc.cntry)
 		})
+	}
+	// Without a vocabulary size, Mistral 7B v0.2's GGUF metadata cannot be
+	// told from v0.1, v0.3 or InternLM2.5-7B, which share every other
+	// size: all are named, and no single developer is claimed.
+	r := Recognize(corpusFingerprint(t, O+"Mistral-7B-Instruct-v0.2.gguf-kv.json"), k)
+	if got := recordIDs(r.Architectures); !slices.Equal(got, []string{"internlm2_5-7b-chat", "mistral-7b-v0.1", "mistral-7b-v0.2", "mistral-7b-v0.3"}) || commonDeveloper(r.Architectures) != "" {
+		t.Errorf("Mistral 7B v0.2 GGUF: %v", got)
+	}
+	for _, c := range r.Architectures {
+		if !strings.Contains(c.Ambiguity, "states no vocabulary size") {
+			t.Errorf("%s: ambiguity does not say the vocabulary is missing: %q", c.Record, c.Ambiguity)
+		}
 	}
 	// Files that state too little recognise nothing rather than guess.
 	for _, f := range []string{O + "gemma-2-9b-it.gguf-kv.json", O + "Meta-Llama-3.1-8B-Instruct.gguf-kv.json"} {
@@ -278,9 +287,9 @@ func TestRecognizeExactValuesOnly(t *testing.T) {
 		{"invented sizes under Qwen2's type", "configs/Qwen__Qwen2.5-7B-Instruct.config.json", map[string]any{"num_hidden_layers": 30, "hidden_size": 3840, "intermediate_size": 20480}},
 		{"one more layer", "configs/Qwen__Qwen2.5-7B-Instruct.config.json", map[string]any{"num_hidden_layers": 29}},
 		{"DeepSeek-V3's type with 64 experts", "configs/deepseek-ai__DeepSeek-V3.config.json", map[string]any{"n_routed_experts": 64}},
-		{"Mixtral's shape, dense", "configs/mistralai__Mixtral-8x7B-v0.1.config.json", map[string]any{"num_local_experts": nil, "num_experts_per_tok": nil}},
+		{"Qwen3-30B-A3B's shape, dense", "configs/Qwen__Qwen3-30B-A3B.config.json", map[string]any{"num_experts": nil, "num_experts_per_tok": nil, "moe_intermediate_size": nil}},
 		{"Llama 3.1 8B with Qwen's vocabulary", "configs/meta-llama__Llama-3.1-8B.config.json", map[string]any{"vocab_size": 152064}},
-		{"a smaller vocabulary", "configs/mistralai__Mistral-7B-Instruct-v0.3.config.json", map[string]any{"vocab_size": 32000, "rope_theta": 5e6}},
+		{"a smaller vocabulary", "configs/mistralai__Mistral-7B-Instruct-v0.3.config.json", map[string]any{"vocab_size": 31000}},
 		{"type names only", "configs/Qwen__Qwen2.5-7B-Instruct.config.json", map[string]any{"num_hidden_layers": nil, "hidden_size": nil, "num_attention_heads": nil, "num_key_value_heads": nil, "intermediate_size": nil}},
 	} {
 		if r := Recognize(editedConfig(t, tc.rel, tc.set), k); len(r.Architectures) > 0 {
@@ -289,14 +298,15 @@ func TestRecognizeExactValuesOnly(t *testing.T) {
 	}
 	llamafied := Recognize(editedConfig(t, "configs/Qwen__Qwen2.5-7B-Instruct.config.json",
 		map[string]any{"model_type": "llama", "architectures": []string{"LlamaForCausalLM"}}), k)
-	checkCandidates(t, "llamafied Qwen2.5-7B", llamafied.Architectures, []string{"qwen2.5-7b"}, "Qwen", "CN")
-	if c := llamafied.Architectures; len(c) == 1 {
+	checkCandidates(t, "llamafied Qwen2.5-7B", llamafied.Architectures, []string{"qwen2-7b-instruct", "qwen2.5-7b", "qwen2.5-coder-7b"}, "Qwen", "CN")
+	if i := slices.IndexFunc(llamafied.Architectures, func(c Candidate) bool { return c.Record == "qwen2.5-7b" }); i >= 0 {
+		c := llamafied.Architectures[i]
 		var facts []string
-		for _, f := range c[0].Differed {
+		for _, f := range c.Differed {
 			facts = append(facts, f.Fact)
 		}
-		if !slices.Equal(facts, []string{"model_type", "classes"}) || !strings.Contains(c[0].Ambiguity, "model_type llama, not qwen2") {
-			t.Errorf("llamafied: differed %v, ambiguity %q", facts, c[0].Ambiguity)
+		if !slices.Equal(facts, []string{"model_type", "classes"}) || !strings.Contains(c.Ambiguity, "model_type llama, not qwen2") {
+			t.Errorf("llamafied: differed %v, ambiguity %q", facts, c.Ambiguity)
 		}
 	}
 	extended := Recognize(editedConfig(t, "configs/mistralai__Mistral-7B-Instruct-v0.3.config.json", map[string]any{"vocab_size": 32770}), k)
@@ -316,9 +326,9 @@ func TestRecognizeDistill(t *testing.T) {
 	r := Recognize(corpusFingerprint(t, "configs/deepseek-ai__DeepSeek-R1-Distill-Qwen-32B.config.json",
 		"tokenizers/deepseek-ai__DeepSeek-R1-Distill-Qwen-14B.tokenizer_config.json",
 		"tokenizers/deepseek-ai__DeepSeek-R1-Distill-Qwen-32B.generation_config.json"), k)
-	checkCandidates(t, "architecture", r.Architectures, []string{"qwen2.5-32b"}, "Qwen", "CN")
-	if len(r.Architectures) == 1 && !slices.Equal(r.Architectures[0].Bases, []string{"Qwen/Qwen2.5-32B"}) {
-		t.Errorf("bases %v", r.Architectures[0].Bases)
+	checkCandidates(t, "architecture", r.Architectures, []string{"qwen2.5-32b", "qwq-32b"}, "Qwen", "CN")
+	if len(r.Architectures) == 2 && (!slices.Equal(r.Architectures[0].Bases, []string{"Qwen/Qwen2.5-32B"}) || !strings.Contains(r.Architectures[0].Ambiguity, "Qwen/QwQ-32B")) {
+		t.Errorf("bases %v, ambiguity %q", r.Architectures[0].Bases, r.Architectures[0].Ambiguity)
 	}
 	checkCandidates(t, "tokenizer", r.Tokenizers, []string{"deepseek-r1-distill-qwen"}, "deepseek-ai", "CN")
 	checkCandidates(t, "chat format", r.ChatFormats, []string{"deepseek-v3"}, "deepseek-ai", "CN")
@@ -427,7 +437,7 @@ func TestCheckDeclaredBase(t *testing.T) {
 	for _, f := range m.Differed {
 		facts = append(facts, f.Fact)
 	}
-	if m.Record != "llama-3.1-8b" || !slices.Contains(facts, "layers") || !slices.Contains(facts, "vocab_size") || len(m.Inferred) != 1 || m.Inferred[0].Record != "qwen2.5-7b" {
+	if m.Record != "llama-3.1-8b" || !slices.Contains(facts, "layers") || !slices.Contains(facts, "vocab_size") || !slices.Contains(recordIDs(m.Inferred), "qwen2.5-7b") {
 		t.Errorf("mismatch %+v", m)
 	}
 	if msg := m.Message(); !strings.Contains(msg, "meta-llama/Llama-3.1-8B") || !strings.Contains(msg, "layers 28, not 32") || !strings.Contains(msg, "Qwen/Qwen2.5-7B") {
@@ -464,12 +474,34 @@ func TestCheckDeclaredBase(t *testing.T) {
 			t.Errorf("declared %s (%s): unexpected mismatch %s", tc.declared, tc.relation, m.Message())
 		}
 	}
-	if m := CheckDeclaredBase(distill, "meta-llama/Llama-3.1-70B", Finetune, k); m == nil || m.Inferred[0].Record != "qwen2.5-32b" {
+	if m := CheckDeclaredBase(distill, "meta-llama/Llama-3.1-70B", Finetune, k); m == nil || !slices.Contains(recordIDs(m.Inferred), "qwen2.5-32b") {
 		t.Errorf("distill declared as Llama 3.1 70B: %+v", m)
 	}
 	// No config at all: the vocabulary contradicts the declared base.
 	mistral := corpusFingerprint(t, "tokenizers/mistralai__Mistral-7B-Instruct-v0.3.tokenizer.json")
 	if m := CheckDeclaredBase(mistral, "meta-llama/Llama-2-7b-chat-hf", Finetune, k); m == nil || m.Record != "llama2" || m.Differed[0].Fact != "vocabulary" {
 		t.Errorf("Mistral vocabulary declared as Llama 2 chat: %+v", m)
+	}
+}
+
+// DeepSeek-R1-Distill-Llama-8B, rebuilt from its published facts: Llama
+// 3.1 8B's config with DeepSeek's bos and eos on Llama's ids is a Llama
+// 3.1 8B post-trained by DeepSeek.
+func TestRecognizeDistillOntoLlama(t *testing.T) {
+	k := kb.Default()
+	fp := corpusFingerprint(t, "configs/meta-llama__Llama-3.1-8B.config.json")
+	tok, err := manifest.ParseFingerprintFile("tokenizer_config.json", []byte(`{"bos_token":"<｜begin▁of▁sentence｜>","eos_token":"<｜end▁of▁sentence｜>","tokenizer_class":"LlamaTokenizerFast"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok.Merge(fp)
+	r := Recognize(tok, k)
+	checkCandidates(t, "architecture", r.Architectures, []string{"llama-3.1-8b"}, "meta-llama", "US")
+	checkCandidates(t, "chat format", r.ChatFormats, []string{"deepseek-v3"}, "deepseek-ai", "CN")
+	if len(r.ChatFormats) == 1 && r.ChatFormats[0].Relation != RelationPostTrainedBy {
+		t.Errorf("relation %s", r.ChatFormats[0].Relation)
+	}
+	if !slices.Contains(recordIDs(r.Tokenizers), "deepseek-r1-distill-llama-8b") {
+		t.Errorf("tokenizers %v", recordIDs(r.Tokenizers))
 	}
 }

@@ -180,6 +180,7 @@ func joinIDs(ids []int64) string {
 // matches with the fewest disagreements.
 func recognizeTokenizer(t *manifest.TokenizerFacts, k *kb.KB) []Candidate {
 	var cs []Candidate
+	strong := map[string]int{}
 	for _, r := range k.Tokenizers {
 		cmp := compareTokenizer(t, r)
 		if !cmp.accepted() {
@@ -189,12 +190,18 @@ func recognizeTokenizer(t *manifest.TokenizerFacts, k *kb.KB) []Candidate {
 		c.Relation = RelationTokenizerOf
 		c.Matched, c.Differed = split(cmp.facts)
 		c.Compared = len(cmp.facts)
+		strong[r.ID] = cmp.strong
 		cs = append(cs, c)
 	}
 	if len(cs) == 0 {
 		return nil
 	}
 	best, _ := rankBy(cs, func(c Candidate) int { return len(c.Differed) })
+	// A record matched by an identifying fact (digest, template, pre-
+	// tokenizer, distinctive token) outranks one matched by strings alone.
+	if slices.ContainsFunc(best, func(c Candidate) bool { return strong[c.Record] > 0 }) {
+		best = slices.DeleteFunc(best, func(c Candidate) bool { return strong[c.Record] == 0 })
+	}
 	for i := range best {
 		c := &best[i]
 		var b strings.Builder
