@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -272,35 +271,12 @@ func TestReadFingerprintPrecedence(t *testing.T) {
 	}
 }
 
-// ggufLookup serves GGUF values from Ollama's converter test data, whose
-// values are strings: numbers are turned back into the types a GGUF reader
-// returns.
-func ggufLookup(kv map[string]string) func(string) (any, bool) {
-	return func(key string) (any, bool) {
-		s, ok := kv[key]
-		if !ok {
-			return nil, false
-		}
-		if n, err := strconv.ParseUint(s, 10, 64); err == nil {
-			return n, true
-		}
-		if f, err := strconv.ParseFloat(s, 64); err == nil {
-			return f, true
-		}
-		return s, true
-	}
-}
-
 func TestGGUFFingerprint(t *testing.T) {
 	data, err := os.ReadFile(testutil.Corpus(t, "fingerprints", "tokenizers", "ollama-convert-testdata", "Qwen2.5-0.5B-Instruct.gguf-kv.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var kv map[string]string
-	if err := json.Unmarshal(data, &kv); err != nil {
-		t.Fatal(err)
-	}
-	fp := manifest.GGUFFingerprint("model.gguf", ggufLookup(kv))
+	fp := manifest.GGUFFingerprint("model.gguf", testutil.OllamaGGUFValues(t, data))
 	a, tk := fp.Architecture, fp.Tokenizer
 	intFact(t, "layers", a.Layers, 24, "qwen2.block_count")
 	intFact(t, "hidden", a.HiddenSize, 896, "qwen2.embedding_length")

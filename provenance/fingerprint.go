@@ -167,14 +167,31 @@ func commonDeveloper(cs []Candidate) string {
 	return cs[0].Developer
 }
 
-// newCandidate fills what every candidate takes from its record.
-func newCandidate(k *kb.KB, kind, id, family, developer string, models []string, sources []kb.Citation) Candidate {
-	c := Candidate{Kind: kind, Record: id, Family: family, Developer: developer, Models: models, Confidence: finding.Inferred}
-	if o := k.Organization(developer); o != nil {
+// recordInfo is what a candidate takes from its knowledge-base record.
+type recordInfo struct {
+	id, family, developer string
+	models                []string
+	sources               []kb.Citation
+}
+
+func architectureInfo(r *kb.Architecture) recordInfo {
+	return recordInfo{r.ID, r.Family, r.Developer, r.Models, r.Sources}
+}
+
+func tokenizerInfo(r *kb.Tokenizer) recordInfo {
+	return recordInfo{r.ID, r.Family, r.Developer, r.Models, r.Sources}
+}
+
+// newCandidate makes a candidate of a record from the facts compared.
+func newCandidate(k *kb.KB, kind, relation string, r recordInfo, facts []FactComparison) Candidate {
+	c := Candidate{Kind: kind, Record: r.id, Family: r.family, Developer: r.developer, Models: r.models,
+		Relation: relation, Confidence: finding.Inferred, Compared: len(facts)}
+	c.Matched, c.Differed = split(facts)
+	if o := k.Organization(r.developer); o != nil {
 		c.Developer, c.DeveloperName, c.Country = o.ID, o.Name, o.Country
 	}
-	c.Bases = rootModels(k, models)
-	for _, s := range sources {
+	c.Bases = rootModels(k, r.models)
+	for _, s := range r.sources {
 		if !slices.Contains(c.References, s.URL) {
 			c.References = append(c.References, s.URL)
 		}
@@ -187,28 +204,23 @@ func newCandidate(k *kb.KB, kind, id, family, developer string, models []string,
 func rootModels(k *kb.KB, models []string) []string {
 	var out []string
 	for _, m := range models {
-		derived := false
-		for _, other := range models {
-			if other != m && kbDescends(k, m, other) {
-				derived = true
-				break
-			}
-		}
-		if !derived {
+		if !slices.ContainsFunc(models, func(other string) bool { return other != m && slices.Contains(weightAncestors(k, m), other) }) {
 			out = append(out, m)
 		}
 	}
 	return out
 }
 
-// kbDescends reports whether the knowledge base derives model from
-// ancestor through bases that keep the weights (not distillation).
-func kbDescends(k *kb.KB, model, ancestor string) bool {
-	target := k.ModelByName(ancestor)
+// weightAncestors returns the ids of the models whose weights model
+// carries, by the knowledge base's bases (finetunes, adapters, merges,
+// quantisations; not distillation), nearest first. It returns nil for a
+// model the knowledge base does not know.
+func weightAncestors(k *kb.KB, model string) []string {
 	m := k.ModelByName(model)
-	if target == nil || m == nil {
-		return false
+	if m == nil {
+		return nil
 	}
+	var out []string
 	seen := map[*kb.Model]bool{m: true}
 	queue := []*kb.Model{m}
 	for depth := 0; len(queue) > 0 && depth < maxKBWalk; depth++ {
@@ -219,16 +231,14 @@ func kbDescends(k *kb.KB, model, ancestor string) bool {
 				if b.Relation == Distilled || bm == nil || seen[bm] {
 					continue
 				}
-				if bm == target {
-					return true
-				}
 				seen[bm] = true
+				out = append(out, bm.ID)
 				next = append(next, bm)
 			}
 		}
 		queue = next
 	}
-	return false
+	return out
 }
 
 // maxKBWalk bounds walks over the knowledge base's bases (the data may be
@@ -245,6 +255,17 @@ func split(facts []FactComparison) (matched, differed []FactComparison) {
 		}
 	}
 	return matched, differed
+}
+
+// others describes the candidates of best other than c.
+func others(best []Candidate, c Candidate, describe func(Candidate) string) []string {
+	var out []string
+	for _, o := range best {
+		if o.Record != c.Record {
+			out = append(out, describe(o))
+		}
+	}
+	return out
 }
 
 // modelList names models for a sentence: "A", "A and B", "A, B and C".

@@ -218,10 +218,7 @@ func recognizeArchitecture(a *manifest.ArchitectureFacts, k *kb.KB) []Candidate 
 		if !cmp.accepted() {
 			continue
 		}
-		c := newCandidate(k, KindArchitecture, r.ID, r.Family, r.Developer, r.Models, r.Sources)
-		c.Relation = RelationSameOrDerivative
-		c.Matched, c.Differed = split(cmp.facts)
-		c.Compared = len(cmp.facts)
+		c := newCandidate(k, KindArchitecture, RelationSameOrDerivative, architectureInfo(r), cmp.facts)
 		c.Unconfirmed = cmp.unconfirmed
 		soft[r.ID] = cmp.soft()
 		cs = append(cs, c)
@@ -241,13 +238,7 @@ func architectureAmbiguity(c Candidate, best, rest []Candidate, noVocab bool) st
 	var b strings.Builder
 	fmt.Fprintf(&b, "Fine-tunes, distillations onto a base and instruct versions keep their base's shape, so the files cannot tell %s from a model derived from them; a model trained from scratch to the same shape would also match.",
 		modelList(c.Models))
-	var ties []string
-	for _, o := range best {
-		if o.Record != c.Record {
-			ties = append(ties, modelList(o.Models))
-		}
-	}
-	if len(ties) > 0 {
+	if ties := others(best, c, func(o Candidate) string { return modelList(o.Models) }); len(ties) > 0 {
 		fmt.Fprintf(&b, " The files match %s equally.", strings.Join(ties, "; "))
 	}
 	for _, o := range rest {

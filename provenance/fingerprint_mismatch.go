@@ -76,32 +76,14 @@ func CheckDeclaredBase(fp *manifest.Fingerprint, declared, relation string, k *k
 	return checkDeclaredVocabulary(fp, declared, k)
 }
 
-// fingerprintedAncestors returns the declared model and the ancestors it
-// keeps the weights of, nearest first, as the knowledge base knows them.
+// fingerprintedAncestors returns the declared model and the ancestors
+// whose weights it carries, nearest first, as the knowledge base knows them.
 func fingerprintedAncestors(k *kb.KB, declared string) []string {
 	m := k.ModelByName(declared)
 	if m == nil {
 		return nil
 	}
-	out := []string{m.ID}
-	seen := map[*kb.Model]bool{m: true}
-	queue := []*kb.Model{m}
-	for depth := 0; len(queue) > 0 && depth < maxKBWalk; depth++ {
-		var next []*kb.Model
-		for _, x := range queue {
-			for _, b := range x.Bases {
-				bm := k.ModelByName(b.Model)
-				if b.Relation == Distilled || bm == nil || seen[bm] {
-					continue
-				}
-				seen[bm] = true
-				out = append(out, bm.ID)
-				next = append(next, bm)
-			}
-		}
-		queue = next
-	}
-	return out
+	return append([]string{m.ID}, weightAncestors(k, declared)...)
 }
 
 // checkDeclaredArchitecture compares the shape with the nearest of the

@@ -5,7 +5,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -44,7 +43,7 @@ func corpusFingerprint(t *testing.T, rel ...string) *manifest.Fingerprint {
 			t.Fatal(err)
 		}
 		if strings.HasSuffix(r, ".gguf-kv.json") {
-			fp.Merge(manifest.GGUFFingerprint("model.gguf", ollamaKV(t, data)))
+			fp.Merge(manifest.GGUFFingerprint("model.gguf", testutil.OllamaGGUFValues(t, data)))
 			continue
 		}
 		kind := fingerprintKind(filepath.Base(r))
@@ -59,29 +58,6 @@ func corpusFingerprint(t *testing.T, rel ...string) *manifest.Fingerprint {
 	}
 	got.Merge(fp)
 	return got
-}
-
-// ollamaKV serves the values of Ollama's converter test data (strings) as
-// a GGUF reader returns them.
-func ollamaKV(t *testing.T, data []byte) func(string) (any, bool) {
-	t.Helper()
-	var kv map[string]string
-	if err := json.Unmarshal(data, &kv); err != nil {
-		t.Fatal(err)
-	}
-	return func(key string) (any, bool) {
-		s, ok := kv[key]
-		if !ok {
-			return nil, false
-		}
-		if n, err := strconv.ParseUint(s, 10, 64); err == nil {
-			return n, true
-		}
-		if f, err := strconv.ParseFloat(s, 64); err == nil {
-			return f, true
-		}
-		return s, true
-	}
 }
 
 func recordIDs(cs []Candidate) []string {

@@ -186,10 +186,7 @@ func recognizeTokenizer(t *manifest.TokenizerFacts, k *kb.KB) []Candidate {
 		if !cmp.accepted() {
 			continue
 		}
-		c := newCandidate(k, KindTokenizer, r.ID, r.Family, r.Developer, r.Models, r.Sources)
-		c.Relation = RelationTokenizerOf
-		c.Matched, c.Differed = split(cmp.facts)
-		c.Compared = len(cmp.facts)
+		c := newCandidate(k, KindTokenizer, RelationTokenizerOf, tokenizerInfo(r), cmp.facts)
 		strong[r.ID] = cmp.strong
 		cs = append(cs, c)
 	}
@@ -207,13 +204,7 @@ func recognizeTokenizer(t *manifest.TokenizerFacts, k *kb.KB) []Candidate {
 		var b strings.Builder
 		fmt.Fprintf(&b, "Fine-tunes and distillations usually keep their base's tokenizer, so this says the release carries %s tokenizer (%s), not who trained it.",
 			possessive(c.DeveloperName, c.Developer), c.Family)
-		var ties []string
-		for _, o := range best {
-			if o.Record != c.Record {
-				ties = append(ties, o.Family)
-			}
-		}
-		if len(ties) > 0 {
+		if ties := others(best, *c, func(o Candidate) string { return o.Family }); len(ties) > 0 {
 			fmt.Fprintf(&b, " The files match the %s tokenizers equally.", strings.Join(ties, ", "))
 		}
 		if len(c.Differed) > 0 {
@@ -268,13 +259,13 @@ func recognizeChatFormat(t *manifest.TokenizerFacts, k *kb.KB, base string) []Ca
 			}
 			c, ok := byDev[org.ID]
 			if !ok {
-				nc := newCandidate(k, KindChatFormat, r.ID, r.Family, org.ID, r.Models, r.Sources)
 				// Without a known base, the developer's own model cannot
 				// be told from another's trained to its format.
-				nc.Relation = RelationTokenizerOf
+				relation := RelationTokenizerOf
 				if base != "" {
-					nc.Relation = RelationPostTrainedBy
+					relation = RelationPostTrainedBy
 				}
+				nc := newCandidate(k, KindChatFormat, relation, tokenizerInfo(r), nil)
 				c = &nc
 				byDev[org.ID] = c
 				order = append(order, org.ID)

@@ -360,9 +360,7 @@ func (g *gen) architecture(r map[string]string, dev string, cites []kb.Citation)
 	if a.Layers == nil || a.HiddenSize == nil {
 		return nil
 	}
-	for _, c := range strings.FieldsFunc(stripRemarks(r["architectures"]), func(c rune) bool { return c == ',' || c == '|' || c == ' ' }) {
-		a.Classes = append(a.Classes, c)
-	}
+	a.Classes = strings.FieldsFunc(stripRemarks(r["architectures"]), func(c rune) bool { return c == ',' || c == '|' || c == ' ' })
 	if typ, factor, _ := strings.Cut(stripRemarks(r["rope_scaling"]), ":"); typ != "" && typ != "null" {
 		if slices.Contains(kb.RopeScalingTypes(), typ) {
 			a.RopeScaling = typ
