@@ -232,7 +232,7 @@ func IsFingerprintFile(name string) bool {
 
 // ParseFingerprintFile reads the facts of one file, chosen by its base name
 // (see IsFingerprintFile). Other names are ErrUnsupported. Malformed or
-// oversized content is a *FormatError; fields of unexpected types are left
+// oversized content is a *formats.Error; fields of unexpected types are left
 // out rather than failing the file.
 func ParseFingerprintFile(name string, data []byte) (*Fingerprint, error) {
 	switch path.Base(name) {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/tidwall/gjson"
 
+	"github.com/modelvet/modelvet/formats"
 	"github.com/modelvet/modelvet/internal/limits"
 )
 
@@ -158,18 +159,18 @@ func factInt(v gjson.Result) (int64, bool) {
 // bound and parses it; it must be an object.
 func parseFactsDoc(format Format, path string, data []byte, maxBytes int) (gjson.Result, error) {
 	if len(data) > maxBytes {
-		return gjson.Result{}, &FormatError{Format: format, Path: path, Offset: -1, Msg: fmt.Sprintf("is larger than the %d-byte cap", maxBytes)}
+		return gjson.Result{}, &formats.Error{Format: string(format), Path: path, Offset: -1, Msg: fmt.Sprintf("is larger than the %d-byte cap", maxBytes)}
 	}
 	if err := checkJSON(path, data); err != nil {
-		var fe *FormatError
+		var fe *formats.Error
 		if errors.As(err, &fe) {
-			fe.Format = format
+			fe.Format = string(format)
 		}
 		return gjson.Result{}, err
 	}
 	doc := gjson.ParseBytes(data)
 	if !doc.IsObject() {
-		return gjson.Result{}, &FormatError{Format: format, Path: path, Offset: -1, Msg: "is not a JSON object"}
+		return gjson.Result{}, &formats.Error{Format: string(format), Path: path, Offset: -1, Msg: "is not a JSON object"}
 	}
 	return doc, nil
 }

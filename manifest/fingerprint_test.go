@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/modelvet/modelvet/formats"
 	"github.com/modelvet/modelvet/internal/limits"
 	"github.com/modelvet/modelvet/internal/testutil"
 	"github.com/modelvet/modelvet/manifest"
@@ -207,7 +208,7 @@ func TestTokenizerJSONVocabulary(t *testing.T) {
 	}
 }
 
-// Hostile and malformed files are *FormatError values naming the file.
+// Hostile and malformed files are *formats.Error values naming the file.
 func TestFingerprintHostileFiles(t *testing.T) {
 	for _, tc := range []struct{ name, doc, want string }{
 		{"config.json", strings.Repeat("[", limits.MaxJSONDepth+5), "not valid JSON"},
@@ -219,7 +220,7 @@ func TestFingerprintHostileFiles(t *testing.T) {
 		{"chat_template.json", `"x"`, "not a JSON object"},
 	} {
 		_, err := manifest.ParseFingerprintFile(tc.name, []byte(tc.doc))
-		var fe *manifest.FormatError
+		var fe *formats.Error
 		if !errors.As(err, &fe) || fe.Path != tc.name || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s %.40q: err = %v, want a FormatError about %q", tc.name, tc.doc, err, tc.want)
 		}
@@ -381,9 +382,9 @@ func FuzzParseFingerprintFile(f *testing.F) {
 		name := names[int(kind)%len(names)]
 		fp, err := manifest.ParseFingerprintFile(name, data)
 		if err != nil {
-			var fe *manifest.FormatError
+			var fe *formats.Error
 			if !errors.As(err, &fe) {
-				t.Fatalf("%s: error %v is not a *FormatError", name, err)
+				t.Fatalf("%s: error %v is not a *formats.Error", name, err)
 			}
 			return
 		}

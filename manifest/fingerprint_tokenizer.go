@@ -14,6 +14,7 @@ import (
 
 	"github.com/tidwall/gjson"
 
+	"github.com/modelvet/modelvet/formats"
 	"github.com/modelvet/modelvet/internal/limits"
 )
 
@@ -174,7 +175,7 @@ func readChatTemplateField(path, field string, v gjson.Result) *Fact[ChatTemplat
 // parseChatTemplateFacts reads chat_template.jinja, the template as text.
 func parseChatTemplateFacts(path string, data []byte) (*Fingerprint, error) {
 	if len(data) > limits.MaxJSONBytes {
-		return nil, &FormatError{Format: FormatTokenizer, Path: path, Offset: -1, Msg: fmt.Sprintf("is larger than the %d-byte cap", limits.MaxJSONBytes)}
+		return nil, &formats.Error{Format: string(FormatTokenizer), Path: path, Offset: -1, Msg: fmt.Sprintf("is larger than the %d-byte cap", limits.MaxJSONBytes)}
 	}
 	fp := &Fingerprint{}
 	if len(data) > 0 {
@@ -313,7 +314,7 @@ func readVocabulary(path string, v gjson.Result) (vocabulary, error) {
 		return true
 	})
 	if fault != "" {
-		return vocabulary{}, &FormatError{Format: FormatTokenizer, Path: path, Offset: -1, Msg: fault}
+		return vocabulary{}, &formats.Error{Format: string(FormatTokenizer), Path: path, Offset: -1, Msg: fault}
 	}
 	if n == 0 {
 		return vocabulary{}, nil
