@@ -33,6 +33,7 @@ import (
 	"time"
 
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
+	beamlog "github.com/apache/beam/sdks/v2/go/pkg/beam/log"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/runners"
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/x/beamx"
 	"golang.org/x/term"
@@ -50,6 +51,11 @@ func main() {
 	own.VisitAll(func(f *flag.Flag) { flag.CommandLine.Var(f.Value, f.Name, f.Usage) })
 	flag.Usage = func() { printUsage(os.Stderr, own) }
 	flag.Parse()
+	if local() {
+		// Prism's own progress is for debugging it; the census prints its
+		// own.
+		beamlog.LogLevel = "warn"
+	}
 	// On a remote runner's worker, Init runs the worker and never returns.
 	beam.Init()
 	set := map[string]bool{}

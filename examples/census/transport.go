@@ -31,8 +31,6 @@ type usage struct {
 	throttled           atomic.Int64 // 429 responses
 }
 
-func (u *usage) requests() int64 { return u.api.Load() + u.resolve.Load() + u.other.Load() }
-
 // quotaWindow is the window of the Hub's rate limits.
 const quotaWindow = 5 * time.Minute
 
