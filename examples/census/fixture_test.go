@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/modelvet/modelvet/internal/hubtest"
 )
@@ -26,6 +27,10 @@ type fixtureRepo struct {
 	Base     string // the card's base_model ("" none)
 	Relation string
 	Gated    string
+	// Rich gives the repository the example release's files (two
+	// safetensors shards and their index, a GGUF and an ONNX file, a
+	// licence, a signature, code) instead of one weight file.
+	Rich bool
 	// Broken says how a repository that cannot be audited is broken:
 	// "deleted" (listed, then gone), "empty" (no files), "corrupt" (an API
 	// record that is not JSON).
@@ -50,6 +55,7 @@ type fixtureSize struct {
 	PerFamily []int
 	Plain     int
 	Broken    int // of each kind of breakage
+	Rich      bool
 }
 
 // fullFixture has 1,009 repositories: 4 roots, 760 derivatives, 200 plain
@@ -102,6 +108,9 @@ func newFixture(size fixtureSize) []fixtureRepo {
 			repos = append(repos, fixtureRepo{ID: fmt.Sprintf("broken/%s-%02d", kind, i), Broken: kind})
 		}
 	}
+	for i := range repos {
+		repos[i].Rich = size.Rich
+	}
 	return repos
 }
 
@@ -127,8 +136,18 @@ func (r fixtureRepo) hubRepo() *hubtest.Repo {
 		{Name: "model.embed_tokens.weight", DType: "F16", Shape: []int64{32, 16}},
 		{Name: "model.norm.weight", DType: "F16", Shape: []int64{16}},
 	}, map[string]string{"format": "pt"})
+	readme := &hubtest.File{Path: "README.md", Data: []byte(card.String())}
+	if r.Rich {
+		repo.Files = []*hubtest.File{readme}
+		for _, f := range hubtest.ExampleFiles() {
+			if f.Path != "README.md" {
+				repo.Files = append(repo.Files, f)
+			}
+		}
+		return repo
+	}
 	repo.Files = []*hubtest.File{
-		{Path: "README.md", Data: []byte(card.String())},
+		readme,
 		{Path: "config.json", Data: []byte(`{"architectures":["LlamaForCausalLM"],"model_type":"llama"}`)},
 		hubtest.NewFile("model.safetensors", weights),
 	}
@@ -145,6 +164,8 @@ type fakeHub struct {
 	// listings counts listing requests; throttle, when positive, answers
 	// that many of them with 429 first.
 	listings, throttle atomic.Int64
+	// latency delays every answer, as a Hub across a network does.
+	latency atomic.Int64 // nanoseconds
 }
 
 func startFakeHub(t interface {
@@ -167,6 +188,7 @@ func startFakeHub(t interface {
 		}
 	}
 	h.SetFault(func(server string, w http.ResponseWriter, r *http.Request) bool {
+		time.Sleep(time.Duration(h.latency.Load()))
 		switch {
 		case server != "hub":
 			return false
