@@ -1,8 +1,8 @@
 package main
 
 import (
-	"cmp"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -106,16 +106,17 @@ func roots(rep *report.Report) []rootLink {
 			hasBase[n.Parent] = true
 		}
 	}
-	var out []rootLink
+	direct := map[string]bool{}
 	for _, n := range rep.Lineage {
 		if n.Depth > 0 && !hasBase[n.Model] {
-			out = append(out, rootLink{Model: n.Model, Direct: n.Depth == 1})
+			direct[n.Model] = direct[n.Model] || n.Depth == 1
 		}
 	}
-	slices.SortFunc(out, func(a, b rootLink) int {
-		return cmp.Or(strings.Compare(a.Model, b.Model), boolFirst(a.Direct, b.Direct))
-	})
-	return slices.CompactFunc(out, func(a, b rootLink) bool { return a.Model == b.Model })
+	var out []rootLink
+	for _, m := range slices.Sorted(maps.Keys(direct)) {
+		out = append(out, rootLink{Model: m, Direct: direct[m]})
+	}
+	return out
 }
 
 // edges are the lineage's derivations, one per node that has a parent.
@@ -145,15 +146,4 @@ func source(ev []finding.Evidence) string {
 		s = strings.TrimSpace(s + " " + e.Field)
 	}
 	return s
-}
-
-// boolFirst orders true before false.
-func boolFirst(a, b bool) int {
-	switch {
-	case a == b:
-		return 0
-	case a:
-		return -1
-	}
-	return 1
 }
