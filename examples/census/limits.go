@@ -32,6 +32,10 @@ const (
 	// maxOutputLineBytes caps one line of an output while it is merged
 	// (a report of a repository of thousands of files is a few MB).
 	maxOutputLineBytes = 256 << 20
+	// maxCachedRecord and maxRecordCache cap a model record kept in a
+	// worker's record cache, and all of them (records are a few kB).
+	maxCachedRecord = 1 << 20
+	maxRecordCache  = 64 << 20
 	// outputBuckets is how many sorted parts each output is written in
 	// before they are merged: a part holds about 1/outputBuckets of the
 	// output in memory while it is sorted.

@@ -222,12 +222,12 @@ func run(ctx context.Context, c config, inProcess bool, stderr io.Writer) int {
 	elapsed := time.Since(start)
 	repos := counts["audited"] + counts["errors"]
 	requests := counts["requests"] + counts["listing-requests"]
-	fmt.Fprintf(stderr, "census: %d repositories (%d audited, %d errors), %d requests in %.1fs: %.1f repositories/s, %.1f requests/repository\n",
+	fmt.Fprintf(stderr, "census: %d repositories (%d audited, %d errors), %d requests made by the audits and the listing, in %.1fs: %.1f repositories/s, %.1f requests/repository\n",
 		repos, counts["audited"], counts["errors"], requests, elapsed.Seconds(), perSecond(repos, elapsed), ratio(requests, repos))
 	if inProcess {
 		d := snapshot().minus(before)
-		fmt.Fprintf(stderr, "census: Hub requests sent: %d API, %d resolvers, %d other (CDN); %d throttled (429); %.1f kB read, %.1f kB/repository\n",
-			d.api, d.resolve, d.other, d.throttled, float64(d.bytes)/1e3, ratio(d.bytes, repos)/1e3)
+		fmt.Fprintf(stderr, "census: Hub requests sent: %d API, %d resolvers, %d other (CDN); %d throttled (429); %d ancestor records from the workers' caches; %.1f kB read, %.1f kB/repository\n",
+			d.api, d.resolve, d.other, d.throttled, d.cached, float64(d.bytes)/1e3, ratio(d.bytes, repos)/1e3)
 	}
 	fmt.Fprintf(stderr, "census: written to %s\n", c.Out)
 	return cli.ExitPass
@@ -235,19 +235,19 @@ func run(ctx context.Context, c config, inProcess bool, stderr io.Writer) int {
 
 // counted is a snapshot of this process's counts.
 type counted struct {
-	audited, errors, api, resolve, other, bytes, throttled int64
+	audited, errors, api, resolve, other, bytes, throttled, cached int64
 }
 
 func snapshot() counted {
 	return counted{
 		audited: stats.audited.Load(), errors: stats.errors.Load(),
 		api: stats.hub.api.Load(), resolve: stats.hub.resolve.Load(), other: stats.hub.other.Load(),
-		bytes: stats.hub.bytes.Load(), throttled: stats.hub.throttled.Load(),
+		bytes: stats.hub.bytes.Load(), throttled: stats.hub.throttled.Load(), cached: stats.hub.cached.Load(),
 	}
 }
 
 func (a counted) minus(b counted) counted {
-	return counted{a.audited - b.audited, a.errors - b.errors, a.api - b.api, a.resolve - b.resolve, a.other - b.other, a.bytes - b.bytes, a.throttled - b.throttled}
+	return counted{a.audited - b.audited, a.errors - b.errors, a.api - b.api, a.resolve - b.resolve, a.other - b.other, a.bytes - b.bytes, a.throttled - b.throttled, a.cached - b.cached}
 }
 
 // progress draws a progress line on stderr until the returned function is

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"container/list"
 	"context"
 	"io"
 	"net/http"
@@ -17,10 +19,13 @@ import (
 // are in neither. A worker's requests go through one hubTransport, which
 // spaces each bucket's requests to the quota given and, after a 429,
 // holds every request of that bucket back for as long as the Hub asked,
-// so that many audits at once on many workers do not hammer the Hub.
+// so that many audits at once on many workers do not hammer the Hub. It
+// also keeps the model records ancestors are read from, which every
+// derivative's audit asks for again.
 type hubTransport struct {
 	base         http.RoundTripper
 	api, resolve *pacer
+	records      *recordCache
 	use          *usage
 }
 
@@ -29,6 +34,7 @@ type usage struct {
 	api, resolve, other atomic.Int64 // requests by bucket
 	bytes               atomic.Int64 // response body bytes read
 	throttled           atomic.Int64 // 429 responses
+	cached              atomic.Int64 // records answered from the record cache
 }
 
 // quotaWindow is the window of the Hub's rate limits.
@@ -37,10 +43,17 @@ const quotaWindow = 5 * time.Minute
 // newHubTransport spaces API and resolver requests to apiQuota and
 // resolveQuota per quotaWindow (0: not spaced).
 func newHubTransport(base http.RoundTripper, apiQuota, resolveQuota int, use *usage) *hubTransport {
-	return &hubTransport{base: base, api: newPacer(apiQuota), resolve: newPacer(resolveQuota), use: use}
+	return &hubTransport{base: base, api: newPacer(apiQuota), resolve: newPacer(resolveQuota), records: newRecordCache(), use: use}
 }
 
 func (t *hubTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	record, isRecord := recordKey(req)
+	if isRecord {
+		if resp := t.records.get(record, req); resp != nil {
+			t.use.cached.Add(1)
+			return resp, nil
+		}
+	}
 	p, count := t.bucket(req)
 	if p != nil {
 		if err := p.wait(req.Context()); err != nil {
@@ -63,6 +76,9 @@ func (t *hubTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 	}
 	resp.Body = &countedBody{ReadCloser: resp.Body, n: &t.use.bytes}
+	if isRecord && resp.StatusCode == http.StatusOK {
+		t.records.keep(record, resp)
+	}
 	return resp, nil
 }
 
@@ -130,4 +146,77 @@ func (p *pacer) holdOff(d time.Duration) {
 	if until := time.Now().Add(d); until.After(p.next) {
 		p.next = until
 	}
+}
+
+// recordCache keeps the 200 answers to GET {endpoint}/api/models/{id} — the
+// records the library reads an audited model's ancestors from — for the
+// worker's audits, least recently used first out. The audited repository's
+// own record (…/revision/{rev}?blobs=true) is always asked of the Hub.
+type recordCache struct {
+	mu      sync.Mutex
+	entries map[string]*list.Element // of *cachedRecord
+	lru     list.List
+	size    int
+}
+
+type cachedRecord struct {
+	key    string
+	header http.Header
+	body   []byte
+}
+
+func newRecordCache() *recordCache { return &recordCache{entries: map[string]*list.Element{}} }
+
+// recordKey is the cache key of a request for a model record, and whether
+// it is one: the URL and the credentials sent.
+func recordKey(req *http.Request) (string, bool) {
+	p := req.URL.EscapedPath()
+	if req.Method != http.MethodGet || req.URL.RawQuery != "" || !strings.Contains(p, "/api/models/") || strings.Contains(p, "/revision/") {
+		return "", false
+	}
+	return req.URL.String() + "\x00" + req.Header.Get("Authorization"), true
+}
+
+// get returns a copy of the cached answer to req, or nil.
+func (c *recordCache) get(key string, req *http.Request) *http.Response {
+	c.mu.Lock()
+	e := c.entries[key]
+	if e == nil {
+		c.mu.Unlock()
+		return nil
+	}
+	c.lru.MoveToFront(e)
+	r := e.Value.(*cachedRecord)
+	c.mu.Unlock()
+	return &http.Response{
+		Status: "200 OK", StatusCode: http.StatusOK, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+		Header: r.header.Clone(), Body: io.NopCloser(bytes.NewReader(r.body)), ContentLength: int64(len(r.body)), Request: req,
+	}
+}
+
+// keep reads resp's body, up to maxCachedRecord, and caches it; resp reads
+// the same bytes afterwards.
+func (c *recordCache) keep(key string, resp *http.Response) {
+	head, err := io.ReadAll(io.LimitReader(resp.Body, maxCachedRecord+1))
+	resp.Body = &prefixedBody{Reader: io.MultiReader(bytes.NewReader(head), resp.Body), Closer: resp.Body}
+	if err != nil || len(head) > maxCachedRecord || (resp.ContentLength >= 0 && int64(len(head)) != resp.ContentLength) {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.entries[key] != nil {
+		return
+	}
+	c.entries[key] = c.lru.PushFront(&cachedRecord{key: key, header: resp.Header.Clone(), body: head})
+	c.size += len(head)
+	for c.size > maxRecordCache {
+		old := c.lru.Remove(c.lru.Back()).(*cachedRecord)
+		delete(c.entries, old.key)
+		c.size -= len(old.body)
+	}
+}
+
+type prefixedBody struct {
+	io.Reader
+	io.Closer
 }

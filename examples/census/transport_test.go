@@ -63,3 +63,49 @@ func TestPacerSpacesRequests(t *testing.T) {
 		t.Errorf("3 requests at 600 per 5 minutes took %s, want about 1s", d)
 	}
 }
+
+// TestTransportCachesRecords checks that a worker asks the Hub once for a
+// model record however many audits read it, gives each the same bytes,
+// and always asks for the audited repository's own record and for files.
+func TestTransportCachesRecords(t *testing.T) {
+	hits := map[string]int{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits[r.URL.RequestURI()]++
+		if r.URL.Path == "/api/models/gone/model" {
+			http.NotFound(w, r)
+			return
+		}
+		io.WriteString(w, `{"id":"`+r.URL.Path+`"}`)
+	}))
+	defer srv.Close()
+	var use usage
+	c := &http.Client{Transport: newHubTransport(http.DefaultTransport, 0, 0, &use)}
+	get := func(path string) string {
+		resp, err := c.Get(srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	for range 3 {
+		for _, p := range []string{"/api/models/a/b", "/api/models/a/b/revision/main?blobs=true", "/api/models/gone/model", "/a/b/resolve/main/README.md"} {
+			if got := get(p); p == "/api/models/a/b" && got != `{"id":"/api/models/a/b"}` {
+				t.Errorf("%s: %q", p, got)
+			}
+		}
+	}
+	want := map[string]int{"/api/models/a/b": 1, "/api/models/a/b/revision/main?blobs=true": 3, "/api/models/gone/model": 3, "/a/b/resolve/main/README.md": 3}
+	for p, n := range want {
+		if hits[p] != n {
+			t.Errorf("%s asked %d times, want %d", p, hits[p], n)
+		}
+	}
+	if use.cached.Load() != 2 || use.api.Load() != 7 {
+		t.Errorf("cached %d, sent %d API requests", use.cached.Load(), use.api.Load())
+	}
+}
