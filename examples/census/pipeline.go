@@ -96,6 +96,11 @@ func (f *sourceFn) ProcessElement(ctx context.Context, _ []byte, emit func(int, 
 	if f.Input.IDs != "" {
 		return readIDs(ctx, f.Input.IDs, f.Input.Query.Limit, put)
 	}
+	// The library refuses a token it would send in clear; so does the
+	// listing, with this worker's token.
+	if _, err := hubSource("census/check", f.Spec.Endpoint, nil); err != nil {
+		return err
+	}
 	l, err := newListing(f.Spec.Endpoint, workerFor(f.Spec).client, hubToken(), userAgent())
 	if err != nil {
 		return err
