@@ -9,7 +9,7 @@ import (
 	"strings"
 
 	"github.com/modelvet/modelvet"
-	"github.com/modelvet/modelvet/internal/cli"
+	"github.com/modelvet/modelvet/examples/internal/cli"
 )
 
 // bundle carries the files the audit flags name (a policy and the keys it

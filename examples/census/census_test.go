@@ -17,8 +17,8 @@ import (
 	"time"
 
 	"github.com/modelvet/modelvet"
+	"github.com/modelvet/modelvet/examples/internal/cli"
 	"github.com/modelvet/modelvet/finding"
-	"github.com/modelvet/modelvet/internal/cli"
 	"github.com/modelvet/modelvet/kb"
 	"github.com/modelvet/modelvet/manifest"
 	"github.com/modelvet/modelvet/report"

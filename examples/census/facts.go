@@ -6,8 +6,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/modelvet/modelvet/examples/internal/cli"
 	"github.com/modelvet/modelvet/finding"
-	"github.com/modelvet/modelvet/internal/cli"
 	"github.com/modelvet/modelvet/kb"
 	"github.com/modelvet/modelvet/report"
 )

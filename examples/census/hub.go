@@ -7,6 +7,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/modelvet/modelvet/hub"
 	"github.com/modelvet/modelvet/manifest"
 )
 
@@ -18,17 +19,11 @@ import (
 // read the Hub the launcher named. A token the library would refuse to
 // send (in clear to a remote host) is refused here too.
 func hubEndpoint() (string, error) {
-	if _, err := manifest.Hub("census/check", manifest.HubOptions{}); err != nil {
-		if inner := errors.Unwrap(err); inner != nil {
-			err = inner // without the placeholder repository's name
-		}
+	c, err := hub.NewClient(hub.Options{})
+	if err != nil {
 		return "", err
 	}
-	ep := strings.TrimRight(strings.TrimSpace(os.Getenv("HF_ENDPOINT")), "/")
-	if ep == "" {
-		ep = manifest.DefaultHubEndpoint
-	}
-	return ep, nil
+	return c.Endpoint(), nil
 }
 
 // hubToken is the token the library sends (HF_TOKEN), for the listing.
@@ -49,13 +44,13 @@ func hubOffline() bool {
 // hubSource is the remote source of ref ("ORG/NAME[@REV]"): the one
 // manifest.Parse("hf:"+ref) returns, with the worker's client.
 func hubSource(ref, endpoint string, client *http.Client) (manifest.Source, error) {
-	return manifest.Hub(ref, manifest.HubOptions{Endpoint: endpoint, Client: client})
+	return manifest.Hub(ref, manifest.HubOptions{Options: hub.Options{Endpoint: endpoint, Client: client}})
 }
 
 // hubRequests is the number of requests src made.
 func hubRequests(src manifest.Source) int {
 	if h, ok := src.(*manifest.HubSource); ok {
-		n, _ := h.Usage()
+		n, _ := h.Client().Usage()
 		return n
 	}
 	return 0
@@ -67,14 +62,14 @@ func errorKind(err error) string {
 		err  error
 		name string
 	}{
-		{manifest.ErrNotFound, "not-found"},
-		{manifest.ErrHubGated, "gated"},
-		{manifest.ErrHubAccess, "access-denied"},
-		{manifest.ErrHubRateLimited, "rate-limited"},
-		{manifest.ErrHubUnavailable, "unavailable"},
-		{manifest.ErrHubResponse, "invalid-response"},
-		{manifest.ErrHubBudget, "budget"},
-		{manifest.ErrHubOffline, "offline"},
+		{hub.ErrNotFound, "not-found"},
+		{hub.ErrGated, "gated"},
+		{hub.ErrAccess, "access-denied"},
+		{hub.ErrRateLimited, "rate-limited"},
+		{hub.ErrUnavailable, "unavailable"},
+		{hub.ErrResponse, "invalid-response"},
+		{hub.ErrBudget, "budget"},
+		{hub.ErrOffline, "offline"},
 		{manifest.ErrEmpty, "empty"},
 		{context.DeadlineExceeded, "timeout"},
 	}
@@ -83,7 +78,7 @@ func errorKind(err error) string {
 			return k.name
 		}
 	}
-	var he *manifest.HubError
+	var he *hub.Error
 	if errors.As(err, &he) {
 		return "hub"
 	}

@@ -38,7 +38,7 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/x/beamx"
 	"golang.org/x/term"
 
-	"github.com/modelvet/modelvet/internal/cli"
+	"github.com/modelvet/modelvet/examples/internal/cli"
 	"github.com/modelvet/modelvet/report"
 )
 

@@ -12,7 +12,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/modelvet/modelvet/internal/cli"
+	"github.com/modelvet/modelvet/examples/internal/cli"
 )
 
 // TestCensusSearchLimit lists the repositories matching a search, stops at

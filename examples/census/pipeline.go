@@ -16,7 +16,7 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/register"
 
 	"github.com/modelvet/modelvet"
-	"github.com/modelvet/modelvet/internal/cli"
+	"github.com/modelvet/modelvet/examples/internal/cli"
 )
 
 func init() {
