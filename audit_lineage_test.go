@@ -74,7 +74,7 @@ type lineageRow struct{ model, relation, parent, developer, country, license str
 func lineageRows(rep *Report) []lineageRow {
 	var got []lineageRow
 	for _, n := range rep.Lineage {
-		got = append(got, lineageRow{n.Model, n.Relation, n.Parent, n.Developer, n.Country, n.License})
+		got = append(got, lineageRow{n.Model, string(n.Relation), n.Parent, n.Developer, n.Country, n.License})
 	}
 	return got
 }
@@ -291,7 +291,7 @@ func TestAuditGeneratedLineageFixtures(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.fixture, func(t *testing.T) {
 			rep := auditTarget(t, a, lineageTarget(t, tc.fixture))
-			if rep.Subject.Name != tc.name || rep.Subject.Kind != tc.kind {
+			if rep.Subject.Name != tc.name || string(rep.Subject.Kind) != tc.kind {
 				t.Errorf("subject %q (%s), want %q (%s)", rep.Subject.Name, rep.Subject.Kind, tc.name, tc.kind)
 			}
 			if got := lineageRows(rep); !slices.Equal(got, tc.lineage) {
