@@ -194,7 +194,7 @@ func (k *KB) merge(fsys fs.FS, name string, base bool) error {
 	for _, f := range files {
 		c := &checker{k: k, file: f.file, key: f.s.key}
 		f.check(c)
-		errs = append(errs, c.result(f.data))
+		errs = append(errs, c.result(f.data)...)
 	}
 	return errors.Join(errs...)
 }

@@ -194,7 +194,7 @@ func check[T record](c *checker, records []T) {
 }
 
 // result returns the file's errors with their lines, read from data.
-func (c *checker) result(data []byte) error {
+func (c *checker) result(data []byte) []error {
 	if len(c.errs) == 0 {
 		return nil
 	}
@@ -206,7 +206,7 @@ func (c *checker) result(data []byte) error {
 		}
 		out[i] = fe.err
 	}
-	return errors.Join(out...)
+	return out
 }
 
 // parseLines parses a file that decoded, for the lines of its values (nil
