@@ -55,6 +55,8 @@ type KB struct {
 	Policies      []*Policy
 	Allegations   []*Allegation
 	OutputTerms   []*OutputTerms
+	Architectures []*Architecture
+	Tokenizers    []*Tokenizer
 
 	indexOnce sync.Once
 	index     *index
@@ -90,10 +92,17 @@ var sections = []section{
 	sectionOf("licenses.yaml", "licenses", func(k *KB) *[]*License { return &k.Licenses }),
 	sectionOf("organizations.yaml", "organizations", func(k *KB) *[]*Organization { return &k.Organizations }),
 	sectionOf("models.yaml", "models", func(k *KB) *[]*Model { return &k.Models }),
+	sectionOf("models-published.yaml", "models", func(k *KB) *[]*Model { return &k.Models }),
 	sectionOf("datasets.yaml", "datasets", func(k *KB) *[]*Dataset { return &k.Datasets }),
 	sectionOf("policies.yaml", "policies", func(k *KB) *[]*Policy { return &k.Policies }),
 	sectionOf("allegations.yaml", "allegations", func(k *KB) *[]*Allegation { return &k.Allegations }),
 	sectionOf("output-terms.yaml", "output_terms", func(k *KB) *[]*OutputTerms { return &k.OutputTerms }),
+	// The -published files hold fingerprint records from published
+	// figures; the others, records checked against the shared corpus.
+	sectionOf("architectures.yaml", "architectures", func(k *KB) *[]*Architecture { return &k.Architectures }),
+	sectionOf("architectures-published.yaml", "architectures", func(k *KB) *[]*Architecture { return &k.Architectures }),
+	sectionOf("tokenizers.yaml", "tokenizers", func(k *KB) *[]*Tokenizer { return &k.Tokenizers }),
+	sectionOf("tokenizers-published.yaml", "tokenizers", func(k *KB) *[]*Tokenizer { return &k.Tokenizers }),
 }
 
 var (

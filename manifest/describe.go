@@ -208,11 +208,11 @@ func collect(ctx context.Context, rel *Release, open opener) {
 			}
 		case FormatSafetensorsIndex:
 			data, err := readText(ctx, open, f, limits.MaxIndexBytes, "index")
-			var idx *SafetensorsIndex
+			var idx *safetensors.Index
 			if err == nil {
 				// An index with an unusable total_size comes back with the
 				// error; keep it.
-				idx, err = ParseSafetensorsIndex(f.Path, data)
+				idx, err = safetensors.ParseIndex(f.Path, data)
 			}
 			if err != nil {
 				rel.addProblem(problemFrom(f.Path, err))

@@ -32,7 +32,7 @@
 //     imports and Lambda layers that run code, configs that ask to, and
 //     ONNX external data outside or missing from the release (with what a
 //     remote audit left unread).
-//   - Sharded checkpoints: [ParseSafetensorsIndex] reads
+//   - Sharded checkpoints: safetensors.ParseIndex reads
 //     model.safetensors.index.json, and [Release.CheckIndex] compares it
 //     with the shards present ([IndexIssue]).
 //   - Text files: the model card ([ParseCard]), config.json and friends
