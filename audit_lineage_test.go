@@ -56,15 +56,24 @@ func newAuditor(t *testing.T, opts ...Option) *Auditor {
 	return a
 }
 
+// findingsOf lists a report's findings of one code, each as show writes
+// it.
+func findingsOf(rep *Report, code finding.Code, show func(finding.Finding) string) []string {
+	var out []string
+	for _, f := range rep.Findings {
+		if f.Code == code {
+			out = append(out, show(f))
+		}
+	}
+	return out
+}
+
 // governmentFindings lists a report's provenance.government-policy
 // findings as "subject confidence severity", sorted.
 func governmentFindings(rep *Report) []string {
-	var out []string
-	for _, f := range rep.Findings {
-		if f.Code == finding.ProvenanceGovernmentPolicy {
-			out = append(out, fmt.Sprintf("%s %s %s", f.Subject, f.Confidence, f.Severity))
-		}
-	}
+	out := findingsOf(rep, finding.ProvenanceGovernmentPolicy, func(f finding.Finding) string {
+		return fmt.Sprintf("%s %s %s", f.Subject, f.Confidence, f.Severity)
+	})
 	slices.Sort(out)
 	return out
 }

@@ -31,17 +31,13 @@ func buyerPolicy(t *testing.T, extra string) *Policy {
 // deniedOrigins lists a report's provenance.denied-origin findings as
 // "subject severity confidence [waived]".
 func deniedOrigins(r *Report) []string {
-	var out []string
-	for _, f := range r.Findings {
-		if f.Code == finding.ProvenanceDeniedOrigin {
-			s := f.Subject + " " + string(f.Severity) + " " + string(f.Confidence)
-			if f.Waived != "" {
-				s += " waived"
-			}
-			out = append(out, s)
+	return findingsOf(r, finding.ProvenanceDeniedOrigin, func(f finding.Finding) string {
+		s := f.Subject + " " + string(f.Severity) + " " + string(f.Confidence)
+		if f.Waived != "" {
+			s += " waived"
 		}
-	}
-	return out
+		return s
+	})
 }
 
 // A buyer that denies models from China fails a Qwen quantisation, a

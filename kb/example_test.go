@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log"
+	"strings"
 	"testing/fstest"
 
 	"github.com/modelvet/modelvet/kb"
@@ -40,19 +41,9 @@ func ExampleLoad() {
 
 	// A country written as a name, or a status the schema does not know,
 	// is an error naming the file, the line and the values allowed.
-	overlay["policies.yaml"] = &fstest.MapFile{Data: []byte(`policies:
-  - id: acme-state-order-1
-    jurisdiction: acme-state
-    jurisdiction_name: ACME State (state government)
-    body: Governor of ACME State
-    instrument: Executive order 1
-    status: enacted-ish
-    status_text: IN FORCE
-    covers: {countries: [China], scope: all-ai, self_hosted: "yes"}
-    summary: Bars AI from developers in China on state devices.
-    confidence: high
-    sources: [{url: "https://example.com/order-1", date: "2027-01-05"}]
-`)}
+	bad := strings.NewReplacer("status: in-force", "status: enacted-ish", "countries: [CN]", "countries: [China]").
+		Replace(string(overlay["policies.yaml"].Data))
+	overlay["policies.yaml"] = &fstest.MapFile{Data: []byte(bad)}
 	_, err = kb.Load(overlay)
 	var ve *kb.ValidationError
 	if errors.As(err, &ve) {

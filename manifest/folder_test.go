@@ -3,7 +3,6 @@ package manifest
 import (
 	"errors"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -11,20 +10,11 @@ import (
 	"github.com/modelvet/modelvet/internal/testmodel"
 )
 
-// writeFolder writes files (name → bytes, "/" for sub-folders) under a new
-// directory and returns it.
+// writeFolder writes files (slash paths) under a new directory and
+// returns it.
 func writeFolder(t *testing.T, files map[string][]byte) string {
-	t.Helper()
 	dir := t.TempDir()
-	for name, data := range files {
-		p := filepath.Join(dir, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	writeTree(t, dir, files)
 	return dir
 }
 

@@ -107,13 +107,8 @@ func TestUnknownJurisdiction(t *testing.T) {
 // each, never one merged release, and the worst exit status.
 func TestFolderOfUnrelatedReleases(t *testing.T) {
 	dir := t.TempDir()
-	for name, g := range map[string]testmodel.GGUF{
-		"Qwen2.5-7B-Instruct-Q4_K_M.gguf":   testmodel.Qwen25InstructGGUF(),
-		"Llama-3.2-1B-Instruct-Q4_K_M.gguf": testmodel.Llama32InstructGGUF("1B"),
-	} {
-		if err := g.WriteFile(filepath.Join(dir, name), false); err != nil {
-			t.Fatal(err)
-		}
+	if _, err := testmodel.WriteDownloads(dir); err != nil {
+		t.Fatal(err)
 	}
 	code, out, stderr := runAudit(t, "-format", "json", "-jurisdiction", "us-dod", dir)
 	dec := json.NewDecoder(strings.NewReader(out))

@@ -13,13 +13,8 @@ import (
 func TestIntakeCSV(t *testing.T) {
 	models := filepath.Join("..", "..", "testdata", "models")
 	downloads := t.TempDir()
-	for name, g := range map[string]testmodel.GGUF{
-		"Qwen2.5-7B-Instruct-Q4_K_M.gguf":   testmodel.Qwen25InstructGGUF(),
-		"Llama-3.2-1B-Instruct-Q4_K_M.gguf": testmodel.Llama32InstructGGUF("1B"),
-	} {
-		if err := g.WriteFile(filepath.Join(downloads, name), false); err != nil {
-			t.Fatal(err)
-		}
+	if _, err := testmodel.WriteDownloads(downloads); err != nil {
+		t.Fatal(err)
 	}
 	var out, errb bytes.Buffer
 	code := run([]string{filepath.Join(models, "tinyllama-apache"), filepath.Join(models, "r1-distill-qwen-7b-gguf"), downloads, "=HYPERLINK(\"x\")"}, &out, &errb)
