@@ -158,27 +158,19 @@ func (k *KB) TokenizersOf(model string) []*Tokenizer {
 var sha256Digest = regexp.MustCompile(`^sha256:[0-9a-f]{64}$`)
 
 // checkFingerprint checks what every fingerprint record shares: models and
-// a developer that exist, a family, a confidence mark, and sources. It runs
-// once the knowledge base has loaded, before its index may be built, so it
-// looks records up by scanning.
+// a developer that exist, a family, a confidence mark, and sources.
 func checkFingerprint(c *checker, models []string, family, developer string, confidence Confidence, sources []Citation) {
 	for i, m := range models {
-		if !slices.ContainsFunc(c.k.Models, func(r *Model) bool { return namedAs(m, r.ID, r.Aliases) }) {
+		if !c.named("model", m) {
 			c.fail("models["+strconv.Itoa(i)+"]", m, "has no record in models.yaml")
 		}
 	}
-	if !slices.ContainsFunc(c.k.Organizations, func(o *Organization) bool { return namedAs(developer, o.ID, o.Aliases) }) {
+	if !c.named("organization", developer) {
 		c.fail("developer", developer, "has no record in organizations.yaml")
 	}
 	c.required("family", family)
 	oneOf(c, "confidence", confidence, Confidences(), false)
 	c.sources(sources)
-}
-
-// namedAs reports whether name is id or one of aliases, after Normalize.
-func namedAs(name, id string, aliases []string) bool {
-	n := Normalize(name)
-	return n == Normalize(id) || slices.ContainsFunc(aliases, func(a string) bool { return Normalize(a) == n })
 }
 
 func (a *Architecture) validate(c *checker) {

@@ -87,6 +87,29 @@ type checker struct {
 	index int
 	id    string
 	errs  []*fieldError
+	// names holds the normalised ids and aliases of k's models and
+	// organisations, built on first use (the index of k may not be built
+	// before k has loaded).
+	names map[string]bool
+}
+
+// named reports whether some model or organisation of k (which, says the
+// caller) has id or alias name.
+func (c *checker) named(which, name string) bool {
+	if c.names == nil {
+		c.names = map[string]bool{}
+		for _, m := range c.k.Models {
+			for _, n := range append([]string{m.ID}, m.Aliases...) {
+				c.names["model "+Normalize(n)] = true
+			}
+		}
+		for _, o := range c.k.Organizations {
+			for _, n := range append([]string{o.ID}, o.Aliases...) {
+				c.names["organization "+Normalize(n)] = true
+			}
+		}
+	}
+	return c.names[which+" "+Normalize(name)]
 }
 
 // fieldError is a ValidationError before its line is known.
