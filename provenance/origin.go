@@ -1,6 +1,7 @@
 package provenance
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -81,7 +82,9 @@ func (b *builder) origin(n *Node) {
 	}
 }
 
-// countryNames names the countries the knowledge base uses, for messages.
+// countryNames names countries whose usual name in a message differs from
+// the knowledge base's (kb.CountryName), or is kept as messages have always
+// written it.
 var countryNames = map[string]string{
 	"AE": "United Arab Emirates", "AU": "Australia", "BE": "Belgium", "CA": "Canada", "CH": "Switzerland",
 	"CN": "China", "CU": "Cuba", "CZ": "Czech Republic", "DE": "Germany", "DK": "Denmark", "FR": "France",
@@ -90,12 +93,15 @@ var countryNames = map[string]string{
 	"SG": "Singapore", "TW": "Taiwan", "US": "United States", "VE": "Venezuela",
 }
 
-// CountryName returns the name of an ISO 3166-1 alpha-2 code, or the code.
+// CountryName returns the name of an ISO 3166-1 alpha-2 code as messages
+// write it (the usual short name: "Russia", not "Russian Federation"), or
+// the code when it is none.
 func CountryName(code string) string {
-	if n, ok := countryNames[strings.ToUpper(code)]; ok {
+	code = strings.ToUpper(code)
+	if n, ok := countryNames[code]; ok {
 		return n
 	}
-	return code
+	return cmp.Or(kb.CountryName(code), code)
 }
 
 // Origin is who made a model and where.
