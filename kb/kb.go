@@ -7,8 +7,13 @@
 //
 // Users overlay newer or additional facts without rebuilding: Load merges
 // the files of an fs.FS over the embedded ones, record by record (a record
-// with the same id replaces the embedded one). The file schema is
-// documented in the README.
+// with the same id replaces the embedded one). Embedded data and overlays
+// are checked as they load — every enumerated field against its values
+// (the typed Status, CoverScope, Category, Relation, TermValue, …), every
+// country against ISO 3166-1 alpha-2 (IsCountry), dates, sources and
+// references to organisations — and a file that breaks the schema is a
+// *ValidationError naming the file, the line, the record and the values
+// allowed. docs/KNOWLEDGE-BASE.md documents the file schema.
 package kb
 
 import (

@@ -5,6 +5,11 @@
 //
 // The JSON shape is the contract with procurement tooling: fields are
 // added, never renamed. Its JSON Schema is schema.json in this directory.
+// ReadJSON reads a report back, the same typed values as the audit gave,
+// and checks what tooling relies on (*InvalidError). The facts tooling
+// asks for most have accessors: Report.Origin, Report.GovernmentBars and
+// BarredIn, Report.Ancestors; Report.Roots and Report.Government are
+// fields.
 package report
 
 import (
