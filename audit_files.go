@@ -19,7 +19,7 @@ const maxMetadataValue = 512
 // format declares.
 func (s *audit) describeFiles() {
 	for _, f := range s.rel.Files {
-		rf := report.File{Path: f.Path, Size: f.Size, Format: string(f.Format), Metadata: fileMetadata(s.rel, f)}
+		rf := report.File{Path: f.Path, Size: f.Size, Format: f.Format, Metadata: fileMetadata(s.rel, f)}
 		for _, e := range f.Expected {
 			if e.Algorithm == "sha256" {
 				rf.Digest = "sha256:" + e.Digest
@@ -36,8 +36,8 @@ func (s *audit) describeFiles() {
 func clip(v string) string { return textsafe.Truncate(v, maxMetadataValue) }
 
 // fileMetadata summarises the format facts of f for the report.
-func fileMetadata(rel *manifest.Release, f *manifest.File) map[string]any {
-	m := map[string]any{}
+func fileMetadata(rel *manifest.Release, f *manifest.File) report.Metadata {
+	m := report.Metadata{}
 	if st := f.Safetensors; st != nil {
 		m["tensors"] = st.Tensors
 		m["parameters"] = st.Parameters
@@ -116,7 +116,7 @@ var ggufGeneral = []string{
 	"general.file_type", "general.quantization_version",
 }
 
-func ggufMetadata(m map[string]any, g *gguf.Info) {
+func ggufMetadata(m report.Metadata, g *gguf.Info) {
 	m["gguf_version"] = g.Version
 	m["tensors"] = g.TensorCount
 	if g.PrefixBytes > 0 {

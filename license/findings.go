@@ -100,7 +100,7 @@ func termFindings(l *Identified, r *Result) []finding.Finding {
 			if term.Summary != "" {
 				msg = sentence(term.Summary, lic.ID, term.Clause)
 			}
-			ev = append(ev, finding.Evidence{Path: KBPath, Field: lic.ID + "." + key, Value: term.Value})
+			ev = append(ev, finding.Evidence{Path: KBPath, Field: lic.ID + "." + key, Value: string(term.Value)})
 		}
 		refs := lic.References()
 		if term != nil && term.Source != "" && !slices.Contains(refs, term.Source) {
@@ -111,7 +111,7 @@ func termFindings(l *Identified, r *Result) []finding.Finding {
 			Evidence: ev, References: refs,
 		})
 	}
-	commercialNo := t.CommercialUse != nil && t.CommercialUse.Value == "no"
+	commercialNo := t.CommercialUse.Denied()
 	switch {
 	case lic.Category == kb.CategoryResearchOnly:
 		add(finding.LicenseResearchOnly, "commercial_use", t.CommercialUse, "Use is limited to research or evaluation")
@@ -131,8 +131,8 @@ func termFindings(l *Identified, r *Result) []finding.Finding {
 	// licence's name (Llama 3.1+, Qwen) are a naming rule, not a
 	// restriction on outputs: the naming finding says so and cites both
 	// terms.
-	namedOutputs := t.OutputRestriction != nil && t.OutputRestriction.Value == "naming" && t.Naming != nil
-	if o := t.OutputRestriction; o != nil && o.Value != "none" && !namedOutputs {
+	namedOutputs := t.OutputRestriction != nil && t.OutputRestriction.Value == kb.OutputNaming && t.Naming != nil
+	if o := t.OutputRestriction; o != nil && o.Value != kb.OutputNone && !namedOutputs {
 		add(finding.LicenseOutputRestriction, "output_restriction", o, "The use of outputs to train other models is limited")
 	}
 	switch {
@@ -140,7 +140,7 @@ func termFindings(l *Identified, r *Result) []finding.Finding {
 		add(finding.LicenseNaming, "naming", t.Naming, "Naming rules apply")
 		if namedOutputs {
 			f := &out[len(out)-1]
-			f.Evidence = append(f.Evidence, finding.Evidence{Path: KBPath, Field: lic.ID + ".output_restriction", Value: t.OutputRestriction.Value})
+			f.Evidence = append(f.Evidence, finding.Evidence{Path: KBPath, Field: lic.ID + ".output_restriction", Value: string(t.OutputRestriction.Value)})
 		}
 	case t.Attribution != nil && len(t.Attribution.Phrases) > 0:
 		add(finding.LicenseNaming, "attribution", t.Attribution, "An attribution notice is required")

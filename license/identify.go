@@ -66,8 +66,8 @@ func (l *Identified) Name() string {
 	return l.ID
 }
 
-// Category returns the licence's category, or "unknown".
-func (l *Identified) Category() string {
+// Category returns the licence's category, or kb.CategoryUnknown.
+func (l *Identified) Category() kb.Category {
 	if l.License != nil {
 		return l.License.Category
 	}

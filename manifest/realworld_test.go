@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -132,7 +133,7 @@ func TestLFSPointerClone(t *testing.T) {
 			t.Errorf("pointer taken for a pickle: %s", f.Message)
 		}
 	}
-	if got := rel.Formats(); strings.Join(got, ",") != "safetensors-index" {
+	if got := rel.Formats(); !slices.Equal(got, []Format{FormatSafetensorsIndex}) {
 		t.Errorf("formats %v", got)
 	}
 

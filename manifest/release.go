@@ -178,11 +178,11 @@ func (r *Release) File(p string) *File {
 }
 
 // Formats lists the distinct weight and index formats present, sorted.
-func (r *Release) Formats() []string {
-	var out []string
+func (r *Release) Formats() []Format {
+	var out []Format
 	for _, f := range r.Files {
 		if f.Format.IsWeights() || f.Format == FormatSafetensorsIndex {
-			out = append(out, string(f.Format))
+			out = append(out, f.Format)
 		}
 	}
 	slices.Sort(out)

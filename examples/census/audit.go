@@ -151,7 +151,7 @@ func (c *auditor) audit(ctx context.Context, ref string) (result, error) {
 		return failure(ref, fmt.Errorf("encoding the report: %w", err), hubRequests(src)), nil
 	}
 	stats.audited.Add(1)
-	return result{ref: ref, report: line, edges: edges(rep), facts: factsOf(rep, c.a.KnowledgeBase()), requests: hubRequests(src)}, nil
+	return result{ref: ref, report: line, edges: edges(rep), facts: factsOf(rep), requests: hubRequests(src)}, nil
 }
 
 func failure(ref string, err error, requests int) result {

@@ -142,7 +142,7 @@ func expect(t *testing.T, repos []fixtureRepo) expected {
 			chain = append(chain, b.Base)
 		}
 		for m := kb.Default().Model(chain[len(chain)-1]); m != nil && len(m.Bases) > 0; m = kb.Default().Model(m.Bases[0].Model) {
-			e.edges[[3]string{chain[len(chain)-1], m.Bases[0].Model, m.Bases[0].Relation}] = true
+			e.edges[[3]string{chain[len(chain)-1], m.Bases[0].Model, string(m.Bases[0].Relation)}] = true
 			chain = append(chain, m.Bases[0].Model)
 		}
 		if len(chain) > 1 {

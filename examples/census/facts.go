@@ -8,7 +8,6 @@ import (
 
 	"github.com/modelvet/modelvet/examples/internal/cli"
 	"github.com/modelvet/modelvet/finding"
-	"github.com/modelvet/modelvet/kb"
 	"github.com/modelvet/modelvet/report"
 )
 
@@ -56,10 +55,9 @@ type edge struct {
 // key identifies an edge whoever reports it.
 func (e edge) key() string { return e.Derivative + " " + e.Base + " " + e.Relation }
 
-// factsOf derives the summary's facts from a report; k is the auditor's
-// knowledge base (it names the jurisdictions of government policies).
-func factsOf(rep *report.Report, k *kb.KB) facts {
-	s := cli.SummarizeWith(rep.Subject.Name, rep, k)
+// factsOf derives the summary's facts from a report.
+func factsOf(rep *report.Report) facts {
+	s := cli.Summarize(rep.Subject.Name, rep)
 	f := facts{Verdict: string(rep.Verdict), Licenses: licenseIDs(rep), Roots: roots(rep)}
 	f.Developer, f.Country = origin(s)
 	f.Certain, f.Possible = barred(s)
@@ -67,8 +65,7 @@ func factsOf(rep *report.Report, k *kb.KB) facts {
 }
 
 // origin is the developer and country of the weights the repository
-// carries: the first node of its lineage whose developer is known, as the
-// gate and sweep tables show it.
+// carries (report.Report.Origin), as the gate and sweep tables show it.
 func origin(s cli.Summary) (developer, country string) { return s.Developer, s.Country }
 
 // barred splits the jurisdictions whose government policies cover the
@@ -126,7 +123,7 @@ func edges(rep *report.Report) []edge {
 		if n.Parent == "" {
 			continue
 		}
-		out = append(out, edge{Derivative: n.Parent, Base: n.Model, Relation: n.Relation, Confidence: n.Confidence, Source: source(n.Evidence), own: n.Depth == 1})
+		out = append(out, edge{Derivative: n.Parent, Base: n.Model, Relation: string(n.Relation), Confidence: n.Confidence, Source: source(n.Evidence), own: n.Depth == 1})
 	}
 	return out
 }
