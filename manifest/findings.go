@@ -10,6 +10,7 @@ import (
 	"github.com/modelvet/modelvet/formats/keras"
 	"github.com/modelvet/modelvet/formats/onnx"
 	"github.com/modelvet/modelvet/formats/pickle"
+	"github.com/modelvet/modelvet/internal/limits"
 	"github.com/modelvet/modelvet/internal/textsafe"
 )
 
@@ -118,9 +119,13 @@ func pickleFindings(path string, p *pickle.Info) []finding.Finding {
 		if g.Class == pickle.Safe {
 			continue
 		}
-		risky = append(risky, finding.Evidence{Path: path, Offset: g.Offset, Field: g.Class + " global", Value: g.String()})
+		field := g.Class + " global"
+		if g.Category != "" {
+			field += " (" + g.Category + ")"
+		}
+		risky = append(risky, finding.Evidence{Path: path, Offset: g.Offset, Field: field, Value: g.String()})
 		if g.Class == pickle.Unsafe {
-			unsafe = append(unsafe, g.String())
+			unsafe = append(unsafe, g.String()+" ("+categoryText[g.Category]+")")
 		} else {
 			unknown = append(unknown, g.String())
 		}
@@ -141,7 +146,40 @@ func pickleFindings(path string, p *pickle.Info) []finding.Finding {
 			Evidence:   risky,
 		})
 	}
+	if e := p.Expansion; e != nil {
+		where := path
+		if e.Member != "" {
+			where += " (member " + e.Member + ")"
+		}
+		out = append(out, finding.Finding{
+			Code: finding.FormatMalformed,
+			Message: fmt.Sprintf("%s is an expansion bomb: %d opcodes build an object that expands to %s objects through shared references; loading it and then copying, comparing, hashing or printing the result exhausts memory or time",
+				where, e.Opcodes, expansionText(e.Objects)),
+			Confidence: finding.Verified,
+			Subject:    path,
+			Evidence:   []finding.Evidence{{Path: path, Offset: e.Offset, Field: "expansion", Value: expansionText(e.Objects)}},
+		})
+	}
 	return out
+}
+
+// categoryText says what an unsafe global of each category can do.
+var categoryText = map[string]string{
+	pickle.CategoryProcess:     "process: starts processes or runs shell commands",
+	pickle.CategoryNetwork:     "network: opens network connections",
+	pickle.CategoryFile:        "file: reads, writes or deletes files",
+	pickle.CategoryCodeLoading: "code loading: compiles, imports or runs code, or loads another pickle",
+	pickle.CategoryReflection:  "reflection: reaches arbitrary attributes and callables",
+	pickle.CategoryInterpreter: "interpreter: reaches the interpreter's internals or native code",
+	pickle.CategoryHidden:      "hidden: its operands are built at load time, out of a static walk's sight",
+}
+
+// expansionText writes an expanded size, saying when it saturated.
+func expansionText(n uint64) string {
+	if n >= limits.MaxPickleExpansionCount {
+		return fmt.Sprintf("more than %d", uint64(limits.MaxPickleExpansionCount))
+	}
+	return fmt.Sprint(n)
 }
 
 // kerasFindings reports the Lambda layers of a Keras file, whose Python

@@ -217,3 +217,36 @@ func TestKerasFindings(t *testing.T) {
 		t.Errorf("model.keras JSON = %s", b)
 	}
 }
+
+// A pickle's dangerous imports are named with what they do; an expansion
+// bomb is reported as hostile input with its size and the opcode that
+// builds it.
+func TestPickleFindingsNameCategoriesAndBombs(t *testing.T) {
+	dir := t.TempDir()
+	bomb := testmodel.PickleBomb(4, 12, 10, true)
+	writeTree(t, dir, map[string][]byte{
+		"exfil.pkl": testmodel.MaliciousPickle(2, testmodel.ViaGlobal, "urllib.request", "urlopen", "http://x.invalid"),
+		"shell.pkl": testmodel.MaliciousPickle(4, testmodel.ViaStackGlobal, "posix", "system", "id"),
+		"bomb.pkl":  bomb,
+	})
+	rel := openSource(t, Dir(dir))
+	byKey := map[string]finding.Finding{}
+	for _, f := range rel.Findings() {
+		byKey[string(f.Code)+" "+f.Subject] = f
+	}
+	for key, want := range map[string]string{
+		"format.code-execution exfil.pkl": "known to run code: urllib.request.urlopen (network: opens network connections)",
+		"format.code-execution shell.pkl": "known to run code: posix.system (process: starts processes or runs shell commands)",
+		"format.malformed bomb.pkl":       "bomb.pkl is an expansion bomb: 214 opcodes build an object that expands to 2111111111111 objects",
+	} {
+		if f, ok := byKey[key]; !ok || !strings.Contains(f.Message, want) {
+			t.Errorf("%s: %q, want it to say %q", key, f.Message, want)
+		}
+	}
+	if ev := byKey["format.code-execution shell.pkl"].Evidence; len(ev) != 1 || ev[0].Field != "unsafe global (process)" || ev[0].Value != "posix.system" {
+		t.Errorf("evidence %+v", ev)
+	}
+	if _, ok := byKey["format.code-execution bomb.pkl"]; ok {
+		t.Error("a bomb of lists imports nothing, yet raised code execution")
+	}
+}

@@ -102,6 +102,19 @@ const (
 	// MaxPickleKeptBytes caps the string bytes kept from one pickle stream
 	// to resolve operands; strings past it resolve as unknown.
 	MaxPickleKeptBytes = 32 << 20
+	// MaxPickleExpansion is the expanded size (objects counted once per
+	// path that reaches them) from which a pickle is reported as an
+	// expansion bomb, when it is also PickleExpansionRatio times its
+	// opcode count: honest pickles build about one object per opcode.
+	MaxPickleExpansion   = 10_000_000
+	PickleExpansionRatio = 100
+	// MaxPickleExpansionCount is where expanded sizes saturate.
+	MaxPickleExpansionCount = 1 << 62
+	// MaxPickleGraphNodes and MaxPickleGraphEdges bound the object graph
+	// kept to compute expanded sizes; past them, sizes are tracked on the
+	// stack only.
+	MaxPickleGraphNodes = 1 << 20
+	MaxPickleGraphEdges = 1 << 22
 	// MaxZipEntries caps the members listed in a zip container, checked
 	// against the end-of-central-directory record before it is read.
 	MaxZipEntries = 1 << 16
