@@ -250,3 +250,42 @@ func TestPickleFindingsNameCategoriesAndBombs(t *testing.T) {
 		t.Error("a bomb of lists imports nothing, yet raised code execution")
 	}
 }
+
+// A GGUF file whose tensor infos fail validation (here two tensors whose
+// data overlap, as a hand-edited or damaged quantisation has) keeps the
+// metadata read before them: its licence, base model and names are still
+// what the release declares, beside the format.malformed finding.
+func TestGGUFBadTensorInfosKeepMetadata(t *testing.T) {
+	off := uint64(64)
+	m := testmodel.GGUF{KV: []testmodel.KV{
+		{Key: "general.architecture", Value: testmodel.String("qwen2")},
+		{Key: "general.name", Value: testmodel.String("DeepSeek R1 Distill Qwen 7B")},
+		{Key: "general.license", Value: testmodel.String("mit")},
+		{Key: "general.base_model.count", Value: testmodel.Uint32(1)},
+		{Key: "general.base_model.0.name", Value: testmodel.String("DeepSeek R1 Distill Qwen 7B")},
+		{Key: "general.base_model.0.organization", Value: testmodel.String("Deepseek Ai")},
+		{Key: "general.base_model.0.repo_url", Value: testmodel.String("https://huggingface.co/deepseek-ai/DeepSeek-R1-Distill-Qwen-7B")},
+	}, Tensors: []testmodel.GGUFTensor{
+		{Name: "token_embd.weight", Dims: []uint64{64}, Type: testmodel.GGMLF32},
+		{Name: "output.weight", Dims: []uint64{64}, Type: testmodel.GGMLF32, Offset: &off},
+	}}
+	dir := t.TempDir()
+	writeTree(t, dir, map[string][]byte{"model-Q4_K_M.gguf": m.Bytes()})
+	rel := openSource(t, Dir(dir))
+	f := rel.File("model-Q4_K_M.gguf")
+	if f.GGUF == nil || f.GGUF.String("general.license") != "mit" || len(f.GGUF.BaseModels()) != 1 || f.GGUF.Architecture != "qwen2" {
+		t.Fatalf("metadata dropped: %+v", f.GGUF)
+	}
+	if f.GGUF.Parameters != 0 || f.GGUF.TensorTypes != nil {
+		t.Errorf("tensor facts kept from invalid tensor infos: %+v", f.GGUF)
+	}
+	var malformed []string
+	for _, fd := range rel.Findings() {
+		if fd.Code == finding.FormatMalformed {
+			malformed = append(malformed, fd.Message)
+		}
+	}
+	if len(malformed) != 1 || !strings.Contains(malformed[0], `tensor "output.weight" data at offset 64 overlaps tensor "token_embd.weight"`) {
+		t.Errorf("malformed %q", malformed)
+	}
+}
