@@ -246,6 +246,16 @@ func collect(ctx context.Context, rel *Release, open opener) {
 				rel.Signature = f
 			}
 		}
+		if f.GGUF != nil {
+			rel.ChatTemplates = append(rel.ChatTemplates, ggufChatTemplates(f.Path, f.GGUF)...)
+		}
+		if isChatTemplateName(f.Path) && (f.Format == FormatJSON || f.Format == FormatText) {
+			data, err := readText(ctx, open, f, limits.MaxJSONBytes, "")
+			if err != nil {
+				continue // a template too large or unreadable is not checked
+			}
+			rel.ChatTemplates = append(rel.ChatTemplates, chatTemplatesOf(f.Path, data)...)
+		}
 	}
 }
 

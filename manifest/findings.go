@@ -90,7 +90,39 @@ func (r *Release) codeFindings() []finding.Finding {
 			out = append(out, onnxFindings(r, f.Path, f.ONNX)...)
 		}
 	}
+	for _, t := range r.ChatTemplates {
+		out = append(out, chatTemplateFindings(t)...)
+	}
 	return out
+}
+
+// chatTemplateFindings reports a chat template that reaches Python
+// internals or escapes a Jinja sandbox: an inference server that renders
+// it runs code (format.code-execution).
+func chatTemplateFindings(t *ChatTemplate) []finding.Finding {
+	if len(t.Info.Issues) == 0 {
+		return nil
+	}
+	what := t.Path
+	if t.Field != "" {
+		what += " " + t.Field
+	}
+	var ev []finding.Evidence
+	for _, is := range t.Info.Issues {
+		v := is.Construct
+		if is.Gadget != "" {
+			v += " (from " + is.Gadget + ")"
+		}
+		ev = append(ev, finding.Evidence{Path: t.Path, Offset: t.fileOffset(is.Offset), Field: cmpOr(t.Field, "template") + ": " + is.Kind, Value: textsafe.Truncate(v, 80)})
+	}
+	return []finding.Finding{{
+		Code: finding.FormatCodeExecution,
+		Message: fmt.Sprintf("%s is a chat template that reaches Python internals or escapes the Jinja sandbox (%s); an inference server that renders it runs code (template injection, as in CVE-2024-34359)",
+			what, textsafe.Truncate(t.Info.Summary(), 300)),
+		Confidence: finding.Inferred,
+		Subject:    t.Path,
+		Evidence:   ev,
+	}}
 }
 
 // pickleFindings reports a pickle-based file: that loading it can run

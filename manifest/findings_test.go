@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -287,5 +288,60 @@ func TestGGUFBadTensorInfosKeepMetadata(t *testing.T) {
 	}
 	if len(malformed) != 1 || !strings.Contains(malformed[0], `tensor "output.weight" data at offset 64 overlaps tensor "token_embd.weight"`) {
 		t.Errorf("malformed %q", malformed)
+	}
+}
+
+// Chat templates are checked wherever a release carries them: GGUF
+// metadata, tokenizer_config.json (a string, or a list of named templates)
+// and chat_template.jinja. A hostile one raises format.code-execution with
+// evidence at the file offset of the construct, escapes in JSON included;
+// an ordinary one raises nothing.
+func TestChatTemplateFindings(t *testing.T) {
+	hostile := "{% for m in messages %}{{ m['content'] }}{% endfor %}{{ cycler.__init__.__globals__.os.popen('id').read() }}"
+	ordinary := "{% for m in messages %}<|im_start|>{{ m['role'] }}\n{{ m['content'] }}<|im_end|>\n{% endfor %}"
+	cfg, err := json.Marshal(map[string]any{"chat_template": []map[string]string{
+		{"name": "default", "template": ordinary},
+		{"name": "tool_use", "template": "{# <\u00e9> \"q\" #}\n" + hostile},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := testmodel.GGUF{KV: []testmodel.KV{
+		{Key: "general.architecture", Value: testmodel.String("llama")},
+		{Key: "tokenizer.chat_template", Value: testmodel.String(hostile)},
+	}}
+	dir := t.TempDir()
+	writeTree(t, dir, map[string][]byte{
+		"model.gguf":                  g.Bytes(),
+		"tokenizer_config.json":       cfg,
+		"chat_template.jinja":         []byte(ordinary),
+		"other/tokenizer_config.json": []byte(`{"chat_template": "{{ bos_token }}"}`),
+		"evil/chat_template.jinja":    []byte(hostile),
+	})
+	rel := openSource(t, Dir(dir))
+	if len(rel.ChatTemplates) != 6 {
+		t.Errorf("%d templates", len(rel.ChatTemplates))
+	}
+	got := map[string]finding.Finding{}
+	for _, f := range rel.Findings() {
+		if f.Code == finding.FormatCodeExecution {
+			got[f.Subject] = f
+		}
+	}
+	if len(got) != 3 {
+		t.Fatalf("code execution for %v", slices.Sorted(maps.Keys(got)))
+	}
+	for subject, f := range got {
+		data, err := os.ReadFile(filepath.Join(dir, subject))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ev := f.Evidence[0]
+		if !strings.HasPrefix(string(data[ev.Offset:]), "__init__") || ev.Value != "__init__ (from cycler)" || !strings.Contains(f.Message, "CVE-2024-34359") {
+			t.Errorf("%s: evidence %+v at %q; message %q", subject, ev, data[ev.Offset:min(int(ev.Offset)+10, len(data))], f.Message)
+		}
+	}
+	if f := got["tokenizer_config.json"]; !strings.Contains(f.Message, "tokenizer_config.json chat_template[tool_use] is a chat template") {
+		t.Errorf("message %q", f.Message)
 	}
 }

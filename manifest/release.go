@@ -92,6 +92,10 @@ type Release struct {
 	SafetensorsIndexes []*SafetensorsIndex `json:"safetensors_indexes,omitempty"`
 	// LicenseTexts holds the licence texts shipped with the release.
 	LicenseTexts []*LicenseText `json:"license_texts,omitempty"`
+	// ChatTemplates lists the Jinja chat templates of the release (GGUF
+	// metadata, tokenizer_config.json, chat_template.jinja), each checked
+	// for constructs that reach Python internals.
+	ChatTemplates []*ChatTemplate `json:"chat_templates,omitempty"`
 	// Signature is the located signature file, if any (not verified here).
 	Signature *File `json:"signature,omitempty"`
 

@@ -151,6 +151,13 @@ const (
 	MaxONNXFields = 1 << 22
 	MaxONNXListed = 10_000
 	MaxONNXString = 4 << 10
+	// MaxChatTemplateBytes caps a chat template checked (GGUF
+	// tokenizer.chat_template, tokenizer_config.json chat_template, a
+	// .jinja file): the largest real templates, with tool calling, are
+	// tens of KB. MaxChatTemplateIssues caps the issues listed per
+	// template.
+	MaxChatTemplateBytes  = 1 << 20
+	MaxChatTemplateIssues = 64
 	// MaxKerasLambdas caps the Lambda layers recorded from one file.
 	MaxKerasLambdas = 1000
 
