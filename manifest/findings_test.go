@@ -93,7 +93,7 @@ func TestPickleFindings(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if fs := pickleFindings("model.pkl", info); len(fs) != 1 || fs[0].Code != finding.FormatPickle {
+		if fs := pickleFindings("model.pkl", info, ""); len(fs) != 1 || fs[0].Code != finding.FormatPickle {
 			t.Errorf("protocol %d: findings = %+v, want only format.pickle", proto, fs)
 		}
 	}
@@ -108,7 +108,7 @@ func TestPickleFindings(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			fs := pickleFindings("evil.pkl", info)
+			fs := pickleFindings("evil.pkl", info, "")
 			if len(fs) != 2 || fs[1].Code != finding.FormatCodeExecution || !strings.Contains(fs[1].Message, global) {
 				t.Errorf("protocol %d, way %d: findings = %+v", proto, how, fs)
 			}

@@ -131,11 +131,28 @@ func Read(r io.ReaderAt, size int64) (*Info, error) {
 		err = walkPickleZip(r, size, info, gs)
 	case isLegacyTorchMagic(head):
 		info.Container = Legacy
-		err = walkPickleStreams(r, size, info, gs, 5)
+		err = walkPickleStreams(newPickleInput(r, 0, size), size, info, gs, 5)
 	default:
 		info.Container = Raw
-		err = walkPickleStreams(r, size, info, gs, limits.MaxPickleStreams)
+		err = walkPickleStreams(newPickleInput(r, 0, size), size, info, gs, limits.MaxPickleStreams)
 	}
+	return finishRead(info, gs, err)
+}
+
+// ReadStream walks the raw pickle streams (one, or several back to back)
+// read from r: the decompressed bytes of a compressed joblib file, which
+// cannot be read at random. Offsets are counted from the start of r.
+func ReadStream(r io.Reader) (*Info, error) {
+	info := &Info{Container: Raw, Globals: []Global{}}
+	gs := newGlobalSet()
+	err := walkPickleStreams(newPickleStream(r), -1, info, gs, limits.MaxPickleStreams)
+	if err == nil && info.Streams == 0 {
+		err = &formats.Error{Format: formatPickle, Offset: 0, Msg: "empty pickle stream"}
+	}
+	return finishRead(info, gs, err)
+}
+
+func finishRead(info *Info, gs *globalSet, err error) (*Info, error) {
 	info.Globals = gs.sorted()
 	if gs.capped {
 		info.Incomplete = joinNote(info.Incomplete, fmt.Sprintf("more than %d distinct globals; the rest are not listed", limits.MaxPickleGlobals))
@@ -183,8 +200,7 @@ func isLegacyTorchMagic(head []byte) bool {
 // walkPickleStreams walks up to maxStreams pickles stored back to back from
 // offset 0 of r. After the first, a stream is walked only if it starts with
 // a PROTO opcode, since raw pickles are often followed by other data.
-func walkPickleStreams(r io.ReaderAt, size int64, info *Info, gs *globalSet, maxStreams int) error {
-	in := newPickleInput(r, 0, size)
+func walkPickleStreams(in *pickleInput, size int64, info *Info, gs *globalSet, maxStreams int) error {
 	legacy := info.Container == Legacy
 	for i := 0; i < maxStreams; i++ {
 		if i > 0 && !legacy {
@@ -193,7 +209,7 @@ func walkPickleStreams(r io.ReaderAt, size int64, info *Info, gs *globalSet, max
 				break
 			}
 		}
-		if legacy && in.pos >= size {
+		if legacy && size >= 0 && in.pos >= size {
 			return &formats.Error{Format: formatPickle, Offset: in.pos, Msg: fmt.Sprintf("legacy PyTorch file ends after %d of its 5 pickles", i)}
 		}
 		w := newPickleWalker(in, "", gs, info)
@@ -388,6 +404,13 @@ type pval struct {
 	str  bool
 	node int32  // 1-based index into the walker's object graph, or 0
 	size uint64 // expanded size of a container or object; 0 for a leaf
+
+	// Values a joblib walk needs (see joblib.go); set only once the
+	// stream imports joblib's array wrapper.
+	num   int64
+	isNum bool
+	items []pval // a short tuple's items
+	obj   *jobValue
 }
 
 // pickleWalker walks one pickle stream, simulating the unpickler's stack
@@ -413,6 +436,9 @@ type pickleWalker struct {
 	maxProto int // highest protocol among the opcodes seen
 
 	graph objectGraph
+	// joblib is set once the stream imports joblib's NumpyArrayWrapper:
+	// from then on the values that size its arrays are tracked.
+	joblib bool
 }
 
 func newPickleWalker(in *pickleInput, member string, gs *globalSet, info *Info) *pickleWalker {
@@ -749,12 +775,23 @@ func (w *pickleWalker) step(off int64, b byte, op *pickleOp) (done bool, err err
 		return false, w.push(w.keep(s, ok && textOK))
 	case "BINSTRING", "SHORT_BINSTRING", "SHORT_BINUNICODE", "BINUNICODE", "BINUNICODE8":
 		return false, w.push(w.keep(text, textOK))
+	case "INT", "BININT", "BININT1", "BININT2", "LONG", "LONG1":
+		if w.joblib {
+			return false, w.push(intValue(op.name, num, text, textOK))
+		}
+		return false, w.push(pval{})
 	case "BINBYTES", "SHORT_BINBYTES", "BINBYTES8", "BYTEARRAY8",
-		"FLOAT", "BINFLOAT", "INT", "BININT", "BININT1", "BININT2", "LONG", "LONG1", "LONG4",
+		"FLOAT", "BINFLOAT", "LONG4",
 		"NONE", "NEWTRUE", "NEWFALSE", "EMPTY_TUPLE", "NEXT_BUFFER":
 		return false, w.push(pval{})
-	case "EMPTY_LIST", "EMPTY_DICT", "EMPTY_SET":
+	case "EMPTY_LIST", "EMPTY_SET":
 		return false, w.object(off)
+	case "EMPTY_DICT":
+		v := w.graph.add(off, nil)
+		if w.joblib {
+			v.obj = &jobValue{dict: map[string]pval{}}
+		}
+		return false, w.push(v)
 	case "PERSID":
 		w.info.PersistentIDs++
 		return false, w.push(pval{})
@@ -770,16 +807,24 @@ func (w *pickleWalker) step(off int64, b byte, op *pickleOp) (done bool, err err
 			return false, err
 		}
 		w.call(op.name)
-		args := w.stack[len(w.stack)-1]
+		callable, args := *w.top(1), *w.top(0)
 		w.pop(2)
-		return false, w.object(off, args)
+		v := w.graph.add(off, []pval{args})
+		if w.joblib {
+			v.obj = reduceValue(callable, args)
+		}
+		return false, w.push(v)
 	case "BUILD":
 		if err := w.need(off, op.name, 2); err != nil {
 			return false, err
 		}
 		w.call(op.name)
-		w.graph.link(w.top(1), off, *w.top(0))
+		target, state := *w.top(1), *w.top(0)
+		w.graph.link(w.top(1), off, state)
 		w.pop(1)
+		if w.joblib && target.obj != nil {
+			return false, w.build(off, target.obj, state)
+		}
 	case "APPEND":
 		if err := w.need(off, op.name, 2); err != nil {
 			return false, err
@@ -801,6 +846,7 @@ func (w *pickleWalker) step(off int64, b byte, op *pickleOp) (done bool, err err
 			return false, err
 		}
 		w.graph.link(w.top(2), off, w.stack[len(w.stack)-2:]...)
+		w.top(2).obj.set(*w.top(1), *w.top(0))
 		w.pop(2)
 	case "SETITEMS":
 		n, err := w.popMark(off, op.name)
@@ -815,6 +861,9 @@ func (w *pickleWalker) step(off int64, b byte, op *pickleOp) (done bool, err err
 			return false, err
 		}
 		w.graph.link(w.top(0), off, added...)
+		for i := 0; i+1 < len(added); i += 2 {
+			w.top(0).obj.set(added[i], added[i+1])
+		}
 	case "DICT", "LIST", "TUPLE", "FROZENSET":
 		n, err := w.popMark(off, op.name)
 		if err != nil {
@@ -823,13 +872,20 @@ func (w *pickleWalker) step(off int64, b byte, op *pickleOp) (done bool, err err
 		if op.name == "DICT" && n%2 != 0 {
 			return false, w.fail(off, "DICT with an odd number of keys and values")
 		}
-		return false, w.push(w.graph.add(off, w.dropped(n)))
+		v := w.graph.add(off, w.dropped(n))
+		if w.joblib && op.name == "TUPLE" {
+			v.items = shortTuple(w.dropped(n))
+		}
+		return false, w.push(v)
 	case "TUPLE1", "TUPLE2", "TUPLE3":
 		n := int(op.name[5] - '0')
 		if err := w.need(off, op.name, n); err != nil {
 			return false, err
 		}
 		v := w.graph.add(off, w.stack[len(w.stack)-n:])
+		if w.joblib {
+			v.items = shortTuple(w.stack[len(w.stack)-n:])
+		}
 		w.pop(n)
 		return false, w.push(v)
 	case "GLOBAL", "INST":
@@ -847,7 +903,7 @@ func (w *pickleWalker) step(off int64, b byte, op *pickleOp) (done bool, err err
 			w.call(op.name)
 			return false, w.push(w.graph.add(off, w.dropped(n)))
 		}
-		return false, w.push(pval{})
+		return false, w.push(w.globalValue(module, name))
 	case "STACK_GLOBAL":
 		if err := w.need(off, op.name, 2); err != nil {
 			return false, err
@@ -868,7 +924,7 @@ func (w *pickleWalker) step(off int64, b byte, op *pickleOp) (done bool, err err
 			}
 		}
 		w.global(off, op.name, module, nm, class)
-		return false, w.push(pval{})
+		return false, w.push(w.globalValue(module, nm))
 	case "EXT1", "EXT2", "EXT4":
 		// The copyreg extension registry maps the code to a global at load
 		// time; which one cannot be known statically.
@@ -889,9 +945,13 @@ func (w *pickleWalker) step(off int64, b byte, op *pickleOp) (done bool, err err
 			return false, err
 		}
 		w.call(op.name)
-		args := w.stack[len(w.stack)-1]
+		cls, args := *w.top(1), *w.top(0)
 		w.pop(2)
-		return false, w.object(off, args)
+		v := w.graph.add(off, []pval{args})
+		if w.joblib && cls.obj != nil && cls.obj.global == joblibWrapper {
+			v.obj = &jobValue{wrapper: true}
+		}
+		return false, w.push(v)
 	case "NEWOBJ_EX":
 		if err := w.need(off, op.name, 3); err != nil {
 			return false, err
