@@ -64,10 +64,22 @@ func Read(r io.ReaderAt, size int64) (*Info, error) {
 	return w.info, nil
 }
 
-// Sniff reports whether head starts like a SavedModel: the schema version
-// (field 1, a small varint) then a MetaGraphDef (field 2).
+// Sniff reports whether head starts like a SavedModel — the schema
+// version (field 1, a small varint) then a MetaGraphDef (field 2) — or
+// like a frozen GraphDef: a NodeDef (field 1) whose first field is its
+// name (field 1).
 func Sniff(head []byte) bool {
-	return len(head) >= 3 && head[0] == 0x08 && head[1] < 0x80 && head[2] == 0x12
+	if len(head) >= 3 && head[0] == 0x08 && head[1] < 0x80 && head[2] == 0x12 {
+		return true
+	}
+	if len(head) < 3 || head[0] != 0x0a {
+		return false
+	}
+	i := 1
+	for i < len(head) && i < 6 && head[i] >= 0x80 {
+		i++
+	}
+	return i+1 < len(head) && head[i+1] == 0x0a
 }
 
 type walker struct {

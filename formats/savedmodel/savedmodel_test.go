@@ -53,7 +53,11 @@ func TestReadFlagged(t *testing.T) {
 		}
 	}
 	// A frozen GraphDef (.pb) is read the same way.
-	frozen := read(t, testmodel.TFGraphDef([]testmodel.TFNode{{Name: "py", Op: "PyFunc"}}))
+	fg := testmodel.TFGraphDef([]testmodel.TFNode{{Name: "py", Op: "PyFunc"}})
+	if !Sniff(fg) || Sniff([]byte("\x0a\x05hello")) {
+		t.Error("frozen graph sniffing")
+	}
+	frozen := read(t, fg)
 	if frozen.Kind != "graph_def" || len(frozen.Flagged) != 1 || frozen.Flagged[0].Op != "PyFunc" {
 		t.Errorf("frozen %+v", frozen)
 	}
