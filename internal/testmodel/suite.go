@@ -329,12 +329,12 @@ var hostileTemplates = map[string]string{
 // benignTemplates are ordinary chat templates of the shapes model
 // families use.
 var benignTemplates = map[string]string{
-	"llama 2": "{% for message in messages %}{% if message['role'] == 'user' %}{{ bos_token + '[INST] ' + message['content'] + ' [/INST]' }}{% elif message['role'] == 'system' %}{{ '<<SYS>>\\n' + message['content'] + '\\n<</SYS>>\\n\\n' }}{% elif message['role'] == 'assistant' %}{{ ' ' + message['content'] + ' ' + eos_token }}{% endif %}{% endfor %}",
-	"roles":   "{% for message in messages %}{{ message['role'].title() }}: {{ message['content'] }}\\n{% endfor %}",
-	"system first": "{% if messages[0]['role'] == 'system' %}{{ messages[0]['content'] }}\\n{% endif %}{% for message in messages[1:] %}{% if message['role'] == 'user' %}User: {{ message['content'] }}{% elif message['role'] == 'assistant' %}Assistant: {{ message['content'] }}{% endif %}{% if not loop.last %}\\n{% endif %}{% endfor %}",
-	"chatml":  "{% for message in messages %}<|im_start|>{{ message['role'] }}\\n{{ message['content'] }}<|im_end|>\\n{% endfor %}{% if add_generation_prompt %}<|im_start|>assistant\\n{% endif %}",
+	"llama 2":           "{% for message in messages %}{% if message['role'] == 'user' %}{{ bos_token + '[INST] ' + message['content'] + ' [/INST]' }}{% elif message['role'] == 'system' %}{{ '<<SYS>>\\n' + message['content'] + '\\n<</SYS>>\\n\\n' }}{% elif message['role'] == 'assistant' %}{{ ' ' + message['content'] + ' ' + eos_token }}{% endif %}{% endfor %}",
+	"roles":             "{% for message in messages %}{{ message['role'].title() }}: {{ message['content'] }}\\n{% endfor %}",
+	"system first":      "{% if messages[0]['role'] == 'system' %}{{ messages[0]['content'] }}\\n{% endif %}{% for message in messages[1:] %}{% if message['role'] == 'user' %}User: {{ message['content'] }}{% elif message['role'] == 'assistant' %}Assistant: {{ message['content'] }}{% endif %}{% if not loop.last %}\\n{% endif %}{% endfor %}",
+	"chatml":            "{% for message in messages %}<|im_start|>{{ message['role'] }}\\n{{ message['content'] }}<|im_end|>\\n{% endfor %}{% if add_generation_prompt %}<|im_start|>assistant\\n{% endif %}",
 	"namespace counter": "{%- set ns = namespace(found=false) -%}{%- for message in messages -%}{%- if message['role'] == 'system' -%}{%- set ns.found = true -%}{%- endif -%}{%- endfor -%}{{ bos_token }}{% if not ns.found %}{{ 'You are helpful.' }}{% endif %}",
-	"raise exception": "{% if messages|length == 0 %}{{ raise_exception('no messages') }}{% endif %}{% for m in messages %}{{ m.content | trim }}{% endfor %}",
-	"class attribute": "{% for message in messages %}{% if message.class == 'important' %}IMPORTANT: {% endif %}{{ message.content }}{% endfor %}",
-	"tools": "{%- if tools %}{{- '# Tools\\n' }}{%- for tool in tools %}{{- tool | tojson }}{%- endfor %}{%- endif %}{%- for message in messages %}{{- message.content }}{%- if message.tool_calls %}{%- for tool_call in message.tool_calls %}{{- tool_call.function.name }}{%- endfor %}{%- endif %}{%- endfor %}",
+	"raise exception":   "{% if messages|length == 0 %}{{ raise_exception('no messages') }}{% endif %}{% for m in messages %}{{ m.content | trim }}{% endfor %}",
+	"class attribute":   "{% for message in messages %}{% if message.class == 'important' %}IMPORTANT: {% endif %}{{ message.content }}{% endfor %}",
+	"tools":             "{%- if tools %}{{- '# Tools\\n' }}{%- for tool in tools %}{{- tool | tojson }}{%- endfor %}{%- endif %}{%- for message in messages %}{{- message.content }}{%- if message.tool_calls %}{%- for tool_call in message.tool_calls %}{{- tool_call.function.name }}{%- endfor %}{%- endif %}{%- endfor %}",
 }
