@@ -215,7 +215,7 @@ func (a *Reader) openTar(src io.Reader, compressed bool) error {
 		}
 		e := Entry{Name: h.Name, Size: h.Size, Method: "store", Unsafe: UnsafeName(h.Name)}
 		switch h.Typeflag {
-		case tar.TypeReg, tar.TypeRegA:
+		case tar.TypeReg:
 		case tar.TypeDir:
 			e.Dir = true
 		case tar.TypeSymlink, tar.TypeLink:
