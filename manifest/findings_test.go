@@ -345,3 +345,53 @@ func TestChatTemplateFindings(t *testing.T) {
 		t.Errorf("message %q", f.Message)
 	}
 }
+
+// Content decides the format and the name is a hint: a PyTorch zip is
+// read as one under any name, a name that claims another format is
+// reported, and archive members are read as files, their findings citing
+// ARCHIVE!/MEMBER.
+func TestContentDetectionAndMembers(t *testing.T) {
+	evil := testmodel.MaliciousPickle(4, testmodel.ViaStackGlobal, "builtins", "eval", "1")
+	torch := testmodel.TorchZipWith("archive", testmodel.TorchStateDict(2, testmodel.FixtureTensors, func(p *testmodel.Pickler) { p.Call("posix", "system", "id") }), testmodel.FixtureTensors, nil)
+	dir := t.TempDir()
+	writeTree(t, dir, map[string][]byte{
+		"weights":           torch,
+		"model.safetensors": torch,
+		"bundle.zip":        testmodel.ZipArchive(true, testmodel.Member{Name: "data.txt", Data: evil}, testmodel.Member{Name: "../escape.sh", Data: []byte("id\n")}),
+		"plain.zip":         testmodel.ZipArchive(false, testmodel.Member{Name: "README.md", Data: []byte("# hi\n")}),
+	})
+	rel := openSource(t, Dir(dir))
+	for p, want := range map[string]Format{"weights": FormatPyTorch, "model.safetensors": FormatPyTorch, "bundle.zip": FormatArchive, "plain.zip": FormatArchive} {
+		if f := rel.File(p); f == nil || f.Format != want {
+			t.Errorf("%s: %+v, want %s", p, f, want)
+		}
+	}
+	if m := rel.File("weights").Mismatch; m != "" {
+		t.Errorf("a file without an extension is not a lie: %q", m)
+	}
+	b := rel.File("bundle.zip")
+	if len(b.Members) != 2 || b.Members[0].Path != "bundle.zip!/data.txt" || b.Members[0].Format != FormatPickle || b.Members[0].Mismatch == "" {
+		t.Fatalf("members %+v", b.Members)
+	}
+	got := map[string]string{}
+	for _, f := range rel.Findings() {
+		if f.Code == finding.FormatCodeExecution || f.Code == finding.FormatMalformed {
+			got[string(f.Code)+" "+f.Subject] = f.Message
+		}
+	}
+	for key, want := range map[string]string{
+		"format.code-execution weights":              "posix.system (process",
+		"format.code-execution model.safetensors":    "posix.system (process",
+		"format.malformed model.safetensors":         "model.safetensors is not what its name says: its name (.safetensors) claims safetensors, but its content is pytorch",
+		"format.code-execution bundle.zip!/data.txt": "bundle.zip!/data.txt imports callables outside the safe allow-list of tensor-rebuild globals (known to run code: builtins.eval (code loading",
+		"format.malformed bundle.zip!/data.txt":      "its name (.txt) claims no model format, but its content is pickle",
+		"format.malformed bundle.zip":                `bundle.zip holds 1 member(s) whose names leave the folder it is extracted to (member (leaves the folder (..)): "../escape.sh")`,
+	} {
+		if !strings.Contains(got[key], want) {
+			t.Errorf("%s: %q, want %q", key, got[key], want)
+		}
+	}
+	if len(got) != 6 {
+		t.Errorf("findings %v", slices.Sorted(maps.Keys(got)))
+	}
+}
