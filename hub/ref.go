@@ -1,6 +1,7 @@
 package hub
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"strings"
@@ -82,4 +83,14 @@ func checkRevision(rev string) error {
 		return fmt.Errorf("revision %q holds a character not allowed in a git ref", rev)
 	}
 	return nil
+}
+
+// RecordURL is the address of the API record of model id at revision (the
+// default branch when revision is "" or "main"), as evidence cites it.
+func RecordURL(endpoint, id, revision string) string {
+	u := strings.TrimRight(cmp.Or(endpoint, DefaultEndpoint), "/") + "/api/models/" + id
+	if revision != "" && revision != DefaultRevision {
+		u += "/revision/" + revision
+	}
+	return u
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/modelvet/modelvet/internal/limits"
+	"github.com/modelvet/modelvet/internal/textsafe"
 )
 
 // Signing methods of model signatures, as the reference implementation
@@ -96,7 +97,7 @@ func (b *b64) UnmarshalJSON(data []byte) error {
 			return nil
 		}
 	}
-	return fmt.Errorf("%q is not base64", truncate(s, 40))
+	return fmt.Errorf("%q is not base64", textsafe.Truncate(s, 40))
 }
 
 type jsonCert struct {
@@ -142,7 +143,7 @@ func ParseBundle(data []byte) (*Bundle, error) {
 	}
 	b := &Bundle{MediaType: jb.MediaType, raw: data}
 	if !strings.HasPrefix(jb.MediaType, bundleMediaTypePrefix) {
-		return nil, bundleErr("mediaType", "%q is not a Sigstore bundle", truncate(jb.MediaType, 80))
+		return nil, bundleErr("mediaType", "%q is not a Sigstore bundle", textsafe.Truncate(jb.MediaType, 80))
 	}
 	if len(jb.MessageSignature) > 0 && string(jb.MessageSignature) != "null" {
 		return nil, bundleErr("messageSignature", "a message signature, not a DSSE envelope: not a model signature")

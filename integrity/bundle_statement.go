@@ -16,6 +16,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/modelvet/modelvet/internal/limits"
+	"github.com/modelvet/modelvet/internal/textsafe"
 )
 
 // In-toto and model-signing identifiers.
@@ -457,20 +458,13 @@ func checkResourceSet(rs []Resource, s Serialization) error {
 func hexDigest(s, alg string) ([]byte, error) {
 	want := digestSize(alg)
 	if len(s) != 2*want {
-		return nil, fmt.Errorf("%q is not a %d-byte hex digest", truncate(s, 80), want)
+		return nil, fmt.Errorf("%q is not a %d-byte hex digest", textsafe.Truncate(s, 80), want)
 	}
 	d, err := hex.DecodeString(s)
 	if err != nil {
-		return nil, fmt.Errorf("%q is not hex", truncate(s, 80))
+		return nil, fmt.Errorf("%q is not hex", textsafe.Truncate(s, 80))
 	}
 	return d, nil
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
 }
 
 // walkObject reads a JSON object from dec, calling fn with each key; fn

@@ -45,8 +45,9 @@ type VerifyOptions struct {
 	// compared with what the release lists, but no digest is computed.
 	// VerifySignature still checks the signature itself; Verify does not
 	// (a signature vouches for bytes, and none are read): it records the
-	// release's own signature as present but not checked, and reports
-	// none missing.
+	// signature (Signature, else the release's own) as present but not
+	// checked, and reports none missing unless RequireVerifiedSignature
+	// is set.
 	WithoutHashingUnsafe bool
 	// Hash tunes hashing: workers, buffer size, progress callback.
 	Hash HashOptions
@@ -256,8 +257,8 @@ func verifyRelease(ctx context.Context, rel *manifest.Release, opts VerifyOption
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-	case with.signatureUnread && rel.Signature != nil:
-		res.Signature = &SignatureResult{Path: rel.Signature.Path, Present: true, Err: "not checked: the files were not hashed"}
+	case with.signatureUnread:
+		res.Signature = unreadSignature(rel, opts.Signature)
 	}
 	if opts.RequireVerifiedSignature {
 		v.unverifiedSignature(res.Signature)
@@ -304,6 +305,8 @@ func verifyRelease(ctx context.Context, rel *manifest.Release, opts VerifyOption
 	if with.published {
 		v.compareExpected()
 		v.findings = append(v.findings, indexFindings(rel)...)
+		v.findings = append(v.findings, externalFindings(rel)...)
+		v.findings = append(v.findings, remoteFindings(rel)...)
 	}
 	if with.published && remote && !opts.WithoutHashingUnsafe {
 		msg := "The release was read remotely and its weights were not downloaded, so their bytes are not hashed: published sizes and digests are not checked against them."
@@ -327,10 +330,40 @@ func verifyRelease(ctx context.Context, rel *manifest.Release, opts VerifyOption
 	return res, nil
 }
 
-// unverifiedSignature reports a signature that is present but was not
-// checked as missing, for a caller that accepts only a verified one.
+// unreadSignature records the signature (given, else the release's own)
+// as present but not checked, since the files are not hashed; nil when
+// there is none.
+func unreadSignature(rel *manifest.Release, given string) *SignatureResult {
+	const why = "not checked: the files were not hashed"
+	switch {
+	case given != "":
+		if _, err := os.Stat(given); err != nil {
+			return nil
+		}
+		return &SignatureResult{Path: displayPath(rel, given), Present: true, Err: why}
+	case rel.Signature != nil:
+		return &SignatureResult{Path: rel.Signature.Path, Present: true, Err: why}
+	}
+	return nil
+}
+
+// unverifiedSignature reports, for a caller that accepts only a verified
+// signature, a signature that was not checked, or none at all, as
+// signature.missing (once: the signature check may have reported it).
 func (v *verification) unverifiedSignature(sr *SignatureResult) {
-	if sr == nil || !sr.Present || len(sr.Checks) > 0 {
+	if slices.ContainsFunc(v.findings, func(f finding.Finding) bool { return f.Code == finding.SignatureMissing }) {
+		return
+	}
+	if sr == nil || !sr.Present {
+		v.add(finding.Finding{
+			Code:       finding.SignatureMissing,
+			Message:    "No model signature: the release holds no model.sig and none was given, and the policy requires a verified one.",
+			Confidence: finding.Verified,
+			Subject:    v.rel.Name,
+		})
+		return
+	}
+	if len(sr.Checks) > 0 {
 		return
 	}
 	v.add(finding.Finding{

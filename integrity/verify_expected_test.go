@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/modelvet/modelvet/finding"
@@ -196,6 +197,45 @@ func TestVerifyUnhashedSignature(t *testing.T) {
 	wantCodes(t, res, map[finding.Code][]string{})
 	if !res.Signature.Verified || res.Verified != 2 {
 		t.Errorf("signature %+v, %d files verified", res.Signature, res.Verified)
+	}
+}
+
+// TestVerifyUnhashedRequired checks that a caller requiring a verified
+// signature is told when there is none to check without hashing, and that
+// a signature given by path counts as present but unchecked.
+func TestVerifyUnhashedRequired(t *testing.T) {
+	k := newKey(t, elliptic.P256())
+	dir := writeModel(t, map[string]string{"model.safetensors": "weights"})
+	opts := VerifyOptions{Trust: keyTrust(t, k), RequireSignature: true, RequireVerifiedSignature: true, WithoutHashingUnsafe: true}
+	res, err := Verify(context.Background(), openRelease(t, dir), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantCodes(t, res, map[finding.Code][]string{finding.IntegrityUnverified: {"model"}, finding.SignatureMissing: {"model"}})
+
+	other := t.TempDir()
+	if _, err := Sign(context.Background(), dir, Signer{Key: k}, SignOptions{Output: filepath.Join(other, "elsewhere.sig")}); err != nil {
+		t.Fatal(err)
+	}
+	opts.Signature = filepath.Join(other, "elsewhere.sig")
+	res, err = Verify(context.Background(), openRelease(t, dir), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sr := res.Signature; sr == nil || !sr.Present || len(sr.Checks) != 0 {
+		t.Fatalf("signature %+v", res.Signature)
+	}
+	missing := 0
+	for _, f := range res.Findings {
+		if f.Code == finding.SignatureMissing {
+			missing++
+			if !strings.Contains(f.Message, "is present but was not checked") {
+				t.Errorf("finding %+v", f)
+			}
+		}
+	}
+	if missing != 1 {
+		t.Errorf("%d signature.missing findings, want 1: %+v", missing, res.Findings)
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/modelvet/modelvet/finding"
 	"github.com/modelvet/modelvet/internal/limits"
 	"github.com/modelvet/modelvet/internal/safeio"
+	"github.com/modelvet/modelvet/internal/textsafe"
 	"github.com/modelvet/modelvet/manifest"
 )
 
@@ -64,7 +65,7 @@ func (v *verification) checkSignature(ctx context.Context, tm *trustMaterial) (*
 			Message:    fmt.Sprintf("Model signature %s: %s.", shown, strings.TrimSuffix(msg, ".")),
 			Confidence: finding.Verified,
 			Subject:    shown,
-			Evidence:   []finding.Evidence{{Path: shown, Field: field, Value: truncate(lastDetail(sr), 300)}},
+			Evidence:   []finding.Evidence{{Path: shown, Field: field, Value: textsafe.Truncate(lastDetail(sr), 300)}},
 		})
 		return sr, nil
 	}
@@ -91,7 +92,7 @@ func (v *verification) checkSignature(ctx context.Context, tm *trustMaterial) (*
 	sr.check("bundle", true, "%s, %s method, %s, %s", b.MediaType, b.Method, countOf(len(b.Certificates), "certificate", "certificates"), countOf(b.TlogEntries, "transparency-log entry", "transparency-log entries"))
 	if b.PayloadType != InTotoPayloadType {
 		sr.check("envelope", false, "payload type %q, want %q", b.PayloadType, InTotoPayloadType)
-		return fail(finding.SignatureInvalid, "dsseEnvelope.payloadType", fmt.Sprintf("payload type %q is not an in-toto statement", truncate(b.PayloadType, 80)))
+		return fail(finding.SignatureInvalid, "dsseEnvelope.payloadType", fmt.Sprintf("payload type %q is not an in-toto statement", textsafe.Truncate(b.PayloadType, 80)))
 	}
 	sr.check("envelope", true, "DSSE, payload type %s, one signature", InTotoPayloadType)
 	st, err := parseStatement(b.Payload)

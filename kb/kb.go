@@ -57,6 +57,8 @@ type KB struct {
 	Policies      []*Policy
 	Allegations   []*Allegation
 	OutputTerms   []*OutputTerms
+	Architectures []*Architecture
+	Tokenizers    []*Tokenizer
 
 	indexOnce sync.Once
 	index     *index
@@ -77,6 +79,7 @@ var sections = []section{
 		return mergeFile(&k.Organizations, d, f, "organizations")
 	}},
 	{"models.yaml", func(k *KB, d []byte, f string) error { return mergeFile(&k.Models, d, f, "models") }},
+	{"models-published.yaml", func(k *KB, d []byte, f string) error { return mergeFile(&k.Models, d, f, "models") }},
 	{"datasets.yaml", func(k *KB, d []byte, f string) error { return mergeFile(&k.Datasets, d, f, "datasets") }},
 	{"policies.yaml", func(k *KB, d []byte, f string) error { return mergeFile(&k.Policies, d, f, "policies") }},
 	{"allegations.yaml", func(k *KB, d []byte, f string) error {
@@ -85,6 +88,13 @@ var sections = []section{
 	{"output-terms.yaml", func(k *KB, d []byte, f string) error {
 		return mergeFile(&k.OutputTerms, d, f, "output_terms")
 	}},
+	// After models.yaml and organizations.yaml, whose records they name.
+	// The -published files hold records from published figures; the
+	// others, records checked against the shared corpus.
+	{"architectures.yaml", mergeArchitectures},
+	{"architectures-published.yaml", mergeArchitectures},
+	{"tokenizers.yaml", mergeTokenizers},
+	{"tokenizers-published.yaml", mergeTokenizers},
 }
 
 var (

@@ -258,10 +258,10 @@ func (c *collector) card(rel *manifest.Release) {
 		c.unidentified("card", card.Evidence("license", f), "license: other with no license_name or license_link")
 	}
 	if f, ok := card.ExtraGated["extra_gated_prompt"]; ok && f.Value != "" {
-		c.text(f.Value, Source{Kind: "card:extra_gated_prompt", Evidence: finding.Evidence{Path: card.Path, Line: f.Line, Field: "extra_gated_prompt"}, Mention: true}, false, false)
+		c.text(f.Value, Source{Kind: "card:extra_gated_prompt", Evidence: finding.Evidence{Path: card.Path, Line: f.Line, Field: "extra_gated_prompt"}, Mention: true}, textScan{})
 	}
 	for _, sec := range licenceSections(card) {
-		c.text(sec.text, Source{Kind: "card:section", Evidence: finding.Evidence{Path: card.Path, Line: sec.line, Field: sec.heading}, Mention: true}, false, false)
+		c.text(sec.text, Source{Kind: "card:section", Evidence: finding.Evidence{Path: card.Path, Line: sec.line, Field: sec.heading}, Mention: true}, textScan{})
 	}
 }
 
@@ -334,7 +334,7 @@ func (c *collector) files(rel *manifest.Release) {
 		base := strings.ToUpper(path.Base(t.Path))
 		companion := strings.HasPrefix(base, "NOTICE") || strings.Contains(base, "POLICY") || strings.Contains(base, "USE_POLICY")
 		src.Mention = companion
-		found := c.text(t.Text, src, true, !companion)
+		found := c.text(t.Text, src, textScan{names: true, fallback: !companion})
 		if !found && !companion && strings.TrimSpace(t.Text) != "" {
 			c.unidentified(kind, src.Evidence, "the licence text is not one modelvet recognises")
 		}
@@ -412,11 +412,17 @@ func (c *collector) oci(rel *manifest.Release) {
 	}
 }
 
+// textScan says what, beyond licence texts, text looks for.
+type textScan struct {
+	names    bool // licence names and links, when no text is recognised
+	fallback bool // ordinary licences too, when the model-licence templates leave the text unexplained
+}
+
 // text identifies the licences in a text and records them with src. It
 // reports whether any was found.
-func (c *collector) text(text string, src Source, names, fallback bool) bool {
+func (c *collector) text(text string, src Source, how textScan) bool {
 	found := false
-	for _, m := range c.scan(text, fallback) {
+	for _, m := range c.scan(text, how.fallback) {
 		if m.Versions != nil {
 			ev := src.Evidence
 			ev.Line = max(src.Evidence.Line, 1) + lineOf(text, m.Start)
@@ -457,7 +463,7 @@ func (c *collector) text(text string, src Source, names, fallback bool) bool {
 			found = true
 		}
 	}
-	if names && !found || src.Kind == "card:section" || src.Kind == "card:extra_gated_prompt" {
+	if how.names && !found || src.Kind == "card:section" || src.Kind == "card:extra_gated_prompt" {
 		for _, l := range nameMentions(c.k, text) {
 			s := src
 			s.How, s.Mention, s.Confidence = ByName, true, finding.Inferred

@@ -11,9 +11,9 @@ import (
 	"github.com/tidwall/gjson"
 )
 
-// ChatTemplate is a Jinja chat template the release ships, with what
+// TemplateCheck is a Jinja chat template the release ships, with what
 // checking it found. Inference servers render it on every request.
-type ChatTemplate struct {
+type TemplateCheck struct {
 	// Path is the file; Field the key that holds the template
 	// ("tokenizer.chat_template", "chat_template", "chat_template[tool_use]"),
 	// empty for a template file.
@@ -31,7 +31,7 @@ type ChatTemplate struct {
 }
 
 // fileOffset returns the offset in the file of byte off of the template.
-func (t *ChatTemplate) fileOffset(off int) int64 {
+func (t *TemplateCheck) fileOffset(off int) int64 {
 	switch {
 	case t.Offset < 0:
 		return 0
@@ -51,19 +51,19 @@ func isChatTemplateName(p string) bool {
 // chatTemplatesOf checks the templates of a file: a JSON file's
 // chat_template (a string, or a list of named templates), or a template
 // file's text.
-func chatTemplatesOf(p string, data []byte) []*ChatTemplate {
+func chatTemplatesOf(p string, data []byte) []*TemplateCheck {
 	if strings.HasSuffix(strings.ToLower(p), ".jinja") {
-		return []*ChatTemplate{{Path: p, Offset: 0, Info: chattemplate.Check(string(data))}}
+		return []*TemplateCheck{{Path: p, Offset: 0, Info: chattemplate.Check(string(data))}}
 	}
 	if !gjson.ValidBytes(data) {
 		return nil
 	}
-	var out []*ChatTemplate
+	var out []*TemplateCheck
 	add := func(field string, r gjson.Result) {
 		if r.Type != gjson.String {
 			return
 		}
-		t := &ChatTemplate{Path: p, Field: field, Offset: jsonStringOffset(data, r), Info: chattemplate.Check(r.Str)}
+		t := &TemplateCheck{Path: p, Field: field, Offset: jsonStringOffset(data, r), Info: chattemplate.Check(r.Str)}
 		if t.Offset > 0 {
 			t.raw = data[t.Offset:]
 		}
@@ -123,8 +123,8 @@ func rawOffset(raw []byte, decoded int) int {
 
 // ggufChatTemplates checks the chat templates of a GGUF file's metadata:
 // tokenizer.chat_template and the named tokenizer.chat_template.NAME.
-func ggufChatTemplates(p string, g *gguf.Info) []*ChatTemplate {
-	var out []*ChatTemplate
+func ggufChatTemplates(p string, g *gguf.Info) []*TemplateCheck {
+	var out []*TemplateCheck
 	for _, v := range g.Metadata {
 		if v.Key != "tokenizer.chat_template" && !strings.HasPrefix(v.Key, "tokenizer.chat_template.") {
 			continue
@@ -136,7 +136,7 @@ func ggufChatTemplates(p string, g *gguf.Info) []*ChatTemplate {
 		// The key's offset, then its length (8), the key, the value type (4)
 		// and the string's length (8).
 		start := v.Offset + 8 + int64(len(v.Key)) + 4 + 8
-		out = append(out, &ChatTemplate{Path: p, Field: v.Key, Offset: start, Info: chattemplate.Check(s)})
+		out = append(out, &TemplateCheck{Path: p, Field: v.Key, Offset: start, Info: chattemplate.Check(s)})
 	}
 	return out
 }

@@ -292,11 +292,11 @@ func collect(ctx context.Context, rel *Release, open opener) {
 			}
 		case FormatSafetensorsIndex:
 			data, err := readText(ctx, open, f, limits.MaxIndexBytes, "index")
-			var idx *SafetensorsIndex
+			var idx *safetensors.Index
 			if err == nil {
 				// An index with an unusable total_size comes back with the
 				// error; keep it.
-				idx, err = ParseSafetensorsIndex(f.Path, data)
+				idx, err = safetensors.ParseIndex(f.Path, data)
 			}
 			if err != nil {
 				rel.addProblem(problemFrom(f.Path, err))
@@ -331,14 +331,14 @@ func collect(ctx context.Context, rel *Release, open opener) {
 			}
 		}
 		if f.GGUF != nil {
-			rel.ChatTemplates = append(rel.ChatTemplates, ggufChatTemplates(f.Path, f.GGUF)...)
+			rel.TemplateChecks = append(rel.TemplateChecks, ggufChatTemplates(f.Path, f.GGUF)...)
 		}
 		if isChatTemplateName(f.Path) && (f.Format == FormatJSON || f.Format == FormatText) {
 			data, err := readText(ctx, open, f, limits.MaxJSONBytes, "")
 			if err != nil {
 				continue // a template too large or unreadable is not checked
 			}
-			rel.ChatTemplates = append(rel.ChatTemplates, chatTemplatesOf(f.Path, data)...)
+			rel.TemplateChecks = append(rel.TemplateChecks, chatTemplatesOf(f.Path, data)...)
 		}
 	}
 }

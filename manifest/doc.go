@@ -32,14 +32,14 @@
 //     (File.NumPy), joblib files (File.Joblib), skops schemas
 //     (File.Skops), TensorFlow graphs (File.SavedModel), and archives
 //     (File.Archive), whose members are read as files (File.Members).
-//   - Chat templates (Release.ChatTemplates): GGUF, tokenizer configs and
+//   - Chat templates (Release.TemplateChecks): GGUF, tokenizer configs and
 //     .jinja files, checked by formats/chattemplate.
 //   - The format findings (format.*), all made in one place, findings.go:
 //     [Release.Findings] reports unparseable files, pickle-based weights,
 //     imports and Lambda layers that run code, configs that ask to, and
 //     ONNX external data outside or missing from the release (with what a
 //     remote audit left unread).
-//   - Sharded checkpoints: [ParseSafetensorsIndex] reads
+//   - Sharded checkpoints: safetensors.ParseIndex reads
 //     model.safetensors.index.json, and [Release.CheckIndex] compares it
 //     with the shards present ([IndexIssue]).
 //   - Text files: the model card ([ParseCard]), config.json and friends

@@ -1,6 +1,7 @@
 package manifest
 
 import (
+	"cmp"
 	"fmt"
 	"path"
 	"slices"
@@ -9,7 +10,6 @@ import (
 	"github.com/modelvet/modelvet/finding"
 	"github.com/modelvet/modelvet/formats/archive"
 	"github.com/modelvet/modelvet/formats/keras"
-	"github.com/modelvet/modelvet/formats/onnx"
 	"github.com/modelvet/modelvet/formats/pickle"
 	"github.com/modelvet/modelvet/formats/savedmodel"
 	"github.com/modelvet/modelvet/formats/skops"
@@ -22,16 +22,16 @@ import (
 // the facts mean for an audit.
 
 // Findings returns the format findings the release raises by itself:
-// unparseable files, pickle-based weights, requests to execute code, ONNX
-// external data outside or missing from the release, and what a remote
-// audit left unread.
+// unparseable files, pickle-based weights, requests to execute code, and
+// ONNX external data outside the release. Whether the bytes are complete
+// and the ones published (missing files, what a remote audit left unread)
+// is for package integrity.
 func (r *Release) Findings() []finding.Finding {
 	var out []finding.Finding
 	for _, p := range r.Problems {
 		out = append(out, p.finding())
 	}
 	out = append(out, r.codeFindings()...)
-	out = append(out, r.hubFindings()...)
 	slices.SortFunc(out, finding.Compare)
 	return out
 }
@@ -54,8 +54,8 @@ func (p *Problem) finding() finding.Finding {
 
 // codeFindings reports what loading the weights would do beyond reading
 // tensors: configs that ask to run repository code, pickles and Keras
-// Lambda layers that run code, ONNX external data outside or missing from
-// the release.
+// Lambda layers that run code, ONNX external data a loader would look for
+// outside the release.
 func (r *Release) codeFindings() []finding.Finding {
 	var out []finding.Finding
 	for _, c := range []*ModelConfig{r.Config, r.GenerationConfig} {
@@ -82,13 +82,11 @@ func (r *Release) codeFindings() []finding.Finding {
 			Evidence:   ev,
 		})
 	}
+	out = append(out, r.onnxFindings()...)
 	for _, f := range r.Files {
-		if f.ONNX != nil {
-			out = append(out, onnxFindings(r, f.Path, f.ONNX)...)
-		}
 		out = append(out, fileFindings(f)...)
 	}
-	for _, t := range r.ChatTemplates {
+	for _, t := range r.TemplateChecks {
 		out = append(out, chatTemplateFindings(t)...)
 	}
 	return out
@@ -97,7 +95,7 @@ func (r *Release) codeFindings() []finding.Finding {
 // chatTemplateFindings reports a chat template that reaches Python
 // internals or escapes a Jinja sandbox: an inference server that renders
 // it runs code (format.code-execution).
-func chatTemplateFindings(t *ChatTemplate) []finding.Finding {
+func chatTemplateFindings(t *TemplateCheck) []finding.Finding {
 	if len(t.Info.Issues) == 0 {
 		return nil
 	}
@@ -111,7 +109,7 @@ func chatTemplateFindings(t *ChatTemplate) []finding.Finding {
 		if is.Gadget != "" {
 			v += " (from " + is.Gadget + ")"
 		}
-		ev = append(ev, finding.Evidence{Path: t.Path, Offset: t.fileOffset(is.Offset), Field: cmpOr(t.Field, "template") + ": " + is.Kind, Value: textsafe.Truncate(v, 80)})
+		ev = append(ev, finding.Evidence{Path: t.Path, Offset: t.fileOffset(is.Offset), Field: cmp.Or(t.Field, "template") + ": " + is.Kind, Value: textsafe.Truncate(v, 80)})
 	}
 	return []finding.Finding{{
 		Code: finding.FormatCodeExecution,
@@ -378,7 +376,7 @@ func kerasFindings(path string, k *keras.Info) []finding.Finding {
 		if l.Bytecode {
 			bytecode++
 		}
-		names = append(names, cmpOr(l.Name, "unnamed"))
+		names = append(names, cmp.Or(l.Name, "unnamed"))
 		v := l.Name
 		if l.Bytecode {
 			v += " (bytecode)"
@@ -408,35 +406,73 @@ func kerasFindings(path string, k *keras.Info) []finding.Finding {
 	return []finding.Finding{{Code: finding.FormatCodeExecution, Message: msg, Confidence: conf, Subject: path, Evidence: ev}}
 }
 
-// onnxFindings reports the external data of an ONNX file that lies outside
-// the release (a path that leaves the model's folder: a loader would read
-// that file) or that the release lacks.
-func onnxFindings(rel *Release, p string, o *onnx.Info) []finding.Finding {
-	var out []finding.Finding
-	seen := map[string]bool{}
-	for _, x := range o.ExternalData {
-		if seen[x.Location] {
+// ExternalData is a place where an ONNX file of the release says a
+// tensor's data is kept.
+type ExternalData struct {
+	Model    string // the ONNX file
+	Tensor   string
+	Location string // as the file writes it
+	Offset   int64  // of the entry in the ONNX file
+	// Target is the release path Location resolves to, empty when
+	// Location is empty or Outside.
+	Target string
+	// Outside is set when Location leaves the release (an absolute path, a
+	// drive letter, or one that climbs out): a loader would read a file
+	// the release does not hold.
+	Outside bool
+}
+
+// ExternalData lists the external tensor data of the release's ONNX files,
+// each location once per file. Whether each Target is present is for
+// integrity to say.
+func (r *Release) ExternalData() []ExternalData {
+	var out []ExternalData
+	for _, f := range r.Files {
+		if f.ONNX == nil {
 			continue
 		}
-		seen[x.Location] = true
-		ev := []finding.Evidence{{Path: p, Offset: x.Offset, Field: "external_data.location", Value: textsafe.Truncate(x.Location, 40)}}
-		loc := strings.ReplaceAll(x.Location, "\\", "/")
-		target := path.Join(path.Dir(p), loc)
-		switch {
-		case loc == "":
-			out = append(out, finding.Finding{Code: finding.FormatMalformed, Confidence: finding.Verified, Subject: p, Evidence: ev,
-				Message: fmt.Sprintf("%s stores tensor %s externally but names no file for it", p, textsafe.Truncate(x.Tensor, 40))})
-		case path.IsAbs(loc) || hasDriveLetter(loc) || target == ".." || strings.HasPrefix(target, "../"):
-			out = append(out, finding.Finding{Code: finding.FormatMalformed, Confidence: finding.Verified, Subject: p, Evidence: ev,
-				Message: fmt.Sprintf("%s refers to external tensor data at %q, outside the release: a loader would read that file (a path traversal)", p, textsafe.Truncate(x.Location, 40))})
-		case rel.File(target) == nil:
-			// integrity.missing, the one finding of another family made in
-			// this file: it needs the release's listing, which the ONNX
-			// reader does not see. It belongs with the integrity checks
-			// once they have a package of their own.
-			out = append(out, finding.Finding{Code: finding.IntegrityMissing, Confidence: finding.Verified, Subject: target, Evidence: ev,
-				Message: fmt.Sprintf("%s keeps tensor data in %s, which the release does not hold", p, target)})
+		seen := map[string]bool{}
+		for _, x := range f.ONNX.ExternalData {
+			if seen[x.Location] {
+				continue
+			}
+			seen[x.Location] = true
+			e := ExternalData{Model: f.Path, Tensor: x.Tensor, Location: x.Location, Offset: x.Offset}
+			loc := strings.ReplaceAll(x.Location, "\\", "/")
+			target := path.Join(path.Dir(f.Path), loc)
+			switch {
+			case loc == "":
+			case path.IsAbs(loc) || hasDriveLetter(loc) || target == ".." || strings.HasPrefix(target, "../"):
+				e.Outside = true
+			default:
+				e.Target = target
+			}
+			out = append(out, e)
 		}
+	}
+	return out
+}
+
+// Evidence cites the entry in the ONNX file.
+func (e ExternalData) Evidence() finding.Evidence {
+	return finding.Evidence{Path: e.Model, Offset: e.Offset, Field: "external_data.location", Value: textsafe.Truncate(e.Location, 40)}
+}
+
+// onnxFindings reports external data that no file of the release can
+// hold: an empty location, or one outside the release (a path traversal).
+func (r *Release) onnxFindings() []finding.Finding {
+	var out []finding.Finding
+	for _, e := range r.ExternalData() {
+		var msg string
+		switch {
+		case e.Location == "":
+			msg = fmt.Sprintf("%s stores tensor %s externally but names no file for it", e.Model, textsafe.Truncate(e.Tensor, 40))
+		case e.Outside:
+			msg = fmt.Sprintf("%s refers to external tensor data at %q, outside the release: a loader would read that file (a path traversal)", e.Model, textsafe.Truncate(e.Location, 40))
+		default:
+			continue
+		}
+		out = append(out, finding.Finding{Code: finding.FormatMalformed, Confidence: finding.Verified, Subject: e.Model, Evidence: []finding.Evidence{e.Evidence()}, Message: msg})
 	}
 	return out
 }

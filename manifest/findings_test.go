@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"maps"
 	"os"
 	"path/filepath"
@@ -181,11 +182,25 @@ func TestONNXExternalDataFindings(t *testing.T) {
 		"format.malformed onnx/model.onnx ../../etc/passwd",
 		"format.malformed onnx/model.onnx /etc/shadow",
 		`format.malformed onnx/model.onnx C:\Windows\win.ini`,
-		"integrity.missing onnx/data:v2.bin data:v2.bin",
-		"integrity.missing onnx/missing.bin missing.bin",
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("findings:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	// The facts integrity reads: where each location resolves.
+	got = nil
+	for _, e := range rel.ExternalData() {
+		got = append(got, fmt.Sprintf("%s %q → %q outside=%v", e.Tensor, e.Location, e.Target, e.Outside))
+	}
+	want = []string{
+		`a "model.onnx_data" → "onnx/model.onnx_data" outside=false`,
+		`b "missing.bin" → "onnx/missing.bin" outside=false`,
+		`c "../../etc/passwd" → "" outside=true`,
+		`d "/etc/shadow" → "" outside=true`,
+		`e "C:\\Windows\\win.ini" → "" outside=true`,
+		`f "data:v2.bin" → "onnx/data:v2.bin" outside=false`,
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("external data:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
 
@@ -319,8 +334,8 @@ func TestChatTemplateFindings(t *testing.T) {
 		"evil/chat_template.jinja":    []byte(hostile),
 	})
 	rel := openSource(t, Dir(dir))
-	if len(rel.ChatTemplates) != 6 {
-		t.Errorf("%d templates", len(rel.ChatTemplates))
+	if len(rel.TemplateChecks) != 6 {
+		t.Errorf("%d templates", len(rel.TemplateChecks))
 	}
 	got := map[string]finding.Finding{}
 	for _, f := range rel.Findings() {

@@ -2,17 +2,12 @@ package manifest
 
 import (
 	"context"
-	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
-	"unicode/utf8"
 
-	"github.com/modelvet/modelvet/finding"
-	"github.com/modelvet/modelvet/formats"
 	"github.com/modelvet/modelvet/formats/gguf"
-	"github.com/modelvet/modelvet/internal/jsonscan"
+	"github.com/modelvet/modelvet/formats/safetensors"
 )
 
 // The remote audit reads weight metadata within two bounds, so that a
@@ -191,161 +186,15 @@ func headerParameters(rel *Release) {
 
 // indexPrefix records what the first bytes of an index too large to read
 // whole say: metadata.total_size when the metadata object precedes the
-// weight_map and ends within them. A syntax error in the bytes read is a
-// problem; running out of bytes is not.
+// weight_map and ends within them.
 func indexPrefix(rel *Release, f *File, data []byte) {
 	hi := &HubIndex{Path: f.Path, Size: f.Size, BytesRead: int64(len(data)), TotalSize: -1}
 	rel.Hub.Index = hi
-	// The prefix may end inside a character.
-	cut := data
-	for i := 0; i < utf8.UTFMax && len(cut) > 0 && !utf8.Valid(cut); i++ {
-		cut = cut[:len(cut)-1]
+	idx, err := safetensors.ParseIndexPrefix(f.Path, data, f.Size)
+	if err != nil {
+		rel.addProblem(problemFrom(f.Path, err))
 	}
-	if !utf8.Valid(cut) {
-		rel.addProblem(&Problem{Path: f.Path, Message: "the index is not valid UTF-8"})
-		return
+	if idx != nil && idx.TotalSize >= 0 {
+		hi.TotalSize, hi.TotalSizeLine = idx.TotalSize, idx.TotalSizeLine
 	}
-	j := jsonscan.New(string(cut))
-	if j.Peek() != '{' {
-		rel.addProblem(&Problem{Path: f.Path, Line: 1, Message: "the index is not a JSON object"})
-		return
-	}
-	ierr := func(off int, format string, args ...any) *formats.Error {
-		return &formats.Error{Format: string(FormatSafetensorsIndex), Path: f.Path, Offset: int64(off), Line: lineAt(cut, int64(off)), Msg: fmt.Sprintf(format, args...)}
-	}
-	if j.Open('}') {
-		return
-	}
-	for {
-		j.SkipSpace()
-		key, ok := j.ReadString()
-		if !ok || !j.Expect(':', "':' after an object key") {
-			return // cut short, or a fault the full read would report
-		}
-		j.SkipSpace()
-		switch key {
-		case "metadata":
-			idx := &SafetensorsIndex{Path: f.Path, TotalSize: -1}
-			var soft error
-			if err := indexMetadata(j, idx, ierr, &soft); err != nil {
-				if hi.BytesRead == hi.Size {
-					// A fault, not the end of the bytes read.
-					rel.addProblem(problemFrom(f.Path, err))
-				}
-				return
-			}
-			if soft != nil {
-				rel.addProblem(problemFrom(f.Path, soft))
-			}
-			if idx.TotalSize >= 0 {
-				hi.TotalSize, hi.TotalSizeLine = idx.TotalSize, idx.TotalSizeLine
-			}
-			return
-		case "weight_map":
-			return // the metadata, if any, comes after: not read
-		}
-		if _, ok := j.Skip(1); !ok || !j.More('}') {
-			return
-		}
-	}
-}
-
-// hubFindings reports what a remote audit left unread to stay within its
-// budgets: safetensors headers and the weight_map of a large index.
-func (r *Release) hubFindings() []finding.Finding {
-	h := r.Hub
-	if h == nil {
-		return nil
-	}
-	var out []finding.Finding
-	if hd := h.Headers; hd != nil && len(hd.Unread) > 0 {
-		msg := fmt.Sprintf("the headers of %d of %d safetensors files (%s of %s) were not read from the Hub, to keep within the audit's %s header budget; the tensors, dtypes and parameter counts of those files are unverified until they are downloaded and audited",
-			len(hd.Unread), hd.Files, mb(hd.BytesTotal-hd.BytesRead), mb(hd.BytesTotal), mb(hd.Budget))
-		if h.SafetensorsTotal > 0 {
-			msg += fmt.Sprintf("; the repository's parameter count, %s, is the Hub API's own summary (the %d headers read declare %s)", grouped(h.SafetensorsTotal), hd.Read, grouped(hd.Parameters))
-		}
-		ev := unreadEvidence(finding.Evidence{Field: "headers read", Value: fmt.Sprintf("%d of %d", hd.Read, hd.Files)}, hd.Unread, "header")
-		if h.SafetensorsTotal > 0 {
-			ev = append(ev, finding.Evidence{Path: hubAPIPath(h), Field: "safetensors.total", Value: fmt.Sprint(h.SafetensorsTotal)})
-		}
-		out = append(out, finding.Finding{
-			Code: finding.IntegrityUnverified, Message: msg, Confidence: finding.Inferred,
-			Subject: r.Name, Evidence: ev,
-		})
-	}
-	if g := h.GGUF; g != nil && len(g.Partial) > 0 {
-		msg := fmt.Sprintf("the metadata of %d of %d GGUF files was read from the Hub only as far as their first block, which holds the general.* keys (name, licence, base models): GGUF metadata has no length field, the first file's took %s, and the audit's %s header budget left room for %d more like it; the rest of their metadata and their tensors are unverified until they are downloaded and audited",
-			len(g.Partial), g.Files, mb(g.FirstBytes), mb(g.Budget), g.Read-1)
-		ev := unreadEvidence(finding.Evidence{Field: "GGUF metadata read in full", Value: fmt.Sprintf("%d of %d", g.Read, g.Files)}, g.Partial, "metadata")
-		out = append(out, finding.Finding{
-			Code: finding.IntegrityUnverified, Message: msg, Confidence: finding.Inferred,
-			Subject: r.Name, Evidence: ev,
-		})
-	}
-	if x := h.Index; x != nil {
-		msg := fmt.Sprintf("%s (%s) was read only for its first %s, so its weight_map, which says which shard holds each tensor, was not checked against the shards; it is checked when the files are downloaded and audited", x.Path, mb(x.Size), mb(x.BytesRead))
-		ev := []finding.Evidence{{Path: x.Path, Field: "weight_map"}}
-		if x.TotalSize >= 0 {
-			msg += fmt.Sprintf("; its metadata.total_size is %s bytes", grouped(x.TotalSize))
-			ev = append(ev, finding.Evidence{Path: x.Path, Line: x.TotalSizeLine, Field: "metadata.total_size", Value: fmt.Sprint(x.TotalSize)})
-		} else {
-			msg += "; its metadata.total_size could not be read from those bytes"
-		}
-		out = append(out, finding.Finding{
-			Code: finding.IntegrityUnverified, Message: msg, Confidence: finding.Inferred,
-			Subject: x.Path, Evidence: ev,
-		})
-	}
-	return out
-}
-
-// unreadEvidence is the evidence of files left unread: a summary, then the
-// first three files, then how many more.
-func unreadEvidence(summary finding.Evidence, unread []string, field string) []finding.Evidence {
-	ev := []finding.Evidence{summary}
-	for i, p := range unread {
-		if i == 3 {
-			return append(ev, finding.Evidence{Value: fmt.Sprintf("and %d more files", len(unread)-i)})
-		}
-		ev = append(ev, finding.Evidence{Path: p, Field: field})
-	}
-	return ev
-}
-
-// hubAPIPath names the API record of the release, for evidence.
-func hubAPIPath(h *HubInfo) string {
-	p := h.Endpoint + "/api/models/" + h.ID
-	if h.Revision != "" && h.Revision != "main" {
-		p += "/revision/" + h.Revision
-	}
-	return p
-}
-
-// grouped writes n with its digits in groups of three.
-func grouped(n int64) string {
-	s := strconv.FormatInt(n, 10)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	var b strings.Builder
-	if neg {
-		b.WriteByte('-')
-	}
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	return b.String()
-}
-
-// mb renders a byte count in megabytes (MiB) for messages.
-func mb(n int64) string {
-	if n < 0 {
-		return "unlimited"
-	}
-	if n < 1<<20 {
-		return fmt.Sprintf("%.0f KiB", float64(n)/(1<<10))
-	}
-	return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
 }

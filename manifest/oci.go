@@ -2,6 +2,7 @@ package manifest
 
 import (
 	"archive/tar"
+	"cmp"
 	"compress/gzip"
 	"context"
 	"crypto/sha256"
@@ -232,7 +233,7 @@ func (l *ociLayout) manifests() ([]ociEntry, []*Problem, error) {
 			if len(out) >= limits.MaxStoreModels {
 				return
 			}
-			r := cmpOr(d.Annotations[annotationRefName], ref)
+			r := cmp.Or(d.Annotations[annotationRefName], ref)
 			switch d.MediaType {
 			case ociIndexType, dockerListType:
 				if depth >= maxOCIIndexNesting {
@@ -331,7 +332,7 @@ func (s ociSource) Open(ctx context.Context) (*Release, error) {
 	var chosen *ociEntry
 	var refs []string
 	for i, e := range entries {
-		refs = append(refs, cmpOr(e.Ref, e.Desc.Digest))
+		refs = append(refs, cmp.Or(e.Ref, e.Desc.Digest))
 		if s.ref != "" && (e.Ref == s.ref || e.Desc.Digest == s.ref) {
 			chosen = &entries[i]
 			break
@@ -381,7 +382,7 @@ func (s ociSource) Open(ctx context.Context) (*Release, error) {
 		}
 		ol.addLayer(d)
 	}
-	rel.Name = cmpOr(art.Config["descriptor.name"], chosen.Ref, m.Annotations[annotationTitle], filepath.Base(l.dir))
+	rel.Name = cmp.Or(art.Config["descriptor.name"], chosen.Ref, m.Annotations[annotationTitle], filepath.Base(l.dir))
 	if err := describeWith(ctx, rel, ol.open); err != nil {
 		return nil, err
 	}
@@ -479,9 +480,9 @@ func (ol *ociLoader) addLayer(d ociDescriptor) {
 	isDocLayer := strings.HasPrefix(d.MediaType, modelPackLayer+"doc.")
 
 	if !tarred {
-		name := safeRelPath(cmpOr(d.Annotations[annotationFilepath], d.Annotations[annotationTitle]))
+		name := safeRelPath(cmp.Or(d.Annotations[annotationFilepath], d.Annotations[annotationTitle]))
 		if name == "" {
-			name = cmpOr(defName, "layer-"+h[:12])
+			name = cmp.Or(defName, "layer-"+h[:12])
 		}
 		p := ol.unique(name)
 		layer.Path = p

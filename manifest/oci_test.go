@@ -3,6 +3,7 @@ package manifest
 import (
 	"archive/tar"
 	"bytes"
+	"cmp"
 	"compress/gzip"
 	"errors"
 	"os"
@@ -345,7 +346,7 @@ func FuzzOCIManifest(f *testing.F) {
 				t.Fatalf("accepted digest %q", l.Digest)
 			}
 			_, _, def := ociLayerKind(l.MediaType)
-			name := safeRelPath(cmpOr(l.Annotations[annotationFilepath], l.Annotations[annotationTitle], def))
+			name := safeRelPath(cmp.Or(l.Annotations[annotationFilepath], l.Annotations[annotationTitle], def))
 			if name != "" {
 				if p := ol.unique(name); strings.HasPrefix(p, "/") || strings.HasPrefix(p, "../") {
 					t.Fatalf("unsafe path %q", p)

@@ -2,6 +2,7 @@ package manifest
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -490,14 +491,14 @@ func (s ollamaSource) Open(ctx context.Context) (*Release, error) {
 					rel.addProblem(&Problem{Path: mrel, Message: "manifest-list entry " + child.Digest + " is itself a list; not read"})
 					continue
 				}
-				c.Runner = cmpOr(c.Runner, runner)
-				c.Format = cmpOr(c.Format, child.Format)
+				c.Runner = cmp.Or(c.Runner, runner)
+				c.Format = cmp.Or(c.Format, child.Format)
 				child = c
 			}
 			om.Runners = append(om.Runners, child.Runner)
 			prefix := ""
 			if len(m.Manifests) > 1 {
-				prefix = safeSegment(cmpOr(child.Runner, child.Format, "entry-"+strconv.Itoa(i+1))) + "/"
+				prefix = safeSegment(cmp.Or(child.Runner, child.Format, "entry-"+strconv.Itoa(i+1))) + "/"
 			}
 			st.addManifest(child, prefix)
 		}
@@ -533,15 +534,6 @@ func withSuggestion(err error, root string, n OllamaName) error {
 		return err
 	}
 	return fmt.Errorf("%w (the store has %s)", err, strings.Join(near, ", "))
-}
-
-func cmpOr(vals ...string) string {
-	for _, v := range vals {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }
 
 // ollamaStore turns manifest layers into release files.

@@ -96,18 +96,18 @@ type Release struct {
 	AdapterConfig    *AdapterConfig `json:"adapter_config,omitempty"`
 	// SafetensorsIndex is the release's own sharded-weights index: the
 	// one nearest the root (first by path among equals).
-	SafetensorsIndex *SafetensorsIndex `json:"safetensors_index,omitempty"`
+	SafetensorsIndex *safetensors.Index `json:"safetensors_index,omitempty"`
 	// SafetensorsIndexes lists every sharded-weights index, sorted by
 	// path: components of a diffusers pipeline (transformer/,
 	// text_encoder_2/) and variants (model.safetensors.index.fp16.json)
 	// have their own.
-	SafetensorsIndexes []*SafetensorsIndex `json:"safetensors_indexes,omitempty"`
+	SafetensorsIndexes []*safetensors.Index `json:"safetensors_indexes,omitempty"`
 	// LicenseTexts holds the licence texts shipped with the release.
 	LicenseTexts []*LicenseText `json:"license_texts,omitempty"`
-	// ChatTemplates lists the Jinja chat templates of the release (GGUF
+	// TemplateChecks lists the Jinja chat templates of the release (GGUF
 	// metadata, tokenizer_config.json, chat_template.jinja), each checked
 	// for constructs that reach Python internals.
-	ChatTemplates []*ChatTemplate `json:"chat_templates,omitempty"`
+	TemplateChecks []*TemplateCheck `json:"template_checks,omitempty"`
 	// Signature is the located signature file, if any (not verified here).
 	Signature *File `json:"signature,omitempty"`
 

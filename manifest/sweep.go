@@ -2,6 +2,7 @@ package manifest
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -337,7 +338,7 @@ func (sw *sweeper) addOCI(dir string) {
 		return
 	}
 	for _, l := range list {
-		sw.res.Found = append(sw.res.Found, Found{Source: l.src, Kind: KindOCI, Name: cmpOr(l.name, filepath.Base(dir)), Path: dir})
+		sw.res.Found = append(sw.res.Found, Found{Source: l.src, Kind: KindOCI, Name: cmp.Or(l.name, filepath.Base(dir)), Path: dir})
 	}
 }
 

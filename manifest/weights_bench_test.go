@@ -184,16 +184,3 @@ func BenchmarkCheckIndex163(b *testing.B) {
 		}
 	}
 }
-
-// BenchmarkParseSafetensorsIndex163 parses the index of the 163-shard
-// release (about 90,000 weight_map entries).
-func BenchmarkParseSafetensorsIndex163(b *testing.B) {
-	data := testmodel.DeepSeekV3Like().Sharded().Index()
-	b.SetBytes(int64(len(data)))
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := manifest.ParseSafetensorsIndex("model.safetensors.index.json", data); err != nil {
-			b.Fatal(err)
-		}
-	}
-}

@@ -10,6 +10,7 @@ import (
 	"github.com/modelvet/modelvet/finding"
 	"github.com/modelvet/modelvet/formats/gguf"
 	"github.com/modelvet/modelvet/internal/limits"
+	"github.com/modelvet/modelvet/internal/textsafe"
 	"github.com/modelvet/modelvet/kb"
 	"github.com/modelvet/modelvet/manifest"
 )
@@ -204,11 +205,7 @@ func (b *builder) resolve(name string) *kb.Model {
 
 // cut bounds a name from the release.
 func cut(s string) string {
-	s = strings.TrimSpace(s)
-	if len(s) > limits.MaxModelName {
-		s = s[:limits.MaxModelName]
-	}
-	return s
+	return textsafe.Prefix(strings.TrimSpace(s), limits.MaxModelName)
 }
 
 // node returns the node of a model, adding it at the given depth when new.
@@ -244,7 +241,7 @@ func (b *builder) node(id string, depth int) int {
 	b.g.Nodes = append(b.g.Nodes, n)
 	i := len(b.g.Nodes) - 1
 	b.index[k] = i
-	b.origin(n, depth == 0)
+	b.origin(n)
 	return i
 }
 
@@ -350,7 +347,7 @@ func (b *builder) root() int {
 // unknownRecord forgets a knowledge-base match of the root.
 func (b *builder) unknownRecord(n *Node) {
 	n.record, n.Known, n.License, n.References = nil, false, "", nil
-	b.origin(n, true)
+	b.origin(n)
 }
 
 // declaredLicense returns the licence id the release declares first: the

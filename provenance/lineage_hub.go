@@ -172,8 +172,5 @@ func (b *builder) hubFacts(i int, a *hub.Ancestor, endpoint string) (finding.Evi
 
 // hubAPIPath is the Hub API record of model id, for evidence.
 func hubAPIPath(endpoint, id string) string {
-	if endpoint == "" {
-		endpoint = hub.DefaultEndpoint
-	}
-	return strings.TrimRight(endpoint, "/") + "/api/models/" + cut(kb.TrimHubURL(id))
+	return hub.RecordURL(endpoint, cut(kb.TrimHubURL(id)), "")
 }

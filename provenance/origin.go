@@ -11,8 +11,10 @@ import (
 
 // origin sets the developer of a node: from the knowledge base's record of
 // the model, else from the organisation of its repository id, else from a
-// family name in it.
-func (b *builder) origin(n *Node, isRoot bool) {
+// family name in it. The audited model (depth 0) may also take its
+// developer from the Ollama library it was pulled from.
+func (b *builder) origin(n *Node) {
+	isRoot := n.Depth == 0
 	n.org, n.Developer, n.DeveloperName, n.Country, n.DeveloperKind, n.OriginConfidence, n.OriginBasis = nil, "", "", "", "", "", ""
 	set := func(o *kb.Organization, c finding.Confidence, basis string) {
 		n.org = o

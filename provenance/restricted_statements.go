@@ -6,6 +6,7 @@ import (
 
 	"github.com/modelvet/modelvet/finding"
 	"github.com/modelvet/modelvet/internal/limits"
+	"github.com/modelvet/modelvet/internal/textsafe"
 	"github.com/modelvet/modelvet/manifest"
 )
 
@@ -77,7 +78,7 @@ func Statements(path, text string, first int) []Statement {
 			break
 		}
 		if len(line) > limits.MaxStatementLine {
-			line = cutUTF8(line, limits.MaxStatementLine)
+			line = textsafe.Prefix(line, limits.MaxStatementLine)
 		}
 		trimmed := strings.TrimSpace(line)
 		if strings.HasPrefix(trimmed, "```") || strings.HasPrefix(trimmed, "~~~") {
@@ -107,15 +108,4 @@ func Statements(path, text string, first int) []Statement {
 		}
 	}
 	return out
-}
-
-// cutUTF8 cuts s to at most n bytes without splitting a UTF-8 sequence.
-func cutUTF8(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && n < len(s) && s[n]&0xC0 == 0x80 {
-		n--
-	}
-	return s[:n]
 }

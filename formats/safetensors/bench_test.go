@@ -54,3 +54,16 @@ func (s sparseReader) ReadAt(p []byte, off int64) (int, error) {
 	}
 	return len(p), nil
 }
+
+// BenchmarkParseIndex163 parses the index of the 163-shard
+// release (about 90,000 weight_map entries).
+func BenchmarkParseIndex163(b *testing.B) {
+	data := testmodel.DeepSeekV3Like().Sharded().Index()
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := safetensors.ParseIndex("model.safetensors.index.json", data); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -12,6 +12,12 @@
 // A header costs one read, two when it is longer than 64 KiB, so a remote
 // file costs one or two range requests.
 //
+// A sharded checkpoint's index, model.safetensors.index.json, names the
+// shard holding each tensor: [ParseIndex] reads it whole (metadata and
+// weight_map, shard names checked to be plain relative paths), and
+// [ParseIndexPrefix] reads metadata.total_size from the first bytes of an
+// index too large to read whole.
+//
 // # What it checks
 //
 // As the reference implementation (huggingface/safetensors, tensor.rs)

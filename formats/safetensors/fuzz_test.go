@@ -2,8 +2,10 @@ package safetensors_test
 
 import (
 	"bytes"
+	"errors"
 	"testing"
 
+	"github.com/modelvet/modelvet/formats"
 	"github.com/modelvet/modelvet/formats/safetensors"
 	"github.com/modelvet/modelvet/internal/formattest"
 	"github.com/modelvet/modelvet/internal/testmodel"
@@ -43,4 +45,37 @@ func FuzzReadSafetensors(f *testing.F) {
 			t.Fatalf("accepted a file of %d bytes indexing %d", len(data), info.DataOffset+info.DataSize)
 		}
 	})
+}
+
+func FuzzParseIndex(f *testing.F) {
+	f.Add(testmodel.SafetensorsIndexJSON(1234, map[string]string{"a": "model-00001-of-00002.safetensors", "b": "model-00002-of-00002.safetensors"}))
+	f.Add([]byte(`{"metadata":{"total_size":1.6e10,"format":"pt"},"weight_map":{"x":"sub/x.safetensors"}}`))
+	f.Add([]byte(`{"weight_map":{"x":"../x.safetensors"}}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		idx, err := safetensors.ParseIndex("model.safetensors.index.json", data)
+		var fe *formats.Error
+		if err != nil && !errors.As(err, &fe) {
+			t.Fatalf("error %v is not a *formats.Error", err)
+		}
+		if idx == nil {
+			return
+		}
+		if idx.Tensors != len(idx.WeightMap) || len(idx.Shards) != len(idx.ShardLines) {
+			t.Fatalf("inconsistent index: %+v", idx)
+		}
+		for _, s := range idx.Shards {
+			if s == "" || s[0] == '/' || hasDotDot(s) {
+				t.Fatalf("unsafe shard name accepted: %q", s)
+			}
+		}
+	})
+}
+
+func hasDotDot(s string) bool {
+	for _, e := range bytes.Split([]byte(s), []byte("/")) {
+		if string(e) == ".." {
+			return true
+		}
+	}
+	return false
 }

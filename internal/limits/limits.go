@@ -250,6 +250,28 @@ const (
 	// bundle, a Sigstore trusted_root.json or client trust config.
 	MaxTrustFileBytes = 4 << 20
 
+	// MaxTokenizerJSONBytes caps a tokenizer.json read for its fingerprint
+	// (the largest public ones, Gemma 3's and Llama 4's, run to about 33 MB).
+	MaxTokenizerJSONBytes = 64 << 20
+	// MaxTokenizerTokens caps the vocabulary of one tokenizer (entries of
+	// tokenizer.json's model.vocab) and the token ids it may use; the largest
+	// public vocabularies hold about 260,000 tokens.
+	MaxTokenizerTokens = 1 << 21
+	// MaxTokenizerAddedTokens caps the added tokens kept from one file
+	// (added_tokens, added_tokens_decoder; Gemma 3 declares about 6,400).
+	MaxTokenizerAddedTokens = 1 << 14
+	// MaxTokenLen caps one special token's text kept in a fingerprint;
+	// longer tokens are left out.
+	MaxTokenLen = 256
+	// MaxStopTokenIDs caps the ids of one eos_token_id list.
+	MaxStopTokenIDs = 64
+	// MaxArchitectureClasses caps the model classes ("architectures") kept
+	// from one config.json; configs name one, rarely two.
+	MaxArchitectureClasses = 16
+	// MaxChatTemplateMarkers caps the distinct markers (control-token-like
+	// strings such as "<|im_start|>") kept from one chat template.
+	MaxChatTemplateMarkers = 64
+
 	// MaxKnowledgeBaseFile caps one knowledge-base file, embedded or overlaid.
 	MaxKnowledgeBaseFile = 16 << 20
 

@@ -115,3 +115,16 @@ func Truncate(s string, n int) string {
 	}
 	return s
 }
+
+// Prefix returns at most n bytes of s, cut between characters, never
+// inside one, and without a mark: for bounding identifiers and keys kept
+// as data, where Truncate's "…" would change the value.
+func Prefix(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && s[n]&0xC0 == 0x80 {
+		n--
+	}
+	return s[:n]
+}
