@@ -74,42 +74,31 @@ type readCloser struct {
 	io.Closer
 }
 
-func one(readers []io.ReadCloser) (io.ReadCloser, error) {
+// decoder makes a coder of the library from a reader of its one input.
+func decoder(readers []io.ReadCloser, open func(io.Reader) (io.Reader, error)) (io.ReadCloser, error) {
 	if len(readers) != 1 {
 		return nil, errors.New("7z coder needs one input")
 	}
-	return readers[0], nil
+	r, err := open(readers[0])
+	if err != nil {
+		return nil, err
+	}
+	return readCloser{r, readers[0]}, nil
 }
 
 func boundedLZMA(props []byte, size uint64, readers []io.ReadCloser) (io.ReadCloser, error) {
-	in, err := one(readers)
-	if err != nil {
-		return nil, err
-	}
-	r, err := lzmaReader(props, size, in)
-	if err != nil {
-		return nil, err
-	}
-	return readCloser{r, in}, nil
+	return decoder(readers, func(in io.Reader) (io.Reader, error) { return lzmaReader(props, size, in) })
 }
 
 func boundedLZMA2(props []byte, _ uint64, readers []io.ReadCloser) (io.ReadCloser, error) {
-	in, err := one(readers)
-	if err != nil {
-		return nil, err
-	}
-	r, err := lzma2Reader(props, in)
-	if err != nil {
-		return nil, err
-	}
-	return readCloser{r, in}, nil
+	return decoder(readers, func(in io.Reader) (io.Reader, error) { return lzma2Reader(props, in) })
 }
 
 func boundedZstd(_ []byte, _ uint64, readers []io.ReadCloser) (io.ReadCloser, error) {
-	in, err := one(readers)
-	if err != nil {
-		return nil, err
+	if len(readers) != 1 {
+		return nil, errors.New("7z coder needs one input")
 	}
+	in := readers[0]
 	zr, err := zstd.NewReader(in, zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(true),
 		zstd.WithDecoderMaxWindow(limits.MaxDecompressWindowBytes), zstd.WithDecoderMaxMemory(limits.MaxArchiveBytes))
 	if err != nil {

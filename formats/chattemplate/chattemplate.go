@@ -7,10 +7,10 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/modelvet/modelvet/formats"
 	"github.com/modelvet/modelvet/internal/limits"
+	"github.com/modelvet/modelvet/internal/pystring"
 	"github.com/modelvet/modelvet/internal/safeio"
 )
 
@@ -196,53 +196,8 @@ func decodeString(lit string) string {
 	if body[len(body)-1] == lit[0] {
 		body = body[:len(body)-1]
 	}
-	if !strings.Contains(body, `\`) {
-		return body
-	}
-	var b strings.Builder
-	for i := 0; i < len(body); i++ {
-		c := body[i]
-		if c != '\\' || i+1 == len(body) {
-			b.WriteByte(c)
-			continue
-		}
-		i++
-		hex := func(n int) {
-			if i+n < len(body) {
-				if v, err := strconv.ParseUint(body[i+1:i+1+n], 16, 32); err == nil && v <= utf8.MaxRune {
-					b.WriteRune(rune(v))
-					i += n
-					return
-				}
-			}
-			b.WriteByte(body[i])
-		}
-		switch e := body[i]; e {
-		case 'x':
-			hex(2)
-		case 'u':
-			hex(4)
-		case 'U':
-			hex(8)
-		case 'n':
-			b.WriteByte('\n')
-		case 't':
-			b.WriteByte('\t')
-		case 'r':
-			b.WriteByte('\r')
-		case '0', '1', '2', '3', '4', '5', '6', '7':
-			j := i
-			for j < len(body) && j < i+3 && body[j] >= '0' && body[j] <= '7' {
-				j++
-			}
-			v, _ := strconv.ParseUint(body[i:j], 8, 32)
-			b.WriteRune(rune(v))
-			i = j - 1
-		default:
-			b.WriteByte(e)
-		}
-	}
-	return b.String()
+	out, _ := pystring.Unescape(body, true)
+	return out
 }
 
 // dunderRe matches a dunder name inside a string.
