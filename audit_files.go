@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/modelvet/modelvet/formats/gguf"
+	"github.com/modelvet/modelvet/formats/pickle"
 	"github.com/modelvet/modelvet/internal/textsafe"
 	"github.com/modelvet/modelvet/manifest"
 	"github.com/modelvet/modelvet/report"
@@ -61,14 +62,51 @@ func fileMetadata(rel *manifest.Release, f *manifest.File) report.Metadata {
 	}
 	if p := f.Pickle; p != nil {
 		m["container"] = p.Container
-		globals := []string{}
-		for _, g := range p.Globals {
-			globals = append(globals, clip(g.String())+" ("+g.Class+")")
+		pickleMetadata(m, p)
+	}
+	if n := f.NumPy; n != nil {
+		m["descr"] = clip(n.Descr)
+		m["shape"] = n.Shape
+		if n.Pickle != nil {
+			pickleMetadata(m, n.Pickle)
 		}
-		m["imported_globals"] = globals
-		if p.Incomplete != "" {
-			m["incomplete"] = p.Incomplete
+	}
+	if j := f.Joblib; j != nil {
+		m["compression"] = cmp.Or(j.Compression, "none")
+		if j.Pickle != nil {
+			pickleMetadata(m, j.Pickle)
 		}
+	}
+	if sk := f.Skops; sk != nil {
+		types := []string{}
+		for _, t := range sk.Types {
+			types = append(types, clip(t.String()))
+		}
+		m["loaded_types"] = types
+	}
+	if g := f.SavedModel; g != nil {
+		m["graph"] = g.Kind
+		m["nodes"] = g.Nodes
+		m["op_types"] = len(g.Ops)
+		if len(g.Flagged) > 0 {
+			ops := []string{}
+			for _, n := range g.Flagged {
+				ops = append(ops, clip(n.Op+" "+n.Name))
+			}
+			m["flagged_ops"] = ops
+		}
+	}
+	if a := f.Archive; a != nil {
+		m["archive"] = a.Kind
+		m["entries"] = len(a.Entries)
+		members := []string{}
+		for _, mf := range f.Members {
+			members = append(members, clip(strings.TrimPrefix(mf.Path, f.Path+"!/"))+" ("+string(mf.Format)+")")
+		}
+		m["members"] = members
+	}
+	if f.Mismatch != "" {
+		m["name_mismatch"] = clip(f.Mismatch)
 	}
 	if o := f.ONNX; o != nil {
 		m["ir_version"] = o.IRVersion
@@ -104,6 +142,26 @@ func fileMetadata(rel *manifest.Release, f *manifest.File) report.Metadata {
 		return nil
 	}
 	return m
+}
+
+// pickleMetadata lists a pickle's imported globals, with their class
+// and, for unsafe ones, what they do.
+func pickleMetadata(m map[string]any, p *pickle.Info) {
+	globals := []string{}
+	for _, g := range p.Globals {
+		class := g.Class
+		if g.Category != "" {
+			class += ", " + g.Category
+		}
+		globals = append(globals, clip(g.String())+" ("+class+")")
+	}
+	m["imported_globals"] = globals
+	if p.Incomplete != "" {
+		m["incomplete"] = p.Incomplete
+	}
+	if e := p.Expansion; e != nil {
+		m["expansion_objects"] = e.Objects
+	}
 }
 
 // ggufGeneral lists the general.* keys the report carries: what names the

@@ -56,9 +56,15 @@ func findings(rel *manifest.Release, r *Result, k *kb.KB) []finding.Finding {
 func missing(rel *manifest.Release) finding.Finding {
 	msg := "No licence is declared: the card has no license field, and there is no LICENSE file."
 	var ev []finding.Evidence
-	if rel.Card == nil {
+	switch {
+	case rel.Card == nil:
 		msg = "No licence is declared: there is no model card and no LICENSE file."
-	} else {
+	case rel.Card.FrontMatterError != "":
+		// The card may declare one where the YAML broke: never claim it has
+		// no license field.
+		msg = "No licence could be read: the card's front matter could not be parsed (" + rel.Card.FrontMatterError + "), no license field was recovered from it line by line, and there is no LICENSE file."
+		ev = append(ev, finding.Evidence{Path: rel.Card.Path, Field: "license"})
+	default:
 		ev = append(ev, finding.Evidence{Path: rel.Card.Path, Field: "license"})
 	}
 	return finding.Finding{Code: finding.LicenseMissing, Message: msg, Confidence: finding.Declared, Subject: rel.Name, Evidence: ev}
