@@ -17,7 +17,6 @@
 package kb
 
 import (
-	"embed"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -30,8 +29,8 @@ import (
 	"github.com/modelvet/modelvet/internal/yamlnode"
 )
 
-//go:embed data/*.yaml
-var embedded embed.FS
+// The YAML files in data/ are the source of truth; the binary embeds them
+// compiled (compiled.go), so that a process does not parse them at start.
 
 // Citation is where a fact comes from.
 type Citation struct {
@@ -140,12 +139,8 @@ func Load(overlay fs.FS) (*KB, error) {
 }
 
 func load(overlay fs.FS) (*KB, error) {
-	k := &KB{}
-	sub, err := fs.Sub(embedded, "data")
+	k, err := decodeCompiled()
 	if err != nil {
-		return nil, err
-	}
-	if err := k.merge(sub, "embedded", true); err != nil {
 		return nil, err
 	}
 	if overlay != nil {
