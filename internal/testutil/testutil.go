@@ -33,22 +33,28 @@ func ModuleRoot(t testing.TB) string {
 // fixture with CopyDir before changing it.
 func Corpus(t testing.TB, elem ...string) string {
 	t.Helper()
-	root := filepath.Join(ModuleRoot(t), "..", "shared", "corpus")
-	p := filepath.Join(append([]string{root}, elem...)...)
-	if _, err := os.Stat(p); err != nil {
-		t.Skipf("shared corpus not available (%s): %v", p, err)
-	}
-	return p
+	return shared(t, "corpus", elem...)
 }
 
 // Research returns the path of a file in ../shared/research, skipping the
 // test when it is absent.
 func Research(t testing.TB, elem ...string) string {
 	t.Helper()
-	root := filepath.Join(ModuleRoot(t), "..", "shared", "research")
+	return shared(t, "research", elem...)
+}
+
+// shared returns the path of elem in ../shared/<dir>. Without ../shared the
+// test is skipped, unless the CI environment variable is set: CI always
+// has it, so there its absence, like a missing file, fails the test.
+func shared(t testing.TB, dir string, elem ...string) string {
+	t.Helper()
+	root := filepath.Join(ModuleRoot(t), "..", "shared", dir)
 	p := filepath.Join(append([]string{root}, elem...)...)
 	if _, err := os.Stat(p); err != nil {
-		t.Skipf("shared research not available (%s): %v", p, err)
+		if _, rootErr := os.Stat(root); rootErr != nil && os.Getenv("CI") == "" {
+			t.Skipf("shared %s not available (%s): %v", dir, root, rootErr)
+		}
+		t.Fatalf("shared %s: %v", dir, err)
 	}
 	return p
 }

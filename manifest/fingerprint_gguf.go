@@ -1,0 +1,133 @@
+package manifest
+
+import (
+	"math"
+
+	"github.com/modelvet/modelvet/internal/limits"
+)
+
+// ggufArchKeys maps the architecture keys of GGUF metadata, after the
+// "{general.architecture}." prefix, to facts. llama.cpp's converter writes
+// them from config.json: block_count from num_hidden_layers,
+// feed_forward_length from intermediate_size, expert_feed_forward_length
+// from moe_intermediate_size, attention.key_length from head_dim.
+var ggufArchKeys = []struct {
+	key  string
+	fact func(*ArchitectureFacts) **Fact[int64]
+}{
+	{"block_count", func(a *ArchitectureFacts) **Fact[int64] { return &a.Layers }},
+	{"embedding_length", func(a *ArchitectureFacts) **Fact[int64] { return &a.HiddenSize }},
+	{"attention.head_count", func(a *ArchitectureFacts) **Fact[int64] { return &a.Heads }},
+	{"attention.head_count_kv", func(a *ArchitectureFacts) **Fact[int64] { return &a.KVHeads }},
+	{"attention.key_length", func(a *ArchitectureFacts) **Fact[int64] { return &a.HeadDim }},
+	{"feed_forward_length", func(a *ArchitectureFacts) **Fact[int64] { return &a.FFNSize }},
+	{"expert_feed_forward_length", func(a *ArchitectureFacts) **Fact[int64] { return &a.MoEFFNSize }},
+	{"expert_shared_feed_forward_length", func(a *ArchitectureFacts) **Fact[int64] { return &a.SharedExpertFFNSize }},
+	{"expert_count", func(a *ArchitectureFacts) **Fact[int64] { return &a.Experts }},
+	{"expert_shared_count", func(a *ArchitectureFacts) **Fact[int64] { return &a.SharedExperts }},
+	{"expert_used_count", func(a *ArchitectureFacts) **Fact[int64] { return &a.ExpertsPerToken }},
+	{"attention.q_lora_rank", func(a *ArchitectureFacts) **Fact[int64] { return &a.QLoRARank }},
+	{"attention.kv_lora_rank", func(a *ArchitectureFacts) **Fact[int64] { return &a.KVLoRARank }},
+	{"vocab_size", func(a *ArchitectureFacts) **Fact[int64] { return &a.VocabSize }},
+	{"context_length", func(a *ArchitectureFacts) **Fact[int64] { return &a.ContextLength }},
+}
+
+// GGUFFingerprint reads the facts of a GGUF file's metadata: the
+// architecture keys ("qwen2.block_count", …) and the tokenizer's scalar
+// keys (token ids, tokenizer.ggml.pre and .model, the chat template).
+// lookup returns a key's value as GGUFValue.Value holds it (uint64, int64,
+// float64, string, bool); keys of other types are left out. The token list
+// is not read here: a reader that walks tokenizer.ggml.tokens can digest
+// it with VocabularyHasher and look up the special tokens' strings by id.
+// The GGUF architecture name is not a model_type ("llama" covers Mistral),
+// so it is not reported as one.
+func GGUFFingerprint(path string, lookup func(key string) (any, bool)) *Fingerprint {
+	fp := &Fingerprint{}
+	arch, _ := ggufText(lookup, "general.architecture", limits.MaxModelName)
+	if arch != "" {
+		a := &fp.Architecture
+		for _, k := range ggufArchKeys {
+			if n, ok := ggufInt(lookup, arch+"."+k.key); ok {
+				*k.fact(a) = &Fact[int64]{Value: n, Path: path, Field: arch + "." + k.key}
+			}
+		}
+		if f, ok := ggufFloat(lookup, arch+".rope.freq_base"); ok {
+			a.RopeTheta = &Fact[float64]{Value: f, Path: path, Field: arch + ".rope.freq_base"}
+		}
+		if s, ok := ggufText(lookup, arch+".rope.scaling.type", limits.MaxModelName); ok && s != "none" {
+			a.RopeScaling = &Fact[string]{Value: s, Path: path, Field: arch + ".rope.scaling.type"}
+		}
+		if f, ok := ggufFloat(lookup, arch+".rope.scaling.factor"); ok {
+			a.RopeFactor = &Fact[float64]{Value: f, Path: path, Field: arch + ".rope.scaling.factor"}
+		}
+	}
+	t := &fp.Tokenizer
+	for _, k := range []struct {
+		key string
+		dst **Fact[int64]
+	}{
+		{"tokenizer.ggml.bos_token_id", &t.BOSID},
+		{"tokenizer.ggml.padding_token_id", &t.PADID},
+		{"tokenizer.ggml.unknown_token_id", &t.UNKID},
+	} {
+		if n, ok := ggufInt(lookup, k.key); ok {
+			*k.dst = &Fact[int64]{Value: n, Path: path, Field: k.key}
+		}
+	}
+	if n, ok := ggufInt(lookup, "tokenizer.ggml.eos_token_id"); ok {
+		t.EOSIDs = &Fact[[]int64]{Value: []int64{n}, Path: path, Field: "tokenizer.ggml.eos_token_id"}
+	}
+	if s, ok := ggufText(lookup, "tokenizer.ggml.pre", limits.MaxModelName); ok {
+		t.GGMLPre = &Fact[string]{Value: s, Path: path, Field: "tokenizer.ggml.pre"}
+	}
+	if s, ok := ggufText(lookup, "tokenizer.ggml.model", limits.MaxModelName); ok {
+		t.GGMLModel = &Fact[string]{Value: s, Path: path, Field: "tokenizer.ggml.model"}
+	}
+	if s, ok := ggufText(lookup, "tokenizer.chat_template", limits.MaxGGUFString); ok {
+		t.ChatTemplate = &Fact[ChatTemplate]{Value: summarizeChatTemplates([]string{s}), Path: path, Field: "tokenizer.chat_template"}
+	}
+	return fp
+}
+
+func ggufInt(lookup func(string) (any, bool), key string) (int64, bool) {
+	v, ok := lookup(key)
+	if !ok {
+		return 0, false
+	}
+	switch n := v.(type) {
+	case uint64:
+		if n <= maxFactInt {
+			return int64(n), true
+		}
+	case int64:
+		if n >= 0 && n <= maxFactInt {
+			return n, true
+		}
+	}
+	return 0, false
+}
+
+func ggufFloat(lookup func(string) (any, bool), key string) (float64, bool) {
+	v, ok := lookup(key)
+	if !ok {
+		return 0, false
+	}
+	switch f := v.(type) {
+	case float64:
+		return f, !math.IsNaN(f) && !math.IsInf(f, 0)
+	case uint64:
+		return float64(f), true
+	case int64:
+		return float64(f), true
+	}
+	return 0, false
+}
+
+func ggufText(lookup func(string) (any, bool), key string, maxLen int) (string, bool) {
+	v, ok := lookup(key)
+	s, isString := v.(string)
+	if !ok || !isString || s == "" || len(s) > maxLen {
+		return "", false
+	}
+	return s, true
+}
