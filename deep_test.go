@@ -68,6 +68,9 @@ func TestDeepNesting(t *testing.T) {
 			return b.String()
 		}() + "---\n"}, finding.FormatMalformed, "README.md", "more than 4096 keys"},
 		{"keras config", map[string]string{"model.keras": string(testmodel.KerasArchive(brackets))}, finding.FormatMalformed, "model.keras", "nesting deeper than the limit"},
+		{"tokenizer config", map[string]string{"tokenizer_config.json": brackets}, finding.FormatMalformed, "tokenizer_config.json", "levels deep"},
+		{"chat template", map[string]string{"chat_template.json": brackets}, finding.FormatMalformed, "chat_template.json", "levels deep"},
+		{"skops schema", map[string]string{"model.skops": string(testmodel.ZipArchive(true, testmodel.Member{Name: "schema.json", Data: []byte(strings.Repeat("[", limits.MaxSkopsSchemaBytes))}))}, finding.FormatMalformed, "model.skops", "levels deep"},
 		{"signature bundle", map[string]string{"model.sig": brackets}, finding.SignatureInvalid, "model.sig", "levels deep"},
 		{"signature payload", map[string]string{"model.sig": bundle(brackets)}, finding.SignatureInvalid, "model.sig", "levels deep"},
 		{"GGUF strings", map[string]string{"model.gguf": string(gguf.Bytes())}, "", "", ""},

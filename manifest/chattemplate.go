@@ -1,14 +1,18 @@
 package manifest
 
 import (
+	"errors"
 	"fmt"
 	"path"
 	"strings"
 	"unicode/utf8"
 
+	"github.com/tidwall/gjson"
+
+	"github.com/modelvet/modelvet/formats"
 	"github.com/modelvet/modelvet/formats/chattemplate"
 	"github.com/modelvet/modelvet/formats/gguf"
-	"github.com/tidwall/gjson"
+	"github.com/modelvet/modelvet/internal/jsonscan"
 )
 
 // TemplateCheck is a Jinja chat template the release ships, with what
@@ -50,13 +54,20 @@ func isChatTemplateName(p string) bool {
 
 // chatTemplatesOf checks the templates of a file: a JSON file's
 // chat_template (a string, or a list of named templates), or a template
-// file's text.
-func chatTemplatesOf(p string, data []byte) []*TemplateCheck {
+// file's text. A JSON file nested too deep to read is an error; one that
+// is not JSON holds no template.
+func chatTemplatesOf(p string, data []byte) ([]*TemplateCheck, error) {
 	if strings.HasSuffix(strings.ToLower(p), ".jinja") {
-		return []*TemplateCheck{{Path: p, Offset: 0, Info: chattemplate.Check(string(data))}}
+		return []*TemplateCheck{{Path: p, Offset: 0, Info: chattemplate.Check(string(data))}}, nil
+	}
+	// gjson's validator recurses once per level.
+	if err := jsonscan.CheckDepth(data); err != nil {
+		var de *jsonscan.DepthError
+		errors.As(err, &de)
+		return nil, &formats.Error{Format: string(FormatJSON), Path: p, Offset: int64(de.Offset), Msg: "is " + err.Error(), Err: err}
 	}
 	if !gjson.ValidBytes(data) {
-		return nil
+		return nil, nil
 	}
 	var out []*TemplateCheck
 	add := func(field string, r gjson.Result) {
@@ -79,7 +90,7 @@ func chatTemplatesOf(p string, data []byte) []*TemplateCheck {
 			add(fmt.Sprintf("chat_template[%s]", name), gjson.GetBytes(data, fmt.Sprintf("chat_template.%d.template", i)))
 		}
 	}
-	return out
+	return out, nil
 }
 
 // jsonStringOffset maps byte 0 of a decoded JSON string to its offset in

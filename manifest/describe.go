@@ -338,7 +338,11 @@ func collect(ctx context.Context, rel *Release, open opener) {
 			if err != nil {
 				continue // a template too large or unreadable is not checked
 			}
-			rel.TemplateChecks = append(rel.TemplateChecks, chatTemplatesOf(f.Path, data)...)
+			checks, err := chatTemplatesOf(f.Path, data)
+			if err != nil {
+				rel.addProblem(problemFrom(f.Path, err))
+			}
+			rel.TemplateChecks = append(rel.TemplateChecks, checks...)
 		}
 	}
 }

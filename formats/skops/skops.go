@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/modelvet/modelvet/formats"
+	"github.com/modelvet/modelvet/internal/jsonscan"
 	"github.com/modelvet/modelvet/internal/limits"
 	"github.com/modelvet/modelvet/internal/zipcheck"
 )
@@ -84,8 +85,8 @@ func Read(r io.ReaderAt, size int64) (*Info, error) {
 	if buf.Len() > limits.MaxSkopsSchemaBytes {
 		return nil, &formats.Error{Format: format, Offset: -1, Msg: fmt.Sprintf("schema.json is over the %d-byte limit", limits.MaxSkopsSchemaBytes)}
 	}
-	if d := jsonDepth(buf.Bytes()); d > limits.MaxJSONDepth {
-		return nil, &formats.Error{Format: format, Offset: -1, Msg: fmt.Sprintf("schema.json nests deeper than %d levels", limits.MaxJSONDepth)}
+	if err := jsonscan.CheckDepth(buf.Bytes()); err != nil {
+		return nil, &formats.Error{Format: format, Offset: -1, Msg: "schema.json is " + err.Error(), Err: err}
 	}
 	var root any
 	dec := json.NewDecoder(&buf)
@@ -158,24 +159,4 @@ func walk(v any, path string, depth int, add func(Type)) {
 			walk(it, fmt.Sprintf("%s[%d]", path, i), depth+1, add)
 		}
 	}
-}
-
-// jsonDepth returns the deepest nesting of a JSON text, outside strings.
-func jsonDepth(b []byte) int {
-	depth, deepest, inString := 0, 0, false
-	for i := 0; i < len(b); i++ {
-		switch c := b[i]; {
-		case inString && c == '\\':
-			i++
-		case c == '"':
-			inString = !inString
-		case inString:
-		case c == '{' || c == '[':
-			depth++
-			deepest = max(deepest, depth)
-		case c == '}' || c == ']':
-			depth--
-		}
-	}
-	return deepest
 }
