@@ -7,12 +7,12 @@ import (
 	"strings"
 
 	"github.com/modelvet/modelvet/finding"
+	"github.com/modelvet/modelvet/fingerprint"
 	"github.com/modelvet/modelvet/kb"
-	"github.com/modelvet/modelvet/manifest"
 )
 
 // Recognising a model from its own files: the release's fingerprint
-// (manifest.Fingerprint) is compared with the knowledge base's
+// (fingerprint.Facts) is compared with the knowledge base's
 // architecture and tokenizer records. The architecture names the base (a
 // fine-tune keeps its base's shape); the tokenizer names whose tokenizer
 // the release carries; special tokens and chat-template markers that only
@@ -143,7 +143,7 @@ func nonEmpty(ss ...string) []string {
 }
 
 // Recognize matches a release's fingerprint against the knowledge base.
-func Recognize(fp *manifest.Fingerprint, k *kb.KB) Recognition {
+func Recognize(fp *fingerprint.Facts, k *kb.KB) Recognition {
 	if fp == nil {
 		return Recognition{}
 	}

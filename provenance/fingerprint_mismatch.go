@@ -6,8 +6,8 @@ import (
 	"strings"
 
 	"github.com/modelvet/modelvet/finding"
+	"github.com/modelvet/modelvet/fingerprint"
 	"github.com/modelvet/modelvet/kb"
-	"github.com/modelvet/modelvet/manifest"
 )
 
 // BaseMismatch is a declared base that the release's own files contradict:
@@ -66,7 +66,7 @@ func (m *BaseMismatch) Evidence() []finding.Evidence {
 // keeps the shape of, or when the files state too little to judge. A base
 // declared as distilled is not checked: distillation trains another
 // network on the teacher's outputs.
-func CheckDeclaredBase(fp *manifest.Fingerprint, declared, relation string, k *kb.KB) *BaseMismatch {
+func CheckDeclaredBase(fp *fingerprint.Facts, declared, relation string, k *kb.KB) *BaseMismatch {
 	if fp == nil || relation == Distilled {
 		return nil
 	}
@@ -90,7 +90,7 @@ func fingerprintedAncestors(k *kb.KB, declared string) []string {
 // declared model and its ancestors that has an architecture record. Only
 // decisive facts count: a differing context length or RoPE setting is a
 // derivative's choice, not a contradiction.
-func checkDeclaredArchitecture(fp *manifest.Fingerprint, declared string, k *kb.KB) *BaseMismatch {
+func checkDeclaredArchitecture(fp *fingerprint.Facts, declared string, k *kb.KB) *BaseMismatch {
 	for _, id := range fingerprintedAncestors(k, declared) {
 		records := k.ArchitecturesOf(id)
 		if len(records) == 0 {
@@ -127,7 +127,7 @@ func checkDeclaredArchitecture(fp *manifest.Fingerprint, declared string, k *kb.
 // checkDeclaredVocabulary compares the release's base vocabulary with the
 // tokenizer records of the declared model and its ancestors: a derivative
 // keeps its base's vocabulary even when it adds or renames special tokens.
-func checkDeclaredVocabulary(fp *manifest.Fingerprint, declared string, k *kb.KB) *BaseMismatch {
+func checkDeclaredVocabulary(fp *fingerprint.Facts, declared string, k *kb.KB) *BaseMismatch {
 	v, ok := fp.Tokenizer.Vocabulary.Get()
 	if !ok {
 		return nil

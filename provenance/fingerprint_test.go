@@ -9,9 +9,9 @@ import (
 	"testing"
 
 	"github.com/modelvet/modelvet/finding"
+	"github.com/modelvet/modelvet/fingerprint"
 	"github.com/modelvet/modelvet/internal/testutil"
 	"github.com/modelvet/modelvet/kb"
-	"github.com/modelvet/modelvet/manifest"
 )
 
 // fingerprintKind maps a corpus file name ("org__model.tokenizer_config.json")
@@ -32,27 +32,27 @@ func fingerprintKind(name string) string {
 // corpusFingerprint reads corpus files (paths under fingerprints/) as the
 // files of one release, each renamed to what it is a copy of. GGUF
 // metadata from Ollama's converter tests is read as a GGUF file's.
-func corpusFingerprint(t *testing.T, rel ...string) *manifest.Fingerprint {
+func corpusFingerprint(t *testing.T, rel ...string) *fingerprint.Facts {
 	t.Helper()
 	root := testutil.Corpus(t, "fingerprints")
-	var files []manifest.FingerprintFile
-	fp := &manifest.Fingerprint{}
+	var files []fingerprint.File
+	fp := &fingerprint.Facts{}
 	for _, r := range rel {
 		data, err := os.ReadFile(filepath.Join(root, r))
 		if err != nil {
 			t.Fatal(err)
 		}
 		if strings.HasSuffix(r, ".gguf-kv.json") {
-			fp.Merge(manifest.GGUFFingerprint("model.gguf", testutil.OllamaGGUFValues(t, data)))
+			fp.Merge(fingerprint.GGUF("model.gguf", testutil.OllamaGGUF(t, data)))
 			continue
 		}
 		kind := fingerprintKind(filepath.Base(r))
 		if kind == "" {
 			t.Fatalf("%s is not a fingerprint file", r)
 		}
-		files = append(files, manifest.FingerprintFile{Path: kind, Data: data})
+		files = append(files, fingerprint.File{Path: kind, Data: data})
 	}
-	got, errs := manifest.ReadFingerprint(files)
+	got, errs := fingerprint.Read(files)
 	if len(errs) > 0 {
 		t.Fatal(errs)
 	}
@@ -233,7 +233,7 @@ func TestRecognizeResavedConfigs(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		fp, err := manifest.ParseFingerprintFile("config.json", resaved)
+		fp, err := fingerprint.ParseFile("config.json", resaved)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -244,7 +244,7 @@ func TestRecognizeResavedConfigs(t *testing.T) {
 }
 
 // editedConfig returns a corpus config with fields set (nil deletes).
-func editedConfig(t *testing.T, rel string, set map[string]any) *manifest.Fingerprint {
+func editedConfig(t *testing.T, rel string, set map[string]any) *fingerprint.Facts {
 	t.Helper()
 	data, err := os.ReadFile(filepath.Join(testutil.Corpus(t, "fingerprints"), rel))
 	if err != nil {
@@ -262,7 +262,7 @@ func editedConfig(t *testing.T, rel string, set map[string]any) *manifest.Finger
 		}
 	}
 	out, _ := json.Marshal(doc)
-	fp, err := manifest.ParseFingerprintFile("config.json", out)
+	fp, err := fingerprint.ParseFile("config.json", out)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -308,7 +308,7 @@ func TestRecognizeExactValuesOnly(t *testing.T) {
 	if c := extended.Architectures; len(c) != 1 || c[0].Record != "mistral-7b-v0.3" || !strings.Contains(c[0].Ambiguity, "vocab_size 32770, not 32768") {
 		t.Errorf("extended vocabulary: %+v", c)
 	}
-	if r := Recognize(&manifest.Fingerprint{}, k); !r.Empty() {
+	if r := Recognize(&fingerprint.Facts{}, k); !r.Empty() {
 		t.Errorf("empty fingerprint recognised %+v", r)
 	}
 }
@@ -484,7 +484,7 @@ func TestCheckDeclaredBase(t *testing.T) {
 	}
 	distill := corpusFingerprint(t, "configs/deepseek-ai__DeepSeek-R1-Distill-Qwen-32B.config.json")
 	for _, tc := range []struct {
-		fp       *manifest.Fingerprint
+		fp       *fingerprint.Facts
 		declared string
 		relation string
 	}{
@@ -493,7 +493,7 @@ func TestCheckDeclaredBase(t *testing.T) {
 		{distill, "Qwen/Qwen2.5-32B-Instruct", Finetune},
 		{distill, "deepseek-ai/DeepSeek-R1", Distilled}, // a teacher need not share the shape
 		{qwen7, "acme/unknown-model", Finetune},
-		{&manifest.Fingerprint{}, "meta-llama/Llama-3.1-8B", Finetune},
+		{&fingerprint.Facts{}, "meta-llama/Llama-3.1-8B", Finetune},
 		{corpusFingerprint(t, "tokenizers/ollama-convert-testdata/gemma-2-9b-it.gguf-kv.json"), "meta-llama/Llama-3.1-8B", Finetune},
 	} {
 		if m := CheckDeclaredBase(tc.fp, tc.declared, tc.relation, k); m != nil {
@@ -516,7 +516,7 @@ func TestCheckDeclaredBase(t *testing.T) {
 func TestRecognizeDistillOntoLlama(t *testing.T) {
 	k := kb.Default()
 	fp := corpusFingerprint(t, "configs/meta-llama__Llama-3.1-8B.config.json")
-	tok, err := manifest.ParseFingerprintFile("tokenizer_config.json", []byte(`{"bos_token":"<｜begin▁of▁sentence｜>","eos_token":"<｜end▁of▁sentence｜>","tokenizer_class":"LlamaTokenizerFast"}`))
+	tok, err := fingerprint.ParseFile("tokenizer_config.json", []byte(`{"bos_token":"<｜begin▁of▁sentence｜>","eos_token":"<｜end▁of▁sentence｜>","tokenizer_class":"LlamaTokenizerFast"}`))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -552,7 +552,7 @@ func TestRecognizeSharedClass(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fp, err := manifest.ParseFingerprintFile("config.json", cfg)
+	fp, err := fingerprint.ParseFile("config.json", cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

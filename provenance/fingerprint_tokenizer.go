@@ -6,8 +6,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/modelvet/modelvet/fingerprint"
 	"github.com/modelvet/modelvet/kb"
-	"github.com/modelvet/modelvet/manifest"
 )
 
 // genericTokens are special-token strings many unrelated tokenizers share;
@@ -55,7 +55,7 @@ func (c *tokComparison) add(f FactComparison, strong bool) {
 }
 
 // compareTokenizer compares a release's tokenizer facts with a record.
-func compareTokenizer(t *manifest.TokenizerFacts, r *kb.Tokenizer) tokComparison {
+func compareTokenizer(t *fingerprint.Tokenizer, r *kb.Tokenizer) tokComparison {
 	var c tokComparison
 	if v, ok := t.Vocabulary.Get(); ok && r.Vocabulary != nil {
 		c.add(FactComparison{Fact: "vocabulary", Release: fmt.Sprintf("%d tokens, %s", v.Tokens, v.Digest),
@@ -125,11 +125,11 @@ func compareTokenizer(t *manifest.TokenizerFacts, r *kb.Tokenizer) tokComparison
 
 // compareRoles compares the bos, eos, pad and unk tokens, by string and
 // by id, with the record's tokens of those roles.
-func compareRoles(c *tokComparison, t *manifest.TokenizerFacts, r *kb.Tokenizer) {
+func compareRoles(c *tokComparison, t *fingerprint.Tokenizer, r *kb.Tokenizer) {
 	for _, role := range []struct {
 		name string
-		str  *manifest.Fact[string]
-		ids  *manifest.Fact[[]int64]
+		str  *fingerprint.Fact[string]
+		ids  *fingerprint.Fact[[]int64]
 	}{
 		{"bos", t.BOS, single(t.BOSID)}, {"eos", t.EOS, t.EOSIDs}, {"pad", t.PAD, single(t.PADID)}, {"unk", t.UNK, single(t.UNKID)},
 	} {
@@ -161,11 +161,11 @@ func compareRoles(c *tokComparison, t *manifest.TokenizerFacts, r *kb.Tokenizer)
 	}
 }
 
-func single(f *manifest.Fact[int64]) *manifest.Fact[[]int64] {
+func single(f *fingerprint.Fact[int64]) *fingerprint.Fact[[]int64] {
 	if f == nil {
 		return nil
 	}
-	return &manifest.Fact[[]int64]{Value: []int64{f.Value}, Path: f.Path, Field: f.Field}
+	return &fingerprint.Fact[[]int64]{Value: []int64{f.Value}, Path: f.Path, Field: f.Field}
 }
 
 func joinIDs(ids []int64) string {
@@ -178,7 +178,7 @@ func joinIDs(ids []int64) string {
 
 // recognizeTokenizer returns the tokenizer records the release's tokenizer
 // matches with the fewest disagreements.
-func recognizeTokenizer(t *manifest.TokenizerFacts, k *kb.KB) []Candidate {
+func recognizeTokenizer(t *fingerprint.Tokenizer, k *kb.KB) []Candidate {
 	var cs []Candidate
 	strong := map[string]int{}
 	for _, r := range k.Tokenizers {
@@ -227,9 +227,9 @@ func possessive(name, id string) string {
 // release's bos, eos, pad and unk strings and chat-template markers: the
 // tokens a chat model is trained to read and write. Distinctive tokens
 // elsewhere in the vocabulary only say whose vocabulary it is.
-func recognizeChatFormat(t *manifest.TokenizerFacts, k *kb.KB, base string) []Candidate {
-	roles := map[string]*manifest.Fact[string]{}
-	for _, f := range []*manifest.Fact[string]{t.BOS, t.EOS, t.PAD, t.UNK} {
+func recognizeChatFormat(t *fingerprint.Tokenizer, k *kb.KB, base string) []Candidate {
+	roles := map[string]*fingerprint.Fact[string]{}
+	for _, f := range []*fingerprint.Fact[string]{t.BOS, t.EOS, t.PAD, t.UNK} {
 		if s, ok := f.Get(); ok {
 			roles[s] = f
 		}

@@ -1,8 +1,10 @@
-package manifest
+package fingerprint
 
 import (
 	"math"
+	"strings"
 
+	"github.com/modelvet/modelvet/formats/gguf"
 	"github.com/modelvet/modelvet/internal/limits"
 )
 
@@ -13,38 +15,38 @@ import (
 // from moe_intermediate_size, attention.key_length from head_dim.
 var ggufArchKeys = []struct {
 	key  string
-	fact func(*ArchitectureFacts) **Fact[int64]
+	fact func(*Architecture) **Fact[int64]
 }{
-	{"block_count", func(a *ArchitectureFacts) **Fact[int64] { return &a.Layers }},
-	{"embedding_length", func(a *ArchitectureFacts) **Fact[int64] { return &a.HiddenSize }},
-	{"attention.head_count", func(a *ArchitectureFacts) **Fact[int64] { return &a.Heads }},
-	{"attention.head_count_kv", func(a *ArchitectureFacts) **Fact[int64] { return &a.KVHeads }},
-	{"attention.key_length", func(a *ArchitectureFacts) **Fact[int64] { return &a.HeadDim }},
-	{"feed_forward_length", func(a *ArchitectureFacts) **Fact[int64] { return &a.FFNSize }},
-	{"expert_feed_forward_length", func(a *ArchitectureFacts) **Fact[int64] { return &a.MoEFFNSize }},
-	{"expert_shared_feed_forward_length", func(a *ArchitectureFacts) **Fact[int64] { return &a.SharedExpertFFNSize }},
-	{"expert_count", func(a *ArchitectureFacts) **Fact[int64] { return &a.Experts }},
-	{"expert_shared_count", func(a *ArchitectureFacts) **Fact[int64] { return &a.SharedExperts }},
-	{"expert_used_count", func(a *ArchitectureFacts) **Fact[int64] { return &a.ExpertsPerToken }},
-	{"attention.q_lora_rank", func(a *ArchitectureFacts) **Fact[int64] { return &a.QLoRARank }},
-	{"attention.kv_lora_rank", func(a *ArchitectureFacts) **Fact[int64] { return &a.KVLoRARank }},
-	{"vocab_size", func(a *ArchitectureFacts) **Fact[int64] { return &a.VocabSize }},
-	{"context_length", func(a *ArchitectureFacts) **Fact[int64] { return &a.ContextLength }},
+	{"block_count", func(a *Architecture) **Fact[int64] { return &a.Layers }},
+	{"embedding_length", func(a *Architecture) **Fact[int64] { return &a.HiddenSize }},
+	{"attention.head_count", func(a *Architecture) **Fact[int64] { return &a.Heads }},
+	{"attention.head_count_kv", func(a *Architecture) **Fact[int64] { return &a.KVHeads }},
+	{"attention.key_length", func(a *Architecture) **Fact[int64] { return &a.HeadDim }},
+	{"feed_forward_length", func(a *Architecture) **Fact[int64] { return &a.FFNSize }},
+	{"expert_feed_forward_length", func(a *Architecture) **Fact[int64] { return &a.MoEFFNSize }},
+	{"expert_shared_feed_forward_length", func(a *Architecture) **Fact[int64] { return &a.SharedExpertFFNSize }},
+	{"expert_count", func(a *Architecture) **Fact[int64] { return &a.Experts }},
+	{"expert_shared_count", func(a *Architecture) **Fact[int64] { return &a.SharedExperts }},
+	{"expert_used_count", func(a *Architecture) **Fact[int64] { return &a.ExpertsPerToken }},
+	{"attention.q_lora_rank", func(a *Architecture) **Fact[int64] { return &a.QLoRARank }},
+	{"attention.kv_lora_rank", func(a *Architecture) **Fact[int64] { return &a.KVLoRARank }},
+	{"vocab_size", func(a *Architecture) **Fact[int64] { return &a.VocabSize }},
+	{"context_length", func(a *Architecture) **Fact[int64] { return &a.ContextLength }},
 }
 
-// GGUFFingerprint reads the facts of a GGUF file's metadata: the
-// architecture keys ("qwen2.block_count", …) and the tokenizer's scalar
-// keys (token ids, tokenizer.ggml.pre and .model, the chat template).
-// lookup returns a key's value as GGUFValue.Value holds it (uint64, int64,
-// float64, string, bool); keys of other types are left out. The token list
-// is not read here: a reader that walks tokenizer.ggml.tokens can digest
-// it with VocabularyHasher and look up the special tokens' strings by id.
-// The GGUF architecture name is not a model_type ("llama" covers Mistral),
-// so it is not reported as one.
-func GGUFFingerprint(path string, lookup func(key string) (any, bool)) *Fingerprint {
-	fp := &Fingerprint{}
-	arch, _ := ggufText(lookup, "general.architecture", limits.MaxModelName)
-	if arch != "" {
+// GGUF reads the facts of a GGUF file's metadata: the architecture keys
+// ("qwen2.block_count", …) and the tokenizer's scalar keys (token ids,
+// tokenizer.ggml.pre and .model, the chat template). A file stripped of
+// general.architecture is read by the prefix of its block count key. The
+// GGUF architecture name is not a model_type ("llama" covers Mistral), so
+// it is not reported as one.
+func GGUF(path string, g *gguf.Info) *Facts {
+	fp := &Facts{}
+	lookup := func(key string) (any, bool) {
+		v, ok := g.Get(key)
+		return v.Value, ok
+	}
+	if arch := ggufArchitecture(g); arch != "" {
 		a := &fp.Architecture
 		for _, k := range ggufArchKeys {
 			if n, ok := ggufInt(lookup, arch+"."+k.key); ok {
@@ -130,4 +132,19 @@ func ggufText(lookup func(string) (any, bool), key string, maxLen int) (string, 
 		return "", false
 	}
 	return s, true
+}
+
+// ggufArchitecture returns the prefix of the file's architecture keys:
+// general.architecture, else, in a file stripped of its general.* keys,
+// the prefix of its {arch}.block_count key.
+func ggufArchitecture(g *gguf.Info) string {
+	if a := g.String("general.architecture"); a != "" && len(a) <= limits.MaxModelName {
+		return a
+	}
+	for _, v := range g.Metadata {
+		if arch, ok := strings.CutSuffix(v.Key, ".block_count"); ok && arch != "" && !strings.Contains(arch, ".") {
+			return arch
+		}
+	}
+	return ""
 }

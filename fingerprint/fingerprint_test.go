@@ -1,4 +1,4 @@
-package manifest_test
+package fingerprint_test
 
 import (
 	"crypto/sha256"
@@ -8,19 +8,20 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/modelvet/modelvet/fingerprint"
 	"github.com/modelvet/modelvet/formats"
 	"github.com/modelvet/modelvet/internal/limits"
 	"github.com/modelvet/modelvet/internal/testutil"
-	"github.com/modelvet/modelvet/manifest"
 )
 
-func parseFP(t *testing.T, name, doc string) *manifest.Fingerprint {
+func parseFP(t *testing.T, name, doc string) *fingerprint.Facts {
 	t.Helper()
-	fp, err := manifest.ParseFingerprintFile(name, []byte(doc))
+	fp, err := fingerprint.ParseFile(name, []byte(doc))
 	if err != nil {
 		t.Fatalf("%s: %v", name, err)
 	}
@@ -28,7 +29,7 @@ func parseFP(t *testing.T, name, doc string) *manifest.Fingerprint {
 }
 
 // intFact asserts an integer fact's value and field.
-func intFact(t *testing.T, what string, f *manifest.Fact[int64], value int64, field string) {
+func intFact(t *testing.T, what string, f *fingerprint.Fact[int64], value int64, field string) {
 	t.Helper()
 	if f == nil {
 		t.Errorf("%s: absent, want %d from %s", what, value, field)
@@ -44,10 +45,10 @@ func intFact(t *testing.T, what string, f *manifest.Fact[int64], value int64, fi
 func TestConfigFactFieldNames(t *testing.T) {
 	for _, tc := range []struct {
 		name, doc string
-		check     func(t *testing.T, a manifest.ArchitectureFacts)
+		check     func(t *testing.T, a fingerprint.Architecture)
 	}{
 		{"gpt-2", `{"model_type":"gpt2","n_layer":12,"n_embd":768,"n_head":12,"n_positions":1024,"n_inner":null,"vocab_size":50257}`,
-			func(t *testing.T, a manifest.ArchitectureFacts) {
+			func(t *testing.T, a fingerprint.Architecture) {
 				intFact(t, "layers", a.Layers, 12, "n_layer")
 				intFact(t, "hidden", a.HiddenSize, 768, "n_embd")
 				intFact(t, "heads", a.Heads, 12, "n_head")
@@ -57,11 +58,11 @@ func TestConfigFactFieldNames(t *testing.T) {
 				}
 			}},
 		{"falcon-7b multi-query", `{"model_type":"falcon","num_hidden_layers":32,"hidden_size":4544,"num_attention_heads":71,"multi_query":true,"new_decoder_architecture":false,"vocab_size":65024}`,
-			func(t *testing.T, a manifest.ArchitectureFacts) { intFact(t, "kv", a.KVHeads, 1, "multi_query") }},
+			func(t *testing.T, a fingerprint.Architecture) { intFact(t, "kv", a.KVHeads, 1, "multi_query") }},
 		{"falcon-40b new decoder", `{"num_hidden_layers":60,"hidden_size":8192,"num_attention_heads":128,"num_kv_heads":8,"multi_query":true,"new_decoder_architecture":true}`,
-			func(t *testing.T, a manifest.ArchitectureFacts) { intFact(t, "kv", a.KVHeads, 8, "num_kv_heads") }},
+			func(t *testing.T, a fingerprint.Architecture) { intFact(t, "kv", a.KVHeads, 8, "num_kv_heads") }},
 		{"chatglm", `{"num_layers":28,"hidden_size":4096,"num_attention_heads":32,"multi_query_attention":true,"multi_query_group_num":2,"kv_channels":128,"ffn_hidden_size":13696,"padded_vocab_size":65024,"seq_length":8192}`,
-			func(t *testing.T, a manifest.ArchitectureFacts) {
+			func(t *testing.T, a fingerprint.Architecture) {
 				intFact(t, "layers", a.Layers, 28, "num_layers")
 				intFact(t, "kv", a.KVHeads, 2, "multi_query_group_num")
 				intFact(t, "head_dim", a.HeadDim, 128, "kv_channels")
@@ -70,19 +71,19 @@ func TestConfigFactFieldNames(t *testing.T) {
 				intFact(t, "context", a.ContextLength, 8192, "seq_length")
 			}},
 		{"mpt", `{"d_model":4096,"n_layers":32,"n_heads":32,"max_seq_len":2048,"attn_config":{"kv_n_heads":8}}`,
-			func(t *testing.T, a manifest.ArchitectureFacts) {
+			func(t *testing.T, a fingerprint.Architecture) {
 				intFact(t, "hidden", a.HiddenSize, 4096, "d_model")
 				intFact(t, "layers", a.Layers, 32, "n_layers")
 				intFact(t, "kv", a.KVHeads, 8, "attn_config.kv_n_heads")
 				intFact(t, "context", a.ContextLength, 2048, "max_seq_len")
 			}},
 		{"dbrx", `{"d_model":6144,"n_layers":40,"n_heads":48,"ffn_config":{"moe_num_experts":16,"moe_top_k":4}}`,
-			func(t *testing.T, a manifest.ArchitectureFacts) {
+			func(t *testing.T, a fingerprint.Architecture) {
 				intFact(t, "experts", a.Experts, 16, "ffn_config.moe_num_experts")
 				intFact(t, "top-k", a.ExpertsPerToken, 4, "ffn_config.moe_top_k")
 			}},
 		{"rope_parameters", `{"num_hidden_layers":2,"hidden_size":8,"rope_parameters":{"rope_theta":500000.0,"rope_type":"llama3","factor":8.0}}`,
-			func(t *testing.T, a manifest.ArchitectureFacts) {
+			func(t *testing.T, a fingerprint.Architecture) {
 				if v, _ := a.RopeTheta.Get(); v != 500000 || a.RopeTheta.Field != "rope_parameters.rope_theta" {
 					t.Errorf("rope theta %v from %v", v, a.RopeTheta)
 				}
@@ -94,7 +95,7 @@ func TestConfigFactFieldNames(t *testing.T) {
 				}
 			}},
 		{"text_config", `{"model_type":"gemma3","architectures":["Gemma3ForConditionalGeneration"],"vocab_size":262208,"vision_config":{"hidden_size":1152,"num_hidden_layers":27},"text_config":{"model_type":"gemma3_text","hidden_size":2560,"num_hidden_layers":34,"vocab_size":1}}`,
-			func(t *testing.T, a manifest.ArchitectureFacts) {
+			func(t *testing.T, a fingerprint.Architecture) {
 				intFact(t, "layers", a.Layers, 34, "text_config.num_hidden_layers")
 				intFact(t, "hidden", a.HiddenSize, 2560, "text_config.hidden_size")
 				intFact(t, "vocab", a.VocabSize, 262208, "vocab_size") // the top level wins
@@ -103,9 +104,9 @@ func TestConfigFactFieldNames(t *testing.T) {
 				}
 			}},
 		{"absent is not zero", `{"num_hidden_layers":0,"hidden_size":"4096","num_attention_heads":-1,"intermediate_size":1.5,"vocab_size":1e300,"tie_word_embeddings":false}`,
-			func(t *testing.T, a manifest.ArchitectureFacts) {
+			func(t *testing.T, a fingerprint.Architecture) {
 				intFact(t, "layers", a.Layers, 0, "num_hidden_layers")
-				for name, f := range map[string]*manifest.Fact[int64]{"hidden": a.HiddenSize, "heads": a.Heads, "ffn": a.FFNSize, "vocab": a.VocabSize} {
+				for name, f := range map[string]*fingerprint.Fact[int64]{"hidden": a.HiddenSize, "heads": a.Heads, "ffn": a.FFNSize, "vocab": a.VocabSize} {
 					if f != nil {
 						t.Errorf("%s read from a value that is not a count: %+v", name, *f)
 					}
@@ -137,7 +138,7 @@ func TestTokenizerConfigFacts(t *testing.T) {
 	if tk.BOS.Path != "sub/tokenizer_config.json" || tk.BOS.Field != "bos_token" {
 		t.Errorf("bos read from %s %s", tk.BOS.Path, tk.BOS.Field)
 	}
-	want := []manifest.Token{{ID: 3, Content: "<B>", Special: true}, {ID: 4, Content: "<t>"}, {ID: 7, Content: "<E>", Special: true}}
+	want := []fingerprint.Token{{ID: 3, Content: "<B>", Special: true}, {ID: 4, Content: "<t>"}, {ID: 7, Content: "<E>", Special: true}}
 	if !slices.Equal(tk.Added.Value, want) {
 		t.Errorf("added %+v, want %+v", tk.Added.Value, want)
 	}
@@ -187,24 +188,10 @@ func TestTokenizerJSONVocabulary(t *testing.T) {
 			if tk.VocabSize.Value != tc.size {
 				t.Errorf("vocab size %d, want %d (distinct ids of vocabulary and added tokens)", tk.VocabSize.Value, tc.size)
 			}
-			if len(tk.Added.Value) != 2 || tk.Added.Value[1] != (manifest.Token{ID: 9, Content: "<z>"}) {
+			if len(tk.Added.Value) != 2 || tk.Added.Value[1] != (fingerprint.Token{ID: 9, Content: "<z>"}) {
 				t.Errorf("added %+v", tk.Added.Value)
 			}
 		})
-	}
-	h := manifest.NewVocabularyHasher()
-	for _, tok := range []string{"a", "bc", ""} {
-		h.Add(tok)
-	}
-	if d := h.Digest(); d.Digest != wantDigest || d.Tokens != 3 {
-		t.Errorf("hasher %+v", d)
-	}
-	h2 := manifest.NewVocabularyHasher()
-	for _, tok := range []string{"ab", "c", ""} {
-		h2.Add(tok)
-	}
-	if h2.Digest().Digest == wantDigest {
-		t.Error("the length prefix does not separate tokens")
 	}
 }
 
@@ -219,24 +206,24 @@ func TestFingerprintHostileFiles(t *testing.T) {
 		{"tokenizer.json", `{"model":{"vocab":[[1,0]]}}`, "not a [token, score] pair"},
 		{"chat_template.json", `"x"`, "not a JSON object"},
 	} {
-		_, err := manifest.ParseFingerprintFile(tc.name, []byte(tc.doc))
+		_, err := fingerprint.ParseFile(tc.name, []byte(tc.doc))
 		var fe *formats.Error
 		if !errors.As(err, &fe) || fe.Path != tc.name || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s %.40q: err = %v, want a FormatError about %q", tc.name, tc.doc, err, tc.want)
 		}
 	}
 	big := make([]byte, limits.MaxJSONBytes+1)
-	if _, err := manifest.ParseFingerprintFile("generation_config.json", big); err == nil || !strings.Contains(err.Error(), "cap") {
+	if _, err := fingerprint.ParseFile("generation_config.json", big); err == nil || !strings.Contains(err.Error(), "cap") {
 		t.Errorf("oversized file: err = %v", err)
 	}
-	if _, err := manifest.ParseFingerprintFile("README.md", []byte("{}")); !errors.Is(err, manifest.ErrUnsupported) {
+	if _, err := fingerprint.ParseFile("README.md", []byte("{}")); !errors.Is(err, formats.ErrUnsupported) {
 		t.Errorf("README.md: err = %v, want ErrUnsupported", err)
 	}
 }
 
 // ReadFingerprint merges files by precedence, not by the order given.
 func TestReadFingerprintPrecedence(t *testing.T) {
-	files := []manifest.FingerprintFile{
+	files := []fingerprint.File{
 		{Path: "config.json", Data: []byte(`{"num_hidden_layers":2,"hidden_size":8,"bos_token_id":1,"eos_token_id":2}`)},
 		{Path: "generation_config.json", Data: []byte(`{"bos_token_id":1,"eos_token_id":[2,3]}`)},
 		{Path: "tokenizer_config.json", Data: []byte(`{"eos_token":"</s>","chat_template":"<|old|>"}`)},
@@ -245,10 +232,10 @@ func TestReadFingerprintPrecedence(t *testing.T) {
 		{Path: "broken/config.json", Data: []byte(`{`)},
 		{Path: "README.md", Data: []byte(`# card`)},
 	}
-	var first *manifest.Fingerprint
+	var first *fingerprint.Facts
 	for i := range files {
 		shuffled := append(slices.Clone(files[i:]), files[:i]...)
-		fp, errs := manifest.ReadFingerprint(shuffled)
+		fp, errs := fingerprint.Read(shuffled)
 		if len(errs) != 1 || !strings.Contains(errs[0].Error(), "broken/config.json") {
 			t.Fatalf("errors %v, want the broken config's only", errs)
 		}
@@ -266,7 +253,7 @@ func TestReadFingerprintPrecedence(t *testing.T) {
 			t.Errorf("order %d gives\n%s\nnot\n%s", i, a, b)
 		}
 	}
-	var empty manifest.Fingerprint
+	var empty fingerprint.Facts
 	if !empty.Empty() || first.Empty() {
 		t.Error("Empty")
 	}
@@ -277,7 +264,7 @@ func TestGGUFFingerprint(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fp := manifest.GGUFFingerprint("model.gguf", testutil.OllamaGGUFValues(t, data))
+	fp := fingerprint.GGUF("model.gguf", testutil.OllamaGGUF(t, data))
 	a, tk := fp.Architecture, fp.Tokenizer
 	intFact(t, "layers", a.Layers, 24, "qwen2.block_count")
 	intFact(t, "hidden", a.HiddenSize, 896, "qwen2.embedding_length")
@@ -311,7 +298,7 @@ func TestFingerprintCorpusFiles(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		if _, err := manifest.ParseFingerprintFile(kind, data); err != nil {
+		if _, err := fingerprint.ParseFile(kind, data); err != nil {
 			t.Errorf("%s: %v", p, err)
 		}
 		parsed++
@@ -323,12 +310,12 @@ func TestFingerprintCorpusFiles(t *testing.T) {
 	if parsed < 90 {
 		t.Errorf("parsed %d corpus files, want the corpus's 90 or more", parsed)
 	}
-	read := func(elem ...string) *manifest.Fingerprint {
+	read := func(elem ...string) *fingerprint.Facts {
 		data, err := os.ReadFile(filepath.Join(append([]string{root}, elem...)...))
 		if err != nil {
 			t.Fatal(err)
 		}
-		fp, err := manifest.ParseFingerprintFile(fingerprintKind(elem[len(elem)-1]), data)
+		fp, err := fingerprint.ParseFile(fingerprintKind(elem[len(elem)-1]), data)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -347,7 +334,7 @@ func TestFingerprintCorpusFiles(t *testing.T) {
 	}
 	llama2 := read("tokenizers", "meta-llama__Llama-2-7b-hf.tokenizer.json").Tokenizer
 	phi3 := read("tokenizers", "microsoft__Phi-3-mini-4k-instruct.tokenizer.json").Tokenizer
-	if llama2.Vocabulary.Value != phi3.Vocabulary.Value || llama2.VocabSize.Value != 32000 || phi3.VocabSize.Value != 32011 {
+	if !reflect.DeepEqual(llama2.Vocabulary.Value, phi3.Vocabulary.Value) || llama2.VocabSize.Value != 32000 || phi3.VocabSize.Value != 32011 {
 		t.Errorf("Phi-3 keeps Llama 2's 32,000 pieces and adds 11: %+v %d, %+v %d",
 			llama2.Vocabulary.Value, llama2.VocabSize.Value, phi3.Vocabulary.Value, phi3.VocabSize.Value)
 	}
@@ -365,7 +352,7 @@ func fingerprintKind(name string) string {
 	return kind
 }
 
-func FuzzParseFingerprintFile(f *testing.F) {
+func FuzzParseFile(f *testing.F) {
 	names := []string{"config.json", "generation_config.json", "tokenizer_config.json", "special_tokens_map.json", "tokenizer.json", "chat_template.jinja", "chat_template.json"}
 	for i, seed := range []string{
 		`{"num_hidden_layers":2,"text_config":{"hidden_size":8},"eos_token_id":[1,2],"rope_scaling":{"type":"yarn","factor":4}}`,
@@ -380,7 +367,7 @@ func FuzzParseFingerprintFile(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, kind uint8, data []byte) {
 		name := names[int(kind)%len(names)]
-		fp, err := manifest.ParseFingerprintFile(name, data)
+		fp, err := fingerprint.ParseFile(name, data)
 		if err != nil {
 			var fe *formats.Error
 			if !errors.As(err, &fe) {
@@ -390,7 +377,7 @@ func FuzzParseFingerprintFile(f *testing.F) {
 		}
 		tk := fp.Tokenizer
 		if added, ok := tk.Added.Get(); ok {
-			if len(added) > limits.MaxTokenizerAddedTokens || !slices.IsSortedFunc(added, func(a, b manifest.Token) int { return int(a.ID - b.ID) }) {
+			if len(added) > limits.MaxTokenizerAddedTokens || !slices.IsSortedFunc(added, func(a, b fingerprint.Token) int { return int(a.ID - b.ID) }) {
 				t.Fatalf("added tokens unbounded or unsorted: %d", len(added))
 			}
 		}
