@@ -19,8 +19,17 @@
 //     ([Vocabulary]), the chat template's digests and markers
 //     ([ChatMarkers]).
 //   - GGUF metadata ([GGUF]): the {arch}.* keys (found without
-//     general.architecture too), the tokenizer.ggml.* ids, pre and model,
-//     tokenizer.chat_template.
+//     general.architecture too), the tokenizer.ggml.* ids (resolved to
+//     strings through the token list), pre and model, the token count
+//     (without llama.cpp's padding) and the digests the GGUF reader
+//     computes while it walks the list, tokenizer.chat_template.
+//   - Tensor names and shapes, when nothing states the architecture:
+//     safetensors headers ([Safetensors]) and GGUF tensor infos give the
+//     embedding's rows and width, the layer count, the attention
+//     projections' widths (heads × head size, key-value heads × head
+//     size), the feed-forward and expert sizes, the expert count and the
+//     latent attention ranks. Counts are taken only when every weight
+//     file's header was read.
 //
 // Every fact keeps where it was read ([Fact]); a fact no file states is
 // absent, not zero. Values are kept as declared, never computed from other

@@ -126,10 +126,13 @@ type Token struct {
 type Vocabulary struct {
 	Tokens int64  `json:"tokens"`
 	Digest string `json:"digest"` // "sha256:<hex>"
-	// Prefixes digest the first tokens of a list that goes on with added
-	// tokens (a GGUF token list holds the base vocabulary, then the special
-	// tokens): one at each point where a run of control-like tokens starts.
-	Prefixes []Vocabulary `json:"prefixes,omitempty"`
+	// WithAdded is set for a list that goes on past the base vocabulary
+	// with added tokens (a GGUF token list): Prefixes digest its first
+	// tokens at each point where a run of control-like tokens starts, one
+	// of which is where the base vocabulary ends. Of such a list, a length
+	// no digest covers says nothing.
+	WithAdded bool         `json:"with_added,omitempty"`
+	Prefixes  []Vocabulary `json:"prefixes,omitempty"`
 }
 
 // DigestOf returns the digest of the list's first n tokens, if known.

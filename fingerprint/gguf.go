@@ -2,6 +2,7 @@ package fingerprint
 
 import (
 	"math"
+	"strconv"
 	"strings"
 
 	"github.com/modelvet/modelvet/formats/gguf"
@@ -88,7 +89,51 @@ func GGUF(path string, g *gguf.Info) *Facts {
 	if s, ok := ggufText(lookup, "tokenizer.chat_template", limits.MaxGGUFString); ok {
 		t.ChatTemplate = &Fact[ChatTemplate]{Value: summarizeChatTemplates([]string{s}), Path: path, Field: "tokenizer.chat_template"}
 	}
+	if v := g.Vocabulary; v != nil {
+		ggufVocabulary(t, path, v)
+	}
+	if fp.Architecture == (Architecture{}) {
+		fp.Merge(ggufShapes(path, g))
+	}
 	return fp
+}
+
+// ggufVocabulary reads what the reader learnt of the token list: its real
+// size (without llama.cpp's padding), its digests, its control-like
+// tokens, and the strings of the special tokens' ids.
+func ggufVocabulary(t *Tokenizer, path string, v *gguf.Vocabulary) {
+	const key = "tokenizer.ggml.tokens"
+	t.VocabSize = &Fact[int64]{Value: v.Tokens - v.Padding, Path: path, Field: key}
+	voc := Vocabulary{Tokens: v.Tokens, Digest: v.Digest, WithAdded: true}
+	for _, p := range v.Prefixes {
+		voc.Prefixes = append(voc.Prefixes, Vocabulary{Tokens: p.Tokens, Digest: p.Digest})
+	}
+	t.Vocabulary = &Fact[Vocabulary]{Value: voc, Path: path, Field: key}
+	if len(v.Special) > 0 {
+		added := make([]Token, 0, len(v.Special))
+		for _, tok := range v.Special {
+			added = append(added, Token{ID: tok.ID, Content: tok.Text, Special: true})
+		}
+		t.Added = &Fact[[]Token]{Value: added, Path: path, Field: key}
+	}
+	for _, role := range []struct {
+		id  *Fact[int64]
+		dst **Fact[string]
+	}{{t.BOSID, &t.BOS}, {t.PADID, &t.PAD}, {t.UNKID, &t.UNK}, {first(t.EOSIDs), &t.EOS}} {
+		if id, ok := role.id.Get(); ok {
+			if s, ok := v.Token(id); ok {
+				*role.dst = &Fact[string]{Value: s, Path: path, Field: key + "[" + strconv.FormatInt(id, 10) + "]"}
+			}
+		}
+	}
+}
+
+// first returns the first of a list of ids as a fact.
+func first(f *Fact[[]int64]) *Fact[int64] {
+	if f == nil || len(f.Value) == 0 {
+		return nil
+	}
+	return &Fact[int64]{Value: f.Value[0], Path: f.Path, Field: f.Field}
 }
 
 func ggufInt(lookup func(string) (any, bool), key string) (int64, bool) {

@@ -137,6 +137,7 @@ func compareArchitecture(a *fingerprint.Architecture, r *kb.Architecture) archCo
 	} {
 		compareInt(&c, f.name, true, f.rel, f.rec)
 	}
+	compareProjections(&c, a, r)
 	compareExperts(&c, a, r)
 	if a.VocabSize != nil && r.VocabSize == nil {
 		c.unconfirmed = append(c.unconfirmed, "vocab_size")
@@ -171,6 +172,31 @@ func compareArchitecture(a *fingerprint.Architecture, r *kb.Architecture) archCo
 			Outcome: factOutcome(a.TiedEmbeddings.Value == *r.TiedEmbeddings), Path: a.TiedEmbeddings.Path, Field: a.TiedEmbeddings.Field})
 	}
 	return c
+}
+
+// compareProjections compares the attention projections' widths that
+// tensor shapes state (heads × head size, key-value heads × head size)
+// with the record's factors; a record without a head size has its
+// config's, the hidden size over the heads. Latent attention projects to
+// other widths, so neither is compared when either side has it.
+func compareProjections(c *archComparison, a *fingerprint.Architecture, r *kb.Architecture) {
+	if a.KVLoRARank != nil || r.KVLoRARank != nil || (a.QSize == nil && a.KVSize == nil) {
+		return
+	}
+	headDim := r.HeadDim
+	if headDim == nil && r.HiddenSize != nil && r.Heads != nil && *r.Heads > 0 && *r.HiddenSize%*r.Heads == 0 {
+		d := *r.HiddenSize / *r.Heads
+		headDim = &d
+	}
+	product := func(heads *int64) *int64 {
+		if heads == nil || headDim == nil {
+			return nil
+		}
+		n := *heads * *headDim
+		return &n
+	}
+	compareInt(c, "q_size", true, a.QSize, product(r.Heads))
+	compareInt(c, "kv_size", true, a.KVSize, product(r.KVHeads))
 }
 
 // compareExperts tells a mixture of experts from a dense network: configs

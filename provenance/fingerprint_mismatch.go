@@ -2,7 +2,6 @@ package provenance
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/modelvet/modelvet/finding"
@@ -128,26 +127,26 @@ func checkDeclaredArchitecture(fp *fingerprint.Facts, declared string, k *kb.KB)
 // tokenizer records of the declared model and its ancestors: a derivative
 // keeps its base's vocabulary even when it adds or renames special tokens.
 func checkDeclaredVocabulary(fp *fingerprint.Facts, declared string, k *kb.KB) *BaseMismatch {
-	v, ok := fp.Tokenizer.Vocabulary.Get()
-	if !ok {
+	if fp.Tokenizer.Vocabulary == nil {
 		return nil
 	}
 	for _, id := range fingerprintedAncestors(k, declared) {
-		records := slices.DeleteFunc(k.TokenizersOf(id), func(t *kb.Tokenizer) bool { return t.Vocabulary == nil })
-		if len(records) == 0 {
-			continue
-		}
-		for _, r := range records {
-			if r.Vocabulary.Tokens == v.Tokens && r.Vocabulary.Digest == v.Digest {
+		var m *BaseMismatch
+		for _, r := range k.TokenizersOf(id) {
+			f, ok := compareVocabulary(&fp.Tokenizer, r.Vocabulary)
+			switch {
+			case !ok:
+				continue
+			case f.Outcome == FactSame:
 				return nil
+			case m == nil:
+				m = &BaseMismatch{Declared: declared, Record: r.ID, Compared: 1, Confidence: finding.Inferred, Differed: []FactComparison{f}}
 			}
 		}
-		r := records[0]
-		return &BaseMismatch{Declared: declared, Record: r.ID, Compared: 1, Confidence: finding.Inferred,
-			Differed: []FactComparison{{Fact: "vocabulary", Release: fmt.Sprintf("%d tokens, %s", v.Tokens, v.Digest),
-				Record:  fmt.Sprintf("%d tokens, %s", r.Vocabulary.Tokens, r.Vocabulary.Digest),
-				Outcome: FactDiffers, Decisive: true, Path: fp.Tokenizer.Vocabulary.Path, Field: fp.Tokenizer.Vocabulary.Field}},
-			Inferred: recognizeArchitecture(&fp.Architecture, k)}
+		if m != nil {
+			m.Inferred = recognizeArchitecture(&fp.Architecture, k)
+			return m
+		}
 	}
 	return nil
 }

@@ -57,11 +57,8 @@ func (c *tokComparison) add(f FactComparison, strong bool) {
 // compareTokenizer compares a release's tokenizer facts with a record.
 func compareTokenizer(t *fingerprint.Tokenizer, r *kb.Tokenizer) tokComparison {
 	var c tokComparison
-	if v, ok := t.Vocabulary.Get(); ok && r.Vocabulary != nil {
-		c.add(FactComparison{Fact: "vocabulary", Release: fmt.Sprintf("%d tokens, %s", v.Tokens, v.Digest),
-			Record:  fmt.Sprintf("%d tokens, %s", r.Vocabulary.Tokens, r.Vocabulary.Digest),
-			Outcome: factOutcome(v.Tokens == r.Vocabulary.Tokens && v.Digest == r.Vocabulary.Digest), Decisive: true,
-			Path: t.Vocabulary.Path, Field: t.Vocabulary.Field}, true)
+	if f, ok := compareVocabulary(t, r.Vocabulary); ok {
+		c.add(f, true)
 	}
 	if p, ok := t.GGMLPre.Get(); ok && r.GGMLPre != "" {
 		c.add(FactComparison{Fact: "ggml_pre", Release: p, Record: r.GGMLPre, Outcome: factOutcome(p == r.GGMLPre), Decisive: true,
@@ -121,6 +118,28 @@ func compareTokenizer(t *fingerprint.Tokenizer, r *kb.Tokenizer) tokComparison {
 		}
 	}
 	return c
+}
+
+// compareVocabulary compares the release's vocabulary with a record's: the
+// digest of as many tokens as the record's. A GGUF token list goes on
+// with added tokens after its base vocabulary, so when none of its
+// digests covers the record's length, and it is longer, nothing is
+// compared.
+func compareVocabulary(t *fingerprint.Tokenizer, rec *kb.VocabularyDigest) (FactComparison, bool) {
+	v, ok := t.Vocabulary.Get()
+	if !ok || rec == nil {
+		return FactComparison{}, false
+	}
+	d, covered := v.DigestOf(rec.Tokens)
+	if !covered && v.WithAdded && v.Tokens > rec.Tokens {
+		return FactComparison{}, false
+	}
+	release := fmt.Sprintf("%d tokens, %s", v.Tokens, v.Digest)
+	if covered {
+		release = fmt.Sprintf("%d tokens, %s", rec.Tokens, d)
+	}
+	return FactComparison{Fact: "vocabulary", Release: release, Record: fmt.Sprintf("%d tokens, %s", rec.Tokens, rec.Digest),
+		Outcome: factOutcome(covered && d == rec.Digest), Decisive: true, Path: t.Vocabulary.Path, Field: t.Vocabulary.Field}, true
 }
 
 // compareRoles compares the bos, eos, pad and unk tokens, by string and

@@ -77,6 +77,22 @@ const (
 	// GGUF metadata; longer arrays (tokenizer vocabularies, merges, scores)
 	// are summarised by element type and length.
 	MaxGGUFShortArray = 64
+	// MaxGGUFSpecialTokens caps the control-like tokens ("<|im_start|>",
+	// "[INST]", "<bos>") kept from a GGUF token list with their ids; Gemma
+	// 3's list has about 6,400.
+	MaxGGUFSpecialTokens = 1 << 14
+	// MaxVocabularyPrefixes caps the digests of a token list's prefixes
+	// kept while walking it (the last ones are kept: the base vocabulary
+	// ends near the end of the list).
+	MaxVocabularyPrefixes = 16
+
+	// MaxTensorShapes caps the tensors of one weight file whose names and
+	// shapes are kept for inferring the architecture (a 92,000-tensor
+	// mixture of experts spreads them over many shards).
+	MaxTensorShapes = 1 << 17
+	// MaxShapeDims caps the dimensions of a shape kept; tensors of more
+	// dimensions are kept without a shape.
+	MaxShapeDims = 8
 
 	// MaxPickleBytes caps how much of one pickle stream is walked.
 	MaxPickleBytes = 256 << 20
