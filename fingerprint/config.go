@@ -159,11 +159,11 @@ func factInt(v gjson.Result) (int64, bool) {
 	return int64(v.Num), true
 }
 
-// parseFactsDoc checks a small JSON document against its cap and nesting
-// bound and parses it; it must be an object.
-func parseFactsDoc(format, path string, data []byte, maxBytes int) (gjson.Result, error) {
-	if len(data) > maxBytes {
-		return gjson.Result{}, &formats.Error{Format: format, Path: path, Offset: -1, Msg: fmt.Sprintf("is larger than the %d-byte cap", maxBytes)}
+// parseFactsDoc checks a JSON document against its file's cap
+// (MaxFileBytes) and the nesting bound and parses it; it must be an object.
+func parseFactsDoc(format, path string, data []byte) (gjson.Result, error) {
+	if max := MaxFileBytes(path); int64(len(data)) > max {
+		return gjson.Result{}, &formats.Error{Format: format, Path: path, Offset: -1, Msg: fmt.Sprintf("is larger than the %d-byte cap", max)}
 	}
 	// Validated within the nesting cap first: gjson's own validator
 	// recurses once per level.
@@ -180,7 +180,7 @@ func parseFactsDoc(format, path string, data []byte, maxBytes int) (gjson.Result
 // parseConfig reads config.json: the architecture, and the token ids
 // it repeats from the tokenizer.
 func parseConfig(path string, data []byte) (*Facts, error) {
-	doc, err := parseFactsDoc(formatConfig, path, data, limits.MaxJSONBytes)
+	doc, err := parseFactsDoc(formatConfig, path, data)
 	if err != nil {
 		return nil, err
 	}
@@ -253,7 +253,7 @@ func (r *jsonFacts) tokenIDs(t *Tokenizer) {
 
 // parseGenerationConfig reads the token ids of generation_config.json.
 func parseGenerationConfig(path string, data []byte) (*Facts, error) {
-	doc, err := parseFactsDoc(formatConfig, path, data, limits.MaxJSONBytes)
+	doc, err := parseFactsDoc(formatConfig, path, data)
 	if err != nil {
 		return nil, err
 	}

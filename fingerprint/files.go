@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/modelvet/modelvet/formats"
+	"github.com/modelvet/modelvet/internal/limits"
 )
 
 // fileNames are the file names read for facts, in the order their facts
@@ -45,6 +46,15 @@ func ParseFile(name string, data []byte) (*Facts, error) {
 		return parseChatTemplateJSON(name, data)
 	}
 	return nil, formats.ErrUnsupported
+}
+
+// MaxFileBytes is the largest file of this name ParseFile reads: a
+// tokenizer.json holds a whole vocabulary, the others are small.
+func MaxFileBytes(name string) int64 {
+	if path.Base(name) == "tokenizer.json" {
+		return limits.MaxTokenizerJSONBytes
+	}
+	return limits.MaxJSONBytes
 }
 
 // File is a file's name and bytes, read for its facts.

@@ -92,7 +92,7 @@ func GGUF(path string, g *gguf.Info) *Facts {
 	if v := g.Vocabulary; v != nil {
 		ggufVocabulary(t, path, v)
 	}
-	if fp.Architecture == (Architecture{}) {
+	if !fp.Architecture.hasShape() {
 		fp.Merge(ggufShapes(path, g))
 	}
 	return fp

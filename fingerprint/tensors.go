@@ -325,8 +325,12 @@ func Safetensors(headers []SafetensorsHeader) *Facts {
 	return shapeFactsOf(ts, unread, len(headers))
 }
 
-// ggufShapes infers the architecture from a GGUF file's tensor infos.
+// ggufShapes infers the architecture from a GGUF file's tensor infos. One
+// part of a split model holds a few of its layers: it says too little.
 func ggufShapes(path string, g *gguf.Info) *Facts {
+	if n, ok := g.Uint("split.count"); ok && n > 1 {
+		return &Facts{}
+	}
 	var ts []shapeTensor
 	for _, t := range g.Tensors {
 		n := ggufName(t.Name)
@@ -340,9 +344,6 @@ func ggufShapes(path string, g *gguf.Info) *Facts {
 	unread := 0
 	if uint64(len(g.Tensors)) < g.TensorCount {
 		unread = 1
-	}
-	if n, ok := g.Uint("split.count"); ok && n > 1 {
-		unread = 1 // the other parts hold more layers
 	}
 	return shapeFactsOf(ts, unread, 1)
 }

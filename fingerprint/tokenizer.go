@@ -33,7 +33,7 @@ var specialTokenFields = []struct {
 // parseTokenizerConfig reads tokenizer_config.json: the class, the
 // special tokens, the added tokens with their ids, and the chat template.
 func parseTokenizerConfig(path string, data []byte) (*Facts, error) {
-	doc, err := parseFactsDoc(formatTokenizer, path, data, limits.MaxJSONBytes)
+	doc, err := parseFactsDoc(formatTokenizer, path, data)
 	if err != nil {
 		return nil, err
 	}
@@ -52,7 +52,7 @@ func parseTokenizerConfig(path string, data []byte) (*Facts, error) {
 
 // parseSpecialTokens reads special_tokens_map.json.
 func parseSpecialTokens(path string, data []byte) (*Facts, error) {
-	doc, err := parseFactsDoc(formatTokenizer, path, data, limits.MaxJSONBytes)
+	doc, err := parseFactsDoc(formatTokenizer, path, data)
 	if err != nil {
 		return nil, err
 	}
@@ -140,8 +140,8 @@ func readChatTemplateField(path, field string, v gjson.Result) *Fact[ChatTemplat
 
 // parseChatTemplate reads chat_template.jinja, the template as text.
 func parseChatTemplate(path string, data []byte) (*Facts, error) {
-	if len(data) > limits.MaxJSONBytes {
-		return nil, &formats.Error{Format: formatTokenizer, Path: path, Offset: -1, Msg: fmt.Sprintf("is larger than the %d-byte cap", limits.MaxJSONBytes)}
+	if max := MaxFileBytes(path); int64(len(data)) > max {
+		return nil, &formats.Error{Format: formatTokenizer, Path: path, Offset: -1, Msg: fmt.Sprintf("is larger than the %d-byte cap", max)}
 	}
 	fp := &Facts{}
 	if len(data) > 0 {
@@ -152,7 +152,7 @@ func parseChatTemplate(path string, data []byte) (*Facts, error) {
 
 // parseChatTemplateJSON reads chat_template.json ({"chat_template": …}).
 func parseChatTemplateJSON(path string, data []byte) (*Facts, error) {
-	doc, err := parseFactsDoc(formatTokenizer, path, data, limits.MaxJSONBytes)
+	doc, err := parseFactsDoc(formatTokenizer, path, data)
 	if err != nil {
 		return nil, err
 	}
@@ -198,7 +198,7 @@ func summarizeChatTemplates(texts []string) ChatTemplate {
 // walked in place, its tokens hashed as they come when they come in id
 // order (they do in every published file), so no map of it is built.
 func parseTokenizerJSON(path string, data []byte) (*Facts, error) {
-	doc, err := parseFactsDoc(formatTokenizer, path, data, limits.MaxTokenizerJSONBytes)
+	doc, err := parseFactsDoc(formatTokenizer, path, data)
 	if err != nil {
 		return nil, err
 	}

@@ -44,4 +44,8 @@
 //     keras.ScanHDF5Prefix for a file's first bytes).
 //   - formats/onnx: no magic; a *.onnx file whose first bytes onnx.Sniff
 //     accepts. onnx.Read.
+//
+// A file that is none of them may be a Git LFS pointer standing in for
+// one: formats/lfs, "version https://git-lfs…" in at most 1024 bytes
+// (lfs.Maybe, lfs.Parse).
 package formats

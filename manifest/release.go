@@ -4,8 +4,10 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/modelvet/modelvet/fingerprint"
 	"github.com/modelvet/modelvet/formats/gguf"
 	"github.com/modelvet/modelvet/formats/keras"
+	"github.com/modelvet/modelvet/formats/lfs"
 	"github.com/modelvet/modelvet/formats/onnx"
 	"github.com/modelvet/modelvet/formats/pickle"
 	"github.com/modelvet/modelvet/formats/safetensors"
@@ -94,6 +96,9 @@ type Release struct {
 	LicenseTexts []*LicenseText `json:"license_texts,omitempty"`
 	// Signature is the located signature file, if any (not verified here).
 	Signature *File `json:"signature,omitempty"`
+	// Fingerprint holds the facts the release's own files state that
+	// identify the model (package fingerprint), or nil when none do.
+	Fingerprint *fingerprint.Facts `json:"fingerprint,omitempty"`
 
 	Ollama *OllamaModel `json:"ollama,omitempty"`
 	OCI    *OCIArtifact `json:"oci,omitempty"`
@@ -132,7 +137,7 @@ type File struct {
 	// LFSPointer is set when the file is a Git LFS pointer standing in
 	// for content that was never downloaded (Format is then
 	// FormatLFSPointer, and the release has a Problem saying so).
-	LFSPointer *LFSPointer `json:"lfs_pointer,omitempty"`
+	LFSPointer *lfs.Pointer `json:"lfs_pointer,omitempty"`
 
 	// unreadable marks files found while listing to be unsafe or
 	// impossible to open (special files, symlinks leaving the tree).

@@ -269,6 +269,11 @@ const (
 	MaxHubSignedFiles     = 64
 	MaxHubSignedFileBytes = 1 << 20
 	MaxHubSignedBytes     = 8 << 20
+	// MaxHubTokenizerBytes caps the config and tokenizer files a remote
+	// audit reads: a tokenizer.json is read for its vocabulary digest when
+	// it is this small (Llama 2's and Mistral's are about 2 MB, Qwen's and
+	// Llama 3's 7 to 9 MB); a larger one is listed, not read.
+	MaxHubTokenizerBytes = 4 << 20
 	// MaxHubErrorBody caps what is read of an error response from the Hub.
 	MaxHubErrorBody = 4 << 10
 	// MaxHubRedirects caps the redirects followed for one request.
