@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/modelvet/modelvet/finding"
+	"github.com/modelvet/modelvet/fingerprint"
 	"github.com/modelvet/modelvet/kb"
 )
 
@@ -87,6 +88,10 @@ type Subject struct {
 	// Hub is set when the release was read from the Hugging Face Hub, or
 	// checked against a Hub listing.
 	Hub *Hub `json:"hub,omitempty"`
+	// Fingerprint holds the facts the release's own files state that
+	// identify the model (architecture, tokenizer, chat template), each
+	// with the file and field it was read from; absent when none do.
+	Fingerprint *fingerprint.Facts `json:"fingerprint,omitempty"`
 }
 
 // Hub is what the Hugging Face Hub says about the release and what the
@@ -146,7 +151,11 @@ type License struct {
 type LineageNode struct {
 	Model string `json:"model"`
 	// Relation says how Parent derives from Model, read as "Parent is a
-	// <relation> of Model"; empty for the audited model itself.
+	// <relation> of Model"; empty for the audited model itself. Nodes
+	// inferred from the release's own files have "same-or-derivative"
+	// (the same model as Model, or a derivative of it) or
+	// "post-trained-by" (trained to Model's developer's chat format), with
+	// confidence inferred and evidence saying what matched.
 	Relation   string             `json:"relation,omitempty"`
 	Parent     string             `json:"parent,omitempty"`
 	Depth      int                `json:"depth"`

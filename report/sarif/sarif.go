@@ -383,4 +383,5 @@ var Summaries = map[finding.Code]string{
 	finding.ProvenanceAllegedDistillation: "Public allegations concern an ancestor's training data.",
 	finding.ProvenanceGovernmentPolicy:    "A government policy in a selected jurisdiction bars the model, its developer or an ancestor.",
 	finding.ProvenanceLineageUnknown:      "The release is a derivative whose base cannot be established.",
+	finding.ProvenanceLineageMismatch:     "A declared base that the release's own files (architecture, tokenizer, chat template, tensor shapes) contradict.",
 }
