@@ -199,13 +199,9 @@ func factList(fs []FactComparison) string {
 	return strings.Join(names, ", ")
 }
 
-// candidatesNote says, when the files match several records, which ones,
-// and, when they are of several developers, that no single origin is
-// claimed.
+// candidatesNote says, when the files match records of several
+// developers equally, which, and that no single origin is claimed.
 func candidatesNote(cs []Candidate) string {
-	if len(cs) < 2 {
-		return ""
-	}
 	var names, devs []string
 	for _, c := range cs {
 		names = append(names, c.Record)
@@ -217,11 +213,11 @@ func candidatesNote(cs []Candidate) string {
 			devs = append(devs, who)
 		}
 	}
-	note := fmt.Sprintf("In all, the files match %d records equally (%s)", len(cs), join(names))
-	if len(devs) > 1 {
-		return note + fmt.Sprintf(" of %d developers (%s): no single origin is claimed.", len(devs), strings.Join(devs, "; "))
+	if len(devs) < 2 {
+		return ""
 	}
-	return note + ", all of " + devs[0] + "."
+	return fmt.Sprintf("The files match %d records of %d developers equally (%s: %s): no single origin is claimed.",
+		len(cs), len(devs), join(names), strings.Join(devs, "; "))
 }
 
 // mismatchFindings returns a provenance.lineage-mismatch finding for each
