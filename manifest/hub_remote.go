@@ -61,7 +61,7 @@ func planFile(f *File) (readKind, int64) {
 		return readWhole, limits.MaxCardBytes
 	case FormatConfig:
 		if top {
-			return readWhole, limits.MaxJSONBytes
+			return readWhole, factsFileCap(f.Path, KindHub)
 		}
 		return readSkip, 0
 	case FormatSafetensorsIndex:
