@@ -165,6 +165,12 @@ func layerOf(s, prefix string) (int, string, bool) {
 	return n, rest, true
 }
 
+// rowFacts are the facts a two-dimensional tensor's rows state, by role.
+var rowFacts = map[tensorRole]string{
+	roleQ: "q_size", roleK: "kv_size", roleFFN: "ffn_size", roleMixtralFFN: "ffn_size",
+	roleExpertFFN: "moe_ffn_size", roleSharedFFN: "shared_expert_ffn_size", roleQA: "q_lora_rank",
+}
+
 // shapeTensor is a tensor with its shape in [out, in] order.
 type shapeTensor struct {
 	path, name string
@@ -214,6 +220,9 @@ func inferShapes(ts []shapeTensor, complete bool) Architecture {
 				lastLayer[t.layer] = t
 			}
 		}
+		if f, ok := rowFacts[t.role]; ok && len(sh) == 2 {
+			s.set(f, sh[0], t)
+		}
 		switch t.role {
 		case roleNextN:
 			nextN[t.layer] = true
@@ -222,33 +231,10 @@ func inferShapes(ts []shapeTensor, complete bool) Architecture {
 				s.set("vocab_size", sh[0], t)
 				s.set("hidden_size", sh[1], t)
 			}
-		case roleQ:
-			if len(sh) == 2 {
-				s.set("q_size", sh[0], t)
-			}
-		case roleK:
-			if len(sh) == 2 {
-				s.set("kv_size", sh[0], t)
-			}
-		case roleFFN, roleMixtralFFN:
-			if len(sh) == 2 {
-				s.set("ffn_size", sh[0], t)
-			}
 		case roleExpertFFN:
-			switch len(sh) {
-			case 2:
-				s.set("moe_ffn_size", sh[0], t)
-			case 3: // merged: [experts, moe ffn, hidden]
+			if len(sh) == 3 { // merged: [experts, moe ffn, hidden]
 				s.set("moe_ffn_size", sh[1], t)
 				s.set("experts", sh[0], t)
-			}
-		case roleSharedFFN:
-			if len(sh) == 2 {
-				s.set("shared_expert_ffn_size", sh[0], t)
-			}
-		case roleQA:
-			if len(sh) == 2 {
-				s.set("q_lora_rank", sh[0], t)
 			}
 		case roleKVANorm:
 			if len(sh) == 1 {

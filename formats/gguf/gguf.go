@@ -588,12 +588,9 @@ func (g *reader) tokenList(v *Value, count uint64) error {
 	}
 	for range count {
 		at := g.off
-		n, err := g.u64("token length")
+		n, err := g.strLen("token")
 		if err != nil {
 			return err
-		}
-		if n > limits.MaxGGUFString {
-			return errorAt(at, nil, "token length %d exceeds limit %d", n, limits.MaxGGUFString)
 		}
 		tok, err := g.next(int64(n), "token")
 		if err != nil {
@@ -927,15 +924,26 @@ func (g *reader) str(what string, max uint64) (string, error) {
 	return string(b), nil
 }
 
+// strLen reads a gguf_string's length and checks it against the cap of
+// strings.
+func (g *reader) strLen(what string) (uint64, error) {
+	at := g.off
+	n, err := g.u64(what + " length")
+	if err != nil {
+		return 0, err
+	}
+	if n > limits.MaxGGUFString {
+		return 0, errorAt(at, nil, "%s length %d exceeds limit %d", what, n, limits.MaxGGUFString)
+	}
+	return n, nil
+}
+
 // skipString moves past a gguf_string after checking its length.
 func (g *reader) skipString() error {
 	at := g.off
-	n, err := g.u64("string length")
+	n, err := g.strLen("string")
 	if err != nil {
 		return err
-	}
-	if n > limits.MaxGGUFString {
-		return errorAt(at, nil, "string length %d exceeds limit %d", n, limits.MaxGGUFString)
 	}
 	if n > uint64(g.remaining()) {
 		return errorAt(at, formats.ErrTruncated, "string length %d runs past the end of the file (%d bytes left)", n, g.remaining())
