@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/modelvet/modelvet/formats/gguf"
+	"github.com/modelvet/modelvet/formats/pickle"
 	"github.com/modelvet/modelvet/internal/textsafe"
 	"github.com/modelvet/modelvet/manifest"
 	"github.com/modelvet/modelvet/report"
@@ -19,7 +20,7 @@ const maxMetadataValue = 512
 // format declares.
 func (s *audit) describeFiles() {
 	for _, f := range s.rel.Files {
-		rf := report.File{Path: f.Path, Size: f.Size, Format: string(f.Format), Metadata: fileMetadata(s.rel, f)}
+		rf := report.File{Path: f.Path, Size: f.Size, Format: f.Format, Metadata: fileMetadata(s.rel, f)}
 		for _, e := range f.Expected {
 			if e.Algorithm == "sha256" {
 				rf.Digest = "sha256:" + e.Digest
@@ -36,8 +37,8 @@ func (s *audit) describeFiles() {
 func clip(v string) string { return textsafe.Truncate(v, maxMetadataValue) }
 
 // fileMetadata summarises the format facts of f for the report.
-func fileMetadata(rel *manifest.Release, f *manifest.File) map[string]any {
-	m := map[string]any{}
+func fileMetadata(rel *manifest.Release, f *manifest.File) report.Metadata {
+	m := report.Metadata{}
 	if st := f.Safetensors; st != nil {
 		m["tensors"] = st.Tensors
 		m["parameters"] = st.Parameters
@@ -61,14 +62,51 @@ func fileMetadata(rel *manifest.Release, f *manifest.File) map[string]any {
 	}
 	if p := f.Pickle; p != nil {
 		m["container"] = p.Container
-		globals := []string{}
-		for _, g := range p.Globals {
-			globals = append(globals, clip(g.String())+" ("+g.Class+")")
+		pickleMetadata(m, p)
+	}
+	if n := f.NumPy; n != nil {
+		m["descr"] = clip(n.Descr)
+		m["shape"] = n.Shape
+		if n.Pickle != nil {
+			pickleMetadata(m, n.Pickle)
 		}
-		m["imported_globals"] = globals
-		if p.Incomplete != "" {
-			m["incomplete"] = p.Incomplete
+	}
+	if j := f.Joblib; j != nil {
+		m["compression"] = cmp.Or(j.Compression, "none")
+		if j.Pickle != nil {
+			pickleMetadata(m, j.Pickle)
 		}
+	}
+	if sk := f.Skops; sk != nil {
+		types := []string{}
+		for _, t := range sk.Types {
+			types = append(types, clip(t.String()))
+		}
+		m["loaded_types"] = types
+	}
+	if g := f.SavedModel; g != nil {
+		m["graph"] = g.Kind
+		m["nodes"] = g.Nodes
+		m["op_types"] = len(g.Ops)
+		if len(g.Flagged) > 0 {
+			ops := []string{}
+			for _, n := range g.Flagged {
+				ops = append(ops, clip(n.Op+" "+n.Name))
+			}
+			m["flagged_ops"] = ops
+		}
+	}
+	if a := f.Archive; a != nil {
+		m["archive"] = a.Kind
+		m["entries"] = len(a.Entries)
+		members := []string{}
+		for _, mf := range f.Members {
+			members = append(members, clip(strings.TrimPrefix(mf.Path, f.Path+"!/"))+" ("+string(mf.Format)+")")
+		}
+		m["members"] = members
+	}
+	if f.Mismatch != "" {
+		m["name_mismatch"] = clip(f.Mismatch)
 	}
 	if o := f.ONNX; o != nil {
 		m["ir_version"] = o.IRVersion
@@ -106,6 +144,26 @@ func fileMetadata(rel *manifest.Release, f *manifest.File) map[string]any {
 	return m
 }
 
+// pickleMetadata lists a pickle's imported globals, with their class
+// and, for unsafe ones, what they do.
+func pickleMetadata(m map[string]any, p *pickle.Info) {
+	globals := []string{}
+	for _, g := range p.Globals {
+		class := g.Class
+		if g.Category != "" {
+			class += ", " + g.Category
+		}
+		globals = append(globals, clip(g.String())+" ("+class+")")
+	}
+	m["imported_globals"] = globals
+	if p.Incomplete != "" {
+		m["incomplete"] = p.Incomplete
+	}
+	if e := p.Expansion; e != nil {
+		m["expansion_objects"] = e.Objects
+	}
+}
+
 // ggufGeneral lists the general.* keys the report carries: what names the
 // model, its licence, who made and quantised it.
 var ggufGeneral = []string{
@@ -116,7 +174,7 @@ var ggufGeneral = []string{
 	"general.file_type", "general.quantization_version",
 }
 
-func ggufMetadata(m map[string]any, g *gguf.Info) {
+func ggufMetadata(m report.Metadata, g *gguf.Info) {
 	m["gguf_version"] = g.Version
 	m["tensors"] = g.TensorCount
 	if g.PrefixBytes > 0 {

@@ -61,7 +61,7 @@ func signatureReport(sr *integrity.SignatureResult) *report.Signature {
 	out := &report.Signature{
 		Path:          sr.Path,
 		Present:       sr.Present,
-		Method:        sr.Method,
+		Method:        report.SignatureMethod(sr.Method),
 		PredicateType: sr.PredicateType,
 		Verified:      sr.Verified,
 		Identity:      sr.Identity,
@@ -69,9 +69,7 @@ func signatureReport(sr *integrity.SignatureResult) *report.Signature {
 		KeyHint:       sr.KeyHint,
 		Checked:       sr.CheckStrings(),
 		Error:         sr.Err,
-	}
-	if !sr.SignedAt.IsZero() {
-		out.SignedAt = sr.SignedAt.UTC().Format(time.RFC3339)
+		SignedAt:      sr.SignedAt.UTC().Truncate(time.Second),
 	}
 	return out
 }

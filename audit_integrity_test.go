@@ -152,3 +152,15 @@ func TestAuditRequiredSignatureUnchecked(t *testing.T) {
 		t.Errorf("verified signature under a policy requiring one: %v", c)
 	}
 }
+
+// The report's signature methods are integrity's, which signatureReport
+// copies.
+func TestSignatureMethodsAgree(t *testing.T) {
+	for got, want := range map[string]report.SignatureMethod{
+		integrity.SigningSigstore: report.MethodSigstore, integrity.SigningKey: report.MethodKey, integrity.SigningCertificate: report.MethodCertificate,
+	} {
+		if got != string(want) {
+			t.Errorf("integrity %q, report %q", got, want)
+		}
+	}
+}

@@ -1,9 +1,11 @@
 package modelvet
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/modelvet/modelvet/finding"
+	"github.com/modelvet/modelvet/kb"
 	"github.com/modelvet/modelvet/provenance"
 	"github.com/modelvet/modelvet/report"
 )
@@ -22,6 +24,8 @@ func (s *audit) lineage() {
 		g.Nodes[0].License = s.releaseLicense()
 	}
 	s.rep.Lineage = lineageNodes(g)
+	s.rep.Roots = roots(g)
+	s.rep.WeightsOrigin = origin(g)
 	if len(g.Nodes) > 0 && len(s.rep.Lineage) > 0 {
 		if c := g.Nodes[0].OriginConfidence; c == finding.Declared || c == finding.Verified {
 			s.developer = s.rep.Lineage[0].Developer
@@ -34,12 +38,56 @@ func (s *audit) lineage() {
 	// New rejected unknown jurisdictions, so Government reports none; the
 	// policy's lineage settings say how far along the lineage its
 	// coverage is followed.
-	gov, _ := provenance.Government(g, k, s.a.juris, s.a.policy.GovernmentOptions())
-	s.add(gov...)
+	matches, _ := provenance.GovernmentMatches(g, k, s.a.juris, s.a.policy.GovernmentOptions())
+	for _, m := range matches {
+		s.add(m.Finding)
+		s.rep.Government = append(s.rep.Government, government(m))
+	}
+	s.add(s.a.policy.deniedOrigins(g, k)...)
+}
+
+// roots lists the models of g that derive from no other model of g.
+func roots(g *provenance.Graph) []string {
+	var out []string
+	for i, n := range g.Nodes {
+		if len(g.Parents(i)) == 0 && !slices.Contains(out, n.Model) {
+			out = append(out, n.Model)
+		}
+	}
+	return out
+}
+
+// origin is who made the weights the release carries.
+func origin(g *provenance.Graph) *report.Origin {
+	if len(g.Nodes) == 0 {
+		return nil
+	}
+	return reportOrigin(g.Origin())
+}
+
+func reportOrigin(o provenance.Origin) *report.Origin {
+	out := &report.Origin{
+		Model: o.Model, Relation: o.Relation, DeveloperID: o.Developer, Developer: o.DeveloperName,
+		Country: o.Country, Confidence: o.Confidence, Repackager: o.Repackager,
+	}
+	for _, a := range o.Alternatives {
+		out.Alternatives = append(out.Alternatives, *reportOrigin(a))
+	}
+	return out
+}
+
+// government is the report's record of a government policy that covers
+// the model or an ancestor.
+func government(m provenance.GovernmentMatch) report.Government {
+	p := m.Policy
+	return report.Government{
+		Policy: p.ID, Instrument: p.Instrument, Jurisdiction: p.Jurisdiction, JurisdictionName: p.JurisdictionName,
+		Status: p.Status, Covers: m.Covers, Model: m.Model, Certain: m.Certain(), Confidence: m.Finding.Confidence,
+	}
 }
 
 // lineageNodes lists the audited model, then each derivation found, nearest
-// first: Model derives into Parent by Relation.
+// first: Derivative derives from Base (the node's model) by Relation.
 func lineageNodes(g *provenance.Graph) []report.LineageNode {
 	if len(g.Nodes) == 0 {
 		return nil
@@ -49,14 +97,14 @@ func lineageNodes(g *provenance.Graph) []report.LineageNode {
 		if dev == "" {
 			dev = n.Developer
 		}
-		country := n.Country
-		if n.DeveloperKind == "repackager" {
+		id, country := n.Developer, n.Country
+		if n.DeveloperKind == kb.KindRepackager {
 			// A repackager (a quantiser, the Ollama library) did not develop
 			// the weights; the provenance.origin finding names it, and the
 			// developer is that of the model it republishes, listed next.
-			dev, country = "", ""
+			dev, id, country = "", "", ""
 		}
-		return report.LineageNode{Model: n.Model, Depth: n.Depth, Developer: dev, Country: country, License: n.License}
+		return report.LineageNode{Model: n.Model, Depth: n.Depth, Developer: dev, DeveloperID: id, Country: country, License: n.License}
 	}
 	root := node(g.Nodes[0])
 	root.Confidence = finding.Declared
@@ -65,7 +113,8 @@ func lineageNodes(g *provenance.Graph) []report.LineageNode {
 	for _, e := range g.Edges {
 		n := node(g.Nodes[e.Parent])
 		n.Relation = e.Relation
-		n.Parent = g.Nodes[e.Child].Model
+		n.Base, n.Derivative = n.Model, g.Nodes[e.Child].Model
+		n.Parent = n.Derivative
 		n.Confidence = e.Confidence
 		n.Evidence = e.Evidence
 		out = append(out, n)

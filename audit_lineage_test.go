@@ -56,15 +56,24 @@ func newAuditor(t *testing.T, opts ...Option) *Auditor {
 	return a
 }
 
+// findingsOf lists a report's findings of one code, each as show writes
+// it.
+func findingsOf(rep *Report, code finding.Code, show func(finding.Finding) string) []string {
+	var out []string
+	for _, f := range rep.Findings {
+		if f.Code == code {
+			out = append(out, show(f))
+		}
+	}
+	return out
+}
+
 // governmentFindings lists a report's provenance.government-policy
 // findings as "subject confidence severity", sorted.
 func governmentFindings(rep *Report) []string {
-	var out []string
-	for _, f := range rep.Findings {
-		if f.Code == finding.ProvenanceGovernmentPolicy {
-			out = append(out, fmt.Sprintf("%s %s %s", f.Subject, f.Confidence, f.Severity))
-		}
-	}
+	out := findingsOf(rep, finding.ProvenanceGovernmentPolicy, func(f finding.Finding) string {
+		return fmt.Sprintf("%s %s %s", f.Subject, f.Confidence, f.Severity)
+	})
 	slices.Sort(out)
 	return out
 }
@@ -74,7 +83,7 @@ type lineageRow struct{ model, relation, parent, developer, country, license str
 func lineageRows(rep *Report) []lineageRow {
 	var got []lineageRow
 	for _, n := range rep.Lineage {
-		got = append(got, lineageRow{n.Model, n.Relation, n.Parent, n.Developer, n.Country, n.License})
+		got = append(got, lineageRow{n.Model, string(n.Relation), n.Parent, n.Developer, n.Country, n.License})
 	}
 	return got
 }
@@ -291,7 +300,7 @@ func TestAuditGeneratedLineageFixtures(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.fixture, func(t *testing.T) {
 			rep := auditTarget(t, a, lineageTarget(t, tc.fixture))
-			if rep.Subject.Name != tc.name || rep.Subject.Kind != tc.kind {
+			if rep.Subject.Name != tc.name || string(rep.Subject.Kind) != tc.kind {
 				t.Errorf("subject %q (%s), want %q (%s)", rep.Subject.Name, rep.Subject.Kind, tc.name, tc.kind)
 			}
 			if got := lineageRows(rep); !slices.Equal(got, tc.lineage) {

@@ -27,9 +27,18 @@
 // A Report carries the verdict, the findings (each with a stable code, a
 // severity, a confidence and evidence pointing into the release), the
 // licences with their terms, the lineage with each ancestor's developer and
-// country, the files with their format facts, and what was verified. The
+// country, the files with their format facts, and what was verified. Typed
+// facts answer the usual questions of procurement tooling directly:
+// Report.Origin (who made the weights), Report.Roots, Report.Government and
+// Report.GovernmentBars (which instruments bar the model, and whether
+// certainly), each lineage node's Base, Derivative and DeveloperID. The
 // error returned by Audit means the release could not be audited at all;
 // problems in the release are findings, never errors.
+//
+// A Policy is the buyer's: severities by code, confidence and subject,
+// acceptable licences, jurisdictions, the countries and developers it
+// denies anywhere in a model's lineage (provenance.denied-origin), and
+// waivers for every model or for some (docs/POLICY.md).
 //
 // Data flows one way: source → manifest (declared facts) → license,
 // integrity and provenance (derived and verified facts) → policy

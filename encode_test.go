@@ -16,7 +16,7 @@ import (
 	cdx "github.com/CycloneDX/cyclonedx-go"
 	gosarif "github.com/owenrumney/go-sarif/v2/sarif"
 
-	"github.com/modelvet/modelvet/internal/testmodel"
+	"github.com/modelvet/modelvet/internal/reporttest"
 	"github.com/modelvet/modelvet/manifest"
 	"github.com/modelvet/modelvet/report"
 )
@@ -73,7 +73,7 @@ func verdictFrom(t *testing.T, format string, out []byte) report.Verdict {
 func TestSameVerdictThroughEveryEncoder(t *testing.T) {
 	reports := map[string]*report.Report{}
 	for _, v := range []report.Verdict{report.Pass, report.Review, report.Fail} {
-		reports["sample-"+string(v)] = testmodel.SampleReport(v)
+		reports["sample-"+string(v)] = reporttest.SampleReport(v)
 	}
 	// Real audits of generated releases under policies that give each
 	// verdict.
@@ -111,7 +111,7 @@ func TestSameVerdictThroughEveryEncoder(t *testing.T) {
 // TestEncodersDoNotChangeReport checks that encoding leaves the report as
 // it was (no encoder normalises, sorts or rewrites the one report).
 func TestEncodersDoNotChangeReport(t *testing.T) {
-	rep := testmodel.SampleReport(report.Review)
+	rep := reporttest.SampleReport(report.Review)
 	var before bytes.Buffer
 	if err := report.WriteJSON(&before, rep); err != nil {
 		t.Fatal(err)

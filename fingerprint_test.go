@@ -17,6 +17,7 @@ import (
 	"github.com/modelvet/modelvet/internal/hubtest"
 	"github.com/modelvet/modelvet/internal/testmodel"
 	"github.com/modelvet/modelvet/internal/testutil"
+	"github.com/modelvet/modelvet/kb"
 	"github.com/modelvet/modelvet/manifest"
 	"github.com/modelvet/modelvet/provenance"
 	"github.com/modelvet/modelvet/report"
@@ -86,7 +87,7 @@ func auditRelease(t *testing.T, dir string, opts ...modelvet.Option) *modelvet.R
 
 // inferred returns the lineage nodes the release's own files gave, of a
 // relation.
-func inferred(rep *modelvet.Report, relation string) []report.LineageNode {
+func inferred(rep *modelvet.Report, relation kb.Relation) []report.LineageNode {
 	var out []report.LineageNode
 	for _, n := range rep.Lineage {
 		if n.Relation == relation {
@@ -99,7 +100,7 @@ func inferred(rep *modelvet.Report, relation string) []report.LineageNode {
 // checkInferred asserts the inferred nodes of a relation: the models
 // named, all of the developer's country, with confidence inferred and
 // evidence saying what matched, how many facts, and how it could be wrong.
-func checkInferred(t *testing.T, rep *modelvet.Report, relation string, models []string, country string) {
+func checkInferred(t *testing.T, rep *modelvet.Report, relation kb.Relation, models []string, country string) {
 	t.Helper()
 	ns := inferred(rep, relation)
 	var got []string

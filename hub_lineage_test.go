@@ -67,7 +67,7 @@ func TestHubLineageInReport(t *testing.T) {
 	type node struct{ model, parent, relation, developer, country, license string }
 	var got []node
 	for _, n := range rep.Lineage {
-		got = append(got, node{n.Model, n.Parent, n.Relation, n.Developer, n.Country, n.License})
+		got = append(got, node{n.Model, n.Parent, string(n.Relation), n.Developer, n.Country, n.License})
 	}
 	want := []node{
 		{"acme/chat-7b", "", "", "acme", "", "apache-2.0"},

@@ -214,11 +214,11 @@ func (a *Auditor) AuditRelease(ctx context.Context, rel *manifest.Release) (*Rep
 		Tool:          report.Tool{Name: "modelvet", Version: Version},
 		KnowledgeBase: report.KnowledgeBase{Version: a.kb.Version(), AsOf: a.kb.Date()},
 		Policy:        report.Policy{Name: a.policy.Name, Jurisdictions: slices.Clone(a.juris)},
-		AuditedAt:     a.cfg.clock().UTC().Format(time.RFC3339),
+		AuditedAt:     a.cfg.clock().UTC().Truncate(time.Second),
 		Subject: report.Subject{
 			Name:     rel.Name,
 			Source:   rel.Source,
-			Kind:     string(rel.Kind),
+			Kind:     rel.Kind,
 			Revision: rel.Revision,
 			Formats:  rel.Formats(),
 		},

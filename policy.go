@@ -43,6 +43,10 @@ type Policy struct {
 	// SeverityByConfidence overrides Severity for findings of a given
 	// confidence.
 	SeverityByConfidence map[finding.Code]map[finding.Confidence]finding.Severity `yaml:"severity_by_confidence,omitempty"`
+	// SeverityBySubject sets the severity of the findings of a code about
+	// one subject (a government policy id, a licence id, a file path), the
+	// most specific setting: it applies after every other (docs/POLICY.md).
+	SeverityBySubject map[finding.Code]map[string]finding.Severity `yaml:"severity_by_subject,omitempty"`
 	// Jurisdictions selects whose government policies apply: ids of the
 	// knowledge base, prefixes ending in "*", or "*" (see
 	// WithJurisdictions). ParsePolicy checks them against the embedded
@@ -65,15 +69,49 @@ type VerdictPolicy struct {
 	ReviewAt finding.Severity `yaml:"review_at"`
 }
 
-// Waiver accepts one finding (a code, and a subject or "*" for any) until
-// it expires.
+// Waiver accepts one finding (a code, and a subject or "*" for any),
+// for every model or for the models Model names, until it expires.
 type Waiver struct {
 	Code    finding.Code `yaml:"code"`
 	Subject string       `yaml:"subject"`
-	Reason  string       `yaml:"reason"`
-	// Expires is the last day (YYYY-MM-DD, UTC) the waiver applies; empty
-	// means it never expires.
+	// Model, when set, limits the waiver to the models it matches: a glob
+	// in which "*" stands for any run of characters ("/" included),
+	// matched, ignoring case, against the release's name
+	// (report.Subject.Name), its Hub id (report.Subject.Hub.ID) and the
+	// model id its lineage starts from (report.Report.Lineage[0].Model).
+	Model  string `yaml:"model,omitempty"`
+	Reason string `yaml:"reason"`
+	// Expires is the last day the waiver applies, inclusive: it applies
+	// through 23:59:59 UTC of that day (YYYY-MM-DD) and no longer from the
+	// next. Empty means it never expires.
 	Expires string `yaml:"expires,omitempty"`
+}
+
+// key names the waiver in the report's unused and expired lists: "code
+// subject", and " model GLOB" when it is limited to some models.
+func (w Waiver) key() string {
+	k := string(w.Code) + " " + w.Subject
+	if w.Model != "" {
+		k += " model " + w.Model
+	}
+	return k
+}
+
+// matchesModel reports whether the waiver applies to the release r
+// reports on.
+func (w Waiver) matchesModel(r *report.Report) bool {
+	if w.Model == "" {
+		return true
+	}
+	names := []string{r.Subject.Name}
+	if r.Subject.Hub != nil {
+		names = append(names, r.Subject.Hub.ID)
+	}
+	if len(r.Lineage) > 0 {
+		names = append(names, r.Lineage[0].Model)
+	}
+	pattern := strings.ToLower(w.Model)
+	return slices.ContainsFunc(names, func(n string) bool { return n != "" && kb.GlobMatch(pattern, strings.ToLower(n)) })
 }
 
 var (
@@ -85,7 +123,7 @@ var (
 // commercial buyer (see default-policy.yaml and docs/POLICY.md).
 func DefaultPolicy() *Policy {
 	defaultPolicyOnce.Do(func() {
-		p, err := parsePolicy("default-policy.yaml", defaultPolicyYAML, nil)
+		p, err := parsePolicy("default-policy.yaml", defaultPolicyYAML, nil, kb.Default())
 		if err != nil {
 			panic("modelvet: embedded default policy: " + err.Error())
 		}
@@ -104,6 +142,11 @@ func (p *Policy) clone() *Policy {
 	for k, m := range p.SeverityByConfidence {
 		c.SeverityByConfidence[k] = maps.Clone(m)
 	}
+	c.SeverityBySubject = make(map[finding.Code]map[string]finding.Severity, len(p.SeverityBySubject))
+	for k, m := range p.SeverityBySubject {
+		c.SeverityBySubject[k] = maps.Clone(m)
+	}
+	c.Lineage = p.Lineage.clone()
 	c.Jurisdictions = slices.Clone(p.Jurisdictions)
 	c.Waivers = slices.Clone(p.Waivers)
 	c.Licenses = p.Licenses.clone()
@@ -130,14 +173,29 @@ func (e *PolicyError) Error() string {
 
 func (e *PolicyError) Unwrap() error { return e.Err }
 
+// PolicyOption configures how a policy is parsed.
+type PolicyOption func(*policyOptions)
+
+type policyOptions struct {
+	kb *kb.KB
+}
+
+// ValidateWith checks the knowledge-base ids a policy names (its
+// jurisdictions, its denied developers) against k — the embedded knowledge
+// base with an overlay, as kb.Load returns it — instead of the embedded
+// one, so that a policy may name what only the overlay defines.
+func ValidateWith(k *kb.KB) PolicyOption {
+	return func(o *policyOptions) { o.kb = k }
+}
+
 // LoadPolicy reads and validates a policy file. Key and certificate files
 // the policy names are read relative to the policy file's directory.
-func LoadPolicy(path string) (*Policy, error) {
+func LoadPolicy(path string, opts ...PolicyOption) (*Policy, error) {
 	data, err := safeio.ReadFile(path, limits.MaxPolicyBytes)
 	if err != nil {
 		return nil, err
 	}
-	return ParsePolicy(path, data)
+	return ParsePolicy(path, data, opts...)
 }
 
 // ParsePolicy parses and validates a policy. name is the file name used in
@@ -146,12 +204,22 @@ func LoadPolicy(path string) (*Policy, error) {
 // leaves out keep the default policy's values (maps such as severity are
 // merged entry by entry; lists are replaced); unknown keys, wrong types and
 // contradictory settings are errors (*PolicyError with the line).
-func ParsePolicy(name string, data []byte) (*Policy, error) {
-	return parsePolicy(name, data, DefaultPolicy())
+// Knowledge-base ids are checked against the embedded knowledge base, or
+// the one ValidateWith gives.
+func ParsePolicy(name string, data []byte, opts ...PolicyOption) (*Policy, error) {
+	o := policyOptions{kb: kb.Default()}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if o.kb == nil {
+		return nil, &PolicyError{File: name, Msg: "ValidateWith: nil knowledge base"}
+	}
+	return parsePolicy(name, data, DefaultPolicy(), o.kb)
 }
 
-// parsePolicy parses data over base (nil for none).
-func parsePolicy(name string, data []byte, base *Policy) (*Policy, error) {
+// parsePolicy parses data over base (nil for none), checking
+// knowledge-base ids against k.
+func parsePolicy(name string, data []byte, base *Policy, k *kb.KB) (*Policy, error) {
 	if len(data) > limits.MaxPolicyBytes {
 		return nil, &PolicyError{File: name, Msg: fmt.Sprintf("over the %d-byte limit", limits.MaxPolicyBytes)}
 	}
@@ -182,6 +250,10 @@ func parsePolicy(name string, data []byte, base *Policy) (*Policy, error) {
 		p.merge(&file, root)
 	}
 	if perr := p.check(root); perr != nil {
+		perr.File = name
+		return nil, perr
+	}
+	if perr := p.checkKB(root, k); perr != nil {
 		perr.File = name
 		return nil, perr
 	}
@@ -230,6 +302,12 @@ func (p *Policy) merge(f *Policy, root *yamlnode.Node) {
 			p.SeverityByConfidence[code] = map[finding.Confidence]finding.Severity{}
 		}
 		maps.Copy(p.SeverityByConfidence[code], m)
+	}
+	for code, m := range f.SeverityBySubject {
+		if p.SeverityBySubject[code] == nil {
+			p.SeverityBySubject[code] = map[string]finding.Severity{}
+		}
+		maps.Copy(p.SeverityBySubject[code], m)
 	}
 	if has(root, "jurisdictions") {
 		p.Jurisdictions = slices.Clone(f.Jurisdictions)
@@ -316,17 +394,24 @@ func (p *Policy) check(root *yamlnode.Node) *PolicyError {
 			}
 		}
 	}
+	for _, code := range slices.Sorted(maps.Keys(p.SeverityBySubject)) {
+		m := p.SeverityBySubject[code]
+		if !code.Known() {
+			return &PolicyError{Line: lineOf(root, "severity_by_subject", string(code)), Msg: fmt.Sprintf("unknown finding code %q", code)}
+		}
+		for _, subject := range slices.Sorted(maps.Keys(m)) {
+			line := lineOf(root, "severity_by_subject", string(code), subject)
+			if strings.TrimSpace(subject) == "" {
+				return &PolicyError{Line: line, Msg: fmt.Sprintf("severity_by_subject.%s: a subject is empty", code)}
+			}
+			if !m[subject].Valid() {
+				return &PolicyError{Line: line, Msg: fmt.Sprintf("severity of %s for %q must be one of info, low, medium, high, critical, not %q", code, subject, m[subject])}
+			}
+		}
+	}
 	for i, j := range p.Jurisdictions {
 		if strings.TrimSpace(j) == "" {
 			return &PolicyError{Line: itemLine(root, i, "jurisdictions"), Msg: fmt.Sprintf("jurisdictions[%d] is empty", i)}
-		}
-	}
-	if len(root.Keys) > 0 {
-		// A file's ids are checked against the embedded knowledge base
-		// now, so that a typo is reported on its line; New checks the
-		// selection again against the knowledge base it is given.
-		if perr := checkPolicyJurisdictions(root, p.Jurisdictions); perr != nil {
-			return perr
 		}
 	}
 	if perr := p.Licenses.check(root); perr != nil {
@@ -339,6 +424,18 @@ func (p *Policy) check(root *yamlnode.Node) *PolicyError {
 		return perr
 	}
 	return p.checkWaivers(root)
+}
+
+// checkKB checks the knowledge-base ids the policy names against k,
+// citing the line of the first unknown one: its jurisdictions and its
+// denied developers.
+func (p *Policy) checkKB(root *yamlnode.Node, k *kb.KB) *PolicyError {
+	for i, j := range p.Jurisdictions {
+		if err := checkJurisdictions(k, []string{j}); err != nil {
+			return &PolicyError{Line: itemLine(root, i, "jurisdictions"), Msg: err.Error(), Err: err}
+		}
+	}
+	return p.Lineage.checkDevelopers(root, k)
 }
 
 func (p *Policy) checkWaivers(root *yamlnode.Node) *PolicyError {
@@ -359,7 +456,10 @@ func (p *Policy) checkWaivers(root *yamlnode.Node) *PolicyError {
 				return &PolicyError{Line: line, Msg: fmt.Sprintf("waiver %d: expires must be a date YYYY-MM-DD, not %q", i+1, w.Expires)}
 			}
 		}
-		key := string(w.Code) + " " + w.Subject
+		if w.Model != "" && strings.TrimSpace(w.Model) == "" {
+			return &PolicyError{Line: line, Msg: fmt.Sprintf("waiver %d: model is blank (leave it out to waive for every model)", i+1)}
+		}
+		key := w.key()
 		if prev, ok := seen[key]; ok {
 			return &PolicyError{Line: line, Msg: fmt.Sprintf("waiver %d: waives %s for %q again (see waiver %d)", i+1, w.Code, w.Subject, prev)}
 		}
@@ -405,8 +505,11 @@ func (p *Policy) apply(r *report.Report, now time.Time) {
 		if f.Code == finding.SignatureMissing && p.Signatures.Required {
 			f.Severity = atLeast(f.Severity, p.Verdict.FailAt)
 		}
+		if s, ok := p.SeverityBySubject[f.Code][f.Subject]; ok {
+			f.Severity = s
+		}
 		for j, w := range p.Waivers {
-			if w.Code != f.Code || (w.Subject != "*" && w.Subject != f.Subject) {
+			if w.Code != f.Code || (w.Subject != "*" && w.Subject != f.Subject) || !w.matchesModel(r) {
 				continue
 			}
 			if w.Expires != "" && today > w.Expires {
@@ -418,7 +521,7 @@ func (p *Policy) apply(r *report.Report, now time.Time) {
 		}
 	}
 	for j, w := range p.Waivers {
-		key := string(w.Code) + " " + w.Subject
+		key := w.key()
 		switch {
 		case w.Expires != "" && today > w.Expires:
 			r.Policy.ExpiredWaivers = append(r.Policy.ExpiredWaivers, key)
@@ -471,6 +574,10 @@ func (a *Auditor) validate() error {
 	if err := checkJurisdictions(a.kb, a.policy.Jurisdictions); err != nil {
 		return fmt.Errorf("policy %s: jurisdictions: %w", a.policy.Name, err)
 	}
+	if perr := a.policy.Lineage.checkDevelopers(&yamlnode.Node{Kind: yamlnode.Mapping}, a.kb); perr != nil {
+		perr.File = "policy " + a.policy.Name
+		return perr
+	}
 	if a.cfg.jurisSet {
 		if err := checkJurisdictions(a.kb, a.cfg.jurisdictions); err != nil {
 			return err
@@ -487,19 +594,6 @@ func (a *Auditor) validate() error {
 // Jurisdictions returns the jurisdictions whose government policies the
 // auditor applies: WithJurisdictions if given, else the policy's.
 func (a *Auditor) Jurisdictions() []string { return slices.Clone(a.juris) }
-
-// checkPolicyJurisdictions checks the jurisdictions a policy file selects
-// against the embedded knowledge base, citing the line of the first
-// unknown one.
-func checkPolicyJurisdictions(root *yamlnode.Node, ids []string) *PolicyError {
-	k := kb.Default()
-	for i, j := range ids {
-		if err := checkJurisdictions(k, []string{j}); err != nil {
-			return &PolicyError{Line: itemLine(root, i, "jurisdictions"), Msg: err.Error(), Err: err}
-		}
-	}
-	return nil
-}
 
 // checkJurisdictions checks a selection of jurisdictions (ids, prefixes
 // ending in "*", or "*") against k. The error names the unknown ones and

@@ -7,6 +7,7 @@ import (
 
 	"github.com/modelvet/modelvet/finding"
 	"github.com/modelvet/modelvet/internal/yamlnode"
+	"github.com/modelvet/modelvet/kb"
 	"github.com/modelvet/modelvet/license"
 	"github.com/modelvet/modelvet/report"
 )
@@ -19,9 +20,9 @@ type LicensePolicy struct {
 	// AllowCategories, when set, lists the only licence categories
 	// accepted besides permissive and notice (always accepted); a licence
 	// of any other category is treated as denied.
-	AllowCategories []string `yaml:"allow_categories,omitempty"`
+	AllowCategories []kb.Category `yaml:"allow_categories,omitempty"`
 	// DenyCategories lists licence categories that fail the audit.
-	DenyCategories []string `yaml:"deny_categories,omitempty"`
+	DenyCategories []kb.Category `yaml:"deny_categories,omitempty"`
 	// CommercialUseRequired makes licences that withhold commercial use
 	// (license.noncommercial, license.research-only, and licences of the
 	// non-commercial and research-only categories) fail the audit; false
@@ -48,32 +49,16 @@ type LicensePolicy struct {
 	Territories []string `yaml:"territories,omitempty"`
 }
 
-// Licence categories (kb.License.Category).
-const (
-	CategoryPermissive     = "permissive"
-	CategoryNotice         = "notice"
-	CategoryReciprocal     = "reciprocal"
-	CategoryNonCommercial  = "non-commercial"
-	CategoryResearchOnly   = "research-only"
-	CategoryResponsibleUse = "responsible-use"
-	CategoryProprietary    = "proprietary"
-	CategoryUnknown        = "unknown"
-)
-
 // categoryCode is the finding code that stands for a licence category when
 // a denied licence has no finding of its own. Permissive and notice
 // licences grant use and have none: they cannot be denied.
-var categoryCode = map[string]finding.Code{
-	CategoryReciprocal:     finding.LicenseCopyleft,
-	CategoryNonCommercial:  finding.LicenseNonCommercial,
-	CategoryResearchOnly:   finding.LicenseResearchOnly,
-	CategoryResponsibleUse: finding.LicenseUseRestrictions,
-	CategoryProprietary:    finding.LicenseUseRestrictions,
-	CategoryUnknown:        finding.LicenseUnknown,
-}
-
-func knownCategory(c string) bool {
-	return c == CategoryPermissive || c == CategoryNotice || categoryCode[c] != ""
+var categoryCode = map[kb.Category]finding.Code{
+	kb.CategoryReciprocal:     finding.LicenseCopyleft,
+	kb.CategoryNonCommercial:  finding.LicenseNonCommercial,
+	kb.CategoryResearchOnly:   finding.LicenseResearchOnly,
+	kb.CategoryResponsibleUse: finding.LicenseUseRestrictions,
+	kb.CategoryProprietary:    finding.LicenseUseRestrictions,
+	kb.CategoryUnknown:        finding.LicenseUnknown,
 }
 
 func (l LicensePolicy) clone() LicensePolicy {
@@ -116,14 +101,14 @@ func (l *LicensePolicy) merge(f *LicensePolicy, n *yamlnode.Node) {
 }
 
 // denied reports whether licences of category c fail the audit.
-func (l *LicensePolicy) denied(c string) bool {
-	if c == CategoryPermissive || c == CategoryNotice {
+func (l *LicensePolicy) denied(c kb.Category) bool {
+	if c == kb.CategoryPermissive || c == kb.CategoryNotice {
 		return false
 	}
 	if slices.Contains(l.DenyCategories, c) {
 		return true
 	}
-	if l.CommercialUseRequired && (c == CategoryNonCommercial || c == CategoryResearchOnly) {
+	if l.CommercialUseRequired && (c == kb.CategoryNonCommercial || c == kb.CategoryResearchOnly) {
 		return true
 	}
 	return len(l.AllowCategories) > 0 && !slices.Contains(l.AllowCategories, c)
@@ -131,7 +116,7 @@ func (l *LicensePolicy) denied(c string) bool {
 
 func (l *LicensePolicy) check(root *yamlnode.Node) *PolicyError {
 	for i, c := range l.AllowCategories {
-		if !knownCategory(c) {
+		if !c.Valid() {
 			return &PolicyError{Line: itemLine(root, i, "licenses", "allow_categories"), Msg: fmt.Sprintf("unknown licence category %q (want one of %s)", c, categoryList())}
 		}
 		if slices.Contains(l.DenyCategories, c) {
@@ -140,22 +125,22 @@ func (l *LicensePolicy) check(root *yamlnode.Node) *PolicyError {
 	}
 	for i, c := range l.DenyCategories {
 		line := itemLine(root, i, "licenses", "deny_categories")
-		if !knownCategory(c) {
+		if !c.Valid() {
 			return &PolicyError{Line: line, Msg: fmt.Sprintf("unknown licence category %q (want one of %s)", c, categoryList())}
 		}
-		if c == CategoryPermissive || c == CategoryNotice {
+		if c == kb.CategoryPermissive || c == kb.CategoryNotice {
 			return &PolicyError{Line: line, Msg: fmt.Sprintf("licence category %q grants use without conditions to deny; it cannot be denied", c)}
 		}
 	}
 	if !l.CommercialUseRequired {
-		for _, c := range []string{CategoryNonCommercial, CategoryResearchOnly} {
+		for _, c := range []kb.Category{kb.CategoryNonCommercial, kb.CategoryResearchOnly} {
 			if l.denied(c) {
 				return &PolicyError{Line: lineOf(root, "licenses", "commercial_use_required"), Msg: fmt.Sprintf("commercial_use_required is false, but licence category %q, which withholds commercial use, is denied", c)}
 			}
 		}
 	}
-	if l.FlowDownAcceptable != nil && *l.FlowDownAcceptable && l.denied(CategoryResponsibleUse) {
-		return &PolicyError{Line: lineOf(root, "licenses", "flow_down_acceptable"), Msg: fmt.Sprintf("flow_down_acceptable is true, but licence category %q, whose restrictions flow down, is denied", CategoryResponsibleUse)}
+	if l.FlowDownAcceptable != nil && *l.FlowDownAcceptable && l.denied(kb.CategoryResponsibleUse) {
+		return &PolicyError{Line: lineOf(root, "licenses", "flow_down_acceptable"), Msg: fmt.Sprintf("flow_down_acceptable is true, but licence category %q, whose restrictions flow down, is denied", kb.CategoryResponsibleUse)}
 	}
 	if l.MaxUserThreshold < 0 {
 		return &PolicyError{Line: lineOf(root, "licenses", "max_user_threshold"), Msg: "max_user_threshold must not be negative"}
@@ -172,7 +157,11 @@ func (l *LicensePolicy) check(root *yamlnode.Node) *PolicyError {
 }
 
 func categoryList() string {
-	return strings.Join([]string{CategoryPermissive, CategoryNotice, CategoryReciprocal, CategoryNonCommercial, CategoryResearchOnly, CategoryResponsibleUse, CategoryProprietary, CategoryUnknown}, ", ")
+	var out []string
+	for _, c := range kb.Categories() {
+		out = append(out, string(c))
+	}
+	return strings.Join(out, ", ")
 }
 
 // deniedLicenseFindings returns a finding for each licence of a denied
@@ -253,11 +242,11 @@ func (p *Policy) adjustLicense(f *finding.Finding, lic *report.License) {
 // codeCategory is the licence category a finding code implies when the
 // finding names no licence of the report (an unidentified licence is not
 // listed among the report's licences).
-var codeCategory = map[finding.Code]string{
-	finding.LicenseUnknown:       CategoryUnknown,
-	finding.LicenseCopyleft:      CategoryReciprocal,
-	finding.LicenseNonCommercial: CategoryNonCommercial,
-	finding.LicenseResearchOnly:  CategoryResearchOnly,
+var codeCategory = map[finding.Code]kb.Category{
+	finding.LicenseUnknown:       kb.CategoryUnknown,
+	finding.LicenseCopyleft:      kb.CategoryReciprocal,
+	finding.LicenseNonCommercial: kb.CategoryNonCommercial,
+	finding.LicenseResearchOnly:  kb.CategoryResearchOnly,
 }
 
 // thresholdSeverity compares the licence's user and revenue thresholds with

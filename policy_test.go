@@ -188,7 +188,7 @@ func TestExamplePolicy(t *testing.T) {
 	if p.Name != "acme-procurement" || len(p.Waivers) != 2 {
 		t.Errorf("example policy: name %q, %d waivers", p.Name, len(p.Waivers))
 	}
-	if !p.Licenses.denied(CategoryReciprocal) || p.Licenses.MaxUserThreshold != 5_000_000 {
+	if !p.Licenses.denied(kb.CategoryReciprocal) || p.Licenses.MaxUserThreshold != 5_000_000 {
 		t.Errorf("example licences = %+v", p.Licenses)
 	}
 	if tr := p.Trust(); len(tr.Identities) != 1 || tr.Identities[0].Issuer != "https://token.actions.githubusercontent.com" {
@@ -231,19 +231,19 @@ var day = time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
 
 func TestPolicyLicenseRules(t *testing.T) {
 	llama := report.License{
-		ID: "llama3.1", Category: CategoryResponsibleUse,
+		ID: "llama3.1", Category: kb.CategoryResponsibleUse,
 		Terms: kb.Terms{
 			UserThreshold:   &kb.Term{Value: "700000000", Amount: 700_000_000},
 			UseRestrictions: &kb.Term{Value: "yes", FlowDown: true},
 		},
 	}
 	vision := report.License{
-		ID: "llama3.2", Category: CategoryResponsibleUse,
+		ID: "llama3.2", Category: kb.CategoryResponsibleUse,
 		Terms: kb.Terms{Territory: &kb.Term{Value: "excluded", Regions: []string{"EU"}}},
 	}
-	nc := report.License{ID: "cc-by-nc-4.0", Category: CategoryNonCommercial}
-	gpl := report.License{ID: "gpl-3.0", Category: CategoryReciprocal}
-	revenue := report.License{ID: "rev", Category: CategoryProprietary, Terms: kb.Terms{RevenueThreshold: &kb.Term{Amount: 1_000_000}}}
+	nc := report.License{ID: "cc-by-nc-4.0", Category: kb.CategoryNonCommercial}
+	gpl := report.License{ID: "gpl-3.0", Category: kb.CategoryReciprocal}
+	revenue := report.License{ID: "rev", Category: kb.CategoryProprietary, Terms: kb.Terms{RevenueThreshold: &kb.Term{Amount: 1_000_000}}}
 
 	tests := []struct {
 		name    string
@@ -468,7 +468,7 @@ func TestPolicyValidateProgrammatic(t *testing.T) {
 		t.Errorf("New with review_at above fail_at: err = %v", err)
 	}
 	p = DefaultPolicy()
-	p.Licenses.DenyCategories = []string{"nonsense"}
+	p.Licenses.DenyCategories = []kb.Category{"nonsense"}
 	if err := p.Validate(); err == nil {
 		t.Error("Validate accepted an unknown category")
 	}

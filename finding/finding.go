@@ -49,6 +49,7 @@ const (
 	ProvenanceAllegedDistillation Code = "provenance.alleged-distillation"
 	ProvenanceGovernmentPolicy    Code = "provenance.government-policy"
 	ProvenanceLineageUnknown      Code = "provenance.lineage-unknown"
+	ProvenanceDeniedOrigin        Code = "provenance.denied-origin"
 	ProvenanceLineageMismatch     Code = "provenance.lineage-mismatch"
 )
 
@@ -63,7 +64,8 @@ func Codes() []Code {
 		SignatureMissing, SignatureInvalid, SignatureUntrusted,
 		FormatPickle, FormatCodeExecution, FormatMalformed,
 		ProvenanceOrigin, ProvenanceRestrictedOutputs, ProvenanceAllegedDistillation,
-		ProvenanceGovernmentPolicy, ProvenanceLineageUnknown, ProvenanceLineageMismatch,
+		ProvenanceGovernmentPolicy, ProvenanceLineageUnknown, ProvenanceDeniedOrigin,
+		ProvenanceLineageMismatch,
 	}
 }
 
@@ -109,6 +111,9 @@ func (s Severity) Rank() int {
 // Valid reports whether s is one of the five severities.
 func (s Severity) Valid() bool { return s.Rank() > 0 }
 
+// Severities lists the severities, least serious first.
+func Severities() []Severity { return []Severity{Info, Low, Medium, High, Critical} }
+
 // Confidence says how sure a finding is.
 type Confidence string
 
@@ -119,6 +124,12 @@ const (
 	Inferred Confidence = "inferred" // derived by rule, e.g. from a dataset or a name
 	Alleged  Confidence = "alleged"  // public claims only
 )
+
+// Confidences lists the confidences, most certain first.
+func Confidences() []Confidence { return []Confidence{Verified, Declared, Inferred, Alleged} }
+
+// Certain reports whether c establishes the fact: verified or declared.
+func (c Confidence) Certain() bool { return c == Verified || c == Declared }
 
 // Valid reports whether c is one of the four confidences.
 func (c Confidence) Valid() bool {

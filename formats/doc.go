@@ -17,7 +17,9 @@
 // Path empty for the caller that knows the file to fill in. Sentinels
 // classify some of them: [ErrTruncated] (a file shorter than its header
 // declares; the reader still returns the header facts), [ErrTrailingData]
-// (bytes after the data a safetensors header indexes) and
+// (bytes after the data a safetensors header indexes),
+// [ErrPartial] (a fault after a part read whole, whose facts come with
+// the error: the metadata of a GGUF file whose tensor infos fail) and
 // [ErrUnsupported] (GGUF v1, big-endian GGUF). Package manifest uses the
 // same [Error] for the text formats it reads itself (card, config, index,
 // store manifests).
@@ -28,8 +30,10 @@
 //
 // # Picking a reader
 //
-// By the file's first bytes first, then by its name (package manifest
-// classifies a release's files this way):
+// By the file's content first — its first bytes, a zip's directory, a
+// compressed stream's first decompressed bytes — then by its name (package
+// manifest classifies a release's files this way, and reports a name that
+// claims another format than the content):
 //
 //   - formats/safetensors: an 8-byte header length, then '{'
 //     (*.safetensors). safetensors.Read.
@@ -44,6 +48,18 @@
 //     keras.ScanHDF5Prefix for a file's first bytes).
 //   - formats/onnx: no magic; a *.onnx file whose first bytes onnx.Sniff
 //     accepts. onnx.Read.
+//   - formats/numpy: "\x93NUMPY" (*.npy). numpy.Read, which walks the
+//     pickle of an object array.
+//   - formats/joblib: a pickle named *.joblib, or a zlib, gzip, bz2, LZMA,
+//     xz or LZ4 stream of a pickle. joblib.Read.
+//   - formats/skops: a zip with schema.json at its root. skops.Read.
+//   - formats/savedmodel: saved_model.pb, or a *.pb of that protobuf shape
+//     or of a GraphDef. savedmodel.Read.
+//   - formats/archive: any other zip (an .npz among them), a tar, a 7z.
+//     archive.Open, whose members are read as files.
+//   - formats/chattemplate: not a file format but the Jinja chat
+//     templates of GGUF metadata, tokenizer configs and *.jinja files.
+//     chattemplate.Check.
 //
 // A file that is none of them may be a Git LFS pointer standing in for
 // one: formats/lfs, "version https://git-lfs…" in at most 1024 bytes

@@ -15,6 +15,11 @@ var ErrTruncated = errors.New("file is truncated")
 // another format (a polyglot).
 var ErrTrailingData = errors.New("unindexed bytes after the tensor data")
 
+// ErrPartial reports a fault after a part of the file that was read
+// whole: the reader returns what that part declares (the metadata of a
+// GGUF file whose tensor infos fail validation) together with the error.
+var ErrPartial = errors.New("the facts read before the fault are kept")
+
 // ErrUnsupported reports a file, or a release, in a shape modelvet does
 // not read (GGUF v1, big-endian GGUF).
 var ErrUnsupported = errors.New("unsupported")

@@ -3,15 +3,24 @@ package hub
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"strings"
 )
+
+// notFound is ErrNotFound: "not found", and fs.ErrNotExist to errors.Is.
+type notFound struct{}
+
+func (notFound) Error() string { return "not found" }
+
+func (notFound) Is(target error) bool { return target == fs.ErrNotExist }
 
 // Kinds of failure, matched with errors.Is on the errors the Client and
 // its Readers return.
 var (
 	// ErrNotFound reports a missing repository, revision or file. A
-	// private repository asked for without a token looks the same.
-	ErrNotFound = errors.New("not found")
+	// private repository asked for without a token looks the same. It
+	// also matches fs.ErrNotExist, as a missing local file does.
+	ErrNotFound error = notFound{}
 	// ErrAccess reports a repository or file the Hub refused to serve
 	// (HTTP 401 or 403): private without a token, a rejected token, or gated.
 	ErrAccess = errors.New("access denied")

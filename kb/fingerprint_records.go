@@ -1,11 +1,10 @@
 package kb
 
 import (
-	"errors"
 	"fmt"
 	"regexp"
 	"slices"
-	"strings"
+	"strconv"
 )
 
 // The fingerprint files of the knowledge base: architectures.yaml (the
@@ -52,7 +51,7 @@ type Architecture struct {
 	TiedEmbeddings *bool    `yaml:"tied_embeddings,omitempty" json:"tied_embeddings,omitempty"`
 
 	Note           string     `yaml:"note,omitempty" json:"note,omitempty"`
-	Confidence     string     `yaml:"confidence" json:"confidence"`
+	Confidence     Confidence `yaml:"confidence" json:"confidence"`
 	ConfidenceNote string     `yaml:"confidence_note,omitempty" json:"confidence_note,omitempty"`
 	Sources        []Citation `yaml:"sources" json:"sources"`
 }
@@ -94,7 +93,7 @@ type Tokenizer struct {
 	GGMLPre string `yaml:"ggml_pre,omitempty" json:"ggml_pre,omitempty"`
 
 	Note           string     `yaml:"note,omitempty" json:"note,omitempty"`
-	Confidence     string     `yaml:"confidence" json:"confidence"`
+	Confidence     Confidence `yaml:"confidence" json:"confidence"`
 	ConfidenceNote string     `yaml:"confidence_note,omitempty" json:"confidence_note,omitempty"`
 	Sources        []Citation `yaml:"sources" json:"sources"`
 }
@@ -156,87 +155,31 @@ func (k *KB) TokenizersOf(model string) []*Tokenizer {
 	return out
 }
 
-var (
-	confidenceMarks = []string{ConfidenceHigh, ConfidenceMediumHigh, ConfidenceMedium, ConfidenceLowMedium, ConfidenceLow}
-	sha256Digest    = regexp.MustCompile(`^sha256:[0-9a-f]{64}$`)
-	citationDate    = regexp.MustCompile(`^\d{4}(-\d{2}(-\d{2})?)?$`)
-)
+var sha256Digest = regexp.MustCompile(`^sha256:[0-9a-f]{64}$`)
 
-// mergeArchitectures merges architectures.yaml and checks every record.
-func mergeArchitectures(k *KB, data []byte, file string) error {
-	if err := mergeFile(&k.Architectures, data, file, "architectures"); err != nil {
-		return err
-	}
-	var errs []error
-	for _, a := range k.Architectures {
-		if err := a.check(k); err != nil {
-			errs = append(errs, fmt.Errorf("%s: architecture %s: %w", file, a.ID, err))
+// checkFingerprint checks what every fingerprint record shares: models and
+// a developer that exist, a family, a confidence mark, and sources.
+func checkFingerprint(c *checker, models []string, family, developer string, confidence Confidence, sources []Citation) {
+	for i, m := range models {
+		if !c.named("model", m) {
+			c.fail("models["+strconv.Itoa(i)+"]", m, "has no record in models.yaml")
 		}
 	}
-	return errors.Join(errs...)
+	if !c.named("organization", developer) {
+		c.fail("developer", developer, "has no record in organizations.yaml")
+	}
+	c.required("family", family)
+	oneOf(c, "confidence", confidence, Confidences(), false)
+	c.sources(sources)
 }
 
-// mergeTokenizers merges tokenizers.yaml and checks every record.
-func mergeTokenizers(k *KB, data []byte, file string) error {
-	if err := mergeFile(&k.Tokenizers, data, file, "tokenizers"); err != nil {
-		return err
-	}
-	var errs []error
-	for _, t := range k.Tokenizers {
-		if err := t.check(k); err != nil {
-			errs = append(errs, fmt.Errorf("%s: tokenizer %s: %w", file, t.ID, err))
-		}
-	}
-	return errors.Join(errs...)
-}
-
-// checkRecord checks what every fingerprint record shares: models and a
-// developer that exist, a family, a confidence mark, and sources. It runs
-// while the knowledge base loads, before its index may be built, so it
-// looks records up by scanning.
-func checkRecord(k *KB, models []string, family, developer, confidence string, sources []Citation) error {
-	var errs []error
-	for _, m := range models {
-		if !slices.ContainsFunc(k.Models, func(r *Model) bool { return namedAs(m, r.ID, r.Aliases) }) {
-			errs = append(errs, fmt.Errorf("model %q has no record in models.yaml", m))
-		}
-	}
-	if !slices.ContainsFunc(k.Organizations, func(o *Organization) bool { return namedAs(developer, o.ID, o.Aliases) }) {
-		errs = append(errs, fmt.Errorf("developer %q has no record in organizations.yaml", developer))
-	}
-	if strings.TrimSpace(family) == "" {
-		errs = append(errs, errors.New("no family"))
-	}
-	if !slices.Contains(confidenceMarks, confidence) {
-		errs = append(errs, fmt.Errorf("confidence %q is not one of %s", confidence, strings.Join(confidenceMarks, ", ")))
-	}
-	if len(sources) == 0 {
-		errs = append(errs, errors.New("no sources"))
-	}
-	for _, s := range sources {
-		if !strings.HasPrefix(s.URL, "https://") && !strings.HasPrefix(s.URL, "http://") {
-			errs = append(errs, fmt.Errorf("source %q is not a URL", s.URL))
-		}
-		if s.Date != "" && !citationDate.MatchString(s.Date) {
-			errs = append(errs, fmt.Errorf("source date %q is not YYYY[-MM[-DD]]", s.Date))
-		}
-	}
-	return errors.Join(errs...)
-}
-
-// namedAs reports whether name is id or one of aliases, after Normalize.
-func namedAs(name, id string, aliases []string) bool {
-	n := Normalize(name)
-	return n == Normalize(id) || slices.ContainsFunc(aliases, func(a string) bool { return Normalize(a) == n })
-}
-
-func (a *Architecture) check(k *KB) error {
-	errs := []error{checkRecord(k, a.Models, a.Family, a.Developer, a.Confidence, a.Sources)}
+func (a *Architecture) validate(c *checker) {
+	checkFingerprint(c, a.Models, a.Family, a.Developer, a.Confidence, a.Sources)
 	if len(a.Models) == 0 {
-		errs = append(errs, errors.New("no models"))
+		c.fail("models", "", "is required")
 	}
 	if a.Layers == nil || a.HiddenSize == nil {
-		errs = append(errs, errors.New("layers and hidden_size are required"))
+		c.fail("layers", "", "layers and hidden_size are required")
 	}
 	for _, f := range []struct {
 		name string
@@ -249,7 +192,7 @@ func (a *Architecture) check(k *KB) error {
 		{"vocab_size", a.VocabSize}, {"context_length", a.ContextLength},
 	} {
 		if f.v != nil && *f.v <= 0 {
-			errs = append(errs, fmt.Errorf("%s is %d, not positive", f.name, *f.v))
+			c.fail(f.name, strconv.FormatInt(*f.v, 10), "is not positive")
 		}
 	}
 	for _, f := range []struct {
@@ -257,43 +200,36 @@ func (a *Architecture) check(k *KB) error {
 		v    *float64
 	}{{"rope_theta", a.RopeTheta}, {"rope_factor", a.RopeFactor}} {
 		if f.v != nil && !(*f.v > 0) {
-			errs = append(errs, fmt.Errorf("%s is %v, not positive", f.name, *f.v))
+			c.fail(f.name, strconv.FormatFloat(*f.v, 'g', -1, 64), "is not positive")
 		}
 	}
-	if a.RopeScaling != "" && !slices.Contains(RopeScalingTypes(), a.RopeScaling) {
-		errs = append(errs, fmt.Errorf("rope_scaling %q is not one of %s", a.RopeScaling, strings.Join(RopeScalingTypes(), ", ")))
-	}
-	return errors.Join(errs...)
+	oneOf(c, "rope_scaling", a.RopeScaling, RopeScalingTypes(), true)
 }
 
-func (t *Tokenizer) check(k *KB) error {
-	errs := []error{checkRecord(k, t.Models, t.Family, t.Developer, t.Confidence, t.Sources)}
+func (t *Tokenizer) validate(c *checker) {
+	checkFingerprint(c, t.Models, t.Family, t.Developer, t.Confidence, t.Sources)
 	if t.VocabSize != nil && *t.VocabSize <= 0 {
-		errs = append(errs, fmt.Errorf("vocab_size is %d, not positive", *t.VocabSize))
+		c.fail("vocab_size", strconv.FormatInt(*t.VocabSize, 10), "is not positive")
 	}
 	if v := t.Vocabulary; v != nil && (v.Tokens <= 0 || !sha256Digest.MatchString(v.Digest)) {
-		errs = append(errs, fmt.Errorf("vocabulary %d %q: want a positive count and sha256:<64 hex>", v.Tokens, v.Digest))
+		c.fail("vocabulary", fmt.Sprintf("%d %s", v.Tokens, v.Digest), "wants a positive count and sha256:<64 hex>")
 	}
-	for _, d := range t.ChatTemplates {
+	for i, d := range t.ChatTemplates {
 		if !sha256Digest.MatchString(d) {
-			errs = append(errs, fmt.Errorf("chat template digest %q is not sha256:<64 hex>", d))
+			c.fail("chat_templates["+strconv.Itoa(i)+"]", d, "is not sha256:<64 hex>")
 		}
 	}
-	for _, tok := range t.Tokens {
-		if tok.Content == "" {
-			errs = append(errs, errors.New("a token has no content"))
-		}
+	for i, tok := range t.Tokens {
+		f := "tokens[" + strconv.Itoa(i) + "]"
+		c.required(f+".content", tok.Content)
 		if tok.ID != nil && *tok.ID < 0 {
-			errs = append(errs, fmt.Errorf("token %q: id %d is negative", tok.Content, *tok.ID))
+			c.fail(f+".id", strconv.FormatInt(*tok.ID, 10), "is negative")
 		}
-		for _, r := range tok.Roles {
-			if !slices.Contains(TokenRoles(), r) {
-				errs = append(errs, fmt.Errorf("token %q: role %q is not one of %s", tok.Content, r, strings.Join(TokenRoles(), ", ")))
-			}
+		for j, r := range tok.Roles {
+			oneOf(c, f+".roles["+strconv.Itoa(j)+"]", r, TokenRoles(), false)
 		}
 	}
 	if t.Vocabulary == nil && len(t.Tokens) == 0 && len(t.ChatTemplates) == 0 && t.GGMLPre == "" {
-		errs = append(errs, errors.New("states nothing to match: no vocabulary, tokens, chat templates or ggml_pre"))
+		c.fail("", "", "states nothing to match: no vocabulary, tokens, chat templates or ggml_pre")
 	}
-	return errors.Join(errs...)
 }

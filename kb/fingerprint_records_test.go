@@ -1,6 +1,7 @@
 package kb
 
 import (
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -89,20 +90,21 @@ func TestFingerprintOverlayChecked(t *testing.T) {
 		t.Errorf("overlay record not added: %v", got)
 	}
 	for _, tc := range []struct{ file, doc, want string }{
-		{"architectures.yaml", strings.Replace(good, "Qwen/Qwen2.5-7B", "nobody/model", 1), `model "nobody/model" has no record`},
+		{"architectures.yaml", strings.Replace(good, "Qwen/Qwen2.5-7B", "nobody/model", 1), `models[0] "nobody/model": has no record in models.yaml`},
 		{"architectures.yaml", strings.Replace(good, "developer: Qwen", "developer: nobody", 1), `developer "nobody"`},
 		{"architectures.yaml", strings.Replace(good, "rope_scaling: yarn", "rope_scaling: stretchy", 1), `rope_scaling "stretchy"`},
 		{"architectures.yaml", strings.Replace(good, "  layers: 2\n", "", 1), "layers and hidden_size are required"},
-		{"architectures.yaml", strings.Replace(good, "layers: 2", "layers: -2", 1), "layers is -2"},
+		{"architectures.yaml", strings.Replace(good, "layers: 2", "layers: -2", 1), `layers "-2": is not positive`},
 		{"architectures.yaml", strings.Replace(good, "confidence: low", "confidence: sure", 1), `confidence "sure"`},
 		{"architectures.yaml", strings.Replace(good, "layers: 2", "layerz: 2", 1), "unknown field"},
-		{"architectures.yaml", good + strings.TrimPrefix(good, "architectures:\n"), "duplicate id"},
-		{"tokenizers.yaml", "tokenizers:\n- id: t\n  family: T\n  developer: Qwen\n  tokens: [{content: x, roles: [start]}]\n  confidence: low\n  sources: [{url: \"https://example.com\"}]\n", `role "start"`},
+		{"architectures.yaml", good + strings.TrimPrefix(good, "architectures:\n"), "the id is given twice"},
+		{"tokenizers.yaml", "tokenizers:\n- id: t\n  family: T\n  developer: Qwen\n  tokens: [{content: x, roles: [start]}]\n  confidence: low\n  sources: [{url: \"https://example.com\"}]\n", `roles[0] "start": is not an allowed value (want bos, eos, pad, unk)`},
 		{"tokenizers.yaml", "tokenizers:\n- id: t\n  family: T\n  developer: Qwen\n  vocabulary: {tokens: 3, digest: \"md5:00\"}\n  confidence: low\n  sources: [{url: \"https://example.com\"}]\n", "sha256:<64 hex>"},
 		{"tokenizers.yaml", "tokenizers:\n- id: t\n  family: T\n  developer: Qwen\n  confidence: low\n  sources: [{url: \"https://example.com\"}]\n", "states nothing to match"},
 	} {
 		_, err := Load(fstest.MapFS{tc.file: {Data: []byte(tc.doc)}})
-		if err == nil || !strings.Contains(err.Error(), tc.file) || !strings.Contains(err.Error(), tc.want) {
+		var ve *ValidationError
+		if !errors.As(err, &ve) || !strings.Contains(err.Error(), tc.file) || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: err = %v, want one naming the file and %q", tc.want, err, tc.want)
 		}
 	}

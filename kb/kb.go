@@ -7,12 +7,16 @@
 //
 // Users overlay newer or additional facts without rebuilding: Load merges
 // the files of an fs.FS over the embedded ones, record by record (a record
-// with the same id replaces the embedded one). The file schema is
-// documented in the README.
+// with the same id replaces the embedded one). Embedded data and overlays
+// are checked as they load — every enumerated field against its values
+// (the typed Status, CoverScope, Category, Relation, TermValue, …), every
+// country against ISO 3166-1 alpha-2 (IsCountry), dates, sources and
+// references to organisations — and a file that breaks the schema is a
+// *ValidationError naming the file, the line, the record and the values
+// allowed. docs/KNOWLEDGE-BASE.md documents the file schema.
 package kb
 
 import (
-	"embed"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -20,15 +24,13 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/goccy/go-yaml"
-
 	"github.com/modelvet/modelvet/internal/limits"
 	"github.com/modelvet/modelvet/internal/safeio"
 	"github.com/modelvet/modelvet/internal/yamlnode"
 )
 
-//go:embed data/*.yaml
-var embedded embed.FS
+// The YAML files in data/ are the source of truth; the binary embeds them
+// compiled (compiled.go), so that a process does not parse them at start.
 
 // Citation is where a fact comes from.
 type Citation struct {
@@ -69,32 +71,42 @@ type record interface{ key() string }
 
 // section is one file of the knowledge base and how it merges into a KB.
 type section struct {
-	file  string
-	merge func(k *KB, data []byte, file string) error
+	file, key string
+	// merge decodes data and merges its records into k; the returned
+	// function checks them once the whole layer (embedded data or one
+	// overlay) has merged, since records name records of other files.
+	merge func(k *KB, data []byte, file string) (func(c *checker), error)
 }
 
+// sectionOf is the section of file, whose records sit under key and merge
+// into the list list returns. A record type that implements validator is
+// checked as it loads.
+func sectionOf[T record](file, key string, list func(*KB) *[]T) section {
+	return section{file, key, func(k *KB, data []byte, name string) (func(*checker), error) {
+		records, err := mergeFile(list(k), data, name, key)
+		if err != nil {
+			return nil, err
+		}
+		return func(c *checker) { check(c, records) }, nil
+	}}
+}
+
+// sections lists the files of the knowledge base, in the order they merge.
 var sections = []section{
-	{"licenses.yaml", func(k *KB, d []byte, f string) error { return mergeFile(&k.Licenses, d, f, "licenses") }},
-	{"organizations.yaml", func(k *KB, d []byte, f string) error {
-		return mergeFile(&k.Organizations, d, f, "organizations")
-	}},
-	{"models.yaml", func(k *KB, d []byte, f string) error { return mergeFile(&k.Models, d, f, "models") }},
-	{"models-published.yaml", func(k *KB, d []byte, f string) error { return mergeFile(&k.Models, d, f, "models") }},
-	{"datasets.yaml", func(k *KB, d []byte, f string) error { return mergeFile(&k.Datasets, d, f, "datasets") }},
-	{"policies.yaml", func(k *KB, d []byte, f string) error { return mergeFile(&k.Policies, d, f, "policies") }},
-	{"allegations.yaml", func(k *KB, d []byte, f string) error {
-		return mergeFile(&k.Allegations, d, f, "allegations")
-	}},
-	{"output-terms.yaml", func(k *KB, d []byte, f string) error {
-		return mergeFile(&k.OutputTerms, d, f, "output_terms")
-	}},
-	// After models.yaml and organizations.yaml, whose records they name.
-	// The -published files hold records from published figures; the
-	// others, records checked against the shared corpus.
-	{"architectures.yaml", mergeArchitectures},
-	{"architectures-published.yaml", mergeArchitectures},
-	{"tokenizers.yaml", mergeTokenizers},
-	{"tokenizers-published.yaml", mergeTokenizers},
+	sectionOf("licenses.yaml", "licenses", func(k *KB) *[]*License { return &k.Licenses }),
+	sectionOf("organizations.yaml", "organizations", func(k *KB) *[]*Organization { return &k.Organizations }),
+	sectionOf("models.yaml", "models", func(k *KB) *[]*Model { return &k.Models }),
+	sectionOf("models-published.yaml", "models", func(k *KB) *[]*Model { return &k.Models }),
+	sectionOf("datasets.yaml", "datasets", func(k *KB) *[]*Dataset { return &k.Datasets }),
+	sectionOf("policies.yaml", "policies", func(k *KB) *[]*Policy { return &k.Policies }),
+	sectionOf("allegations.yaml", "allegations", func(k *KB) *[]*Allegation { return &k.Allegations }),
+	sectionOf("output-terms.yaml", "output_terms", func(k *KB) *[]*OutputTerms { return &k.OutputTerms }),
+	// The -published files hold fingerprint records from published
+	// figures; the others, records checked against the shared corpus.
+	sectionOf("architectures.yaml", "architectures", func(k *KB) *[]*Architecture { return &k.Architectures }),
+	sectionOf("architectures-published.yaml", "architectures", func(k *KB) *[]*Architecture { return &k.Architectures }),
+	sectionOf("tokenizers.yaml", "tokenizers", func(k *KB) *[]*Tokenizer { return &k.Tokenizers }),
+	sectionOf("tokenizers-published.yaml", "tokenizers", func(k *KB) *[]*Tokenizer { return &k.Tokenizers }),
 }
 
 var (
@@ -127,12 +139,8 @@ func Load(overlay fs.FS) (*KB, error) {
 }
 
 func load(overlay fs.FS) (*KB, error) {
-	k := &KB{}
-	sub, err := fs.Sub(embedded, "data")
+	k, err := decodeCompiled()
 	if err != nil {
-		return nil, err
-	}
-	if err := k.merge(sub, "embedded", true); err != nil {
 		return nil, err
 	}
 	if overlay != nil {
@@ -143,14 +151,15 @@ func load(overlay fs.FS) (*KB, error) {
 	return k, nil
 }
 
-// merge reads the files of fsys into k.
+// merge reads the files of fsys into k, then checks the records they
+// hold.
 func (k *KB) merge(fsys fs.FS, name string, base bool) error {
 	metaData, err := readFile(fsys, "meta.yaml")
 	switch {
 	case err == nil:
-		var m Meta
-		if err := yamlnode.DecodeStrict(metaData, &m); err != nil {
-			return fmt.Errorf("%s meta.yaml: %s", name, yaml.FormatError(err, false, true))
+		m, err := decodeMeta(metaData, name+" meta.yaml")
+		if err != nil {
+			return err
 		}
 		if base {
 			k.Meta = m
@@ -165,7 +174,13 @@ func (k *KB) merge(fsys fs.FS, name string, base bool) error {
 	default:
 		return err
 	}
-	found := false
+	type merged struct {
+		s     section
+		file  string
+		data  []byte
+		check func(*checker)
+	}
+	var files []merged
 	for _, s := range sections {
 		data, err := readFile(fsys, s.file)
 		if errors.Is(err, fs.ErrNotExist) {
@@ -174,15 +189,43 @@ func (k *KB) merge(fsys fs.FS, name string, base bool) error {
 		if err != nil {
 			return err
 		}
-		found = true
-		if err := s.merge(k, data, name+" "+s.file); err != nil {
+		file := name + " " + s.file
+		check, err := s.merge(k, data, file)
+		if err != nil {
 			return err
 		}
+		files = append(files, merged{s, file, data, check})
 	}
-	if !found && !base {
+	if len(files) == 0 && !base {
 		return fmt.Errorf("%s holds no knowledge-base files (expected one of %s)", name, strings.Join(sectionFiles(), ", "))
 	}
-	return nil
+	var errs []error
+	for _, f := range files {
+		c := &checker{k: k, file: f.file, key: f.s.key}
+		f.check(c)
+		errs = append(errs, c.result(f.data)...)
+	}
+	return errors.Join(errs...)
+}
+
+// decodeMeta reads and checks a meta.yaml.
+func decodeMeta(data []byte, file string) (Meta, error) {
+	var m Meta
+	if err := yamlnode.DecodeStrict(data, &m); err != nil {
+		return m, decodeError(file, err)
+	}
+	c := &checker{file: file, index: -1}
+	m.validate(c)
+	if len(c.errs) > 0 {
+		root := parseLines(data)
+		errs := make([]error, len(c.errs))
+		for i, fe := range c.errs {
+			fe.err.Line = lineOf(root, fe.err.Field)
+			errs[i] = fe.err
+		}
+		return m, errors.Join(errs...)
+	}
+	return m, nil
 }
 
 func sectionFiles() []string {
@@ -204,25 +247,25 @@ func readFile(fsys fs.FS, name string) ([]byte, error) {
 
 // mergeFile decodes the list under key in data and merges it into *dst by
 // record key: a record with a known key replaces the old one in place, a new
-// one is appended.
-func mergeFile[T record](dst *[]T, data []byte, file, key string) error {
+// one is appended. It returns the records of the file.
+func mergeFile[T record](dst *[]T, data []byte, file, key string) ([]T, error) {
 	var doc map[string][]T
 	if err := yamlnode.DecodeStrict(data, &doc); err != nil {
-		return fmt.Errorf("%s: %s", file, yaml.FormatError(err, false, true))
+		return nil, decodeError(file, err)
 	}
 	for k := range doc {
 		if k != key {
-			return fmt.Errorf("%s: unknown top-level key %q (want %q)", file, k, key)
+			return nil, &ValidationError{File: file, Line: lineOf(parseLines(data), k), Msg: fmt.Sprintf("unknown top-level key %q", k), Allowed: []string{key}}
 		}
 	}
 	seen := map[string]bool{}
 	for i, r := range doc[key] {
 		id := r.key()
 		if id == "" {
-			return fmt.Errorf("%s: %s[%d] has no id", file, key, i)
+			return nil, &ValidationError{File: file, Line: lineOf(parseLines(data), fmt.Sprintf("%s[%d]", key, i)), Field: "id", Msg: fmt.Sprintf("is required (record %d of %s)", i+1, key)}
 		}
 		if seen[id] {
-			return fmt.Errorf("%s: duplicate id %q", file, id)
+			return nil, &ValidationError{File: file, Line: lineOf(parseLines(data), fmt.Sprintf("%s[%d].id", key, i)), Record: id, Msg: "the id is given twice"}
 		}
 		seen[id] = true
 		if j := slices.IndexFunc(*dst, func(o T) bool { return o.key() == id }); j >= 0 {
@@ -231,7 +274,7 @@ func mergeFile[T record](dst *[]T, data []byte, file, key string) error {
 			*dst = append(*dst, r)
 		}
 	}
-	return nil
+	return doc[key], nil
 }
 
 // Version returns the version of the knowledge base including overlays,

@@ -2,38 +2,53 @@ package kb
 
 import (
 	"path"
+	"slices"
+	"strconv"
 	"strings"
 )
 
-// License categories: what a licence allows, in one word. Every License
-// record has one of these.
+// Category says what a licence allows, in one word. Every License record
+// has one of the Category values; the report and policies use the same.
+type Category string
+
+// License categories.
 const (
-	CategoryPermissive     = "permissive"      // no conditions worth a buyer's attention (CC0, Unlicense, 0BSD)
-	CategoryNotice         = "notice"          // keep copyright and licence notices (MIT, BSD, Apache-2.0, CC-BY)
-	CategoryReciprocal     = "reciprocal"      // share changes or derivatives under the same terms (GPL, MPL, CC-BY-SA)
-	CategoryNonCommercial  = "non-commercial"  // commercial use not granted (CC-BY-NC, FLUX.1 [dev])
-	CategoryResearchOnly   = "research-only"   // research, evaluation or non-production use only
-	CategoryResponsibleUse = "responsible-use" // commercial use with use restrictions that travel with the model (Llama, Gemma, OpenRAIL)
-	CategoryProprietary    = "proprietary"     // use needs a separate permission or agreement
-	CategoryUnknown        = "unknown"         // not known, or a family too wide to say
+	CategoryPermissive     Category = "permissive"      // no conditions worth a buyer's attention (CC0, Unlicense, 0BSD)
+	CategoryNotice         Category = "notice"          // keep copyright and licence notices (MIT, BSD, Apache-2.0, CC-BY)
+	CategoryReciprocal     Category = "reciprocal"      // share changes or derivatives under the same terms (GPL, MPL, CC-BY-SA)
+	CategoryNonCommercial  Category = "non-commercial"  // commercial use not granted (CC-BY-NC, FLUX.1 [dev])
+	CategoryResearchOnly   Category = "research-only"   // research, evaluation or non-production use only
+	CategoryResponsibleUse Category = "responsible-use" // commercial use with use restrictions that travel with the model (Llama, Gemma, OpenRAIL)
+	CategoryProprietary    Category = "proprietary"     // use needs a separate permission or agreement
+	CategoryUnknown        Category = "unknown"         // not known, or a family too wide to say
 )
 
 // Categories lists the categories in a stable order.
-func Categories() []string {
-	return []string{CategoryPermissive, CategoryNotice, CategoryReciprocal, CategoryNonCommercial,
+func Categories() []Category {
+	return []Category{CategoryPermissive, CategoryNotice, CategoryReciprocal, CategoryNonCommercial,
 		CategoryResearchOnly, CategoryResponsibleUse, CategoryProprietary, CategoryUnknown}
 }
 
-// Confidence marks of licence facts, after the research's evidence levels.
+// Valid reports whether c is one of Categories.
+func (c Category) Valid() bool { return slices.Contains(Categories(), c) }
+
+// Fact says how a licence fact was established, after the research's
+// evidence levels.
+type Fact string
+
+// Evidence levels of licence facts.
 const (
 	// FactPrimary: read from the licence text itself ([P]).
-	FactPrimary = "primary"
+	FactPrimary Fact = "primary"
 	// FactSecondary: from a secondary source (a copy, an excerpt, a
 	// maintainer's note) and not re-read from the licence ([S]).
-	FactSecondary = "secondary"
+	FactSecondary Fact = "secondary"
 	// FactUnverified: from general knowledge, not checked against any text ([U]).
-	FactUnverified = "unverified"
+	FactUnverified Fact = "unverified"
 )
+
+// Facts lists the evidence levels.
+func Facts() []Fact { return []Fact{FactPrimary, FactSecondary, FactUnverified} }
 
 // License is a licence modelvet knows: how to recognise it, its category,
 // and its terms.
@@ -59,7 +74,7 @@ type License struct {
 	// identifies it.
 	URLs []string `yaml:"urls,omitempty" json:"urls,omitempty"`
 	// Category is one of Categories().
-	Category string `yaml:"category" json:"category"`
+	Category Category `yaml:"category" json:"category"`
 	// HF is set when the id is one the Hugging Face Hub accepts in a card's
 	// license field; Retired is set when the Hub has since removed it.
 	HF      bool `yaml:"hf,omitempty" json:"hf,omitempty"`
@@ -70,7 +85,7 @@ type License struct {
 	Models []string `yaml:"models,omitempty" json:"models,omitempty"`
 	// Confidence says how the facts were established: FactPrimary,
 	// FactSecondary or FactUnverified. A Term may override it.
-	Confidence string     `yaml:"confidence" json:"confidence"`
+	Confidence Fact       `yaml:"confidence" json:"confidence"`
 	Note       string     `yaml:"note,omitempty" json:"note,omitempty"`
 	Terms      Terms      `yaml:"terms,omitempty" json:"terms,omitzero"`
 	Sources    []Citation `yaml:"sources" json:"sources,omitempty"`
@@ -177,29 +192,92 @@ func (t *Term) AppliesTo(modality string) bool {
 	return false
 }
 
-// Values of Term.Value for DerivativeLicense.
+// TermValue is the short machine-readable value of a Term. Which values a
+// term may take depends on the term (TermValues); thresholds hold a count.
+type TermValue string
+
+// Values of permissions (commercial_use).
+const (
+	TermYes         TermValue = "yes"         // granted
+	TermNo          TermValue = "no"          // withheld
+	TermConditional TermValue = "conditional" // granted under conditions the summary states
+	TermUnknown     TermValue = "unknown"     // the licence does not say clearly
+)
+
+// Values of DerivativeLicense.
 const (
 	// DerivativeSame: derivatives stay under this licence (and must carry it).
-	DerivativeSame = "same"
+	DerivativeSame TermValue = "same"
 	// DerivativeRestrictions: derivatives may use other terms, but those
 	// must carry this licence's use restrictions.
-	DerivativeRestrictions = "restrictions"
+	DerivativeRestrictions TermValue = "restrictions"
 	// DerivativeShareAlike: derivatives must use this licence or a
 	// compatible copyleft one.
-	DerivativeShareAlike = "share-alike"
+	DerivativeShareAlike TermValue = "share-alike"
 	// DerivativeNone: sharing adapted versions is not allowed.
-	DerivativeNone = "none"
+	DerivativeNone TermValue = "none"
 	// DerivativeAny: derivatives may use any licence (keeping notices).
-	DerivativeAny = "any"
+	DerivativeAny TermValue = "any"
 )
+
+// Values of OutputRestriction.
+const (
+	OutputBanned        TermValue = "banned"         // outputs may not train or improve other models
+	OutputCompeting     TermValue = "competing"      // outputs may not train competing models
+	OutputNaming        TermValue = "naming"         // a model trained on outputs must carry a name or notice
+	OutputDerivative    TermValue = "derivative"     // a model trained on outputs is a derivative bound by the licence
+	OutputContravene    TermValue = "contravene"     // outputs may not be used against the licence's other terms
+	OutputLicenceNeeded TermValue = "licence-needed" // training on outputs needs a separate licence
+	OutputNone          TermValue = "none"           // no restriction
+)
+
+// Values of Attribution, Copyleft and Territory.
+const (
+	AttributionNotice TermValue = "notice" // keep the copyright and licence notices
+	AttributionCredit TermValue = "credit" // credit the licensor visibly
+
+	CopyleftWeak       TermValue = "weak"        // file-level reciprocity (MPL, LGPL)
+	CopyleftStrong     TermValue = "strong"      // the whole work (GPL)
+	CopyleftNetwork    TermValue = "network"     // network use counts as distribution (AGPL)
+	CopyleftShareAlike TermValue = "share-alike" // adaptations under the same terms (CC-BY-SA)
+
+	TerritoryExcludes     TermValue = "excludes"      // the grant excludes the listed regions
+	TerritoryEUMultimodal TermValue = "eu-multimodal" // multimodal models are not licensed in the EU
+	TerritorySanctioned   TermValue = "sanctioned"    // sanctioned countries and parties are excluded
+)
+
+// TermValues returns the values a term (by its snake_case name) may take;
+// nil for terms whose value is a count (user_threshold,
+// revenue_threshold) or free text naming a document or a name (naming,
+// use_restrictions).
+func TermValues(term string) []TermValue {
+	switch term {
+	case "commercial_use":
+		return []TermValue{TermYes, TermNo, TermConditional, TermUnknown}
+	case "derivative_license":
+		return []TermValue{DerivativeSame, DerivativeRestrictions, DerivativeShareAlike, DerivativeNone, DerivativeAny}
+	case "output_restriction":
+		return []TermValue{OutputBanned, OutputCompeting, OutputNaming, OutputDerivative, OutputContravene, OutputLicenceNeeded, OutputNone}
+	case "attribution":
+		return []TermValue{AttributionNotice, AttributionCredit}
+	case "copyleft":
+		return []TermValue{CopyleftWeak, CopyleftStrong, CopyleftNetwork, CopyleftShareAlike}
+	case "territory":
+		return []TermValue{TerritoryExcludes, TerritoryEUMultimodal, TerritorySanctioned}
+	}
+	return nil
+}
+
+// countTerms are the terms whose value is a count.
+var countTerms = []string{"user_threshold", "revenue_threshold"}
 
 // Term is one term of a licence.
 type Term struct {
 	// Value is a short machine-readable value: "yes", "no", "conditional"
 	// for permissions; a count for thresholds; for derivative_license one
-	// of the Derivative* values; for output_restriction "banned",
-	// "competing", "naming" or "none".
-	Value string `yaml:"value" json:"value"`
+	// of the Derivative* values; for output_restriction one of the
+	// Output* values (see TermValues).
+	Value TermValue `yaml:"value" json:"value"`
 	// Summary says what the term means, in plain words a buyer understands.
 	Summary string `yaml:"summary" json:"summary"`
 	Clause  string `yaml:"clause,omitempty" json:"clause,omitempty"`
@@ -219,7 +297,7 @@ type Term struct {
 	Phrases []string `yaml:"phrases,omitempty" json:"phrases,omitempty"`
 	// Covers lists the lineage relations the term reaches (finetune,
 	// adapter, merge, quantized, distilled); empty means all of them.
-	Covers []string `yaml:"covers,omitempty" json:"covers,omitempty"`
+	Covers []Relation `yaml:"covers,omitempty" json:"covers,omitempty"`
 	// Modalities lists the kinds of model the term applies to
 	// (ModalityText, ModalityMultimodal); empty means every model under
 	// the licence. The Llama 3.2 territory clause reaches only its
@@ -227,12 +305,36 @@ type Term struct {
 	// affected; one whose modality is not known still is.
 	Modalities []string `yaml:"modalities,omitempty" json:"modalities,omitempty"`
 	// Confidence overrides the licence's confidence for this term.
-	Confidence string `yaml:"confidence,omitempty" json:"confidence,omitempty"`
+	Confidence Fact `yaml:"confidence,omitempty" json:"confidence,omitempty"`
+}
+
+// Allowed reports whether the term grants what it is about without
+// conditions (value yes); false for a nil term.
+func (t *Term) Allowed() bool { return t != nil && t.Value == TermYes }
+
+// Denied reports whether the term withholds what it is about (value no).
+func (t *Term) Denied() bool { return t != nil && t.Value == TermNo }
+
+// Conditional reports whether the term grants what it is about under
+// conditions its summary states (value conditional).
+func (t *Term) Conditional() bool { return t != nil && t.Value == TermConditional }
+
+// Count returns the number of a threshold term: its Amount, else its value
+// read as a whole number; ok is false when neither holds one.
+func (t *Term) Count() (n int64, ok bool) {
+	if t == nil {
+		return 0, false
+	}
+	if t.Amount > 0 {
+		return t.Amount, true
+	}
+	n, err := strconv.ParseInt(string(t.Value), 10, 64)
+	return n, err == nil && n >= 0
 }
 
 // Reaches reports whether the term applies to a derivative made by
 // relation.
-func (t *Term) Reaches(relation string) bool {
+func (t *Term) Reaches(relation Relation) bool {
 	if t == nil {
 		return false
 	}
@@ -240,7 +342,7 @@ func (t *Term) Reaches(relation string) bool {
 		return true
 	}
 	for _, c := range t.Covers {
-		if strings.EqualFold(c, relation) {
+		if strings.EqualFold(string(c), string(relation)) {
 			return true
 		}
 	}

@@ -18,6 +18,7 @@ type provIndex struct {
 	terms    map[string]*OutputTerms
 	byLic    map[string][]*OutputTerms
 	policies map[string][]*Policy
+	byID     map[string]*Policy
 	juris    []Jurisdiction
 	alleged  map[string][]*Allegation
 }
@@ -42,6 +43,7 @@ func buildProvIndex(k *KB) *provIndex {
 		terms:    map[string]*OutputTerms{},
 		byLic:    map[string][]*OutputTerms{},
 		policies: map[string][]*Policy{},
+		byID:     map[string]*Policy{},
 		alleged:  map[string][]*Allegation{},
 	}
 	for _, m := range k.Models {
@@ -76,6 +78,7 @@ func buildProvIndex(k *KB) *provIndex {
 	for _, pol := range k.Policies {
 		j := Normalize(pol.Jurisdiction)
 		p.policies[j] = append(p.policies[j], pol)
+		p.byID[Normalize(pol.ID)] = pol
 		if names[j] == "" {
 			names[j] = pol.JurisdictionName
 		}
@@ -345,6 +348,9 @@ func GlobMatch(pattern, s string) bool {
 
 // Jurisdictions lists every jurisdiction some policy names, sorted by id.
 func (k *KB) Jurisdictions() []Jurisdiction { return slices.Clone(k.prov().juris) }
+
+// Policy finds a government policy by id ("us-ks-hb-2313"), or nil.
+func (k *KB) Policy(id string) *Policy { return k.prov().byID[Normalize(id)] }
 
 // PoliciesFor returns the policies of one jurisdiction id.
 func (k *KB) PoliciesFor(jurisdiction string) []*Policy {

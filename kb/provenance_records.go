@@ -1,18 +1,78 @@
 package kb
 
+import "slices"
+
 // The record types of the provenance files of the knowledge base:
 // organizations.yaml, models.yaml, datasets.yaml, output-terms.yaml,
 // policies.yaml and allegations.yaml. docs/KNOWLEDGE-BASE.md documents
 // every field and its allowed values.
 
-// Confidence marks, as the research gives them.
+// Confidence is how well a provenance record is sourced, as the research
+// marks it.
+type Confidence string
+
+// Confidence marks.
 const (
-	ConfidenceHigh       = "high"
-	ConfidenceMediumHigh = "medium-high"
-	ConfidenceMedium     = "medium"
-	ConfidenceLowMedium  = "low-medium"
-	ConfidenceLow        = "low"
+	ConfidenceHigh       Confidence = "high" // primary text read, or several independent reports that agree
+	ConfidenceMediumHigh Confidence = "medium-high"
+	ConfidenceMedium     Confidence = "medium" // one good secondary source, or details inferred
+	ConfidenceLowMedium  Confidence = "low-medium"
+	ConfidenceLow        Confidence = "low" // aggregators only, or sources conflict
 )
+
+// Confidences lists the marks, most confident first.
+func Confidences() []Confidence {
+	return []Confidence{ConfidenceHigh, ConfidenceMediumHigh, ConfidenceMedium, ConfidenceLowMedium, ConfidenceLow}
+}
+
+// OrgKind says what an organisation does with models.
+type OrgKind string
+
+// Organisation kinds.
+const (
+	KindDeveloper  OrgKind = "developer"  // trains models
+	KindRepackager OrgKind = "repackager" // republishes other developers' weights: quantisations, conversions
+	KindCommunity  OrgKind = "community"  // fine-tunes and merges of others' models
+)
+
+// OrgKinds lists the organisation kinds.
+func OrgKinds() []OrgKind { return []OrgKind{KindDeveloper, KindRepackager, KindCommunity} }
+
+// Relation says how a model derives from another, as in the Hugging Face
+// base_model_relation vocabulary plus distillation.
+type Relation string
+
+// Relations.
+const (
+	RelationFinetune  Relation = "finetune"  // weights trained further
+	RelationAdapter   Relation = "adapter"   // an adapter (LoRA, …) on the base's weights
+	RelationMerge     Relation = "merge"     // weights merged from several models
+	RelationQuantized Relation = "quantized" // the same weights quantised or converted
+	RelationDistilled Relation = "distilled" // trained on the base's outputs
+)
+
+// Relations the lineage infers from a release's own files (package
+// provenance); knowledge-base records do not use them.
+const (
+	// RelationSameOrDerivative: the release has the base's architecture,
+	// so it is the base or derives from it without changing its shape.
+	RelationSameOrDerivative Relation = "same-or-derivative"
+	// RelationPostTrainedBy: the release carries the distinctive chat
+	// tokens of the base's developer: it was trained to that chat format.
+	RelationPostTrainedBy Relation = "post-trained-by"
+)
+
+// Relations lists the relations in a stable order.
+func Relations() []Relation {
+	return []Relation{RelationFinetune, RelationAdapter, RelationMerge, RelationQuantized, RelationDistilled}
+}
+
+// Valid reports whether r is one of Relations.
+func (r Relation) Valid() bool { return slices.Contains(Relations(), r) }
+
+// CarriesWeights reports whether a model derived by r holds (some of) the
+// base's weights: every relation but distillation and a chat format.
+func (r Relation) CarriesWeights() bool { return r != RelationDistilled && r != RelationPostTrainedBy }
 
 // Organization is a model developer, or a repackager that republishes other
 // developers' models (quantisers, format converters).
@@ -23,12 +83,12 @@ type Organization struct {
 	Name string `yaml:"name" json:"name"`
 	// LegalName is the legal entity where known.
 	LegalName string `yaml:"legal_name,omitempty" json:"legal_name,omitempty"`
-	// Country is where the developer is headquartered (ISO 3166-1 alpha-2).
+	// Country is where the developer is headquartered (ISO 3166-1 alpha-2),
+	// "" when not known.
 	Country string `yaml:"country" json:"country"`
-	// Kind is "developer" (trains models), "repackager" (republishes other
-	// developers' weights: quantisations, conversions) or "community"
-	// (fine-tunes and merges of others' models).
-	Kind string `yaml:"kind,omitempty" json:"kind,omitempty"`
+	// Kind is KindDeveloper, KindRepackager or KindCommunity ("" reads as
+	// a developer).
+	Kind OrgKind `yaml:"kind,omitempty" json:"kind,omitempty"`
 	// Aliases are other organisations, former names and names in model ids
 	// ("THUDM" for zai-org).
 	Aliases []string `yaml:"aliases,omitempty" json:"aliases,omitempty"`
@@ -38,7 +98,7 @@ type Organization struct {
 	// Parent names an organisation that owns or controls this one.
 	Parent         string     `yaml:"parent,omitempty" json:"parent,omitempty"`
 	Note           string     `yaml:"note,omitempty" json:"note,omitempty"`
-	Confidence     string     `yaml:"confidence" json:"confidence"`
+	Confidence     Confidence `yaml:"confidence" json:"confidence"`
 	ConfidenceNote string     `yaml:"confidence_note,omitempty" json:"confidence_note,omitempty"`
 	Sources        []Citation `yaml:"sources" json:"sources"`
 }
@@ -47,7 +107,7 @@ func (o *Organization) key() string { return o.ID }
 
 // IsRepackager reports whether the organisation republishes other
 // developers' weights rather than training its own.
-func (o *Organization) IsRepackager() bool { return o != nil && o.Kind == "repackager" }
+func (o *Organization) IsRepackager() bool { return o != nil && o.Kind == KindRepackager }
 
 // Model is a well-known model with its developer, licence and bases, so that
 // an offline audit sees the whole ancestry.
@@ -66,7 +126,7 @@ type Model struct {
 	// Datasets lists datasets (ids) it was trained or distilled on.
 	Datasets       []string   `yaml:"datasets,omitempty" json:"datasets,omitempty"`
 	Note           string     `yaml:"note,omitempty" json:"note,omitempty"`
-	Confidence     string     `yaml:"confidence" json:"confidence"`
+	Confidence     Confidence `yaml:"confidence" json:"confidence"`
 	ConfidenceNote string     `yaml:"confidence_note,omitempty" json:"confidence_note,omitempty"`
 	Sources        []Citation `yaml:"sources" json:"sources"`
 }
@@ -76,9 +136,9 @@ func (m *Model) key() string { return m.ID }
 // Base is one model another was derived from.
 type Base struct {
 	Model string `yaml:"model" json:"model"`
-	// Relation is finetune, adapter, merge, quantized or distilled.
-	Relation string `yaml:"relation" json:"relation"`
-	Note     string `yaml:"note,omitempty" json:"note,omitempty"`
+	// Relation is how the model derives from this base.
+	Relation Relation `yaml:"relation" json:"relation"`
+	Note     string   `yaml:"note,omitempty" json:"note,omitempty"`
 }
 
 // Dataset is a dataset generated (or annotated) by a model, with the
@@ -101,7 +161,7 @@ type Dataset struct {
 	// identifiers) that describe it.
 	DPI        []string   `yaml:"dpi,omitempty" json:"dpi,omitempty"`
 	Summary    string     `yaml:"summary,omitempty" json:"summary,omitempty"`
-	Confidence string     `yaml:"confidence" json:"confidence"`
+	Confidence Confidence `yaml:"confidence" json:"confidence"`
 	Sources    []Citation `yaml:"sources" json:"sources"`
 }
 
@@ -121,15 +181,23 @@ type Generator struct {
 	Terms []string `yaml:"terms,omitempty" json:"terms,omitempty"`
 }
 
+// OutputScope says what output terms restrict.
+type OutputScope string
+
 // Output-terms scopes.
 const (
-	ScopeCompeting     = "competing"      // bans developing competing models with outputs
-	ScopeAny           = "any"            // bans training or improving any other model
-	ScopeDerivative    = "derivative"     // models trained on outputs are derivatives bound by the licence
-	ScopeAttribution   = "attribution"    // models trained on outputs must carry a name or notice
-	ScopeNonCommercial = "non-commercial" // outputs, like the weights, are for non-commercial use
-	ScopeNone          = "none"           // no restriction on training with outputs
+	ScopeCompeting     OutputScope = "competing"      // bans developing competing models with outputs
+	ScopeAny           OutputScope = "any"            // bans training or improving any other model
+	ScopeDerivative    OutputScope = "derivative"     // models trained on outputs are derivatives bound by the licence
+	ScopeAttribution   OutputScope = "attribution"    // models trained on outputs must carry a name or notice
+	ScopeNonCommercial OutputScope = "non-commercial" // outputs, like the weights, are for non-commercial use
+	ScopeNone          OutputScope = "none"           // no restriction on training with outputs
 )
+
+// OutputScopes lists the output-terms scopes.
+func OutputScopes() []OutputScope {
+	return []OutputScope{ScopeCompeting, ScopeAny, ScopeDerivative, ScopeAttribution, ScopeNonCommercial, ScopeNone}
+}
 
 // OutputTerms are terms of service or licence clauses that say what may be
 // done with a model's outputs, in particular training other models.
@@ -144,8 +212,8 @@ type OutputTerms struct {
 	Clause     string `yaml:"clause,omitempty" json:"clause,omitempty"`
 	// Scope is one of competing, any, derivative, attribution,
 	// non-commercial or none.
-	Scope   string `yaml:"scope" json:"scope"`
-	Summary string `yaml:"summary" json:"summary"`
+	Scope   OutputScope `yaml:"scope" json:"scope"`
+	Summary string      `yaml:"summary" json:"summary"`
 	// Date is when the terms took effect; Until when they were replaced.
 	Date  string `yaml:"date,omitempty" json:"date,omitempty"`
 	Until string `yaml:"until,omitempty" json:"until,omitempty"`
@@ -162,7 +230,7 @@ type OutputTerms struct {
 	// against normalised generator names ("gpt-4*", "claude*").
 	Models         []string   `yaml:"models,omitempty" json:"models,omitempty"`
 	Note           string     `yaml:"note,omitempty" json:"note,omitempty"`
-	Confidence     string     `yaml:"confidence" json:"confidence"`
+	Confidence     Confidence `yaml:"confidence" json:"confidence"`
 	ConfidenceNote string     `yaml:"confidence_note,omitempty" json:"confidence_note,omitempty"`
 	Sources        []Citation `yaml:"sources" json:"sources"`
 }
@@ -173,19 +241,27 @@ func (t *OutputTerms) key() string { return t.ID }
 // the outputs in some way (everything but scope none).
 func (t *OutputTerms) Restricts() bool { return t != nil && t.Scope != ScopeNone && t.Scope != "" }
 
+// Status is where a government policy stands.
+type Status string
+
 // Policy statuses.
 const (
-	StatusEnacted    = "enacted"    // statute
-	StatusInForce    = "in-force"   // executive or agency instrument in effect
-	StatusProposed   = "proposed"   // bill
-	StatusAdvisory   = "advisory"   // guidance, warning, recommendation
-	StatusUnverified = "unverified" // reported, not verified
-	StatusLifted     = "lifted"     // no longer in effect
-	StatusPending    = "pending"    // filed, decision pending
+	StatusEnacted    Status = "enacted"    // statute
+	StatusInForce    Status = "in-force"   // executive or agency instrument in effect
+	StatusProposed   Status = "proposed"   // bill
+	StatusAdvisory   Status = "advisory"   // guidance, warning, recommendation
+	StatusUnverified Status = "unverified" // reported, not verified
+	StatusLifted     Status = "lifted"     // no longer in effect
+	StatusPending    Status = "pending"    // filed, decision pending
 )
 
+// Statuses lists the policy statuses.
+func Statuses() []Status {
+	return []Status{StatusEnacted, StatusInForce, StatusProposed, StatusAdvisory, StatusUnverified, StatusLifted, StatusPending}
+}
+
 // Binding reports whether a status binds (enacted or in force).
-func Binding(status string) bool { return status == StatusEnacted || status == StatusInForce }
+func Binding(status Status) bool { return status == StatusEnacted || status == StatusInForce }
 
 // Policy is a government-device or government-use policy.
 type Policy struct {
@@ -200,7 +276,7 @@ type Policy struct {
 	Instrument       string `yaml:"instrument" json:"instrument"`
 	// Status is enacted, in-force, proposed, advisory, unverified, lifted
 	// or pending; StatusText is the research's mark, as written.
-	Status     string `yaml:"status" json:"status"`
+	Status     Status `yaml:"status" json:"status"`
 	StatusText string `yaml:"status_text" json:"status_text"`
 	// Date is the date of the action; Effective the date it applies from,
 	// when known (YYYY-MM-DD, or shorter when only that is known).
@@ -211,19 +287,42 @@ type Policy struct {
 	// Devices says where it applies ("state devices and networks").
 	Devices        string     `yaml:"devices,omitempty" json:"devices,omitempty"`
 	Exceptions     string     `yaml:"exceptions,omitempty" json:"exceptions,omitempty"`
-	Confidence     string     `yaml:"confidence" json:"confidence"`
+	Confidence     Confidence `yaml:"confidence" json:"confidence"`
 	ConfidenceNote string     `yaml:"confidence_note,omitempty" json:"confidence_note,omitempty"`
 	Sources        []Citation `yaml:"sources" json:"sources"`
 }
 
 func (p *Policy) key() string { return p.ID }
 
+// CoverScope says what kind of product a government policy reaches.
+type CoverScope string
+
 // Coverage scopes.
 const (
-	CoverApp    = "app"    // the named apps and web services only
-	CoverModels = "models" // the developers' models, self-hosted weights included
-	CoverAllAI  = "all-ai" // all AI from developers in the named countries
+	CoverApp    CoverScope = "app"    // the named apps and web services only
+	CoverModels CoverScope = "models" // the developers' models, self-hosted weights included
+	CoverAllAI  CoverScope = "all-ai" // all AI from developers in the named countries
 )
+
+// CoverScopes lists the coverage scopes.
+func CoverScopes() []CoverScope { return []CoverScope{CoverApp, CoverModels, CoverAllAI} }
+
+// SelfHosted says whether a government policy reaches self-hosted open
+// weights.
+type SelfHosted string
+
+// Answers about self-hosted weights.
+const (
+	SelfHostedYes       SelfHosted = "yes"
+	SelfHostedNo        SelfHosted = "no"
+	SelfHostedNotStated SelfHosted = "not-stated"
+	SelfHostedContested SelfHosted = "contested"
+)
+
+// SelfHostedValues lists the answers about self-hosted weights.
+func SelfHostedValues() []SelfHosted {
+	return []SelfHosted{SelfHostedYes, SelfHostedNo, SelfHostedNotStated, SelfHostedContested}
+}
 
 // Coverage says what a policy reaches.
 type Coverage struct {
@@ -239,10 +338,9 @@ type Coverage struct {
 	// Scope is "app" (the app or service only), "models" (the developers'
 	// models, self-hosted weights included) or "all-ai" (all AI from
 	// developers in Countries).
-	Scope string `yaml:"scope" json:"scope"`
-	// SelfHosted says whether self-hosted open weights are covered: "yes",
-	// "no", "not-stated" or "contested".
-	SelfHosted string `yaml:"self_hosted" json:"self_hosted"`
+	Scope CoverScope `yaml:"scope" json:"scope"`
+	// SelfHosted says whether self-hosted open weights are covered.
+	SelfHosted SelfHosted `yaml:"self_hosted" json:"self_hosted"`
 	// Derivatives is set when models derived from covered ones are covered
 	// expressly.
 	Derivatives bool `yaml:"derivatives,omitempty" json:"derivatives,omitempty"`
@@ -266,7 +364,7 @@ type Allegation struct {
 	// Status is the research's mark, as written ("ALLEGED", "ALLEGED
 	// (committee finding)").
 	Status         string     `yaml:"status" json:"status"`
-	Confidence     string     `yaml:"confidence" json:"confidence"`
+	Confidence     Confidence `yaml:"confidence" json:"confidence"`
 	ConfidenceNote string     `yaml:"confidence_note,omitempty" json:"confidence_note,omitempty"`
 	Sources        []Citation `yaml:"sources" json:"sources"`
 }

@@ -12,61 +12,16 @@ import (
 	"github.com/modelvet/modelvet/internal/testutil"
 )
 
-var (
-	confidences = []string{ConfidenceHigh, ConfidenceMediumHigh, ConfidenceMedium, ConfidenceLowMedium, ConfidenceLow}
-	statuses    = []string{StatusEnacted, StatusInForce, StatusProposed, StatusAdvisory, StatusUnverified, StatusLifted, StatusPending}
-	scopes      = []string{ScopeCompeting, ScopeAny, ScopeDerivative, ScopeAttribution, ScopeNonCommercial, ScopeNone}
-	relations   = []string{"finetune", "adapter", "merge", "quantized", "distilled"}
-	countryRE   = regexp.MustCompile(`^[A-Z]{2}$`)
-	dateRE      = regexp.MustCompile(`^\d{4}(-\d{2}(-\d{2})?)?$`)
-)
-
-func checkSources(t *testing.T, what string, cs []Citation) {
-	t.Helper()
-	if len(cs) == 0 {
-		t.Errorf("%s: no sources", what)
-	}
-	for _, c := range cs {
-		if !strings.HasPrefix(c.URL, "https://") && !strings.HasPrefix(c.URL, "http://") {
-			t.Errorf("%s: source %q is not a URL", what, c.URL)
-		}
-		if c.Date != "" && !dateRE.MatchString(c.Date) {
-			t.Errorf("%s: source date %q", what, c.Date)
-		}
-	}
-}
-
-// Every provenance record is well formed, cited, and refers to records
-// that exist.
+// The provenance records refer to records that exist and say what the
+// findings need; the enumerated fields, countries, dates and sources are
+// checked as the knowledge base loads (validate.go).
 func TestProvenanceRecords(t *testing.T) {
 	k := Default()
-	for _, o := range k.Organizations {
-		checkSources(t, "organization "+o.ID, o.Sources)
-		if o.Country != "" && !countryRE.MatchString(o.Country) {
-			t.Errorf("organization %s: country %q", o.ID, o.Country)
-		}
-		if !slices.Contains(confidences, o.Confidence) {
-			t.Errorf("organization %s: confidence %q", o.ID, o.Confidence)
-		}
-		if !slices.Contains([]string{"developer", "repackager", "community"}, o.Kind) {
-			t.Errorf("organization %s: kind %q", o.ID, o.Kind)
-		}
-		if o.Parent != "" && k.Organization(o.Parent) == nil {
-			t.Errorf("organization %s: unknown parent %q", o.ID, o.Parent)
-		}
-	}
 	for _, m := range k.Models {
-		checkSources(t, "model "+m.ID, m.Sources)
-		if k.Organization(m.Developer) == nil {
-			t.Errorf("model %s: unknown developer %q", m.ID, m.Developer)
-		}
-		if m.License == "" || !slices.Contains(confidences, m.Confidence) {
-			t.Errorf("model %s: licence %q confidence %q", m.ID, m.License, m.Confidence)
+		if m.License == "" {
+			t.Errorf("model %s: no licence", m.ID)
 		}
 		for _, b := range m.Bases {
-			if !slices.Contains(relations, b.Relation) {
-				t.Errorf("model %s: relation %q", m.ID, b.Relation)
-			}
 			if k.Model(b.Model) == nil {
 				t.Errorf("model %s: base %q has no record", m.ID, b.Model)
 			}
@@ -78,9 +33,8 @@ func TestProvenanceRecords(t *testing.T) {
 		}
 	}
 	for _, d := range k.Datasets {
-		checkSources(t, "dataset "+d.ID, d.Sources)
-		if len(d.Generators) == 0 || !slices.Contains(confidences, d.Confidence) {
-			t.Errorf("dataset %s: generators %v confidence %q", d.ID, d.Generators, d.Confidence)
+		if len(d.Generators) == 0 {
+			t.Errorf("dataset %s: no generators", d.ID)
 		}
 		for _, r := range d.Restrictions {
 			if !k.OutputTermsByID(r).Restricts() {
@@ -96,44 +50,22 @@ func TestProvenanceRecords(t *testing.T) {
 		}
 	}
 	for _, o := range k.OutputTerms {
-		checkSources(t, "output terms "+o.ID, o.Sources)
-		if !slices.Contains(scopes, o.Scope) || !slices.Contains(confidences, o.Confidence) || k.Organization(o.Vendor) == nil {
-			t.Errorf("output terms %s: scope %q confidence %q vendor %q", o.ID, o.Scope, o.Confidence, o.Vendor)
+		if k.Organization(o.Vendor) == nil {
+			t.Errorf("output terms %s: vendor %q", o.ID, o.Vendor)
 		}
 	}
 	for _, p := range k.Policies {
-		checkSources(t, "policy "+p.ID, p.Sources)
-		if !slices.Contains(statuses, p.Status) || p.StatusText == "" || !slices.Contains(confidences, p.Confidence) {
-			t.Errorf("policy %s: status %q (%q) confidence %q", p.ID, p.Status, p.StatusText, p.Confidence)
+		if p.StatusText == "" || p.JurisdictionName == "" || p.Instrument == "" || p.Body == "" {
+			t.Errorf("policy %s: status text %q, jurisdiction %q, instrument %q, body %q", p.ID, p.StatusText, p.JurisdictionName, p.Instrument, p.Body)
 		}
-		if p.Jurisdiction != Normalize(p.Jurisdiction) || p.JurisdictionName == "" || p.Instrument == "" || p.Body == "" {
-			t.Errorf("policy %s: jurisdiction %q %q", p.ID, p.Jurisdiction, p.JurisdictionName)
-		}
-		c := p.Covers
-		if !slices.Contains([]string{CoverApp, CoverModels, CoverAllAI}, c.Scope) || !slices.Contains([]string{"yes", "no", "not-stated", "contested"}, c.SelfHosted) {
-			t.Errorf("policy %s: scope %q self_hosted %q", p.ID, c.Scope, c.SelfHosted)
-		}
-		for _, d := range c.Developers {
-			if k.Organization(d) == nil {
-				t.Errorf("policy %s: unknown developer %q", p.ID, d)
-			}
-		}
-		for _, cc := range c.Countries {
-			if !countryRE.MatchString(cc) {
-				t.Errorf("policy %s: country %q", p.ID, cc)
-			}
-		}
-		if c.Scope == CoverAllAI && len(c.Countries) == 0 {
+		if p.Covers.Scope == CoverAllAI && len(p.Covers.Countries) == 0 {
 			t.Errorf("policy %s: all-ai without countries", p.ID)
 		}
-		for _, d := range []string{p.Date, p.Effective} {
-			if d != "" && !dateRE.MatchString(d) {
-				t.Errorf("policy %s: date %q", p.ID, d)
-			}
+		if k.Policy(p.ID) != p {
+			t.Errorf("Policy(%q) does not find it", p.ID)
 		}
 	}
 	for _, a := range k.Allegations {
-		checkSources(t, "allegation "+a.ID, a.Sources)
 		if !strings.HasPrefix(a.Status, "ALLEGED") || len(a.Subjects)+len(a.Countries) == 0 {
 			t.Errorf("allegation %s: status %q subjects %v", a.ID, a.Status, a.Subjects)
 		}
@@ -142,6 +74,9 @@ func TestProvenanceRecords(t *testing.T) {
 				t.Errorf("allegation %s: unknown subject %q", a.ID, s)
 			}
 		}
+	}
+	if k.Policy("no-such-policy") != nil {
+		t.Error("Policy found an id no record has")
 	}
 }
 
@@ -305,7 +240,7 @@ func TestResearchDatasetsMatched(t *testing.T) {
 			t.Errorf("%s is not in the knowledge base", r["hf_id"])
 			continue
 		}
-		if d.Confidence != r["confidence"] || d.RestrictionNote != r["restriction_source"] {
+		if string(d.Confidence) != r["confidence"] || d.RestrictionNote != r["restriction_source"] {
 			t.Errorf("%s: confidence %q note %q, want the research's", d.ID, d.Confidence, d.RestrictionNote)
 		}
 		want := false

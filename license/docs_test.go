@@ -21,7 +21,7 @@ func TestKnowledgeBaseLicences(t *testing.T) {
 		if !slices.Contains(kb.Categories(), l.Category) {
 			t.Errorf("%s: category %q", l.ID, l.Category)
 		}
-		if !slices.Contains([]string{kb.FactPrimary, kb.FactSecondary, kb.FactUnverified}, l.Confidence) {
+		if !slices.Contains(kb.Facts(), l.Confidence) {
 			t.Errorf("%s: confidence %q", l.ID, l.Confidence)
 		}
 		if len(l.Sources) == 0 {
@@ -139,7 +139,7 @@ func keyTerms(l *kb.License) string {
 	t := l.Terms
 	var out []string
 	if c := t.CommercialUse; c != nil {
-		out = append(out, "commercial: "+c.Value)
+		out = append(out, "commercial: "+string(c.Value))
 	}
 	if u := t.UserThreshold; u != nil {
 		out = append(out, fmt.Sprintf("licence needed above %s monthly users", humanCount(u.Amount)))
@@ -155,20 +155,20 @@ func keyTerms(l *kb.License) string {
 		out = append(out, s)
 	}
 	if o := t.OutputRestriction; o != nil && o.Value != "none" {
-		out = append(out, "outputs: "+o.Value)
+		out = append(out, "outputs: "+string(o.Value))
 	}
 	if n := t.Naming; n != nil {
-		out = append(out, "naming: "+n.Value)
+		out = append(out, "naming: "+string(n.Value))
 	}
 	if tr := t.Territory; tr != nil {
-		s := "territory: " + tr.Value
+		s := "territory: " + string(tr.Value)
 		if len(tr.Regions) > 0 {
 			s += " " + strings.Join(tr.Regions, "/")
 		}
 		out = append(out, s)
 	}
 	if d := t.DerivativeLicense; d != nil {
-		out = append(out, "derivatives: "+d.Value)
+		out = append(out, "derivatives: "+string(d.Value))
 	}
 	return strings.Join(out, "; ")
 }

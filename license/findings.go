@@ -56,9 +56,15 @@ func findings(rel *manifest.Release, r *Result, k *kb.KB) []finding.Finding {
 func missing(rel *manifest.Release) finding.Finding {
 	msg := "No licence is declared: the card has no license field, and there is no LICENSE file."
 	var ev []finding.Evidence
-	if rel.Card == nil {
+	switch {
+	case rel.Card == nil:
 		msg = "No licence is declared: there is no model card and no LICENSE file."
-	} else {
+	case rel.Card.FrontMatterError != "":
+		// The card may declare one where the YAML broke: never claim it has
+		// no license field.
+		msg = "No licence could be read: the card's front matter could not be parsed (" + rel.Card.FrontMatterError + "), no license field was recovered from it line by line, and there is no LICENSE file."
+		ev = append(ev, finding.Evidence{Path: rel.Card.Path, Field: "license"})
+	default:
 		ev = append(ev, finding.Evidence{Path: rel.Card.Path, Field: "license"})
 	}
 	return finding.Finding{Code: finding.LicenseMissing, Message: msg, Confidence: finding.Declared, Subject: rel.Name, Evidence: ev}
@@ -100,7 +106,7 @@ func termFindings(l *Identified, r *Result) []finding.Finding {
 			if term.Summary != "" {
 				msg = sentence(term.Summary, lic.ID, term.Clause)
 			}
-			ev = append(ev, finding.Evidence{Path: KBPath, Field: lic.ID + "." + key, Value: term.Value})
+			ev = append(ev, finding.Evidence{Path: KBPath, Field: lic.ID + "." + key, Value: string(term.Value)})
 		}
 		refs := lic.References()
 		if term != nil && term.Source != "" && !slices.Contains(refs, term.Source) {
@@ -111,7 +117,7 @@ func termFindings(l *Identified, r *Result) []finding.Finding {
 			Evidence: ev, References: refs,
 		})
 	}
-	commercialNo := t.CommercialUse != nil && t.CommercialUse.Value == "no"
+	commercialNo := t.CommercialUse.Denied()
 	switch {
 	case lic.Category == kb.CategoryResearchOnly:
 		add(finding.LicenseResearchOnly, "commercial_use", t.CommercialUse, "Use is limited to research or evaluation")
@@ -131,8 +137,8 @@ func termFindings(l *Identified, r *Result) []finding.Finding {
 	// licence's name (Llama 3.1+, Qwen) are a naming rule, not a
 	// restriction on outputs: the naming finding says so and cites both
 	// terms.
-	namedOutputs := t.OutputRestriction != nil && t.OutputRestriction.Value == "naming" && t.Naming != nil
-	if o := t.OutputRestriction; o != nil && o.Value != "none" && !namedOutputs {
+	namedOutputs := t.OutputRestriction != nil && t.OutputRestriction.Value == kb.OutputNaming && t.Naming != nil
+	if o := t.OutputRestriction; o != nil && o.Value != kb.OutputNone && !namedOutputs {
 		add(finding.LicenseOutputRestriction, "output_restriction", o, "The use of outputs to train other models is limited")
 	}
 	switch {
@@ -140,7 +146,7 @@ func termFindings(l *Identified, r *Result) []finding.Finding {
 		add(finding.LicenseNaming, "naming", t.Naming, "Naming rules apply")
 		if namedOutputs {
 			f := &out[len(out)-1]
-			f.Evidence = append(f.Evidence, finding.Evidence{Path: KBPath, Field: lic.ID + ".output_restriction", Value: t.OutputRestriction.Value})
+			f.Evidence = append(f.Evidence, finding.Evidence{Path: KBPath, Field: lic.ID + ".output_restriction", Value: string(t.OutputRestriction.Value)})
 		}
 	case t.Attribution != nil && len(t.Attribution.Phrases) > 0:
 		add(finding.LicenseNaming, "attribution", t.Attribution, "An attribution notice is required")

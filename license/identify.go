@@ -66,8 +66,8 @@ func (l *Identified) Name() string {
 	return l.ID
 }
 
-// Category returns the licence's category, or "unknown".
-func (l *Identified) Category() string {
+// Category returns the licence's category, or kb.CategoryUnknown.
+func (l *Identified) Category() kb.Category {
 	if l.License != nil {
 		return l.License.Category
 	}
@@ -423,6 +423,15 @@ type textScan struct {
 func (c *collector) text(text string, src Source, how textScan) bool {
 	found := false
 	for _, m := range c.scan(text, how.fallback) {
+		if m.Versions != nil {
+			ev := src.Evidence
+			ev.Line = max(src.Evidence.Line, 1) + lineOf(text, m.Start)
+			ev.Value = excerpt(text[m.Start:m.End])
+			c.unidentified(src.Kind, ev, fmt.Sprintf("the text names more than one version of the %s licence family (%s) and no version's own text is recognised in it, so the family is known but the version is not",
+				m.ID, strings.Join(m.Versions, "; ")))
+			found = true
+			continue
+		}
 		s := src
 		s.How = ByText
 		s.Coverage = round1(m.Coverage)
@@ -486,7 +495,12 @@ func (c *collector) scan(text string, fallback bool) []textMatch {
 	if err != nil {
 		return nil
 	}
-	return s.scanText([]byte(text), scanOptions{fallback: fallback})
+	return s.scanText([]byte(text), scanOptions{fallback: fallback, family: func(id string) string {
+		if l := c.k.License(id); l != nil {
+			return l.Family
+		}
+		return ""
+	}})
 }
 
 func round1(f float64) float64 { return float64(int(f*10+0.5)) / 10 }

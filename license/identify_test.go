@@ -379,3 +379,58 @@ func TestOCIDeclarations(t *testing.T) {
 		t.Errorf("LicenseRef: %+v", res.Licenses)
 	}
 }
+
+// A card whose front matter is not valid YAML still gives the licence a
+// line-by-line reading finds; when none is found, the finding says the
+// front matter could not be parsed, never that the card has no license
+// field.
+func TestIdentifyBrokenFrontMatter(t *testing.T) {
+	k := kb.Default()
+	res := Identify(release(t, map[string]string{"README.md": "---\nlicense: apache-2.0\nwidget:\n\t- text: \"x\n---\n"}), k)
+	if got := res.Declared(); len(got) != 1 || got[0].ID != "apache-2.0" {
+		t.Errorf("declared %v, findings %v", got, codes(res.Findings))
+	}
+	res = Identify(release(t, map[string]string{"README.md": "---\n  license: [apache-2.0\nwidget:\n\t- text: \"x\n---\n"}), k)
+	f := has(res.Findings, finding.LicenseMissing)
+	if f == nil || !strings.Contains(f.Message, "the card's front matter could not be parsed") || strings.Contains(f.Message, "the card has no license field") {
+		t.Errorf("findings %+v", res.Findings)
+	}
+}
+
+// A licence text whose heading names one version while its body is another
+// (an edited copy of the Llama 3.2 licence under a Llama 3.1 heading, or
+// with a Llama 3.1 version line) is identified by the body text that only
+// one version has: Llama 3.2. A text that names two versions and holds no
+// version's own text is the family with its version unknown, saying what
+// named each version.
+func TestIdentifyVersionFromBodyNotHeading(t *testing.T) {
+	data, err := os.ReadFile(testutil.Corpus(t, "licenses", "llama-3.2-license-2024.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := kb.Default()
+	for name, text := range map[string]string{
+		"heading":      strings.Replace(string(data), "LLAMA 3.2 COMMUNITY LICENSE AGREEMENT", "LLAMA 3.1 COMMUNITY LICENSE AGREEMENT", 1),
+		"version line": strings.Replace(string(data), "Llama 3.2 Version Release Date: September 25, 2024", "Llama 3.1 Version Release Date: July 23, 2024", 1),
+	} {
+		res := Identify(release(t, map[string]string{"LICENSE": text}), k)
+		var got []string
+		for _, l := range res.Declared() {
+			got = append(got, l.ID)
+		}
+		if !slices.Equal(got, []string{"llama3.2"}) || len(res.Unidentified) != 0 {
+			t.Errorf("%s: declared %v, unidentified %+v", name, got, res.Unidentified)
+		}
+	}
+	notice := "Llama 3.1 Community License Agreement\n\nLlama 3.2 Version Release Date: September 25, 2024\n\nBuilt with Llama\n"
+	res := Identify(release(t, map[string]string{"LICENSE": notice}), k)
+	if got := res.Declared(); len(got) != 0 {
+		t.Errorf("notice: declared %v", got)
+	}
+	f := has(res.Findings, finding.LicenseUnknown)
+	if f == nil || !strings.Contains(f.Message, "more than one version of the llama licence family") ||
+		!strings.Contains(f.Message, "llama3.1: Llama 3.1 Community License Agreement") || !strings.Contains(f.Message, "llama3.2: Llama 3.2 Version Release Date") ||
+		!strings.Contains(f.Message, "the version is not") {
+		t.Errorf("notice: findings %+v", res.Findings)
+	}
+}

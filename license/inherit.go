@@ -15,9 +15,9 @@ import (
 type Ancestor struct {
 	// Model is the ancestor's id ("meta-llama/Llama-3.1-8B").
 	Model string
-	// Relation is how the release derives from it: finetune, adapter,
-	// merge, quantized or distilled.
-	Relation string
+	// Relation is how the release derives from it (other spellings, as
+	// "lora" or "quantised", are read as the relation they name).
+	Relation kb.Relation
 	// License is the ancestor's licence: a knowledge-base id or a declared
 	// id. Empty means unknown; the knowledge base's model patterns are then
 	// consulted.
@@ -37,18 +37,18 @@ type Ancestor struct {
 }
 
 // normRelation folds the spellings of lineage relations.
-func normRelation(r string) string {
-	switch strings.ToLower(strings.TrimSpace(r)) {
+func normRelation(r kb.Relation) kb.Relation {
+	switch strings.ToLower(strings.TrimSpace(string(r))) {
 	case "adapter", "lora", "peft":
-		return "adapter"
+		return kb.RelationAdapter
 	case "merge", "merged":
-		return "merge"
+		return kb.RelationMerge
 	case "quantized", "quantised", "quantization", "quantisation", "quant":
-		return "quantized"
+		return kb.RelationQuantized
 	case "distilled", "distillation", "distill":
-		return "distilled"
+		return kb.RelationDistilled
 	}
-	return "finetune"
+	return kb.RelationFinetune
 }
 
 // Subjects of license.inheritance findings. Each rule a derivative can
@@ -175,13 +175,13 @@ func CheckInheritance(own *Result, ancestors []Ancestor, k *kb.KB) []finding.Fin
 						name, base.ID, instead, why, clause(dl.Clause)), ref)
 				}
 			case kb.DerivativeNone:
-				if rel != "quantized" {
+				if rel != kb.RelationQuantized {
 					emit(base, a, RuleLicense, fmt.Sprintf("%s may not be shared: %s allows no adapted versions%s.",
 						name, why, clause(dl.Clause)), ref)
 				}
 			}
 		}
-		if c := t.CommercialUse; c != nil && c.Value == "no" && len(declared) > 0 && !carries(declared, base) &&
+		if c := t.CommercialUse; c != nil && c.Denied() && len(declared) > 0 && !carries(declared, base) &&
 			!slices.ContainsFunc(declared, restrictsCommerce) {
 			emit(base, a, RuleNonCommercial, fmt.Sprintf("%s may not be used commercially, though %s allows it: %s withholds commercial use%s.",
 				name, declaredIDs(declared), why, clause(c.Clause)), termRef{"commercial_use", c})
@@ -196,7 +196,7 @@ func CheckInheritance(own *Result, ancestors []Ancestor, k *kb.KB) []finding.Fin
 					name, quoteAll(n.Phrases), why, clause(n.Clause)), termRef{"naming", n})
 			}
 		}
-		if o := t.OutputRestriction; o != nil && o.Value == "banned" && rel == "distilled" && !carries(declared, base) {
+		if o := t.OutputRestriction; o != nil && o.Value == kb.OutputBanned && rel == kb.RelationDistilled && !carries(declared, base) {
 			emit(base, a, RuleOutputs, fmt.Sprintf("%s breaks %s: it was trained on outputs of %s, whose licence forbids improving other models with them%s.",
 				name, base.ID, a.Model, clause(o.Clause)), termRef{"output_restriction", o})
 		}
@@ -218,7 +218,7 @@ func (t termRef) evidence(id string) []finding.Evidence {
 	if t.term == nil {
 		return nil
 	}
-	out := []finding.Evidence{{Path: KBPath, Field: id + "." + t.key, Value: t.term.Value}}
+	out := []finding.Evidence{{Path: KBPath, Field: id + "." + t.key, Value: string(t.term.Value)}}
 	if t.term.Summary != "" {
 		out = append(out, finding.Evidence{Path: KBPath, Field: id + "." + t.key + ".summary", Value: t.term.Summary})
 	}
@@ -262,8 +262,7 @@ func restrictsCommerce(l *Identified) bool {
 	if l.License == nil {
 		return true // unknown terms: not evidence of dropping the limit
 	}
-	c := l.License.Terms.CommercialUse
-	return c == nil || c.Value != "yes"
+	return !l.License.Terms.CommercialUse.Allowed()
 }
 
 func hasPrefix(names []string, prefix string) bool {
@@ -301,15 +300,15 @@ func declaredIDs(declared []*Identified) string {
 
 // relationWord says how a derivative relates to its base, before the
 // base's name: "a fine-tune of", "an adapter on".
-func relationWord(rel string) string {
+func relationWord(rel kb.Relation) string {
 	switch rel {
-	case "adapter":
+	case kb.RelationAdapter:
 		return "an adapter on"
-	case "merge":
+	case kb.RelationMerge:
 		return "a merge including"
-	case "quantized":
+	case kb.RelationQuantized:
 		return "a quantisation of"
-	case "distilled":
+	case kb.RelationDistilled:
 		return "distilled from the outputs of"
 	}
 	return "a fine-tune of"

@@ -1,6 +1,7 @@
 package license
 
 import (
+	"bytes"
 	"cmp"
 	"fmt"
 	"slices"
@@ -116,10 +117,17 @@ type textMatch struct {
 	// Key is set when a key anchor (title, version line) was found.
 	Anchors, Total int
 	Key            bool
-	// found lists the anchors found, for comparing template matches.
+	// found lists the anchors found, for comparing template matches;
+	// keyAt is where the first key anchor found starts (-1 if none).
 	found []int
+	keyAt int
 	// Fallback is set when licensecheck's full built-in set found it.
 	Fallback bool
+	// Versions is set when the text's titles and version lines name
+	// several versions of one licence family (ID is then the family) and
+	// no body text matches one of them alone: the version is unknown.
+	// Each entry is "id: the excerpt that names it".
+	Versions []string
 }
 
 // scanOptions tune scanText.
@@ -129,6 +137,10 @@ type scanOptions struct {
 	// unexplained. Licence files get them; card sections and gated
 	// prompts, which name licences rather than hold them, do not.
 	fallback bool
+	// family returns a template licence's family ("llama" for llama3.1),
+	// or "" when it has none: versions of one family that a text names
+	// at once are told apart by body text alone.
+	family func(id string) string
 }
 
 // Thresholds of text identification.
@@ -157,7 +169,7 @@ func (s *scanner) scanText(text []byte, opt scanOptions) []textMatch {
 	// Credit anchors to templates, in order.
 	var cands []textMatch
 	for _, t := range s.set.templates {
-		found, key := 0, false
+		found, key, keyAt := 0, false, -1
 		var foundSet []int
 		start, end := -1, -1
 		pos := 0
@@ -177,6 +189,9 @@ func (s *scanner) scanText(text []byte, opt scanOptions) []textMatch {
 			foundSet = append(foundSet, ai)
 			if i < t.Keys {
 				key = true
+				if keyAt < 0 {
+					keyAt = h.start
+				}
 			}
 			if start < 0 || h.start < start {
 				start = h.start
@@ -194,9 +209,10 @@ func (s *scanner) scanText(text []byte, opt scanOptions) []textMatch {
 		cands = append(cands, textMatch{
 			ID: t.ID, Part: t.Part, Template: true, Start: start, End: end,
 			Anchors: found, Total: len(t.Anchors), Key: key,
-			Coverage: wc.share(start, end), found: foundSet,
+			Coverage: wc.share(start, end), found: foundSet, keyAt: keyAt,
 		})
 	}
+	cands = s.resolveVersions(text, cands, opt.family)
 	// Best first: more anchors found, then a larger share of them.
 	slices.SortStableFunc(cands, func(a, b textMatch) int {
 		return cmp.Or(
@@ -251,6 +267,137 @@ func (s *scanner) scanText(text []byte, opt scanOptions) []textMatch {
 	}
 	slices.SortFunc(out, func(a, b textMatch) int { return cmp.Or(cmp.Compare(a.Start, b.Start), strings.Compare(a.ID, b.ID)) })
 	return out
+}
+
+// resolveVersions settles candidates that name different versions of one
+// licence family in their key anchors (a heading that says one version over
+// a body of another). A version is kept only when body anchors that no
+// other version of the family has were found (text that matches that
+// version alone); otherwise the candidates give way to one match of the
+// family with its version unknown, saying what named each version.
+func (s *scanner) resolveVersions(text []byte, cands []textMatch, family func(string) string) []textMatch {
+	if family == nil {
+		return cands
+	}
+	type group struct {
+		ids     []string
+		members []int
+	}
+	groups := map[string]*group{}
+	var order []string
+	for i, c := range cands {
+		f := family(c.ID)
+		if f == "" || !c.Key {
+			continue
+		}
+		k := f + "\x00" + c.Part
+		g := groups[k]
+		if g == nil {
+			g = &group{}
+			groups[k] = g
+			order = append(order, k)
+		}
+		if !slices.Contains(g.ids, c.ID) {
+			g.ids = append(g.ids, c.ID)
+		}
+		g.members = append(g.members, i)
+	}
+	drop := map[int]bool{}
+	var added []textMatch
+	for _, k := range order {
+		g := groups[k]
+		if len(g.ids) < 2 {
+			continue
+		}
+		var own []int
+		for _, i := range g.members {
+			if s.hasVersionBody(cands[i], family) {
+				own = append(own, i)
+			}
+		}
+		if len(own) == 1 {
+			for _, i := range g.members {
+				if i != own[0] {
+					drop[i] = true
+				}
+			}
+			continue
+		}
+		fam, _, _ := strings.Cut(k, "\x00")
+		u := textMatch{ID: fam, Part: cands[g.members[0]].Part, Template: true, Start: -1}
+		for _, i := range g.members {
+			c := cands[i]
+			drop[i] = true
+			if u.Start < 0 || c.Start < u.Start {
+				u.Start = c.Start
+			}
+			u.End = max(u.End, c.End)
+			u.Anchors = max(u.Anchors, c.Anchors)
+			for _, a := range c.found {
+				if !slices.Contains(u.found, a) {
+					u.found = append(u.found, a)
+				}
+			}
+			u.Total = max(u.Total, c.Total)
+			u.Versions = append(u.Versions, c.ID+": "+s.keyExcerpt(text, c))
+		}
+		slices.Sort(u.Versions)
+		added = append(added, u)
+	}
+	if len(drop) == 0 {
+		return cands
+	}
+	var out []textMatch
+	for i, c := range cands {
+		if !drop[i] {
+			out = append(out, c)
+		}
+	}
+	return append(out, added...)
+}
+
+// hasVersionBody reports whether a candidate found a body anchor that no
+// template of another licence of its family has.
+func (s *scanner) hasVersionBody(c textMatch, family func(string) string) bool {
+	var t *template
+	for _, x := range s.set.templates {
+		if x.ID == c.ID && x.Part == c.Part {
+			t = x
+		}
+	}
+	if t == nil {
+		return false
+	}
+	f := family(c.ID)
+	for i, ai := range t.Anchors {
+		if i < t.Keys || !slices.Contains(c.found, ai) {
+			continue
+		}
+		shared := slices.ContainsFunc(s.set.anchors[ai].Templates, func(ti int) bool {
+			o := s.set.templates[ti]
+			return o.ID != c.ID && family(o.ID) == f
+		})
+		if !shared {
+			return true
+		}
+	}
+	return false
+}
+
+// keyExcerpt quotes the line where a candidate's first key anchor
+// matched: the line of the text that names its version.
+func (s *scanner) keyExcerpt(text []byte, c textMatch) string {
+	at := max(c.keyAt, 0)
+	start := bytes.LastIndexByte(text[:at], '\n') + 1
+	end := len(text)
+	if i := bytes.IndexByte(text[at:], '\n'); i >= 0 {
+		end = at + i
+	}
+	line := string(bytes.TrimSpace(text[start:end]))
+	if len(line) > 80 {
+		line = line[:80] + "…"
+	}
+	return line
 }
 
 // hasOwnAnchor reports whether a template has a found anchor that no other

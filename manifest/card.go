@@ -25,6 +25,10 @@ type Card struct {
 	Path string `json:"path"`
 	// HasFrontMatter is false for a card with no metadata block.
 	HasFrontMatter bool `json:"has_front_matter"`
+	// FrontMatterError says why the front matter could not be parsed as
+	// YAML; the fields are then those a line-by-line reading recovered
+	// (top-level "key: value" lines and their "- item" lists).
+	FrontMatterError string `json:"front_matter_error,omitempty"`
 
 	License        []Field `json:"license,omitempty"` // a string or a list in the card
 	LicenseName    Field   `json:"license_name,omitzero"`
@@ -131,6 +135,12 @@ func ParseCard(path string, data []byte) (*Card, error) {
 			fe.Line = ye.Line
 			fe.Err = fmt.Errorf("%s", ye.Msg)
 		}
+		c.FrontMatterError = fe.Err.Error()
+		if fe.Line > 0 {
+			c.FrontMatterError = fmt.Sprintf("line %d: %s", fe.Line, c.FrontMatterError)
+		}
+		fe.Msg = "front matter is not valid YAML; the fields were read line by line"
+		c.fill(lineByLine(front, openLine))
 		return c, fe
 	}
 	switch root.Kind {
@@ -301,4 +311,78 @@ func (c *Card) Keys() []string {
 	}
 	slices.SortFunc(keys, func(a, b string) int { return c.Lines[a] - c.Lines[b] })
 	return keys
+}
+
+// lineByLine recovers what it can of front matter that is not valid YAML:
+// top-level "key: value" lines, with quotes and trailing comments removed,
+// "[a, b]" flow lists, and the "- item" lines under a key with no value.
+// Nested blocks are skipped. It returns a mapping node, as the YAML parse
+// would, so the card's fields are filled the same way.
+func lineByLine(front []byte, openLine int) *yamlnode.Node {
+	root := &yamlnode.Node{Kind: yamlnode.Mapping, Line: openLine + 1}
+	var list *yamlnode.Node // the sequence being filled, if any
+	line := openLine
+	for text := range strings.Lines(string(front)) {
+		line++
+		text = strings.TrimRight(text, "\r\n")
+		trimmed := strings.TrimSpace(text)
+		if trimmed == "" || strings.HasPrefix(trimmed, "#") {
+			continue
+		}
+		if text[0] == ' ' || text[0] == '\t' || text[0] == '-' {
+			if item, ok := strings.CutPrefix(trimmed, "- "); ok && list != nil {
+				if v := plainScalar(item); v != "" {
+					list.Items = append(list.Items, &yamlnode.Node{Kind: yamlnode.Scalar, Line: line, Value: v, Typed: v})
+				}
+			}
+			continue
+		}
+		list = nil
+		key, value, ok := strings.Cut(text, ":")
+		key = strings.TrimSpace(key)
+		if !ok || key == "" || strings.ContainsAny(key, "\"'{}[]?&*!|>%@`") {
+			continue
+		}
+		value = strings.TrimSpace(value)
+		var node *yamlnode.Node
+		switch {
+		case value == "":
+			list = &yamlnode.Node{Kind: yamlnode.Sequence, Line: line}
+			node = list
+		case strings.HasPrefix(value, "[") && strings.HasSuffix(value, "]"):
+			node = &yamlnode.Node{Kind: yamlnode.Sequence, Line: line}
+			for item := range strings.SplitSeq(value[1:len(value)-1], ",") {
+				if v := plainScalar(item); v != "" {
+					node.Items = append(node.Items, &yamlnode.Node{Kind: yamlnode.Scalar, Line: line, Value: v, Typed: v})
+				}
+			}
+		default:
+			v := plainScalar(value)
+			node = &yamlnode.Node{Kind: yamlnode.Scalar, Line: line, Value: v, Typed: v}
+		}
+		if i := slices.Index(root.Keys, key); i >= 0 {
+			root.KeyLines[i], root.Values[i] = line, node // the later value, as PyYAML reads it
+			continue
+		}
+		root.Keys = append(root.Keys, key)
+		root.KeyLines = append(root.KeyLines, line)
+		root.Values = append(root.Values, node)
+	}
+	return root
+}
+
+// plainScalar strips a scalar written on one line of its quotes, or of a
+// trailing comment when unquoted.
+func plainScalar(s string) string {
+	s = strings.TrimSpace(s)
+	if len(s) >= 2 && (s[0] == '"' || s[0] == '\'') {
+		if end := strings.IndexByte(s[1:], s[0]); end >= 0 {
+			return s[1 : 1+end]
+		}
+		return strings.TrimSpace(s[1:])
+	}
+	if i := strings.Index(s, " #"); i >= 0 {
+		s = s[:i]
+	}
+	return strings.TrimSpace(s)
 }

@@ -408,3 +408,103 @@ func TestCardFrontMatterAsHubReadsIt(t *testing.T) {
 		}
 	})
 }
+
+// Gated cards write long checkbox labels as explicit YAML keys ("? key",
+// then ": value") in extra_gated_fields, as Meta's Llama 3.1 cards do. The
+// front matter parses: the licence, its name and link, and the base model
+// are read, and the label is a gated field.
+func TestParseCardExplicitKeys(t *testing.T) {
+	card := `---
+language:
+- en
+- de
+library_name: transformers
+license: other
+license_name: llama3.1
+license_link: LICENSE
+base_model: meta-llama/Llama-3.1-8B
+pipeline_tag: text-generation
+tags:
+- facebook
+- meta
+- llama-3
+extra_gated_prompt: >-
+  ### LLAMA 3.1 COMMUNITY LICENSE AGREEMENT
+
+  Llama 3.1 Version Release Date: July 23, 2024
+extra_gated_fields:
+  First Name: text
+  Last Name: text
+  Date of birth: date_picker
+  Country: country
+  Affiliation: text
+  Job title:
+    type: select
+    options:
+    - Student
+    - Other
+  geo: ip_location
+  ? By clicking Submit below I accept the terms of the license and acknowledge that
+    the information I provide will be collected stored processed and shared in accordance
+    with the Meta Privacy Policy
+  : checkbox
+extra_gated_description: The information you provide will be collected, stored, processed and shared in accordance with the Meta Privacy Policy.
+extra_gated_button_content: Submit
+---
+## Model Information
+`
+	c, err := ParseCard("README.md", []byte(card))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.FrontMatterError != "" || len(c.License) != 1 || c.License[0] != (Field{"other", 6}) || c.LicenseName != (Field{"llama3.1", 7}) ||
+		c.LicenseLink != (Field{"LICENSE", 8}) || len(c.BaseModel) != 1 || c.BaseModel[0] != (Field{"meta-llama/Llama-3.1-8B", 9}) {
+		t.Fatalf("card %+v", c)
+	}
+	var label Field
+	for _, f := range c.ExtraGatedFields {
+		if strings.HasPrefix(f.Value, "By clicking Submit") {
+			label = f
+		}
+	}
+	if label.Line != 31 || !strings.HasSuffix(label.Value, "with the Meta Privacy Policy") || len(c.ExtraGatedFields) != 8 {
+		t.Errorf("gated fields %+v", c.ExtraGatedFields)
+	}
+	if c.ExtraGated["extra_gated_button_content"].Value != "Submit" {
+		t.Errorf("extra gated %+v", c.ExtraGated)
+	}
+}
+
+// A front matter that is really broken (a tab-indented block, an
+// unclosed quote) still yields what a line-by-line reading finds, and the
+// error says the YAML could not be parsed.
+func TestParseCardBrokenFrontMatterReadLineByLine(t *testing.T) {
+	card := "---\n" +
+		"license: other # see below\n" +
+		"license_name: 'qwen-research'\n" +
+		"license_link: https://huggingface.co/Qwen/Qwen2.5-3B/blob/main/LICENSE\n" +
+		"base_model:\n" +
+		"- Qwen/Qwen2.5-3B\n" +
+		"datasets: [HuggingFaceH4/ultrachat_200k, \"openbmb/UltraFeedback\"]\n" +
+		"widget:\n" +
+		"\t- text: \"unclosed\n" +
+		"tags: [chat\n" +
+		"---\nbody\n"
+	c, err := ParseCard("README.md", []byte(card))
+	var fe *formats.Error
+	if !errors.As(err, &fe) || !strings.Contains(fe.Error(), "front matter is not valid YAML; the fields were read line by line") {
+		t.Fatalf("error %v", err)
+	}
+	if c.FrontMatterError == "" || !c.HasFrontMatter {
+		t.Errorf("front matter error %q", c.FrontMatterError)
+	}
+	if len(c.License) != 1 || c.License[0] != (Field{"other", 2}) || c.LicenseName != (Field{"qwen-research", 3}) ||
+		c.LicenseLink.Value != "https://huggingface.co/Qwen/Qwen2.5-3B/blob/main/LICENSE" ||
+		len(c.BaseModel) != 1 || c.BaseModel[0] != (Field{"Qwen/Qwen2.5-3B", 6}) ||
+		len(c.Datasets) != 2 || c.Datasets[1].Value != "openbmb/UltraFeedback" {
+		t.Errorf("card %+v", c)
+	}
+	if c.Body != "body\n" {
+		t.Errorf("body %q", c.Body)
+	}
+}

@@ -12,12 +12,17 @@ import (
 
 	"github.com/modelvet/modelvet/fingerprint"
 	"github.com/modelvet/modelvet/formats"
+	"github.com/modelvet/modelvet/formats/archive"
 	"github.com/modelvet/modelvet/formats/gguf"
+	"github.com/modelvet/modelvet/formats/joblib"
 	"github.com/modelvet/modelvet/formats/keras"
 	"github.com/modelvet/modelvet/formats/lfs"
+	"github.com/modelvet/modelvet/formats/numpy"
 	"github.com/modelvet/modelvet/formats/onnx"
 	"github.com/modelvet/modelvet/formats/pickle"
 	"github.com/modelvet/modelvet/formats/safetensors"
+	"github.com/modelvet/modelvet/formats/savedmodel"
+	"github.com/modelvet/modelvet/formats/skops"
 	"github.com/modelvet/modelvet/internal/limits"
 	"github.com/modelvet/modelvet/internal/safeio"
 )
@@ -103,7 +108,12 @@ func describeFile(ctx context.Context, rel *Release, f *File, open opener) []*Pr
 	}
 	defer c.Close()
 	f.Size = size
-	head := make([]byte, min(size, sniffLen))
+	local := rel.Kind != KindHub
+	n := int64(sniffLen)
+	if local {
+		n = contentSniffLen
+	}
+	head := make([]byte, min(size, n))
 	if _, err := c.ReadAt(head, 0); err != nil && !errors.Is(err, io.EOF) {
 		return []*Problem{problemFrom(f.Path, err)}
 	}
@@ -118,7 +128,20 @@ func describeFile(ctx context.Context, rel *Release, f *File, open opener) []*Pr
 	}
 	if f.Format == "" || f.Format == FormatOther {
 		f.Format = classify(f.Path, head)
+		if local {
+			// Remotely only the first bytes are fetched; locally the content
+			// decides, the name being a hint, and a name that lies is
+			// reported.
+			f.Format = refine(c, size, f.Path, head, f.Format)
+			f.Mismatch = mismatch(f.Path, f.Format)
+		}
 	}
+	return readFormat(rel, f, c, size, 0)
+}
+
+// readFormat reads what f's format declares from c, and the members of an
+// archive, depth archives deep; it only writes to f.
+func readFormat(rel *Release, f *File, c io.ReaderAt, size int64, depth int) []*Problem {
 	var perr error
 	switch f.Format {
 	case FormatSafetensors:
@@ -146,11 +169,72 @@ func describeFile(ctx context.Context, rel *Release, f *File, open opener) []*Pr
 		} else if rel.Kind != KindHub {
 			f.Keras, perr = keras.ScanHDF5(c, size)
 		}
+	case FormatNumPy:
+		if rel.Kind != KindHub {
+			f.NumPy, perr = numpy.Read(c, size)
+		}
+	case FormatJoblib:
+		f.Joblib, perr = joblib.Read(c, size)
+	case FormatSkops:
+		f.Skops, perr = skops.Read(c, size)
+		if perr == nil {
+			return readMembers(rel, f, c, size, depth)
+		}
+	case FormatSavedModel:
+		f.SavedModel, perr = savedmodel.Read(c, size)
+	case FormatArchive, FormatNPZ:
+		if rel.Kind != KindHub {
+			return readMembers(rel, f, c, size, depth)
+		}
 	}
 	if perr != nil {
 		return []*Problem{problemFrom(f.Path, withPath(perr, f))}
 	}
 	return nil
+}
+
+// readMembers lists an archive and reads each member as a file of its own:
+// classified by its content and name, and read by the reader of its
+// format, archives within archives to limits.MaxArchiveDepth.
+func readMembers(rel *Release, f *File, c io.ReaderAt, size int64, depth int) []*Problem {
+	a, err := archive.Open(c, size)
+	if a == nil {
+		return []*Problem{problemFrom(f.Path, withPath(err, f))}
+	}
+	f.Archive = a.Info()
+	var problems []*Problem
+	if err != nil {
+		problems = append(problems, problemFrom(f.Path, withPath(err, f)))
+	}
+	if depth >= limits.MaxArchiveDepth {
+		return append(problems, &Problem{Path: f.Path, Message: fmt.Sprintf("archive nested %d deep; its members are listed, not read", depth+1)})
+	}
+	read := 0
+	for i, e := range f.Archive.Entries {
+		if e.Dir || e.Link != "" || e.Encrypted || f.Format == FormatSkops && e.Name == "schema.json" {
+			continue
+		}
+		if read++; read > limits.MaxArchiveMembersRead {
+			problems = append(problems, &Problem{Path: f.Path, Message: fmt.Sprintf("archive holds more than %d members; the rest are listed, not read", limits.MaxArchiveMembersRead)})
+			break
+		}
+		m := &File{Path: f.Path + "!/" + e.Name, Size: e.Size}
+		f.Members = append(f.Members, m)
+		mr, msize, err := a.Member(i)
+		if err != nil {
+			m.Format = classify(e.Name, nil)
+			if !errors.Is(err, archive.ErrNotRead) {
+				problems = append(problems, problemFrom(m.Path, withPath(err, m)))
+			}
+			continue
+		}
+		m.Size = msize
+		head, _ := safeio.ReadAt(mr, 0, min(msize, contentSniffLen))
+		m.Format = refine(mr, msize, e.Name, head, classify(e.Name, head))
+		m.Mismatch = mismatch(e.Name, m.Format)
+		problems = append(problems, readFormat(rel, m, mr, msize, depth+1)...)
+	}
+	return problems
 }
 
 // withPath fills in the file path of a formats.Error from a reader, which
@@ -194,7 +278,7 @@ func collect(ctx context.Context, rel *Release, open opener) {
 			rel.Card = card
 		case FormatConfig, FormatJSON, FormatText:
 			if !top || f.Format != FormatConfig && !fingerprint.IsFile(f.Path) {
-				continue
+				break
 			}
 			data, err := readText(ctx, open, f, factsFileCap(f.Path, rel.Kind), strings.TrimSuffix(base, ".json"))
 			if err == nil {
@@ -250,6 +334,16 @@ func collect(ctx context.Context, rel *Release, open opener) {
 			if preferSignature(rel.Signature, f) {
 				rel.Signature = f
 			}
+		}
+		if f.GGUF != nil {
+			rel.TemplateChecks = append(rel.TemplateChecks, ggufChatTemplates(f.Path, f.GGUF)...)
+		}
+		if isChatTemplateName(f.Path) && (f.Format == FormatJSON || f.Format == FormatText) {
+			data, err := readText(ctx, open, f, limits.MaxJSONBytes, "")
+			if err != nil {
+				continue // a template too large or unreadable is not checked
+			}
+			rel.TemplateChecks = append(rel.TemplateChecks, chatTemplatesOf(f.Path, data)...)
 		}
 	}
 	readFacts(rel, facts)

@@ -20,13 +20,20 @@
 //     card names, followed on the Hub ([HubInfo] Ancestors); a local copy
 //     checked against a Hub listing ([WithHubDigests], [HubListing]). See
 //     docs/HUB.md.
-//   - File classification by name and leading bytes.
+//   - File classification by content — leading bytes, a zip's members, a
+//     compressed stream's first bytes — with the name as a hint; a name
+//     that claims another format is reported (File.Mismatch).
 //   - The weight files of a release, each read by the package of its
 //     format (package formats and below), without touching tensor data:
 //     safetensors (File.Safetensors), GGUF v2 and v3 (File.GGUF; cited
 //     with [File.GGUFEvidence]), pickle-based checkpoints (File.Pickle),
-//     the Lambda layers of Keras models (File.Keras), and ONNX models'
-//     operator sets and external data (File.ONNX).
+//     the Lambda layers of Keras models (File.Keras), ONNX models'
+//     operator sets and external data (File.ONNX), NumPy arrays
+//     (File.NumPy), joblib files (File.Joblib), skops schemas
+//     (File.Skops), TensorFlow graphs (File.SavedModel), and archives
+//     (File.Archive), whose members are read as files (File.Members).
+//   - Chat templates (Release.TemplateChecks): GGUF, tokenizer configs and
+//     .jinja files, checked by formats/chattemplate.
 //   - The format findings (format.*), all made in one place, findings.go:
 //     [Release.Findings] reports unparseable files, pickle-based weights,
 //     imports and Lambda layers that run code, configs that ask to, and

@@ -8,8 +8,12 @@ import (
 	"strings"
 
 	"github.com/modelvet/modelvet/finding"
+	"github.com/modelvet/modelvet/formats/archive"
 	"github.com/modelvet/modelvet/formats/keras"
 	"github.com/modelvet/modelvet/formats/pickle"
+	"github.com/modelvet/modelvet/formats/savedmodel"
+	"github.com/modelvet/modelvet/formats/skops"
+	"github.com/modelvet/modelvet/internal/limits"
 	"github.com/modelvet/modelvet/internal/textsafe"
 )
 
@@ -80,22 +84,100 @@ func (r *Release) codeFindings() []finding.Finding {
 	}
 	out = append(out, r.onnxFindings()...)
 	for _, f := range r.Files {
-		if f.Pickle != nil {
-			out = append(out, pickleFindings(f.Path, f.Pickle)...)
+		out = append(out, fileFindings(f)...)
+	}
+	for _, t := range r.TemplateChecks {
+		out = append(out, chatTemplateFindings(t)...)
+	}
+	return out
+}
+
+// chatTemplateFindings reports a chat template that reaches Python
+// internals or escapes a Jinja sandbox: an inference server that renders
+// it runs code (format.code-execution).
+func chatTemplateFindings(t *TemplateCheck) []finding.Finding {
+	if len(t.Info.Issues) == 0 {
+		return nil
+	}
+	what := t.Path
+	if t.Field != "" {
+		what += " " + t.Field
+	}
+	var ev []finding.Evidence
+	for _, is := range t.Info.Issues {
+		v := is.Construct
+		if is.Gadget != "" {
+			v += " (from " + is.Gadget + ")"
 		}
-		if f.Keras != nil {
-			out = append(out, kerasFindings(f.Path, f.Keras)...)
+		ev = append(ev, finding.Evidence{Path: t.Path, Offset: t.fileOffset(is.Offset), Field: cmp.Or(t.Field, "template") + ": " + is.Kind, Value: textsafe.Truncate(v, 80)})
+	}
+	return []finding.Finding{{
+		Code: finding.FormatCodeExecution,
+		Message: fmt.Sprintf("%s is a chat template that reaches Python internals or escapes the Jinja sandbox (%s); an inference server that renders it runs code (template injection, as in CVE-2024-34359)",
+			what, textsafe.Truncate(t.Info.Summary(), 300)),
+		Confidence: finding.Inferred,
+		Subject:    t.Path,
+		Evidence:   ev,
+	}}
+}
+
+// fileFindings reports what loading a file (or an archive member, and its
+// own members) would do: a name that hides the content, pickles and what
+// they import, Keras Lambda layers, skops types, TensorFlow ops, archive
+// members that would be extracted outside their folder.
+func fileFindings(f *File) []finding.Finding {
+	var out []finding.Finding
+	if f.Mismatch != "" {
+		out = append(out, finding.Finding{
+			Code: finding.FormatMalformed,
+			Message: fmt.Sprintf("%s is not what its name says: %s; loaders that pick the format by content load it as such, and tools that trust the name do not inspect it",
+				f.Path, f.Mismatch),
+			Confidence: finding.Verified,
+			Subject:    f.Path,
+			Evidence:   []finding.Evidence{{Path: f.Path, Field: "format", Value: string(f.Format)}},
+		})
+	}
+	if f.Pickle != nil {
+		out = append(out, pickleFindings(f.Path, f.Pickle, "")...)
+	}
+	if f.NumPy != nil && f.NumPy.Pickle != nil {
+		out = append(out, pickleFindings(f.Path, f.NumPy.Pickle, fmt.Sprintf("%s is a NumPy array of Python objects, stored as a pickle that numpy.load(allow_pickle=True) unpickles", f.Path))...)
+	}
+	if f.Joblib != nil && f.Joblib.Pickle != nil {
+		what := "an uncompressed"
+		if f.Joblib.Compression != "" {
+			what = "a " + f.Joblib.Compression + "-compressed"
 		}
+		out = append(out, pickleFindings(f.Path, f.Joblib.Pickle, fmt.Sprintf("%s is %s joblib file, a pickle that joblib.load unpickles", f.Path, what))...)
+	}
+	if f.Keras != nil {
+		out = append(out, kerasFindings(f.Path, f.Keras)...)
+	}
+	if f.Skops != nil {
+		out = append(out, skopsFindings(f.Path, f.Skops)...)
+	}
+	if f.SavedModel != nil {
+		out = append(out, savedModelFindings(f.Path, f.SavedModel)...)
+	}
+	if f.Archive != nil {
+		out = append(out, archiveFindings(f.Path, f.Archive)...)
+	}
+	for _, m := range f.Members {
+		out = append(out, fileFindings(m)...)
 	}
 	return out
 }
 
 // pickleFindings reports a pickle-based file: that loading it can run
 // code (format.pickle), and the globals it imports outside the allow-list
-// (format.code-execution).
-func pickleFindings(path string, p *pickle.Info) []finding.Finding {
+// (format.code-execution). what, when given, says what kind of pickle the
+// file is.
+func pickleFindings(path string, p *pickle.Info, what string) []finding.Finding {
 	msg := fmt.Sprintf("%s holds weights in a pickle-based format, which can run code when loaded; prefer safetensors", path)
-	if p.PersistentIDs == 0 && p.Container != pickle.Legacy {
+	switch {
+	case what != "":
+		msg = what + ", which can run code when loaded"
+	case p.PersistentIDs == 0 && p.Container != pickle.Legacy:
 		// No tensor storage: training arguments (training_args.bin), a
 		// scikit-learn model, any other pickled object.
 		msg = fmt.Sprintf("%s is a Python pickle with no PyTorch tensor storage in it (training arguments, a scikit-learn model or another pickled object), which can run code when loaded", path)
@@ -116,9 +198,13 @@ func pickleFindings(path string, p *pickle.Info) []finding.Finding {
 		if g.Class == pickle.Safe {
 			continue
 		}
-		risky = append(risky, finding.Evidence{Path: path, Offset: g.Offset, Field: g.Class + " global", Value: g.String()})
+		field := g.Class + " global"
+		if g.Category != "" {
+			field += " (" + g.Category + ")"
+		}
+		risky = append(risky, finding.Evidence{Path: path, Offset: g.Offset, Field: field, Value: g.String()})
 		if g.Class == pickle.Unsafe {
-			unsafe = append(unsafe, g.String())
+			unsafe = append(unsafe, g.String()+" ("+categoryText[g.Category]+")")
 		} else {
 			unknown = append(unknown, g.String())
 		}
@@ -139,7 +225,142 @@ func pickleFindings(path string, p *pickle.Info) []finding.Finding {
 			Evidence:   risky,
 		})
 	}
+	if e := p.Expansion; e != nil {
+		where := path
+		if e.Member != "" {
+			where += " (member " + e.Member + ")"
+		}
+		out = append(out, finding.Finding{
+			Code: finding.FormatMalformed,
+			Message: fmt.Sprintf("%s is an expansion bomb: %d opcodes build an object that expands to %s objects through shared references; loading it and then copying, comparing, hashing or printing the result exhausts memory or time",
+				where, e.Opcodes, expansionText(e.Objects)),
+			Confidence: finding.Verified,
+			Subject:    path,
+			Evidence:   []finding.Evidence{{Path: path, Offset: e.Offset, Field: "expansion", Value: expansionText(e.Objects)}},
+		})
+	}
 	return out
+}
+
+// skopsFindings reports the types a skops file loads that run code (on
+// the deny-list) or that skops does not trust by default: loading it with
+// those types trusted builds them.
+func skopsFindings(path string, s *skops.Info) []finding.Finding {
+	var ev []finding.Evidence
+	var unsafe, untrusted []string
+	for _, t := range s.Types {
+		class, category := pickle.Lookup(t.Module, t.Name)
+		root, _, _ := strings.Cut(t.Module, ".")
+		switch {
+		case class == pickle.Unsafe:
+			unsafe = append(unsafe, t.String()+" ("+categoryText[category]+")")
+			ev = append(ev, finding.Evidence{Path: path, Field: "schema.json " + t.Path, Value: t.String()})
+		case class == pickle.Safe || skopsTrustedModules[root]:
+		default:
+			untrusted = append(untrusted, t.String())
+			ev = append(ev, finding.Evidence{Path: path, Field: "schema.json " + t.Path, Value: t.String()})
+		}
+	}
+	if len(ev) == 0 {
+		return nil
+	}
+	var parts []string
+	if len(unsafe) > 0 {
+		parts = append(parts, "known to run code: "+strings.Join(unsafe, ", "))
+	}
+	if len(untrusted) > 0 {
+		parts = append(parts, "outside scikit-learn, NumPy and SciPy: "+strings.Join(untrusted, ", "))
+	}
+	return []finding.Finding{{
+		Code:       finding.FormatCodeExecution,
+		Message:    fmt.Sprintf("%s is a skops file that loads types skops does not trust by default (%s); loading it with them trusted imports and calls them", path, strings.Join(parts, "; ")),
+		Confidence: finding.Verified,
+		Subject:    path,
+		Evidence:   ev,
+	}}
+}
+
+// skopsTrustedModules are the packages whose types a skops file of a
+// scikit-learn model is made of.
+var skopsTrustedModules = map[string]bool{"sklearn": true, "numpy": true, "scipy": true}
+
+// savedModelFindings reports TensorFlow graph nodes that run Python or
+// touch files when the graph runs.
+func savedModelFindings(path string, g *savedmodel.Info) []finding.Finding {
+	if len(g.Flagged) == 0 {
+		return nil
+	}
+	var py, file []string
+	var ev []finding.Evidence
+	for _, n := range g.Flagged {
+		where := n.Name
+		if n.Function != "" {
+			where = n.Function + "/" + n.Name
+		}
+		if slices.Contains(savedmodel.PythonOps, n.Op) {
+			py = append(py, n.Op)
+		} else {
+			file = append(file, n.Op)
+		}
+		ev = append(ev, finding.Evidence{Path: path, Offset: n.Offset, Field: "node " + textsafe.Truncate(where, 80), Value: n.Op})
+	}
+	var parts []string
+	if len(py) > 0 {
+		slices.Sort(py)
+		parts = append(parts, "run Python functions ("+strings.Join(slices.Compact(py), ", ")+")")
+	}
+	if len(file) > 0 {
+		slices.Sort(file)
+		parts = append(parts, "read or write files ("+strings.Join(slices.Compact(file), ", ")+")")
+	}
+	return []finding.Finding{{
+		Code:       finding.FormatCodeExecution,
+		Message:    fmt.Sprintf("%s is a TensorFlow graph whose operations %s when the model runs", path, strings.Join(parts, " and ")),
+		Confidence: finding.Verified,
+		Subject:    path,
+		Evidence:   ev,
+	}}
+}
+
+// archiveFindings reports archive members whose names would take an
+// extractor outside its folder.
+func archiveFindings(path string, a *archive.Info) []finding.Finding {
+	var ev []finding.Evidence
+	for _, e := range a.Entries {
+		if e.Unsafe != "" {
+			ev = append(ev, finding.Evidence{Path: path, Field: "member (" + e.Unsafe + ")", Value: textsafe.Truncate(e.Name, 80)})
+		}
+	}
+	if len(ev) == 0 {
+		return nil
+	}
+	return []finding.Finding{{
+		Code: finding.FormatMalformed,
+		Message: fmt.Sprintf("%s holds %d member(s) whose names leave the folder it is extracted to (%s: %q); extracting it writes outside that folder (a path traversal)",
+			path, len(ev), ev[0].Field, ev[0].Value),
+		Confidence: finding.Verified,
+		Subject:    path,
+		Evidence:   ev,
+	}}
+}
+
+// categoryText says what an unsafe global of each category can do.
+var categoryText = map[string]string{
+	pickle.CategoryProcess:     "process: starts processes or runs shell commands",
+	pickle.CategoryNetwork:     "network: opens network connections",
+	pickle.CategoryFile:        "file: reads, writes or deletes files",
+	pickle.CategoryCodeLoading: "code loading: compiles, imports or runs code, or loads another pickle",
+	pickle.CategoryReflection:  "reflection: reaches arbitrary attributes and callables",
+	pickle.CategoryInterpreter: "interpreter: reaches the interpreter's internals or native code",
+	pickle.CategoryHidden:      "hidden: its operands are built at load time, out of a static walk's sight",
+}
+
+// expansionText writes an expanded size, saying when it saturated.
+func expansionText(n uint64) string {
+	if n >= limits.MaxPickleExpansionCount {
+		return fmt.Sprintf("more than %d", uint64(limits.MaxPickleExpansionCount))
+	}
+	return fmt.Sprint(n)
 }
 
 // kerasFindings reports the Lambda layers of a Keras file, whose Python

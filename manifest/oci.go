@@ -155,7 +155,7 @@ func openOCILayout(dir string) (*ociLayout, error) {
 	}
 	real, err := filepath.EvalSymlinks(abs)
 	if err != nil {
-		return nil, err
+		return nil, missing(dir, err)
 	}
 	return &ociLayout{dir: abs, dirReal: real}, nil
 }

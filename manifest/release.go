@@ -5,12 +5,17 @@ import (
 	"strings"
 
 	"github.com/modelvet/modelvet/fingerprint"
+	"github.com/modelvet/modelvet/formats/archive"
 	"github.com/modelvet/modelvet/formats/gguf"
+	"github.com/modelvet/modelvet/formats/joblib"
 	"github.com/modelvet/modelvet/formats/keras"
 	"github.com/modelvet/modelvet/formats/lfs"
+	"github.com/modelvet/modelvet/formats/numpy"
 	"github.com/modelvet/modelvet/formats/onnx"
 	"github.com/modelvet/modelvet/formats/pickle"
 	"github.com/modelvet/modelvet/formats/safetensors"
+	"github.com/modelvet/modelvet/formats/savedmodel"
+	"github.com/modelvet/modelvet/formats/skops"
 )
 
 // Kind says where a release was read from.
@@ -39,6 +44,12 @@ const (
 	FormatONNX             Format = "onnx"
 	FormatHDF5             Format = "hdf5"  // Keras .h5 / HDF5
 	FormatKeras            Format = "keras" // Keras v3 zip
+	FormatNumPy            Format = "npy"   // NumPy array (object arrays are pickles)
+	FormatNPZ              Format = "npz"   // zip of NumPy arrays
+	FormatJoblib           Format = "joblib"
+	FormatSkops            Format = "skops"
+	FormatSavedModel       Format = "savedmodel" // TensorFlow saved_model.pb or frozen GraphDef
+	FormatArchive          Format = "archive"    // zip, tar or 7z holding other files
 	FormatCard             Format = "card"
 	FormatConfig           Format = "config"
 	FormatLicense          Format = "license" // LICENSE, NOTICE, USE_POLICY and the like
@@ -51,7 +62,8 @@ const (
 // IsWeights reports whether f holds model weights.
 func (f Format) IsWeights() bool {
 	switch f {
-	case FormatSafetensors, FormatGGUF, FormatPyTorch, FormatPickle, FormatONNX, FormatHDF5, FormatKeras:
+	case FormatSafetensors, FormatGGUF, FormatPyTorch, FormatPickle, FormatONNX, FormatHDF5, FormatKeras,
+		FormatNumPy, FormatNPZ, FormatJoblib, FormatSkops, FormatSavedModel:
 		return true
 	}
 	return false
@@ -94,6 +106,10 @@ type Release struct {
 	SafetensorsIndexes []*safetensors.Index `json:"safetensors_indexes,omitempty"`
 	// LicenseTexts holds the licence texts shipped with the release.
 	LicenseTexts []*LicenseText `json:"license_texts,omitempty"`
+	// TemplateChecks lists the Jinja chat templates of the release (GGUF
+	// metadata, tokenizer_config.json, chat_template.jinja), each checked
+	// for constructs that reach Python internals.
+	TemplateChecks []*TemplateCheck `json:"template_checks,omitempty"`
 	// Signature is the located signature file, if any (not verified here).
 	Signature *File `json:"signature,omitempty"`
 	// Fingerprint holds the facts the release's own files state that
@@ -134,6 +150,19 @@ type File struct {
 	// Keras is set for a Keras file whose model configuration was read.
 	Keras *keras.Info `json:"keras,omitempty"`
 	ONNX  *onnx.Info  `json:"onnx,omitempty"`
+	// The readers of NumPy arrays, joblib and skops files, TensorFlow
+	// graphs and archives.
+	NumPy      *numpy.Info      `json:"npy,omitempty"`
+	Joblib     *joblib.Info     `json:"joblib,omitempty"`
+	Skops      *skops.Info      `json:"skops,omitempty"`
+	SavedModel *savedmodel.Info `json:"savedmodel,omitempty"`
+	Archive    *archive.Info    `json:"archive,omitempty"`
+	// Members are the files inside an archive, each read like a file of
+	// its own; a member's Path is the archive's, "!/", and its name.
+	Members []*File `json:"members,omitempty"`
+	// Mismatch says how the file's name and content disagree: a name that
+	// claims one format over the content of another.
+	Mismatch string `json:"mismatch,omitempty"`
 	// LFSPointer is set when the file is a Git LFS pointer standing in
 	// for content that was never downloaded (Format is then
 	// FormatLFSPointer, and the release has a Problem saying so).
@@ -183,11 +212,11 @@ func (r *Release) File(p string) *File {
 }
 
 // Formats lists the distinct weight and index formats present, sorted.
-func (r *Release) Formats() []string {
-	var out []string
+func (r *Release) Formats() []Format {
+	var out []Format
 	for _, f := range r.Files {
 		if f.Format.IsWeights() || f.Format == FormatSafetensorsIndex {
-			out = append(out, string(f.Format))
+			out = append(out, f.Format)
 		}
 	}
 	slices.Sort(out)

@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/modelvet/modelvet/hub"
@@ -22,15 +24,28 @@ type Source interface {
 }
 
 // ErrNotFound reports a target that does not exist: a local path, or a
-// repository, revision or file on the Hub (it is hub.ErrNotFound).
+// repository, revision or file on the Hub (it is hub.ErrNotFound). Every
+// error that wraps it also matches fs.ErrNotExist, so one errors.Is test
+// covers a missing path whether Parse, a Source's Open or Sweep reports
+// it.
 var ErrNotFound = hub.ErrNotFound
+
+// missing returns err, about path, as an error that wraps ErrNotFound
+// when it says the path does not exist.
+func missing(path string, err error) error {
+	if errors.Is(err, fs.ErrNotExist) && !errors.Is(err, ErrNotFound) {
+		return fmt.Errorf("%s: %w", path, ErrNotFound)
+	}
+	return err
+}
 
 // ErrEmpty reports a target that holds nothing to audit.
 var ErrEmpty = errors.New("no release to audit")
 
 // ErrMultipleReleases reports a target that holds several releases (an
 // Ollama store, a Hugging Face cache, an OCI layout with several models):
-// name one of them, or enumerate them with Sweep.
+// name one of them, or enumerate them with Sweep. A plain folder of
+// unrelated releases gives a *MultipleReleasesError, which lists them.
 var ErrMultipleReleases = errors.New("holds several releases")
 
 // Parse turns a target into a Source. A target is a local directory, a
@@ -42,7 +57,9 @@ var ErrMultipleReleases = errors.New("holds several releases")
 // folder (a commit, branch, tag or pr/N) or a manifest of an OCI layout
 // (its ref name or digest). A manifest file inside an Ollama store is read
 // as that model. An Ollama store root or a whole Hugging Face cache holds
-// many models: Parse refuses them with ErrMultipleReleases.
+// many models: Parse refuses them with ErrMultipleReleases. So does a plain
+// folder of unrelated releases, with a *MultipleReleasesError that lists
+// them (see there for what counts as one release).
 func Parse(target string) (Source, error) {
 	switch {
 	case strings.HasPrefix(target, "hf:"):
@@ -121,6 +138,9 @@ func detectDir(dir string) (Source, error) {
 	}
 	if n := countHFRepos(abs); n > 0 {
 		return nil, fmt.Errorf("%s: a Hugging Face cache with %d model repositories: %w; audit one folder (%s) or sweep the cache", dir, n, ErrMultipleReleases, filepath.Join(dir, "models--ORG--NAME"))
+	}
+	if found := folderReleases(abs); found != nil {
+		return nil, &MultipleReleasesError{Dir: dir, Releases: found}
 	}
 	return nil, nil
 }
@@ -211,6 +231,14 @@ func Dir(path string) Source { return dirSource{path: path} }
 // beside it, since the model is all of them.
 func FileSource(path string) Source { return fileSource{path: path} }
 
+// FilesSource is a release made of several weight files of one folder
+// (quantisations of one model, a model and its multimodal projector): it
+// is read as FileSource(path) is, with the other files beside it. Its
+// String names path.
+func FilesSource(path string, others ...string) Source {
+	return fileSource{path: path, with: others}
+}
+
 type dirSource struct{ path string }
 
 func (d dirSource) String() string { return d.path }
@@ -222,7 +250,7 @@ func (d dirSource) Open(ctx context.Context) (*Release, error) {
 	}
 	fi, err := os.Stat(abs)
 	if err != nil {
-		return nil, err
+		return nil, missing(d.path, err)
 	}
 	if !fi.IsDir() {
 		return nil, fmt.Errorf("%s: not a directory", d.path)
@@ -240,7 +268,10 @@ func (d dirSource) Open(ctx context.Context) (*Release, error) {
 	return rel, nil
 }
 
-type fileSource struct{ path string }
+type fileSource struct {
+	path string
+	with []string // other files of the release, in path's folder
+}
 
 func (s fileSource) String() string { return s.path }
 
@@ -251,7 +282,7 @@ func (s fileSource) Open(ctx context.Context) (*Release, error) {
 	}
 	fi, err := os.Stat(abs)
 	if err != nil {
-		return nil, err
+		return nil, missing(s.path, err)
 	}
 	if !fi.Mode().IsRegular() {
 		return nil, fmt.Errorf("%s: not a regular file", s.path)
@@ -263,6 +294,25 @@ func (s fileSource) Open(ctx context.Context) (*Release, error) {
 	// model is all of them, and only the first holds its metadata.
 	for _, p := range ggufSiblings(abs) {
 		rel.Files = append(rel.Files, &File{Path: filepath.Base(p), LocalPath: p})
+	}
+	for _, w := range s.with {
+		p, err := filepath.Abs(w)
+		if err != nil {
+			return nil, err
+		}
+		if filepath.Dir(p) != filepath.Dir(abs) || slices.ContainsFunc(rel.Files, func(f *File) bool { return f.LocalPath == p }) {
+			continue
+		}
+		fi, err := os.Stat(p)
+		if err != nil {
+			return nil, missing(w, err)
+		}
+		rel.Files = append(rel.Files, &File{Path: filepath.Base(p), Size: fi.Size(), LocalPath: p})
+		for _, sp := range ggufSiblings(p) {
+			if !slices.ContainsFunc(rel.Files, func(f *File) bool { return f.LocalPath == sp }) {
+				rel.Files = append(rel.Files, &File{Path: filepath.Base(sp), LocalPath: sp})
+			}
+		}
 	}
 	if err := describe(ctx, rel); err != nil {
 		return nil, err

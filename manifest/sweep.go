@@ -107,7 +107,7 @@ func Sweep(ctx context.Context, root string, opts SweepOptions) (*SweepResult, e
 	}
 	fi, err := os.Stat(real)
 	if err != nil {
-		return nil, err
+		return nil, missing(root, err)
 	}
 	sw := &sweeper{ctx: ctx, res: &SweepResult{Root: root}, maxEntries: maxEntries, maxDepth: maxDepth, loose: !opts.SkipLooseFiles}
 	if !fi.IsDir() {

@@ -53,9 +53,14 @@
 //
 // [Government] matches the policies of the selected jurisdictions against
 // the model and every ancestor within reach ([GovernmentOptions]), saying
-// whether the match is the model itself or an ancestor. [Assess] does the
-// whole lineage and policy check from what a release already holds, cheap
-// enough for a sweep over every model on a disk.
+// whether the match is the model itself or an ancestor;
+// [GovernmentMatches] gives the facts behind each finding (the model
+// matched, what the instrument [Covers], whether it is certain), which the
+// report carries. [Assess] does the whole lineage and policy check from
+// what a release already holds, cheap enough for a sweep over every model
+// on a disk. [OriginsFrom] finds the models within the same reach whose
+// developer is in given countries or is a given organisation, the facts
+// behind a buyer's deny rules (the root package makes the findings).
 //
 // # Usage
 //

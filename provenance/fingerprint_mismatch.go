@@ -65,7 +65,7 @@ func (m *BaseMismatch) Evidence() []finding.Evidence {
 // keeps the shape of, or when the files state too little to judge. A base
 // declared as distilled is not checked: distillation trains another
 // network on the teacher's outputs.
-func CheckDeclaredBase(fp *fingerprint.Facts, declared, relation string, k *kb.KB) *BaseMismatch {
+func CheckDeclaredBase(fp *fingerprint.Facts, declared string, relation kb.Relation, k *kb.KB) *BaseMismatch {
 	if fp == nil || relation == Distilled {
 		return nil
 	}

@@ -492,7 +492,7 @@ func TestCheckDeclaredBase(t *testing.T) {
 	for _, tc := range []struct {
 		fp       *fingerprint.Facts
 		declared string
-		relation string
+		relation kb.Relation
 	}{
 		{corpusFingerprint(t, "configs/meta-llama__Llama-3.1-8B-Instruct.config.json"), "meta-llama/Llama-3.1-8B", Finetune},
 		{distill, "deepseek-ai/DeepSeek-R1-Distill-Qwen-32B", Finetune}, // its Qwen2.5-32B base agrees

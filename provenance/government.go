@@ -63,7 +63,7 @@ type GovernmentOptions struct {
 	// Statuses, when set, limits the policies considered to these statuses
 	// (kb.StatusEnacted, kb.StatusInForce, …); nil considers all but
 	// lifted measures.
-	Statuses []string
+	Statuses []kb.Status
 }
 
 // Government returns a provenance.government-policy finding for every
@@ -89,20 +89,66 @@ type GovernmentOptions struct {
 //     selects them);
 //   - alleged for measures reported but not verified.
 func Government(g *Graph, k *kb.KB, jurisdictions []string, opts GovernmentOptions) ([]finding.Finding, error) {
+	ms, err := GovernmentMatches(g, k, jurisdictions, opts)
+	var out []finding.Finding
+	for _, m := range ms {
+		out = append(out, m.Finding)
+	}
+	return out, err
+}
+
+// Covers says what of a release a government policy reaches.
+type Covers string
+
+// What a government policy covers.
+const (
+	// CoversModel: the model itself (or the weights it quantises, or a
+	// derivative of a covered model when the instrument names
+	// derivatives), self-hosted weights included.
+	CoversModel Covers = "model"
+	// CoversDeveloper: the model's developer (or its country), but only
+	// the developer's apps and services, or without saying that
+	// self-hosted weights are reached.
+	CoversDeveloper Covers = "developer"
+	// CoversAncestor: only a model the audited one derives from.
+	CoversAncestor Covers = "ancestor"
+)
+
+// GovernmentMatch is a government policy that covers the audited model or
+// an ancestor within reach.
+type GovernmentMatch struct {
+	Policy *kb.Policy
+	// Model is the model of the lineage it matches best: the audited
+	// model, then the weights it quantises, then the nearest ancestor.
+	Model  string
+	Covers Covers
+	// Finding is the provenance.government-policy finding that reports it;
+	// its confidence says how sure the match is (see Government).
+	Finding finding.Finding
+}
+
+// Certain reports whether the policy certainly bars the model: binding,
+// covering the model itself, and matching a developer that is
+// established (the finding is declared).
+func (m GovernmentMatch) Certain() bool { return m.Finding.Confidence.Certain() }
+
+// GovernmentMatches is Government with the facts behind each finding:
+// which model of the lineage the policy matches and what it covers.
+func GovernmentMatches(g *Graph, k *kb.KB, jurisdictions []string, opts GovernmentOptions) ([]GovernmentMatch, error) {
 	if k == nil {
 		k = kb.Default()
 	}
 	ids, jerr := k.ExpandJurisdictions(jurisdictions)
 	paths := g.Paths()
-	var out []finding.Finding
+	var out []GovernmentMatch
 	for _, j := range ids {
 		for _, p := range k.PoliciesFor(j) {
 			if len(opts.Statuses) > 0 && !slices.Contains(opts.Statuses, p.Status) ||
 				len(opts.Statuses) == 0 && p.Status == kb.StatusLifted {
 				continue
 			}
-			if f, ok := matchPolicy(g, k, paths, p, opts); ok {
-				out = append(out, f)
+			if m, ok := matchPolicy(g, k, paths, p, opts); ok {
+				out = append(out, m)
 			}
 		}
 	}
@@ -157,7 +203,7 @@ func (c coverage) text(n *Node) string {
 	return ""
 }
 
-func matchPolicy(g *Graph, k *kb.KB, paths []Path, p *kb.Policy, opts GovernmentOptions) (finding.Finding, bool) {
+func matchPolicy(g *Graph, k *kb.KB, paths []Path, p *kb.Policy, opts GovernmentOptions) (GovernmentMatch, bool) {
 	var ms []match
 	for _, path := range paths {
 		if !inReach(path, opts) {
@@ -176,7 +222,7 @@ func matchPolicy(g *Graph, k *kb.KB, paths []Path, p *kb.Policy, opts Government
 		}
 	}
 	if len(ms) == 0 {
-		return finding.Finding{}, false
+		return GovernmentMatch{}, false
 	}
 	// The closest match leads: the model itself, then its own weights,
 	// then the nearest ancestor.
@@ -188,14 +234,21 @@ func matchPolicy(g *Graph, k *kb.KB, paths []Path, p *kb.Policy, opts Government
 	conf := weakest(n.OriginConfidence, best.path.Confidence())
 	var notes []string
 	cov := p.Covers
+	covers := CoversModel
+	switch {
+	case !best.path.Same() && !cov.Derivatives:
+		covers = CoversAncestor
+	case cov.Scope == kb.CoverApp || cov.SelfHosted != kb.SelfHostedYes:
+		covers = CoversDeveloper
+	}
 	switch {
 	case cov.Scope == kb.CoverApp:
 		conf = weakest(conf, finding.Inferred)
 		notes = append(notes, "it covers the named apps and web services; it does not say it reaches self-hosted weights")
-	case cov.SelfHosted == "contested":
+	case cov.SelfHosted == kb.SelfHostedContested:
 		conf = weakest(conf, finding.Inferred)
 		notes = append(notes, "whether it reaches self-hosted weights is contested")
-	case cov.SelfHosted != "yes":
+	case cov.SelfHosted != kb.SelfHostedYes:
 		conf = weakest(conf, finding.Inferred)
 		notes = append(notes, "it does not say it reaches self-hosted weights")
 	}
@@ -235,7 +288,7 @@ func matchPolicy(g *Graph, k *kb.KB, paths []Path, p *kb.Policy, opts Government
 	}
 	b.WriteString(".")
 
-	ev := []finding.Evidence{{Path: "kb:policies.yaml", Field: p.ID, Value: p.Status}}
+	ev := []finding.Evidence{{Path: "kb:policies.yaml", Field: p.ID, Value: string(p.Status)}}
 	ev = appendEvidence(ev, n.Evidence...)
 	if len(best.path.Edges) > 0 {
 		ev = appendEvidence(ev, best.path.Edges[len(best.path.Edges)-1].Evidence...)
@@ -248,14 +301,14 @@ func matchPolicy(g *Graph, k *kb.KB, paths []Path, p *kb.Policy, opts Government
 	for _, note := range notes {
 		ev = append(ev, derived(EvidenceNote, note))
 	}
-	return finding.Finding{
+	return GovernmentMatch{Policy: p, Model: n.Model, Covers: covers, Finding: finding.Finding{
 		Code:       finding.ProvenanceGovernmentPolicy,
 		Message:    b.String(),
 		Confidence: conf,
 		Subject:    p.ID,
 		Evidence:   ev,
 		References: capRefs(citations(p.Sources)),
-	}, true
+	}}, true
 }
 
 // matchText says which model a policy matches, how the audited model
@@ -298,7 +351,7 @@ func policyEvidence(p *kb.Policy) []finding.Evidence {
 
 // statusVerb says what an instrument of a status does: "bars", "would
 // bar", "warns against".
-func statusVerb(status string) string {
+func statusVerb(status kb.Status) string {
 	switch status {
 	case kb.StatusProposed:
 		return "would bar"
@@ -451,8 +504,9 @@ func coverageText(p *kb.Policy) string {
 type Assessment struct {
 	Graph  *Graph
 	Origin Origin
-	// Barred lists the provenance.government-policy findings.
-	Barred []finding.Finding
+	// Barred lists the government policies that cover the model or an
+	// ancestor, with their provenance.government-policy findings.
+	Barred []GovernmentMatch
 }
 
 // Assess builds the lineage of rel and matches the government policies of
@@ -466,6 +520,6 @@ func Assess(rel *manifest.Release, k *kb.KB, jurisdictions []string, opts Govern
 		k = kb.Default()
 	}
 	g := Lineage(rel, k, LineageOptions{})
-	barred, err := Government(g, k, jurisdictions, opts)
+	barred, err := GovernmentMatches(g, k, jurisdictions, opts)
 	return &Assessment{Graph: g, Origin: g.Origin(), Barred: barred}, err
 }

@@ -15,14 +15,14 @@ import (
 	"github.com/modelvet/modelvet/manifest"
 )
 
-// Relations between a model and a model it derives from, as in the
-// Hugging Face base_model_relation vocabulary plus distillation.
+// Relations between a model and a model it derives from (those of
+// package kb, named here for brevity).
 const (
-	Finetune  = "finetune"  // weights trained further
-	Adapter   = "adapter"   // an adapter (LoRA, …) on the base's weights
-	Merge     = "merge"     // weights merged from several models
-	Quantized = "quantized" // the same weights quantised or converted
-	Distilled = "distilled" // trained on the base's outputs
+	Finetune  = kb.RelationFinetune
+	Adapter   = kb.RelationAdapter
+	Merge     = kb.RelationMerge
+	Quantized = kb.RelationQuantized
+	Distilled = kb.RelationDistilled
 )
 
 // Where an edge or node was established.
@@ -47,9 +47,11 @@ type Node struct {
 	// Known is set when the knowledge base has a record of the model.
 	Known bool
 	// Developer is the developer's organisation id, DeveloperName its
-	// name, Country its headquarters (ISO 3166-1 alpha-2) and
-	// DeveloperKind "developer", "repackager" or "community".
-	Developer, DeveloperName, Country, DeveloperKind string
+	// name and Country its headquarters (ISO 3166-1 alpha-2).
+	Developer, DeveloperName, Country string
+	// DeveloperKind says whether the developer trains models or
+	// republishes others' (kb.KindRepackager).
+	DeveloperKind kb.OrgKind
 	// OriginConfidence says how the developer was established:
 	// declared (the knowledge base's record of the model, or the
 	// repository's organisation) or inferred (a family name).
@@ -77,7 +79,7 @@ type Node struct {
 // Edge says that Child derives from Parent (indexes into Graph.Nodes).
 type Edge struct {
 	Child, Parent int
-	Relation      string
+	Relation      kb.Relation
 	Confidence    finding.Confidence
 	// Via says where the edge was established (ViaCard, ViaGGUF, …).
 	Via      string
@@ -269,7 +271,7 @@ func (b *builder) truncate(why string) {
 // a dataset a model generated itself): no edge, and no loop. It refuses
 // edges that would close a real cycle (A → B → A), recording the cycle
 // instead.
-func (b *builder) edge(child, parent int, rel, via string, conf finding.Confidence, ev ...finding.Evidence) {
+func (b *builder) edge(child, parent int, rel kb.Relation, via string, conf finding.Confidence, ev ...finding.Evidence) {
 	if child < 0 || parent < 0 || child == parent {
 		return
 	}
@@ -402,8 +404,8 @@ func (b *builder) declared(root int) {
 
 	// The card.
 	if c := rel.Card; c != nil {
-		relation := ""
-		switch r := strings.ToLower(strings.TrimSpace(c.BaseModelRelation.Value)); r {
+		var relation kb.Relation
+		switch r := kb.Relation(strings.ToLower(strings.TrimSpace(c.BaseModelRelation.Value))); r {
 		case Finetune, Adapter, Merge, Quantized:
 			relation = r
 		}
@@ -457,7 +459,7 @@ func (b *builder) declared(root int) {
 				r = Quantized
 			}
 			if x, id, ok := strings.Cut(rest, ":"); ok {
-				switch x {
+				switch x := kb.Relation(x); x {
 				case Finetune, Adapter, Merge, Quantized:
 					r = x
 				}
@@ -718,7 +720,7 @@ func (b *builder) chatFormatOnly(i int) bool {
 
 // kbConfidence maps a knowledge-base confidence mark to a finding
 // confidence: well-sourced records count as declared.
-func kbConfidence(c string) finding.Confidence {
+func kbConfidence(c kb.Confidence) finding.Confidence {
 	switch c {
 	case kb.ConfidenceHigh, kb.ConfidenceMediumHigh:
 		return finding.Declared
@@ -890,8 +892,8 @@ func (b *builder) sort() {
 	})
 }
 
-func relOrder(r string) int {
-	return slices.Index([]string{Quantized, Adapter, Finetune, Merge, Distilled, RelationSameOrDerivative, RelationPostTrainedBy}, r)
+func relOrder(r kb.Relation) int {
+	return slices.Index([]kb.Relation{Quantized, Adapter, Finetune, Merge, Distilled, RelationSameOrDerivative, RelationPostTrainedBy}, r)
 }
 
 // rank orders confidences from alleged (1) to verified (4).
@@ -1002,7 +1004,7 @@ func (p Path) Describe(g *Graph) string {
 	return strings.Join(parts, ", which is ")
 }
 
-func relationNoun(r string) string {
+func relationNoun(r kb.Relation) string {
 	switch r {
 	case Quantized:
 		return "a quantisation of"

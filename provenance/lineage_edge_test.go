@@ -17,10 +17,14 @@ import (
 	"github.com/modelvet/modelvet/manifest"
 )
 
-// overlayKB loads the embedded knowledge base with extra models.
+// overlayKB loads the embedded knowledge base with extra models, whose
+// developer is the organisation x.
 func overlayKB(t testing.TB, models string) *kb.KB {
 	t.Helper()
-	k, err := kb.Load(fstest.MapFS{"models.yaml": {Data: []byte("models:\n" + models)}})
+	k, err := kb.Load(fstest.MapFS{
+		"models.yaml":        {Data: []byte("models:\n" + models)},
+		"organizations.yaml": {Data: []byte("organizations:\n  - {id: x, name: X, country: \"\", confidence: low, sources: [{url: \"https://example.com\"}]}\n")},
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -211,7 +215,7 @@ func TestGovernmentOptions(t *testing.T) {
 			t.Errorf("non-binding %s has confidence %s", f.Subject, f.Confidence)
 		}
 	}
-	binding, _ := Government(r, k, []string{"us-federal"}, GovernmentOptions{Statuses: []string{kb.StatusEnacted, kb.StatusInForce}})
+	binding, _ := Government(r, k, []string{"us-federal"}, GovernmentOptions{Statuses: []kb.Status{kb.StatusEnacted, kb.StatusInForce}})
 	if len(binding) != 0 {
 		t.Errorf("binding us-federal findings: %v", binding)
 	}
@@ -328,9 +332,13 @@ func TestDistillationLicences(t *testing.T) {
   - id: acme-model-license
     name: ACME Model License
     category: responsible-use
+    confidence: primary
     terms:
-      output_restriction: {value: "yes", summary: "No training other models on outputs.", clause: "§4"}
+      output_restriction: {value: banned, summary: "No training other models on outputs.", clause: "§4"}
     sources: [{url: "https://example.com/acme"}]
+`)},
+		"organizations.yaml": {Data: []byte(`organizations:
+  - {id: acme, name: ACME, country: US, confidence: low, sources: [{url: "https://example.com/acme"}]}
 `)},
 		"models.yaml": {Data: []byte(`models:
   - {id: acme/teacher, developer: acme, license: acme-model-license, confidence: high, sources: [{url: "https://example.com"}]}

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/modelvet/modelvet/finding"
+	"github.com/modelvet/modelvet/kb"
 )
 
 // Recognition in the lineage: the release's own files (its
@@ -94,7 +95,7 @@ func (b *builder) checkDeclared(root int) {
 	fp := b.rel.Fingerprint
 	type declaration struct {
 		node     int
-		relation string
+		relation kb.Relation
 		via      string
 		ev       []finding.Evidence
 	}
@@ -166,7 +167,7 @@ func (b *builder) confirm(i int, c Candidate) {
 // candidate c among all, with the evidence: what matched and how many
 // facts, the release's files and fields, how it could be wrong, and, when
 // the files match several candidates, which.
-func (b *builder) infer(root int, model, relation string, c Candidate, all []Candidate) {
+func (b *builder) infer(root int, model string, relation kb.Relation, c Candidate, all []Candidate) {
 	p := b.node(model, 1)
 	if p < 0 {
 		return

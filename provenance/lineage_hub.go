@@ -20,9 +20,9 @@ const ViaHubRecord = "hub-record"
 // api) names, with the evidence: the declared base_model_relation when it
 // is one modelvet knows, else merge when the record names several bases
 // and finetune when it names one.
-func hubRelation(api, base, declared string, bases int) (string, []finding.Evidence) {
+func hubRelation(api, base, declared string, bases int) (kb.Relation, []finding.Evidence) {
 	ev := []finding.Evidence{{Path: api, Field: "cardData.base_model", Value: cut(base)}}
-	switch relation := strings.ToLower(strings.TrimSpace(declared)); relation {
+	switch relation := kb.Relation(strings.ToLower(strings.TrimSpace(declared))); relation {
 	case Finetune, Adapter, Merge, Quantized:
 		return relation, append(ev, finding.Evidence{Path: api, Field: "cardData.base_model_relation", Value: cut(declared)})
 	}

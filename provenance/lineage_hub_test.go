@@ -15,7 +15,7 @@ import (
 func edgeStrings(g *Graph) []string {
 	var out []string
 	for _, e := range g.Edges {
-		out = append(out, g.Nodes[e.Child].Model+" -"+e.Relation+"("+e.Via+")-> "+g.Nodes[e.Parent].Model)
+		out = append(out, g.Nodes[e.Child].Model+" -"+string(e.Relation)+"("+e.Via+")-> "+g.Nodes[e.Parent].Model)
 	}
 	slices.Sort(out)
 	return out

@@ -1,6 +1,7 @@
 package provenance
 
 import (
+	"github.com/modelvet/modelvet/kb"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -39,11 +40,11 @@ const (
 
 // kbEvidence cites key of a knowledge-base record: path "kb:<file>", field
 // "<id>.<key>". Empty values cite nothing.
-func kbEvidence(file, id, key, value string) []finding.Evidence {
+func kbEvidence[T ~string](file, id, key string, value T) []finding.Evidence {
 	if value == "" {
 		return nil
 	}
-	return []finding.Evidence{{Path: "kb:" + file, Field: id + "." + key, Value: value}}
+	return []finding.Evidence{{Path: "kb:" + file, Field: id + "." + key, Value: string(value)}}
 }
 
 // derived is evidence derived from the lineage: no path, one of the
@@ -54,7 +55,7 @@ func derived(field, value string) finding.Evidence {
 
 // roleWord names, for the relation of an edge, what the parent is to the
 // child: "base", "teacher", …
-func roleWord(rel string) string {
+func roleWord(rel kb.Relation) string {
 	switch rel {
 	case Adapter:
 		return "adapter base"

@@ -1,6 +1,7 @@
 package provenance
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -81,7 +82,9 @@ func (b *builder) origin(n *Node) {
 	}
 }
 
-// countryNames names the countries the knowledge base uses, for messages.
+// countryNames names countries whose usual name in a message differs from
+// the knowledge base's (kb.CountryName), or is kept as messages have always
+// written it.
 var countryNames = map[string]string{
 	"AE": "United Arab Emirates", "AU": "Australia", "BE": "Belgium", "CA": "Canada", "CH": "Switzerland",
 	"CN": "China", "CU": "Cuba", "CZ": "Czech Republic", "DE": "Germany", "DK": "Denmark", "FR": "France",
@@ -90,12 +93,15 @@ var countryNames = map[string]string{
 	"SG": "Singapore", "TW": "Taiwan", "US": "United States", "VE": "Venezuela",
 }
 
-// CountryName returns the name of an ISO 3166-1 alpha-2 code, or the code.
+// CountryName returns the name of an ISO 3166-1 alpha-2 code as messages
+// write it (the usual short name: "Russia", not "Russian Federation"), or
+// the code when it is none.
 func CountryName(code string) string {
-	if n, ok := countryNames[strings.ToUpper(code)]; ok {
+	code = strings.ToUpper(code)
+	if n, ok := countryNames[code]; ok {
 		return n
 	}
-	return code
+	return cmp.Or(kb.CountryName(code), code)
 }
 
 // Origin is who made a model and where.
@@ -149,7 +155,7 @@ func (g *Graph) Origin() Origin {
 			out.Confidence = weakest(n.OriginConfidence, p.Confidence())
 			out.Relation = p.Describe(g)
 			if alt := g.alternatives(paths, p); len(alt) > 1 {
-				out.Model, out.Developer, out.DeveloperName, out.Country = "", "", "", ""
+				out.Model, out.Developer, out.DeveloperName, out.Country = root.Model, "", "", ""
 				out.Relation, out.Alternatives = "its own files match models of several developers equally", alt
 			}
 			return out
@@ -230,4 +236,78 @@ func Origins(g *Graph) []finding.Finding {
 		})
 	}
 	return out
+}
+
+// OriginMatch is a model of the lineage whose developer is headquartered
+// in a country asked about, or is (or is owned or controlled by) an
+// organisation asked about.
+type OriginMatch struct {
+	// Path is how the audited model reaches the model (no edges for the
+	// model itself).
+	Path Path
+	Node *Node
+	// Country is the country matched, Developer the organisation id
+	// matched (the developer, or the owner named in its kb record); one
+	// match may give both.
+	Country, Developer string
+	// Confidence is the weakest of how the developer was established and
+	// of the derivations on the path.
+	Confidence finding.Confidence
+}
+
+// OriginsFrom returns the models of g within reach (opts.Reach and
+// opts.MaxDepth; Statuses is ignored) whose developer is headquartered in
+// one of countries (ISO 3166-1 alpha-2) or is one of developers
+// (organisation ids, matched with kb.Normalize; an organisation's owner,
+// per its parent, counts), the model itself first, then its own weights,
+// then nearer ancestors. A repackager's copy is matched through the model
+// whose weights it carries, never through the repackager.
+func OriginsFrom(g *Graph, k *kb.KB, countries, developers []string, opts GovernmentOptions) []OriginMatch {
+	if k == nil {
+		k = kb.Default()
+	}
+	var out []OriginMatch
+	for _, p := range g.Paths() {
+		n := g.Nodes[p.Node]
+		if !inReach(p, opts) || n.Developer == "" || n.DeveloperKind == kb.KindRepackager {
+			continue
+		}
+		m := OriginMatch{Path: p, Node: n, Confidence: weakest(n.OriginConfidence, p.Confidence())}
+		if n.Country != "" && slices.Contains(countries, n.Country) {
+			m.Country = n.Country
+		}
+		m.Developer = ownerIn(k, n.Developer, developers)
+		if m.Country != "" || m.Developer != "" {
+			out = append(out, m)
+		}
+	}
+	slices.SortStableFunc(out, func(a, b OriginMatch) int { return strengthOf(b.Path) - strengthOf(a.Path) })
+	return out
+}
+
+// ownerIn returns the id among ids that names developer or an organisation
+// that owns or controls it, or "".
+func ownerIn(k *kb.KB, developer string, ids []string) string {
+	named := func(id string) string {
+		for _, x := range ids {
+			if kb.Normalize(x) == kb.Normalize(id) {
+				return x
+			}
+		}
+		return ""
+	}
+	if x := named(developer); x != "" {
+		return x
+	}
+	seen := map[*kb.Organization]bool{}
+	for o := k.Organization(developer); o != nil && !seen[o]; o = k.Organization(o.Parent) {
+		seen[o] = true
+		if x := named(o.ID); x != "" {
+			return x
+		}
+		if o.Parent == "" {
+			break
+		}
+	}
+	return ""
 }

@@ -52,7 +52,7 @@ func termsClause(k *kb.KB, ts []*kb.OutputTerms) string {
 	type party struct {
 		name     string
 		singular bool
-		scopes   []string
+		scopes   []kb.OutputScope
 	}
 	var parties []*party
 	for _, t := range ts {
@@ -82,7 +82,7 @@ func termsClause(k *kb.KB, ts []*kb.OutputTerms) string {
 }
 
 // scopePhrase says what terms of a scope do to outputs, as a verb phrase.
-func scopePhrase(scope string, singular bool) string {
+func scopePhrase(scope kb.OutputScope, singular bool) string {
 	var verb, rest string
 	switch scope {
 	case kb.ScopeCompeting:
@@ -96,7 +96,7 @@ func scopePhrase(scope string, singular bool) string {
 	case kb.ScopeNonCommercial:
 		verb, rest = "limit", "outputs to non-commercial use"
 	default:
-		verb, rest = "restrict", "training on outputs ("+scope+")"
+		verb, rest = "restrict", "training on outputs ("+string(scope)+")"
 	}
 	if singular {
 		verb += "s"
@@ -115,7 +115,7 @@ func termsEvidence(ts []*kb.OutputTerms) []finding.Evidence {
 			file, id, key = "licenses.yaml", lic, "output_restriction"
 		}
 		if key == "" {
-			ev = append(ev, finding.Evidence{Path: "kb:" + file, Field: id, Value: t.Scope})
+			ev = append(ev, finding.Evidence{Path: "kb:" + file, Field: id, Value: string(t.Scope)})
 			ev = append(ev, kbEvidence(file, id, "instrument", t.Instrument)...)
 			ev = append(ev, kbEvidence(file, id, "clause", t.Clause)...)
 			ev = append(ev, kbEvidence(file, id, "summary", t.Summary)...)
@@ -137,7 +137,7 @@ func termsRefs(ts []*kb.OutputTerms) []string {
 	return out
 }
 
-func appendNew(dst []string, vs ...string) []string {
+func appendNew[T ~string](dst []T, vs ...T) []T {
 	for _, v := range vs {
 		if v != "" && !slices.Contains(dst, v) {
 			dst = append(dst, v)
@@ -402,12 +402,12 @@ func licenseOutputTerm(k *kb.KB, id string) *kb.OutputTerms {
 		return nil
 	}
 	t := l.Terms.OutputRestriction
-	switch strings.ToLower(strings.TrimSpace(t.Value)) {
-	case "", "no", "none", "allowed", "permitted", "false":
+	if t.Value == kb.OutputNone {
 		return nil
 	}
+	// The record's value stands for the scope (kb.TermValues lists them).
 	return &kb.OutputTerms{
-		ID: "license:" + l.ID, Vendor: "", Instrument: l.Name, Clause: t.Clause, Scope: t.Value,
+		ID: "license:" + l.ID, Vendor: "", Instrument: l.Name, Clause: t.Clause, Scope: kb.OutputScope(t.Value),
 		Summary: t.Summary, License: l.ID, Confidence: kb.ConfidenceHigh, Sources: l.Sources,
 	}
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/modelvet/modelvet/finding"
 	"github.com/modelvet/modelvet/internal/textsafe"
+	"github.com/modelvet/modelvet/kb"
 )
 
 // WriteMarkdown writes r as Markdown for a ticket or a pull request: the
@@ -39,7 +40,7 @@ func (m *mdWriter) printf(format string, args ...any) {
 }
 
 // md escapes a string from the release for Markdown text or a table cell.
-func md(v string) string { return textsafe.Markdown(v) }
+func md[T ~string](v T) string { return textsafe.Markdown(string(v)) }
 
 // mdCode renders a finding code: known codes are modelvet's own and safe in
 // a code span; anything else is escaped text.
@@ -72,7 +73,7 @@ func (m *mdWriter) header(r *Report) {
 	}
 	formats := "no weights"
 	if len(r.Subject.Formats) > 0 {
-		formats = md(strings.Join(r.Subject.Formats, ", "))
+		formats = md(joinFormats(r.Subject.Formats))
 	}
 	juris := "none"
 	if len(r.Policy.Jurisdictions) > 0 {
@@ -83,7 +84,7 @@ func (m *mdWriter) header(r *Report) {
 	m.printf("| Formats | %s · %d files, %s |\n", formats, r.Integrity.Files, Bytes(r.Integrity.Bytes))
 	m.printf("| Jurisdictions | %s |\n", juris)
 	m.printf("| Knowledge base | %s (as of %s) |\n", md(r.KnowledgeBase.Version), md(r.KnowledgeBase.AsOf))
-	m.printf("| Audited | %s by %s %s |\n", md(r.AuditedAt), md(r.Tool.Name), md(r.Tool.Version))
+	m.printf("| Audited | %s by %s %s |\n", md(r.auditedAt()), md(r.Tool.Name), md(r.Tool.Version))
 	if len(r.Policy.Unsafe) > 0 {
 		m.printf("| Unsafe options | %s |\n", md(strings.Join(r.Policy.Unsafe, ", ")))
 	}
@@ -272,21 +273,21 @@ func (m *mdWriter) footer(r *Report) {
 // ancestorRole says what an ancestor is to the model derived from it
 // (child): the report's relation reads "child is a <relation> of the
 // ancestor".
-func ancestorRole(relation, child string) string {
+func ancestorRole(relation kb.Relation, child string) string {
 	switch relation {
-	case "finetune":
+	case kb.RelationFinetune:
 		return "base of " + child + " (fine-tune)"
-	case "adapter":
+	case kb.RelationAdapter:
 		return "base of " + child + " (adapter)"
-	case "quantized":
+	case kb.RelationQuantized:
 		return "base of " + child + " (quantisation)"
-	case "merge":
+	case kb.RelationMerge:
 		return "merged into " + child
-	case "distilled":
+	case kb.RelationDistilled:
 		return "teacher of " + child + " (distillation)"
-	case "same-or-derivative":
+	case kb.RelationSameOrDerivative:
 		return "base of " + child + " by its own files (the same model, or derived)"
-	case "post-trained-by":
+	case kb.RelationPostTrainedBy:
 		return "chat format " + child + " was trained to, by its own files"
 	}
 	return "base of " + child + " (" + md(relation) + ")"

@@ -7,14 +7,14 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/modelvet/modelvet/internal/testmodel"
+	"github.com/modelvet/modelvet/internal/reporttest"
 	"github.com/modelvet/modelvet/internal/testutil"
 	"github.com/modelvet/modelvet/report"
 )
 
 func TestWriteMarkdownGolden(t *testing.T) {
 	var buf bytes.Buffer
-	if err := report.WriteMarkdown(&buf, testmodel.SampleReport(report.Review)); err != nil {
+	if err := report.WriteMarkdown(&buf, reporttest.SampleReport(report.Review)); err != nil {
 		t.Fatal(err)
 	}
 	testutil.Golden(t, filepath.Join("testdata", "sample.md"), buf.Bytes())
@@ -23,7 +23,7 @@ func TestWriteMarkdownGolden(t *testing.T) {
 func TestWriteMarkdownVerdictFirst(t *testing.T) {
 	for _, v := range []report.Verdict{report.Pass, report.Review, report.Fail} {
 		var buf bytes.Buffer
-		if err := report.WriteMarkdown(&buf, testmodel.SampleReport(v)); err != nil {
+		if err := report.WriteMarkdown(&buf, reporttest.SampleReport(v)); err != nil {
 			t.Fatal(err)
 		}
 		first, _, _ := strings.Cut(buf.String(), "\n")
@@ -38,7 +38,7 @@ func TestWriteMarkdownVerdictFirst(t *testing.T) {
 // cannot inject Markdown, HTML, terminal escapes or extra table cells.
 func TestWriteMarkdownEscapesRelease(t *testing.T) {
 	var buf bytes.Buffer
-	if err := report.WriteMarkdown(&buf, testmodel.SampleReport(report.Fail)); err != nil {
+	if err := report.WriteMarkdown(&buf, reporttest.SampleReport(report.Fail)); err != nil {
 		t.Fatal(err)
 	}
 	out := buf.String()

@@ -20,10 +20,10 @@ func (t termText) text() string {
 	}
 	parts := []string{}
 	switch v := t.t.Value; {
-	case t.t.Amount > 0 && v == strconv.FormatInt(t.t.Amount, 10):
+	case t.t.Amount > 0 && string(v) == strconv.FormatInt(t.t.Amount, 10):
 		parts = append(parts, Amount(t.t.Amount))
 	case v != "":
-		parts = append(parts, v)
+		parts = append(parts, string(v))
 	}
 	if t.t.Summary != "" {
 		parts = append(parts, t.t.Summary)

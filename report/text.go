@@ -8,6 +8,8 @@ import (
 
 	"github.com/modelvet/modelvet/finding"
 	"github.com/modelvet/modelvet/internal/textsafe"
+	"github.com/modelvet/modelvet/kb"
+	"github.com/modelvet/modelvet/manifest"
 )
 
 // TextOptions tune the text encoder.
@@ -43,7 +45,7 @@ func (t *textWriter) printf(format string, args ...any) {
 }
 
 // s sanitises a string from the release for one line of terminal output.
-func s(v string) string { return textsafe.Line(v) }
+func s[T ~string](v T) string { return textsafe.Line(string(v)) }
 
 func (t *textWriter) header(r *Report) {
 	t.printf("%s  %s\n", strings.ToUpper(string(r.Verdict)), s(r.Subject.Name))
@@ -53,7 +55,7 @@ func (t *textWriter) header(r *Report) {
 	}
 	formats := "no weights"
 	if len(r.Subject.Formats) > 0 {
-		formats = strings.Join(r.Subject.Formats, ", ")
+		formats = joinFormats(r.Subject.Formats)
 	}
 	t.printf("  %s (%s) · %s · %s, %s\n", src, r.Subject.Kind, formats, plural(r.Integrity.Files, "file"), Bytes(r.Integrity.Bytes))
 	juris := "none"
@@ -309,15 +311,15 @@ func termList(l License) [][2]string {
 
 // relationPhrase says how a model derives from its base, read before the
 // base's name.
-var relationPhrase = map[string]string{
-	"finetune":  "fine-tune of",
-	"adapter":   "adapter on",
-	"merge":     "merged from",
-	"quantized": "quantisation of",
-	"distilled": "distilled from",
+var relationPhrase = map[kb.Relation]string{
+	kb.RelationFinetune:  "fine-tune of",
+	kb.RelationAdapter:   "adapter on",
+	kb.RelationMerge:     "merged from",
+	kb.RelationQuantized: "quantisation of",
+	kb.RelationDistilled: "distilled from",
 	// Recognised from the release's own files.
-	"same-or-derivative": "by its files, the same model as or derived from",
-	"post-trained-by":    "by its files, trained to the chat format of",
+	kb.RelationSameOrDerivative: "by its files, the same model as or derived from",
+	kb.RelationPostTrainedBy:    "by its files, trained to the chat format of",
 }
 
 func (t *textWriter) lineage(r *Report) {
@@ -436,12 +438,8 @@ func (t *textWriter) files(r *Report, opts TextOptions) {
 	}
 }
 
-func weightFormat(f string) bool {
-	switch f {
-	case "safetensors", "gguf", "pytorch", "pickle", "onnx", "hdf5", "keras", "safetensors-index":
-		return true
-	}
-	return false
+func weightFormat(f manifest.Format) bool {
+	return f.IsWeights() || f == manifest.FormatSafetensorsIndex
 }
 
 // fileSummary renders the most useful metadata of a file on one line.

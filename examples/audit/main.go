@@ -5,8 +5,11 @@
 //	go run ./examples/audit [flags] TARGET...
 //
 // TARGET is a model directory, a weight file, ollama:NAME[:TAG] or
-// hf:ORG/NAME[@REV]. Exit status: 0 pass, 1 could not audit, 2 usage,
-// 3 review, 4 fail (the worst over all targets).
+// hf:ORG/NAME[@REV]. A folder that holds unrelated releases (a Downloads
+// folder with two models) is audited one release at a time, one report
+// each (manifest.MultipleReleasesError says what counts as one release).
+// Exit status: 0 pass, 1 could not audit, 2 usage, 3 review, 4 fail (the
+// worst over all targets and releases).
 //
 // This is an example program built on the modelvet library, not a supported
 // command-line tool.
@@ -87,8 +90,19 @@ func run(args []string, stdout, stderr io.Writer) int {
 	return status
 }
 
+// auditOne audits a target, or each release of a folder that holds
+// unrelated ones (one report each), and returns the exit status.
 func auditOne(ctx context.Context, a *modelvet.Auditor, source func(string) (manifest.Source, error), target string, encode func(io.Writer, *report.Report) error, stdout, stderr io.Writer) int {
 	src, err := source(target)
+	var multi *manifest.MultipleReleasesError
+	if errors.As(err, &multi) {
+		fmt.Fprintf(stderr, "audit: %s holds %d unrelated releases; auditing each on its own\n", target, len(multi.Releases))
+		status := exitPass
+		for _, src := range multi.Sources() {
+			status = worse(status, auditSource(ctx, a, src, src.String(), encode, stdout, stderr))
+		}
+		return status
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "audit: %v\n", err)
 		if errors.Is(err, manifest.ErrUnsupported) {
@@ -96,6 +110,11 @@ func auditOne(ctx context.Context, a *modelvet.Auditor, source func(string) (man
 		}
 		return exitError
 	}
+	return auditSource(ctx, a, src, target, encode, stdout, stderr)
+}
+
+// auditSource audits one release and writes its report.
+func auditSource(ctx context.Context, a *modelvet.Auditor, src manifest.Source, target string, encode func(io.Writer, *report.Report) error, stdout, stderr io.Writer) int {
 	rep, err := a.Audit(ctx, src)
 	if err != nil {
 		msg := err.Error()

@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/modelvet/modelvet/internal/testmodel"
 	"github.com/modelvet/modelvet/internal/testutil"
 )
 
@@ -98,5 +100,42 @@ func TestUnknownJurisdiction(t *testing.T) {
 	code, _, stderr = runAudit(t, "-policy", p, demo("tinyllama-apache"))
 	if code != exitUsage || !strings.Contains(stderr, "policy.yaml:4: unknown jurisdiction \"us-kansas\"") {
 		t.Errorf("exit %d, stderr %q", code, stderr)
+	}
+}
+
+// A Downloads folder holding two unrelated models gives one report for
+// each, never one merged release, and the worst exit status.
+func TestFolderOfUnrelatedReleases(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := testmodel.WriteDownloads(dir); err != nil {
+		t.Fatal(err)
+	}
+	code, out, stderr := runAudit(t, "-format", "json", "-jurisdiction", "us-dod", dir)
+	dec := json.NewDecoder(strings.NewReader(out))
+	var names []string
+	worst := exitPass
+	for dec.More() {
+		var rep struct {
+			Verdict string
+			Subject struct{ Name string }
+			Lineage []struct{ Model string }
+		}
+		if err := dec.Decode(&rep); err != nil {
+			t.Fatal(err)
+		}
+		names = append(names, rep.Subject.Name)
+		for _, n := range rep.Lineage {
+			if strings.Contains(n.Model, "Qwen") && strings.Contains(n.Model, "Llama") {
+				t.Errorf("a lineage node mixes the models: %s", n.Model)
+			}
+		}
+		worst = worse(worst, map[string]int{"pass": exitPass, "review": exitReview, "fail": exitFail}[rep.Verdict])
+	}
+	slices.Sort(names)
+	if want := []string{"Llama-3.2-1B-Instruct-Q4_K_M.gguf", "Qwen2.5-7B-Instruct-Q4_K_M.gguf"}; !slices.Equal(names, want) {
+		t.Errorf("reports for %q, want %q (stderr: %s)", names, want, stderr)
+	}
+	if code != worst || code != exitFail || !strings.Contains(stderr, "holds 2 unrelated releases") {
+		t.Errorf("exit %d (worst verdict %d), stderr %q", code, worst, stderr)
 	}
 }

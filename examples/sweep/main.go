@@ -201,7 +201,7 @@ func auditOne(ctx context.Context, a *modelvet.Auditor, fd found) cli.Summary {
 		if err != nil {
 			s = cli.ErrorSummary(fd.Target, err)
 		} else {
-			s = cli.SummarizeWith(fd.Target, rep, a.KnowledgeBase())
+			s = cli.Summarize(fd.Target, rep)
 		}
 	}
 	// The store's name for the model, and where it was found.

@@ -435,12 +435,23 @@ func read(g *reader) (*Info, error) {
 	}
 	meta := *info
 	full, err := g.readTensors(info)
-	if errors.Is(err, errPrefix) {
-		// The metadata is whole; the tensor infos run past the prefix.
-		return &Info{Version: meta.Version, TensorCount: meta.TensorCount, KVCount: meta.KVCount,
-			Alignment: meta.Alignment, Architecture: meta.Architecture, Metadata: meta.Metadata, Vocabulary: meta.Vocabulary, PrefixBytes: g.limit}, nil
+	if err == nil || errors.Is(err, formats.ErrTruncated) && full != nil {
+		return full, err
 	}
-	return full, err
+	// The metadata is whole; the tensor infos run past the prefix, or fail
+	// validation: keep the metadata (licence, base models, names), without
+	// tensor facts.
+	metaOnly := &Info{Version: meta.Version, TensorCount: meta.TensorCount, KVCount: meta.KVCount,
+		Alignment: meta.Alignment, Architecture: meta.Architecture, Metadata: meta.Metadata, Vocabulary: meta.Vocabulary}
+	if errors.Is(err, errPrefix) {
+		metaOnly.PrefixBytes = g.limit
+		return metaOnly, nil
+	}
+	var fe *formats.Error
+	if errors.As(err, &fe) && fe.Err == nil {
+		fe.Err = formats.ErrPartial
+	}
+	return metaOnly, err
 }
 
 // readKV reads the metadata key-value pairs into info.

@@ -462,6 +462,12 @@ func TestReadGGUFHostile(t *testing.T) {
 		return testmodel.GGUFTensor{Name: name, Dims: dims, Type: testmodel.GGMLF32}
 	}
 	withOff := func(t testmodel.GGUFTensor, off uint64) testmodel.GGUFTensor { t.Offset = &off; return t }
+	// A fault in the tensor infos keeps the metadata read before them.
+	gt := func(name string, m testmodel.GGUF, locate string, k int, delta int64, want string) tc {
+		c := g(name, m, locate, k, delta, want)
+		c.is, c.info = formats.ErrPartial, true
+		return c
+	}
 
 	cases := []tc{
 		{name: "3 bytes", file: []byte("GGU"), off: 0, want: "too short for the GGUF magic", is: formats.ErrTruncated},
@@ -493,15 +499,15 @@ func TestReadGGUFHostile(t *testing.T) {
 		g("alignment not uint32", kv1("general.alignment", testmodel.Uint64(32)), "general.alignment", 0, 8+17, "general.alignment is uint64, not uint32"),
 		g("alignment 48", kv1("general.alignment", testmodel.Uint32(48)), "general.alignment", 0, 8+17+4, "general.alignment 48 is not a power of two"),
 		g("alignment 0", kv1("general.alignment", testmodel.Uint32(0)), "general.alignment", 0, 8+17+4, "general.alignment 0 is not a power of two"),
-		g("tensor name over cap", tensor(f32(strings.Repeat("n", limits.MaxGGUFTensorNameLen+1), 4)), "nnnn", 0, 0, "tensor name length 4097 exceeds limit 4096"),
-		g("duplicate tensor", tensor(f32("w", 4), f32("w", 4)), "\x01\x00\x00\x00\x00\x00\x00\x00w", 1, 8, `duplicate tensor name "w"`),
-		g("5 dimensions", tensor(f32("w5", 1, 1, 1, 1, 1)), "w5", 0, 8+2, `tensor "w5" has 5 dimensions, over the limit of 4`),
-		g("negative dimension", tensor(f32("neg", 1<<63)), "neg", 0, 8+3+4, "dimension 0 is 9223372036854775808, which ggml reads as negative"),
-		g("dimension overflow", tensor(f32("big", 1<<32, 1<<32)), "big", 0, 8+3+4+8, "dimensions overflow the element count"),
-		g("misaligned offset", tensor(withOff(f32("mis", 4), 16)), "mis", 0, 8+3+4+8+4, `tensor "mis" offset 16 is not a multiple of the alignment 32`),
-		g("block size", tensor(testmodel.GGUFTensor{Name: "q", Dims: []uint64{100, 2}, Type: testmodel.GGMLQ4_K}), "\x01\x00\x00\x00\x00\x00\x00\x00q", 0, 8+8+1+4+16, "first dimension 100 is not a multiple of the Q4_K block size 256"),
-		g("overlap", tensor(f32("a", 64), withOff(f32("b", 16), 128)), "\x01\x00\x00\x00\x00\x00\x00\x00b", 0, 8, `tensor "b" data at offset 128 overlaps tensor "a", which ends at 256`),
-		g("offset overflows", tensor(withOff(f32("far", 64), 1<<63)), "far", 0, 0, "overflows the file size"),
+		gt("tensor name over cap", tensor(f32(strings.Repeat("n", limits.MaxGGUFTensorNameLen+1), 4)), "nnnn", 0, 0, "tensor name length 4097 exceeds limit 4096"),
+		gt("duplicate tensor", tensor(f32("w", 4), f32("w", 4)), "\x01\x00\x00\x00\x00\x00\x00\x00w", 1, 8, `duplicate tensor name "w"`),
+		gt("5 dimensions", tensor(f32("w5", 1, 1, 1, 1, 1)), "w5", 0, 8+2, `tensor "w5" has 5 dimensions, over the limit of 4`),
+		gt("negative dimension", tensor(f32("neg", 1<<63)), "neg", 0, 8+3+4, "dimension 0 is 9223372036854775808, which ggml reads as negative"),
+		gt("dimension overflow", tensor(f32("big", 1<<32, 1<<32)), "big", 0, 8+3+4+8, "dimensions overflow the element count"),
+		gt("misaligned offset", tensor(withOff(f32("mis", 4), 16)), "mis", 0, 8+3+4+8+4, `tensor "mis" offset 16 is not a multiple of the alignment 32`),
+		gt("block size", tensor(testmodel.GGUFTensor{Name: "q", Dims: []uint64{100, 2}, Type: testmodel.GGMLQ4_K}), "\x01\x00\x00\x00\x00\x00\x00\x00q", 0, 8+8+1+4+16, "first dimension 100 is not a multiple of the Q4_K block size 256"),
+		gt("overlap", tensor(f32("a", 64), withOff(f32("b", 16), 128)), "\x01\x00\x00\x00\x00\x00\x00\x00b", 0, 8, `tensor "b" data at offset 128 overlaps tensor "a", which ends at 256`),
+		gt("offset overflows", tensor(withOff(f32("far", 64), 1<<63)), "far", 0, 0, "overflows the file size"),
 	}
 	// Tensor data past the end: header facts kept, formats.ErrTruncated.
 	ho := tensor(f32("w", 1024))
@@ -527,8 +533,11 @@ func TestReadGGUFHostile(t *testing.T) {
 			if (info != nil) != c.info {
 				t.Errorf("info returned = %v, want %v", info != nil, c.info)
 			}
-			if c.info && !info.Truncated {
+			if c.info && errors.Is(c.is, formats.ErrTruncated) && !info.Truncated {
 				t.Errorf("Truncated not set")
+			}
+			if errors.Is(c.is, formats.ErrPartial) && (info.Architecture != "llama" || len(info.Metadata) == 0 || info.Parameters != 0 || info.TensorTypes != nil) {
+				t.Errorf("partial info %+v: want the metadata and no tensor facts", info)
 			}
 		})
 	}

@@ -18,6 +18,7 @@ import (
 
 	"github.com/modelvet/modelvet/formats"
 	"github.com/modelvet/modelvet/internal/limits"
+	"github.com/modelvet/modelvet/internal/pystring"
 	"github.com/modelvet/modelvet/internal/textsafe"
 	"github.com/modelvet/modelvet/internal/zipcheck"
 )
@@ -55,6 +56,23 @@ type Info struct {
 	// Incomplete is set when the walk stopped early (a cap, or an
 	// unparseable stream); the list of globals may then be partial.
 	Incomplete string `json:"incomplete,omitempty"`
+	// Expansion is set when loading the pickle would build an object
+	// graph whose expansion (every object counted once per path that
+	// reaches it, as a traversal, a copy or a hash of it visits them) is
+	// far larger than the stream: a "billion laughs" bomb. It is computed
+	// from the opcodes, never by building anything.
+	Expansion *Expansion `json:"expansion,omitempty"`
+}
+
+// Expansion describes an expansion bomb: the largest object the stream
+// builds, counted as a traversal visits it.
+type Expansion struct {
+	Member string `json:"member,omitempty"` // zip member of the stream
+	Offset int64  `json:"offset"`           // opcode that built the object
+	// Objects is the object's expanded size, saturated at
+	// limits.MaxPickleExpansionCount; Opcodes the stream's opcodes.
+	Objects uint64 `json:"objects"`
+	Opcodes int64  `json:"opcodes"`
 }
 
 // Global is one global a pickle imports.
@@ -65,9 +83,13 @@ type Global struct {
 	// "unsafe" (known to run code, or imported through operands a static
 	// walk cannot see, reported as module or name "unknown") or "unknown"
 	// (on neither list; also extension-registry imports).
-	Class  string `json:"class"`
-	Member string `json:"member,omitempty"` // zip member it was found in
-	Offset int64  `json:"offset"`           // opcode offset of its first import
+	Class string `json:"class"`
+	// Category says, for an unsafe global, what it can do (process,
+	// network, file, code-loading, reflection, interpreter, or hidden for
+	// operands a static walk cannot see).
+	Category string `json:"category,omitempty"`
+	Member   string `json:"member,omitempty"` // zip member it was found in
+	Offset   int64  `json:"offset"`           // opcode offset of its first import
 	// Opcode is the importing opcode: GLOBAL, STACK_GLOBAL, INST or EXT1/2/4.
 	Opcode string `json:"opcode,omitempty"`
 }
@@ -110,11 +132,28 @@ func Read(r io.ReaderAt, size int64) (*Info, error) {
 		err = walkPickleZip(r, size, info, gs)
 	case isLegacyTorchMagic(head):
 		info.Container = Legacy
-		err = walkPickleStreams(r, size, info, gs, 5)
+		err = walkPickleStreams(newPickleInput(r, 0, size), size, info, gs, 5)
 	default:
 		info.Container = Raw
-		err = walkPickleStreams(r, size, info, gs, limits.MaxPickleStreams)
+		err = walkPickleStreams(newPickleInput(r, 0, size), size, info, gs, limits.MaxPickleStreams)
 	}
+	return finishRead(info, gs, err)
+}
+
+// ReadStream walks the raw pickle streams (one, or several back to back)
+// read from r: the decompressed bytes of a compressed joblib file, which
+// cannot be read at random. Offsets are counted from the start of r.
+func ReadStream(r io.Reader) (*Info, error) {
+	info := &Info{Container: Raw, Globals: []Global{}}
+	gs := newGlobalSet()
+	err := walkPickleStreams(newPickleStream(r), -1, info, gs, limits.MaxPickleStreams)
+	if err == nil && info.Streams == 0 {
+		err = &formats.Error{Format: formatPickle, Offset: 0, Msg: "empty pickle stream"}
+	}
+	return finishRead(info, gs, err)
+}
+
+func finishRead(info *Info, gs *globalSet, err error) (*Info, error) {
 	info.Globals = gs.sorted()
 	if gs.capped {
 		info.Incomplete = joinNote(info.Incomplete, fmt.Sprintf("more than %d distinct globals; the rest are not listed", limits.MaxPickleGlobals))
@@ -162,8 +201,7 @@ func isLegacyTorchMagic(head []byte) bool {
 // walkPickleStreams walks up to maxStreams pickles stored back to back from
 // offset 0 of r. After the first, a stream is walked only if it starts with
 // a PROTO opcode, since raw pickles are often followed by other data.
-func walkPickleStreams(r io.ReaderAt, size int64, info *Info, gs *globalSet, maxStreams int) error {
-	in := newPickleInput(r, 0, size)
+func walkPickleStreams(in *pickleInput, size int64, info *Info, gs *globalSet, maxStreams int) error {
 	legacy := info.Container == Legacy
 	for i := 0; i < maxStreams; i++ {
 		if i > 0 && !legacy {
@@ -172,7 +210,7 @@ func walkPickleStreams(r io.ReaderAt, size int64, info *Info, gs *globalSet, max
 				break
 			}
 		}
-		if legacy && in.pos >= size {
+		if legacy && size >= 0 && in.pos >= size {
 			return &formats.Error{Format: formatPickle, Offset: in.pos, Msg: fmt.Sprintf("legacy PyTorch file ends after %d of its 5 pickles", i)}
 		}
 		w := newPickleWalker(in, "", gs, info)
@@ -363,8 +401,17 @@ func IsOpcode(b byte) bool { return pickleOps[b].name != "" }
 // pval is a value on the simulated stack: a string the walker kept (a
 // possible module or name operand) or anything else.
 type pval struct {
-	s   string
-	str bool
+	s    string
+	str  bool
+	node int32  // 1-based index into the walker's object graph, or 0
+	size uint64 // expanded size of a container or object; 0 for a leaf
+
+	// Values a joblib walk needs (see joblib.go); set only once the
+	// stream imports joblib's array wrapper.
+	num   int64
+	isNum bool
+	items []pval // a short tuple's items
+	obj   *jobValue
 }
 
 // pickleWalker walks one pickle stream, simulating the unpickler's stack
@@ -388,6 +435,11 @@ type pickleWalker struct {
 
 	proto    int // from PROTO, or -1
 	maxProto int // highest protocol among the opcodes seen
+
+	graph objectGraph
+	// joblib is set once the stream imports joblib's NumpyArrayWrapper:
+	// from then on the values that size its arrays are tracked.
+	joblib bool
 }
 
 func newPickleWalker(in *pickleInput, member string, gs *globalSet, info *Info) *pickleWalker {
@@ -403,6 +455,11 @@ func (w *pickleWalker) finish() {
 	}
 	w.info.Protocol = max(w.info.Protocol, p)
 	w.info.Opcodes += w.ops
+	if objects, at := w.graph.largest(); objects >= limits.MaxPickleExpansion && objects/uint64(max(w.ops, 1)) >= limits.PickleExpansionRatio {
+		if e := w.info.Expansion; e == nil || objects > e.Objects {
+			w.info.Expansion = &Expansion{Member: w.member, Offset: at, Objects: objects, Opcodes: w.ops}
+		}
+	}
 }
 
 // fail returns a formats.Error at off.
@@ -455,7 +512,8 @@ func (w *pickleWalker) need(off int64, op string, n int) error {
 func (w *pickleWalker) pop(n int) { w.stack = w.stack[:len(w.stack)-n] }
 
 // popMark drops everything down to the last mark and the mark itself,
-// returning how many values it dropped.
+// returning how many values it dropped. The values stay readable in
+// w.stack[len(w.stack):len(w.stack)+n] until the next push.
 func (w *pickleWalker) popMark(off int64, op string) (int, error) {
 	if len(w.marks) == 0 {
 		return 0, w.fail(off, "%s without a MARK", op)
@@ -466,6 +524,17 @@ func (w *pickleWalker) popMark(off int64, op string) (int, error) {
 	w.marks = w.marks[:len(w.marks)-1]
 	return n, nil
 }
+
+// dropped returns the n values popMark just dropped.
+func (w *pickleWalker) dropped(n int) []pval { return w.stack[len(w.stack) : len(w.stack)+n] }
+
+// object pushes a new object of the graph at off holding kids.
+func (w *pickleWalker) object(off int64, kids ...pval) error {
+	return w.push(w.graph.add(off, kids))
+}
+
+// top returns a pointer to the value n places below the top of the stack.
+func (w *pickleWalker) top(n int) *pval { return &w.stack[len(w.stack)-1-n] }
 
 // keep makes a string value if it is short enough to be an operand and
 // the byte budget allows; otherwise an opaque value.
@@ -515,10 +584,17 @@ func (w *pickleWalker) call(op string) {
 
 // global records an imported global found at off.
 func (w *pickleWalker) global(off int64, op, module, name string, class string) {
-	if class == "" {
-		class = Classify(module, name)
+	var category string
+	switch class {
+	case "":
+		class, category = Lookup(module, name)
+		if class == Safe {
+			category = "" // the kind of value is not reported
+		}
+	case Unsafe:
+		category = CategoryHidden
 	}
-	w.gs.add(Global{Module: module, Name: name, Class: class, Member: w.member, Offset: off, Opcode: op})
+	w.gs.add(Global{Module: module, Name: name, Class: class, Category: category, Member: w.member, Offset: off, Opcode: op})
 }
 
 // walk reads opcodes until STOP.
@@ -700,10 +776,23 @@ func (w *pickleWalker) step(off int64, b byte, op *pickleOp) (done bool, err err
 		return false, w.push(w.keep(s, ok && textOK))
 	case "BINSTRING", "SHORT_BINSTRING", "SHORT_BINUNICODE", "BINUNICODE", "BINUNICODE8":
 		return false, w.push(w.keep(text, textOK))
-	case "BINBYTES", "SHORT_BINBYTES", "BINBYTES8", "BYTEARRAY8",
-		"FLOAT", "BINFLOAT", "INT", "BININT", "BININT1", "BININT2", "LONG", "LONG1", "LONG4",
-		"NONE", "NEWTRUE", "NEWFALSE", "EMPTY_TUPLE", "EMPTY_LIST", "EMPTY_DICT", "EMPTY_SET", "NEXT_BUFFER":
+	case "INT", "BININT", "BININT1", "BININT2", "LONG", "LONG1":
+		if w.joblib {
+			return false, w.push(intValue(op.name, num, text, textOK))
+		}
 		return false, w.push(pval{})
+	case "BINBYTES", "SHORT_BINBYTES", "BINBYTES8", "BYTEARRAY8",
+		"FLOAT", "BINFLOAT", "LONG4",
+		"NONE", "NEWTRUE", "NEWFALSE", "EMPTY_TUPLE", "NEXT_BUFFER":
+		return false, w.push(pval{})
+	case "EMPTY_LIST", "EMPTY_SET":
+		return false, w.object(off)
+	case "EMPTY_DICT":
+		v := w.graph.add(off, nil)
+		if w.joblib {
+			v.obj = &jobValue{dict: map[string]pval{}}
+		}
+		return false, w.push(v)
 	case "PERSID":
 		w.info.PersistentIDs++
 		return false, w.push(pval{})
@@ -719,28 +808,46 @@ func (w *pickleWalker) step(off int64, b byte, op *pickleOp) (done bool, err err
 			return false, err
 		}
 		w.call(op.name)
+		callable, args := *w.top(1), *w.top(0)
 		w.pop(2)
-		return false, w.push(pval{})
+		v := w.graph.add(off, []pval{args})
+		if w.joblib {
+			v.obj = reduceValue(callable, args)
+		}
+		return false, w.push(v)
 	case "BUILD":
 		if err := w.need(off, op.name, 2); err != nil {
 			return false, err
 		}
 		w.call(op.name)
+		target, state := *w.top(1), *w.top(0)
+		w.graph.link(w.top(1), off, state)
 		w.pop(1)
+		if w.joblib && target.obj != nil {
+			return false, w.build(off, target.obj, state)
+		}
 	case "APPEND":
 		if err := w.need(off, op.name, 2); err != nil {
 			return false, err
 		}
+		w.graph.link(w.top(1), off, *w.top(0))
 		w.pop(1)
 	case "APPENDS", "ADDITEMS":
-		if _, err := w.popMark(off, op.name); err != nil {
+		n, err := w.popMark(off, op.name)
+		if err != nil {
 			return false, err
 		}
-		return false, w.need(off, op.name, 1)
+		added := w.dropped(n)
+		if err := w.need(off, op.name, 1); err != nil {
+			return false, err
+		}
+		w.graph.link(w.top(0), off, added...)
 	case "SETITEM":
 		if err := w.need(off, op.name, 3); err != nil {
 			return false, err
 		}
+		w.graph.link(w.top(2), off, w.stack[len(w.stack)-2:]...)
+		w.top(2).obj.set(*w.top(1), *w.top(0))
 		w.pop(2)
 	case "SETITEMS":
 		n, err := w.popMark(off, op.name)
@@ -750,7 +857,14 @@ func (w *pickleWalker) step(off int64, b byte, op *pickleOp) (done bool, err err
 		if n%2 != 0 {
 			return false, w.fail(off, "SETITEMS with an odd number of keys and values")
 		}
-		return false, w.need(off, op.name, 1)
+		added := w.dropped(n)
+		if err := w.need(off, op.name, 1); err != nil {
+			return false, err
+		}
+		w.graph.link(w.top(0), off, added...)
+		for i := 0; i+1 < len(added); i += 2 {
+			w.top(0).obj.set(added[i], added[i+1])
+		}
 	case "DICT", "LIST", "TUPLE", "FROZENSET":
 		n, err := w.popMark(off, op.name)
 		if err != nil {
@@ -759,14 +873,22 @@ func (w *pickleWalker) step(off int64, b byte, op *pickleOp) (done bool, err err
 		if op.name == "DICT" && n%2 != 0 {
 			return false, w.fail(off, "DICT with an odd number of keys and values")
 		}
-		return false, w.push(pval{})
+		v := w.graph.add(off, w.dropped(n))
+		if w.joblib && op.name == "TUPLE" {
+			v.items = shortTuple(w.dropped(n))
+		}
+		return false, w.push(v)
 	case "TUPLE1", "TUPLE2", "TUPLE3":
 		n := int(op.name[5] - '0')
 		if err := w.need(off, op.name, n); err != nil {
 			return false, err
 		}
+		v := w.graph.add(off, w.stack[len(w.stack)-n:])
+		if w.joblib {
+			v.items = shortTuple(w.stack[len(w.stack)-n:])
+		}
 		w.pop(n)
-		return false, w.push(pval{})
+		return false, w.push(v)
 	case "GLOBAL", "INST":
 		module, name := text, text2
 		class := ""
@@ -775,12 +897,14 @@ func (w *pickleWalker) step(off int64, b byte, op *pickleOp) (done bool, err err
 		}
 		w.global(off, op.name, module, name, class)
 		if op.name == "INST" {
-			if _, err := w.popMark(off, op.name); err != nil {
+			n, err := w.popMark(off, op.name)
+			if err != nil {
 				return false, err
 			}
 			w.call(op.name)
+			return false, w.push(w.graph.add(off, w.dropped(n)))
 		}
-		return false, w.push(pval{})
+		return false, w.push(w.globalValue(module, name))
 	case "STACK_GLOBAL":
 		if err := w.need(off, op.name, 2); err != nil {
 			return false, err
@@ -801,7 +925,7 @@ func (w *pickleWalker) step(off int64, b byte, op *pickleOp) (done bool, err err
 			}
 		}
 		w.global(off, op.name, module, nm, class)
-		return false, w.push(pval{})
+		return false, w.push(w.globalValue(module, nm))
 	case "EXT1", "EXT2", "EXT4":
 		// The copyreg extension registry maps the code to a global at load
 		// time; which one cannot be known statically.
@@ -816,21 +940,27 @@ func (w *pickleWalker) step(off int64, b byte, op *pickleOp) (done bool, err err
 			return false, w.fail(off, "OBJ without a class to call")
 		}
 		w.call(op.name)
-		return false, w.push(pval{})
+		return false, w.push(w.graph.add(off, w.dropped(n)[1:]))
 	case "NEWOBJ":
 		if err := w.need(off, op.name, 2); err != nil {
 			return false, err
 		}
 		w.call(op.name)
+		cls, args := *w.top(1), *w.top(0)
 		w.pop(2)
-		return false, w.push(pval{})
+		v := w.graph.add(off, []pval{args})
+		if w.joblib && cls.obj != nil && cls.obj.global == joblibWrapper {
+			v.obj = &jobValue{wrapper: true}
+		}
+		return false, w.push(v)
 	case "NEWOBJ_EX":
 		if err := w.need(off, op.name, 3); err != nil {
 			return false, err
 		}
 		w.call(op.name)
+		v := w.graph.add(off, w.stack[len(w.stack)-2:])
 		w.pop(3)
-		return false, w.push(pval{})
+		return false, w.push(v)
 	case "READONLY_BUFFER":
 		return false, w.need(off, op.name, 1)
 	case "PUT":
@@ -878,60 +1008,7 @@ func decodePyString(s string) (string, bool) {
 	if !isQuoted(s) {
 		return "", false
 	}
-	s = s[1 : len(s)-1]
-	if !strings.Contains(s, `\`) {
-		return s, true
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c != '\\' || i+1 == len(s) {
-			b.WriteByte(c)
-			continue
-		}
-		i++
-		switch e := s[i]; e {
-		case '\\', '\'', '"':
-			b.WriteByte(e)
-		case 'n':
-			b.WriteByte('\n')
-		case 't':
-			b.WriteByte('\t')
-		case 'r':
-			b.WriteByte('\r')
-		case 'a':
-			b.WriteByte(7)
-		case 'b':
-			b.WriteByte(8)
-		case 'f':
-			b.WriteByte(12)
-		case 'v':
-			b.WriteByte(11)
-		case '\n':
-		case 'x':
-			if i+3 > len(s) {
-				return "", false
-			}
-			v, err := strconv.ParseUint(s[i+1:i+3], 16, 8)
-			if err != nil {
-				return "", false
-			}
-			b.WriteByte(byte(v))
-			i += 2
-		case '0', '1', '2', '3', '4', '5', '6', '7':
-			j := i
-			for j < len(s) && j < i+3 && s[j] >= '0' && s[j] <= '7' {
-				j++
-			}
-			v, _ := strconv.ParseUint(s[i:j], 8, 16)
-			b.WriteByte(byte(v))
-			i = j - 1
-		default:
-			b.WriteByte('\\')
-			b.WriteByte(e)
-		}
-	}
-	return b.String(), true
+	return pystring.Unescape(s[1:len(s)-1], false)
 }
 
 // decodeRawUnicodeEscape decodes the argument of the UNICODE opcode:
@@ -977,7 +1054,7 @@ func (s *globalSet) add(g Global) {
 		// A later occurrence hidden behind unresolvable operands must not
 		// downgrade an earlier class.
 		if classRank(g.Class) > classRank(s.list[i].Class) {
-			s.list[i].Class = g.Class
+			s.list[i].Class, s.list[i].Category = g.Class, g.Category
 		}
 		return
 	}
@@ -1233,9 +1310,10 @@ var pickleGlobalsTSV string
 
 // picklePolicy is the parsed allow-list and deny-list.
 type picklePolicy struct {
-	safe          map[string]bool // "module\x00name"
-	unsafeNames   map[string]bool // "module\x00name"
-	unsafeModules map[string]bool // module, covering its submodules
+	safe          map[string]string // "module\x00name" → kind of value
+	safeModules   map[string]string // module whose every name is safe (not submodules)
+	unsafeNames   map[string]string // "module\x00name" → category
+	unsafeModules map[string]string // module, covering its submodules → category
 }
 
 var pickleGlobalsPolicy = sync.OnceValue(func() *picklePolicy {
@@ -1246,8 +1324,22 @@ var pickleGlobalsPolicy = sync.OnceValue(func() *picklePolicy {
 	return p
 })
 
+// Categories of the deny-list: what a known-dangerous callable can do
+// once the loader calls it.
+const (
+	CategoryProcess     = "process"      // starts processes or runs shell commands
+	CategoryNetwork     = "network"      // opens network connections
+	CategoryFile        = "file"         // reads, writes or deletes files
+	CategoryCodeLoading = "code-loading" // compiles, imports or runs code, or loads another pickle
+	CategoryReflection  = "reflection"   // reaches arbitrary attributes and callables
+	CategoryInterpreter = "interpreter"  // the interpreter's internals or native code
+	CategoryHidden      = "hidden"       // an import whose operands a static walk cannot see
+)
+
+var unsafeCategories = []string{CategoryProcess, CategoryNetwork, CategoryFile, CategoryCodeLoading, CategoryReflection, CategoryInterpreter}
+
 func parsePicklePolicy(data string) (*picklePolicy, error) {
-	p := &picklePolicy{safe: map[string]bool{}, unsafeNames: map[string]bool{}, unsafeModules: map[string]bool{}}
+	p := &picklePolicy{safe: map[string]string{}, safeModules: map[string]string{}, unsafeNames: map[string]string{}, unsafeModules: map[string]string{}}
 	n := 0
 	for line := range strings.Lines(data) {
 		n++
@@ -1256,20 +1348,26 @@ func parsePicklePolicy(data string) (*picklePolicy, error) {
 			continue
 		}
 		cols := strings.Split(line, "\t")
-		if len(cols) != 4 || cols[1] == "" || cols[2] == "" || cols[3] == "" {
-			return nil, fmt.Errorf("line %d: want 4 tab-separated columns", n)
+		if len(cols) != 5 || slices.Contains(cols, "") {
+			return nil, fmt.Errorf("line %d: want 5 tab-separated columns", n)
 		}
-		for name := range strings.SplitSeq(cols[2], ",") {
-			key := cols[1] + "\x00" + name
+		class, category, module := cols[0], cols[1], cols[2]
+		if class == Unsafe && !slices.Contains(unsafeCategories, category) {
+			return nil, fmt.Errorf("line %d: unknown category %q", n, category)
+		}
+		for name := range strings.SplitSeq(cols[3], ",") {
+			key := module + "\x00" + name
 			switch {
-			case cols[0] == Safe && name != "*":
-				p.safe[key] = true
-			case cols[0] == Unsafe && name == "*":
-				p.unsafeModules[cols[1]] = true
-			case cols[0] == Unsafe:
-				p.unsafeNames[key] = true
+			case class == Safe && name == "*":
+				p.safeModules[module] = category
+			case class == Safe:
+				p.safe[key] = category
+			case class == Unsafe && name == "*":
+				p.unsafeModules[module] = category
+			case class == Unsafe:
+				p.unsafeNames[key] = category
 			default:
-				return nil, fmt.Errorf("line %d: bad class %q or name %q", n, cols[0], name)
+				return nil, fmt.Errorf("line %d: bad class %q", n, class)
 			}
 		}
 	}
@@ -1285,18 +1383,26 @@ var pickleModuleAliases = map[string]string{
 	"exceptions":  "builtins",
 }
 
-// Classify classes a global a pickle imports: Safe for the tensor-rebuild
-// helpers on the allow-list, Unsafe for globals on the deny-list (a listed
-// module covers its submodules), Unknown for the rest. The lists are
-// data/pickle-globals.tsv, which cites its sources.
+// Classify classes a global a pickle imports: Safe for the rebuild
+// helpers and harmless values on the allow-list, Unsafe for globals on the
+// deny-list (a listed module covers its submodules), Unknown for the rest.
+// The lists are data/pickle-globals.tsv, which cites its sources.
 func Classify(module, name string) string {
+	class, _ := Lookup(module, name)
+	return class
+}
+
+// Lookup classes a global as Classify does and, for an unsafe one, names
+// what it can do (CategoryProcess, CategoryNetwork, …); for a safe one,
+// the kind of value it rebuilds.
+func Lookup(module, name string) (class, category string) {
 	p := pickleGlobalsPolicy()
 	if a, ok := pickleModuleAliases[module]; ok {
 		module = a
 	}
 	for m := module; m != ""; {
-		if p.unsafeModules[m] {
-			return Unsafe
+		if c, ok := p.unsafeModules[m]; ok {
+			return Unsafe, c
 		}
 		i := strings.LastIndexByte(m, '.')
 		if i < 0 {
@@ -1304,16 +1410,21 @@ func Classify(module, name string) string {
 		}
 		m = m[:i]
 	}
-	if p.unsafeNames[module+"\x00"+name] {
-		return Unsafe
+	if c, ok := p.unsafeNames[module+"\x00"+name]; ok {
+		return Unsafe, c
 	}
 	// A dotted name reaches an attribute of what it names first
 	// ("getattr.__call__" still starts with getattr).
-	if first, _, ok := strings.Cut(name, "."); ok && p.unsafeNames[module+"\x00"+first] {
-		return Unsafe
+	if first, _, ok := strings.Cut(name, "."); ok {
+		if c, ok := p.unsafeNames[module+"\x00"+first]; ok {
+			return Unsafe, c
+		}
 	}
-	if p.safe[module+"\x00"+name] {
-		return Safe
+	if c, ok := p.safe[module+"\x00"+name]; ok {
+		return Safe, c
 	}
-	return Unknown
+	if c, ok := p.safeModules[module]; ok && !strings.Contains(name, ".") {
+		return Safe, c
+	}
+	return Unknown, ""
 }

@@ -664,3 +664,175 @@ func BenchmarkReadPickleLargeRaw(b *testing.B) {
 		}
 	}
 }
+
+// The deny-list names what a dangerous callable does; the allow-list
+// covers harmless builtins, containers and rebuild helpers.
+func TestLookupCategories(t *testing.T) {
+	for _, c := range []struct{ module, name, class, category string }{
+		{"os", "system", Unsafe, CategoryProcess},
+		{"posix", "system", Unsafe, CategoryProcess},
+		{"subprocess", "check_output", Unsafe, CategoryProcess},
+		{"pty", "spawn", Unsafe, CategoryProcess},
+		{"socket", "create_connection", Unsafe, CategoryNetwork},
+		{"urllib.request", "urlopen", Unsafe, CategoryNetwork},
+		{"requests.api", "get", Unsafe, CategoryNetwork},
+		{"http.client", "HTTPSConnection", Unsafe, CategoryNetwork},
+		{"io", "open", Unsafe, CategoryFile},
+		{"builtins", "open", Unsafe, CategoryFile},
+		{"shutil", "rmtree", Unsafe, CategoryFile},
+		{"builtins", "eval", Unsafe, CategoryCodeLoading},
+		{"__builtin__", "exec", Unsafe, CategoryCodeLoading},
+		{"builtins", "compile", Unsafe, CategoryCodeLoading},
+		{"importlib", "import_module", Unsafe, CategoryCodeLoading},
+		{"marshal", "loads", Unsafe, CategoryCodeLoading},
+		{"types", "CodeType", Unsafe, CategoryCodeLoading},
+		{"types", "FunctionType", Unsafe, CategoryCodeLoading},
+		{"runpy", "_run_code", Unsafe, CategoryCodeLoading},
+		{"torch", "load", Unsafe, CategoryCodeLoading},
+		{"cPickle", "loads", Unsafe, CategoryCodeLoading},
+		{"dill", "loads", Unsafe, CategoryCodeLoading},
+		{"builtins", "getattr", Unsafe, CategoryReflection},
+		{"operator", "methodcaller", Unsafe, CategoryReflection},
+		{"sys", "exit", Unsafe, CategoryInterpreter},
+		{"ctypes", "CDLL", Unsafe, CategoryInterpreter},
+		{"builtins", "len", Safe, "value"},
+		{"builtins", "dict", Safe, "value"},
+		{"__builtin__", "frozenset", Safe, "value"},
+		{"collections", "deque", Safe, "container"},
+		{"collections", "defaultdict", Safe, "container"},
+		{"collections", "Counter", Safe, "container"},
+		{"collections.abc", "Mapping", Safe, "container"},
+		{"__future__", "annotations", Safe, "future"},
+		{"numpy.core.multiarray", "scalar", Safe, "array"},
+		{"numpy.dtypes", "Float64DType", Safe, "array"},
+		{"torch.nn.modules.container", "ModuleList", Safe, "container"},
+		{"uuid", "UUID", Safe, "value"},
+		{"uuid", "_get_command_stdout", Unsafe, CategoryProcess},
+		// A safe module's "*" covers its own names, not submodules or
+		// attributes reached through them.
+		{"collections.abc.evil", "Mapping", Unknown, ""},
+		{"__future__", "annotations.__globals__", Unknown, ""},
+		{"collections", "namedtuple", Unknown, ""},
+		{"pathlib", "PosixPath", Unknown, ""},
+	} {
+		class, category := Lookup(c.module, c.name)
+		if class != c.class || category != c.category {
+			t.Errorf("%s.%s = %s/%s, want %s/%s", c.module, c.name, class, category, c.class, c.category)
+		}
+	}
+}
+
+// Each imported global carries its category; an import through operands
+// the walk cannot see is "hidden".
+func TestReadPickleGlobalCategories(t *testing.T) {
+	info, err := readPickleBytes(t, testmodel.MaliciousPickle(4, testmodel.ViaStackGlobal, "urllib.request", "urlopen", "http://x.invalid"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(info.Globals) != 1 || info.Globals[0].Category != CategoryNetwork || info.Globals[0].Class != Unsafe {
+		t.Errorf("globals %+v", info.Globals)
+	}
+	info, err = readPickleBytes(t, testmodel.MaliciousPickle(4, testmodel.ViaHidden, "os", "system", "id"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var hidden bool
+	for _, g := range info.Globals {
+		if g.Module == "unknown" && g.Category == CategoryHidden && g.Class == Unsafe {
+			hidden = true
+		}
+		if g.Class == Safe && g.Category != "" {
+			t.Errorf("safe global %s has category %q", g, g.Category)
+		}
+	}
+	if !hidden {
+		t.Errorf("globals %+v", info.Globals)
+	}
+}
+
+// CPython's unpickler treats FRAME as a read-ahead hint: an opcode that
+// runs past the frame's declared end, and the opcodes after it, are read
+// from the stream as usual. A global placed past a frame that declares
+// fewer bytes than follow it is imported, and must be listed.
+func TestReadPickleFrameShorterThanContent(t *testing.T) {
+	for _, declared := range []uint64{0, 1, 3} {
+		p := testmodel.NewPickler(4).Frame(declared)
+		p.Str("harmless").Pop()
+		p.GlobalOpcode("os", "system").Str("id").TupleN(1).Reduce()
+		data := p.Stop()
+		info, err := readPickleBytes(t, data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := globalNames(info); !slices.Equal(got, []string{"os.system=unsafe"}) {
+			t.Errorf("frame of %d: globals %q", declared, got)
+		}
+	}
+	// A frame that declares more bytes than the file holds: CPython stops
+	// at it ("pickle data was truncated"); the walk still lists what
+	// follows, erring on the side of reporting.
+	p := testmodel.NewPickler(4).Frame(1 << 40)
+	p.GlobalOpcode("builtins", "exec").Str("x").TupleN(1).Reduce()
+	info, err := readPickleBytes(t, p.Stop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := globalNames(info); !slices.Equal(got, []string{"builtins.exec=unsafe"}) {
+		t.Errorf("long frame: globals %q", got)
+	}
+}
+
+// A memo slot holds a reference: a list stored, then filled through
+// another fetch of the same slot, is the filled list wherever it is
+// fetched. The expansion of a bomb built that way (empty lists first,
+// nested before filled) is seen as well as one built bottom-up.
+func TestReadPickleExpansionBomb(t *testing.T) {
+	for _, c := range []struct {
+		name    string
+		data    []byte
+		atLeast uint64
+	}{
+		{"bottom-up", testmodel.PickleBomb(4, 12, 10, false), 1e12},
+		{"top-down", testmodel.PickleBomb(4, 12, 10, true), 1e12},
+		{"protocol 0", testmodel.PickleBomb(0, 9, 10, false), 1e9},
+		{"saturating", testmodel.PickleBomb(2, 200, 10, false), limits.MaxPickleExpansionCount},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			info, err := readPickleBytes(t, c.data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			e := info.Expansion
+			if e == nil || e.Objects < c.atLeast || e.Opcodes <= 0 || e.Offset <= 0 || e.Offset >= int64(len(c.data)) {
+				t.Fatalf("expansion %+v of %d bytes", e, len(c.data))
+			}
+		})
+	}
+	// Honest pickles are far below the threshold: a state dict, a long
+	// flat list, a structure with a few shared references.
+	flat := testmodel.NewPickler(2).EmptyList()
+	flat.Mark()
+	for i := range 20000 {
+		flat.Int(int64(i))
+	}
+	shared := testmodel.NewPickler(4).EmptyList()
+	id := shared.Memoize()
+	shared.Mark()
+	for range 50 {
+		shared.Get(id)
+	}
+	for _, data := range [][]byte{
+		testmodel.TorchStateDict(2, testmodel.FixtureTensors, nil),
+		flat.Appends().Stop(),
+		shared.Raw('l').Stop(),
+		testmodel.PickleBomb(4, 3, 10, false),
+	} {
+		info, err := readPickleBytes(t, data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if info.Expansion != nil {
+			t.Errorf("honest pickle reported as a bomb: %+v", info.Expansion)
+		}
+	}
+}

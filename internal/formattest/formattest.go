@@ -58,13 +58,14 @@ func Error(t *testing.T, err error, format string, off int64, want string) *form
 
 // CheckReaderError asserts the contract shared by the weight readers: an
 // error is a *formats.Error, and header facts come with an error only for
-// the whole-file checks.
+// the whole-file checks, or with a fault after a part read whole
+// (formats.ErrPartial).
 func CheckReaderError(t *testing.T, err error, gotInfo bool) {
 	var fe *formats.Error
 	if err != nil && !errors.As(err, &fe) {
 		t.Fatalf("error %v (%T) is not a *formats.Error", err, err)
 	}
-	if err != nil && gotInfo && !errors.Is(err, formats.ErrTruncated) && !errors.Is(err, formats.ErrTrailingData) {
+	if err != nil && gotInfo && !errors.Is(err, formats.ErrTruncated) && !errors.Is(err, formats.ErrTrailingData) && !errors.Is(err, formats.ErrPartial) {
 		t.Fatalf("header facts returned with error %v", err)
 	}
 	if err == nil && !gotInfo {

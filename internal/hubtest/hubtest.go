@@ -415,7 +415,7 @@ func (s *Server) serveHub(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("X-Linked-Size", strconv.FormatInt(f.size(), 10))
 		w.Header().Set("X-Linked-Etag", `"`+f.sha256()+`"`)
 		sig := s.signatures.Add(1)
-		loc := s.CDN.URL + "/repos/" + url.PathEscape(repo.ID) + "/" + f.sha256() + "?X-Amz-Signature=sig" + strconv.FormatInt(sig, 10) + "&path=" + url.QueryEscape(f.Path)
+		loc := s.CDN.URL + "/repos/" + url.PathEscape(repo.ID) + "/" + f.sha256() + "?X-Amz-Signature=" + fmt.Sprintf("sig%08d", sig) + "&path=" + url.QueryEscape(f.Path)
 		http.Redirect(w, r, loc, http.StatusFound)
 		return
 	}

@@ -306,7 +306,7 @@ func (g *gen) addCSV(id, model, vendor, restriction, evidence, confidence string
 	d.Restrictions = nil
 	d.RestrictionNote = restriction
 	d.Summary = "Generator (research table): " + model
-	d.Confidence = confidence
+	d.Confidence = kb.Confidence(confidence)
 	for _, m := range mentionRE.FindAllString(model, -1) {
 		m = strings.TrimSpace(m)
 		if strings.EqualFold(m, "openai") {

@@ -118,6 +118,19 @@ const (
 	// MaxPickleKeptBytes caps the string bytes kept from one pickle stream
 	// to resolve operands; strings past it resolve as unknown.
 	MaxPickleKeptBytes = 32 << 20
+	// MaxPickleExpansion is the expanded size (objects counted once per
+	// path that reaches them) from which a pickle is reported as an
+	// expansion bomb, when it is also PickleExpansionRatio times its
+	// opcode count: honest pickles build about one object per opcode.
+	MaxPickleExpansion   = 10_000_000
+	PickleExpansionRatio = 100
+	// MaxPickleExpansionCount is where expanded sizes saturate.
+	MaxPickleExpansionCount = 1 << 62
+	// MaxPickleGraphNodes and MaxPickleGraphEdges bound the object graph
+	// kept to compute expanded sizes; past them, sizes are tracked on the
+	// stack only.
+	MaxPickleGraphNodes = 1 << 20
+	MaxPickleGraphEdges = 1 << 22
 	// MaxZipEntries caps the members listed in a zip container, checked
 	// against the end-of-central-directory record before it is read.
 	MaxZipEntries = 1 << 16
@@ -154,6 +167,57 @@ const (
 	MaxONNXFields = 1 << 22
 	MaxONNXListed = 10_000
 	MaxONNXString = 4 << 10
+	// MaxNPYHeaderBytes caps the header of a NumPy .npy file (NumPy
+	// itself refuses headers over 10,000 bytes unless told otherwise);
+	// MaxNPYHeaderDepth and MaxNPYHeaderItems bound its literal.
+	MaxNPYHeaderBytes = 1 << 20
+	MaxNPYHeaderDepth = 16
+	MaxNPYHeaderItems = 4096
+	// MaxDecompressWindowBytes caps the window or dictionary a compressed
+	// stream's header may ask a decoder for (LZMA, xz, zstd), checked
+	// before the decoder allocates it.
+	MaxDecompressWindowBytes = 64 << 20
+	// MaxArchiveEntries caps the entries listed from one zip, tar or 7z
+	// archive. MaxArchiveMemberBytes caps a compressed member decompressed
+	// into memory to be read; MaxArchiveBytes all the bytes decompressed
+	// from one archive. MaxArchiveDepth caps archives within archives;
+	// MaxArchiveMembersRead the members of one archive read with the
+	// readers of their formats. MaxSevenZipHeaderBytes caps the header of
+	// a 7z archive, decompressed.
+	MaxArchiveEntries      = 1 << 16
+	MaxArchiveMemberBytes  = 32 << 20
+	MaxArchiveBytes        = 256 << 20
+	MaxArchiveDepth        = 3
+	MaxArchiveMembersRead  = 1024
+	MaxSevenZipHeaderBytes = 16 << 20
+	// MaxJoblibDecompressedBytes caps the bytes decompressed from one
+	// compressed joblib file; they are walked as a stream, never kept.
+	// Below it, a stream may decompress to at most MaxDecompressRatio
+	// times its compressed size, or MinDecompressBytes when that is more:
+	// real models compress a few times, and a bomb that decompresses
+	// without end costs time even when nothing is kept.
+	MaxJoblibDecompressedBytes = 1 << 30
+	MaxDecompressRatio         = 1000
+	MinDecompressBytes         = 64 << 20
+	// MaxSavedModelFields caps the protobuf fields walked in one
+	// saved_model.pb; MaxSavedModelDepth the nesting of its messages;
+	// MaxSavedModelNodes the op types and flagged nodes recorded;
+	// MaxSavedModelString a node name or op kept.
+	MaxSavedModelFields = 1 << 24
+	MaxSavedModelDepth  = 32
+	MaxSavedModelNodes  = 10_000
+	MaxSavedModelString = 1024
+	// MaxSkopsSchemaBytes caps the schema.json read from a skops file;
+	// MaxSkopsTypes the types recorded from it.
+	MaxSkopsSchemaBytes = 16 << 20
+	MaxSkopsTypes       = 10_000
+	// MaxChatTemplateBytes caps a chat template checked (GGUF
+	// tokenizer.chat_template, tokenizer_config.json chat_template, a
+	// .jinja file): the largest real templates, with tool calling, are
+	// tens of KB. MaxChatTemplateIssues caps the issues listed per
+	// template.
+	MaxChatTemplateBytes  = 1 << 20
+	MaxChatTemplateIssues = 64
 	// MaxKerasLambdas caps the Lambda layers recorded from one file.
 	MaxKerasLambdas = 1000
 

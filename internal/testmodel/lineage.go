@@ -272,19 +272,32 @@ func WriteMachineTree(dir, lineage string) (*MachineTree, error) {
 			return nil, err
 		}
 	}
+	loose, err := WriteDownloads(filepath.Join(dir, "home", "Downloads"))
+	if err != nil {
+		return nil, err
+	}
+	m.Loose = loose
+	return m, nil
+}
+
+// WriteDownloads writes, in dir, two unrelated GGUF files as a Downloads
+// folder holds them — a Qwen2.5 quantisation and a Llama 3.2 one — and
+// returns their paths, sorted.
+func WriteDownloads(dir string) ([]string, error) {
+	var out []string
 	for name, g := range map[string]GGUF{
 		"Qwen2.5-7B-Instruct-Q4_K_M.gguf":   Qwen25InstructGGUF(),
 		"Llama-3.2-1B-Instruct-Q4_K_M.gguf": Llama32InstructGGUF("1B"),
 	} {
-		p := filepath.Join(dir, "home", "Downloads", name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return nil, err
 		}
 		if err := g.WriteFile(p, false); err != nil {
 			return nil, err
 		}
-		m.Loose = append(m.Loose, p)
+		out = append(out, p)
 	}
-	slices.Sort(m.Loose)
-	return m, nil
+	slices.Sort(out)
+	return out, nil
 }

@@ -642,3 +642,44 @@ func MaliciousPickle(proto int, how Import, module, name, arg string) []byte {
 func sortedKeys[V any](m map[string]V) []string {
 	return slices.Sorted(maps.Keys(m))
 }
+
+// PickleBomb returns a "billion laughs" pickle: depth nested lists, each
+// holding width references (memo fetches) to the list below, so that the
+// value has width^depth leaves while the stream holds depth×width
+// opcodes. topDown builds the same graph the other way round: empty lists
+// first, nested before they are filled, as a walker that sizes values
+// only when they are built would miss.
+func PickleBomb(proto, depth, width int, topDown bool) []byte {
+	p := NewPickler(proto)
+	if !topDown {
+		p.EmptyList()
+		prev := p.Memoize()
+		for range depth {
+			p.Pop().Mark()
+			for range width {
+				p.Get(prev)
+			}
+			p.Raw('l')
+			prev = p.Memoize()
+		}
+		return p.Stop()
+	}
+	// lists[i] holds width references to lists[i+1]; the last holds a
+	// string. Each is made empty and memoized, then filled with APPENDS.
+	ids := make([]int, depth+1)
+	for i := range ids {
+		p.EmptyList()
+		ids[i] = p.Memoize()
+		p.Pop()
+	}
+	for i := range depth {
+		p.Get(ids[i]).Mark()
+		for range width {
+			p.Get(ids[i+1])
+		}
+		p.Appends().Pop()
+	}
+	p.Get(ids[depth]).Str("lol").Raw('a').Pop()
+	p.Get(ids[0])
+	return p.Stop()
+}

@@ -164,6 +164,13 @@ func (c *converter) convert(n ast.Node, depth int) (*Node, error) {
 		return &Node{Kind: Scalar, Line: c.line(n), Value: tokenText(n), Typed: tokenText(n)}, nil
 	case *ast.TagNode:
 		return c.convert(v.Value, depth)
+	case *ast.MappingKeyNode:
+		// An explicit key ("? key" then ": value"), as gated cards write
+		// long checkbox labels in extra_gated_fields.
+		if v.Value == nil {
+			return &Node{Kind: Null, Line: c.line(n)}, nil
+		}
+		return c.convert(v.Value, depth)
 	case *ast.AnchorNode:
 		if v.Name != nil {
 			c.anchors[v.Name.String()] = v.Value

@@ -42,6 +42,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	cdx "github.com/CycloneDX/cyclonedx-go"
 	"github.com/github/go-spdx/v2/spdxexp/spdxlicenses"
@@ -88,7 +89,7 @@ func Build(r *report.Report) (*cdx.BOM, error) {
 	bom.SerialNumber = serial
 	bom.Version = 1
 	bom.Metadata = &cdx.Metadata{
-		Timestamp: r.AuditedAt,
+		Timestamp: r.AuditedAt.UTC().Format(time.RFC3339),
 		Tools: &cdx.ToolsChoice{Components: &[]cdx.Component{{
 			Type:    cdx.ComponentTypeApplication,
 			Name:    r.Tool.Name,
@@ -116,7 +117,7 @@ func serialNumber(r *report.Report) (string, error) {
 	return "urn:uuid:" + h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:], nil
 }
 
-func clean(s string) string { return textsafe.Line(s) }
+func clean[T ~string](s T) string { return textsafe.Line(string(s)) }
 
 func modelComponent(r *report.Report) cdx.Component {
 	c := cdx.Component{
@@ -140,10 +141,10 @@ func modelComponent(r *report.Report) cdx.Component {
 	}
 	props := []cdx.Property{
 		{Name: "modelvet:source", Value: clean(r.Subject.Source)},
-		{Name: "modelvet:kind", Value: r.Subject.Kind},
+		{Name: "modelvet:kind", Value: string(r.Subject.Kind)},
 	}
 	for _, f := range r.Subject.Formats {
-		props = append(props, cdx.Property{Name: "modelvet:format", Value: f})
+		props = append(props, cdx.Property{Name: "modelvet:format", Value: string(f)})
 	}
 	c.Properties = &props
 	return c
@@ -244,7 +245,7 @@ func terms(l report.License) [][2]string {
 		if e.term == nil {
 			continue
 		}
-		v := e.term.Value
+		v := string(e.term.Value)
 		if e.term.Summary != "" {
 			if v != "" {
 				v += " — "
@@ -309,7 +310,7 @@ func fileComponents(r *report.Report) []cdx.Component {
 			Type:   cdx.ComponentTypeFile,
 			Name:   clean(f.Path),
 			Properties: &[]cdx.Property{
-				{Name: "modelvet:format", Value: f.Format},
+				{Name: "modelvet:format", Value: string(f.Format)},
 				{Name: "modelvet:size", Value: strconv.FormatInt(f.Size, 10)},
 				{Name: "modelvet:verified", Value: strconv.FormatBool(f.Verified)},
 			},

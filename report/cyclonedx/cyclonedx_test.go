@@ -8,11 +8,12 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	cdx "github.com/CycloneDX/cyclonedx-go"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
-	"github.com/modelvet/modelvet/internal/testmodel"
+	"github.com/modelvet/modelvet/internal/reporttest"
 	"github.com/modelvet/modelvet/internal/testutil"
 	"github.com/modelvet/modelvet/report"
 	"github.com/modelvet/modelvet/report/cyclonedx"
@@ -79,9 +80,9 @@ func validate(t *testing.T, s *jsonschema.Schema, out []byte) {
 func TestValidatesAgainstSchema(t *testing.T) {
 	s := schema(t)
 	for _, v := range []report.Verdict{report.Pass, report.Review, report.Fail} {
-		validate(t, s, encode(t, testmodel.SampleReport(v)))
+		validate(t, s, encode(t, reporttest.SampleReport(v)))
 	}
-	empty := &report.Report{Schema: report.Schema, Tool: report.Tool{Name: "modelvet", Version: "0.1.0"}, Verdict: report.Pass, AuditedAt: "2026-12-01T12:00:00Z", Subject: report.Subject{Name: "m"}}
+	empty := &report.Report{Schema: report.Schema, Tool: report.Tool{Name: "modelvet", Version: "0.1.0"}, Verdict: report.Pass, AuditedAt: time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC), Subject: report.Subject{Name: "m"}}
 	empty.Normalize()
 	validate(t, s, encode(t, empty))
 }
@@ -89,7 +90,7 @@ func TestValidatesAgainstSchema(t *testing.T) {
 // TestSchemaRejectsBrokenBOM shows the validator is in force: a BOM with
 // a component type outside the schema's enumeration is rejected.
 func TestSchemaRejectsBrokenBOM(t *testing.T) {
-	out := encode(t, testmodel.SampleReport(report.Pass))
+	out := encode(t, reporttest.SampleReport(report.Pass))
 	bad := bytes.Replace(out, []byte(`"machine-learning-model"`), []byte(`"ml-model"`), 1)
 	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(bad))
 	if err != nil {
@@ -101,13 +102,13 @@ func TestSchemaRejectsBrokenBOM(t *testing.T) {
 }
 
 func TestWriteGolden(t *testing.T) {
-	testutil.Golden(t, filepath.Join("testdata", "sample.cdx.json"), encode(t, testmodel.SampleReport(report.Review)))
+	testutil.Golden(t, filepath.Join("testdata", "sample.cdx.json"), encode(t, reporttest.SampleReport(report.Review)))
 }
 
 // TestRoundTrip decodes the BOM with the CycloneDX library and checks the
 // mapping of the report.
 func TestRoundTrip(t *testing.T) {
-	rep := testmodel.SampleReport(report.Fail)
+	rep := reporttest.SampleReport(report.Fail)
 	out := encode(t, rep)
 	var bom cdx.BOM
 	if err := cdx.NewBOMDecoder(bytes.NewReader(out), cdx.BOMFileFormatJSON).Decode(&bom); err != nil {
@@ -116,7 +117,7 @@ func TestRoundTrip(t *testing.T) {
 	if bom.SpecVersion != cdx.SpecVersion1_6 || bom.BOMFormat != "CycloneDX" || !strings.Contains(bom.JSONSchema, "bom-1.6") {
 		t.Errorf("spec %s, format %s, $schema %s; want CycloneDX 1.6", bom.SpecVersion, bom.BOMFormat, bom.JSONSchema)
 	}
-	if bom.Metadata == nil || bom.Metadata.Timestamp != rep.AuditedAt {
+	if bom.Metadata == nil || bom.Metadata.Timestamp != rep.AuditedAt.Format(time.RFC3339) {
 		t.Errorf("timestamp = %+v, want the report's audited_at", bom.Metadata)
 	}
 	if prop(bom.Properties, cyclonedx.PropVerdict) != "fail" {
@@ -204,12 +205,12 @@ func prop(ps *[]cdx.Property, name string) string {
 // TestDeterministic checks that the same report gives the same BOM, and a
 // different report a different serial number.
 func TestDeterministic(t *testing.T) {
-	a := encode(t, testmodel.SampleReport(report.Review))
-	b := encode(t, testmodel.SampleReport(report.Review))
+	a := encode(t, reporttest.SampleReport(report.Review))
+	b := encode(t, reporttest.SampleReport(report.Review))
 	if !bytes.Equal(a, b) {
 		t.Error("two encodings of the same report differ")
 	}
-	c := encode(t, testmodel.SampleReport(report.Fail))
+	c := encode(t, reporttest.SampleReport(report.Fail))
 	serial := func(out []byte) string {
 		var bom cdx.BOM
 		if err := cdx.NewBOMDecoder(bytes.NewReader(out), cdx.BOMFileFormatJSON).Decode(&bom); err != nil {

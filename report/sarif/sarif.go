@@ -42,7 +42,6 @@ import (
 	"net/url"
 	"path/filepath"
 	"strings"
-	"time"
 
 	gosarif "github.com/owenrumney/go-sarif/v2/sarif"
 
@@ -125,8 +124,8 @@ func Build(r *report.Report) (*gosarif.Report, error) {
 
 	ok := true
 	inv := &gosarif.Invocation{ExecutionSuccessful: &ok}
-	if t, err := time.Parse(time.RFC3339, r.AuditedAt); err == nil {
-		t = t.UTC()
+	if !r.AuditedAt.IsZero() {
+		t := r.AuditedAt.UTC()
 		inv.EndTimeUTC = &t
 	}
 	run.Invocations = []*gosarif.Invocation{inv}
@@ -383,5 +382,6 @@ var Summaries = map[finding.Code]string{
 	finding.ProvenanceAllegedDistillation: "Public allegations concern an ancestor's training data.",
 	finding.ProvenanceGovernmentPolicy:    "A government policy in a selected jurisdiction bars the model, its developer or an ancestor.",
 	finding.ProvenanceLineageUnknown:      "The release is a derivative whose base cannot be established.",
+	finding.ProvenanceDeniedOrigin:        "The model or an ancestor comes from a country or developer the policy denies.",
 	finding.ProvenanceLineageMismatch:     "A declared base that the release's own files (architecture, tokenizer, chat template, tensor shapes) contradict.",
 }

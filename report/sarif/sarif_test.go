@@ -9,11 +9,12 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	gosarif "github.com/owenrumney/go-sarif/v2/sarif"
 
 	"github.com/modelvet/modelvet/finding"
-	"github.com/modelvet/modelvet/internal/testmodel"
+	"github.com/modelvet/modelvet/internal/reporttest"
 	"github.com/modelvet/modelvet/internal/testutil"
 	"github.com/modelvet/modelvet/report"
 	"github.com/modelvet/modelvet/report/sarif"
@@ -29,14 +30,14 @@ func encode(t *testing.T, r *report.Report) []byte {
 }
 
 func TestWriteGolden(t *testing.T) {
-	testutil.Golden(t, filepath.Join("testdata", "sample.sarif"), encode(t, testmodel.SampleReport(report.Review)))
+	testutil.Golden(t, filepath.Join("testdata", "sample.sarif"), encode(t, reporttest.SampleReport(report.Review)))
 }
 
 // TestStructure decodes the output with go-sarif and checks, field by
 // field, what SARIF 2.1.0 requires of a log and what code-scanning
 // dashboards rely on.
 func TestStructure(t *testing.T) {
-	rep := testmodel.SampleReport(report.Fail)
+	rep := reporttest.SampleReport(report.Fail)
 	out := encode(t, rep)
 	log, err := gosarif.FromBytes(out)
 	if err != nil {
@@ -163,9 +164,9 @@ func deref(s *string) string {
 // TestFingerprintStable checks that fingerprints depend on what the finding
 // is, not on when or where the audit ran.
 func TestFingerprintStable(t *testing.T) {
-	a := testmodel.SampleReport(report.Review)
-	b := testmodel.SampleReport(report.Fail)
-	b.AuditedAt = "2030-01-01T00:00:00Z"
+	a := reporttest.SampleReport(report.Review)
+	b := reporttest.SampleReport(report.Fail)
+	b.AuditedAt = time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
 	b.Subject.Source = "/elsewhere/model"
 	fa := fingerprints(t, encode(t, a))
 	fb := fingerprints(t, encode(t, b))
@@ -204,7 +205,7 @@ func fingerprints(t *testing.T, out []byte) []string {
 }
 
 func TestEmptyReport(t *testing.T) {
-	r := &report.Report{Schema: report.Schema, Tool: report.Tool{Name: "modelvet", Version: "0.1.0"}, Verdict: report.Pass, AuditedAt: "2026-12-01T12:00:00Z"}
+	r := &report.Report{Schema: report.Schema, Tool: report.Tool{Name: "modelvet", Version: "0.1.0"}, Verdict: report.Pass, AuditedAt: time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)}
 	r.Normalize()
 	out := encode(t, r)
 	log, err := gosarif.FromBytes(out)

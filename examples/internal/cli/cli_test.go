@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/modelvet/modelvet/finding"
-	"github.com/modelvet/modelvet/internal/testmodel"
+	"github.com/modelvet/modelvet/internal/reporttest"
 	"github.com/modelvet/modelvet/report"
 )
 
@@ -37,7 +37,7 @@ func TestWorse(t *testing.T) {
 }
 
 func TestSummarize(t *testing.T) {
-	r := testmodel.SampleReport(report.Fail)
+	r := reporttest.SampleReport(report.Fail)
 	s := Summarize("hf:acme/x", r)
 	if s.Verdict != "fail" || s.Status() != ExitFail || s.Top == nil || s.Top.Code != finding.ProvenanceGovernmentPolicy {
 		t.Errorf("summary = %+v", s)
@@ -77,7 +77,7 @@ func TestBarredIn(t *testing.T) {
 	if got, want := s.BarredIn(), []string{"us-dod", "us-ks", "not-in-the-kb?", "us-nc?", "us-tx?"}; !slices.Equal(got, want) {
 		t.Errorf("BarredIn() = %q, want %q", got, want)
 	}
-	if s.Barred[0].Policy != "us-ndaa-fy2026-s1532" || s.Barred[0].Jurisdiction != "us-dod" || !s.Barred[1].Certain() || s.Barred[5].Confidence != finding.Alleged {
+	if s.Barred[0].Policy != "us-ndaa-fy2026-s1532" || s.Barred[0].Jurisdiction != "us-dod" || !s.Barred[1].Certain || s.Barred[5].Confidence != finding.Alleged {
 		t.Errorf("most certain bar first: %+v", s.Barred)
 	}
 	var b strings.Builder

@@ -4,13 +4,11 @@ import (
 	"cmp"
 	"fmt"
 	"io"
-	"slices"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/modelvet/modelvet/finding"
 	"github.com/modelvet/modelvet/internal/textsafe"
-	"github.com/modelvet/modelvet/kb"
 	"github.com/modelvet/modelvet/provenance"
 	"github.com/modelvet/modelvet/report"
 )
@@ -39,34 +37,14 @@ type Summary struct {
 	Counts map[finding.Severity]int `json:"counts,omitempty"`
 	// Top is the most severe unwaived finding.
 	Top *Top `json:"top_finding,omitempty"`
-	// Developer and Country are the origin of the model: the first node of
-	// its lineage whose developer is known (for a repackaged copy, the
-	// developer of the weights it carries).
+	// Developer and Country are the origin of the weights the model
+	// carries (report.Report.Origin).
 	Developer string `json:"developer,omitempty"`
 	Country   string `json:"country,omitempty"`
 	// Barred lists the government policies of the selected jurisdictions
-	// that cover the model or an ancestor (unwaived
-	// provenance.government-policy findings), most certain first.
-	Barred []Bar  `json:"barred,omitempty"`
-	Error  string `json:"error,omitempty"`
-}
-
-// Bar is one government policy that covers a model or an ancestor.
-type Bar struct {
-	// Policy is the knowledge base's id of the instrument (the finding's
-	// subject), Jurisdiction the id of its jurisdiction.
-	Policy       string `json:"policy"`
-	Jurisdiction string `json:"jurisdiction,omitempty"`
-	// Confidence is declared when a binding instrument that reaches
-	// self-hosted weights covers the model itself; inferred or alleged
-	// when it may not reach it (see provenance.Government).
-	Confidence finding.Confidence `json:"confidence"`
-	Severity   finding.Severity   `json:"severity"`
-}
-
-// Certain reports whether the policy certainly reaches the model.
-func (b Bar) Certain() bool {
-	return b.Confidence == finding.Declared || b.Confidence == finding.Verified
+	// that cover the model or an ancestor (report.Report.GovernmentBars).
+	Barred []report.GovernmentBar `json:"barred,omitempty"`
+	Error  string                 `json:"error,omitempty"`
 }
 
 // Top names a finding.
@@ -76,23 +54,12 @@ type Top struct {
 	Subject  string           `json:"subject,omitempty"`
 }
 
-// Summarize summarises the report of target, naming the jurisdictions of
-// government policies from the embedded knowledge base.
+// Summarize summarises the report of target.
 func Summarize(target string, r *report.Report) Summary {
-	return SummarizeWith(target, r, nil)
-}
-
-// SummarizeWith summarises the report of target, naming the jurisdictions
-// of government policies from k (the auditor's knowledge base; nil for
-// the embedded one).
-func SummarizeWith(target string, r *report.Report, k *kb.KB) Summary {
-	if k == nil {
-		k = kb.Default()
-	}
 	s := Summary{
 		Target:  textsafe.Line(target),
 		Name:    textsafe.Line(r.Subject.Name),
-		Kind:    r.Subject.Kind,
+		Kind:    string(r.Subject.Kind),
 		Verdict: string(r.Verdict),
 		Counts:  r.Counts(),
 	}
@@ -103,68 +70,21 @@ func SummarizeWith(target string, r *report.Report, k *kb.KB) Summary {
 		if s.Top == nil || f.Severity.Rank() > s.Top.Severity.Rank() {
 			s.Top = &Top{Code: f.Code, Severity: f.Severity, Subject: textsafe.Line(f.Subject)}
 		}
-		if f.Code == finding.ProvenanceGovernmentPolicy && f.Subject != "" {
-			id := textsafe.Line(f.Subject)
-			if !slices.ContainsFunc(s.Barred, func(b Bar) bool { return b.Policy == id }) {
-				s.Barred = append(s.Barred, Bar{Policy: id, Jurisdiction: jurisdictionOf(k, f.Subject), Confidence: f.Confidence, Severity: f.Severity})
-			}
-		}
 	}
-	slices.SortStableFunc(s.Barred, func(a, b Bar) int {
-		return cmp.Or(-cmp.Compare(a.Severity.Rank(), b.Severity.Rank()), boolOrder(a.Certain(), b.Certain()), strings.Compare(a.Jurisdiction, b.Jurisdiction), strings.Compare(a.Policy, b.Policy))
-	})
-	for _, n := range r.Lineage {
-		if n.Developer != "" {
-			s.Developer, s.Country = textsafe.Line(n.Developer), textsafe.Line(n.Country)
-			break
-		}
+	s.Barred = r.GovernmentBars()
+	if o, ok := r.Origin(); ok {
+		s.Developer, s.Country = textsafe.Line(o.Developer), textsafe.Line(o.Country)
 	}
 	return s
 }
 
-// boolOrder puts true before false.
-func boolOrder(a, b bool) int {
-	switch {
-	case a == b:
-		return 0
-	case a:
-		return -1
-	}
-	return 1
-}
-
-// jurisdictionOf returns the jurisdiction of the policy with id, or "".
-func jurisdictionOf(k *kb.KB, id string) string {
-	for _, p := range k.Policies {
-		if p.ID == id {
-			return textsafe.Line(p.Jurisdiction)
-		}
-	}
-	return ""
-}
-
 // BarredIn lists the jurisdictions whose policies cover the model, those
-// with a policy that certainly reaches it first; the others end in "?".
+// with a policy that certainly reaches it first; the others end in "?"
+// (report.BarredIn).
 func (s Summary) BarredIn() []string {
-	var certain, maybe []string
-	for _, b := range s.Barred {
-		j := cmp.Or(b.Jurisdiction, b.Policy)
-		switch {
-		case b.Certain():
-			if !slices.Contains(certain, j) {
-				certain = append(certain, j)
-			}
-		case !slices.Contains(maybe, j):
-			maybe = append(maybe, j)
-		}
-	}
-	slices.Sort(certain)
-	slices.Sort(maybe)
-	out := certain
-	for _, j := range maybe {
-		if !slices.Contains(certain, j) {
-			out = append(out, j+"?")
-		}
+	out := report.BarredIn(s.Barred)
+	for i, j := range out {
+		out[i] = textsafe.Line(j)
 	}
 	return out
 }

@@ -1,8 +1,14 @@
-package testmodel
+// Package reporttest holds a report for the encoders' tests: one that exercises
+// every part of the report model, with hostile strings from the release.
+package reporttest
 
 import (
+	"time"
+
 	"github.com/modelvet/modelvet/finding"
 	"github.com/modelvet/modelvet/kb"
+	"github.com/modelvet/modelvet/manifest"
+	"github.com/modelvet/modelvet/provenance"
 	"github.com/modelvet/modelvet/report"
 )
 
@@ -26,10 +32,10 @@ func SampleReport(v report.Verdict) *report.Report {
 			Name: "acme-procurement", Jurisdictions: []string{"us-federal", "us-tx"}, Unsafe: []string{"without-hashing"},
 			UnusedWaivers: []string{"license.naming *"}, ExpiredWaivers: []string{"format.pickle old.bin"},
 		},
-		AuditedAt: "2026-12-01T12:00:00Z",
+		AuditedAt: time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC),
 		Subject: report.Subject{
 			Name: "acme/DeepThought-8B-Instruct", Source: "hf:acme/DeepThought-8B-Instruct", Kind: "hf-cache",
-			Revision: "0123456789abcdef0123456789abcdef01234567", Formats: []string{"gguf", "safetensors"},
+			Revision: "0123456789abcdef0123456789abcdef01234567", Formats: []manifest.Format{manifest.FormatGGUF, manifest.FormatSafetensors},
 			Task: "text-generation", Architectures: []string{"LlamaForCausalLM"},
 			Datasets: []string{"acme/instructions-v2", "teknium/OpenHermes-2.5"},
 		},
@@ -68,23 +74,31 @@ func SampleReport(v report.Verdict) *report.Report {
 			{ID: Hostile, Name: Hostile, Category: "unknown"},
 		},
 		Lineage: []report.LineageNode{
-			{Model: "acme/DeepThought-8B-Instruct", Depth: 0, Confidence: finding.Declared, Developer: "ACME", Country: "US"},
-			{Model: "deepseek-ai/DeepSeek-R1-Distill-Llama-8B", Relation: "finetune", Parent: "acme/DeepThought-8B-Instruct", Depth: 1,
-				Developer: "DeepSeek", Country: "CN", License: "mit", Confidence: finding.Declared},
-			{Model: "meta-llama/Llama-3.1-8B", Relation: "distilled", Parent: "deepseek-ai/DeepSeek-R1-Distill-Llama-8B", Depth: 2,
-				Developer: "Meta", Country: "US", License: "llama3.1", Confidence: finding.Inferred},
-			{Model: Hostile, Relation: "merge", Parent: "acme/DeepThought-8B-Instruct", Depth: 1, Confidence: finding.Alleged},
+			{Model: "acme/DeepThought-8B-Instruct", Depth: 0, Confidence: finding.Declared, Developer: "ACME", DeveloperID: "acme", Country: "US"},
+			{Model: "deepseek-ai/DeepSeek-R1-Distill-Llama-8B", Relation: kb.RelationFinetune, Parent: "acme/DeepThought-8B-Instruct",
+				Base: "deepseek-ai/DeepSeek-R1-Distill-Llama-8B", Derivative: "acme/DeepThought-8B-Instruct", Depth: 1,
+				Developer: "DeepSeek", DeveloperID: "deepseek-ai", Country: "CN", License: "mit", Confidence: finding.Declared},
+			{Model: "meta-llama/Llama-3.1-8B", Relation: kb.RelationDistilled, Parent: "deepseek-ai/DeepSeek-R1-Distill-Llama-8B",
+				Base: "meta-llama/Llama-3.1-8B", Derivative: "deepseek-ai/DeepSeek-R1-Distill-Llama-8B", Depth: 2,
+				Developer: "Meta", DeveloperID: "meta-llama", Country: "US", License: "llama3.1", Confidence: finding.Inferred},
+			{Model: Hostile, Relation: kb.RelationMerge, Parent: "acme/DeepThought-8B-Instruct", Base: Hostile, Derivative: "acme/DeepThought-8B-Instruct",
+				Depth: 1, Confidence: finding.Alleged},
 		},
+		Roots:         []string{"meta-llama/Llama-3.1-8B", Hostile},
+		WeightsOrigin: &report.Origin{Model: "acme/DeepThought-8B-Instruct", Relation: "the model itself", DeveloperID: "acme", Developer: "ACME", Country: "US", Confidence: finding.Declared},
+		Government: []report.Government{{Policy: "us-tx-ga-2025", Instrument: "Governor's order", Jurisdiction: "us-tx",
+			JurisdictionName: "Texas (state government)", Status: kb.StatusInForce, Covers: provenance.CoversAncestor,
+			Model: "deepseek-ai/DeepSeek-R1", Confidence: finding.Inferred}},
 		Files: []report.File{
 			{Path: "LICENSE", Size: 7020, Format: "license"},
 			{Path: "README.md", Size: 2048, Format: "card"},
 			{Path: "config.json", Size: 880, Format: "config"},
 			{Path: "model.safetensors", Size: 16_060_522_496, Format: "safetensors",
 				Digest: "sha256:" + "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", Verified: true,
-				Metadata: map[string]any{"parameters": int64(8_030_261_248), "tensors": 291}},
+				Metadata: report.Metadata{"parameters": int64(8_030_261_248), "tensors": 291}},
 			{Path: "pytorch_model.bin", Size: 1 << 20, Format: "pytorch"},
 			{Path: "weights/model-q4 ü.gguf", Size: 4_920_000_000, Format: "gguf",
-				Metadata: map[string]any{"architecture": "llama", "parameters": int64(8_030_261_248)}},
+				Metadata: report.Metadata{"architecture": "llama", "parameters": int64(8_030_261_248)}},
 		},
 		Integrity: report.Integrity{Files: 6, Bytes: 20_981_576_444, Hashed: 1, Verified: 1,
 			Signature: &report.Signature{Path: "model.sig", Present: true, Method: "sigstore", Error: "no trusted root " + Hostile,
