@@ -42,8 +42,10 @@ func FuzzReadGGUF(f *testing.F) {
 		for _, c := range info.TensorTypes {
 			n += c
 		}
-		if uint64(n) != info.TensorCount {
-			t.Fatalf("%d tensors counted by type, %d declared", n, info.TensorCount)
+		// Tensor infos that fail, or end past a prefix, leave the metadata
+		// only; tensor data past the end of the file keeps them.
+		if whole := err == nil && info.PrefixBytes == 0 || info.Truncated; whole && uint64(n) != info.TensorCount || !whole && (n != 0 || len(info.Tensors) != 0) {
+			t.Fatalf("%d tensors counted by type, %d declared (whole: %v, %v)", n, info.TensorCount, whole, err)
 		}
 		_ = info.BaseModels()
 		_ = info.Datasets()
