@@ -467,3 +467,17 @@ func TestHubAuditRecognises(t *testing.T) {
 		t.Errorf("remote mismatch: %+v", f)
 	}
 }
+
+// Licence inheritance follows an inferred base: a renamed Llama 3.1 8B
+// fine-tune that declares Apache-2.0 must stay under Meta's licence, and
+// the finding says how the base was established.
+func TestAuditLicenceFollowsInferredBase(t *testing.T) {
+	rep := auditRelease(t, corpusRelease(t, "acme-assistant", silentCard, "configs/meta-llama__Llama-3.1-8B-Instruct.config.json"))
+	f := hasFinding(rep, finding.LicenseInheritance, "llama3.1")
+	if f == nil || !strings.Contains(f.Message, "by its own files the same model as, or a derivative of, meta-llama/Llama-3.1-8B") {
+		t.Fatalf("licence inheritance: %+v; findings %v", f, codes(rep))
+	}
+	if !slices.ContainsFunc(f.Evidence, func(e finding.Evidence) bool { return e.Field == finding.FieldFingerprint }) {
+		t.Errorf("the finding does not cite what the files matched: %+v", f.Evidence)
+	}
+}
