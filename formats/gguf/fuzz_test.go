@@ -2,9 +2,11 @@ package gguf_test
 
 import (
 	"bytes"
+	"errors"
 	"slices"
 	"testing"
 
+	"github.com/modelvet/modelvet/formats"
 	"github.com/modelvet/modelvet/formats/gguf"
 	"github.com/modelvet/modelvet/internal/formattest"
 	"github.com/modelvet/modelvet/internal/testmodel"
@@ -40,7 +42,9 @@ func FuzzReadGGUF(f *testing.F) {
 		for _, c := range info.TensorTypes {
 			n += c
 		}
-		if uint64(n) != info.TensorCount {
+		// Metadata kept when the tensor infos fail or run past the end of
+		// the file has at most the tensors read before the fault.
+		if partial := errors.Is(err, formats.ErrPartial) || errors.Is(err, formats.ErrTruncated); partial && uint64(n) > info.TensorCount || !partial && uint64(n) != info.TensorCount {
 			t.Fatalf("%d tensors counted by type, %d declared", n, info.TensorCount)
 		}
 		_ = info.BaseModels()
