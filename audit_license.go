@@ -6,6 +6,7 @@ import (
 
 	"github.com/modelvet/modelvet/finding"
 	"github.com/modelvet/modelvet/license"
+	"github.com/modelvet/modelvet/provenance"
 	"github.com/modelvet/modelvet/report"
 )
 
@@ -39,7 +40,9 @@ func (s *audit) licenseInheritance() {
 	}
 	var ancestors []license.Ancestor
 	for _, n := range s.rep.Lineage {
-		if n.Depth == 0 {
+		// The release does not carry the weights of a model whose chat
+		// format it was trained to.
+		if n.Depth == 0 || n.Relation == provenance.RelationPostTrainedBy {
 			continue
 		}
 		ancestors = append(ancestors, license.Ancestor{

@@ -62,11 +62,18 @@ func origin(g *provenance.Graph) *report.Origin {
 	if len(g.Nodes) == 0 {
 		return nil
 	}
-	o := g.Origin()
-	return &report.Origin{
+	return reportOrigin(g.Origin())
+}
+
+func reportOrigin(o provenance.Origin) *report.Origin {
+	out := &report.Origin{
 		Model: o.Model, Relation: o.Relation, DeveloperID: o.Developer, Developer: o.DeveloperName,
 		Country: o.Country, Confidence: o.Confidence, Repackager: o.Repackager,
 	}
+	for _, a := range o.Alternatives {
+		out.Alternatives = append(out.Alternatives, *reportOrigin(a))
+	}
+	return out
 }
 
 // government is the report's record of a government policy that covers

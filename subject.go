@@ -24,6 +24,7 @@ func describeSubject(sub *report.Subject, rel *manifest.Release) {
 	slices.Sort(sub.Datasets)
 	sub.Datasets = slices.Compact(sub.Datasets)
 	sub.Hub = hubSubject(rel.Hub)
+	sub.Fingerprint = rel.Fingerprint
 }
 
 // hubSubject is what the report says about the Hub repository a release

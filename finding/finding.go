@@ -50,6 +50,7 @@ const (
 	ProvenanceGovernmentPolicy    Code = "provenance.government-policy"
 	ProvenanceLineageUnknown      Code = "provenance.lineage-unknown"
 	ProvenanceDeniedOrigin        Code = "provenance.denied-origin"
+	ProvenanceLineageMismatch     Code = "provenance.lineage-mismatch"
 )
 
 // Codes lists every known code in a stable order.
@@ -64,6 +65,7 @@ func Codes() []Code {
 		FormatPickle, FormatCodeExecution, FormatMalformed,
 		ProvenanceOrigin, ProvenanceRestrictedOutputs, ProvenanceAllegedDistillation,
 		ProvenanceGovernmentPolicy, ProvenanceLineageUnknown, ProvenanceDeniedOrigin,
+		ProvenanceLineageMismatch,
 	}
 }
 
@@ -147,6 +149,15 @@ type Evidence struct {
 	Field  string `json:"field,omitempty"`  // field or key, e.g. "license" or "general.license"
 	Value  string `json:"value,omitempty"`  // the value found there, as written
 }
+
+// Fields of evidence that lineage recognised from a release's own files
+// carries, with no path (package provenance writes them, encoders show
+// them): what the files match and how many facts agree, and how that
+// could be wrong.
+const (
+	FieldFingerprint = "fingerprint"
+	FieldAmbiguity   = "ambiguity"
+)
 
 // Finding is one fact that policy turns into a severity. Analysis packages
 // leave Severity empty; the root package sets it.

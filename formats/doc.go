@@ -60,4 +60,8 @@
 //   - formats/chattemplate: not a file format but the Jinja chat
 //     templates of GGUF metadata, tokenizer configs and *.jinja files.
 //     chattemplate.Check.
+//
+// A file that is none of them may be a Git LFS pointer standing in for
+// one: formats/lfs, "version https://git-lfs…" in at most 1024 bytes
+// (lfs.Maybe, lfs.Parse).
 package formats

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	_ "embed"
 	"encoding/gob"
+	"encoding/json"
 	"fmt"
 	"io/fs"
 )
@@ -17,6 +18,23 @@ import (
 
 //go:embed data/compiled.gob
 var compiled []byte
+
+// gob drops a pointer to a zero value, which in the fingerprint records
+// is a value the sources state (tied_embeddings: false, a token's id 0),
+// not an absent one: those records are encoded with the JSON of the facts
+// they state.
+
+// GobEncode encodes the record as JSON, for the compiled form.
+func (a *Architecture) GobEncode() ([]byte, error) { return json.Marshal(a) }
+
+// GobDecode decodes what GobEncode wrote.
+func (a *Architecture) GobDecode(data []byte) error { return json.Unmarshal(data, a) }
+
+// GobEncode encodes the token as JSON, for the compiled form.
+func (t TokenizerToken) GobEncode() ([]byte, error) { return json.Marshal(t) }
+
+// GobDecode decodes what GobEncode wrote.
+func (t *TokenizerToken) GobDecode(data []byte) error { return json.Unmarshal(data, t) }
 
 // decodeCompiled returns a fresh copy of the embedded knowledge base.
 func decodeCompiled() (*KB, error) {

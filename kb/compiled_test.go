@@ -3,6 +3,7 @@ package kb
 import (
 	"bytes"
 	"os"
+	"reflect"
 	"testing"
 
 	"github.com/modelvet/modelvet/internal/testutil"
@@ -28,6 +29,15 @@ func TestCompiled(t *testing.T) {
 	got, err := decodeCompiled()
 	if err != nil {
 		t.Fatal(err)
+	}
+	// Values the sources state are kept, zero ones too: a fingerprint
+	// record's tied_embeddings: false, a token's id 0.
+	loaded := &KB{}
+	if err := loaded.merge(os.DirFS("data"), "embedded", true); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got.Architectures, loaded.Architectures) || !reflect.DeepEqual(got.Tokenizers, loaded.Tokenizers) {
+		t.Error("the compiled fingerprint records differ from the YAML's")
 	}
 	if len(got.Licenses) == 0 || len(got.Models) == 0 || len(got.Policies) == 0 || got.Meta.Version == "" {
 		t.Errorf("compiled knowledge base is missing records: %d licences, %d models, %d policies, version %q", len(got.Licenses), len(got.Models), len(got.Policies), got.Meta.Version)

@@ -101,7 +101,7 @@ type Tokenizer struct {
 func (t *Tokenizer) key() string { return t.ID }
 
 // VocabularyDigest identifies a token list by its length and digest, as
-// manifest.VocabularyHasher computes it.
+// package fingerprint computes it (fingerprint.Vocabulary).
 type VocabularyDigest struct {
 	Tokens int64  `yaml:"tokens" json:"tokens"`
 	Digest string `yaml:"digest" json:"digest"` // "sha256:<hex>"

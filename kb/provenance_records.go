@@ -51,6 +51,17 @@ const (
 	RelationDistilled Relation = "distilled" // trained on the base's outputs
 )
 
+// Relations the lineage infers from a release's own files (package
+// provenance); knowledge-base records do not use them.
+const (
+	// RelationSameOrDerivative: the release has the base's architecture,
+	// so it is the base or derives from it without changing its shape.
+	RelationSameOrDerivative Relation = "same-or-derivative"
+	// RelationPostTrainedBy: the release carries the distinctive chat
+	// tokens of the base's developer: it was trained to that chat format.
+	RelationPostTrainedBy Relation = "post-trained-by"
+)
+
 // Relations lists the relations in a stable order.
 func Relations() []Relation {
 	return []Relation{RelationFinetune, RelationAdapter, RelationMerge, RelationQuantized, RelationDistilled}
@@ -60,8 +71,8 @@ func Relations() []Relation {
 func (r Relation) Valid() bool { return slices.Contains(Relations(), r) }
 
 // CarriesWeights reports whether a model derived by r holds (some of) the
-// base's weights: every relation but distillation.
-func (r Relation) CarriesWeights() bool { return r != RelationDistilled }
+// base's weights: every relation but distillation and a chat format.
+func (r Relation) CarriesWeights() bool { return r != RelationDistilled && r != RelationPostTrainedBy }
 
 // Organization is a model developer, or a repackager that republishes other
 // developers' models (quantisers, format converters).

@@ -148,7 +148,7 @@ func CheckInheritance(own *Result, ancestors []Ancestor, k *kb.KB) []finding.Fin
 		rel := normRelation(a.Relation)
 		// why says how the release derives from the base and whose licence
 		// binds it: "it is a fine-tune of X, whose licence (llama3.1)" (it binds …).
-		why := fmt.Sprintf("it is %s %s, whose licence (%s)", relationWord(rel), a.Model, base.ID)
+		why := fmt.Sprintf("it is %s %s, whose licence (%s)", relationWord(a.Relation), a.Model, base.ID)
 		// instead says what the release declares instead of the base's
 		// licence.
 		instead := ", not " + declaredIDs(declared)
@@ -310,6 +310,8 @@ func relationWord(rel kb.Relation) string {
 		return "a quantisation of"
 	case kb.RelationDistilled:
 		return "distilled from the outputs of"
+	case kb.RelationSameOrDerivative:
+		return "by its own files the same model as, or a derivative of,"
 	}
 	return "a fine-tune of"
 }

@@ -52,7 +52,7 @@ func TestDeepStoreDocuments(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		wantProblem(t, rel, "config blob is not a JSON object: nested more than")
+		wantProblem(t, rel, "config is not valid JSON: nesting deeper than the limit")
 	})
 	ociLayout := func(t *testing.T, cfg []byte) string {
 		dir := filepath.Join(t.TempDir(), "layout")
@@ -75,7 +75,7 @@ func TestDeepStoreDocuments(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		wantProblem(t, rel, "config blob is not a JSON object: nested more than")
+		wantProblem(t, rel, "config is not valid JSON: nesting deeper than the limit")
 	})
 }
 

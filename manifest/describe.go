@@ -10,11 +10,13 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/modelvet/modelvet/fingerprint"
 	"github.com/modelvet/modelvet/formats"
 	"github.com/modelvet/modelvet/formats/archive"
 	"github.com/modelvet/modelvet/formats/gguf"
 	"github.com/modelvet/modelvet/formats/joblib"
 	"github.com/modelvet/modelvet/formats/keras"
+	"github.com/modelvet/modelvet/formats/lfs"
 	"github.com/modelvet/modelvet/formats/numpy"
 	"github.com/modelvet/modelvet/formats/onnx"
 	"github.com/modelvet/modelvet/formats/pickle"
@@ -115,10 +117,10 @@ func describeFile(ctx context.Context, rel *Release, f *File, open opener) []*Pr
 	if _, err := c.ReadAt(head, 0); err != nil && !errors.Is(err, io.EOF) {
 		return []*Problem{problemFrom(f.Path, err)}
 	}
-	if maybeLFSPointer(size, head) {
+	if lfs.Maybe(size, head) {
 		// A clone without Git LFS holds pointers in place of the files.
 		if data, err := safeio.ReadAt(c, 0, size); err == nil {
-			if p, ok := ParseLFSPointer(data); ok {
+			if p, ok := lfs.Parse(data); ok {
 				f.Format, f.LFSPointer = FormatLFSPointer, p
 				return []*Problem{lfsProblem(f)}
 			}
@@ -252,8 +254,10 @@ func withPath(err error, f *File) error {
 }
 
 // collect reads the small text files of a release (card, configs, index,
-// licence texts) and locates the signature, after every file is classified.
+// licence texts, tokenizer files) and locates the signature, after every
+// file is classified, then gathers the facts that identify the model.
 func collect(ctx context.Context, rel *Release, open opener) {
+	var facts []fingerprint.File
 	for _, f := range rel.Files {
 		if f.unreadable {
 			continue
@@ -272,11 +276,11 @@ func collect(ctx context.Context, rel *Release, open opener) {
 				rel.addProblem(problemFrom(f.Path, err))
 			}
 			rel.Card = card
-		case FormatConfig:
-			if !top {
-				continue
+		case FormatConfig, FormatJSON, FormatText:
+			if !top || f.Format != FormatConfig && !fingerprint.IsFile(f.Path) {
+				break
 			}
-			data, err := readText(ctx, open, f, limits.MaxJSONBytes, "config")
+			data, err := readText(ctx, open, f, factsFileCap(f.Path, rel.Kind), strings.TrimSuffix(base, ".json"))
 			if err == nil {
 				switch base {
 				case "config.json":
@@ -286,6 +290,7 @@ func collect(ctx context.Context, rel *Release, open opener) {
 				case "adapter_config.json":
 					rel.AdapterConfig, err = ParseAdapterConfig(f.Path, data)
 				}
+				facts = append(facts, fingerprint.File{Path: f.Path, Data: data})
 			}
 			if err != nil {
 				rel.addProblem(problemFrom(f.Path, err))
@@ -344,6 +349,52 @@ func collect(ctx context.Context, rel *Release, open opener) {
 			}
 			rel.TemplateChecks = append(rel.TemplateChecks, checks...)
 		}
+	}
+	readFacts(rel, facts)
+}
+
+// factsFileCap is the most read of a config or tokenizer file: a remote
+// audit reads only small ones.
+func factsFileCap(name string, kind Kind) int64 {
+	if kind == KindHub {
+		return min(fingerprint.MaxFileBytes(name), limits.MaxHubTokenizerBytes)
+	}
+	return fingerprint.MaxFileBytes(name)
+}
+
+// readFacts gathers the facts that identify the model from the small files
+// read, the GGUF metadata and the top-level safetensors headers (with the
+// shards the index names that are absent or unread), noting the files too
+// large to read. Faults in config.json are reported once, by ParseConfig.
+func readFacts(rel *Release, files []fingerprint.File) {
+	src := fingerprint.Sources{Files: files}
+	for _, f := range rel.Files {
+		top := !strings.Contains(f.Path, "/")
+		switch {
+		case f.GGUF != nil:
+			src.GGUF = append(src.GGUF, fingerprint.GGUFFile{Path: f.Path, Info: f.GGUF})
+		case f.Format == FormatSafetensors && top:
+			src.Safetensors = append(src.Safetensors, fingerprint.SafetensorsHeader{Path: f.Path, Info: f.Safetensors})
+		case f.unreadable && top && fingerprint.IsFile(f.Path) && f.Size > factsFileCap(f.Path, rel.Kind):
+			src.Omitted = append(src.Omitted, fingerprint.Omission{Path: f.Path,
+				Reason: fmt.Sprintf("not read: %d bytes, over the %d read of it", f.Size, factsFileCap(f.Path, rel.Kind))})
+		}
+	}
+	if idx := rel.SafetensorsIndex; idx != nil && !strings.Contains(idx.Path, "/") {
+		for _, shard := range idx.Shards {
+			if rel.File(shard) == nil {
+				src.Safetensors = append(src.Safetensors, fingerprint.SafetensorsHeader{Path: shard})
+			}
+		}
+	}
+	facts, errs := fingerprint.Gather(src)
+	for _, err := range errs {
+		if p := problemFrom("", err); classify(p.Path, nil) != FormatConfig {
+			rel.addProblem(p)
+		}
+	}
+	if !facts.Empty() {
+		rel.Fingerprint = facts
 	}
 }
 

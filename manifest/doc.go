@@ -44,6 +44,12 @@
 //     with the shards present ([IndexIssue]).
 //   - Text files: the model card ([ParseCard]), config.json and friends
 //     ([ParseConfig]), adapter configs, licence texts.
+//   - The facts that identify the model (package fingerprint): the
+//     config, the tokenizer files and chat templates, GGUF metadata and
+//     token lists, and tensor shapes when nothing else states the shape,
+//     read from every kind of source into [Release.Fingerprint]; a remote
+//     audit reads tokenizer.json only within limits.MaxHubTokenizerBytes
+//     and says so when it did not.
 //
 // # Usage
 //
@@ -69,33 +75,15 @@
 // Operational failures (the release cannot be listed) are errors from
 // Open. Content that cannot be parsed is a [Problem] in
 // [Release.Problems], and [Release.Findings] turns each into a
-// format.malformed finding. Parsers return *[formats.Error] values that
-// carry the format, the file, and the byte offset (binary formats) or
-// line (text formats) of the fault. Sentinels classify some of them:
-// [formats.ErrTruncated] (a file shorter than its header declares; the
-// header facts are still returned), [formats.ErrTrailingData] (bytes
-// after the data a safetensors header indexes) and [ErrUnsupported] (GGUF
-// v1, big-endian GGUF; it is [formats.ErrUnsupported]).
-//
-// Index issues are facts, not findings: Findings does not report them,
-// and the integrity check decides what they mean.
+// format.malformed finding; the *[formats.Error] of a parser carries the
+// file and the byte offset or line of the fault. Index issues are facts,
+// not findings: the integrity check decides what they mean.
 //
 // # Limits
 //
-// Every cap on untrusted input is a named constant in internal/limits:
-// header, string, array, count, key, name and metadata sizes, index size
-// and shard count. No reader allocates from a length field before checking
-// it against a cap and against the bytes the file actually holds. See
-// docs/FORMATS.md for what each weight-format reader reads and checks.
-//
-// # Limitations
-//
-//   - Only headers are read: tensor data is never hashed or inspected here
-//     (provenance hashes files).
-//   - What each weight format's reader does not read is in the
-//     Limitations of its package (formats/gguf refuses big-endian GGUF,
-//     for one).
-//   - A release carries one safetensors index: the one nearest the root.
-//     Indexes of sub-components (diffusers' text_encoder/ beside a root
-//     index) are parsed for problems but not kept.
+// Every cap on untrusted input is a named constant in internal/limits, and
+// no reader allocates from a length field before checking it against a cap
+// and against the bytes the file holds (docs/FORMATS.md). Only headers are
+// read: tensor data is never hashed or inspected here (package integrity
+// hashes files).
 package manifest

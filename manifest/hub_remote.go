@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/modelvet/modelvet/fingerprint"
 	"github.com/modelvet/modelvet/hub"
 	"github.com/modelvet/modelvet/internal/limits"
 )
@@ -55,7 +56,8 @@ var pickleExt = map[string]bool{".bin": true, ".pt": true, ".pth": true, ".ckpt"
 
 // planFile decides how much of f to read, from its name, and the cap of a
 // whole read. It mirrors what describeWith does with each format: the card,
-// the top-level configs, the indexes and the licence texts are read whole;
+// the top-level configs, tokenizer files and chat templates, the indexes
+// and the licence texts are read whole (a tokenizer.json only when small);
 // weight files by their headers; the rest is listed only.
 func planFile(f *File) (readKind, int64) {
 	lower := strings.ToLower(path.Base(f.Path))
@@ -66,7 +68,7 @@ func planFile(f *File) (readKind, int64) {
 		return readWhole, limits.MaxCardBytes
 	case FormatConfig:
 		if top {
-			return readWhole, limits.MaxJSONBytes
+			return readWhole, factsFileCap(f.Path, KindHub)
 		}
 		return readSkip, 0
 	case FormatSafetensorsIndex:
@@ -80,6 +82,12 @@ func planFile(f *File) (readKind, int64) {
 		return readSniff, 0
 	case FormatSafetensors, FormatGGUF, FormatPickle, FormatPyTorch, FormatKeras, FormatHDF5:
 		return readHeader, 0
+	}
+	if top && fingerprint.IsFile(f.Path) {
+		if c := factsFileCap(f.Path, KindHub); f.Size <= c {
+			return readWhole, c
+		}
+		return readSkip, 0
 	}
 	if pickleExt[ext] {
 		return readHeader, 0

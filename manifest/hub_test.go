@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -301,6 +302,9 @@ func compareReleases(local, remote *Release) string {
 	if !slices.Equal(lf, rf) {
 		d = append(d, fmt.Sprintf("findings differ:\n  disk: %q\n  hub:  %q", lf, rf))
 	}
+	if !reflect.DeepEqual(local.Fingerprint, remote.Fingerprint) {
+		d = append(d, fmt.Sprintf("fingerprints differ:\n  disk: %+v\n  hub:  %+v", local.Fingerprint, remote.Fingerprint))
+	}
 	if len(local.Files) != len(remote.Files) {
 		d = append(d, fmt.Sprintf("%d files on disk, %d on the Hub", len(local.Files), len(remote.Files)))
 	}
@@ -313,7 +317,7 @@ func compareReleases(local, remote *Release) string {
 		if f.Size != g.Size || f.Format != g.Format {
 			d = append(d, fmt.Sprintf("%s: disk %d bytes %s, hub %d bytes %s", f.Path, f.Size, f.Format, g.Size, g.Format))
 		}
-		if fmt.Sprint(f.Safetensors) != fmt.Sprint(g.Safetensors) || fmt.Sprint(f.GGUF) != fmt.Sprint(g.GGUF) || fmt.Sprint(f.Pickle) != fmt.Sprint(g.Pickle) {
+		if !reflect.DeepEqual(f.Safetensors, g.Safetensors) || !reflect.DeepEqual(f.GGUF, g.GGUF) || !reflect.DeepEqual(f.Pickle, g.Pickle) {
 			d = append(d, f.Path+": weight headers differ")
 		}
 	}
@@ -690,7 +694,8 @@ func TestHubSignedSmallFiles(t *testing.T) {
 	unsigned := hubtest.ExampleRepo()
 	unsigned.Files = slices.DeleteFunc(unsigned.Files, func(f *hubtest.File) bool { return f.Path == "model.sig" })
 	got, rel = fetched(unsigned)
-	if got["tokenizer.json"] || got["modeling_acme.py"] || got[".gitattributes"] || !got["README.md"] || rel.Hub.ListedOnly != 3 {
+	// The tokenizer files are read for their facts, signed or not.
+	if !got["tokenizer.json"] || got["modeling_acme.py"] || got[".gitattributes"] || !got["README.md"] || rel.Hub.ListedOnly != 2 {
 		t.Errorf("without a signature: fetched %v, %d listed only", got, rel.Hub.ListedOnly)
 	}
 }
@@ -801,5 +806,58 @@ func TestHubSafetensorsAbsurdLength(t *testing.T) {
 				t.Errorf("headers %+v", h)
 			}
 		})
+	}
+}
+
+// TestHubFingerprint reads the facts that identify the model remotely:
+// each small config, tokenizer file and chat template costs one request; a
+// tokenizer.json over limits.MaxHubTokenizerBytes is listed, not read, and
+// the facts say so.
+func TestHubFingerprint(t *testing.T) {
+	base := hubtest.ExampleRepo()
+	base.Files = slices.DeleteFunc(base.Files, func(f *hubtest.File) bool { return f.Path == "tokenizer.json" })
+	with := hubtest.ExampleRepo()
+	with.ID = "acme/chat-7b-tok"
+	with.Files = append(slices.DeleteFunc(slices.Clone(with.Files), func(f *hubtest.File) bool { return f.Path == "tokenizer.json" }),
+		&hubtest.File{Path: "tokenizer_config.json", Data: []byte(`{"eos_token":"<|im_end|>","chat_template":"<|im_start|>"}`)},
+		&hubtest.File{Path: "special_tokens_map.json", Data: []byte(`{"bos_token":"<s>"}`)},
+		&hubtest.File{Path: "chat_template.jinja", Data: []byte("{{'<|im_start|>'}}<think>")},
+		&hubtest.File{Path: "tokenizer.json", Data: []byte(`{"model":{"vocab":{"a":0,"b":1}}}`)},
+	)
+	srv := hubtest.New(t, base, with)
+	plain, err := openHub(t, srv, base.ID, HubOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rel, err := openHub(t, srv, with.ID, HubOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if added := rel.Hub.Requests - plain.Hub.Requests; added != 4 {
+		t.Errorf("%d requests for four tokenizer files, want one each", added)
+	}
+	tk := rel.Fingerprint.Tokenizer
+	if tk.EOS == nil || tk.EOS.Path != "tokenizer_config.json" || tk.BOS.Path != "special_tokens_map.json" ||
+		tk.ChatTemplate.Path != "chat_template.jinja" || tk.Vocabulary == nil || tk.Vocabulary.Value.Tokens != 2 {
+		t.Errorf("remote tokenizer facts %+v", tk)
+	}
+	big := hubtest.ExampleRepo()
+	big.ID = "acme/chat-7b-big"
+	for _, f := range big.Files {
+		if f.Path == "tokenizer.json" {
+			f.Data, f.LFS = make([]byte, limits.MaxHubTokenizerBytes+1), true
+		}
+	}
+	srv.Add(big)
+	rel, err = openHub(t, srv, big.ID, HubOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fp := rel.Fingerprint
+	if fp == nil || len(fp.Omitted) != 1 || fp.Omitted[0].Path != "tokenizer.json" || !strings.Contains(fp.Omitted[0].Reason, "not read") || rel.File("tokenizer.json").Content != nil {
+		t.Errorf("large tokenizer.json: facts %+v", fp)
+	}
+	if rel.Hub.Requests != plain.Hub.Requests {
+		t.Errorf("%d requests with a large tokenizer.json, %d without one", rel.Hub.Requests, plain.Hub.Requests)
 	}
 }

@@ -550,7 +550,7 @@ func (ol *ociLoader) listTar(blob, compression string, licenseLayer bool) (n, li
 	if err != nil {
 		return 0, 0, err
 	}
-	cr := &countingReader{r: io.NewSectionReader(fh, 0, fi.Size())}
+	cr := &safeio.CountingReader{R: io.NewSectionReader(fh, 0, fi.Size())}
 	var tr *tar.Reader
 	switch compression {
 	case "gzip":
@@ -558,14 +558,14 @@ func (ol *ociLoader) listTar(blob, compression string, licenseLayer bool) (n, li
 		if err != nil {
 			return 0, 0, err
 		}
-		tr = tar.NewReader(&capReader{r: zr, left: limits.MaxTarDecompressedBytes})
+		tr = tar.NewReader(&safeio.CapReader{R: zr, Left: limits.MaxTarDecompressedBytes, What: "decompressed data"})
 	case "zstd":
 		zr, err := zstd.NewReader(cr, zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(true), zstd.WithDecoderMaxWindow(limits.MaxZstdWindowBytes), zstd.WithDecoderMaxMemory(limits.MaxTarDecompressedBytes))
 		if err != nil {
 			return 0, 0, err
 		}
 		defer zr.Close()
-		tr = tar.NewReader(&capReader{r: zr, left: limits.MaxTarDecompressedBytes})
+		tr = tar.NewReader(&safeio.CapReader{R: zr, Left: limits.MaxTarDecompressedBytes, What: "decompressed data"})
 	default:
 		tr = tar.NewReader(cr)
 	}
@@ -602,7 +602,7 @@ func (ol *ociLoader) listTar(blob, compression string, licenseLayer bool) (n, li
 		case sparse:
 			f.Format, f.unreadable = classify(f.Path, nil), true
 		case compression == "":
-			ol.members[f] = tarMember{blob: blob, off: cr.n, size: h.Size}
+			ol.members[f] = tarMember{blob: blob, off: cr.N, size: h.Size}
 			f.LocalPath = blob // marks it local; bytes come from the member range
 		case keep >= 0 && ol.kept+keep <= limits.MaxTarKeptBytes:
 			data := make([]byte, keep)
@@ -690,48 +690,6 @@ func (keptContent) Close() error { return nil }
 type sectionContent struct {
 	*io.SectionReader
 	io.Closer
-}
-
-// countingReader counts bytes consumed from a seekable reader, so that the
-// offset of a tar member's data is known after tar.Reader.Next.
-type countingReader struct {
-	r *io.SectionReader
-	n int64
-}
-
-func (c *countingReader) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	c.n += int64(n)
-	return n, err
-}
-
-func (c *countingReader) Seek(off int64, whence int) (int64, error) {
-	pos, err := c.r.Seek(off, whence)
-	if err == nil {
-		c.n = pos
-	}
-	return pos, err
-}
-
-// capReader fails once more than left bytes were read, so that listing a
-// compressed tar cannot be made to decompress without end.
-type capReader struct {
-	r    io.Reader
-	left int64
-}
-
-var errDecompressCap = fmt.Errorf("decompressed data over %d bytes; listing stopped", limits.MaxTarDecompressedBytes)
-
-func (c *capReader) Read(p []byte) (int, error) {
-	if c.left <= 0 {
-		return 0, errDecompressCap
-	}
-	if int64(len(p)) > c.left {
-		p = p[:c.left]
-	}
-	n, err := c.r.Read(p)
-	c.left -= int64(n)
-	return n, err
 }
 
 // unique returns p, or p with "-2", "-3", … before its extension when

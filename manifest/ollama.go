@@ -1,12 +1,10 @@
 package manifest
 
 import (
-	"bytes"
 	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -17,8 +15,9 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/tidwall/gjson"
+
 	"github.com/modelvet/modelvet/formats"
-	"github.com/modelvet/modelvet/internal/jsonscan"
 	"github.com/modelvet/modelvet/internal/limits"
 	"github.com/modelvet/modelvet/internal/safeio"
 	"github.com/modelvet/modelvet/internal/textsafe"
@@ -632,7 +631,7 @@ func (st *ollamaStore) addManifest(m *ollamaManifest, prefix string) {
 			dst = &om.Messages
 		}
 		if dst != nil && *dst == "" {
-			data, truncated, err := readPrefixFile(blob, limits.MaxStoreTextBytes)
+			data, truncated, err := safeio.ReadFilePrefix(blob, limits.MaxStoreTextBytes)
 			if err != nil {
 				st.rel.addProblem(&Problem{Path: p, Message: "cannot be read: " + err.Error(), Err: err})
 				continue
@@ -668,26 +667,6 @@ func (st *ollamaStore) readConfig(l ollamaLayerJSON) {
 	if len(cfg) > 0 {
 		om.Config = cfg
 	}
-}
-
-// readPrefixFile reads up to max bytes of a regular file, saying whether
-// there was more.
-func readPrefixFile(p string, max int64) ([]byte, bool, error) {
-	f, err := safeio.OpenRegular(p)
-	if err != nil {
-		return nil, false, err
-	}
-	defer f.Close()
-	data, err := safeio.ReadAll(f, max)
-	if errors.Is(err, safeio.ErrTooLarge) {
-		buf := make([]byte, max)
-		n, err := f.ReadAt(buf, 0)
-		if n < len(buf) && err != nil {
-			return nil, false, err
-		}
-		return buf[:n], true, nil
-	}
-	return data, false, err
 }
 
 // ollamaLayerPath names the release file a layer appears as.
@@ -780,66 +759,50 @@ func safeSegment(s string) string {
 // down to maxDepth nested objects, with arrays of scalars joined by
 // commas. It keeps at most 128 fields of at most 1024 bytes each.
 func flattenJSON(data []byte, maxDepth int) (map[string]string, error) {
-	if err := jsonscan.CheckDepth(data); err != nil {
+	if err := checkJSON("", data); err != nil {
 		return nil, err
 	}
-	var v any
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	if err := dec.Decode(&v); err != nil {
-		return nil, err
-	}
-	obj, ok := v.(map[string]any)
-	if !ok {
+	doc := gjson.ParseBytes(data)
+	if !doc.IsObject() {
 		return nil, fmt.Errorf("not a JSON object")
 	}
 	out := map[string]string{}
-	var walk func(prefix string, o map[string]any, depth int)
-	walk = func(prefix string, o map[string]any, depth int) {
-		keys := make([]string, 0, len(o))
-		for k := range o {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		for _, k := range keys {
-			if len(out) >= 128 {
-				return
-			}
-			key := prefix + k
-			switch x := o[k].(type) {
-			case map[string]any:
-				if depth < maxDepth {
-					walk(key+".", x, depth+1)
-				}
-			case []any:
-				var parts []string
-				for _, e := range x {
+	var walk func(prefix string, o gjson.Result, depth int)
+	walk = func(prefix string, o gjson.Result, depth int) {
+		o.ForEach(func(k, v gjson.Result) bool {
+			key := prefix + k.Str
+			var parts []string
+			switch {
+			case v.IsObject() && depth < maxDepth:
+				walk(key+".", v, depth+1)
+			case v.IsArray():
+				v.ForEach(func(_, e gjson.Result) bool {
 					if s, ok := scalarString(e); ok {
 						parts = append(parts, s)
 					}
-				}
-				if len(parts) > 0 {
-					out[key] = textsafe.Truncate(strings.Join(parts, ","), 1024)
-				}
+					return true
+				})
 			default:
-				if s, ok := scalarString(x); ok {
-					out[key] = textsafe.Truncate(s, 1024)
+				if s, ok := scalarString(v); ok {
+					parts = []string{s}
 				}
 			}
-		}
+			if len(parts) > 0 {
+				out[key] = textsafe.Truncate(strings.Join(parts, ","), 1024)
+			}
+			return len(out) < 128
+		})
 	}
-	walk("", obj, 0)
+	walk("", doc, 0)
 	return out, nil
 }
 
-func scalarString(v any) (string, bool) {
-	switch x := v.(type) {
-	case string:
-		return x, true
-	case json.Number:
-		return x.String(), true
-	case bool:
-		return strconv.FormatBool(x), true
+func scalarString(v gjson.Result) (string, bool) {
+	switch v.Type {
+	case gjson.String:
+		return v.Str, true
+	case gjson.Number, gjson.True, gjson.False:
+		return v.Raw, true
 	}
 	return "", false
 }

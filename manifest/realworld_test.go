@@ -44,41 +44,6 @@ func bf16(names ...string) testmodel.Safetensors {
 	return s
 }
 
-func TestParseLFSPointer(t *testing.T) {
-	const oid = "4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393"
-	for _, c := range []struct {
-		name, text string
-		ok         bool
-	}{
-		{"current", "version https://git-lfs.github.com/spec/v1\noid sha256:" + oid + "\nsize 12345\n", true},
-		{"pre-release version", "version https://hawser.github.com/spec/v1\noid sha256:" + oid + "\nsize 12345\n", true},
-		{"no final newline", "version https://git-lfs.github.com/spec/v1\noid sha256:" + oid + "\nsize 12345", true},
-		{"CRLF", "version https://git-lfs.github.com/spec/v1\r\noid sha256:" + oid + "\r\nsize 12345\r\n", true},
-		{"extension lines", "version https://git-lfs.github.com/spec/v1\next-0-foo sha256:" + oid + "\noid sha256:" + oid + "\nsize 12345\n", true},
-		{"upper-case hex", "version https://git-lfs.github.com/spec/v1\noid sha256:" + strings.ToUpper(oid) + "\nsize 1\n", true},
-		{"version not first", "oid sha256:" + oid + "\nversion https://git-lfs.github.com/spec/v1\nsize 12345\n", false},
-		{"other version", "version https://example.com/spec/v9\noid sha256:" + oid + "\nsize 12345\n", false},
-		{"no size", "version https://git-lfs.github.com/spec/v1\noid sha256:" + oid + "\n", false},
-		{"no oid", "version https://git-lfs.github.com/spec/v1\nsize 12345\n", false},
-		{"short oid", "version https://git-lfs.github.com/spec/v1\noid sha256:abc\nsize 12345\n", false},
-		{"other hash", "version https://git-lfs.github.com/spec/v1\noid md5:" + oid + "\nsize 12345\n", false},
-		{"negative size", "version https://git-lfs.github.com/spec/v1\noid sha256:" + oid + "\nsize -1\n", false},
-		{"two sizes", "version https://git-lfs.github.com/spec/v1\noid sha256:" + oid + "\nsize 1\nsize 2\n", false},
-		{"blank line", "version https://git-lfs.github.com/spec/v1\n\noid sha256:" + oid + "\nsize 1\n", false},
-		{"yaml", "version: 1\n", false},
-		{"too long", "version https://git-lfs.github.com/spec/v1\noid sha256:" + oid + "\nsize 1\n" + strings.Repeat("x y\n", 300), false},
-	} {
-		p, ok := ParseLFSPointer([]byte(c.text))
-		if ok != c.ok {
-			t.Errorf("%s: ok = %v, want %v", c.name, ok, c.ok)
-			continue
-		}
-		if ok && (p.OID != oid || p.Size == 0) {
-			t.Errorf("%s: %+v", c.name, p)
-		}
-	}
-}
-
 // A repository cloned without Git LFS holds pointer files in place of its
 // weights. They must be reported as such — with the digest and size of the
 // file they stand for — not as malformed weights, and the sharded index
@@ -295,26 +260,6 @@ func TestSplitGGUF(t *testing.T) {
 	// A single-file model is still one file.
 	if rel := openSource(t, FileSource(filepath.Join(dir, "Qwen2.5-7B-Instruct-Q4_K_M.gguf"))); len(rel.Files) != 1 {
 		t.Errorf("files %d", len(rel.Files))
-	}
-}
-
-func TestParseGGUFSplit(t *testing.T) {
-	for name, want := range map[string]string{
-		"DeepSeek-R1-Q4_K_M-00001-of-00009.gguf": "DeepSeek-R1-Q4_K_M 1/9",
-		"x-00009-of-00009.GGUF":                  "x 9/9",
-		"x-00000-of-00009.gguf":                  "",
-		"x-00010-of-00009.gguf":                  "",
-		"x-0001-of-0009.gguf":                    "",
-		"x-00001-of-00009.safetensors":           "",
-		"-00001-of-00009.gguf":                   "",
-	} {
-		got := ""
-		if sp, ok := parseGGUFSplit(name); ok {
-			got = fmt.Sprintf("%s %d/%d", sp.prefix, sp.no, sp.count)
-		}
-		if got != want {
-			t.Errorf("%s: %q, want %q", name, got, want)
-		}
 	}
 }
 

@@ -4,10 +4,12 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/modelvet/modelvet/fingerprint"
 	"github.com/modelvet/modelvet/formats/archive"
 	"github.com/modelvet/modelvet/formats/gguf"
 	"github.com/modelvet/modelvet/formats/joblib"
 	"github.com/modelvet/modelvet/formats/keras"
+	"github.com/modelvet/modelvet/formats/lfs"
 	"github.com/modelvet/modelvet/formats/numpy"
 	"github.com/modelvet/modelvet/formats/onnx"
 	"github.com/modelvet/modelvet/formats/pickle"
@@ -110,6 +112,9 @@ type Release struct {
 	TemplateChecks []*TemplateCheck `json:"template_checks,omitempty"`
 	// Signature is the located signature file, if any (not verified here).
 	Signature *File `json:"signature,omitempty"`
+	// Fingerprint holds the facts the release's own files state that
+	// identify the model (package fingerprint), or nil when none do.
+	Fingerprint *fingerprint.Facts `json:"fingerprint,omitempty"`
 
 	Ollama *OllamaModel `json:"ollama,omitempty"`
 	OCI    *OCIArtifact `json:"oci,omitempty"`
@@ -164,7 +169,7 @@ type File struct {
 	// LFSPointer is set when the file is a Git LFS pointer standing in
 	// for content that was never downloaded (Format is then
 	// FormatLFSPointer, and the release has a Problem saying so).
-	LFSPointer *LFSPointer `json:"lfs_pointer,omitempty"`
+	LFSPointer *lfs.Pointer `json:"lfs_pointer,omitempty"`
 
 	// unreadable marks files found while listing to be unsafe or
 	// impossible to open (special files, symlinks leaving the tree).

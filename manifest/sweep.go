@@ -13,6 +13,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/modelvet/modelvet/formats/gguf"
+	"github.com/modelvet/modelvet/formats/lfs"
 	"github.com/modelvet/modelvet/formats/onnx"
 	"github.com/modelvet/modelvet/formats/pickle"
 	"github.com/modelvet/modelvet/internal/limits"
@@ -232,7 +234,7 @@ func (sw *sweeper) visit(dir string, depth int, storesOnly bool) error {
 		sw.res.Found = append(sw.res.Found, Found{Source: Dir(dir), Kind: KindDirectory, Name: filepath.Base(dir), Path: dir})
 		storesOnly = true
 	}
-	var splits map[ggufSplit]int
+	var splits map[gguf.SplitName]int
 	if sw.loose && !storesOnly {
 		splits = firstGGUFSplits(entries)
 	}
@@ -269,19 +271,19 @@ func (sw *sweeper) visit(dir string, depth int, storesOnly bool) error {
 
 // firstGGUFSplits maps each split GGUF model in a directory's entries to
 // its lowest-numbered part present.
-func firstGGUFSplits(entries []fs.DirEntry) map[ggufSplit]int {
-	var out map[ggufSplit]int
+func firstGGUFSplits(entries []fs.DirEntry) map[gguf.SplitName]int {
+	var out map[gguf.SplitName]int
 	for _, e := range entries {
-		sp, ok := parseGGUFSplit(e.Name())
+		sp, ok := gguf.ParseSplitName(e.Name())
 		if !ok || !e.Type().IsRegular() {
 			continue
 		}
-		k := ggufSplit{prefix: sp.prefix, count: sp.count}
+		k := sp.Set()
 		if out == nil {
-			out = map[ggufSplit]int{}
+			out = map[gguf.SplitName]int{}
 		}
-		if no, seen := out[k]; !seen || sp.no < no {
-			out[k] = sp.no
+		if no, seen := out[k]; !seen || sp.No < no {
+			out[k] = sp.No
 		}
 	}
 	return out
@@ -290,13 +292,13 @@ func firstGGUFSplits(entries []fs.DirEntry) map[ggufSplit]int {
 // laterGGUFSplit reports whether name is a part of a split GGUF model
 // whose directory also holds a lower-numbered part: the model is found
 // once, by its first part present (which opens with the others).
-func laterGGUFSplit(name string, first map[ggufSplit]int) bool {
-	sp, ok := parseGGUFSplit(name)
+func laterGGUFSplit(name string, first map[gguf.SplitName]int) bool {
+	sp, ok := gguf.ParseSplitName(name)
 	if !ok {
 		return false
 	}
-	no, seen := first[ggufSplit{prefix: sp.prefix, count: sp.count}]
-	return seen && no < sp.no
+	no, seen := first[sp.Set()]
+	return seen && no < sp.No
 }
 
 func (sw *sweeper) addFile(p string) {
@@ -369,8 +371,8 @@ func isWeightFile(p string, pointers bool) bool {
 	defer f.Close()
 	head := make([]byte, limits.MaxLFSPointerBytes+1)
 	n, _ := io.ReadFull(f, head)
-	if pointers && maybeLFSPointer(int64(n), head[:n]) {
-		if _, ok := ParseLFSPointer(head[:n]); ok {
+	if pointers && lfs.Maybe(int64(n), head[:n]) {
+		if _, ok := lfs.Parse(head[:n]); ok {
 			return true
 		}
 	}

@@ -23,6 +23,24 @@
 // every model of the graph ([Graph.Origin] summarises the weights the
 // release carries).
 //
+// # Fingerprints
+//
+// A release whose card says nothing is recognised from its own files
+// (manifest.Release.Fingerprint, read by package fingerprint): [Recognize]
+// compares its architecture, tokenizer and chat template with the
+// knowledge base's records, exact values only, and returns candidates that
+// say what matched, how many facts, and how the match could be wrong.
+// [Lineage] turns them into lineage: the base models the architecture
+// matches ([RelationSameOrDerivative]) and, when the release carries
+// another developer's distinctive chat tokens, that developer's model
+// ([RelationPostTrainedBy]), both inferred, reached [ViaFingerprint], with
+// the evidence. A declared base the files confirm gets the evidence; one
+// they contradict ([CheckDeclaredBase]) is a [Mismatch] in the graph and a
+// provenance.lineage-mismatch finding, with the recognised lineage added
+// beside it. Origin, government policies and licence inheritance follow the
+// recognised ancestors as they follow declared ones; [Graph.Origin] names
+// no single developer when the files match several equally.
+//
 // # Restricted outputs and allegations
 //
 // [RestrictedOutputs] reports training on outputs whose terms forbid it:

@@ -7,12 +7,12 @@ import (
 	"strings"
 
 	"github.com/modelvet/modelvet/finding"
+	"github.com/modelvet/modelvet/fingerprint"
 	"github.com/modelvet/modelvet/kb"
-	"github.com/modelvet/modelvet/manifest"
 )
 
 // Recognising a model from its own files: the release's fingerprint
-// (manifest.Fingerprint) is compared with the knowledge base's
+// (fingerprint.Facts) is compared with the knowledge base's
 // architecture and tokenizer records. The architecture names the base (a
 // fine-tune keeps its base's shape); the tokenizer names whose tokenizer
 // the release carries; special tokens and chat-template markers that only
@@ -21,17 +21,19 @@ import (
 // candidate says how it could be wrong.
 
 // Relations a fingerprint match suggests between the release and a
-// record's models.
+// record's models. The first and the last are lineage relations (package
+// kb); a tokenizer alone says whose tokenizer the release carries, which
+// is no derivation.
 const (
 	// RelationSameOrDerivative: the release is one of the models, or
 	// derives from them without changing the shape.
-	RelationSameOrDerivative = "same-or-derivative"
+	RelationSameOrDerivative = kb.RelationSameOrDerivative
 	// RelationTokenizerOf: the release carries the developer's tokenizer.
-	RelationTokenizerOf = "tokenizer-of"
+	RelationTokenizerOf kb.Relation = "tokenizer-of"
 	// RelationPostTrainedBy: the release carries the chat tokens of a
 	// developer other than its base's: that developer's chat format was
 	// used to train it last.
-	RelationPostTrainedBy = "post-trained-by"
+	RelationPostTrainedBy = kb.RelationPostTrainedBy
 )
 
 // Kinds of candidate.
@@ -78,7 +80,7 @@ type Candidate struct {
 	Developer     string             `json:"developer"`
 	DeveloperName string             `json:"developer_name,omitempty"`
 	Country       string             `json:"country,omitempty"`
-	Relation      string             `json:"relation"`
+	Relation      kb.Relation        `json:"relation"`
 	Confidence    finding.Confidence `json:"confidence"`
 	// Matched lists the facts that agree, Differed those that do not;
 	// Compared counts both.
@@ -143,7 +145,7 @@ func nonEmpty(ss ...string) []string {
 }
 
 // Recognize matches a release's fingerprint against the knowledge base.
-func Recognize(fp *manifest.Fingerprint, k *kb.KB) Recognition {
+func Recognize(fp *fingerprint.Facts, k *kb.KB) Recognition {
 	if fp == nil {
 		return Recognition{}
 	}
@@ -183,7 +185,7 @@ func tokenizerInfo(r *kb.Tokenizer) recordInfo {
 }
 
 // newCandidate makes a candidate of a record from the facts compared.
-func newCandidate(k *kb.KB, kind, relation string, r recordInfo, facts []FactComparison) Candidate {
+func newCandidate(k *kb.KB, kind string, relation kb.Relation, r recordInfo, facts []FactComparison) Candidate {
 	c := Candidate{Kind: kind, Record: r.id, Family: r.family, Developer: r.developer, Models: r.models,
 		Relation: relation, Confidence: finding.Inferred, Compared: len(facts)}
 	c.Matched, c.Differed = split(facts)

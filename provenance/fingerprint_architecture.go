@@ -7,8 +7,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/modelvet/modelvet/fingerprint"
 	"github.com/modelvet/modelvet/kb"
-	"github.com/modelvet/modelvet/manifest"
 )
 
 const (
@@ -73,7 +73,7 @@ func (c *archComparison) add(f FactComparison) {
 	}
 }
 
-func compareInt(c *archComparison, fact string, decisive bool, rel *manifest.Fact[int64], rec *int64) {
+func compareInt(c *archComparison, fact string, decisive bool, rel *fingerprint.Fact[int64], rec *int64) {
 	if rel == nil || rec == nil {
 		if rel != nil && decisive {
 			c.unconfirmed = append(c.unconfirmed, fact)
@@ -94,7 +94,7 @@ func compareInt(c *archComparison, fact string, decisive bool, rel *manifest.Fac
 	}
 }
 
-func compareFloat(c *archComparison, fact string, rel *manifest.Fact[float64], rec *float64) {
+func compareFloat(c *archComparison, fact string, rel *fingerprint.Fact[float64], rec *float64) {
 	if rel == nil || rec == nil {
 		return
 	}
@@ -121,11 +121,11 @@ func ropeScalingType(s string) string {
 // vocabulary) is decisive; the model type, class, RoPE settings, context
 // length and tied embeddings are not, since fine-tunes, conversions and
 // context extensions change them.
-func compareArchitecture(a *manifest.ArchitectureFacts, r *kb.Architecture) archComparison {
+func compareArchitecture(a *fingerprint.Architecture, r *kb.Architecture) archComparison {
 	var c archComparison
 	for _, f := range []struct {
 		name string
-		rel  *manifest.Fact[int64]
+		rel  *fingerprint.Fact[int64]
 		rec  *int64
 	}{
 		{"layers", a.Layers, r.Layers}, {"hidden_size", a.HiddenSize, r.HiddenSize}, {"heads", a.Heads, r.Heads},
@@ -137,6 +137,7 @@ func compareArchitecture(a *manifest.ArchitectureFacts, r *kb.Architecture) arch
 	} {
 		compareInt(&c, f.name, true, f.rel, f.rec)
 	}
+	compareProjections(&c, a, r)
 	compareExperts(&c, a, r)
 	if a.VocabSize != nil && r.VocabSize == nil {
 		c.unconfirmed = append(c.unconfirmed, "vocab_size")
@@ -173,11 +174,36 @@ func compareArchitecture(a *manifest.ArchitectureFacts, r *kb.Architecture) arch
 	return c
 }
 
+// compareProjections compares the attention projections' widths that
+// tensor shapes state (heads × head size, key-value heads × head size)
+// with the record's factors; a record without a head size has its
+// config's, the hidden size over the heads. Latent attention projects to
+// other widths, so neither is compared when either side has it.
+func compareProjections(c *archComparison, a *fingerprint.Architecture, r *kb.Architecture) {
+	if a.KVLoRARank != nil || r.KVLoRARank != nil || (a.QSize == nil && a.KVSize == nil) {
+		return
+	}
+	headDim := r.HeadDim
+	if headDim == nil && r.HiddenSize != nil && r.Heads != nil && *r.Heads > 0 && *r.HiddenSize%*r.Heads == 0 {
+		d := *r.HiddenSize / *r.Heads
+		headDim = &d
+	}
+	product := func(heads *int64) *int64 {
+		if heads == nil || headDim == nil {
+			return nil
+		}
+		n := *heads * *headDim
+		return &n
+	}
+	compareInt(c, "q_size", true, a.QSize, product(r.Heads))
+	compareInt(c, "kv_size", true, a.KVSize, product(r.KVHeads))
+}
+
 // compareExperts tells a mixture of experts from a dense network: configs
 // and GGUF files of mixture-of-experts models state an expert count, dense
 // ones none. The shape of the release is known when it states its layers
 // and width.
-func compareExperts(c *archComparison, a *manifest.ArchitectureFacts, r *kb.Architecture) {
+func compareExperts(c *archComparison, a *fingerprint.Architecture, r *kb.Architecture) {
 	rel, rec := a.Experts != nil && a.Experts.Value > 1, r.Experts != nil && *r.Experts > 1
 	if rel == rec || a.Layers == nil || a.HiddenSize == nil || a.Experts != nil && r.Experts != nil {
 		return
@@ -197,7 +223,7 @@ func derefOr(p *int64) int64 {
 	return *p
 }
 
-func compareText(fact string, rel *manifest.Fact[string], rec string, same bool) FactComparison {
+func compareText(fact string, rel *fingerprint.Fact[string], rec string, same bool) FactComparison {
 	return FactComparison{Fact: fact, Release: rel.Value, Record: rec, Outcome: factOutcome(same), Path: rel.Path, Field: rel.Field}
 }
 
@@ -210,7 +236,7 @@ func factOutcome(same bool) string {
 
 // recognizeArchitecture returns the records whose shape the release has,
 // closest first: those with the fewest inexact or differing settings.
-func recognizeArchitecture(a *manifest.ArchitectureFacts, k *kb.KB) []Candidate {
+func recognizeArchitecture(a *fingerprint.Architecture, k *kb.KB) []Candidate {
 	var cs []Candidate
 	soft := map[string]int{}
 	for _, r := range k.Architectures {

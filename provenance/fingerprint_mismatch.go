@@ -2,12 +2,11 @@ package provenance
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/modelvet/modelvet/finding"
+	"github.com/modelvet/modelvet/fingerprint"
 	"github.com/modelvet/modelvet/kb"
-	"github.com/modelvet/modelvet/manifest"
 )
 
 // BaseMismatch is a declared base that the release's own files contradict:
@@ -66,7 +65,7 @@ func (m *BaseMismatch) Evidence() []finding.Evidence {
 // keeps the shape of, or when the files state too little to judge. A base
 // declared as distilled is not checked: distillation trains another
 // network on the teacher's outputs.
-func CheckDeclaredBase(fp *manifest.Fingerprint, declared string, relation kb.Relation, k *kb.KB) *BaseMismatch {
+func CheckDeclaredBase(fp *fingerprint.Facts, declared string, relation kb.Relation, k *kb.KB) *BaseMismatch {
 	if fp == nil || relation == Distilled {
 		return nil
 	}
@@ -90,7 +89,7 @@ func fingerprintedAncestors(k *kb.KB, declared string) []string {
 // declared model and its ancestors that has an architecture record. Only
 // decisive facts count: a differing context length or RoPE setting is a
 // derivative's choice, not a contradiction.
-func checkDeclaredArchitecture(fp *manifest.Fingerprint, declared string, k *kb.KB) *BaseMismatch {
+func checkDeclaredArchitecture(fp *fingerprint.Facts, declared string, k *kb.KB) *BaseMismatch {
 	for _, id := range fingerprintedAncestors(k, declared) {
 		records := k.ArchitecturesOf(id)
 		if len(records) == 0 {
@@ -127,27 +126,27 @@ func checkDeclaredArchitecture(fp *manifest.Fingerprint, declared string, k *kb.
 // checkDeclaredVocabulary compares the release's base vocabulary with the
 // tokenizer records of the declared model and its ancestors: a derivative
 // keeps its base's vocabulary even when it adds or renames special tokens.
-func checkDeclaredVocabulary(fp *manifest.Fingerprint, declared string, k *kb.KB) *BaseMismatch {
-	v, ok := fp.Tokenizer.Vocabulary.Get()
-	if !ok {
+func checkDeclaredVocabulary(fp *fingerprint.Facts, declared string, k *kb.KB) *BaseMismatch {
+	if fp.Tokenizer.Vocabulary == nil {
 		return nil
 	}
 	for _, id := range fingerprintedAncestors(k, declared) {
-		records := slices.DeleteFunc(k.TokenizersOf(id), func(t *kb.Tokenizer) bool { return t.Vocabulary == nil })
-		if len(records) == 0 {
-			continue
-		}
-		for _, r := range records {
-			if r.Vocabulary.Tokens == v.Tokens && r.Vocabulary.Digest == v.Digest {
+		var m *BaseMismatch
+		for _, r := range k.TokenizersOf(id) {
+			f, ok := compareVocabulary(&fp.Tokenizer, r.Vocabulary)
+			switch {
+			case !ok:
+				continue
+			case f.Outcome == FactSame:
 				return nil
+			case m == nil:
+				m = &BaseMismatch{Declared: declared, Record: r.ID, Compared: 1, Confidence: finding.Inferred, Differed: []FactComparison{f}}
 			}
 		}
-		r := records[0]
-		return &BaseMismatch{Declared: declared, Record: r.ID, Compared: 1, Confidence: finding.Inferred,
-			Differed: []FactComparison{{Fact: "vocabulary", Release: fmt.Sprintf("%d tokens, %s", v.Tokens, v.Digest),
-				Record:  fmt.Sprintf("%d tokens, %s", r.Vocabulary.Tokens, r.Vocabulary.Digest),
-				Outcome: FactDiffers, Decisive: true, Path: fp.Tokenizer.Vocabulary.Path, Field: fp.Tokenizer.Vocabulary.Field}},
-			Inferred: recognizeArchitecture(&fp.Architecture, k)}
+		if m != nil {
+			m.Inferred = recognizeArchitecture(&fp.Architecture, k)
+			return m
+		}
 	}
 	return nil
 }

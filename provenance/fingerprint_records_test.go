@@ -8,9 +8,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/modelvet/modelvet/fingerprint"
 	"github.com/modelvet/modelvet/internal/testutil"
 	"github.com/modelvet/modelvet/kb"
-	"github.com/modelvet/modelvet/manifest"
 )
 
 // corpusSources maps the upstream URL of every file of the fingerprint
@@ -47,7 +47,7 @@ func corpusSources(t *testing.T) map[string]string {
 
 // sourceFingerprint reads a cited corpus file for comparison with a
 // record, or returns nil for files that state no fingerprint facts.
-func sourceFingerprint(t *testing.T, rel string) *manifest.Fingerprint {
+func sourceFingerprint(t *testing.T, rel string) *fingerprint.Facts {
 	t.Helper()
 	root := testutil.Corpus(t, "fingerprints")
 	switch {
@@ -61,7 +61,7 @@ func sourceFingerprint(t *testing.T, rel string) *manifest.Fingerprint {
 		if err != nil {
 			t.Fatal(err)
 		}
-		fp, err := manifest.ParseFingerprintFile("tokenizer.json", bytes.Join([][]byte{[]byte(`{"model":{"vocab":`), data, []byte(`}}`)}, nil))
+		fp, err := fingerprint.ParseFile("tokenizer.json", bytes.Join([][]byte{[]byte(`{"model":{"vocab":`), data, []byte(`}}`)}, nil))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,6 +1,7 @@
 package provenance
 
 import (
+	"bytes"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -8,10 +9,15 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tidwall/gjson"
+
 	"github.com/modelvet/modelvet/finding"
+	"github.com/modelvet/modelvet/fingerprint"
+	"github.com/modelvet/modelvet/formats/gguf"
+	"github.com/modelvet/modelvet/formats/safetensors"
+	"github.com/modelvet/modelvet/internal/testmodel"
 	"github.com/modelvet/modelvet/internal/testutil"
 	"github.com/modelvet/modelvet/kb"
-	"github.com/modelvet/modelvet/manifest"
 )
 
 // fingerprintKind maps a corpus file name ("org__model.tokenizer_config.json")
@@ -32,27 +38,27 @@ func fingerprintKind(name string) string {
 // corpusFingerprint reads corpus files (paths under fingerprints/) as the
 // files of one release, each renamed to what it is a copy of. GGUF
 // metadata from Ollama's converter tests is read as a GGUF file's.
-func corpusFingerprint(t *testing.T, rel ...string) *manifest.Fingerprint {
+func corpusFingerprint(t *testing.T, rel ...string) *fingerprint.Facts {
 	t.Helper()
 	root := testutil.Corpus(t, "fingerprints")
-	var files []manifest.FingerprintFile
-	fp := &manifest.Fingerprint{}
+	var files []fingerprint.File
+	fp := &fingerprint.Facts{}
 	for _, r := range rel {
 		data, err := os.ReadFile(filepath.Join(root, r))
 		if err != nil {
 			t.Fatal(err)
 		}
 		if strings.HasSuffix(r, ".gguf-kv.json") {
-			fp.Merge(manifest.GGUFFingerprint("model.gguf", testutil.OllamaGGUFValues(t, data)))
+			fp.Merge(fingerprint.GGUF("model.gguf", testutil.OllamaGGUF(t, data)))
 			continue
 		}
 		kind := fingerprintKind(filepath.Base(r))
 		if kind == "" {
 			t.Fatalf("%s is not a fingerprint file", r)
 		}
-		files = append(files, manifest.FingerprintFile{Path: kind, Data: data})
+		files = append(files, fingerprint.File{Path: kind, Data: data})
 	}
-	got, errs := manifest.ReadFingerprint(files)
+	got, errs := fingerprint.Read(files)
 	if len(errs) > 0 {
 		t.Fatal(errs)
 	}
@@ -233,7 +239,7 @@ func TestRecognizeResavedConfigs(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		fp, err := manifest.ParseFingerprintFile("config.json", resaved)
+		fp, err := fingerprint.ParseFile("config.json", resaved)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -244,7 +250,7 @@ func TestRecognizeResavedConfigs(t *testing.T) {
 }
 
 // editedConfig returns a corpus config with fields set (nil deletes).
-func editedConfig(t *testing.T, rel string, set map[string]any) *manifest.Fingerprint {
+func editedConfig(t *testing.T, rel string, set map[string]any) *fingerprint.Facts {
 	t.Helper()
 	data, err := os.ReadFile(filepath.Join(testutil.Corpus(t, "fingerprints"), rel))
 	if err != nil {
@@ -262,7 +268,7 @@ func editedConfig(t *testing.T, rel string, set map[string]any) *manifest.Finger
 		}
 	}
 	out, _ := json.Marshal(doc)
-	fp, err := manifest.ParseFingerprintFile("config.json", out)
+	fp, err := fingerprint.ParseFile("config.json", out)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -308,7 +314,7 @@ func TestRecognizeExactValuesOnly(t *testing.T) {
 	if c := extended.Architectures; len(c) != 1 || c[0].Record != "mistral-7b-v0.3" || !strings.Contains(c[0].Ambiguity, "vocab_size 32770, not 32768") {
 		t.Errorf("extended vocabulary: %+v", c)
 	}
-	if r := Recognize(&manifest.Fingerprint{}, k); !r.Empty() {
+	if r := Recognize(&fingerprint.Facts{}, k); !r.Empty() {
 		t.Errorf("empty fingerprint recognised %+v", r)
 	}
 }
@@ -484,7 +490,7 @@ func TestCheckDeclaredBase(t *testing.T) {
 	}
 	distill := corpusFingerprint(t, "configs/deepseek-ai__DeepSeek-R1-Distill-Qwen-32B.config.json")
 	for _, tc := range []struct {
-		fp       *manifest.Fingerprint
+		fp       *fingerprint.Facts
 		declared string
 		relation kb.Relation
 	}{
@@ -493,7 +499,7 @@ func TestCheckDeclaredBase(t *testing.T) {
 		{distill, "Qwen/Qwen2.5-32B-Instruct", Finetune},
 		{distill, "deepseek-ai/DeepSeek-R1", Distilled}, // a teacher need not share the shape
 		{qwen7, "acme/unknown-model", Finetune},
-		{&manifest.Fingerprint{}, "meta-llama/Llama-3.1-8B", Finetune},
+		{&fingerprint.Facts{}, "meta-llama/Llama-3.1-8B", Finetune},
 		{corpusFingerprint(t, "tokenizers/ollama-convert-testdata/gemma-2-9b-it.gguf-kv.json"), "meta-llama/Llama-3.1-8B", Finetune},
 	} {
 		if m := CheckDeclaredBase(tc.fp, tc.declared, tc.relation, k); m != nil {
@@ -516,7 +522,7 @@ func TestCheckDeclaredBase(t *testing.T) {
 func TestRecognizeDistillOntoLlama(t *testing.T) {
 	k := kb.Default()
 	fp := corpusFingerprint(t, "configs/meta-llama__Llama-3.1-8B.config.json")
-	tok, err := manifest.ParseFingerprintFile("tokenizer_config.json", []byte(`{"bos_token":"<｜begin▁of▁sentence｜>","eos_token":"<｜end▁of▁sentence｜>","tokenizer_class":"LlamaTokenizerFast"}`))
+	tok, err := fingerprint.ParseFile("tokenizer_config.json", []byte(`{"bos_token":"<｜begin▁of▁sentence｜>","eos_token":"<｜end▁of▁sentence｜>","tokenizer_class":"LlamaTokenizerFast"}`))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -552,10 +558,126 @@ func TestRecognizeSharedClass(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fp, err := manifest.ParseFingerprintFile("config.json", cfg)
+	fp, err := fingerprint.ParseFile("config.json", cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	r := Recognize(fp, k)
 	checkCandidates(t, "architecture", r.Architectures, []string{"kimi-k2-instruct"}, "moonshotai", "CN")
+}
+
+// tensorFacts lays out the tensors of a corpus config's model as one
+// header-only safetensors file and reads them back: a release with no
+// config at all.
+func tensorFacts(t *testing.T, config string) *fingerprint.Facts {
+	t.Helper()
+	cfg := corpusFingerprint(t, "configs/"+config).Architecture
+	v := func(f *fingerprint.Fact[int64]) uint64 { n, _ := f.Get(); return uint64(n) }
+	data, err := os.ReadFile(filepath.Join(testutil.Corpus(t, "fingerprints", "configs"), config))
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := gjson.ParseBytes(data)
+	d := testmodel.Decoder{
+		Layers: int(v(cfg.Layers)), Hidden: v(cfg.HiddenSize), Heads: v(cfg.Heads), KVHeads: v(cfg.KVHeads), HeadDim: v(cfg.HeadDim),
+		FFN: v(cfg.FFNSize), Vocab: v(cfg.VocabSize), Experts: int(v(cfg.Experts)), MoEFFN: v(cfg.MoEFFNSize),
+		QLoRARank: v(cfg.QLoRARank), KVLoRARank: v(cfg.KVLoRARank), DenseLayers: int(doc.Get("first_k_dense_replace").Int()),
+		Rope: uint64(doc.Get("qk_rope_head_dim").Int()), Mixtral: doc.Get("model_type").Str == "mixtral",
+		QKNorm: strings.HasPrefix(doc.Get("model_type").Str, "qwen3"),
+	}
+	if d.KVLoRARank > 0 {
+		d.HeadDim = uint64(doc.Get("qk_nope_head_dim").Int())
+	}
+	h := testmodel.Safetensors{Tensors: d.SafetensorsTensors("BF16")}.HeaderBytes()
+	info, err := safetensors.Read(bytes.NewReader(h), int64(len(h)))
+	if info == nil {
+		t.Fatal(err)
+	}
+	return fingerprint.Safetensors([]fingerprint.SafetensorsHeader{{Path: "model.safetensors", Info: info}})
+}
+
+// A safetensors file with no config is recognised from its tensor shapes
+// as the config would be.
+func TestRecognizeTensorShapes(t *testing.T) {
+	k := kb.Default()
+	for _, tc := range []struct {
+		config  string
+		records []string
+	}{
+		// Without the RoPE settings and context length a config gives, more
+		// models of one shape tie: Qwen2.5-Math-7B, Qwen2.5-Coder-32B,
+		// Llama 3 8B.
+		{"Qwen__Qwen2.5-7B-Instruct.config.json", []string{"qwen2-7b-instruct", "qwen2.5-7b", "qwen2.5-coder-7b", "qwen2.5-math-7b"}},
+		{"Qwen__Qwen2.5-32B-Instruct.config.json", []string{"qwen2.5-32b", "qwen2.5-coder-32b", "qwq-32b"}},
+		{"Qwen__Qwen3-30B-A3B.config.json", []string{"qwen3-30b-a3b"}},
+		{"Qwen__Qwen3-32B.config.json", []string{"qwen3-32b"}},
+		{"meta-llama__Llama-3.1-8B.config.json", []string{"llama-3-8b", "llama-3.1-8b"}},
+		{"meta-llama__Llama-3.2-3B-Instruct.config.json", []string{"llama-3.2-3b"}},
+		{"mistralai__Mistral-7B-Instruct-v0.3.config.json", []string{"mistral-7b-v0.3"}},
+		{"mistralai__Mixtral-8x7B-v0.1.config.json", []string{"mixtral-8x7b"}},
+		{"deepseek-ai__DeepSeek-V3.config.json", []string{"deepseek-v3", "deepseek-v3.2"}},
+		{"microsoft__phi-4.config.json", []string{"phi-4"}},
+	} {
+		t.Run(tc.config, func(t *testing.T) {
+			fp := tensorFacts(t, tc.config)
+			if fp.Architecture.ModelType != nil || fp.Architecture.Heads != nil {
+				t.Fatalf("tensor shapes stated a model type or head count: %+v", fp.Architecture)
+			}
+			got := Recognize(fp, k).Architectures
+			if ids := recordIDs(got); !slices.Equal(ids, tc.records) {
+				t.Errorf("records %v, want %v", ids, tc.records)
+			}
+			for _, c := range got {
+				if c.Compared < minDecisiveFacts || !slices.ContainsFunc(c.Matched, func(f FactComparison) bool {
+					return f.Path == "model.safetensors" && strings.HasSuffix(f.Field, ".weight")
+				}) {
+					t.Errorf("%s: evidence does not cite the tensors: %+v", c.Record, c.Matched)
+				}
+			}
+		})
+	}
+	// An invented shape matches nothing.
+	d := testmodel.Decoder{Layers: 30, Hidden: 3840, Heads: 30, KVHeads: 6, FFN: 20480, Vocab: 152064}
+	h := testmodel.Safetensors{Tensors: d.SafetensorsTensors("BF16")}.HeaderBytes()
+	info, _ := safetensors.Read(bytes.NewReader(h), int64(len(h)))
+	if r := Recognize(fingerprint.Safetensors([]fingerprint.SafetensorsHeader{{Path: "m.safetensors", Info: info}}), k); len(r.Architectures) > 0 {
+		t.Errorf("an invented shape matched %v", recordIDs(r.Architectures))
+	}
+}
+
+// A GGUF file stripped of its general.* keys is recognised from its
+// architecture keys and token list: llama.cpp's Phi-3 vocabulary file with
+// Phi-3-mini's architecture keys.
+func TestRecognizeStrippedGGUF(t *testing.T) {
+	k := kb.Default()
+	data, err := os.ReadFile(testutil.Corpus(t, "fingerprints", "llamacpp", "vocab", "ggml-vocab-phi-3.gguf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := gguf.Read(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	kv, err := os.ReadFile(testutil.Corpus(t, "fingerprints", "tokenizers", "ollama-convert-testdata", "Phi-3-mini-128k-instruct.gguf-kv.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	arch := testutil.OllamaGGUF(t, kv)
+	var stripped []gguf.Value
+	for _, v := range append(arch.Metadata, info.Metadata...) {
+		if !strings.HasPrefix(v.Key, "general.") && !slices.ContainsFunc(stripped, func(o gguf.Value) bool { return o.Key == v.Key }) {
+			stripped = append(stripped, v)
+		}
+	}
+	info.Metadata, info.Architecture = stripped, ""
+	fp := fingerprint.GGUF("renamed.gguf", info)
+	r := Recognize(fp, k)
+	checkCandidates(t, "architecture", r.Architectures, []string{"phi-3-mini-128k", "phi-3.5-mini-instruct"}, "microsoft", "US")
+	if !slices.Contains(recordIDs(r.Tokenizers), "phi-3") {
+		t.Errorf("tokenizers %v, want phi-3 (Llama 2's vocabulary with Phi-3's tokens)", recordIDs(r.Tokenizers))
+	}
+	if i := slices.IndexFunc(r.Tokenizers, func(c Candidate) bool { return c.Record == "phi-3" }); i >= 0 &&
+		!slices.ContainsFunc(r.Tokenizers[i].Matched, func(f FactComparison) bool { return f.Fact == "vocabulary" && f.Field == "tokenizer.ggml.tokens" }) {
+		t.Errorf("phi-3 matched without its vocabulary digest: %+v", r.Tokenizers[i].Matched)
+	}
 }

@@ -6,8 +6,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/modelvet/modelvet/fingerprint"
 	"github.com/modelvet/modelvet/kb"
-	"github.com/modelvet/modelvet/manifest"
 )
 
 // genericTokens are special-token strings many unrelated tokenizers share;
@@ -55,13 +55,10 @@ func (c *tokComparison) add(f FactComparison, strong bool) {
 }
 
 // compareTokenizer compares a release's tokenizer facts with a record.
-func compareTokenizer(t *manifest.TokenizerFacts, r *kb.Tokenizer) tokComparison {
+func compareTokenizer(t *fingerprint.Tokenizer, r *kb.Tokenizer) tokComparison {
 	var c tokComparison
-	if v, ok := t.Vocabulary.Get(); ok && r.Vocabulary != nil {
-		c.add(FactComparison{Fact: "vocabulary", Release: fmt.Sprintf("%d tokens, %s", v.Tokens, v.Digest),
-			Record:  fmt.Sprintf("%d tokens, %s", r.Vocabulary.Tokens, r.Vocabulary.Digest),
-			Outcome: factOutcome(v.Tokens == r.Vocabulary.Tokens && v.Digest == r.Vocabulary.Digest), Decisive: true,
-			Path: t.Vocabulary.Path, Field: t.Vocabulary.Field}, true)
+	if f, ok := compareVocabulary(t, r.Vocabulary); ok {
+		c.add(f, true)
 	}
 	if p, ok := t.GGMLPre.Get(); ok && r.GGMLPre != "" {
 		c.add(FactComparison{Fact: "ggml_pre", Release: p, Record: r.GGMLPre, Outcome: factOutcome(p == r.GGMLPre), Decisive: true,
@@ -123,13 +120,35 @@ func compareTokenizer(t *manifest.TokenizerFacts, r *kb.Tokenizer) tokComparison
 	return c
 }
 
+// compareVocabulary compares the release's vocabulary with a record's: the
+// digest of as many tokens as the record's. A GGUF token list goes on
+// with added tokens after its base vocabulary, so when none of its
+// digests covers the record's length, and it is longer, nothing is
+// compared.
+func compareVocabulary(t *fingerprint.Tokenizer, rec *kb.VocabularyDigest) (FactComparison, bool) {
+	v, ok := t.Vocabulary.Get()
+	if !ok || rec == nil {
+		return FactComparison{}, false
+	}
+	d, covered := v.DigestOf(rec.Tokens)
+	if !covered && v.WithAdded && v.Tokens > rec.Tokens {
+		return FactComparison{}, false
+	}
+	release := fmt.Sprintf("%d tokens, %s", v.Tokens, v.Digest)
+	if covered {
+		release = fmt.Sprintf("%d tokens, %s", rec.Tokens, d)
+	}
+	return FactComparison{Fact: "vocabulary", Release: release, Record: fmt.Sprintf("%d tokens, %s", rec.Tokens, rec.Digest),
+		Outcome: factOutcome(covered && d == rec.Digest), Decisive: true, Path: t.Vocabulary.Path, Field: t.Vocabulary.Field}, true
+}
+
 // compareRoles compares the bos, eos, pad and unk tokens, by string and
 // by id, with the record's tokens of those roles.
-func compareRoles(c *tokComparison, t *manifest.TokenizerFacts, r *kb.Tokenizer) {
+func compareRoles(c *tokComparison, t *fingerprint.Tokenizer, r *kb.Tokenizer) {
 	for _, role := range []struct {
 		name string
-		str  *manifest.Fact[string]
-		ids  *manifest.Fact[[]int64]
+		str  *fingerprint.Fact[string]
+		ids  *fingerprint.Fact[[]int64]
 	}{
 		{"bos", t.BOS, single(t.BOSID)}, {"eos", t.EOS, t.EOSIDs}, {"pad", t.PAD, single(t.PADID)}, {"unk", t.UNK, single(t.UNKID)},
 	} {
@@ -161,11 +180,11 @@ func compareRoles(c *tokComparison, t *manifest.TokenizerFacts, r *kb.Tokenizer)
 	}
 }
 
-func single(f *manifest.Fact[int64]) *manifest.Fact[[]int64] {
+func single(f *fingerprint.Fact[int64]) *fingerprint.Fact[[]int64] {
 	if f == nil {
 		return nil
 	}
-	return &manifest.Fact[[]int64]{Value: []int64{f.Value}, Path: f.Path, Field: f.Field}
+	return &fingerprint.Fact[[]int64]{Value: []int64{f.Value}, Path: f.Path, Field: f.Field}
 }
 
 func joinIDs(ids []int64) string {
@@ -178,7 +197,7 @@ func joinIDs(ids []int64) string {
 
 // recognizeTokenizer returns the tokenizer records the release's tokenizer
 // matches with the fewest disagreements.
-func recognizeTokenizer(t *manifest.TokenizerFacts, k *kb.KB) []Candidate {
+func recognizeTokenizer(t *fingerprint.Tokenizer, k *kb.KB) []Candidate {
 	var cs []Candidate
 	strong := map[string]int{}
 	for _, r := range k.Tokenizers {
@@ -227,9 +246,9 @@ func possessive(name, id string) string {
 // release's bos, eos, pad and unk strings and chat-template markers: the
 // tokens a chat model is trained to read and write. Distinctive tokens
 // elsewhere in the vocabulary only say whose vocabulary it is.
-func recognizeChatFormat(t *manifest.TokenizerFacts, k *kb.KB, base string) []Candidate {
-	roles := map[string]*manifest.Fact[string]{}
-	for _, f := range []*manifest.Fact[string]{t.BOS, t.EOS, t.PAD, t.UNK} {
+func recognizeChatFormat(t *fingerprint.Tokenizer, k *kb.KB, base string) []Candidate {
+	roles := map[string]*fingerprint.Fact[string]{}
+	for _, f := range []*fingerprint.Fact[string]{t.BOS, t.EOS, t.PAD, t.UNK} {
 		if s, ok := f.Get(); ok {
 			roles[s] = f
 		}

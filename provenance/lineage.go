@@ -122,6 +122,11 @@ type Graph struct {
 	Unknown string
 	// UnknownEvidence cites what made the release look like a derivative.
 	UnknownEvidence []finding.Evidence
+	// Recognition is what the release's own files (rel.Fingerprint)
+	// match in the knowledge base.
+	Recognition Recognition
+	// Mismatches are the declared bases those files contradict.
+	Mismatches []Mismatch
 }
 
 // UnreadAncestor is an ancestor whose Hub record could not be read.
@@ -183,20 +188,27 @@ type builder struct {
 func (b *builder) build() {
 	root := b.root()
 	b.declared(root)
-	if b.hasParents(root) && b.g.Nodes[root].OriginConfidence == finding.Inferred && !b.g.Nodes[root].Known {
-		// A family name in a derivative's name says what it derives from,
-		// not who made it: the lineage establishes that.
-		n := b.g.Nodes[root]
-		n.org, n.Developer, n.DeveloperName, n.Country, n.DeveloperKind, n.OriginConfidence, n.OriginBasis = nil, "", "", "", "", "", ""
-		n.References = nil
-	}
+	b.forgetFamilyOrigin(root)
 	b.expand()
 	b.hubAncestors(root)
+	b.fingerprints(root)
+	b.forgetFamilyOrigin(root)
 	b.datasets()
 	b.statements()
 	b.expand()
 	b.unknown(root)
 	b.sort()
+}
+
+// forgetFamilyOrigin drops the developer a derivative's name suggests: a
+// family name in it says what it derives from, not who made it, and the
+// lineage establishes that.
+func (b *builder) forgetFamilyOrigin(root int) {
+	n := b.g.Nodes[root]
+	if b.hasParents(root) && n.OriginConfidence == finding.Inferred && !n.Known {
+		n.org, n.Developer, n.DeveloperName, n.Country, n.DeveloperKind, n.OriginConfidence, n.OriginBasis = nil, "", "", "", "", "", ""
+		n.References = nil
+	}
 }
 
 // key is the identity of a model in the graph.
@@ -685,7 +697,7 @@ func (b *builder) expand() {
 	for i := 0; i < len(b.g.Nodes); i++ {
 		n := b.g.Nodes[i]
 		m := n.record
-		if m == nil {
+		if m == nil || b.chatFormatOnly(i) {
 			continue
 		}
 		for _, base := range m.Bases {
@@ -700,6 +712,22 @@ func (b *builder) expand() {
 				finding.Evidence{Path: "kb:models.yaml", Field: m.ID + ".bases", Value: base.Model})
 		}
 	}
+}
+
+// chatFormatOnly reports whether node i is in the lineage only as the
+// model whose chat format the release was trained to: its own ancestors
+// are not the release's.
+func (b *builder) chatFormatOnly(i int) bool {
+	reached := false
+	for _, e := range b.g.Edges {
+		if e.Parent == i {
+			if e.Relation != RelationPostTrainedBy {
+				return false
+			}
+			reached = true
+		}
+	}
+	return reached
 }
 
 // kbConfidence maps a knowledge-base confidence mark to a finding
@@ -877,7 +905,7 @@ func (b *builder) sort() {
 }
 
 func relOrder(r kb.Relation) int {
-	return slices.Index([]kb.Relation{Quantized, Adapter, Finetune, Merge, Distilled}, r)
+	return slices.Index([]kb.Relation{Quantized, Adapter, Finetune, Merge, Distilled, RelationSameOrDerivative, RelationPostTrainedBy}, r)
 }
 
 // rank orders confidences from alleged (1) to verified (4).
@@ -955,10 +983,10 @@ func (p Path) Same() bool {
 }
 
 // Weights reports whether the audited model carries the ancestor's weights
-// (no distillation on the path).
+// (no distillation, no chat format on the path).
 func (p Path) Weights() bool {
 	for _, e := range p.Edges {
-		if e.Relation == Distilled {
+		if e.Relation == Distilled || e.Relation == RelationPostTrainedBy {
 			return false
 		}
 	}
@@ -998,6 +1026,10 @@ func relationNoun(r kb.Relation) string {
 		return "a merge including"
 	case Distilled:
 		return "distilled from"
+	case RelationSameOrDerivative:
+		return "by its files, the same model as or a derivative of"
+	case RelationPostTrainedBy:
+		return "by its files, trained to the chat format of"
 	}
 	return "a fine-tune of"
 }
@@ -1037,7 +1069,9 @@ func (g *Graph) Paths() []Path {
 // repackager's copy, an Ollama entry, a GGUF-only release, a name with a
 // fine-tune mark) but whose base could not be established, for declared
 // derivations that loop, for ancestors whose Hub record could not be read,
-// and for a lineage cut short by the caps.
+// and for a lineage cut short by the caps; and provenance.lineage-mismatch
+// findings for declared bases the release's own files contradict
+// (Graph.Mismatches).
 func LineageFindings(g *Graph) []finding.Finding {
 	var out []finding.Finding
 	if len(g.Nodes) == 0 {
@@ -1079,7 +1113,7 @@ func LineageFindings(g *Graph) []finding.Finding {
 			Subject:    root,
 		})
 	}
-	return out
+	return append(out, mismatchFindings(g)...)
 }
 
 // unreadFinding reports the ancestors whose Hub record could not be read.

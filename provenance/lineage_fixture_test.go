@@ -72,7 +72,13 @@ func edgesOf(g *Graph) []string {
 // for golden comparison.
 func summary(g *Graph, k *kb.KB, juris []string) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "origin: %+v\n", g.Origin())
+	o := g.Origin()
+	alt := o.Alternatives
+	o.Alternatives = nil
+	fmt.Fprintf(&b, "origin: %s\n", strings.TrimSuffix(fmt.Sprintf("%+v", o), " Alternatives:[]}")+"}")
+	for _, a := range alt {
+		fmt.Fprintf(&b, "  or: %s %s (%s) %s\n", a.Model, a.Developer, a.Country, a.Confidence)
+	}
 	b.WriteString("nodes:\n")
 	for _, n := range g.Nodes {
 		fmt.Fprintf(&b, "  %s depth=%d developer=%s country=%s license=%s known=%v origin=%s\n", n.Model, n.Depth, n.Developer, n.Country, n.License, n.Known, n.OriginConfidence)

@@ -65,6 +65,10 @@ func roleWord(rel kb.Relation) string {
 		return "quantised as"
 	case Distilled:
 		return "teacher"
+	case RelationSameOrDerivative:
+		return "base, by the release's own files"
+	case RelationPostTrainedBy:
+		return "chat format the release was trained to, by its files"
 	}
 	return "base"
 }
@@ -111,6 +115,10 @@ func nounPhrase(g *Graph, p Path) string {
 			return "its adapter base " + m
 		case Distilled:
 			return "its teacher " + m
+		case RelationSameOrDerivative:
+			return "its base by its own files, " + m
+		case RelationPostTrainedBy:
+			return "the model whose chat format it was trained to, " + m
 		}
 		return "its base " + m
 	}

@@ -119,6 +119,10 @@ type Origin struct {
 	// Relation says how the audited model relates to Model ("the model
 	// itself", "a quantisation of …").
 	Relation string
+	// Alternatives are set, and Developer and Country left empty, when the
+	// release's own files match models of several developers equally: no
+	// single origin is claimed, and each is listed.
+	Alternatives []Origin
 }
 
 // Origin returns the developer of the audited model: its own, or for a
@@ -150,8 +154,34 @@ func (g *Graph) Origin() Origin {
 			out.Model, out.Developer, out.DeveloperName, out.Country = n.Model, n.Developer, n.DeveloperName, n.Country
 			out.Confidence = weakest(n.OriginConfidence, p.Confidence())
 			out.Relation = p.Describe(g)
+			if alt := g.alternatives(paths, p); len(alt) > 1 {
+				out.Model, out.Developer, out.DeveloperName, out.Country = root.Model, "", "", ""
+				out.Relation, out.Alternatives = "its own files match models of several developers equally", alt
+			}
 			return out
 		}
+	}
+	return out
+}
+
+// alternatives returns the origins of the models the release's files
+// match as equally as the one p reaches, one per developer, when p is such
+// a match.
+func (g *Graph) alternatives(paths []Path, p Path) []Origin {
+	inferred := func(q Path) bool {
+		return len(q.Edges) == len(p.Edges) && q.Edges[len(q.Edges)-1].Via == ViaFingerprint && q.Edges[len(q.Edges)-1].Relation == RelationSameOrDerivative
+	}
+	if !inferred(p) {
+		return nil
+	}
+	var out []Origin
+	for _, q := range paths[1:] {
+		n := g.Nodes[q.Node]
+		if !inferred(q) || n.Developer == "" || slices.ContainsFunc(out, func(o Origin) bool { return o.Developer == n.Developer }) {
+			continue
+		}
+		out = append(out, Origin{Model: n.Model, Developer: n.Developer, DeveloperName: n.DeveloperName, Country: n.Country,
+			Confidence: weakest(n.OriginConfidence, q.Confidence()), Relation: q.Describe(g)})
 	}
 	return out
 }

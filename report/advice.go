@@ -32,4 +32,5 @@ var Advice = map[finding.Code]string{
 	finding.ProvenanceGovernmentPolicy:    "Do not use where the cited policy applies, or obtain the exception it provides.",
 	finding.ProvenanceLineageUnknown:      "Ask the publisher which model this derives from.",
 	finding.ProvenanceDeniedOrigin:        "Do not use the model: your policy denies models from this country or developer, or waive it for this model with a reason.",
+	finding.ProvenanceLineageMismatch:     "Do not rely on the declared base: the files say otherwise. Ask the publisher which model this really derives from, and treat it as the model its files match until then.",
 }

@@ -209,6 +209,22 @@ func (m *mdWriter) lineage(r *Report) {
 		indent := strings.Repeat("↳ ", min(n.Depth, 8))
 		m.printf("| %s%s | %s | %s | %s | %s | %s |\n", indent, md(n.Model), rel, md(n.Developer), md(n.Country), md(n.License), md(string(n.Confidence)))
 	}
+	// What the release's own files match, and how that could be wrong.
+	var notes []string
+	for _, n := range r.Lineage {
+		for _, e := range n.Evidence {
+			switch {
+			case e.Path != "":
+			case e.Field == finding.FieldFingerprint:
+				notes = append(notes, fmt.Sprintf("- **%s**: %s", md(n.Model), md(e.Value)))
+			case e.Field == finding.FieldAmbiguity:
+				notes = append(notes, "  "+md("Could be wrong: "+e.Value))
+			}
+		}
+	}
+	if len(notes) > 0 {
+		m.printf("\nRecognised from the release's own files:\n\n%s\n", strings.Join(notes, "\n"))
+	}
 }
 
 func (m *mdWriter) files(r *Report) {
@@ -269,6 +285,10 @@ func ancestorRole(relation kb.Relation, child string) string {
 		return "merged into " + child
 	case kb.RelationDistilled:
 		return "teacher of " + child + " (distillation)"
+	case kb.RelationSameOrDerivative:
+		return "base of " + child + " by its own files (the same model, or derived)"
+	case kb.RelationPostTrainedBy:
+		return "chat format " + child + " was trained to, by its own files"
 	}
 	return "base of " + child + " (" + md(relation) + ")"
 }

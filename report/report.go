@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/modelvet/modelvet/finding"
+	"github.com/modelvet/modelvet/fingerprint"
 	"github.com/modelvet/modelvet/kb"
 	"github.com/modelvet/modelvet/manifest"
 	"github.com/modelvet/modelvet/provenance"
@@ -116,6 +117,10 @@ type Subject struct {
 	// Hub is set when the release was read from the Hugging Face Hub, or
 	// checked against a Hub listing.
 	Hub *Hub `json:"hub,omitempty"`
+	// Fingerprint holds the facts the release's own files state that
+	// identify the model (architecture, tokenizer, chat template), each
+	// with the file and field it was read from; absent when none do.
+	Fingerprint *fingerprint.Facts `json:"fingerprint,omitempty"`
 }
 
 // Hub is what the Hugging Face Hub says about the release and what the
@@ -177,7 +182,12 @@ type License struct {
 type LineageNode struct {
 	Model string `json:"model"`
 	// Relation says how Derivative derives from Base; empty for the
-	// audited model itself.
+	// audited model itself. Nodes recognised from the release's own files
+	// have kb.RelationSameOrDerivative (the same model as Base, or a
+	// derivative of it) or kb.RelationPostTrainedBy (trained to the chat
+	// format of Base's developer), confidence inferred, and evidence
+	// saying what matched (finding.FieldFingerprint) and how it could be
+	// wrong (finding.FieldAmbiguity).
 	Relation kb.Relation `json:"relation,omitempty"`
 	// Parent is Derivative under its first name, kept for readers of
 	// earlier reports: despite the name it is the derived model, not the
@@ -222,6 +232,10 @@ type Origin struct {
 	// Repackager is the organisation id of who republished the weights,
 	// when not their developer.
 	Repackager string `json:"repackager,omitempty"`
+	// Alternatives are set, and no developer, when the release's own files
+	// match models of several developers equally: each is named, none is
+	// claimed.
+	Alternatives []Origin `json:"alternatives,omitempty"`
 }
 
 // Government is a government policy that covers the audited model or an

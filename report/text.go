@@ -317,6 +317,9 @@ var relationPhrase = map[kb.Relation]string{
 	kb.RelationMerge:     "merged from",
 	kb.RelationQuantized: "quantisation of",
 	kb.RelationDistilled: "distilled from",
+	// Recognised from the release's own files.
+	kb.RelationSameOrDerivative: "by its files, the same model as or derived from",
+	kb.RelationPostTrainedBy:    "by its files, trained to the chat format of",
 }
 
 func (t *textWriter) lineage(r *Report) {
@@ -374,6 +377,7 @@ func (t *textWriter) lineage(r *Report) {
 			}
 			t.printf("  %s%s%s %s%s%s [%s]\n", prefix, branch, phrase, s(n.Model), who, lic, n.Confidence)
 		}
+		t.recognition(n, "  "+next+"  ")
 		var kids []int
 		for _, c := range children[n.Model] {
 			if !printed[c] {
@@ -391,6 +395,23 @@ func (t *textWriter) lineage(r *Report) {
 		// Nodes whose parent is not in the list still get shown.
 		if !printed[i] {
 			walk(i, strings.Repeat("  ", max(0, r.Lineage[i].Depth-1)), true, false)
+		}
+	}
+}
+
+// recognition prints, under a lineage node, what the release's own files
+// match and how that could be wrong.
+func (t *textWriter) recognition(n LineageNode, indent string) {
+	for _, e := range n.Evidence {
+		if e.Path != "" || e.Field != finding.FieldFingerprint && e.Field != finding.FieldAmbiguity {
+			continue
+		}
+		label := ""
+		if e.Field == finding.FieldAmbiguity {
+			label = "could be wrong: "
+		}
+		for _, line := range wrap(label+e.Value, max(40, 100-len([]rune(indent)))) {
+			t.printf("%s%s\n", indent, s(line))
 		}
 	}
 }

@@ -110,3 +110,36 @@ func TestWriteTextFilesWithoutWeights(t *testing.T) {
 		t.Errorf("with a weight file, the others are not counted:\n%s", out)
 	}
 }
+
+// Lineage recognised from the release's own files shows what matched and
+// how it could be wrong under its node, in text and in Markdown.
+func TestRecognitionInLineage(t *testing.T) {
+	r := &report.Report{Verdict: report.Review, Lineage: []report.LineageNode{
+		{Model: "acme/chat", Depth: 0},
+		{Model: "Qwen/Qwen2.5-7B", Parent: "acme/chat", Relation: "same-or-derivative", Depth: 1, Developer: "Qwen", Country: "CN", Confidence: finding.Inferred,
+			Evidence: []finding.Evidence{
+				{Field: finding.FieldFingerprint, Value: "the release's own files match architecture qwen2.5-7b: 11 of 11 facts agree"},
+				{Path: "config.json", Field: "num_hidden_layers", Value: "28"},
+				{Field: finding.FieldAmbiguity, Value: "Fine-tunes keep their base's shape."},
+			}},
+		{Model: "deepseek-ai/DeepSeek-V3", Parent: "acme/chat", Relation: "post-trained-by", Depth: 1, Developer: "DeepSeek", Country: "CN", Confidence: finding.Inferred},
+	}}
+	out := writeText(t, r)
+	for _, want := range []string{
+		"  ├ by its files, the same model as or derived from Qwen/Qwen2.5-7B — Qwen (CN) [inferred]\n",
+		"  │   the release's own files match architecture qwen2.5-7b: 11 of 11 facts agree\n",
+		"  │   could be wrong: Fine-tunes keep their base's shape.\n",
+		"  └ by its files, trained to the chat format of deepseek-ai/DeepSeek-V3 — DeepSeek (CN) [inferred]\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("text lacks %q:\n%s", want, out)
+		}
+	}
+	var md bytes.Buffer
+	if err := report.WriteMarkdown(&md, r); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(md.String(), "base of acme/chat by its own files") || !strings.Contains(md.String(), "11 of 11 facts agree") || !strings.Contains(md.String(), "Could be wrong") {
+		t.Errorf("markdown lacks the recognition:\n%s", md.String())
+	}
+}

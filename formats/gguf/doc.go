@@ -16,6 +16,13 @@
 // general.dataset.{id}.* entries (and the older flat general.datasets) as
 // [Ref] values with the offset to cite.
 //
+// The token list (tokenizer.ggml.tokens) is walked, never kept whole:
+// [Info.Vocabulary] gives its length, its digest and the digests of its
+// prefixes (by the definition in internal/vocabhash, which tokenizer.json
+// vocabularies are digested with too), llama.cpp's padding, and its
+// control-like tokens with their ids. [Info.Tensors] keeps each tensor's
+// name and dimensions, for the first limits.MaxTensorShapes tensors.
+//
 // [ReadPrefix] reads only a file's first bytes: the keys that end within
 // them (llama.cpp writes general.* first), and no tensor facts. A remote
 // file is read through a window of 1 MiB blocks, so its header costs few

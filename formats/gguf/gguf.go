@@ -50,11 +50,24 @@ type Info struct {
 	// metadata is complete, and the reader also returns an error wrapping
 	// formats.ErrTruncated.
 	Truncated bool `json:"truncated,omitempty"`
+	// Vocabulary is what the token list (tokenizer.ggml.tokens) declares,
+	// or nil when the file has none.
+	Vocabulary *Vocabulary `json:"vocabulary,omitempty"`
+	// Tensors lists the tensor infos' names and dimensions in file order,
+	// for the first limits.MaxTensorShapes tensors.
+	Tensors []Tensor `json:"-"`
 	// PrefixBytes is set when only the file's first PrefixBytes bytes were
 	// read (ReadPrefix): Metadata holds the keys that end within them, and
 	// the tensor facts (Parameters, TensorTypes, DataOffset, DataSize) are
 	// not known.
 	PrefixBytes int64 `json:"prefix_bytes,omitempty"`
+}
+
+// Tensor is a tensor info's name and dimensions, ne[0] (the fastest
+// varying, a row's width) first, as ggml orders them.
+type Tensor struct {
+	Name string   `json:"name"`
+	Dims []uint64 `json:"dims"`
 }
 
 // Value is one GGUF metadata key-value pair.
@@ -429,7 +442,7 @@ func read(g *reader) (*Info, error) {
 	// validation: keep the metadata (licence, base models, names), without
 	// tensor facts.
 	metaOnly := &Info{Version: meta.Version, TensorCount: meta.TensorCount, KVCount: meta.KVCount,
-		Alignment: meta.Alignment, Architecture: meta.Architecture, Metadata: meta.Metadata}
+		Alignment: meta.Alignment, Architecture: meta.Architecture, Metadata: meta.Metadata, Vocabulary: meta.Vocabulary}
 	if errors.Is(err, errPrefix) {
 		metaOnly.PrefixBytes = g.limit
 		return metaOnly, nil
@@ -484,6 +497,9 @@ func (g *reader) readKV(info *Info) error {
 			info.Architecture, _ = v.Value.(string)
 		}
 		info.Metadata = append(info.Metadata, v)
+		if key == tokensKey {
+			info.Vocabulary, g.vocab = g.vocab, nil
+		}
 	}
 	return nil
 }
@@ -527,6 +543,9 @@ func (g *reader) value(v *Value, typ uint32, typAt int64) error {
 		return errorAt(countAt, formats.ErrTruncated, "key %q array of %d %s needs at least %d bytes, but only %d remain", v.Key, count, typeNames[elem], count*minSize, g.remaining())
 	}
 	v.Len = count
+	if v.Key == tokensKey && elem == typeString {
+		return g.tokenList(v, count)
+	}
 	if count <= limits.MaxGGUFShortArray {
 		elems := make([]any, 0, count)
 		for range count {
@@ -567,6 +586,39 @@ func (g *reader) value(v *Value, typ uint32, typAt int64) error {
 			return err
 		}
 	}
+	return nil
+}
+
+// tokenList walks the token list, digesting it (g.vocab) and keeping its
+// control-like tokens; a short list is kept whole, as other arrays are.
+func (g *reader) tokenList(v *Value, count uint64) error {
+	w := newVocabWalk()
+	var elems []any
+	if count <= limits.MaxGGUFShortArray {
+		elems = make([]any, 0, count)
+	}
+	for range count {
+		at := g.off
+		n, err := g.strLen("token")
+		if err != nil {
+			return err
+		}
+		tok, err := g.next(int64(n), "token")
+		if err != nil {
+			return err
+		}
+		if g.kept += int64(w.add(tok)); g.kept > limits.MaxGGUFKeptBytes {
+			return errorAt(at, nil, "strings kept from the metadata exceed the %d-byte limit", limits.MaxGGUFKeptBytes)
+		}
+		if elems != nil {
+			g.kept += int64(n)
+			elems = append(elems, string(tok))
+		}
+	}
+	if elems != nil {
+		v.Value = elems
+	}
+	g.vocab = w.done()
 	return nil
 }
 
@@ -664,6 +716,10 @@ func (g *reader) readTensors(info *Info) (*Info, error) {
 		}
 		elements := uint64(1)
 		var first uint64
+		var dims []uint64
+		if len(info.Tensors) < limits.MaxTensorShapes {
+			dims = make([]uint64, 0, ndims)
+		}
 		for d := range ndims {
 			dAt := g.off
 			n, err := g.u64("dimension")
@@ -675,6 +731,9 @@ func (g *reader) readTensors(info *Info) (*Info, error) {
 			}
 			if d == 0 {
 				first = n
+			}
+			if dims != nil {
+				dims = append(dims, n)
 			}
 			hi, lo := bits.Mul64(elements, n)
 			if hi != 0 || lo > math.MaxInt64 {
@@ -715,6 +774,9 @@ func (g *reader) readTensors(info *Info) (*Info, error) {
 		params, carry = bits.Add64(params, elements, 0)
 		if carry != 0 || params > math.MaxInt64 {
 			return nil, errorAt(at, nil, "parameter count overflows at tensor %q", name)
+		}
+		if dims != nil {
+			info.Tensors = append(info.Tensors, Tensor{Name: name, Dims: dims})
 		}
 		typeName := ggmlTypeName(typ)
 		if info.TensorTypes == nil {
@@ -766,6 +828,7 @@ type reader struct {
 	start int64  // file offset of buf[0]
 	kept  int64  // bytes kept in memory, against limits.MaxGGUFKeptBytes
 	limit int64  // when > 0, bytes from limit on are not read (ReadPrefix)
+	vocab *Vocabulary
 }
 
 // remaining returns the bytes left in the file after the current offset.
@@ -872,15 +935,26 @@ func (g *reader) str(what string, max uint64) (string, error) {
 	return string(b), nil
 }
 
+// strLen reads a gguf_string's length and checks it against the cap of
+// strings.
+func (g *reader) strLen(what string) (uint64, error) {
+	at := g.off
+	n, err := g.u64(what + " length")
+	if err != nil {
+		return 0, err
+	}
+	if n > limits.MaxGGUFString {
+		return 0, errorAt(at, nil, "%s length %d exceeds limit %d", what, n, limits.MaxGGUFString)
+	}
+	return n, nil
+}
+
 // skipString moves past a gguf_string after checking its length.
 func (g *reader) skipString() error {
 	at := g.off
-	n, err := g.u64("string length")
+	n, err := g.strLen("string")
 	if err != nil {
 		return err
-	}
-	if n > limits.MaxGGUFString {
-		return errorAt(at, nil, "string length %d exceeds limit %d", n, limits.MaxGGUFString)
 	}
 	if n > uint64(g.remaining()) {
 		return errorAt(at, formats.ErrTruncated, "string length %d runs past the end of the file (%d bytes left)", n, g.remaining())

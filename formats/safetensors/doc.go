@@ -7,7 +7,8 @@
 //
 // [Read] returns an [Info]: the header length and data offset,
 // __metadata__, the tensor count and names (in data order, so that a
-// sharded-weights index can be checked against them), parameter counts in
+// sharded-weights index can be checked against them) with their shapes
+// (for the first limits.MaxTensorShapes tensors), parameter counts in
 // total and per dtype, and the size of the data buffer the header indexes.
 // A header costs one read, two when it is longer than 64 KiB, so a remote
 // file costs one or two range requests.

@@ -43,6 +43,10 @@ type Info struct {
 	// TensorNames lists tensor names in data order, so an index's
 	// weight_map can be checked against the shards.
 	TensorNames []string `json:"-"`
+	// TensorShapes holds the shape of each tensor of TensorNames, for the
+	// first limits.MaxTensorShapes tensors; a shape of more than
+	// limits.MaxShapeDims dimensions is nil.
+	TensorShapes [][]uint64 `json:"-"`
 }
 
 // Dtypes lists the dtypes present, sorted.
@@ -106,6 +110,9 @@ type tensor struct {
 	begin, end uint64
 	elements   uint64
 	at         int64 // file offset of the entry's name
+	// shape is where the shape's dimensions are in the header's shapes
+	// (start, length; length -1 when not kept).
+	shape [2]int
 }
 
 // Read reads the header of a safetensors file of the given size and
@@ -164,7 +171,7 @@ func Read(r io.ReaderAt, size int64) (*Info, error) {
 		}
 	}
 	header := unsafe.String(unsafe.SliceData(hdr), len(hdr))
-	info, tensors, err := parseHeader(header)
+	info, tensors, shapes, err := parseHeader(header)
 	if err != nil {
 		return nil, err
 	}
@@ -208,9 +215,17 @@ func Read(r io.ReaderAt, size int64) (*Info, error) {
 		names.WriteString(t.name)
 	}
 	all, pos := names.String(), 0
-	for _, t := range tensors {
+	info.TensorShapes = make([][]uint64, 0, min(len(tensors), limits.MaxTensorShapes))
+	for i, t := range tensors {
 		info.TensorNames = append(info.TensorNames, all[pos:pos+len(t.name)])
 		pos += len(t.name)
+		if i < limits.MaxTensorShapes {
+			var shape []uint64
+			if t.shape[1] >= 0 {
+				shape = shapes[t.shape[0] : t.shape[0]+t.shape[1] : t.shape[0]+t.shape[1]]
+			}
+			info.TensorShapes = append(info.TensorShapes, shape)
+		}
 	}
 	info.Tensors = len(tensors)
 	info.Parameters = int64(params)
@@ -232,15 +247,16 @@ func Read(r io.ReaderAt, size int64) (*Info, error) {
 }
 
 // parseHeader decodes and checks the JSON header (everything
-// that does not need the file size) in one pass. Errors carry file
-// offsets.
-func parseHeader(header string) (*Info, []tensor, error) {
+// that does not need the file size) in one pass, and returns the tensors'
+// dimensions one after the other (shapes). Errors carry file offsets.
+func parseHeader(header string) (*Info, []tensor, []uint64, error) {
 	if header[0] != '{' {
-		return nil, nil, errorAt(8, nil, "header does not start with '{'")
+		return nil, nil, nil, errorAt(8, nil, "header does not start with '{'")
 	}
 	if !utf8.ValidString(header) {
-		return nil, nil, errorAt(8+int64(jsonscan.InvalidUTF8At(header)), nil, "header is not valid UTF-8")
+		return nil, nil, nil, errorAt(8+int64(jsonscan.InvalidUTF8At(header)), nil, "header is not valid UTF-8")
 	}
+	var shapes []uint64
 	j := jsonscan.New(header)
 	syntax := func() error { return syntaxError(j) }
 	info := &Info{ParametersByDtype: map[string]int64{}}
@@ -256,24 +272,24 @@ func parseHeader(header string) (*Info, []tensor, error) {
 			at := 8 + int64(j.Pos())
 			name, ok := j.ReadString()
 			if !ok || !j.Expect(':', "':' after an object key") {
-				return nil, nil, syntax()
+				return nil, nil, nil, syntax()
 			}
 			if name == "__metadata__" {
 				if sawMetadata {
-					return nil, nil, errorAt(at, nil, "duplicate __metadata__")
+					return nil, nil, nil, errorAt(at, nil, "duplicate __metadata__")
 				}
 				sawMetadata = true
 				var err error
 				if info.Metadata, err = readMetadata(j); err != nil {
-					return nil, nil, err
+					return nil, nil, nil, err
 				}
 			} else {
 				if seen[name] = struct{}{}; len(seen) == len(tensors) {
-					return nil, nil, errorAt(at, nil, "duplicate tensor name %q", name)
+					return nil, nil, nil, errorAt(at, nil, "duplicate tensor name %q", name)
 				}
-				t, err := readEntry(j, name, at)
+				t, err := readEntry(j, name, at, &shapes, len(tensors) < limits.MaxTensorShapes)
 				if err != nil {
-					return nil, nil, err
+					return nil, nil, nil, err
 				}
 				tensors = append(tensors, t)
 			}
@@ -283,9 +299,9 @@ func parseHeader(header string) (*Info, []tensor, error) {
 		}
 	}
 	if j.Failed() || !j.End() {
-		return nil, nil, syntax()
+		return nil, nil, nil, syntax()
 	}
-	return info, tensors, nil
+	return info, tensors, shapes, nil
 }
 
 // syntaxError reports the scanner's fault in a safetensors header.
@@ -344,9 +360,10 @@ func readMetadata(j *jsonscan.Scanner) (map[string]string, error) {
 	return m, nil
 }
 
-// readEntry reads and checks one tensor entry.
-func readEntry(j *jsonscan.Scanner, name string, at int64) (tensor, error) {
-	t := tensor{name: name, at: at}
+// readEntry reads and checks one tensor entry. When keep is set, its
+// shape's dimensions are appended to shapes (at most limits.MaxShapeDims).
+func readEntry(j *jsonscan.Scanner, name string, at int64, shapes *[]uint64, keep bool) (tensor, error) {
+	t := tensor{name: name, at: at, shape: [2]int{len(*shapes), -1}}
 	if j.Peek() != '{' {
 		if _, ok := j.Skip(1); !ok {
 			return t, syntaxError(j)
@@ -404,16 +421,25 @@ func readEntry(j *jsonscan.Scanner, name string, at int64) (tensor, error) {
 					return t, err
 				}
 				shapeAt = valAt
+				dims := 0
 				err := readUints(j, name, "shape", valAt, func(n uint64, elemAt int64) error {
 					hi, lo := bits.Mul64(elements, n)
 					if hi != 0 {
 						return errorAt(elemAt, nil, "tensor %q shape overflows the element count", name)
 					}
 					elements = lo
+					if dims++; keep && dims <= limits.MaxShapeDims {
+						*shapes = append(*shapes, n)
+					}
 					return nil
 				})
 				if err != nil {
 					return t, err
+				}
+				if keep && dims <= limits.MaxShapeDims {
+					t.shape[1] = dims
+				} else if keep {
+					*shapes = (*shapes)[:t.shape[0]]
 				}
 				shapeRaw = j.Input()[valAt-8 : j.Pos()]
 			case "data_offsets":

@@ -66,6 +66,19 @@ func checkAgainstIndependentDecode(t *testing.T, data []byte, info *safetensors.
 	if !slices.Equal(info.TensorNames, names) {
 		t.Errorf("TensorNames differ from the data order:\n got %v\nwant %v", clipList(info.TensorNames), clipList(names))
 	}
+	// TensorShapes: each name's shape, nil past limits.MaxShapeDims.
+	if len(info.TensorShapes) != min(len(names), limits.MaxTensorShapes) {
+		t.Fatalf("%d shapes for %d tensors", len(info.TensorShapes), len(names))
+	}
+	for i, shape := range info.TensorShapes {
+		want := slices.Clone(tensors[info.TensorNames[i]].Shape)
+		if len(want) > limits.MaxShapeDims {
+			want = nil
+		}
+		if !slices.Equal(shape, want) {
+			t.Errorf("shape of %s = %v, want %v", info.TensorNames[i], shape, want)
+		}
+	}
 }
 
 func clipList(s []string) []string { return s[:min(len(s), 8)] }
@@ -177,6 +190,7 @@ func TestReadSafetensorsShapes(t *testing.T) {
 		{"unpadded", testmodel.Safetensors{NoPadding: true, Tensors: []testmodel.SafetensorsTensor{{Name: "u", Dtype: "I64", Shape: []uint64{2}}}}, 2},
 		{"null metadata", testmodel.Safetensors{Header: `{"__metadata__":null,"a":{"dtype":"I8","shape":[3],"data_offsets":[0,3]}}`, Tensors: []testmodel.SafetensorsTensor{{Name: "a", Dtype: "I8", Shape: []uint64{3}}}}, 3},
 		{"unknown fields ignored", testmodel.Safetensors{Header: `{"a":{"dtype":"I8","shape":[3],"data_offsets":[0,3],"extra":{"x":[1]}}}` + "  \n", Tensors: []testmodel.SafetensorsTensor{{Name: "a", Dtype: "I8", Shape: []uint64{3}}}}, 3},
+		{"nine dimensions", testmodel.Safetensors{Tensors: []testmodel.SafetensorsTensor{{Name: "n", Dtype: "U8", Shape: []uint64{1, 1, 1, 1, 1, 1, 1, 1, 2}}, {Name: "m", Dtype: "U8", Shape: []uint64{3, 1}}}}, 5},
 		{"escaped name", testmodel.Safetensors{Tensors: []testmodel.SafetensorsTensor{{Name: "w\"é\u2028<x>", Dtype: "BOOL", Shape: []uint64{1}}}}, 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

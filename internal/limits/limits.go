@@ -89,6 +89,22 @@ const (
 	// GGUF metadata; longer arrays (tokenizer vocabularies, merges, scores)
 	// are summarised by element type and length.
 	MaxGGUFShortArray = 64
+	// MaxGGUFSpecialTokens caps the control-like tokens ("<|im_start|>",
+	// "[INST]", "<bos>") kept from a GGUF token list with their ids; Gemma
+	// 3's list has about 6,400.
+	MaxGGUFSpecialTokens = 1 << 14
+	// MaxVocabularyPrefixes caps the digests of a token list's prefixes
+	// kept while walking it (the last ones are kept: the base vocabulary
+	// ends near the end of the list).
+	MaxVocabularyPrefixes = 16
+
+	// MaxTensorShapes caps the tensors of one weight file whose names and
+	// shapes are kept for inferring the architecture (a 92,000-tensor
+	// mixture of experts spreads them over many shards).
+	MaxTensorShapes = 1 << 17
+	// MaxShapeDims caps the dimensions of a shape kept; tensors of more
+	// dimensions are kept without a shape.
+	MaxShapeDims = 8
 
 	// MaxPickleBytes caps how much of one pickle stream is walked.
 	MaxPickleBytes = 256 << 20
@@ -329,6 +345,11 @@ const (
 	MaxHubSignedFiles     = 64
 	MaxHubSignedFileBytes = 1 << 20
 	MaxHubSignedBytes     = 8 << 20
+	// MaxHubTokenizerBytes caps the config and tokenizer files a remote
+	// audit reads: a tokenizer.json is read for its vocabulary digest when
+	// it is this small (Llama 2's and Mistral's are about 2 MB, Qwen's and
+	// Llama 3's 7 to 9 MB); a larger one is listed, not read.
+	MaxHubTokenizerBytes = 4 << 20
 	// MaxHubErrorBody caps what is read of an error response from the Hub.
 	MaxHubErrorBody = 4 << 10
 	// MaxHubRedirects caps the redirects followed for one request.

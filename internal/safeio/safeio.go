@@ -115,3 +115,66 @@ func ReadAt(r io.ReaderAt, off, n int64) ([]byte, error) {
 	}
 	return buf, nil
 }
+
+// ReadFilePrefix reads up to max bytes of a regular file, saying whether
+// there was more.
+func ReadFilePrefix(path string, max int64) ([]byte, bool, error) {
+	f, err := OpenRegular(path)
+	if err != nil {
+		return nil, false, err
+	}
+	defer f.Close()
+	data, err := ReadAll(f, max)
+	if errors.Is(err, ErrTooLarge) {
+		buf := make([]byte, max)
+		n, err := f.ReadAt(buf, 0)
+		if n < len(buf) && err != nil {
+			return nil, false, err
+		}
+		return buf[:n], true, nil
+	}
+	return data, false, err
+}
+
+// CountingReader counts the bytes read from a seekable reader (a seek moves
+// the count), so that the offset of what a parser reads next is known (a
+// tar member's data after tar.Reader.Next).
+type CountingReader struct {
+	R io.ReadSeeker
+	N int64
+}
+
+func (c *CountingReader) Read(p []byte) (int, error) {
+	n, err := c.R.Read(p)
+	c.N += int64(n)
+	return n, err
+}
+
+func (c *CountingReader) Seek(off int64, whence int) (int64, error) {
+	pos, err := c.R.Seek(off, whence)
+	if err == nil {
+		c.N = pos
+	}
+	return pos, err
+}
+
+// CapReader fails with an error wrapping ErrTooLarge once more than Left
+// bytes were read, so that a decompressor cannot be made to produce output
+// without end. What names the data in the error.
+type CapReader struct {
+	R    io.Reader
+	Left int64
+	What string
+}
+
+func (c *CapReader) Read(p []byte) (int, error) {
+	if c.Left <= 0 {
+		return 0, fmt.Errorf("%s %w", c.What, ErrTooLarge)
+	}
+	if int64(len(p)) > c.Left {
+		p = p[:c.Left]
+	}
+	n, err := c.R.Read(p)
+	c.Left -= int64(n)
+	return n, err
+}

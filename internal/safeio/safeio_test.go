@@ -70,3 +70,36 @@ func TestReadFullAt(t *testing.T) {
 		t.Errorf("short read: err = %v, want io.ErrUnexpectedEOF", err)
 	}
 }
+
+func TestCapAndCountingReaders(t *testing.T) {
+	cr := &CountingReader{R: strings.NewReader("hello world")}
+	buf := make([]byte, 5)
+	if _, err := io.ReadFull(cr, buf); err != nil || cr.N != 5 {
+		t.Fatalf("read 5: N %d, %v", cr.N, err)
+	}
+	if _, err := cr.Seek(8, io.SeekStart); err != nil || cr.N != 8 {
+		t.Fatalf("seek: N %d, %v", cr.N, err)
+	}
+	capped := &CapReader{R: strings.NewReader(strings.Repeat("x", 100)), Left: 10, What: "output"}
+	data, err := io.ReadAll(capped)
+	if len(data) != 10 || !errors.Is(err, ErrTooLarge) || !strings.Contains(err.Error(), "output") {
+		t.Errorf("capped read: %d bytes, %v", len(data), err)
+	}
+}
+
+func TestReadFilePrefix(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "f")
+	if err := os.WriteFile(p, []byte("0123456789"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		max       int64
+		want      string
+		truncated bool
+	}{{4, "0123", true}, {10, "0123456789", false}, {20, "0123456789", false}} {
+		data, truncated, err := ReadFilePrefix(p, tc.max)
+		if err != nil || string(data) != tc.want || truncated != tc.truncated {
+			t.Errorf("max %d: %q %v %v", tc.max, data, truncated, err)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package testmodel
 import (
 	"bytes"
 	"encoding/binary"
+	"fmt"
 	"math"
 	"os"
 )
@@ -326,3 +327,29 @@ func (w *ggufWriter) u16(v uint16) { w.b.Write(w.order.AppendUint16(nil, v)) }
 func (w *ggufWriter) u32(v uint32) { w.b.Write(w.order.AppendUint32(nil, v)) }
 func (w *ggufWriter) u64(v uint64) { w.b.Write(w.order.AppendUint64(nil, v)) }
 func (w *ggufWriter) str(s string) { w.u64(uint64(len(s))); w.b.WriteString(s) }
+
+// KVOf makes a key-value pair of a value as a GGUF reader returns it:
+// unsigned integers as UINT32 (UINT64 when larger), signed ones as INT32
+// or INT64, floats as FLOAT32, strings and booleans as such; other values
+// as their text.
+func KVOf(key string, v any) KV {
+	switch x := v.(type) {
+	case uint64:
+		if x <= math.MaxUint32 {
+			return KV{key, Uint32(uint32(x))}
+		}
+		return KV{key, Uint64(x)}
+	case int64:
+		if x >= math.MinInt32 && x <= math.MaxInt32 {
+			return KV{key, Int32(int32(x))}
+		}
+		return KV{key, Int64(x)}
+	case float64:
+		return KV{key, Float32(float32(x))}
+	case bool:
+		return KV{key, Bool(x)}
+	case string:
+		return KV{key, String(x)}
+	}
+	return KV{key, String(fmt.Sprint(v))}
+}

@@ -87,6 +87,11 @@ func Qwen25InstructGGUF() GGUF {
 // size ("1B" or "3B") quantised to Q4_K_M, with the keys llama.cpp writes
 // from Meta's card: name, fine-tune, licence, tags and languages.
 func Llama32InstructGGUF(size string) GGUF {
+	// The shapes of meta-llama/Llama-3.2-1B-Instruct and -3B-Instruct.
+	layers, width, heads := uint32(28), uint32(3072), uint32(24)
+	if size == "1B" {
+		layers, width, heads = 16, 2048, 32
+	}
 	return GGUF{KV: []KV{
 		{"general.architecture", String("llama")},
 		{"general.type", String("model")},
@@ -97,10 +102,10 @@ func Llama32InstructGGUF(size string) GGUF {
 		{"general.license", String("llama3.2")},
 		{"general.tags", Strings("facebook", "meta", "pytorch", "llama", "llama-3", "text-generation")},
 		{"general.languages", Strings("en", "de", "fr", "it", "pt", "hi", "es", "th")},
-		{"llama.block_count", Uint32(28)},
+		{"llama.block_count", Uint32(layers)},
 		{"llama.context_length", Uint32(131072)},
-		{"llama.embedding_length", Uint32(3072)},
-		{"llama.attention.head_count", Uint32(24)},
+		{"llama.embedding_length", Uint32(width)},
+		{"llama.attention.head_count", Uint32(heads)},
 		{"llama.attention.head_count_kv", Uint32(8)},
 		{"general.file_type", Uint32(15)},
 		{"tokenizer.ggml.model", String("gpt2")},

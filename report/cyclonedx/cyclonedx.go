@@ -372,6 +372,11 @@ func pedigree(r *report.Report) *cdx.Pedigree {
 		if n.Country != "" {
 			props = append(props, cdx.Property{Name: "modelvet:country", Value: clean(n.Country)})
 		}
+		for _, e := range n.Evidence {
+			if e.Path == "" && e.Field == finding.FieldFingerprint {
+				props = append(props, cdx.Property{Name: "modelvet:fingerprint", Value: clean(e.Value)})
+			}
+		}
 		c.Properties = &props
 		anc = append(anc, c)
 	}

@@ -383,4 +383,5 @@ var Summaries = map[finding.Code]string{
 	finding.ProvenanceGovernmentPolicy:    "A government policy in a selected jurisdiction bars the model, its developer or an ancestor.",
 	finding.ProvenanceLineageUnknown:      "The release is a derivative whose base cannot be established.",
 	finding.ProvenanceDeniedOrigin:        "The model or an ancestor comes from a country or developer the policy denies.",
+	finding.ProvenanceLineageMismatch:     "A declared base that the release's own files (architecture, tokenizer, chat template, tensor shapes) contradict.",
 }

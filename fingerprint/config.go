@@ -1,18 +1,22 @@
-package manifest
+package fingerprint
 
 import (
-	"errors"
 	"fmt"
 	"math"
 
 	"github.com/tidwall/gjson"
 
 	"github.com/modelvet/modelvet/formats"
+	"github.com/modelvet/modelvet/internal/jsonscan"
 	"github.com/modelvet/modelvet/internal/limits"
 )
 
-// FormatTokenizer marks errors in tokenizer files and chat templates.
-const FormatTokenizer Format = "tokenizer"
+// The formats errors name: config.json and generation_config.json, and
+// the tokenizer files and chat templates.
+const (
+	formatConfig    = "config"
+	formatTokenizer = "tokenizer"
+)
 
 // Field names of config.json across families, in the order they are tried:
 // transformers' own names first, then those of GPT-2 and BigCode, Falcon,
@@ -155,35 +159,33 @@ func factInt(v gjson.Result) (int64, bool) {
 	return int64(v.Num), true
 }
 
-// parseFactsDoc checks a small JSON document against its cap and nesting
-// bound and parses it; it must be an object.
-func parseFactsDoc(format Format, path string, data []byte, maxBytes int) (gjson.Result, error) {
-	if len(data) > maxBytes {
-		return gjson.Result{}, &formats.Error{Format: string(format), Path: path, Offset: -1, Msg: fmt.Sprintf("is larger than the %d-byte cap", maxBytes)}
+// parseFactsDoc checks a JSON document against its file's cap
+// (MaxFileBytes) and the nesting bound and parses it; it must be an object.
+func parseFactsDoc(format, path string, data []byte) (gjson.Result, error) {
+	if max := MaxFileBytes(path); int64(len(data)) > max {
+		return gjson.Result{}, &formats.Error{Format: format, Path: path, Offset: -1, Msg: fmt.Sprintf("is larger than the %d-byte cap", max)}
 	}
-	if err := checkJSON(path, data); err != nil {
-		var fe *formats.Error
-		if errors.As(err, &fe) {
-			fe.Format = string(format)
-		}
-		return gjson.Result{}, err
+	// Validated within the nesting cap first: gjson's own validator
+	// recurses once per level.
+	if ok, off, msg := jsonscan.Valid(string(data)); !ok {
+		return gjson.Result{}, &formats.Error{Format: format, Path: path, Offset: int64(off), Msg: "is not valid JSON: " + msg}
 	}
 	doc := gjson.ParseBytes(data)
 	if !doc.IsObject() {
-		return gjson.Result{}, &formats.Error{Format: string(format), Path: path, Offset: -1, Msg: "is not a JSON object"}
+		return gjson.Result{}, &formats.Error{Format: format, Path: path, Offset: -1, Msg: "is not a JSON object"}
 	}
 	return doc, nil
 }
 
-// parseConfigFacts reads config.json: the architecture, and the token ids
+// parseConfig reads config.json: the architecture, and the token ids
 // it repeats from the tokenizer.
-func parseConfigFacts(path string, data []byte) (*Fingerprint, error) {
-	doc, err := parseFactsDoc(FormatConfig, path, data, limits.MaxJSONBytes)
+func parseConfig(path string, data []byte) (*Facts, error) {
+	doc, err := parseFactsDoc(formatConfig, path, data)
 	if err != nil {
 		return nil, err
 	}
 	r := newJSONFacts(path, doc)
-	a := ArchitectureFacts{
+	a := Architecture{
 		ModelType:           r.str(limits.MaxModelName, "model_type"),
 		Classes:             r.classes(),
 		Layers:              r.int(layerFields...),
@@ -206,7 +208,7 @@ func parseConfigFacts(path string, data []byte) (*Fingerprint, error) {
 		ContextLength:       r.int(contextFields...),
 		TiedEmbeddings:      r.bool("tie_word_embeddings"),
 	}
-	fp := &Fingerprint{Architecture: a}
+	fp := &Facts{Architecture: a}
 	r.tokenIDs(&fp.Tokenizer)
 	return fp, nil
 }
@@ -243,19 +245,19 @@ func (r *jsonFacts) kvHeads() *Fact[int64] {
 }
 
 // tokenIDs reads bos, eos and pad ids (config.json, generation_config.json).
-func (r *jsonFacts) tokenIDs(t *TokenizerFacts) {
+func (r *jsonFacts) tokenIDs(t *Tokenizer) {
 	t.BOSID = r.int("bos_token_id")
 	t.EOSIDs = r.ids("eos_token_id")
 	t.PADID = r.int("pad_token_id")
 }
 
-// parseGenerationFacts reads the token ids of generation_config.json.
-func parseGenerationFacts(path string, data []byte) (*Fingerprint, error) {
-	doc, err := parseFactsDoc(FormatConfig, path, data, limits.MaxJSONBytes)
+// parseGenerationConfig reads the token ids of generation_config.json.
+func parseGenerationConfig(path string, data []byte) (*Facts, error) {
+	doc, err := parseFactsDoc(formatConfig, path, data)
 	if err != nil {
 		return nil, err
 	}
-	fp := &Fingerprint{}
+	fp := &Facts{}
 	newJSONFacts(path, doc).tokenIDs(&fp.Tokenizer)
 	return fp, nil
 }

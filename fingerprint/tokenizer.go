@@ -1,12 +1,10 @@
-package manifest
+package fingerprint
 
 import (
 	"cmp"
 	"crypto/sha256"
-	"encoding/binary"
 	"encoding/hex"
 	"fmt"
-	"hash"
 	"math/bits"
 	"regexp"
 	"slices"
@@ -16,62 +14,30 @@ import (
 
 	"github.com/modelvet/modelvet/formats"
 	"github.com/modelvet/modelvet/internal/limits"
+	"github.com/modelvet/modelvet/internal/textsafe"
+	"github.com/modelvet/modelvet/internal/vocabhash"
 )
-
-// VocabularyDigest identifies a token list: its length and the SHA-256 of
-// its tokens in id order (see VocabularyHasher).
-type VocabularyDigest struct {
-	Tokens int64  `json:"tokens"`
-	Digest string `json:"digest"` // "sha256:<hex>"
-}
-
-// VocabularyHasher digests a token list in id order: each token's length
-// as an unsigned LEB128 number, then its UTF-8 bytes, all under SHA-256.
-// The length prefix keeps ["ab", "c"] and ["a", "bc"] apart. tokenizer.json
-// vocabularies and GGUF token lists (tokenizer.ggml.tokens, its first
-// Tokens entries) hash alike, so a GGUF reader can feed it while walking.
-type VocabularyHasher struct {
-	h   hash.Hash
-	n   int64
-	buf [binary.MaxVarintLen64]byte
-}
-
-// NewVocabularyHasher returns an empty hasher.
-func NewVocabularyHasher() *VocabularyHasher { return &VocabularyHasher{h: sha256.New()} }
-
-// Add appends the next token.
-func (v *VocabularyHasher) Add(token string) {
-	n := binary.PutUvarint(v.buf[:], uint64(len(token)))
-	v.h.Write(v.buf[:n])
-	v.h.Write([]byte(token))
-	v.n++
-}
-
-// Digest returns the digest of the tokens added so far.
-func (v *VocabularyHasher) Digest() VocabularyDigest {
-	return VocabularyDigest{Tokens: v.n, Digest: "sha256:" + hex.EncodeToString(v.h.Sum(nil))}
-}
 
 // specialTokenFields are the special-token fields of tokenizer_config.json
 // and special_tokens_map.json.
 var specialTokenFields = []struct {
 	name string
-	set  func(*TokenizerFacts, *Fact[string])
+	set  func(*Tokenizer, *Fact[string])
 }{
-	{"bos_token", func(t *TokenizerFacts, f *Fact[string]) { t.BOS = f }},
-	{"eos_token", func(t *TokenizerFacts, f *Fact[string]) { t.EOS = f }},
-	{"pad_token", func(t *TokenizerFacts, f *Fact[string]) { t.PAD = f }},
-	{"unk_token", func(t *TokenizerFacts, f *Fact[string]) { t.UNK = f }},
+	{"bos_token", func(t *Tokenizer, f *Fact[string]) { t.BOS = f }},
+	{"eos_token", func(t *Tokenizer, f *Fact[string]) { t.EOS = f }},
+	{"pad_token", func(t *Tokenizer, f *Fact[string]) { t.PAD = f }},
+	{"unk_token", func(t *Tokenizer, f *Fact[string]) { t.UNK = f }},
 }
 
-// parseTokenizerConfigFacts reads tokenizer_config.json: the class, the
+// parseTokenizerConfig reads tokenizer_config.json: the class, the
 // special tokens, the added tokens with their ids, and the chat template.
-func parseTokenizerConfigFacts(path string, data []byte) (*Fingerprint, error) {
-	doc, err := parseFactsDoc(FormatTokenizer, path, data, limits.MaxJSONBytes)
+func parseTokenizerConfig(path string, data []byte) (*Facts, error) {
+	doc, err := parseFactsDoc(formatTokenizer, path, data)
 	if err != nil {
 		return nil, err
 	}
-	fp := &Fingerprint{}
+	fp := &Facts{}
 	t := &fp.Tokenizer
 	if c := doc.Get("tokenizer_class"); c.Type == gjson.String && c.Str != "" && len(c.Str) <= limits.MaxModelName {
 		t.Class = &Fact[string]{Value: c.Str, Path: path, Field: "tokenizer_class"}
@@ -84,20 +50,20 @@ func parseTokenizerConfigFacts(path string, data []byte) (*Fingerprint, error) {
 	return fp, nil
 }
 
-// parseSpecialTokensFacts reads special_tokens_map.json.
-func parseSpecialTokensFacts(path string, data []byte) (*Fingerprint, error) {
-	doc, err := parseFactsDoc(FormatTokenizer, path, data, limits.MaxJSONBytes)
+// parseSpecialTokens reads special_tokens_map.json.
+func parseSpecialTokens(path string, data []byte) (*Facts, error) {
+	doc, err := parseFactsDoc(formatTokenizer, path, data)
 	if err != nil {
 		return nil, err
 	}
-	fp := &Fingerprint{}
+	fp := &Facts{}
 	readSpecialTokens(&fp.Tokenizer, path, doc)
 	return fp, nil
 }
 
 // readSpecialTokens reads bos/eos/pad/unk and additional_special_tokens,
 // each a string or an AddedToken object with "content".
-func readSpecialTokens(t *TokenizerFacts, path string, doc gjson.Result) {
+func readSpecialTokens(t *Tokenizer, path string, doc gjson.Result) {
 	for _, f := range specialTokenFields {
 		if s, ok := tokenContent(doc.Get(f.name)); ok {
 			f.set(t, &Fact[string]{Value: s, Path: path, Field: f.name})
@@ -172,25 +138,25 @@ func readChatTemplateField(path, field string, v gjson.Result) *Fact[ChatTemplat
 	return &Fact[ChatTemplate]{Value: summarizeChatTemplates(texts), Path: path, Field: field}
 }
 
-// parseChatTemplateFacts reads chat_template.jinja, the template as text.
-func parseChatTemplateFacts(path string, data []byte) (*Fingerprint, error) {
-	if len(data) > limits.MaxJSONBytes {
-		return nil, &formats.Error{Format: string(FormatTokenizer), Path: path, Offset: -1, Msg: fmt.Sprintf("is larger than the %d-byte cap", limits.MaxJSONBytes)}
+// parseChatTemplate reads chat_template.jinja, the template as text.
+func parseChatTemplate(path string, data []byte) (*Facts, error) {
+	if max := MaxFileBytes(path); int64(len(data)) > max {
+		return nil, &formats.Error{Format: formatTokenizer, Path: path, Offset: -1, Msg: fmt.Sprintf("is larger than the %d-byte cap", max)}
 	}
-	fp := &Fingerprint{}
+	fp := &Facts{}
 	if len(data) > 0 {
 		fp.Tokenizer.ChatTemplate = &Fact[ChatTemplate]{Value: summarizeChatTemplates([]string{string(data)}), Path: path}
 	}
 	return fp, nil
 }
 
-// parseChatTemplateJSONFacts reads chat_template.json ({"chat_template": …}).
-func parseChatTemplateJSONFacts(path string, data []byte) (*Fingerprint, error) {
-	doc, err := parseFactsDoc(FormatTokenizer, path, data, limits.MaxJSONBytes)
+// parseChatTemplateJSON reads chat_template.json ({"chat_template": …}).
+func parseChatTemplateJSON(path string, data []byte) (*Facts, error) {
+	doc, err := parseFactsDoc(formatTokenizer, path, data)
 	if err != nil {
 		return nil, err
 	}
-	return &Fingerprint{Tokenizer: TokenizerFacts{ChatTemplate: readChatTemplateField(path, "chat_template", doc.Get("chat_template"))}}, nil
+	return &Facts{Tokenizer: Tokenizer{ChatTemplate: readChatTemplateField(path, "chat_template", doc.Get("chat_template"))}}, nil
 }
 
 // chatMarkerRE finds the control-token-like strings of a chat template:
@@ -198,9 +164,9 @@ func parseChatTemplateJSONFacts(path string, data []byte) (*Fingerprint, error) 
 // [INST], [/TOOL_RESULTS], <<SYS>>. Go's regexp runs in linear time.
 var chatMarkerRE = regexp.MustCompile(`<\|[^|<>\s]{1,64}\|>|<｜[^｜<>\s]{1,64}｜>|</?[A-Za-z][A-Za-z0-9_]{1,31}>|\[/?[A-Z][A-Z_]{1,31}\]|<<[A-Z]{2,16}>>`)
 
-// ChatTemplateMarkers returns the distinct markers of a chat template's
-// text, sorted, at most limits.MaxChatTemplateMarkers of them.
-func ChatTemplateMarkers(text string) []string {
+// ChatMarkers returns the distinct markers of a chat template's text,
+// sorted, at most limits.MaxChatTemplateMarkers of them.
+func ChatMarkers(text string) []string {
 	return summarizeChatTemplates([]string{text}).Markers
 }
 
@@ -227,16 +193,16 @@ func summarizeChatTemplates(texts []string) ChatTemplate {
 	return ct
 }
 
-// parseTokenizerJSONFacts reads tokenizer.json: its vocabulary (digest and
+// parseTokenizerJSON reads tokenizer.json: its vocabulary (digest and
 // size) and added tokens. The document is read once; the vocabulary is
 // walked in place, its tokens hashed as they come when they come in id
 // order (they do in every published file), so no map of it is built.
-func parseTokenizerJSONFacts(path string, data []byte) (*Fingerprint, error) {
-	doc, err := parseFactsDoc(FormatTokenizer, path, data, limits.MaxTokenizerJSONBytes)
+func parseTokenizerJSON(path string, data []byte) (*Facts, error) {
+	doc, err := parseFactsDoc(formatTokenizer, path, data)
 	if err != nil {
 		return nil, err
 	}
-	fp := &Fingerprint{}
+	fp := &Facts{}
 	t := &fp.Tokenizer
 	added := readAddedTokens(doc.Get("added_tokens"), false)
 	if len(added) > 0 {
@@ -250,7 +216,7 @@ func parseTokenizerJSONFacts(path string, data []byte) (*Fingerprint, error) {
 		return fp, nil
 	}
 	if vocab.digest != nil {
-		t.Vocabulary = &Fact[VocabularyDigest]{Value: *vocab.digest, Path: path, Field: "model.vocab"}
+		t.Vocabulary = &Fact[Vocabulary]{Value: *vocab.digest, Path: path, Field: "model.vocab"}
 	}
 	for _, tok := range added {
 		vocab.ids.add(tok.ID)
@@ -263,7 +229,7 @@ func parseTokenizerJSONFacts(path string, data []byte) (*Fingerprint, error) {
 // when the ids run from 0 without gaps or duplicates.
 type vocabulary struct {
 	ids    *idSet
-	digest *VocabularyDigest
+	digest *Vocabulary
 }
 
 type idToken struct {
@@ -278,7 +244,7 @@ func readVocabulary(path string, v gjson.Result) (vocabulary, error) {
 		return vocabulary{}, nil
 	}
 	ids := newIDSet()
-	h := NewVocabularyHasher()
+	h := vocabhash.New()
 	var next, n int64
 	var rest []idToken // tokens met out of id order, sorted later
 	var fault string
@@ -299,7 +265,7 @@ func readVocabulary(path string, v gjson.Result) (vocabulary, error) {
 		} else {
 			var ok bool
 			if id, ok = factInt(e); !ok || id >= limits.MaxTokenizerTokens {
-				fault = fmt.Sprintf("model.vocab id of %q is not an integer below %d", truncate(k.Str), limits.MaxTokenizerTokens)
+				fault = fmt.Sprintf("model.vocab id of %q is not an integer below %d", textsafe.Truncate(k.Str, 64), limits.MaxTokenizerTokens)
 				return false
 			}
 			token = k.Str
@@ -314,7 +280,7 @@ func readVocabulary(path string, v gjson.Result) (vocabulary, error) {
 		return true
 	})
 	if fault != "" {
-		return vocabulary{}, &formats.Error{Format: string(FormatTokenizer), Path: path, Offset: -1, Msg: fault}
+		return vocabulary{}, &formats.Error{Format: formatTokenizer, Path: path, Offset: -1, Msg: fault}
 	}
 	if n == 0 {
 		return vocabulary{}, nil
@@ -328,18 +294,8 @@ func readVocabulary(path string, v gjson.Result) (vocabulary, error) {
 		h.Add(t.token)
 		next++
 	}
-	d := h.Digest()
-	out.digest = &d
+	out.digest = &Vocabulary{Tokens: h.Len(), Digest: h.Sum()}
 	return out, nil
-}
-
-// truncate shortens attacker-controlled text quoted in an error.
-func truncate(s string) string {
-	const max = 64
-	if len(s) <= max {
-		return s
-	}
-	return s[:max] + "…"
 }
 
 // idSet is a bitset of token ids below limits.MaxTokenizerTokens.

@@ -1,17 +1,9 @@
-package manifest
+package fingerprint
 
 import (
 	"cmp"
-	"path"
 	"slices"
 )
-
-// A release's fingerprint is what its own small files say about the network
-// and its tokenizer: config.json, the tokenizer files, the chat template,
-// GGUF metadata. Fine-tunes keep their base's architecture and usually its
-// vocabulary, while the special tokens and the chat template carry who
-// trained it last, so these facts recognise a model whose card says
-// nothing. Every fact remembers the file and field it was read from.
 
 // Fact is one value a release's files declare, with where it was read. A
 // nil *Fact is a fact the files do not state, which is not the same as a
@@ -19,7 +11,7 @@ import (
 type Fact[T any] struct {
 	Value T      `json:"value"`
 	Path  string `json:"path"`            // file, slash-separated, relative to the release root
-	Field string `json:"field,omitempty"` // JSON field path or GGUF key
+	Field string `json:"field,omitempty"` // JSON field path, GGUF key or tensor name
 }
 
 // Get returns the value and whether the fact is stated.
@@ -31,17 +23,28 @@ func (f *Fact[T]) Get() (T, bool) {
 	return f.Value, true
 }
 
-// Fingerprint holds the architecture and tokenizer facts of a release.
-type Fingerprint struct {
-	Architecture ArchitectureFacts `json:"architecture,omitzero"`
-	Tokenizer    TokenizerFacts    `json:"tokenizer,omitzero"`
+// Facts are the architecture and tokenizer facts of a release.
+type Facts struct {
+	Architecture Architecture `json:"architecture,omitzero"`
+	Tokenizer    Tokenizer    `json:"tokenizer,omitzero"`
+	// Omitted says what was left unread or not inferred, and why: a
+	// tokenizer.json too large for a remote audit, layer counts of a
+	// sharded release whose headers were not all read.
+	Omitted []Omission `json:"omitted,omitempty"`
 }
 
-// ArchitectureFacts describe the network's shape as config.json (or GGUF
-// metadata) declares it. Values are kept as declared: nothing is derived
-// (a head size the config leaves to be computed from the hidden size is
-// absent, not computed), so that facts compare like with like.
-type ArchitectureFacts struct {
+// Omission is a file or fact left out of the facts.
+type Omission struct {
+	Path   string `json:"path"`
+	Reason string `json:"reason"`
+}
+
+// Architecture describes the network's shape as config.json, GGUF metadata
+// or the weights' tensor shapes declare it. Values are kept as declared:
+// nothing is derived (a head size the config leaves to be computed from
+// the hidden size is absent, not computed), so that facts compare like
+// with like.
+type Architecture struct {
 	ModelType *Fact[string] `json:"model_type,omitempty"`
 	// Classes are the model classes ("architectures": LlamaForCausalLM).
 	Classes    *Fact[[]string] `json:"classes,omitempty"`
@@ -50,6 +53,11 @@ type ArchitectureFacts struct {
 	Heads      *Fact[int64]    `json:"heads,omitempty"`
 	KVHeads    *Fact[int64]    `json:"kv_heads,omitempty"`
 	HeadDim    *Fact[int64]    `json:"head_dim,omitempty"`
+	// QSize and KVSize are the widths of the query and of the key (or
+	// value) projections, heads × head size and key-value heads × head
+	// size, as tensor shapes state them; configs state the factors.
+	QSize  *Fact[int64] `json:"q_size,omitempty"`
+	KVSize *Fact[int64] `json:"kv_size,omitempty"`
 	// FFNSize is the feed-forward width ("intermediate_size"); in
 	// mixture-of-experts models it is the dense layers' width or, where the
 	// config has no separate field, each expert's.
@@ -73,8 +81,8 @@ type ArchitectureFacts struct {
 	TiedEmbeddings *Fact[bool]    `json:"tied_embeddings,omitempty"`
 }
 
-// TokenizerFacts describe the tokenizer and chat template.
-type TokenizerFacts struct {
+// Tokenizer describes the tokenizer and chat template.
+type Tokenizer struct {
 	Class *Fact[string] `json:"class,omitempty"` // tokenizer_class
 	// The special tokens' strings, and their ids where a file states them
 	// (generation_config.json, config.json, GGUF); EOSIDs may hold several.
@@ -86,16 +94,17 @@ type TokenizerFacts struct {
 	EOSIDs *Fact[[]int64] `json:"eos_ids,omitempty"`
 	PADID  *Fact[int64]   `json:"pad_id,omitempty"`
 	UNKID  *Fact[int64]   `json:"unk_id,omitempty"`
-	// Added lists the added tokens with their ids, sorted by id.
+	// Added lists the added tokens with their ids, sorted by id (for a
+	// GGUF file, the control-like tokens of its token list).
 	Added *Fact[[]Token] `json:"added,omitempty"`
 	// Named lists additional_special_tokens, which carry no ids.
 	Named *Fact[[]string] `json:"named,omitempty"`
 	// VocabSize is the tokenizer's real size: the distinct ids of its
-	// vocabulary and added tokens.
+	// vocabulary and added tokens (a GGUF file's token count).
 	VocabSize *Fact[int64] `json:"vocab_size,omitempty"`
 	// Vocabulary digests the base vocabulary in id order.
-	Vocabulary   *Fact[VocabularyDigest] `json:"vocabulary,omitempty"`
-	ChatTemplate *Fact[ChatTemplate]     `json:"chat_template,omitempty"`
+	Vocabulary   *Fact[Vocabulary]   `json:"vocabulary,omitempty"`
+	ChatTemplate *Fact[ChatTemplate] `json:"chat_template,omitempty"`
 	// GGMLPre is llama.cpp's pre-tokenizer family (tokenizer.ggml.pre);
 	// GGMLModel its tokenizer model (tokenizer.ggml.model: llama, gpt2, …).
 	GGMLPre   *Fact[string] `json:"ggml_pre,omitempty"`
@@ -109,6 +118,34 @@ type Token struct {
 	// Special is set when the tokenizer marks the token special (it is
 	// never split, and usually skipped when decoding).
 	Special bool `json:"special,omitempty"`
+}
+
+// Vocabulary identifies a token list: its length and the SHA-256 of its
+// tokens in id order, each token's length (unsigned LEB128) then its UTF-8
+// bytes. tokenizer.json vocabularies and GGUF token lists hash alike.
+type Vocabulary struct {
+	Tokens int64  `json:"tokens"`
+	Digest string `json:"digest"` // "sha256:<hex>"
+	// WithAdded is set for a list that goes on past the base vocabulary
+	// with added tokens (a GGUF token list): Prefixes digest its first
+	// tokens at each point where a run of control-like tokens starts, one
+	// of which is where the base vocabulary ends. Of such a list, a length
+	// no digest covers says nothing.
+	WithAdded bool         `json:"with_added,omitempty"`
+	Prefixes  []Vocabulary `json:"prefixes,omitempty"`
+}
+
+// DigestOf returns the digest of the list's first n tokens, if known.
+func (v Vocabulary) DigestOf(n int64) (string, bool) {
+	if n == v.Tokens {
+		return v.Digest, true
+	}
+	for _, p := range v.Prefixes {
+		if p.Tokens == n {
+			return p.Digest, true
+		}
+	}
+	return "", false
 }
 
 // ChatTemplate summarises a chat template: the digests of its texts and
@@ -125,7 +162,7 @@ type ChatTemplate struct {
 // Strings returns every special-token string the facts state: bos, eos,
 // pad and unk, added and named tokens, and chat-template markers, sorted
 // and without duplicates.
-func (t *TokenizerFacts) Strings() []string {
+func (t *Tokenizer) Strings() []string {
 	var out []string
 	for _, f := range []*Fact[string]{t.BOS, t.EOS, t.PAD, t.UNK} {
 		if v, ok := f.Get(); ok && v != "" {
@@ -148,7 +185,7 @@ func (t *TokenizerFacts) Strings() []string {
 }
 
 // AddedByID returns the added token with id, if the facts list one.
-func (t *TokenizerFacts) AddedByID(id int64) (Token, bool) {
+func (t *Tokenizer) AddedByID(id int64) (Token, bool) {
 	added, _ := t.Added.Get()
 	i, ok := slices.BinarySearchFunc(added, id, func(tok Token, id int64) int { return cmp.Compare(tok.ID, id) })
 	if !ok {
@@ -157,13 +194,14 @@ func (t *TokenizerFacts) AddedByID(id int64) (Token, bool) {
 	return added[i], true
 }
 
-// Empty reports whether the fingerprint states no fact.
-func (f *Fingerprint) Empty() bool {
-	return f == nil || (f.Architecture == ArchitectureFacts{} && f.Tokenizer == TokenizerFacts{})
+// Empty reports whether the facts state nothing.
+func (f *Facts) Empty() bool {
+	return f == nil || (f.Architecture == Architecture{} && f.Tokenizer == Tokenizer{})
 }
 
-// Merge fills the facts f does not state from o; f's own facts win.
-func (f *Fingerprint) Merge(o *Fingerprint) {
+// Merge fills the facts f does not state from o; f's own facts win. The
+// omissions of both are kept.
+func (f *Facts) Merge(o *Facts) {
 	if o == nil {
 		return
 	}
@@ -175,8 +213,8 @@ func (f *Fingerprint) Merge(o *Fingerprint) {
 		src *Fact[int64]
 	}{
 		{&a.Layers, b.Layers}, {&a.HiddenSize, b.HiddenSize}, {&a.Heads, b.Heads},
-		{&a.KVHeads, b.KVHeads}, {&a.HeadDim, b.HeadDim}, {&a.FFNSize, b.FFNSize},
-		{&a.MoEFFNSize, b.MoEFFNSize}, {&a.Experts, b.Experts}, {&a.SharedExperts, b.SharedExperts},
+		{&a.KVHeads, b.KVHeads}, {&a.HeadDim, b.HeadDim}, {&a.QSize, b.QSize}, {&a.KVSize, b.KVSize},
+		{&a.FFNSize, b.FFNSize}, {&a.MoEFFNSize, b.MoEFFNSize}, {&a.Experts, b.Experts}, {&a.SharedExperts, b.SharedExperts},
 		{&a.SharedExpertFFNSize, b.SharedExpertFFNSize}, {&a.ExpertsPerToken, b.ExpertsPerToken},
 		{&a.QLoRARank, b.QLoRARank}, {&a.KVLoRARank, b.KVLoRARank}, {&a.VocabSize, b.VocabSize},
 		{&a.ContextLength, b.ContextLength},
@@ -207,81 +245,15 @@ func (f *Fingerprint) Merge(o *Fingerprint) {
 	fill(&t.VocabSize, u.VocabSize)
 	fill(&t.Vocabulary, u.Vocabulary)
 	fill(&t.ChatTemplate, u.ChatTemplate)
+	for _, om := range o.Omitted {
+		if !slices.Contains(f.Omitted, om) {
+			f.Omitted = append(f.Omitted, om)
+		}
+	}
 }
 
 func fill[T any](dst **Fact[T], src *Fact[T]) {
 	if *dst == nil && src != nil {
 		*dst = src
 	}
-}
-
-// fingerprintFiles are the file names read for a fingerprint, in the order
-// their facts take precedence: a chat template file over the one in
-// tokenizer_config.json (transformers reads it first), the tokenizer's own
-// files over the ids config.json repeats.
-var fingerprintFiles = []string{
-	"chat_template.jinja", "chat_template.json", "tokenizer_config.json",
-	"special_tokens_map.json", "tokenizer.json", "generation_config.json", "config.json",
-}
-
-// IsFingerprintFile reports whether a file of a release, by its base name,
-// is one ParseFingerprintFile reads.
-func IsFingerprintFile(name string) bool {
-	return slices.Contains(fingerprintFiles, path.Base(name))
-}
-
-// ParseFingerprintFile reads the facts of one file, chosen by its base name
-// (see IsFingerprintFile). Other names are ErrUnsupported. Malformed or
-// oversized content is a *formats.Error; fields of unexpected types are left
-// out rather than failing the file.
-func ParseFingerprintFile(name string, data []byte) (*Fingerprint, error) {
-	switch path.Base(name) {
-	case "config.json":
-		return parseConfigFacts(name, data)
-	case "generation_config.json":
-		return parseGenerationFacts(name, data)
-	case "tokenizer_config.json":
-		return parseTokenizerConfigFacts(name, data)
-	case "special_tokens_map.json":
-		return parseSpecialTokensFacts(name, data)
-	case "tokenizer.json":
-		return parseTokenizerJSONFacts(name, data)
-	case "chat_template.jinja":
-		return parseChatTemplateFacts(name, data)
-	case "chat_template.json":
-		return parseChatTemplateJSONFacts(name, data)
-	}
-	return nil, ErrUnsupported
-}
-
-// FingerprintFile is a file's name and bytes, read for its fingerprint.
-type FingerprintFile struct {
-	Path string
-	Data []byte
-}
-
-// ReadFingerprint parses the fingerprint files among files and merges their
-// facts, the files that take precedence first (see fingerprintFiles), so
-// the result does not depend on the order of files. Files that cannot be
-// parsed are returned as errors; the others still count.
-func ReadFingerprint(files []FingerprintFile) (*Fingerprint, []error) {
-	ordered := slices.Clone(files)
-	slices.SortStableFunc(ordered, func(a, b FingerprintFile) int {
-		return cmp.Or(cmp.Compare(slices.Index(fingerprintFiles, path.Base(a.Path)), slices.Index(fingerprintFiles, path.Base(b.Path))),
-			cmp.Compare(a.Path, b.Path))
-	})
-	fp := &Fingerprint{}
-	var errs []error
-	for _, f := range ordered {
-		if !IsFingerprintFile(f.Path) {
-			continue
-		}
-		got, err := ParseFingerprintFile(f.Path, f.Data)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		fp.Merge(got)
-	}
-	return fp, errs
 }
