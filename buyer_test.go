@@ -12,7 +12,6 @@ import (
 
 	"github.com/modelvet/modelvet/finding"
 	"github.com/modelvet/modelvet/kb"
-	"github.com/modelvet/modelvet/provenance"
 	"github.com/modelvet/modelvet/report"
 )
 
@@ -269,11 +268,11 @@ func TestGovernmentFacts(t *testing.T) {
 		}
 	}
 	bars := r.GovernmentBars()
-	if b := bars[0]; b.Policy != "us-ndaa-fy2026-s1532" || !b.Certain || b.Covers != provenance.CoversModel || b.Severity != finding.High ||
+	if b := bars[0]; b.Policy != "us-ndaa-fy2026-s1532" || !b.Certain || b.Covers != kb.CoversModel || b.Severity != finding.High ||
 		b.Model != "deepseek-ai/DeepSeek-R1-Distill-Llama-8B" || b.Jurisdiction != "us-dod" {
 		t.Errorf("first bar %+v", b)
 	}
-	if b := bars[slices.IndexFunc(bars, func(b report.GovernmentBar) bool { return b.Policy == "us-dod-disa-deepseek-block-2025" })]; b.Covers != provenance.CoversDeveloper || b.Certain {
+	if b := bars[slices.IndexFunc(bars, func(b report.GovernmentBar) bool { return b.Policy == "us-dod-disa-deepseek-block-2025" })]; b.Covers != kb.CoversDeveloper || b.Certain {
 		t.Errorf("the DISA block covers the developer's service only: %+v", b)
 	}
 	if got := report.BarredIn(bars); !slices.Equal(got, []string{"us-dod", "us-federal?"}) {

@@ -370,3 +370,20 @@ type Allegation struct {
 }
 
 func (a *Allegation) key() string { return a.ID }
+
+// Covers says what of a release a government policy reaches.
+type Covers string
+
+// What a government policy covers.
+const (
+	// CoversModel: the model itself (or the weights it quantises, or a
+	// derivative of a covered model when the instrument names
+	// derivatives), self-hosted weights included.
+	CoversModel Covers = "model"
+	// CoversDeveloper: the model's developer (or its country), but only
+	// the developer's apps and services, or without saying that
+	// self-hosted weights are reached.
+	CoversDeveloper Covers = "developer"
+	// CoversAncestor: only a model the audited one derives from.
+	CoversAncestor Covers = "ancestor"
+)

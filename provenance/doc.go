@@ -55,7 +55,7 @@
 // the model and every ancestor within reach ([GovernmentOptions]), saying
 // whether the match is the model itself or an ancestor;
 // [GovernmentMatches] gives the facts behind each finding (the model
-// matched, what the instrument [Covers], whether it is certain), which the
+// matched, what the instrument covers ([kb.Covers]), whether it is certain), which the
 // report carries. [Assess] does the whole lineage and policy check from
 // what a release already holds, cheap enough for a sweep over every model
 // on a disk. [OriginsFrom] finds the models within the same reach whose

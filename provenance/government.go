@@ -97,23 +97,6 @@ func Government(g *Graph, k *kb.KB, jurisdictions []string, opts GovernmentOptio
 	return out, err
 }
 
-// Covers says what of a release a government policy reaches.
-type Covers string
-
-// What a government policy covers.
-const (
-	// CoversModel: the model itself (or the weights it quantises, or a
-	// derivative of a covered model when the instrument names
-	// derivatives), self-hosted weights included.
-	CoversModel Covers = "model"
-	// CoversDeveloper: the model's developer (or its country), but only
-	// the developer's apps and services, or without saying that
-	// self-hosted weights are reached.
-	CoversDeveloper Covers = "developer"
-	// CoversAncestor: only a model the audited one derives from.
-	CoversAncestor Covers = "ancestor"
-)
-
 // GovernmentMatch is a government policy that covers the audited model or
 // an ancestor within reach.
 type GovernmentMatch struct {
@@ -121,7 +104,7 @@ type GovernmentMatch struct {
 	// Model is the model of the lineage it matches best: the audited
 	// model, then the weights it quantises, then the nearest ancestor.
 	Model  string
-	Covers Covers
+	Covers kb.Covers
 	// Finding is the provenance.government-policy finding that reports it;
 	// its confidence says how sure the match is (see Government).
 	Finding finding.Finding
@@ -234,12 +217,12 @@ func matchPolicy(g *Graph, k *kb.KB, paths []Path, p *kb.Policy, opts Government
 	conf := weakest(n.OriginConfidence, best.path.Confidence())
 	var notes []string
 	cov := p.Covers
-	covers := CoversModel
+	covers := kb.CoversModel
 	switch {
 	case !best.path.Same() && !cov.Derivatives:
-		covers = CoversAncestor
+		covers = kb.CoversAncestor
 	case cov.Scope == kb.CoverApp || cov.SelfHosted != kb.SelfHostedYes:
-		covers = CoversDeveloper
+		covers = kb.CoversDeveloper
 	}
 	switch {
 	case cov.Scope == kb.CoverApp:

@@ -1,10 +1,11 @@
 package provenance
 
 import (
-	"github.com/modelvet/modelvet/kb"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/modelvet/modelvet/kb"
 
 	"github.com/modelvet/modelvet/finding"
 )

@@ -21,7 +21,6 @@ import (
 	"github.com/modelvet/modelvet/fingerprint"
 	"github.com/modelvet/modelvet/kb"
 	"github.com/modelvet/modelvet/manifest"
-	"github.com/modelvet/modelvet/provenance"
 )
 
 // Schema is the schema id every JSON report carries.
@@ -254,7 +253,7 @@ type Government struct {
 	// Covers says what it reaches: the model itself (its weights,
 	// self-hosted included), only its developer's apps and services or a
 	// product it may not reach, or only an ancestor.
-	Covers provenance.Covers `json:"covers"`
+	Covers kb.Covers `json:"covers"`
 	// Model is the model of the lineage it matches (the audited model, the
 	// weights it quantises, or an ancestor).
 	Model string `json:"model"`

@@ -8,7 +8,6 @@ import (
 	"github.com/modelvet/modelvet/finding"
 	"github.com/modelvet/modelvet/kb"
 	"github.com/modelvet/modelvet/manifest"
-	"github.com/modelvet/modelvet/provenance"
 	"github.com/modelvet/modelvet/report"
 )
 
@@ -87,7 +86,7 @@ func SampleReport(v report.Verdict) *report.Report {
 		Roots:         []string{"meta-llama/Llama-3.1-8B", Hostile},
 		WeightsOrigin: &report.Origin{Model: "acme/DeepThought-8B-Instruct", Relation: "the model itself", DeveloperID: "acme", Developer: "ACME", Country: "US", Confidence: finding.Declared},
 		Government: []report.Government{{Policy: "us-tx-ga-2025", Instrument: "Governor's order", Jurisdiction: "us-tx",
-			JurisdictionName: "Texas (state government)", Status: kb.StatusInForce, Covers: provenance.CoversAncestor,
+			JurisdictionName: "Texas (state government)", Status: kb.StatusInForce, Covers: kb.CoversAncestor,
 			Model: "deepseek-ai/DeepSeek-R1", Confidence: finding.Inferred}},
 		Files: []report.File{
 			{Path: "LICENSE", Size: 7020, Format: "license"},
