@@ -20,9 +20,10 @@
 // (bytes after the data a safetensors header indexes),
 // [ErrPartial] (a fault after a part read whole, whose facts come with
 // the error: the metadata of a GGUF file whose tensor infos fail) and
-// [ErrUnsupported] (GGUF v1, big-endian GGUF). Package manifest uses the
-// same [Error] for the text formats it reads itself (card, config, index,
-// store manifests).
+// [ErrUnsupported] (GGUF v1, big-endian GGUF). The model card's reader
+// (formats/modelcard) returns the same [Error] with a line, and so does
+// package manifest for the text formats it reads itself (config, store
+// manifests).
 //
 // Every cap on untrusted input is a named constant in internal/limits. No
 // reader allocates from a length field before checking it against a cap
@@ -60,6 +61,8 @@
 //   - formats/chattemplate: not a file format but the Jinja chat
 //     templates of GGUF metadata, tokenizer configs and *.jinja files.
 //     chattemplate.Check.
+//   - formats/modelcard: not weights but the model card, README.md: YAML
+//     front matter, then Markdown. modelcard.Parse, from the card's bytes.
 //
 // A file that is none of them may be a Git LFS pointer standing in for
 // one: formats/lfs, "version https://git-lfs…" in at most 1024 bytes

@@ -4,6 +4,7 @@ import (
 	"os"
 	"testing"
 
+	"github.com/modelvet/modelvet/formats/modelcard"
 	"github.com/modelvet/modelvet/internal/testutil"
 	"github.com/modelvet/modelvet/kb"
 	"github.com/modelvet/modelvet/manifest"
@@ -20,7 +21,7 @@ func typicalRelease(b *testing.B) *manifest.Release {
 	if err != nil {
 		b.Fatal(err)
 	}
-	c, _ := manifest.ParseCard("README.md", card)
+	c, _ := modelcard.Parse("README.md", card)
 	return &manifest.Release{
 		Name: "Sherry-27/llama-3.2-1b-medical-qlora",
 		Card: c,

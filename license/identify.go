@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/modelvet/modelvet/finding"
+	"github.com/modelvet/modelvet/formats/modelcard"
 	"github.com/modelvet/modelvet/kb"
 	"github.com/modelvet/modelvet/manifest"
 )
@@ -224,7 +225,7 @@ func (c *collector) card(rel *manifest.Release) {
 	hasOther := false
 	for _, f := range card.License {
 		v := strings.TrimSpace(f.Value)
-		ev := card.Evidence("license", f)
+		ev := manifest.CardEvidence(card, "license", f)
 		switch kb.Normalize(v) {
 		case "other":
 			hasOther = true
@@ -244,18 +245,18 @@ func (c *collector) card(rel *manifest.Release) {
 	}
 	nameOK, linkOK := false, false
 	if v := strings.TrimSpace(nameField.Value); v != "" {
-		nameOK = c.declared("card:"+nameKey, v, card.Evidence(nameKey, nameField))
+		nameOK = c.declared("card:"+nameKey, v, manifest.CardEvidence(card, nameKey, nameField))
 	}
 	if v := strings.TrimSpace(card.LicenseLink.Value); v != "" {
-		linkOK = c.link(rel, card.Evidence("license_link", card.LicenseLink))
+		linkOK = c.link(rel, manifest.CardEvidence(card, "license_link", card.LicenseLink))
 	}
 	switch {
 	case nameField.Value != "" && !nameOK && !linkOK:
-		c.unidentified("card:"+nameKey, card.Evidence(nameKey, nameField),
+		c.unidentified("card:"+nameKey, manifest.CardEvidence(card, nameKey, nameField),
 			fmt.Sprintf("license_name %q is not a licence modelvet knows, and the link does not identify one", nameField.Value))
 	case hasOther && nameField.Value == "" && card.LicenseLink.Value == "":
-		f := card.License[slices.IndexFunc(card.License, func(f manifest.Field) bool { return kb.Normalize(f.Value) == "other" })]
-		c.unidentified("card", card.Evidence("license", f), "license: other with no license_name or license_link")
+		f := card.License[slices.IndexFunc(card.License, func(f modelcard.Field) bool { return kb.Normalize(f.Value) == "other" })]
+		c.unidentified("card", manifest.CardEvidence(card, "license", f), "license: other with no license_name or license_link")
 	}
 	if f, ok := card.ExtraGated["extra_gated_prompt"]; ok && f.Value != "" {
 		c.text(f.Value, Source{Kind: "card:extra_gated_prompt", Evidence: finding.Evidence{Path: card.Path, Line: f.Line, Field: "extra_gated_prompt"}, Mention: true}, textScan{})
@@ -536,7 +537,7 @@ type section struct {
 
 // licenceSections finds the sections of a card body whose heading names a
 // licence ("## License", "### Licence and use").
-func licenceSections(card *manifest.Card) []section {
+func licenceSections(card *modelcard.Card) []section {
 	var out []section
 	var cur *section
 	level := 0

@@ -42,7 +42,7 @@ func modality(rel *manifest.Release, names []string) (string, []finding.Evidence
 	var multi, text []finding.Evidence
 	if c := rel.Card; c != nil {
 		if tag := strings.ToLower(strings.TrimSpace(c.PipelineTag.Value)); tag != "" {
-			ev := c.Evidence("pipeline_tag", c.PipelineTag)
+			ev := manifest.CardEvidence(c, "pipeline_tag", c.PipelineTag)
 			switch {
 			case slices.Contains(multimodalPipelines, tag):
 				multi = append(multi, ev)

@@ -17,6 +17,7 @@ import (
 	"github.com/modelvet/modelvet/formats/joblib"
 	"github.com/modelvet/modelvet/formats/keras"
 	"github.com/modelvet/modelvet/formats/lfs"
+	"github.com/modelvet/modelvet/formats/modelcard"
 	"github.com/modelvet/modelvet/formats/numpy"
 	"github.com/modelvet/modelvet/formats/onnx"
 	"github.com/modelvet/modelvet/formats/pickle"
@@ -271,7 +272,7 @@ func collect(ctx context.Context, rel *Release, open opener) {
 				rel.addProblem(problemFrom(f.Path, err))
 				continue
 			}
-			card, err := ParseCard(f.Path, data)
+			card, err := modelcard.Parse(f.Path, data)
 			if err != nil {
 				rel.addProblem(problemFrom(f.Path, err))
 			}

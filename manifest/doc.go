@@ -42,8 +42,10 @@
 //   - Sharded checkpoints: safetensors.ParseIndex reads
 //     model.safetensors.index.json, and [Release.CheckIndex] compares it
 //     with the shards present ([IndexIssue]).
-//   - Text files: the model card ([ParseCard]), config.json and friends
-//     ([ParseConfig]), adapter configs, licence texts.
+//   - Text files: the model card (Release.Card, read by
+//     formats/modelcard; its fields cited with [CardEvidence]),
+//     config.json and friends ([ParseConfig]), adapter configs, licence
+//     texts.
 //   - The facts that identify the model (package fingerprint): the
 //     config, the tokenizer files and chat templates, GGUF metadata and
 //     token lists, and tensor shapes when nothing else states the shape,

@@ -10,6 +10,7 @@ import (
 	"github.com/modelvet/modelvet/finding"
 	"github.com/modelvet/modelvet/formats/archive"
 	"github.com/modelvet/modelvet/formats/keras"
+	"github.com/modelvet/modelvet/formats/modelcard"
 	"github.com/modelvet/modelvet/formats/pickle"
 	"github.com/modelvet/modelvet/formats/savedmodel"
 	"github.com/modelvet/modelvet/formats/skops"
@@ -497,4 +498,10 @@ func (f *File) GGUFEvidence(key string) finding.Evidence {
 		}
 	}
 	return finding.Evidence{Path: f.Path, Field: key}
+}
+
+// CardEvidence cites a field of a model card: the card, the field's line,
+// its key and its value.
+func CardEvidence(c *modelcard.Card, key string, f modelcard.Field) finding.Evidence {
+	return finding.Evidence{Path: c.Path, Line: f.Line, Field: key, Value: f.Value}
 }

@@ -439,14 +439,14 @@ func (b *builder) declared(root int) {
 					r = Finetune
 				}
 			}
-			ev := []finding.Evidence{c.Evidence("base_model", f)}
+			ev := []finding.Evidence{manifest.CardEvidence(c, "base_model", f)}
 			if relation != "" {
-				ev = append(ev, c.Evidence("base_model_relation", c.BaseModelRelation))
+				ev = append(ev, manifest.CardEvidence(c, "base_model_relation", c.BaseModelRelation))
 			}
 			b.edge(root, b.node(f.Value, 1), r, ViaCard, finding.Declared, ev...)
 		}
 		if f := c.FinetunedFrom; f.Value != "" {
-			b.edge(root, b.node(f.Value, 1), Finetune, ViaCard, finding.Declared, c.Evidence("finetuned_from", f))
+			b.edge(root, b.node(f.Value, 1), Finetune, ViaCard, finding.Declared, manifest.CardEvidence(c, "finetuned_from", f))
 		}
 	}
 
@@ -760,14 +760,14 @@ func (b *builder) datasets() {
 			if i >= limits.MaxDeclaredBases {
 				break
 			}
-			add(0, f.Value, finding.Declared, ViaCard, c.Evidence("datasets", f))
+			add(0, f.Value, finding.Declared, ViaCard, manifest.CardEvidence(c, "datasets", f))
 		}
 		for _, e := range c.ModelIndex {
 			for i, f := range e.Datasets {
 				if i >= limits.MaxDeclaredBases {
 					break
 				}
-				add(0, f.Value, finding.Inferred, ViaCard, c.Evidence("model-index", f))
+				add(0, f.Value, finding.Inferred, ViaCard, manifest.CardEvidence(c, "model-index", f))
 			}
 		}
 	}
@@ -868,7 +868,7 @@ func (b *builder) unknown(root int) {
 		ev = append(ev, finding.Evidence{Path: rel.AdapterConfig.Path, Field: "base_model_name_or_path", Value: cut(rel.AdapterConfig.BaseModel)})
 	case rel.Card != nil && rel.Card.BaseModelRelation.Value != "":
 		why = append(why, "its card declares a base_model_relation but no base_model")
-		ev = append(ev, rel.Card.Evidence("base_model_relation", rel.Card.BaseModelRelation))
+		ev = append(ev, manifest.CardEvidence(rel.Card, "base_model_relation", rel.Card.BaseModelRelation))
 	}
 	if info.Quantized() {
 		why = append(why, "its name marks a quantisation ("+strings.Join(info.Suffixes, ", ")+")")

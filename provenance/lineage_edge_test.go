@@ -10,6 +10,7 @@ import (
 	"testing/fstest"
 
 	"github.com/modelvet/modelvet/finding"
+	"github.com/modelvet/modelvet/formats/modelcard"
 	"github.com/modelvet/modelvet/internal/limits"
 	"github.com/modelvet/modelvet/internal/testmodel"
 	"github.com/modelvet/modelvet/internal/testutil"
@@ -71,7 +72,7 @@ func TestSelfReferenceIsIdentity(t *testing.T) {
 `)
 	// A card naming the model itself as its base; the knowledge base says
 	// the same.
-	c := &manifest.Card{Path: "README.md", BaseModel: []manifest.Field{{Value: "me/self", Line: 3}}}
+	c := &modelcard.Card{Path: "README.md", BaseModel: []modelcard.Field{{Value: "me/self", Line: 3}}}
 	g := Lineage(&manifest.Release{Repo: "me/self", Card: c}, k, LineageOptions{})
 	if len(g.Cycles) != 0 || len(g.Edges) != 0 || len(LineageFindings(g)) != 0 {
 		t.Errorf("self base: cycles %v edges %v findings %v", g.Cycles, edgesOf(g), LineageFindings(g))
@@ -87,8 +88,8 @@ func TestSelfReferenceIsIdentity(t *testing.T) {
 		{Key: "general.base_model.0.repo_url", Value: testmodel.String("https://huggingface.co/" + src)},
 	}})
 	rel.Name, rel.Repo = "r1-distill-gguf", ""
-	rel.Card = &manifest.Card{Path: "README.md", BaseModel: []manifest.Field{{Value: src, Line: 3}},
-		BaseModelRelation: manifest.Field{Value: "quantized", Line: 4}}
+	rel.Card = &modelcard.Card{Path: "README.md", BaseModel: []modelcard.Field{{Value: src, Line: 3}},
+		BaseModelRelation: modelcard.Field{Value: "quantized", Line: 4}}
 	g = Lineage(rel, nil, LineageOptions{})
 	if len(g.Cycles) != 0 {
 		t.Errorf("cycles %v", g.Cycles)
@@ -132,9 +133,9 @@ func TestLineageCaps(t *testing.T) {
 		t.Errorf("MaxDepth 3: %d nodes, truncated %q", len(g.Nodes), g.Truncated)
 	}
 	// A card with very many bases: capped.
-	c := &manifest.Card{Path: "README.md"}
+	c := &modelcard.Card{Path: "README.md"}
 	for i := 0; i < 10*limits.MaxDeclaredBases; i++ {
-		c.BaseModel = append(c.BaseModel, manifest.Field{Value: fmt.Sprintf("org/base-%d", i), Line: i + 2})
+		c.BaseModel = append(c.BaseModel, modelcard.Field{Value: fmt.Sprintf("org/base-%d", i), Line: i + 2})
 	}
 	g = Lineage(&manifest.Release{Repo: "me/wide", Card: c}, nil, LineageOptions{MaxNodes: 20})
 	if len(g.Nodes) != 20 || g.Truncated == "" {
@@ -149,7 +150,7 @@ func TestLineageCaps(t *testing.T) {
 // Hostile names and values are cut and never break the graph.
 func TestHostileDeclarations(t *testing.T) {
 	long := strings.Repeat("a/", 10_000)
-	c := &manifest.Card{Path: "README.md", BaseModel: []manifest.Field{{Value: long}, {Value: "\x00\xff/\u202e"}, {Value: "https://huggingface.co/"}}, Datasets: []manifest.Field{{Value: long}}, Body: strings.Repeat("trained on GPT-4 outputs ", 100_000)}
+	c := &modelcard.Card{Path: "README.md", BaseModel: []modelcard.Field{{Value: long}, {Value: "\x00\xff/\u202e"}, {Value: "https://huggingface.co/"}}, Datasets: []modelcard.Field{{Value: long}}, Body: strings.Repeat("trained on GPT-4 outputs ", 100_000)}
 	files := ggufFile(t, "m.gguf", testmodel.GGUF{KV: []testmodel.KV{
 		{Key: "general.base_model.count", Value: testmodel.Uint64(4_000_000_000)},
 		{Key: "general.name", Value: testmodel.String("x")},
@@ -191,9 +192,9 @@ func TestGovernmentOptions(t *testing.T) {
 
 	// An R1 distill on Qwen reaches DeepSeek only by distillation when
 	// the model itself is not DeepSeek's: use a third-party distill.
-	d := Lineage(&manifest.Release{Repo: "someone/student", Card: &manifest.Card{Path: "README.md",
-		BaseModel: []manifest.Field{{Value: "meta-llama/Llama-3.1-8B", Line: 2}},
-		Datasets:  []manifest.Field{{Value: "open-thoughts/OpenThoughts-114k", Line: 5}}}}, k, LineageOptions{})
+	d := Lineage(&manifest.Release{Repo: "someone/student", Card: &modelcard.Card{Path: "README.md",
+		BaseModel: []modelcard.Field{{Value: "meta-llama/Llama-3.1-8B", Line: 2}},
+		Datasets:  []modelcard.Field{{Value: "open-thoughts/OpenThoughts-114k", Line: 5}}}}, k, LineageOptions{})
 	fs, _ := Government(d, k, []string{"us-ks"}, GovernmentOptions{})
 	if len(fs) != 1 || fs[0].Confidence != finding.Inferred || !strings.Contains(fs[0].Message, "its teacher deepseek-ai/DeepSeek-R1") ||
 		!hasEvidence(fs[0], "", EvidenceMatch, "distilled from deepseek-ai/DeepSeek-R1") {
@@ -291,9 +292,9 @@ func TestAssess(t *testing.T) {
 func TestDistillationLicences(t *testing.T) {
 	k := kb.Default()
 	rel := func(repo, base, dataset string) *manifest.Release {
-		c := &manifest.Card{Path: "README.md", BaseModel: []manifest.Field{{Value: base, Line: 2}}}
+		c := &modelcard.Card{Path: "README.md", BaseModel: []modelcard.Field{{Value: base, Line: 2}}}
 		if dataset != "" {
-			c.Datasets = []manifest.Field{{Value: dataset, Line: 4}}
+			c.Datasets = []modelcard.Field{{Value: dataset, Line: 4}}
 		}
 		return &manifest.Release{Repo: repo, Card: c}
 	}
@@ -318,7 +319,7 @@ func TestDistillationLicences(t *testing.T) {
 		t.Errorf("Qwen on R1 outputs: %q", got)
 	}
 	// A model distilled from Gemma (by name in the card text): derivative rule.
-	c := &manifest.Card{Path: "README.md", Body: "We distilled this model from Gemma 2 27B using synthetic data.\n", BodyLine: 5}
+	c := &modelcard.Card{Path: "README.md", Body: "We distilled this model from Gemma 2 27B using synthetic data.\n", BodyLine: 5}
 	g := Lineage(&manifest.Release{Repo: "someone/gemma-student", Card: c}, k, LineageOptions{})
 	fs := RestrictedOutputs(g, k)
 	if len(fs) != 1 || fs[0].Confidence != finding.Inferred || fs[0].Evidence[0].Line != 5 || !strings.Contains(fs[0].Message, "outputs of Gemma 2 27B") ||
@@ -380,7 +381,7 @@ func TestCorpusCards(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		card, _ := manifest.ParseCard("README.md", data)
+		card, _ := modelcard.Parse("README.md", data)
 		repo := strings.Replace(strings.TrimSuffix(e.Name(), ".md"), "__", "/", 1)
 		g := Lineage(&manifest.Release{Repo: repo, Name: repo, Card: card}, nil, LineageOptions{})
 		_ = RestrictedOutputs(g, nil)

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/modelvet/modelvet/finding"
+	"github.com/modelvet/modelvet/formats/modelcard"
 	"github.com/modelvet/modelvet/hub"
 	"github.com/modelvet/modelvet/manifest"
 )
@@ -37,7 +38,7 @@ func nodeOf(g *Graph, id string) *Node {
 // where the knowledge base has none, a record that could not be fetched
 // still joined to its child, and nothing without the records.
 func TestHubAncestors(t *testing.T) {
-	card, err := manifest.ParseCard("README.md", []byte("---\nlicense: apache-2.0\nbase_model: team/tuned\n---\n"))
+	card, err := modelcard.Parse("README.md", []byte("---\nlicense: apache-2.0\nbase_model: team/tuned\n---\n"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/modelvet/modelvet/finding"
 	"github.com/modelvet/modelvet/formats/gguf"
+	"github.com/modelvet/modelvet/formats/modelcard"
 	"github.com/modelvet/modelvet/hub"
 	"github.com/modelvet/modelvet/internal/testmodel"
 	"github.com/modelvet/modelvet/internal/testutil"
@@ -339,31 +340,31 @@ func TestAllegationsKeptApart(t *testing.T) {
 // relation is inferred from the release.
 func TestDeclaredRelations(t *testing.T) {
 	k := kb.Default()
-	card := func(fields ...manifest.Field) *manifest.Card {
-		return &manifest.Card{Path: "README.md", HasFrontMatter: true, BaseModel: fields}
+	card := func(fields ...modelcard.Field) *modelcard.Card {
+		return &modelcard.Card{Path: "README.md", HasFrontMatter: true, BaseModel: fields}
 	}
 	cases := []struct {
 		name string
 		rel  *manifest.Release
 		want []string
 	}{
-		{"adapter", &manifest.Release{Repo: "someone/lora", Card: card(manifest.Field{Value: "meta-llama/Llama-3.1-8B", Line: 2}),
+		{"adapter", &manifest.Release{Repo: "someone/lora", Card: card(modelcard.Field{Value: "meta-llama/Llama-3.1-8B", Line: 2}),
 			AdapterConfig: &manifest.AdapterConfig{Path: "adapter_config.json", BaseModel: "meta-llama/Llama-3.1-8B"}},
 			[]string{"someone/lora -adapter-> meta-llama/Llama-3.1-8B"}},
-		{"merge", &manifest.Release{Repo: "someone/merged", Card: card(manifest.Field{Value: "mistralai/Mistral-7B-v0.1", Line: 2}, manifest.Field{Value: "teknium/OpenHermes-2.5-Mistral-7B", Line: 3})},
+		{"merge", &manifest.Release{Repo: "someone/merged", Card: card(modelcard.Field{Value: "mistralai/Mistral-7B-v0.1", Line: 2}, modelcard.Field{Value: "teknium/OpenHermes-2.5-Mistral-7B", Line: 3})},
 			[]string{"someone/merged -merge-> mistralai/Mistral-7B-v0.1", "someone/merged -merge-> teknium/OpenHermes-2.5-Mistral-7B", "teknium/OpenHermes-2.5-Mistral-7B -finetune-> mistralai/Mistral-7B-v0.1"}},
 		{"declared-relation", func() *manifest.Release {
-			c := card(manifest.Field{Value: "Qwen/Qwen2.5-7B", Line: 2})
-			c.BaseModelRelation = manifest.Field{Value: "quantized", Line: 3}
+			c := card(modelcard.Field{Value: "Qwen/Qwen2.5-7B", Line: 2})
+			c.BaseModelRelation = modelcard.Field{Value: "quantized", Line: 3}
 			return &manifest.Release{Repo: "someone/qwen-int4", Card: c}
 		}(), []string{"someone/qwen-int4 -quantized-> Qwen/Qwen2.5-7B"}},
-		{"awq-name", &manifest.Release{Repo: "someone/Qwen2.5-7B-Instruct-AWQ", Card: card(manifest.Field{Value: "Qwen/Qwen2.5-7B-Instruct", Line: 2})},
+		{"awq-name", &manifest.Release{Repo: "someone/Qwen2.5-7B-Instruct-AWQ", Card: card(modelcard.Field{Value: "Qwen/Qwen2.5-7B-Instruct", Line: 2})},
 			[]string{"Qwen/Qwen2.5-7B-Instruct -finetune-> Qwen/Qwen2.5-7B", "someone/Qwen2.5-7B-Instruct-AWQ -quantized-> Qwen/Qwen2.5-7B-Instruct"}},
 		{"hub-tags", &manifest.Release{Repo: "someone/model", Hub: &manifest.HubInfo{ModelInfo: hub.ModelInfo{ID: "someone/model", Tags: []string{"base_model:finetune:Qwen/Qwen2.5-7B", "license:apache-2.0"}}}},
 			[]string{"someone/model -finetune-> Qwen/Qwen2.5-7B"}},
 		{"config-name-or-path", &manifest.Release{Repo: "someone/model", Config: &manifest.ModelConfig{Path: "config.json", NameOrPath: "/scratch/ckpt/Qwen2.5-7B-Instruct"}},
 			[]string{"Qwen/Qwen2.5-7B-Instruct -finetune-> Qwen/Qwen2.5-7B", "someone/model -finetune-> Qwen/Qwen2.5-7B-Instruct"}},
-		{"finetuned-from", &manifest.Release{Repo: "someone/model", Card: &manifest.Card{Path: "README.md", FinetunedFrom: manifest.Field{Value: "mistralai/Mistral-7B-v0.1", Line: 4}}},
+		{"finetuned-from", &manifest.Release{Repo: "someone/model", Card: &modelcard.Card{Path: "README.md", FinetunedFrom: modelcard.Field{Value: "mistralai/Mistral-7B-v0.1", Line: 4}}},
 			[]string{"someone/model -finetune-> mistralai/Mistral-7B-v0.1"}},
 	}
 	for _, tc := range cases {

@@ -5,9 +5,9 @@ import (
 	"strings"
 
 	"github.com/modelvet/modelvet/finding"
+	"github.com/modelvet/modelvet/formats/modelcard"
 	"github.com/modelvet/modelvet/internal/limits"
 	"github.com/modelvet/modelvet/internal/textsafe"
-	"github.com/modelvet/modelvet/manifest"
 )
 
 // Statement is a sentence of a model card that says the model was trained
@@ -59,7 +59,7 @@ var negationRE = regexp.MustCompile(`(?i)(\bnot\b|\bno\b|\bnever\b|\bwithout\b|n
 // CardStatements returns the statements about training on other models'
 // outputs in a card's body, in line order, at most limits.MaxStatements.
 // Lines inside fenced code blocks are skipped.
-func CardStatements(c *manifest.Card) []Statement {
+func CardStatements(c *modelcard.Card) []Statement {
 	if c == nil {
 		return nil
 	}

@@ -1,4 +1,4 @@
-package manifest
+package modelcard
 
 import (
 	"bufio"
@@ -12,7 +12,7 @@ import (
 	"github.com/modelvet/modelvet/internal/testutil"
 )
 
-func TestParseCardFields(t *testing.T) {
+func TestParseFields(t *testing.T) {
 	card := `---
 license: other
 license_name: llama-3-community
@@ -42,7 +42,7 @@ new_version: acme/m-v2
 # Title
 Body line
 `
-	c, err := ParseCard("README.md", []byte(card))
+	c, err := Parse("README.md", []byte(card))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,7 +95,7 @@ Body line
 	}
 }
 
-func TestParseCardShapes(t *testing.T) {
+func TestParseShapes(t *testing.T) {
 	tests := []struct {
 		name      string
 		card      string
@@ -122,7 +122,7 @@ func TestParseCardShapes(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			c, err := ParseCard("README.md", []byte(tc.card))
+			c, err := Parse("README.md", []byte(tc.card))
 			if tc.wantErr != "" {
 				var fe *formats.Error
 				if !errors.As(err, &fe) || !strings.Contains(err.Error(), tc.wantErr) {
@@ -178,9 +178,9 @@ func aliasBomb() string {
 	return b.String()
 }
 
-func TestParseCardTooLarge(t *testing.T) {
+func TestParseTooLarge(t *testing.T) {
 	big := "---\nlicense: mit\nx: \"" + strings.Repeat("a", 600<<10) + "\"\n---\n"
-	_, err := ParseCard("README.md", []byte(big))
+	_, err := Parse("README.md", []byte(big))
 	if err == nil || !strings.Contains(err.Error(), "front matter is") {
 		t.Fatalf("error = %v, want front matter over the limit", err)
 	}
@@ -201,9 +201,9 @@ func TestCorpusCards(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			c, err := ParseCard(file, data)
+			c, err := Parse(file, data)
 			if err != nil {
-				t.Fatalf("ParseCard: %v", err)
+				t.Fatalf("Parse: %v", err)
 			}
 			lic, name, _ := strings.Cut(row.license, " / ")
 			if strings.HasPrefix(lic, "(no") {
@@ -272,7 +272,7 @@ func TestHubFixtureCards(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		c, err := ParseCard(file, data)
+		c, err := Parse(file, data)
 		if (err != nil) != tc.err {
 			t.Errorf("%s: error = %v, want error %v", file, err, tc.err)
 			continue
@@ -283,7 +283,7 @@ func TestHubFixtureCards(t *testing.T) {
 	}
 }
 
-func FuzzParseCard(f *testing.F) {
+func FuzzParse(f *testing.F) {
 	for _, seed := range []string{
 		"---\nlicense: mit\nbase_model: [a/b, c/d]\n---\n# x\n",
 		"---\n" + aliasBomb() + "---\n",
@@ -293,7 +293,7 @@ func FuzzParseCard(f *testing.F) {
 	} {
 		f.Add([]byte(seed))
 	}
-	if files, err := filepath.Glob(filepath.Join("..", "..", "shared", "corpus", "cards", "*", "*.md")); err == nil {
+	if files, err := filepath.Glob(filepath.Join(testutil.ModuleRoot(f), "..", "shared", "corpus", "cards", "*", "*.md")); err == nil {
 		for _, p := range files {
 			if data, err := os.ReadFile(p); err == nil {
 				f.Add(data)
@@ -301,7 +301,7 @@ func FuzzParseCard(f *testing.F) {
 		}
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		c, err := ParseCard("README.md", data)
+		c, err := Parse("README.md", data)
 		if err == nil && c == nil {
 			t.Fatal("nil card without error")
 		}
@@ -315,33 +315,9 @@ func FuzzParseCard(f *testing.F) {
 	})
 }
 
-func TestParseConfigDeepNesting(t *testing.T) {
-	for _, doc := range []string{strings.Repeat("[", 8<<20), `{"a":` + strings.Repeat("[", 100_000)} {
-		if _, err := ParseConfig("config.json", []byte(doc)); err == nil || !strings.Contains(err.Error(), "not valid JSON") {
-			t.Errorf("deeply nested config: err = %v, want a formats.Error", err)
-		}
-		if _, err := ParseAdapterConfig("adapter_config.json", []byte(doc)); err == nil {
-			t.Error("deeply nested adapter config parsed")
-		}
-	}
-}
-
-func FuzzParseConfig(f *testing.F) {
-	f.Add([]byte(`{"architectures":["LlamaForCausalLM"],"auto_map":{"AutoModel":"m.M","AutoTokenizer":["a.A",null]},"quantization_config":{"quant_method":"gptq","bits":4}}`))
-	f.Add([]byte(`[]`))
-	f.Add([]byte(`{"custom_pipelines":{"p":{}}}`))
-	f.Add([]byte(strings.Repeat("[", 5000)))
-	f.Fuzz(func(t *testing.T, data []byte) {
-		c, err := ParseConfig("config.json", data)
-		if err == nil && c == nil {
-			t.Fatal("nil config without error")
-		}
-	})
-}
-
 func TestCardFrontMatterAsHubReadsIt(t *testing.T) {
 	t.Run("blank lines before the opening", func(t *testing.T) {
-		c, err := ParseCard("README.md", []byte("\n  \r\n---\nlicense: mit\nbase_model: a/b\n---\n# Title\n"))
+		c, err := Parse("README.md", []byte("\n  \r\n---\nlicense: mit\nbase_model: a/b\n---\n# Title\n"))
 		if err != nil || !c.HasFrontMatter {
 			t.Fatalf("err %v, front matter %v", err, c.HasFrontMatter)
 		}
@@ -353,13 +329,13 @@ func TestCardFrontMatterAsHubReadsIt(t *testing.T) {
 		}
 	})
 	t.Run("text before the opening", func(t *testing.T) {
-		c, err := ParseCard("README.md", []byte("# Title\n---\nlicense: mit\n---\n"))
+		c, err := Parse("README.md", []byte("# Title\n---\nlicense: mit\n---\n"))
 		if err != nil || c.HasFrontMatter {
 			t.Errorf("err %v, front matter %v", err, c.HasFrontMatter)
 		}
 	})
 	t.Run("never closed, after blank lines", func(t *testing.T) {
-		_, err := ParseCard("README.md", []byte("\n\n---\nlicense: mit\n"))
+		_, err := Parse("README.md", []byte("\n\n---\nlicense: mit\n"))
 		var fe *formats.Error
 		if !errors.As(err, &fe) || fe.Line != 3 {
 			t.Errorf("err %v", err)
@@ -367,7 +343,7 @@ func TestCardFrontMatterAsHubReadsIt(t *testing.T) {
 	})
 	t.Run("repeated audited field", func(t *testing.T) {
 		card := "---\nlicense: mit\ntags:\n- a\nbase_model: x/y\nlicense: llama3.1\ntags:\n- b\n---\nbody\n"
-		c, err := ParseCard("README.md", []byte(card))
+		c, err := Parse("README.md", []byte(card))
 		var fe *formats.Error
 		if !errors.As(err, &fe) || fe.Line != 6 || !strings.Contains(fe.Msg, `"license" on line 6 replaces line 2`) || strings.Contains(fe.Msg, "tags") {
 			t.Fatalf("err %v", err)
@@ -381,7 +357,7 @@ func TestCardFrontMatterAsHubReadsIt(t *testing.T) {
 		}
 	})
 	t.Run("repeated other field", func(t *testing.T) {
-		c, err := ParseCard("README.md", []byte("---\nlicense: mit\ntags: [a]\ntags: [b]\n---\n"))
+		c, err := Parse("README.md", []byte("---\nlicense: mit\ntags: [a]\ntags: [b]\n---\n"))
 		if err != nil || len(c.Tags) != 1 || c.Tags[0].Value != "b" || c.License[0].Value != "mit" {
 			t.Errorf("err %v tags %+v", err, c.Tags)
 		}
@@ -392,7 +368,7 @@ func TestCardFrontMatterAsHubReadsIt(t *testing.T) {
 			"model-index:\r\n- name: m\r\n  results:\r\n    task: {type: t}\r\n- results:\r\n  - dataset: gsm8k\r\n" +
 			"extra_gated_prompt: |-\r\n" + strings.Repeat("  LLAMA 3.2 COMMUNITY LICENSE AGREEMENT clause text\r\n", 1500) +
 			"---\r\n\r\n```yaml\r\n---\r\nlicense: mit\r\n---\r\n```\r\n"
-		c, err := ParseCard("README.md", []byte(card))
+		c, err := Parse("README.md", []byte(card))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -413,7 +389,7 @@ func TestCardFrontMatterAsHubReadsIt(t *testing.T) {
 // then ": value") in extra_gated_fields, as Meta's Llama 3.1 cards do. The
 // front matter parses: the licence, its name and link, and the base model
 // are read, and the label is a gated field.
-func TestParseCardExplicitKeys(t *testing.T) {
+func TestParseExplicitKeys(t *testing.T) {
 	card := `---
 language:
 - en
@@ -453,7 +429,7 @@ extra_gated_button_content: Submit
 ---
 ## Model Information
 `
-	c, err := ParseCard("README.md", []byte(card))
+	c, err := Parse("README.md", []byte(card))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -478,7 +454,7 @@ extra_gated_button_content: Submit
 // A front matter that is really broken (a tab-indented block, an
 // unclosed quote) still yields what a line-by-line reading finds, and the
 // error says the YAML could not be parsed.
-func TestParseCardBrokenFrontMatterReadLineByLine(t *testing.T) {
+func TestParseBrokenFrontMatterReadLineByLine(t *testing.T) {
 	card := "---\n" +
 		"license: other # see below\n" +
 		"license_name: 'qwen-research'\n" +
@@ -490,7 +466,7 @@ func TestParseCardBrokenFrontMatterReadLineByLine(t *testing.T) {
 		"\t- text: \"unclosed\n" +
 		"tags: [chat\n" +
 		"---\nbody\n"
-	c, err := ParseCard("README.md", []byte(card))
+	c, err := Parse("README.md", []byte(card))
 	var fe *formats.Error
 	if !errors.As(err, &fe) || !strings.Contains(fe.Error(), "front matter is not valid YAML; the fields were read line by line") {
 		t.Fatalf("error %v", err)

@@ -1,4 +1,4 @@
-package manifest
+package modelcard
 
 import (
 	"bytes"
@@ -7,11 +7,13 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/modelvet/modelvet/finding"
 	"github.com/modelvet/modelvet/formats"
 	"github.com/modelvet/modelvet/internal/limits"
 	"github.com/modelvet/modelvet/internal/yamlnode"
 )
+
+// format names the model card in a formats.Error.
+const format = "card"
 
 // Field is one value from a card's front matter with the line it is on.
 type Field struct {
@@ -77,11 +79,6 @@ type ModelIndexEntry struct {
 	Datasets []Field `json:"datasets,omitempty"` // results[].dataset.type (the dataset id)
 }
 
-// Evidence cites a field of the card.
-func (c *Card) Evidence(key string, f Field) finding.Evidence {
-	return finding.Evidence{Path: c.Path, Line: f.Line, Field: key, Value: f.Value}
-}
-
 // BodyLines calls fn for each line of the body with its line number in the
 // card, stopping early if fn returns false.
 func (c *Card) BodyLines(fn func(line int, text string) bool) {
@@ -94,14 +91,14 @@ func (c *Card) BodyLines(fn func(line int, text string) bool) {
 	}
 }
 
-// ParseCard parses a model card. path is used in errors and evidence. A card
-// without front matter parses to a Card with HasFrontMatter false; broken
-// front matter is an error (a *formats.Error with the line), returned with
-// the card's body so the rest of the card can still be used.
-func ParseCard(path string, data []byte) (*Card, error) {
+// Parse parses a model card. path is used in errors and kept in Card.Path.
+// A card without front matter parses to a Card with HasFrontMatter false;
+// broken front matter is an error (a *formats.Error with the line),
+// returned with the card's body so the rest of the card can still be used.
+func Parse(path string, data []byte) (*Card, error) {
 	c := &Card{Path: path, BodyLine: 1}
 	if len(data) > limits.MaxCardBytes {
-		return nil, &formats.Error{Format: string(FormatCard), Path: path, Offset: -1, Msg: fmt.Sprintf("card is %d bytes, over the %d-byte limit", len(data), limits.MaxCardBytes)}
+		return nil, &formats.Error{Format: format, Path: path, Offset: -1, Msg: fmt.Sprintf("card is %d bytes, over the %d-byte limit", len(data), limits.MaxCardBytes)}
 	}
 	if !utf8.Valid(data) {
 		data = bytes.ToValidUTF8(data, []byte("\uFFFD"))
@@ -111,7 +108,7 @@ func ParseCard(path string, data []byte) (*Card, error) {
 	front, openLine, bodyStart, bodyLine, ok, err := splitFrontMatter(data)
 	if err != nil {
 		c.Body = string(data)
-		return c, &formats.Error{Format: string(FormatCard), Path: path, Offset: -1, Line: openLine, Msg: err.Error()}
+		return c, &formats.Error{Format: format, Path: path, Offset: -1, Line: openLine, Msg: err.Error()}
 	}
 	if !ok {
 		c.Body = string(data)
@@ -121,7 +118,7 @@ func ParseCard(path string, data []byte) (*Card, error) {
 	c.Body = string(data[bodyStart:])
 	c.BodyLine = bodyLine
 	if len(front) > limits.MaxFrontMatterBytes {
-		return c, &formats.Error{Format: string(FormatCard), Path: path, Offset: -1, Line: openLine + 1, Msg: fmt.Sprintf("front matter is %d bytes, over the %d-byte limit", len(front), limits.MaxFrontMatterBytes)}
+		return c, &formats.Error{Format: format, Path: path, Offset: -1, Line: openLine + 1, Msg: fmt.Sprintf("front matter is %d bytes, over the %d-byte limit", len(front), limits.MaxFrontMatterBytes)}
 	}
 	// Windows line endings become plain ones: the YAML library counts a
 	// comment ended by CRLF as two lines, which would shift every later
@@ -130,7 +127,7 @@ func ParseCard(path string, data []byte) (*Card, error) {
 	// The front matter starts on the line after the opening "---".
 	root, err := yamlnode.Parse(front, openLine, yamlnode.Limits{MaxNodes: limits.MaxYAMLNodes, MaxDepth: limits.MaxYAMLDepth, MaxMappingKeys: limits.MaxYAMLMappingKeys, AllowDuplicateKeys: true})
 	if err != nil {
-		fe := &formats.Error{Format: string(FormatCard), Path: path, Offset: -1, Msg: "front matter is not valid YAML", Err: err}
+		fe := &formats.Error{Format: format, Path: path, Offset: -1, Msg: "front matter is not valid YAML", Err: err}
 		if ye, ok := err.(*yamlnode.Error); ok {
 			fe.Line = ye.Line
 			fe.Err = fmt.Errorf("%s", ye.Msg)
@@ -148,7 +145,7 @@ func ParseCard(path string, data []byte) (*Card, error) {
 		return c, nil
 	case yamlnode.Mapping:
 	default:
-		return c, &formats.Error{Format: string(FormatCard), Path: path, Offset: -1, Line: root.Line, Msg: "front matter is not a mapping of fields"}
+		return c, &formats.Error{Format: format, Path: path, Offset: -1, Line: root.Line, Msg: "front matter is not a mapping of fields"}
 	}
 	c.fill(root)
 	return c, duplicateKeys(path, root)
@@ -181,7 +178,7 @@ func duplicateKeys(path string, root *yamlnode.Node) error {
 	if len(parts) == 0 {
 		return nil
 	}
-	return &formats.Error{Format: string(FormatCard), Path: path, Offset: -1, Line: line,
+	return &formats.Error{Format: format, Path: path, Offset: -1, Line: line,
 		Msg: "front matter repeats a field (" + strings.Join(parts, "; ") + "); the later value is read, as huggingface_hub reads it, but the card is ambiguous"}
 }
 
