@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/modelvet/modelvet/internal/limits"
+	"github.com/modelvet/modelvet/internal/safeio"
 )
 
 // defaultIgnorePaths are left out of every model signature, at the model
@@ -179,7 +180,7 @@ func classifyEntry(lf *localFile, full, allowedReal string) {
 			lf.Problem = "a symbolic link that cannot be resolved"
 			return
 		}
-		if !within(target, allowedReal) {
+		if !safeio.Within(target, allowedReal) {
 			lf.Problem = "a symbolic link to " + target + ", outside the release; not followed"
 			return
 		}
@@ -204,12 +205,6 @@ func classifyEntry(lf *localFile, full, allowedReal string) {
 		return
 	}
 	lf.Size = li.Size()
-}
-
-// within reports whether p is root or below it (both absolute and clean).
-func within(p, root string) bool {
-	r, err := filepath.Rel(root, p)
-	return err == nil && r != ".." && !strings.HasPrefix(r, ".."+string(filepath.Separator)) && !filepath.IsAbs(r)
 }
 
 // comparePaths orders slash-separated paths as the reference

@@ -20,6 +20,7 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/modelvet/modelvet/internal/limits"
+	"github.com/modelvet/modelvet/internal/safeio"
 )
 
 // DefaultShardSize is the shard size of the shards serialisation unless
@@ -154,13 +155,13 @@ func Sign(ctx context.Context, modelPath string, s Signer, opts SignOptions) ([]
 		for _, p := range defaultIgnorePaths {
 			ign.add(p, ignoreDefault)
 		}
-		if r, err := filepath.Rel(model, out); err == nil && within(out, model) {
+		if r, err := filepath.Rel(model, out); err == nil && safeio.Within(out, model) {
 			ign.add(r, ignoreSignature)
 		}
 		for _, p := range o.IgnorePaths {
 			if filepath.IsAbs(p) {
 				r, err := filepath.Rel(model, p)
-				if err != nil || !within(p, model) {
+				if err != nil || !safeio.Within(p, model) {
 					return nil, fmt.Errorf("sign: ignore path %s is outside the model", p)
 				}
 				p = r

@@ -178,7 +178,7 @@ func displayPath(rel *manifest.Release, p string) string {
 	if rel.Kind == manifest.KindFile {
 		root = filepath.Dir(root)
 	}
-	if r, err := filepath.Rel(root, abs); err == nil && within(abs, root) {
+	if r, err := filepath.Rel(root, abs); err == nil && safeio.Within(abs, root) {
 		return filepath.ToSlash(r)
 	}
 	return p
@@ -212,14 +212,14 @@ func newSignedCheck(ctx context.Context, v *verification, sr *SignatureResult, s
 		sc.ign.add(rel.Signature.Path, ignoreSignature)
 	} else if walkable && rel.Kind != manifest.KindFile {
 		if abs, err := filepath.Abs(sigPath); err == nil {
-			if r, err := filepath.Rel(model, abs); err == nil && within(abs, model) {
+			if r, err := filepath.Rel(model, abs); err == nil && safeio.Within(abs, model) {
 				sc.ign.add(r, ignoreSignature)
 			}
 		}
 	}
 	for _, p := range v.opts.IgnorePaths {
 		if filepath.IsAbs(p) && model != "" {
-			if r, err := filepath.Rel(model, p); err == nil && within(p, model) {
+			if r, err := filepath.Rel(model, p); err == nil && safeio.Within(p, model) {
 				p = r
 			}
 		}

@@ -71,15 +71,10 @@ func isHFRepoFolder(dir string) (kind, repo string, ok bool) {
 	if !ok {
 		return "", "", false
 	}
-	if isDir(filepath.Join(dir, "snapshots")) || isDir(filepath.Join(dir, "refs")) {
+	if safeio.IsDir(filepath.Join(dir, "snapshots")) || safeio.IsDir(filepath.Join(dir, "refs")) {
 		return kind, repo, true
 	}
 	return "", "", false
-}
-
-func isDir(p string) bool {
-	fi, err := os.Stat(p)
-	return err == nil && fi.IsDir()
 }
 
 func isHex(s string, n int) bool {
@@ -194,7 +189,7 @@ func resolveHFRevision(repoDir, rev string) (commit string, err error) {
 	if !validRefName(rev) {
 		return "", fmt.Errorf("%s: invalid revision %q", repoDir, rev)
 	}
-	if !strings.Contains(rev, "/") && isDir(filepath.Join(snaps, rev)) {
+	if !strings.Contains(rev, "/") && safeio.IsDir(filepath.Join(snaps, rev)) {
 		return rev, nil
 	}
 	c, err := readHFRef(repoDir, rev)
@@ -241,7 +236,7 @@ func (s hfCacheSource) Open(ctx context.Context) (*Release, error) {
 	if kind != "models" {
 		return nil, fmt.Errorf("%s: a cached %s repository, not a model: %w", s.repo, strings.TrimSuffix(kind, "s"), ErrUnsupported)
 	}
-	if !isDir(repoDir) {
+	if !safeio.IsDir(repoDir) {
 		return nil, fmt.Errorf("%s: %w", s.repo, ErrNotFound)
 	}
 	commit, err := resolveHFRevision(repoDir, s.rev)
@@ -249,7 +244,7 @@ func (s hfCacheSource) Open(ctx context.Context) (*Release, error) {
 		return nil, err
 	}
 	snap := filepath.Join(repoDir, "snapshots", commit)
-	if !isDir(snap) {
+	if !safeio.IsDir(snap) {
 		return nil, fmt.Errorf("%s: revision %s has no snapshot folder in the cache: %w", s.repo, commit, ErrNotFound)
 	}
 	rel := &Release{Name: repo, Repo: repo, Source: snap, Kind: KindHFCache, Revision: commit, Root: snap}

@@ -173,11 +173,11 @@ func (l *ociLayout) blobPath(digest string) (string, error) {
 		return "", err
 	}
 	if fi.Mode()&os.ModeSymlink != 0 {
-		target, _, err := resolveInside(p, l.dirReal)
+		target, _, err := safeio.ResolveInside(p, l.dirReal)
 		return target, err
 	}
 	if !fi.Mode().IsRegular() {
-		return "", fmt.Errorf("blob is %s, not a regular file", modeName(fi.Mode()))
+		return "", fmt.Errorf("blob is %s, not a regular file", safeio.ModeName(fi.Mode()))
 	}
 	return p, nil
 }
@@ -495,7 +495,7 @@ func (ol *ociLoader) addLayer(d ociDescriptor) {
 		}
 		if blobErr != nil {
 			layer.Note = "blob missing or unreadable"
-			ol.rel.addProblem(&Problem{Path: p, Message: fmt.Sprintf("blob %s of layer %s is missing from the layout or unreadable (%v)", d.Digest, d.MediaType, unwrapPathError(blobErr)), Err: blobErr})
+			ol.rel.addProblem(&Problem{Path: p, Message: fmt.Sprintf("blob %s of layer %s is missing from the layout or unreadable (%v)", d.Digest, d.MediaType, safeio.PathErrorCause(blobErr)), Err: blobErr})
 			if f.Format == "" {
 				f.Format = classify(p, nil)
 			}
@@ -515,7 +515,7 @@ func (ol *ociLoader) addLayer(d ociDescriptor) {
 	if blobErr != nil {
 		layer.Note = "blob missing or unreadable"
 		bf.unreadable = true
-		ol.rel.addProblem(&Problem{Path: layer.Path, Message: fmt.Sprintf("blob of layer %s is missing from the layout or unreadable (%v)", d.MediaType, unwrapPathError(blobErr)), Err: blobErr})
+		ol.rel.addProblem(&Problem{Path: layer.Path, Message: fmt.Sprintf("blob of layer %s is missing from the layout or unreadable (%v)", d.MediaType, safeio.PathErrorCause(blobErr)), Err: blobErr})
 		return
 	}
 	bf.LocalPath = blob

@@ -302,7 +302,7 @@ func lookupFold(root string, parts []string) (string, bool) {
 				return "", false
 			}
 		}
-		if i < len(parts)-1 && !isDir(next) {
+		if i < len(parts)-1 && !safeio.IsDir(next) {
 			return "", false
 		}
 		p = next
@@ -325,13 +325,13 @@ func listOllama(root string) ([]ollamaModelRef, []*Problem, error) {
 	found := false
 	for _, dir := range []string{"manifests-v2", "manifests"} {
 		base := filepath.Join(root, dir)
-		if !isDir(base) {
+		if !safeio.IsDir(base) {
 			continue
 		}
 		found = true
 		hosts, err := os.ReadDir(base)
 		if err != nil {
-			problems = append(problems, &Problem{Path: base, Message: "cannot be read: " + unwrapPathError(err).Error(), Err: err})
+			problems = append(problems, &Problem{Path: base, Message: "cannot be read: " + safeio.PathErrorCause(err).Error(), Err: err})
 			continue
 		}
 		for _, h := range hosts {
@@ -340,7 +340,7 @@ func listOllama(root string) ([]ollamaModelRef, []*Problem, error) {
 					dir := filepath.Join(base, h.Name(), ns, m)
 					tags, err := os.ReadDir(dir)
 					if err != nil {
-						problems = append(problems, &Problem{Path: dir, Message: "cannot be read: " + unwrapPathError(err).Error(), Err: err})
+						problems = append(problems, &Problem{Path: dir, Message: "cannot be read: " + safeio.PathErrorCause(err).Error(), Err: err})
 						continue
 					}
 					for _, t := range tags {
@@ -382,7 +382,7 @@ func sortOllama(refs []ollamaModelRef) []ollamaModelRef {
 func readDirs(dir string, problems *[]*Problem) []string {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
-		*problems = append(*problems, &Problem{Path: dir, Message: "cannot be read: " + unwrapPathError(err).Error(), Err: err})
+		*problems = append(*problems, &Problem{Path: dir, Message: "cannot be read: " + safeio.PathErrorCause(err).Error(), Err: err})
 		return nil
 	}
 	var out []string
@@ -413,7 +413,7 @@ func ListOllama(root string) ([]Source, error) {
 
 // isOllamaStore reports whether dir is an Ollama store root.
 func isOllamaStore(dir string) bool {
-	return isDir(filepath.Join(dir, "blobs")) && (isDir(filepath.Join(dir, "manifests")) || isDir(filepath.Join(dir, "manifests-v2")))
+	return safeio.IsDir(filepath.Join(dir, "blobs")) && (safeio.IsDir(filepath.Join(dir, "manifests")) || safeio.IsDir(filepath.Join(dir, "manifests-v2")))
 }
 
 func (s ollamaSource) Open(ctx context.Context) (*Release, error) {
@@ -449,7 +449,7 @@ func (s ollamaSource) Open(ctx context.Context) (*Release, error) {
 
 	// A manifests-v2 entry is a link to the manifest blob; it must stay in
 	// the store.
-	target, _, err := resolveInside(mpath, rootReal)
+	target, _, err := safeio.ResolveInside(mpath, rootReal)
 	if err != nil {
 		return nil, fmt.Errorf("%s: manifest %s: %w", root, mrel, err)
 	}
@@ -553,11 +553,11 @@ func (st *ollamaStore) blob(hexDigest string) (string, error) {
 		return "", err
 	}
 	if fi.Mode()&fs.ModeSymlink != 0 {
-		target, _, err := resolveInside(p, st.rootReal)
+		target, _, err := safeio.ResolveInside(p, st.rootReal)
 		return target, err
 	}
 	if !fi.Mode().IsRegular() {
-		return "", fmt.Errorf("blob is %s, not a regular file", modeName(fi.Mode()))
+		return "", fmt.Errorf("blob is %s, not a regular file", safeio.ModeName(fi.Mode()))
 	}
 	return p, nil
 }
@@ -602,7 +602,7 @@ func (st *ollamaStore) addManifest(m *ollamaManifest, prefix string) {
 		blob, err := st.blob(h)
 		if err != nil {
 			layer.Missing = true
-			st.rel.addProblem(&Problem{Path: p, Message: fmt.Sprintf("blob sha256-%s of layer %s is missing from the store or unreadable (%v)", h, l.MediaType, unwrapPathError(err)), Err: err})
+			st.rel.addProblem(&Problem{Path: p, Message: fmt.Sprintf("blob sha256-%s of layer %s is missing from the store or unreadable (%v)", h, l.MediaType, safeio.PathErrorCause(err)), Err: err})
 			f.Format, f.unreadable = classify(p, nil), true
 		} else {
 			f.LocalPath = blob
@@ -651,7 +651,7 @@ func (st *ollamaStore) readConfig(l ollamaLayerJSON) {
 	om.ConfigDigest = "sha256:" + h
 	p, err := st.blob(h)
 	if err != nil {
-		st.rel.addProblem(&Problem{Path: om.ManifestPath, Field: "config", Message: fmt.Sprintf("config blob sha256-%s is missing from the store or unreadable (%v)", h, unwrapPathError(err)), Err: err})
+		st.rel.addProblem(&Problem{Path: om.ManifestPath, Field: "config", Message: fmt.Sprintf("config blob sha256-%s is missing from the store or unreadable (%v)", h, safeio.PathErrorCause(err)), Err: err})
 		return
 	}
 	data, err := safeio.ReadFile(p, limits.MaxJSONBytes)

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/modelvet/modelvet/hub"
+	"github.com/modelvet/modelvet/internal/safeio"
 )
 
 // Source is one model release that can be read.
@@ -170,7 +171,7 @@ func parseAtRevision(target string) Source {
 	}
 	dir, rev := target[:i], target[i+1:]
 	abs, err := filepath.Abs(dir)
-	if err != nil || !isDir(abs) {
+	if err != nil || !safeio.IsDir(abs) {
 		return nil
 	}
 	if kind, _, ok := isHFRepoFolder(abs); ok && kind == "models" {

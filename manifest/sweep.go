@@ -226,7 +226,7 @@ func (sw *sweeper) visit(dir string, depth int, storesOnly bool) error {
 	}
 	entries, err := sw.readDirSorted(dir)
 	if err != nil && !errors.Is(err, errSweepFull) {
-		sw.problem(dir, "cannot be read: "+unwrapPathError(err).Error(), err)
+		sw.problem(dir, "cannot be read: "+safeio.PathErrorCause(err).Error(), err)
 		return nil
 	}
 	full := err != nil
@@ -309,7 +309,7 @@ func (sw *sweeper) addHF(dir, repo string) {
 	snaps, err := hfSnapshots(dir)
 	if err != nil {
 		if !errors.Is(err, fs.ErrNotExist) {
-			sw.problem(dir, "snapshots cannot be read: "+unwrapPathError(err).Error(), err)
+			sw.problem(dir, "snapshots cannot be read: "+safeio.PathErrorCause(err).Error(), err)
 		}
 		return
 	}
@@ -538,7 +538,7 @@ func DefaultLocations() []Location {
 				return
 			}
 		}
-		out = append(out, Location{Ecosystem: eco, Path: p, From: from, Exists: isDir(p)})
+		out = append(out, Location{Ecosystem: eco, Path: p, From: from, Exists: safeio.IsDir(p)})
 	}
 	switch {
 	case os.Getenv("HF_HUB_CACHE") != "":

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/modelvet/modelvet/internal/limits"
+	"github.com/modelvet/modelvet/internal/safeio"
 )
 
 // skipDirs are never part of a release's content.
@@ -60,7 +61,7 @@ func walkRelease(ctx context.Context, rel *Release, dir, allowed string) error {
 			if p == dirReal {
 				return err
 			}
-			problem(&Problem{Path: relPath, Message: "cannot be read: " + unwrapPathError(err).Error(), Err: err})
+			problem(&Problem{Path: relPath, Message: "cannot be read: " + safeio.PathErrorCause(err).Error(), Err: err})
 			if d != nil && d.IsDir() {
 				return fs.SkipDir
 			}
@@ -87,9 +88,9 @@ func walkRelease(ctx context.Context, rel *Release, dir, allowed string) error {
 		mode := d.Type()
 		if mode&fs.ModeSymlink != 0 {
 			f.Symlink = true
-			target, tmode, err := resolveInside(p, allowedReal)
+			target, tmode, err := safeio.ResolveInside(p, allowedReal)
 			if err != nil {
-				if tmode.IsDir() && within(target, dirReal) {
+				if tmode.IsDir() && safeio.Within(target, dirReal) {
 					count--
 					return nil // listed where it really is
 				}
@@ -102,7 +103,7 @@ func walkRelease(ctx context.Context, rel *Release, dir, allowed string) error {
 			mode = 0
 		}
 		if mode&(fs.ModeNamedPipe|fs.ModeDevice|fs.ModeCharDevice|fs.ModeSocket|fs.ModeIrregular) != 0 {
-			problem(&Problem{Path: relPath, Message: fmt.Sprintf("is not a regular file (%s); not read", modeName(mode))})
+			problem(&Problem{Path: relPath, Message: fmt.Sprintf("is not a regular file (%s); not read", safeio.ModeName(mode))})
 			f.LocalPath, f.Format, f.unreadable = "", FormatOther, true
 			rel.Files = append(rel.Files, f)
 			return nil
@@ -114,52 +115,4 @@ func walkRelease(ctx context.Context, rel *Release, dir, allowed string) error {
 		rel.addProblem(&Problem{Path: ".", Message: fmt.Sprintf("%d more problems while listing files were not recorded", dropped)})
 	}
 	return err
-}
-
-// resolveInside follows the symlink at p and returns its target if that is
-// a regular file inside root (a real path). On failure it still returns
-// what it learnt of the target, so a caller can tell a directory link.
-func resolveInside(p, root string) (string, fs.FileMode, error) {
-	target, err := filepath.EvalSymlinks(p)
-	if err != nil {
-		return "", 0, fmt.Errorf("symlink cannot be resolved (%v)", unwrapPathError(err))
-	}
-	if !within(target, root) {
-		return target, 0, fmt.Errorf("symlink points outside the release, to %s; not followed", target)
-	}
-	fi, err := os.Stat(target)
-	if err != nil {
-		return target, 0, fmt.Errorf("symlink target cannot be read (%v)", unwrapPathError(err))
-	}
-	if !fi.Mode().IsRegular() {
-		return target, fi.Mode(), fmt.Errorf("symlink target is not a regular file (%s); not read", modeName(fi.Mode()))
-	}
-	return target, fi.Mode(), nil
-}
-
-// within reports whether p is root or below it (both cleaned, absolute).
-func within(p, root string) bool {
-	r, err := filepath.Rel(root, p)
-	return err == nil && r != ".." && !strings.HasPrefix(r, ".."+string(filepath.Separator)) && !filepath.IsAbs(r)
-}
-
-func unwrapPathError(err error) error {
-	if pe, ok := err.(*fs.PathError); ok {
-		return pe.Err
-	}
-	return err
-}
-
-func modeName(m fs.FileMode) string {
-	switch {
-	case m&fs.ModeNamedPipe != 0:
-		return "a named pipe"
-	case m&fs.ModeSocket != 0:
-		return "a socket"
-	case m&fs.ModeDevice != 0, m&fs.ModeCharDevice != 0:
-		return "a device"
-	case m.IsDir():
-		return "a directory"
-	}
-	return "a special file"
 }

@@ -1,6 +1,7 @@
 // Package safeio reads untrusted files within caps: whole small files through
 // a limit, regular files only, and byte ranges without trusting a declared
-// length.
+// length. A symbolic link is followed only to a regular file inside a
+// given root (ResolveInside), as releases and stores require.
 package safeio
 
 import (

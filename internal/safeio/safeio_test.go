@@ -103,3 +103,48 @@ func TestReadFilePrefix(t *testing.T) {
 		}
 	}
 }
+
+func TestWithin(t *testing.T) {
+	root := filepath.FromSlash("/r/release")
+	for p, want := range map[string]bool{
+		"/r/release":         true,
+		"/r/release/a/b":     true,
+		"/r/release/..a":     true, // a name that starts with two dots stays inside
+		"/r":                 false,
+		"/r/release-2/x":     false,
+		"/r/release/../x":    false,
+		"/elsewhere/release": false,
+	} {
+		if got := Within(filepath.Clean(filepath.FromSlash(p)), root); got != want {
+			t.Errorf("Within(%s) = %v, want %v", p, got, want)
+		}
+	}
+}
+
+func TestResolveInside(t *testing.T) {
+	root, err := filepath.EvalSymlinks(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	outside := filepath.Join(t.TempDir(), "outside")
+	os.WriteFile(outside, []byte("x"), 0o644)
+	os.WriteFile(filepath.Join(root, "file"), []byte("x"), 0o644)
+	os.Mkdir(filepath.Join(root, "dir"), 0o755)
+	for name, target := range map[string]string{"in": "file", "out": outside, "dir": "dir", "dangling": "nothing"} {
+		if err := os.Symlink(target, filepath.Join(root, name)); err != nil {
+			t.Skip("cannot make symlinks:", err)
+		}
+	}
+	if got, _, err := ResolveInside(filepath.Join(root, "in"), root); err != nil || got != filepath.Join(root, "file") {
+		t.Errorf("link inside: %q, %v", got, err)
+	}
+	if _, _, err := ResolveInside(filepath.Join(root, "out"), root); err == nil || !strings.Contains(err.Error(), "outside") {
+		t.Errorf("link outside: %v", err)
+	}
+	if _, mode, err := ResolveInside(filepath.Join(root, "dir"), root); err == nil || !mode.IsDir() || !strings.Contains(err.Error(), "a directory") {
+		t.Errorf("link to a directory: %v, mode %v", err, mode)
+	}
+	if _, _, err := ResolveInside(filepath.Join(root, "dangling"), root); err == nil || !strings.Contains(err.Error(), "cannot be resolved") {
+		t.Errorf("dangling link: %v", err)
+	}
+}
