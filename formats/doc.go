@@ -21,9 +21,9 @@
 // [ErrPartial] (a fault after a part read whole, whose facts come with
 // the error: the metadata of a GGUF file whose tensor infos fail) and
 // [ErrUnsupported] (GGUF v1, big-endian GGUF). The model card's reader
-// (formats/modelcard) returns the same [Error] with a line, and so does
-// package manifest for the text formats it reads itself (config, store
-// manifests).
+// (formats/modelcard) returns the same [Error] with a line; so do package
+// manifest for the configs it reads itself, and the store readers
+// (package stores and below) for store manifests.
 //
 // Every cap on untrusted input is a named constant in internal/limits. No
 // reader allocates from a length field before checking it against a cap

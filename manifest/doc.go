@@ -10,8 +10,9 @@
 //     ([FileSource]), and the targets [Parse] accepts. [Source.Open]
 //     returns a [Release].
 //   - Stores: Hugging Face cache snapshots ([HFCache]), Ollama models
-//     ([Ollama], [ListOllama]), OCI image layouts of model artifacts
-//     ([OCI], [ListOCI]), and [Sweep] over a disk; see docs/STORES.md.
+//     ([Ollama], [ListOllama], over the store reader of package
+//     stores/ollama), OCI image layouts of model artifacts ([OCI],
+//     [ListOCI]), and [Sweep] over a disk; see docs/STORES.md.
 //   - The Hugging Face Hub as a source ([Hub] → [HubSource]), over the
 //     client of package hub: the API record, then range reads of the card,
 //     configs, index and weight headers, planned here (what each format

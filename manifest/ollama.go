@@ -3,15 +3,10 @@ package manifest
 import (
 	"cmp"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 	"path"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -21,130 +16,18 @@ import (
 	"github.com/modelvet/modelvet/internal/limits"
 	"github.com/modelvet/modelvet/internal/safeio"
 	"github.com/modelvet/modelvet/internal/textsafe"
+	"github.com/modelvet/modelvet/stores"
+	"github.com/modelvet/modelvet/stores/ollama"
 )
 
 // FormatOllamaManifest is the format of an Ollama manifest, as a
 // formats.Error reports it.
-const FormatOllamaManifest Format = "ollama-manifest"
+const FormatOllamaManifest Format = ollama.Format
 
-// Ollama media types (ollama/ollama manifest/manifest.go and the layer
-// types its GetModel reads).
-const (
-	ollamaManifestV2   = "application/vnd.docker.distribution.manifest.v2+json"
-	ollamaManifestList = "application/vnd.ollama.manifest.list.v2+json"
-	ollamaLayerPrefix  = "application/vnd.ollama.image."
-)
-
-// Defaults Ollama fills into short names.
-const (
-	ollamaDefaultHost      = "registry.ollama.ai"
-	ollamaV2Host           = "ollama.com" // the host manifests-v2 stores public models under
-	ollamaDefaultNamespace = "library"
-	ollamaDefaultTag       = "latest"
-)
-
-// OllamaRoot returns the Ollama store used by default: $OLLAMA_MODELS, else
-// ~/.ollama/models.
-func OllamaRoot() string {
-	if d := os.Getenv("OLLAMA_MODELS"); d != "" {
-		return d
-	}
-	home, err := os.UserHomeDir()
-	if err != nil {
-		return filepath.Join(".ollama", "models")
-	}
-	return filepath.Join(home, ".ollama", "models")
-}
-
-// OllamaName is a model name in an Ollama store: [host/][namespace/]model[:tag].
-type OllamaName struct {
-	Host, Namespace, Model, Tag string
-}
-
-// ParseOllamaName parses a name as "ollama run" accepts it, filling the
-// defaults registry.ollama.ai, library and latest. Parts hold letters,
-// digits, '_', '-' and '.' (no '.' in a namespace; the host may add a
-// ":port"); "..", empty parts and parts over 128 bytes are refused.
-func ParseOllamaName(s string) (OllamaName, error) {
-	orig := s
-	s = strings.TrimPrefix(strings.TrimPrefix(s, "https://"), "http://")
-	n := OllamaName{Host: ollamaDefaultHost, Namespace: ollamaDefaultNamespace, Tag: ollamaDefaultTag}
-	if i := strings.LastIndexByte(s, ':'); i > strings.LastIndexByte(s, '/') {
-		n.Tag, s = s[i+1:], s[:i]
-	}
-	parts := strings.Split(s, "/")
-	switch len(parts) {
-	case 1:
-		n.Model = parts[0]
-	case 2:
-		n.Namespace, n.Model = parts[0], parts[1]
-	case 3:
-		n.Host, n.Namespace, n.Model = parts[0], parts[1], parts[2]
-	default:
-		return OllamaName{}, fmt.Errorf("ollama name %q has too many parts (want [host/][namespace/]model[:tag])", orig)
-	}
-	for _, p := range []struct {
-		what, v string
-		host    bool
-		dots    bool
-	}{{"host", n.Host, true, true}, {"namespace", n.Namespace, false, false}, {"model", n.Model, false, true}, {"tag", n.Tag, false, true}} {
-		if !validOllamaPart(p.v, p.host, p.dots) {
-			return OllamaName{}, fmt.Errorf("ollama name %q has an invalid %s %q", orig, p.what, p.v)
-		}
-	}
-	return n, nil
-}
-
-func validOllamaPart(s string, host, dots bool) bool {
-	if s == "" || len(s) > 128 || strings.Contains(s, "..") || s[0] == '.' || s[0] == '-' {
-		return false
-	}
-	if host {
-		if h, port, ok := strings.Cut(s, ":"); ok {
-			if _, err := strconv.ParseUint(port, 10, 16); err != nil || h == "" {
-				return false
-			}
-			s = h
-		}
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == '_', c == '-':
-		case c == '.' && dots:
-		default:
-			return false
-		}
-	}
-	return true
-}
-
-// isHFHost reports the hosts under which Ollama stores models pulled from
-// the Hugging Face Hub (hf.co/ORG/REPO:QUANT).
-func isHFHost(h string) bool {
-	return strings.EqualFold(h, "hf.co") || strings.EqualFold(h, "huggingface.co")
-}
-
-func isPublicOllamaHost(h string) bool {
-	return strings.EqualFold(h, ollamaDefaultHost) || strings.EqualFold(h, ollamaV2Host)
-}
-
-// String returns the shortest form users type: "deepseek-r1:7b" for the
-// public library, "user/model:tag" for other namespaces, the full name for
-// other hosts. The tag is always written.
-func (n OllamaName) String() string {
-	switch {
-	case isPublicOllamaHost(n.Host) && strings.EqualFold(n.Namespace, ollamaDefaultNamespace):
-		return n.Model + ":" + n.Tag
-	case isPublicOllamaHost(n.Host):
-		return n.Namespace + "/" + n.Model + ":" + n.Tag
-	}
-	return n.Host + "/" + n.Namespace + "/" + n.Model + ":" + n.Tag
-}
-
-// Ollama is a model in an Ollama store: root "" means OllamaRoot(), name is
-// [host/][namespace/]model[:tag]. Its layers become files of the release
-// under synthetic paths (model.gguf, adapter.gguf, projector.gguf,
+// Ollama is a model in an Ollama store (read by package stores/ollama):
+// root "" means the store $OLLAMA_MODELS names, else ~/.ollama/models;
+// name is [host/][namespace/]model[:tag]. Its layers become files of the
+// release under synthetic paths (model.gguf, adapter.gguf, projector.gguf,
 // template, system, params, messages, license, license-2, …) read from the
 // blobs, each with the layer digest as its expected SHA-256 (source
 // "ollama"). Licence layers are licence texts (origin "ollama-layer"); the
@@ -159,315 +42,87 @@ func (s ollamaSource) String() string {
 	if s.root == "" {
 		return "ollama:" + s.name
 	}
-	if n, err := ParseOllamaName(s.name); err == nil {
-		if p, _, err := findOllamaManifest(s.root, n); err == nil {
+	if n, err := ollama.ParseName(s.name); err == nil {
+		if p, _, ok := ollama.Find(s.root, n); ok {
 			return p
 		}
 	}
 	return "ollama:" + s.name
 }
 
-// ollamaManifest is the JSON of an Ollama manifest or manifest list.
-type ollamaManifest struct {
-	SchemaVersion int               `json:"schemaVersion"`
-	MediaType     string            `json:"mediaType"`
-	Config        *ollamaLayerJSON  `json:"config"`
-	Layers        []ollamaLayerJSON `json:"layers"`
-	Runner        string            `json:"runner"`
-	Format        string            `json:"format"`
-	Manifests     []ollamaManifest  `json:"manifests"`
-	Digest        string            `json:"digest"` // a manifest-list entry that refers to a blob
-}
-
-type ollamaLayerJSON struct {
-	MediaType string `json:"mediaType"`
-	Digest    string `json:"digest"`
-	Size      int64  `json:"size"`
-	From      string `json:"from"`
-	Name      string `json:"name"`
-}
-
-// parseOllamaManifest decodes and checks a manifest: every digest is
-// sha256, sizes are not negative, layer and entry counts within caps, and
-// manifest lists do not nest.
-func parseOllamaManifest(data []byte) (*ollamaManifest, error) {
-	var m ollamaManifest
-	if err := decodeJSON(data, FormatOllamaManifest, "manifest", &m); err != nil {
-		return nil, err
-	}
-	if err := m.check(0); err != nil {
-		return nil, err
-	}
-	return &m, nil
-}
-
-func (m *ollamaManifest) check(depth int) error {
-	bad := func(format string, args ...any) error {
-		return &formats.Error{Format: string(FormatOllamaManifest), Offset: -1, Msg: fmt.Sprintf(format, args...)}
-	}
-	if m.MediaType == ollamaManifestList {
-		if depth > 0 {
-			return bad("manifest lists are nested")
-		}
-		if len(m.Manifests) == 0 {
-			return bad("manifest list has no entries")
-		}
-		if len(m.Manifests) > limits.MaxStoreLayers {
-			return bad("manifest list has %d entries, over the %d limit", len(m.Manifests), limits.MaxStoreLayers)
-		}
-		for i := range m.Manifests {
-			if err := m.Manifests[i].check(depth + 1); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	if m.Digest != "" && m.Config == nil && len(m.Layers) == 0 {
-		if _, ok := ollamaDigest(m.Digest); !ok {
-			return bad("manifest-list entry has an invalid digest %q", textsafe.Truncate(m.Digest, 40))
-		}
-		return nil // a reference to a manifest blob
-	}
-	if len(m.Layers) == 0 && m.Config == nil {
-		return bad("manifest has no config and no layers")
-	}
-	if len(m.Layers) > limits.MaxStoreLayers {
-		return bad("manifest has %d layers, over the %d limit", len(m.Layers), limits.MaxStoreLayers)
-	}
-	layers := m.Layers
-	if m.Config != nil {
-		layers = append(slices.Clip(layers), *m.Config)
-	}
-	for _, l := range layers {
-		if _, ok := ollamaDigest(l.Digest); !ok {
-			return bad("layer %s has an invalid digest %q (want sha256:<64 hex>)", textsafe.Truncate(l.MediaType, 40), textsafe.Truncate(l.Digest, 40))
-		}
-		if l.Size < 0 {
-			return bad("layer %s has a negative size", textsafe.Truncate(l.Digest, 40))
-		}
-	}
-	return nil
-}
-
-// ollamaDigest returns the lower-case hex of a "sha256:<hex>" or
-// "sha256-<hex>" digest.
-func ollamaDigest(d string) (string, bool) {
-	if len(d) != 71 || !strings.HasPrefix(d, "sha256") || (d[6] != ':' && d[6] != '-') || !isHex(d[7:], 64) {
-		return "", false
-	}
-	return strings.ToLower(d[7:]), true
-}
-
-// findOllamaManifest locates the manifest of n in root: manifests-v2
-// first (public models under ollama.com), then the legacy manifests
-// folder (registry.ollama.ai), matching names without regard to case as
-// Ollama does. It returns the path and the path relative to root.
-func findOllamaManifest(root string, n OllamaName) (string, string, error) {
-	type cand struct{ dir, host string }
-	var cands []cand
-	if isPublicOllamaHost(n.Host) {
-		cands = []cand{{"manifests-v2", ollamaV2Host}, {"manifests-v2", ollamaDefaultHost}, {"manifests", ollamaDefaultHost}, {"manifests", ollamaV2Host}}
-	} else {
-		cands = []cand{{"manifests-v2", n.Host}, {"manifests", n.Host}}
-	}
-	for _, c := range cands {
-		parts := []string{c.dir, c.host, n.Namespace, n.Model, n.Tag}
-		if p, ok := lookupFold(root, parts); ok {
-			relp, _ := filepath.Rel(root, p)
-			return p, filepath.ToSlash(relp), nil
-		}
-	}
-	return "", "", fmt.Errorf("ollama model %s is not in the store at %s: %w", n, root, ErrNotFound)
-}
-
-// lookupFold joins parts under root, matching each part exactly or, failing
-// that, without regard to case.
-func lookupFold(root string, parts []string) (string, bool) {
-	p := root
-	for i, part := range parts {
-		next := filepath.Join(p, part)
-		if _, err := os.Lstat(next); err != nil {
-			entries, err := os.ReadDir(p)
-			if err != nil {
-				return "", false
-			}
-			found := false
-			for _, e := range entries {
-				if strings.EqualFold(e.Name(), part) {
-					next, found = filepath.Join(p, e.Name()), true
-					break
-				}
-			}
-			if !found {
-				return "", false
-			}
-		}
-		if i < len(parts)-1 && !safeio.IsDir(next) {
-			return "", false
-		}
-		p = next
-	}
-	return p, true
-}
-
-// ollamaModelRef is a model found by listing a store.
-type ollamaModelRef struct {
-	Name     OllamaName
-	Manifest string // path
-}
-
-// listOllama enumerates the manifests of a store, sorted by name. Names
-// found in both manifest folders are listed once.
-func listOllama(root string) ([]ollamaModelRef, []*Problem, error) {
-	var out []ollamaModelRef
-	var problems []*Problem
-	seen := map[string]bool{}
-	found := false
-	for _, dir := range []string{"manifests-v2", "manifests"} {
-		base := filepath.Join(root, dir)
-		if !safeio.IsDir(base) {
-			continue
-		}
-		found = true
-		hosts, err := os.ReadDir(base)
-		if err != nil {
-			problems = append(problems, &Problem{Path: base, Message: "cannot be read: " + safeio.PathErrorCause(err).Error(), Err: err})
-			continue
-		}
-		for _, h := range hosts {
-			for _, ns := range readDirs(filepath.Join(base, h.Name()), &problems) {
-				for _, m := range readDirs(filepath.Join(base, h.Name(), ns), &problems) {
-					dir := filepath.Join(base, h.Name(), ns, m)
-					tags, err := os.ReadDir(dir)
-					if err != nil {
-						problems = append(problems, &Problem{Path: dir, Message: "cannot be read: " + safeio.PathErrorCause(err).Error(), Err: err})
-						continue
-					}
-					for _, t := range tags {
-						if t.IsDir() || !(t.Type().IsRegular() || t.Type()&fs.ModeSymlink != 0) {
-							continue
-						}
-						n := OllamaName{Host: h.Name(), Namespace: ns, Model: m, Tag: t.Name()}
-						if _, err := ParseOllamaName(n.Host + "/" + n.Namespace + "/" + n.Model + ":" + n.Tag); err != nil {
-							continue
-						}
-						key := strings.ToLower(n.String())
-						if seen[key] {
-							continue
-						}
-						if len(out) >= limits.MaxStoreModels {
-							problems = append(problems, &Problem{Path: root, Message: fmt.Sprintf("store lists more than %d models; the rest were not listed", limits.MaxStoreModels)})
-							return sortOllama(out), problems, nil
-						}
-						seen[key] = true
-						out = append(out, ollamaModelRef{Name: n, Manifest: filepath.Join(dir, t.Name())})
-					}
-				}
-			}
-		}
-	}
-	if !found {
-		return nil, problems, fmt.Errorf("%s: not an Ollama store (no manifests folder): %w", root, ErrNotFound)
-	}
-	return sortOllama(out), problems, nil
-}
-
-func sortOllama(refs []ollamaModelRef) []ollamaModelRef {
-	slices.SortFunc(refs, func(a, b ollamaModelRef) int { return strings.Compare(a.Name.String(), b.Name.String()) })
-	return refs
-}
-
-// readDirs lists the sub-directories of dir, recording a problem when it
-// cannot be read.
-func readDirs(dir string, problems *[]*Problem) []string {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		*problems = append(*problems, &Problem{Path: dir, Message: "cannot be read: " + safeio.PathErrorCause(err).Error(), Err: err})
-		return nil
-	}
-	var out []string
-	for _, e := range entries {
-		if e.IsDir() {
-			out = append(out, e.Name())
-		}
-	}
-	return out
-}
-
 // ListOllama returns a Source for every model in the store at root ("" for
-// OllamaRoot()), sorted by name.
+// the default store), sorted by name.
 func ListOllama(root string) ([]Source, error) {
 	if root == "" {
-		root = OllamaRoot()
+		root = ollama.Root()
 	}
-	refs, _, err := listOllama(root)
+	models, _, err := listOllama(root)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]Source, 0, len(refs))
-	for _, r := range refs {
-		out = append(out, Ollama(root, r.Name.Host+"/"+r.Name.Namespace+"/"+r.Name.Model+":"+r.Name.Tag))
+	out := make([]Source, 0, len(models))
+	for _, m := range models {
+		out = append(out, Ollama(root, m.Name.Full()))
 	}
 	return out, nil
 }
 
-// isOllamaStore reports whether dir is an Ollama store root.
-func isOllamaStore(dir string) bool {
-	return safeio.IsDir(filepath.Join(dir, "blobs")) && (safeio.IsDir(filepath.Join(dir, "manifests")) || safeio.IsDir(filepath.Join(dir, "manifests-v2")))
+// listOllama lists the models of a store, with the folders that could
+// not be listed as problems.
+func listOllama(root string) ([]ollama.Model, []*Problem, error) {
+	models, problems, ok := ollama.List(root)
+	if !ok {
+		return nil, storeProblems(problems), fmt.Errorf("%s: not an Ollama store (no manifests folder): %w", root, ErrNotFound)
+	}
+	return models, storeProblems(problems), nil
+}
+
+// storeProblems turns what a store reader could not read into problems.
+func storeProblems(ps []stores.Problem) []*Problem {
+	var out []*Problem
+	for _, p := range ps {
+		out = append(out, &Problem{Path: p.Path, Message: p.Message, Err: p.Err})
+	}
+	return out
 }
 
 func (s ollamaSource) Open(ctx context.Context) (*Release, error) {
-	root := s.root
-	if root == "" {
-		root = OllamaRoot()
-	}
+	root := cmp.Or(s.root, ollama.Root())
 	root, err := filepath.Abs(root)
 	if err != nil {
 		return nil, err
 	}
-	if !isOllamaStore(root) {
+	if !ollama.IsStore(root) {
 		return nil, fmt.Errorf("%s: not an Ollama store (want blobs/ and manifests/): %w", root, ErrNotFound)
 	}
-	rootReal, err := filepath.EvalSymlinks(root)
+	store, err := ollama.Open(root)
 	if err != nil {
 		return nil, err
 	}
-	n, err := ParseOllamaName(s.name)
+	n, err := ollama.ParseName(s.name)
 	if err != nil {
 		return nil, err
 	}
-	mpath, mrel, err := findOllamaManifest(root, n)
-	if err != nil {
-		return nil, withSuggestion(err, root, n)
+	mpath, mrel, ok := ollama.Find(root, n)
+	if !ok {
+		return nil, withSuggestion(fmt.Errorf("ollama model %s is not in the store at %s: %w", n, root, ErrNotFound), root, n)
 	}
 	// The names on disk are the authoritative spelling.
-	parts := strings.Split(mrel, "/")
-	n = OllamaName{Host: parts[1], Namespace: parts[2], Model: parts[3], Tag: parts[4]}
-	if strings.EqualFold(n.Host, ollamaV2Host) {
-		n.Host = ollamaDefaultHost
-	}
+	n, _ = ollama.ManifestName(mrel)
 
 	// A manifests-v2 entry is a link to the manifest blob; it must stay in
 	// the store.
-	target, _, err := safeio.ResolveInside(mpath, rootReal)
+	data, digest, err := store.ReadManifest(mpath)
 	if err != nil {
 		return nil, fmt.Errorf("%s: manifest %s: %w", root, mrel, err)
 	}
-	data, err := safeio.ReadFile(target, limits.MaxJSONBytes)
-	if err != nil {
-		return nil, fmt.Errorf("%s: manifest %s: %w", root, mrel, err)
-	}
-	sum := sha256.Sum256(data)
 	om := &OllamaModel{
 		Name: n.String(), Host: n.Host, Namespace: n.Namespace, Model: n.Model, Tag: n.Tag,
-		ManifestPath: mrel, ManifestDigest: "sha256:" + hex.EncodeToString(sum[:]),
+		ManifestPath: mrel, ManifestDigest: digest,
 	}
 	rel := &Release{Name: om.Name, Source: s.String(), Kind: KindOllama, Root: root, Revision: om.ManifestDigest, Ollama: om}
-	if isHFHost(n.Host) {
-		// "ollama pull hf.co/ORG/REPO:QUANT" reads a Hugging Face repository.
-		rel.Repo = n.Namespace + "/" + n.Model
-	}
-	m, err := parseOllamaManifest(data)
+	rel.Repo = n.HubRepo()
+	m, err := ollama.ParseManifest(data)
 	if err != nil {
 		var fe *formats.Error
 		if errors.As(err, &fe) {
@@ -475,19 +130,19 @@ func (s ollamaSource) Open(ctx context.Context) (*Release, error) {
 		}
 		return nil, err
 	}
-	st := &ollamaStore{root: root, rootReal: rootReal, rel: rel, paths: map[string]int{}}
+	st := &ollamaLoader{store: store, rel: rel, paths: map[string]int{}}
 	om.MediaType = m.MediaType
-	if m.MediaType == ollamaManifestList {
+	if m.IsList() {
 		for i := range m.Manifests {
 			child := &m.Manifests[i]
 			runner := child.Runner
-			if child.Config == nil && len(child.Layers) == 0 {
-				c, err := st.readManifestBlob(child.Digest)
+			if child.IsReference() {
+				c, err := store.ReadManifestBlob(child.Digest)
 				if err != nil {
 					rel.addProblem(&Problem{Path: mrel, Message: fmt.Sprintf("manifest-list entry %s (runner %q): %v", child.Digest, runner, err), Err: err})
 					continue
 				}
-				if c.MediaType == ollamaManifestList {
+				if c.IsList() {
 					rel.addProblem(&Problem{Path: mrel, Message: "manifest-list entry " + child.Digest + " is itself a list; not read"})
 					continue
 				}
@@ -519,15 +174,15 @@ func (s ollamaSource) Open(ctx context.Context) (*Release, error) {
 
 // withSuggestion adds to a not-found error the store's models with the
 // same model name, if any.
-func withSuggestion(err error, root string, n OllamaName) error {
-	refs, _, lerr := listOllama(root)
+func withSuggestion(err error, root string, n ollama.Name) error {
+	models, _, lerr := listOllama(root)
 	if lerr != nil {
 		return err
 	}
 	var near []string
-	for _, r := range refs {
-		if strings.EqualFold(r.Name.Model, n.Model) {
-			near = append(near, r.Name.String())
+	for _, m := range models {
+		if strings.EqualFold(m.Name.Model, n.Model) {
+			near = append(near, m.Name.String())
 		}
 	}
 	if len(near) == 0 {
@@ -536,57 +191,16 @@ func withSuggestion(err error, root string, n OllamaName) error {
 	return fmt.Errorf("%w (the store has %s)", err, strings.Join(near, ", "))
 }
 
-// ollamaStore turns manifest layers into release files.
-type ollamaStore struct {
-	root, rootReal string
-	rel            *Release
-	paths          map[string]int // synthetic path base → uses
-	licenseLayers  map[string]bool
-}
-
-// blob returns the path of the blob with the given hex digest, if the
-// store has it as a regular file (a link must stay in the store).
-func (st *ollamaStore) blob(hexDigest string) (string, error) {
-	p := filepath.Join(st.root, "blobs", "sha256-"+hexDigest)
-	fi, err := os.Lstat(p)
-	if err != nil {
-		return "", err
-	}
-	if fi.Mode()&fs.ModeSymlink != 0 {
-		target, _, err := safeio.ResolveInside(p, st.rootReal)
-		return target, err
-	}
-	if !fi.Mode().IsRegular() {
-		return "", fmt.Errorf("blob is %s, not a regular file", safeio.ModeName(fi.Mode()))
-	}
-	return p, nil
-}
-
-func (st *ollamaStore) readManifestBlob(digest string) (*ollamaManifest, error) {
-	h, ok := ollamaDigest(digest)
-	if !ok {
-		return nil, fmt.Errorf("invalid digest %q", textsafe.Truncate(digest, 40))
-	}
-	p, err := st.blob(h)
-	if err != nil {
-		return nil, err
-	}
-	data, err := safeio.ReadFile(p, limits.MaxJSONBytes)
-	if err != nil {
-		return nil, err
-	}
-	if sum := sha256.Sum256(data); hex.EncodeToString(sum[:]) != h {
-		return nil, fmt.Errorf("manifest blob does not match its digest")
-	}
-	m, err := parseOllamaManifest(data)
-	if err != nil {
-		return nil, err
-	}
-	return m, nil
+// ollamaLoader turns manifest layers into release files.
+type ollamaLoader struct {
+	store         *ollama.Store
+	rel           *Release
+	paths         map[string]int // synthetic path base → uses
+	licenseLayers map[string]bool
 }
 
 // addManifest adds the layers and config of one runnable manifest.
-func (st *ollamaStore) addManifest(m *ollamaManifest, prefix string) {
+func (st *ollamaLoader) addManifest(m *ollama.Manifest, prefix string) {
 	om := st.rel.Ollama
 	if om.Format == "" {
 		om.Format = m.Format
@@ -595,11 +209,11 @@ func (st *ollamaStore) addManifest(m *ollamaManifest, prefix string) {
 		st.readConfig(*m.Config)
 	}
 	for _, l := range m.Layers {
-		h, _ := ollamaDigest(l.Digest) // checked by parseOllamaManifest
+		h, _ := ollama.ParseDigest(l.Digest) // checked by ollama.ParseManifest
 		p := prefix + st.uniquePath(prefix, ollamaLayerPath(l, m.Format, h))
 		layer := OllamaLayer{MediaType: l.MediaType, Digest: "sha256:" + h, Size: l.Size, Path: p, From: l.From, Name: l.Name, Runner: m.Runner}
 		f := &File{Path: p, Size: l.Size, Expected: []Expectation{{Algorithm: "sha256", Digest: h, Size: l.Size, Source: "ollama"}}}
-		blob, err := st.blob(h)
+		blob, err := st.store.Blob(h)
 		if err != nil {
 			layer.Missing = true
 			st.rel.addProblem(&Problem{Path: p, Message: fmt.Sprintf("blob sha256-%s of layer %s is missing from the store or unreadable (%v)", h, l.MediaType, safeio.PathErrorCause(err)), Err: err})
@@ -612,7 +226,7 @@ func (st *ollamaStore) addManifest(m *ollamaManifest, prefix string) {
 		if layer.Missing {
 			continue
 		}
-		kind := strings.TrimPrefix(l.MediaType, ollamaLayerPrefix)
+		kind := strings.TrimPrefix(l.MediaType, ollama.LayerMediaTypePrefix)
 		var dst *string
 		switch kind {
 		case "license":
@@ -645,11 +259,11 @@ func (st *ollamaStore) addManifest(m *ollamaManifest, prefix string) {
 }
 
 // readConfig reads the config blob's top-level fields.
-func (st *ollamaStore) readConfig(l ollamaLayerJSON) {
+func (st *ollamaLoader) readConfig(l ollama.Layer) {
 	om := st.rel.Ollama
-	h, _ := ollamaDigest(l.Digest)
+	h, _ := ollama.ParseDigest(l.Digest)
 	om.ConfigDigest = "sha256:" + h
-	p, err := st.blob(h)
+	p, err := st.store.Blob(h)
 	if err != nil {
 		st.rel.addProblem(&Problem{Path: om.ManifestPath, Field: "config", Message: fmt.Sprintf("config blob sha256-%s is missing from the store or unreadable (%v)", h, safeio.PathErrorCause(err)), Err: err})
 		return
@@ -670,13 +284,13 @@ func (st *ollamaStore) readConfig(l ollamaLayerJSON) {
 }
 
 // ollamaLayerPath names the release file a layer appears as.
-func ollamaLayerPath(l ollamaLayerJSON, format, hexDigest string) string {
+func ollamaLayerPath(l ollama.Layer, format, hexDigest string) string {
 	weightExt := ".gguf"
 	if strings.EqualFold(format, "safetensors") {
 		weightExt = ".safetensors"
 	}
-	switch kind := strings.TrimPrefix(l.MediaType, ollamaLayerPrefix); {
-	case !strings.HasPrefix(l.MediaType, ollamaLayerPrefix):
+	switch kind := strings.TrimPrefix(l.MediaType, ollama.LayerMediaTypePrefix); {
+	case !strings.HasPrefix(l.MediaType, ollama.LayerMediaTypePrefix):
 		return "layer-" + hexDigest[:12]
 	case kind == "model", kind == "adapter", kind == "projector", kind == "draft":
 		return kind + weightExt
@@ -700,7 +314,7 @@ func ollamaLayerPath(l ollamaLayerJSON, format, hexDigest string) string {
 
 // uniquePath returns p, or p with "-2", "-3", … before its extension when
 // an earlier layer took it.
-func (st *ollamaStore) uniquePath(prefix, p string) string {
+func (st *ollamaLoader) uniquePath(prefix, p string) string {
 	key := prefix + p
 	st.paths[key]++
 	n := st.paths[key]

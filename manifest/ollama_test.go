@@ -8,38 +8,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/modelvet/modelvet/formats"
 	"github.com/modelvet/modelvet/internal/testmodel"
 	"github.com/modelvet/modelvet/internal/testutil"
+	"github.com/modelvet/modelvet/stores/ollama"
 )
-
-func TestParseOllamaName(t *testing.T) {
-	for in, want := range map[string]string{
-		"deepseek-r1":                       "registry.ollama.ai/library/deepseek-r1:latest",
-		"deepseek-r1:7b":                    "registry.ollama.ai/library/deepseek-r1:7b",
-		"hf.co/bartowski/Llama-3.2-1B:Q4_K": "hf.co/bartowski/Llama-3.2-1B:Q4_K",
-		"acme/model:v1.2":                   "registry.ollama.ai/acme/model:v1.2",
-		"localhost:5000/ns/m:t":             "localhost:5000/ns/m:t",
-		"https://ollama.com/library/qwen3":  "ollama.com/library/qwen3:latest",
-	} {
-		n, err := ParseOllamaName(in)
-		if err != nil {
-			t.Errorf("%s: %v", in, err)
-			continue
-		}
-		if got := n.Host + "/" + n.Namespace + "/" + n.Model + ":" + n.Tag; got != want {
-			t.Errorf("%s = %s, want %s", in, got, want)
-		}
-	}
-	for _, bad := range []string{"", "a/b/c/d", "../x", "m:..", "ns.with.dot/m", "m:", "/m", "m/", "a b", "m:t/x", strings.Repeat("a", 129), "x:y:z/m"} {
-		if n, err := ParseOllamaName(bad); err == nil {
-			t.Errorf("%q accepted as %+v", bad, n)
-		}
-	}
-	if s := (OllamaName{Host: "registry.ollama.ai", Namespace: "library", Model: "deepseek-r1", Tag: "7b"}).String(); s != "deepseek-r1:7b" {
-		t.Errorf("String = %s", s)
-	}
-}
 
 func writeOllamaFixture(t *testing.T) string {
 	t.Helper()
@@ -201,7 +173,7 @@ func TestOllamaManifestList(t *testing.T) {
 		if !slices.Equal(paths, want) {
 			t.Errorf("inline %v: files %q, want %q", inline, paths, want)
 		}
-		if !slices.Equal(rel.Ollama.Runners, []string{"ollama", "mlx"}) || rel.Ollama.MediaType != ollamaManifestList {
+		if !slices.Equal(rel.Ollama.Runners, []string{"ollama", "mlx"}) || rel.Ollama.MediaType != ollama.MediaTypeManifestList {
 			t.Errorf("runners %q media type %q", rel.Ollama.Runners, rel.Ollama.MediaType)
 		}
 		if len(rel.LicenseTexts) != 1 || rel.LicenseTexts[0].Origin != "ollama-layer" {
@@ -303,61 +275,6 @@ func TestOllamaCorpusStore(t *testing.T) {
 	}
 }
 
-// TestOllamaCorpusRegistryManifest parses the manifest of the txtar
-// registry fixture and checks its digests against the blobs it serves.
-func TestOllamaCorpusRegistryManifest(t *testing.T) {
-	data, err := os.ReadFile(testutil.Corpus(t, "ollama", "registry-testdata", "registry.txt"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	sections := map[string][]byte{}
-	var name string
-	for line := range strings.Lines(string(data)) {
-		if strings.HasPrefix(line, "-- ") && strings.HasSuffix(strings.TrimRight(line, "\r\n"), " --") {
-			name = strings.TrimSuffix(strings.TrimPrefix(strings.TrimRight(line, "\r\n"), "-- "), " --")
-			sections[name] = []byte{}
-			continue
-		}
-		if name != "" {
-			sections[name] = append(sections[name], line...)
-		}
-	}
-	m, err := parseOllamaManifest(sections["v2/library/smol/manifests/latest"])
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, l := range append(m.Layers, *m.Config) {
-		blob, ok := sections["v2/library/smol/blobs/"+l.Digest]
-		if !ok {
-			t.Errorf("no blob for %s", l.Digest)
-			continue
-		}
-		h, _ := ollamaDigest(l.Digest)
-		if testmodel.SHA256(blob) != h || int64(len(blob)) != l.Size {
-			t.Errorf("%s: blob of %d bytes does not match", l.Digest, len(blob))
-		}
-	}
-}
-
-func TestParseOllamaManifestHostile(t *testing.T) {
-	for name, doc := range map[string]string{
-		"not json":      `{"schemaVersion":2,`,
-		"empty":         `{}`,
-		"bad digest":    `{"mediaType":"` + ollamaManifestV2 + `","layers":[{"mediaType":"application/vnd.ollama.image.model","digest":"sha256:../../etc/passwd","size":1}]}`,
-		"negative size": `{"layers":[{"mediaType":"x","digest":"sha256:` + strings.Repeat("a", 64) + `","size":-5}]}`,
-		"nested list":   `{"mediaType":"` + ollamaManifestList + `","manifests":[{"mediaType":"` + ollamaManifestList + `","manifests":[]}]}`,
-		"empty list":    `{"mediaType":"` + ollamaManifestList + `","manifests":[]}`,
-		"bad ref":       `{"mediaType":"` + ollamaManifestList + `","manifests":[{"mediaType":"x","digest":"sha512:00"}]}`,
-		"array":         `[1,2,3]`,
-	} {
-		_, err := parseOllamaManifest([]byte(doc))
-		var fe *formats.Error
-		if !errors.As(err, &fe) || fe.Format != string(FormatOllamaManifest) {
-			t.Errorf("%s: err = %v", name, err)
-		}
-	}
-}
-
 func TestOllamaHostileStore(t *testing.T) {
 	root := writeOllamaFixture(t)
 	// Replace the model blob with a link leaving the store, and the
@@ -398,7 +315,9 @@ func TestOllamaHostileStore(t *testing.T) {
 	}
 }
 
-func FuzzOllamaManifest(f *testing.F) {
+// FuzzOllamaLayerPaths checks that the release paths a manifest's layers
+// are given stay inside the release.
+func FuzzOllamaLayerPaths(f *testing.F) {
 	root := f.TempDir()
 	p, err := testmodel.WriteOllamaModel(root, testmodel.OllamaModelSpec{Name: "a", Layers: []testmodel.OllamaLayerSpec{{MediaType: "model", Data: []byte("x")}, {MediaType: "license", Data: []byte("y")}}})
 	if err != nil {
@@ -411,20 +330,13 @@ func FuzzOllamaManifest(f *testing.F) {
 	f.Add(seed)
 	f.Add([]byte(`{"mediaType":"application/vnd.ollama.manifest.list.v2+json","manifests":[{"mediaType":"x","digest":"sha256:` + strings.Repeat("0", 64) + `","runner":"ollama"}]}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		m, err := parseOllamaManifest(data)
+		m, err := ollama.ParseManifest(data)
 		if err != nil {
-			var fe *formats.Error
-			if !errors.As(err, &fe) {
-				t.Fatalf("%v is not a formats.Error", err)
-			}
-			return
+			return // stores/ollama fuzzes the parse
 		}
-		st := &ollamaStore{paths: map[string]int{}}
+		st := &ollamaLoader{paths: map[string]int{}}
 		for _, l := range m.Layers {
-			h, ok := ollamaDigest(l.Digest)
-			if !ok {
-				t.Fatalf("accepted digest %q", l.Digest)
-			}
+			h, _ := ollama.ParseDigest(l.Digest)
 			p := st.uniquePath("", ollamaLayerPath(l, m.Format, h))
 			if p == "" || strings.HasPrefix(p, "/") || strings.Contains(p, "..") && safeRelPath(p) == "" {
 				t.Fatalf("unsafe path %q", p)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/modelvet/modelvet/hub"
 	"github.com/modelvet/modelvet/internal/safeio"
+	"github.com/modelvet/modelvet/stores/ollama"
 )
 
 // Source is one model release that can be read.
@@ -50,9 +51,9 @@ var ErrEmpty = errors.New("no release to audit")
 var ErrMultipleReleases = errors.New("holds several releases")
 
 // Parse turns a target into a Source. A target is a local directory, a
-// single weight file, "ollama:NAME[:TAG]" (in the Ollama store OllamaRoot
-// names) or "hf:ORG/NAME[@REV]" (the Hugging Face Hub, read remotely).
-// Directories with a layout of their own are read as such: a Hugging Face
+// single weight file, "ollama:NAME[:TAG]" (in the Ollama store
+// $OLLAMA_MODELS names, else ~/.ollama/models) or "hf:ORG/NAME[@REV]" (the
+// Hugging Face Hub, read remotely). Directories with a layout of their own are read as such: a Hugging Face
 // cache repository folder (models--ORG--NAME, at refs/main) or a snapshot
 // in one, and an OCI image layout. "DIR@REV" names a revision of a cache
 // folder (a commit, branch, tag or pr/N) or a manifest of an OCI layout
@@ -125,7 +126,7 @@ func detectDir(dir string) (Source, error) {
 		}
 		return OCI(dir, ""), nil
 	}
-	if isOllamaStore(abs) {
+	if ollama.IsStore(abs) {
 		refs, _, _ := listOllama(abs)
 		var names []string
 		for i, r := range refs {
@@ -202,23 +203,19 @@ func detectFile(file string) Source {
 	if root == "" {
 		root = string(filepath.Separator)
 	}
-	if !isOllamaStore(root) {
+	if !ollama.IsStore(root) {
 		return nil
 	}
-	host := parts[k+1]
-	if strings.EqualFold(host, ollamaV2Host) {
-		host = ollamaDefaultHost
-	}
-	name := host + "/" + parts[k+2] + "/" + parts[k+3] + ":" + parts[k+4]
-	if _, err := ParseOllamaName(name); err != nil {
+	n, _ := ollama.ManifestName(strings.Join(parts[k:], "/"))
+	if _, err := ollama.ParseName(n.Full()); err != nil {
 		return nil
 	}
-	return Ollama(root, name)
+	return Ollama(root, n.Full())
 }
 
 // parseOllama reads "ollama:NAME[:TAG]" as a model of the default store.
 func parseOllama(ref string) (Source, error) {
-	if _, err := ParseOllamaName(ref); err != nil {
+	if _, err := ollama.ParseName(ref); err != nil {
 		return nil, fmt.Errorf("ollama:%s: %w", ref, err)
 	}
 	return Ollama("", ref), nil

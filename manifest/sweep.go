@@ -20,6 +20,7 @@ import (
 	"github.com/modelvet/modelvet/internal/limits"
 	"github.com/modelvet/modelvet/internal/safeio"
 	"github.com/modelvet/modelvet/internal/zipcheck"
+	"github.com/modelvet/modelvet/stores/ollama"
 )
 
 // SweepOptions bounds a sweep. The zero value applies the caps of
@@ -197,7 +198,7 @@ func (sw *sweeper) claim(dir string) bool {
 		}
 		return true
 	}
-	if isOllamaStore(dir) {
+	if ollama.IsStore(dir) {
 		sw.addOllama(dir)
 		return true
 	}
@@ -319,7 +320,7 @@ func (sw *sweeper) addHF(dir, repo string) {
 }
 
 func (sw *sweeper) addOllama(root string) {
-	refs, problems, err := listOllama(root)
+	models, problems, err := listOllama(root)
 	for _, p := range problems {
 		sw.problem(p.Path, p.Message, p.Err)
 	}
@@ -327,9 +328,8 @@ func (sw *sweeper) addOllama(root string) {
 		sw.problem(root, err.Error(), err)
 		return
 	}
-	for _, r := range refs {
-		full := r.Name.Host + "/" + r.Name.Namespace + "/" + r.Name.Model + ":" + r.Name.Tag
-		sw.res.Found = append(sw.res.Found, Found{Source: Ollama(root, full), Kind: KindOllama, Name: r.Name.String(), Path: r.Manifest})
+	for _, m := range models {
+		sw.res.Found = append(sw.res.Found, Found{Source: Ollama(root, m.Name.Full()), Kind: KindOllama, Name: m.Name.String(), Path: m.Manifest})
 	}
 }
 

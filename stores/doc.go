@@ -1,0 +1,25 @@
+// Package stores holds what the model-store readers in its sub-packages
+// share: the [Problem] they report for the parts of a store they cannot
+// read. Each store layout has a package of its own, as each weight format
+// has one under package formats.
+//
+// # What the readers share
+//
+// A store reader knows the layout of one kind of store on disk — its
+// folders, names, manifests, digests and blobs — and nothing of the
+// releases built from it: it returns what the store declares, produces no
+// findings, and imports neither net/http nor the release model. Package
+// manifest adapts each into sources (manifest.Ollama, manifest.ListOllama)
+// and turns their problems into problems of a release or a sweep.
+//
+// Readers follow a symbolic link only to a regular file inside the store,
+// decode JSON documents within limits.MaxJSONBytes and
+// limits.MaxJSONDepth, and report malformed manifests as *formats.Error
+// values with the byte offset of the fault.
+//
+// # Picking a reader
+//
+//   - stores/ollama: an Ollama store, a folder with blobs/ and manifests/
+//     or manifests-v2/ (ollama.IsStore); model names, manifests and
+//     manifest lists, blobs named by their SHA-256.
+package stores
