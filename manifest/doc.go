@@ -10,9 +10,11 @@
 //     ([FileSource]), and the targets [Parse] accepts. [Source.Open]
 //     returns a [Release].
 //   - Stores: Hugging Face cache snapshots ([HFCache]), Ollama models
-//     ([Ollama], [ListOllama], over the store reader of package
-//     stores/ollama), OCI image layouts of model artifacts ([OCI],
-//     [ListOCI]), and [Sweep] over a disk; see docs/STORES.md.
+//     ([Ollama], [ListOllama]), OCI image layouts of model artifacts
+//     ([OCI], [ListOCI]), and [Sweep] over a disk; see docs/STORES.md.
+//     The layouts of the Ollama store and of OCI layouts are read by the
+//     packages under stores (stores/ollama, stores/oci), which know no
+//     release; the sources here turn what they read into releases.
 //   - The Hugging Face Hub as a source ([Hub] → [HubSource]), over the
 //     client of package hub: the API record, then range reads of the card,
 //     configs, index and weight headers, planned here (what each format

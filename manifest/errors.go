@@ -1,13 +1,9 @@
 package manifest
 
 import (
-	"encoding/json"
 	"errors"
-	"fmt"
 
 	"github.com/modelvet/modelvet/formats"
-	"github.com/modelvet/modelvet/internal/jsonscan"
-	"github.com/modelvet/modelvet/internal/limits"
 )
 
 // ErrUnsupported reports a release or file in a shape modelvet does not
@@ -42,27 +38,4 @@ func problemFrom(path string, err error) *Problem {
 		}
 	}
 	return p
-}
-
-// decodeJSON decodes a store's JSON document (at most limits.MaxJSONBytes
-// and limits.MaxJSONDepth) into v; what names the document in errors ("manifest"). Syntax errors
-// carry their offset.
-func decodeJSON(data []byte, format Format, what string, v any) error {
-	if len(data) > limits.MaxJSONBytes {
-		return &formats.Error{Format: string(format), Offset: -1, Msg: fmt.Sprintf("%s is %d bytes, over the %d-byte limit", what, len(data), limits.MaxJSONBytes)}
-	}
-	if err := jsonscan.CheckDepth(data); err != nil {
-		var de *jsonscan.DepthError
-		errors.As(err, &de)
-		return &formats.Error{Format: string(format), Offset: int64(de.Offset), Msg: "is not a valid " + what + ": " + err.Error(), Err: err}
-	}
-	if err := json.Unmarshal(data, v); err != nil {
-		fe := &formats.Error{Format: string(format), Offset: -1, Msg: "is not a valid " + what, Err: err}
-		var se *json.SyntaxError
-		if errors.As(err, &se) {
-			fe.Offset = se.Offset
-		}
-		return fe
-	}
-	return nil
 }

@@ -3,49 +3,24 @@ package manifest
 import (
 	"archive/tar"
 	"cmp"
-	"compress/gzip"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path"
 	"path/filepath"
-	"slices"
 	"strings"
-
-	"github.com/klauspost/compress/zstd"
 
 	"github.com/modelvet/modelvet/formats"
 	"github.com/modelvet/modelvet/internal/limits"
 	"github.com/modelvet/modelvet/internal/safeio"
 	"github.com/modelvet/modelvet/internal/textsafe"
+	"github.com/modelvet/modelvet/stores/oci"
 )
 
 // FormatOCIManifest is the format of OCI index and manifest documents, as
 // a formats.Error reports it.
-const FormatOCIManifest Format = "oci-manifest"
-
-// Media types and annotations of OCI model artifacts (CNCF ModelPack
-// specs-go/v1/mediatype.go and annotations.go; Docker Model Runner
-// pkg/distribution/types/config.go).
-const (
-	ociIndexType       = "application/vnd.oci.image.index.v1+json"
-	ociManifestType    = "application/vnd.oci.image.manifest.v1+json"
-	dockerListType     = "application/vnd.docker.distribution.manifest.list.v2+json"
-	dockerManifestType = "application/vnd.docker.distribution.manifest.v2+json"
-	modelPackManifest  = "application/vnd.cncf.model.manifest.v1+json"
-	modelPackConfig    = "application/vnd.cncf.model.config.v1+json"
-	modelPackLayer     = "application/vnd.cncf.model."
-	dockerModelConfig  = "application/vnd.docker.ai.model.config."
-	dockerModelLayer   = "application/vnd.docker.ai."
-	annotationFilepath = "org.cncf.model.filepath"
-	annotationTitle    = "org.opencontainers.image.title"
-	annotationRefName  = "org.opencontainers.image.ref.name"
-	maxOCIIndexNesting = 4
-)
+const FormatOCIManifest Format = oci.Format
 
 // OCI is a model artifact in an OCI image layout (a directory with
 // oci-layout, index.json and blobs/<alg>/<hex>): a CNCF ModelPack or Docker
@@ -70,203 +45,20 @@ func (s ociSource) String() string {
 	return s.dir + "@" + s.ref
 }
 
-// ociDescriptor is an OCI content descriptor.
-type ociDescriptor struct {
-	MediaType    string            `json:"mediaType"`
-	Digest       string            `json:"digest"`
-	Size         int64             `json:"size"`
-	ArtifactType string            `json:"artifactType"`
-	Annotations  map[string]string `json:"annotations"`
-}
-
-// ociManifest is an OCI image index or image manifest.
-type ociManifest struct {
-	SchemaVersion int               `json:"schemaVersion"`
-	MediaType     string            `json:"mediaType"`
-	ArtifactType  string            `json:"artifactType"`
-	Config        *ociDescriptor    `json:"config"`
-	Layers        []ociDescriptor   `json:"layers"`
-	Manifests     []ociDescriptor   `json:"manifests"`
-	Annotations   map[string]string `json:"annotations"`
-}
-
-// parseOCIManifest decodes and checks an index or manifest: digests are
-// algorithm:hex, sizes are not negative, and counts are within caps.
-func parseOCIManifest(data []byte) (*ociManifest, error) {
-	var m ociManifest
-	if err := decodeJSON(data, FormatOCIManifest, "OCI document", &m); err != nil {
-		return nil, err
-	}
-	bad := func(format string, args ...any) error {
-		return &formats.Error{Format: string(FormatOCIManifest), Offset: -1, Msg: fmt.Sprintf(format, args...)}
-	}
-	if len(m.Layers) > limits.MaxStoreLayers || len(m.Manifests) > limits.MaxStoreModels {
-		return nil, bad("document lists %d layers and %d manifests, over the limits", len(m.Layers), len(m.Manifests))
-	}
-	descs := slices.Concat(m.Layers, m.Manifests)
-	if m.Config != nil {
-		descs = append(descs, *m.Config)
-	}
-	for _, d := range descs {
-		if _, _, ok := ociDigest(d.Digest); !ok {
-			return nil, bad("descriptor %s has an invalid digest %q", textsafe.Truncate(d.MediaType, 40), textsafe.Truncate(d.Digest, 40))
-		}
-		if d.Size < 0 {
-			return nil, bad("descriptor %s has a negative size", textsafe.Truncate(d.Digest, 40))
-		}
-	}
-	return &m, nil
-}
-
-// ociDigest splits "sha256:<64 hex>" (or sha512:<128 hex>).
-func ociDigest(d string) (alg, hexDigest string, ok bool) {
-	alg, h, found := strings.Cut(d, ":")
-	switch {
-	case !found:
-		return "", "", false
-	case alg == "sha256" && isHex(h, 64), alg == "sha512" && isHex(h, 128):
-		return alg, strings.ToLower(h), true
-	}
-	return "", "", false
-}
-
-// isOCILayout reports whether dir is an OCI image layout.
-func isOCILayout(dir string) bool {
-	fi, err := os.Stat(filepath.Join(dir, "oci-layout"))
-	if err != nil || !fi.Mode().IsRegular() {
-		return false
-	}
-	fi, err = os.Stat(filepath.Join(dir, "index.json"))
-	return err == nil && fi.Mode().IsRegular()
-}
-
-// ociLayout reads blobs of one layout.
-type ociLayout struct {
-	dir, dirReal string
-}
-
-func openOCILayout(dir string) (*ociLayout, error) {
+// openOCILayout opens the OCI image layout at dir.
+func openOCILayout(dir string) (*oci.Layout, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return nil, err
 	}
-	if !isOCILayout(abs) {
+	if !oci.IsLayout(abs) {
 		return nil, fmt.Errorf("%s: not an OCI image layout (want oci-layout and index.json): %w", dir, ErrNotFound)
 	}
-	real, err := filepath.EvalSymlinks(abs)
+	l, err := oci.Open(abs)
 	if err != nil {
 		return nil, missing(dir, err)
 	}
-	return &ociLayout{dir: abs, dirReal: real}, nil
-}
-
-// blobPath returns the path of a blob, following a link only inside the
-// layout.
-func (l *ociLayout) blobPath(digest string) (string, error) {
-	alg, h, ok := ociDigest(digest)
-	if !ok {
-		return "", fmt.Errorf("invalid digest %q", textsafe.Truncate(digest, 40))
-	}
-	p := filepath.Join(l.dir, "blobs", alg, h)
-	fi, err := os.Lstat(p)
-	if err != nil {
-		return "", err
-	}
-	if fi.Mode()&os.ModeSymlink != 0 {
-		target, _, err := safeio.ResolveInside(p, l.dirReal)
-		return target, err
-	}
-	if !fi.Mode().IsRegular() {
-		return "", fmt.Errorf("blob is %s, not a regular file", safeio.ModeName(fi.Mode()))
-	}
-	return p, nil
-}
-
-// readBlob reads a small JSON blob and checks its size and digest.
-func (l *ociLayout) readBlob(d ociDescriptor) ([]byte, error) {
-	p, err := l.blobPath(d.Digest)
-	if err != nil {
-		return nil, err
-	}
-	data, err := safeio.ReadFile(p, limits.MaxJSONBytes)
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(data)) != d.Size {
-		return nil, fmt.Errorf("blob %s is %d bytes, the descriptor says %d", d.Digest, len(data), d.Size)
-	}
-	alg, h, _ := ociDigest(d.Digest)
-	if alg == "sha256" {
-		if sum := sha256.Sum256(data); hex.EncodeToString(sum[:]) != h {
-			return nil, fmt.Errorf("blob %s does not match its digest", d.Digest)
-		}
-	}
-	return data, nil
-}
-
-// ociEntry is a manifest reachable from index.json.
-type ociEntry struct {
-	Desc ociDescriptor
-	Ref  string // org.opencontainers.image.ref.name of it or of the index entry leading to it
-}
-
-// manifests lists the image manifests reachable from index.json, expanding
-// nested indexes, in index order.
-func (l *ociLayout) manifests() ([]ociEntry, []*Problem, error) {
-	data, err := safeio.ReadFile(filepath.Join(l.dir, "index.json"), limits.MaxJSONBytes)
-	if err != nil {
-		return nil, nil, err
-	}
-	idx, err := parseOCIManifest(data)
-	if err != nil {
-		var fe *formats.Error
-		if errors.As(err, &fe) {
-			fe.Path = "index.json"
-		}
-		return nil, nil, err
-	}
-	var out []ociEntry
-	var problems []*Problem
-	var walk func(descs []ociDescriptor, ref string, depth int)
-	walk = func(descs []ociDescriptor, ref string, depth int) {
-		for _, d := range descs {
-			if len(out) >= limits.MaxStoreModels {
-				return
-			}
-			r := cmp.Or(d.Annotations[annotationRefName], ref)
-			switch d.MediaType {
-			case ociIndexType, dockerListType:
-				if depth >= maxOCIIndexNesting {
-					problems = append(problems, &Problem{Path: "index.json", Message: "image indexes nested too deep; " + d.Digest + " not read"})
-					continue
-				}
-				data, err := l.readBlob(d)
-				if err == nil {
-					var sub *ociManifest
-					if sub, err = parseOCIManifest(data); err == nil {
-						walk(sub.Manifests, r, depth+1)
-						continue
-					}
-				}
-				problems = append(problems, &Problem{Path: "index.json", Message: "image index " + d.Digest + " cannot be read: " + err.Error(), Err: err})
-			default:
-				out = append(out, ociEntry{Desc: d, Ref: r})
-			}
-		}
-	}
-	walk(idx.Manifests, "", 0)
-	return out, problems, nil
-}
-
-// ociModelLayout says which kind of model artifact a manifest is, or "".
-func ociModelLayout(m *ociManifest) string {
-	switch {
-	case m.ArtifactType == modelPackManifest, m.Config != nil && m.Config.MediaType == modelPackConfig:
-		return "modelpack"
-	case m.Config != nil && strings.HasPrefix(m.Config.MediaType, dockerModelConfig):
-		return "docker"
-	}
-	return ""
+	return l, nil
 }
 
 // ListOCI returns a Source for every model manifest of the OCI layout at
@@ -295,18 +87,18 @@ func listOCI(dir string) ([]ociListed, error) {
 	if err != nil {
 		return nil, err
 	}
-	entries, _, err := l.manifests()
+	entries, _, err := l.Manifests()
 	if err != nil {
 		return nil, err
 	}
 	var out []ociListed
 	for _, e := range entries {
-		data, err := l.readBlob(e.Desc)
+		data, err := l.ReadBlob(e.Desc)
 		if err != nil {
 			continue
 		}
-		m, err := parseOCIManifest(data)
-		if err != nil || ociModelLayout(m) == "" {
+		m, err := oci.ParseManifest(data)
+		if err != nil || m.ModelKind() == "" {
 			continue
 		}
 		ref := e.Ref
@@ -325,11 +117,11 @@ func (s ociSource) Open(ctx context.Context) (*Release, error) {
 	if err != nil {
 		return nil, err
 	}
-	entries, problems, err := l.manifests()
+	entries, indexProblems, err := l.Manifests()
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", s.dir, err)
 	}
-	var chosen *ociEntry
+	var chosen *oci.Entry
 	var refs []string
 	for i, e := range entries {
 		refs = append(refs, cmp.Or(e.Ref, e.Desc.Digest))
@@ -348,19 +140,19 @@ func (s ociSource) Open(ctx context.Context) (*Release, error) {
 	case chosen == nil:
 		return nil, fmt.Errorf("%s: no manifest named %q in the layout (it has %s): %w", s.dir, s.ref, strings.Join(refs, ", "), ErrNotFound)
 	}
-	data, err := l.readBlob(chosen.Desc)
+	data, err := l.ReadBlob(chosen.Desc)
 	if err != nil {
 		return nil, fmt.Errorf("%s: manifest %s: %w", s.dir, chosen.Desc.Digest, err)
 	}
-	m, err := parseOCIManifest(data)
+	m, err := oci.ParseManifest(data)
 	if err != nil {
 		var fe *formats.Error
 		if errors.As(err, &fe) {
-			fe.Path = "blobs/" + strings.Replace(chosen.Desc.Digest, ":", "/", 1)
+			fe.Path = oci.BlobPath(chosen.Desc.Digest)
 		}
 		return nil, err
 	}
-	layout := ociModelLayout(m)
+	layout := m.ModelKind()
 	if layout == "" {
 		cfg := ""
 		if m.Config != nil {
@@ -373,7 +165,7 @@ func (s ociSource) Open(ctx context.Context) (*Release, error) {
 		ArtifactType: m.ArtifactType, ConfigMediaType: m.Config.MediaType, ConfigDigest: m.Config.Digest,
 		Annotations: m.Annotations,
 	}
-	rel := &Release{Source: s.String(), Kind: KindOCI, Root: l.dir, Revision: chosen.Desc.Digest, OCI: art, Problems: problems}
+	rel := &Release{Source: s.String(), Kind: KindOCI, Root: l.Dir(), Revision: chosen.Desc.Digest, OCI: art, Problems: storeProblems(indexProblems)}
 	ol := &ociLoader{layout: l, rel: rel, paths: map[string]int{}, members: map[*File]tarMember{}, licenseFiles: map[string]bool{}}
 	ol.readConfig(*m.Config)
 	for _, d := range m.Layers {
@@ -382,7 +174,7 @@ func (s ociSource) Open(ctx context.Context) (*Release, error) {
 		}
 		ol.addLayer(d)
 	}
-	rel.Name = cmp.Or(art.Config["descriptor.name"], chosen.Ref, m.Annotations[annotationTitle], filepath.Base(l.dir))
+	rel.Name = cmp.Or(art.Config["descriptor.name"], chosen.Ref, m.Annotations[oci.AnnotationTitle], filepath.Base(l.Dir()))
 	if err := describeWith(ctx, rel, ol.open); err != nil {
 		return nil, err
 	}
@@ -396,7 +188,7 @@ func (s ociSource) Open(ctx context.Context) (*Release, error) {
 
 // ociLoader turns manifest layers into release files.
 type ociLoader struct {
-	layout       *ociLayout
+	layout       *oci.Layout
 	rel          *Release
 	paths        map[string]int
 	members      map[*File]tarMember // files read from inside a tar blob
@@ -412,15 +204,15 @@ type tarMember struct {
 	data      []byte
 }
 
-func (ol *ociLoader) readConfig(d ociDescriptor) {
-	data, err := ol.layout.readBlob(d)
+func (ol *ociLoader) readConfig(d oci.Descriptor) {
+	data, err := ol.layout.ReadBlob(d)
 	if err != nil {
-		ol.rel.addProblem(&Problem{Path: "blobs/" + strings.Replace(d.Digest, ":", "/", 1), Field: "config", Message: "config blob cannot be read: " + err.Error(), Err: err})
+		ol.rel.addProblem(&Problem{Path: oci.BlobPath(d.Digest), Field: "config", Message: "config blob cannot be read: " + err.Error(), Err: err})
 		return
 	}
 	cfg, err := flattenJSON(data, 2)
 	if err != nil {
-		ol.rel.addProblem(&Problem{Path: "blobs/" + strings.Replace(d.Digest, ":", "/", 1), Field: "config", Message: "config blob is not a JSON object: " + err.Error(), Err: err})
+		ol.rel.addProblem(&Problem{Path: oci.BlobPath(d.Digest), Field: "config", Message: "config blob is not a JSON object: " + err.Error(), Err: err})
 		return
 	}
 	// rootfs / modelfs diff ids are layer digests, not facts about the model.
@@ -434,39 +226,8 @@ func (ol *ociLoader) readConfig(d ociDescriptor) {
 	}
 }
 
-// ociLayerKind classifies a layer media type: whether it is a tar and how
-// it is compressed, and a default file name for raw layers.
-func ociLayerKind(mt string) (tarred bool, compression, defaultName string) {
-	switch {
-	case strings.HasSuffix(mt, ".tar"), strings.HasSuffix(mt, ".tar+gzip"), strings.HasSuffix(mt, ".tar+zstd"),
-		strings.HasSuffix(mt, ".tar.gzip"), strings.HasSuffix(mt, ".tar.zstd"):
-		switch {
-		case strings.HasSuffix(mt, "gzip"):
-			return true, "gzip", ""
-		case strings.HasSuffix(mt, "zstd"):
-			return true, "zstd", ""
-		}
-		return true, "", ""
-	}
-	switch mt {
-	case dockerModelLayer + "gguf.v3", "application/vnd.docker.ai.model.file.v1+gguf":
-		return false, "", "model.gguf"
-	case dockerModelLayer + "safetensors":
-		return false, "", "model.safetensors"
-	case dockerModelLayer + "license":
-		return false, "", "LICENSE"
-	case dockerModelLayer + "mmproj":
-		return false, "", "mmproj.gguf"
-	case dockerModelLayer + "chat.template.jinja":
-		return false, "", "chat_template.jinja"
-	case dockerModelLayer + "dduf":
-		return false, "", "model.dduf"
-	}
-	return false, "", ""
-}
-
-func (ol *ociLoader) addLayer(d ociDescriptor) {
-	alg, h, _ := ociDigest(d.Digest)
+func (ol *ociLoader) addLayer(d oci.Descriptor) {
+	alg, h, _ := oci.ParseDigest(d.Digest)
 	blobRel := "blobs/" + alg + "/" + h
 	layer := OCILayer{MediaType: d.MediaType, Digest: d.Digest, Size: d.Size}
 	defer func() { ol.rel.OCI.Layers = append(ol.rel.OCI.Layers, layer) }()
@@ -474,23 +235,21 @@ func (ol *ociLoader) addLayer(d ociDescriptor) {
 	if alg == "sha256" {
 		exp = []Expectation{{Algorithm: "sha256", Digest: h, Size: d.Size, Source: "oci-manifest"}}
 	}
-	blob, blobErr := ol.layout.blobPath(d.Digest)
-	tarred, compression, defName := ociLayerKind(d.MediaType)
-	isLicenseLayer := d.MediaType == dockerModelLayer+"license"
-	isDocLayer := strings.HasPrefix(d.MediaType, modelPackLayer+"doc.")
+	blob, blobErr := ol.layout.Blob(d.Digest)
+	kind := oci.KindOf(d.MediaType)
 
-	if !tarred {
-		name := safeRelPath(cmp.Or(d.Annotations[annotationFilepath], d.Annotations[annotationTitle]))
+	if !kind.Tar {
+		name := safeRelPath(d.FileName())
 		if name == "" {
-			name = cmp.Or(defName, "layer-"+h[:12])
+			name = cmp.Or(kind.Name, "layer-"+h[:12])
 		}
 		p := ol.unique(name)
 		layer.Path = p
 		f := &File{Path: p, Size: d.Size, Expected: exp}
-		if isLicenseLayer {
+		if kind.License {
 			f.Format = FormatLicense
 		}
-		if isLicenseLayer || isDocLayer {
+		if kind.License || kind.Doc {
 			ol.licenseFiles[p] = true
 		}
 		if blobErr != nil {
@@ -519,11 +278,12 @@ func (ol *ociLoader) addLayer(d ociDescriptor) {
 		return
 	}
 	bf.LocalPath = blob
+	compression := kind.Compression
 	if compression != "" && d.Size > limits.MaxCompressedTarBytes {
 		layer.Note = fmt.Sprintf("%s-compressed tar over %d bytes: members not listed", compression, limits.MaxCompressedTarBytes)
 		return
 	}
-	n, listedOnly, err := ol.listTar(blob, compression, isDocLayer || isLicenseLayer)
+	n, listedOnly, err := ol.listTar(blob, compression, kind.Doc || kind.License)
 	layer.Members = n
 	if compression != "" && n > 0 {
 		layer.Note = fmt.Sprintf("%s-compressed tar: texts and weight headers read from the decompressed stream", compression)
@@ -541,34 +301,11 @@ func (ol *ociLoader) addLayer(d ociDescriptor) {
 // the first bytes of weight files are kept from the decompressed stream
 // (tarKeep), and the rest is listed only, counted in listedOnly.
 func (ol *ociLoader) listTar(blob, compression string, licenseLayer bool) (n, listedOnly int, err error) {
-	fh, err := safeio.OpenRegular(blob)
+	tr, err := oci.OpenTar(blob, compression)
 	if err != nil {
 		return 0, 0, err
 	}
-	defer fh.Close()
-	fi, err := fh.Stat()
-	if err != nil {
-		return 0, 0, err
-	}
-	cr := &safeio.CountingReader{R: io.NewSectionReader(fh, 0, fi.Size())}
-	var tr *tar.Reader
-	switch compression {
-	case "gzip":
-		zr, err := gzip.NewReader(cr)
-		if err != nil {
-			return 0, 0, err
-		}
-		tr = tar.NewReader(&safeio.CapReader{R: zr, Left: limits.MaxTarDecompressedBytes, What: "decompressed data"})
-	case "zstd":
-		zr, err := zstd.NewReader(cr, zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(true), zstd.WithDecoderMaxWindow(limits.MaxZstdWindowBytes), zstd.WithDecoderMaxMemory(limits.MaxTarDecompressedBytes))
-		if err != nil {
-			return 0, 0, err
-		}
-		defer zr.Close()
-		tr = tar.NewReader(&safeio.CapReader{R: zr, Left: limits.MaxTarDecompressedBytes, What: "decompressed data"})
-	default:
-		tr = tar.NewReader(cr)
-	}
+	defer tr.Close()
 	for {
 		h, err := tr.Next()
 		if errors.Is(err, io.EOF) {
@@ -602,7 +339,7 @@ func (ol *ociLoader) listTar(blob, compression string, licenseLayer bool) (n, li
 		case sparse:
 			f.Format, f.unreadable = classify(f.Path, nil), true
 		case compression == "":
-			ol.members[f] = tarMember{blob: blob, off: cr.N, size: h.Size}
+			ol.members[f] = tarMember{blob: blob, off: tr.Offset(), size: h.Size}
 			f.LocalPath = blob // marks it local; bytes come from the member range
 		case keep >= 0 && ol.kept+keep <= limits.MaxTarKeptBytes:
 			data := make([]byte, keep)

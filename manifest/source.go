@@ -12,6 +12,7 @@ import (
 
 	"github.com/modelvet/modelvet/hub"
 	"github.com/modelvet/modelvet/internal/safeio"
+	"github.com/modelvet/modelvet/stores/oci"
 	"github.com/modelvet/modelvet/stores/ollama"
 )
 
@@ -115,7 +116,7 @@ func detectDir(dir string) (Source, error) {
 			return HFCache(filepath.Dir(parent), filepath.Base(abs)), nil
 		}
 	}
-	if isOCILayout(abs) {
+	if oci.IsLayout(abs) {
 		srcs, err := ListOCI(abs)
 		if err == nil && len(srcs) > 1 {
 			var names []string
@@ -178,7 +179,7 @@ func parseAtRevision(target string) Source {
 	if kind, _, ok := isHFRepoFolder(abs); ok && kind == "models" {
 		return HFCache(dir, rev)
 	}
-	if isOCILayout(abs) {
+	if oci.IsLayout(abs) {
 		return OCI(dir, rev)
 	}
 	return nil

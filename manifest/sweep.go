@@ -20,6 +20,7 @@ import (
 	"github.com/modelvet/modelvet/internal/limits"
 	"github.com/modelvet/modelvet/internal/safeio"
 	"github.com/modelvet/modelvet/internal/zipcheck"
+	"github.com/modelvet/modelvet/stores/oci"
 	"github.com/modelvet/modelvet/stores/ollama"
 )
 
@@ -202,7 +203,7 @@ func (sw *sweeper) claim(dir string) bool {
 		sw.addOllama(dir)
 		return true
 	}
-	if isOCILayout(dir) {
+	if oci.IsLayout(dir) {
 		sw.addOCI(dir)
 		return true
 	}

@@ -9,8 +9,9 @@
 // folders, names, manifests, digests and blobs — and nothing of the
 // releases built from it: it returns what the store declares, produces no
 // findings, and imports neither net/http nor the release model. Package
-// manifest adapts each into sources (manifest.Ollama, manifest.ListOllama)
-// and turns their problems into problems of a release or a sweep.
+// manifest adapts each into sources (manifest.Ollama, manifest.OCI and
+// their List functions) and turns their problems into problems of a
+// release or a sweep.
 //
 // Readers follow a symbolic link only to a regular file inside the store,
 // decode JSON documents within limits.MaxJSONBytes and
@@ -22,4 +23,8 @@
 //   - stores/ollama: an Ollama store, a folder with blobs/ and manifests/
 //     or manifests-v2/ (ollama.IsStore); model names, manifests and
 //     manifest lists, blobs named by their SHA-256.
+//   - stores/oci: an OCI image layout, a folder with oci-layout and
+//     index.json (oci.IsLayout); image indexes and manifests, the layers of
+//     CNCF ModelPack and Docker model artifacts, blobs by digest, tar
+//     layers.
 package stores
