@@ -12,9 +12,9 @@
 //   - Stores: Hugging Face cache snapshots ([HFCache]), Ollama models
 //     ([Ollama], [ListOllama]), OCI image layouts of model artifacts
 //     ([OCI], [ListOCI]), and [Sweep] over a disk; see docs/STORES.md.
-//     The layouts of the Ollama store and of OCI layouts are read by the
-//     packages under stores (stores/ollama, stores/oci), which know no
-//     release; the sources here turn what they read into releases.
+//     The layouts of the stores are read by the packages under stores
+//     (stores/hfcache, stores/ollama, stores/oci), which know no release;
+//     the sources here turn what they read into releases.
 //   - The Hugging Face Hub as a source ([Hub] → [HubSource]), over the
 //     client of package hub: the API record, then range reads of the card,
 //     configs, index and weight headers, planned here (what each format

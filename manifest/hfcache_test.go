@@ -238,25 +238,3 @@ func TestHFCacheNotAModel(t *testing.T) {
 		t.Errorf("cache root: %v", err)
 	}
 }
-
-func TestParseHFRepoFolder(t *testing.T) {
-	for name, want := range map[string]string{
-		"models--deepseek-ai--DeepSeek-R1": "models deepseek-ai/DeepSeek-R1",
-		"models--gpt2":                     "models gpt2",
-		"datasets--acme--data":             "datasets acme/data",
-		"spaces--a--b":                     "spaces a/b",
-		"models--a--b--c":                  "",
-		"models--":                         "",
-		"model--a--b":                      "",
-		"models----b":                      "",
-	} {
-		kind, repo, ok := parseHFRepoFolder(name)
-		got := ""
-		if ok {
-			got = kind + " " + repo
-		}
-		if got != want {
-			t.Errorf("%s = %q, want %q", name, got, want)
-		}
-	}
-}

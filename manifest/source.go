@@ -12,6 +12,7 @@ import (
 
 	"github.com/modelvet/modelvet/hub"
 	"github.com/modelvet/modelvet/internal/safeio"
+	"github.com/modelvet/modelvet/stores/hfcache"
 	"github.com/modelvet/modelvet/stores/oci"
 	"github.com/modelvet/modelvet/stores/ollama"
 )
@@ -105,14 +106,14 @@ func detectDir(dir string) (Source, error) {
 	if err != nil {
 		return nil, err
 	}
-	if kind, _, ok := isHFRepoFolder(abs); ok {
+	if kind, _, ok := hfcache.IsRepoFolder(abs); ok {
 		if kind != "models" {
 			return nil, fmt.Errorf("%s: a cached %s repository, not a model: %w", dir, strings.TrimSuffix(kind, "s"), ErrUnsupported)
 		}
 		return HFCache(dir, ""), nil
 	}
 	if parent := filepath.Dir(abs); filepath.Base(parent) == "snapshots" {
-		if kind, _, ok := isHFRepoFolder(filepath.Dir(parent)); ok && kind == "models" {
+		if kind, _, ok := hfcache.IsRepoFolder(filepath.Dir(parent)); ok && kind == "models" {
 			return HFCache(filepath.Dir(parent), filepath.Base(abs)), nil
 		}
 	}
@@ -139,30 +140,13 @@ func detectDir(dir string) (Source, error) {
 		}
 		return nil, fmt.Errorf("%s: an Ollama store with %d models (%s): %w; audit one as ollama:NAME with OLLAMA_MODELS=%s, or sweep the store", dir, len(refs), strings.Join(names, ", "), ErrMultipleReleases, dir)
 	}
-	if n := countHFRepos(abs); n > 0 {
+	if n := hfcache.CountModelRepos(abs); n > 0 {
 		return nil, fmt.Errorf("%s: a Hugging Face cache with %d model repositories: %w; audit one folder (%s) or sweep the cache", dir, n, ErrMultipleReleases, filepath.Join(dir, "models--ORG--NAME"))
 	}
 	if found := folderReleases(abs); found != nil {
 		return nil, &MultipleReleasesError{Dir: dir, Releases: found}
 	}
 	return nil, nil
-}
-
-// countHFRepos counts the model repository folders directly in dir.
-func countHFRepos(dir string) int {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return 0
-	}
-	n := 0
-	for _, e := range entries {
-		if e.IsDir() && strings.HasPrefix(e.Name(), "models--") {
-			if kind, _, ok := isHFRepoFolder(filepath.Join(dir, e.Name())); ok && kind == "models" {
-				n++
-			}
-		}
-	}
-	return n
 }
 
 // parseAtRevision reads "DIR@REV" for a cache folder or an OCI layout.
@@ -176,7 +160,7 @@ func parseAtRevision(target string) Source {
 	if err != nil || !safeio.IsDir(abs) {
 		return nil
 	}
-	if kind, _, ok := isHFRepoFolder(abs); ok && kind == "models" {
+	if kind, _, ok := hfcache.IsRepoFolder(abs); ok && kind == "models" {
 		return HFCache(dir, rev)
 	}
 	if oci.IsLayout(abs) {

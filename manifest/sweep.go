@@ -20,6 +20,7 @@ import (
 	"github.com/modelvet/modelvet/internal/limits"
 	"github.com/modelvet/modelvet/internal/safeio"
 	"github.com/modelvet/modelvet/internal/zipcheck"
+	"github.com/modelvet/modelvet/stores/hfcache"
 	"github.com/modelvet/modelvet/stores/oci"
 	"github.com/modelvet/modelvet/stores/ollama"
 )
@@ -193,7 +194,7 @@ func (sw *sweeper) readDirSorted(dir string) ([]fs.DirEntry, error) {
 // claim recognises a directory holding releases of a known layout and
 // records them; it reports whether the directory was consumed.
 func (sw *sweeper) claim(dir string) bool {
-	if kind, repo, ok := isHFRepoFolder(dir); ok {
+	if kind, repo, ok := hfcache.IsRepoFolder(dir); ok {
 		if kind == "models" {
 			sw.addHF(dir, repo)
 		}
@@ -208,7 +209,7 @@ func (sw *sweeper) claim(dir string) bool {
 		return true
 	}
 	if parent := filepath.Dir(dir); filepath.Base(parent) == "snapshots" {
-		if kind, repo, ok := isHFRepoFolder(filepath.Dir(parent)); ok {
+		if kind, repo, ok := hfcache.IsRepoFolder(filepath.Dir(parent)); ok {
 			if kind == "models" {
 				commit := filepath.Base(dir)
 				sw.res.Found = append(sw.res.Found, Found{Source: HFCache(filepath.Dir(parent), commit), Kind: KindHFCache, Name: repo, Path: dir, Revision: commit})
@@ -308,7 +309,7 @@ func (sw *sweeper) addFile(p string) {
 }
 
 func (sw *sweeper) addHF(dir, repo string) {
-	snaps, err := hfSnapshots(dir)
+	snaps, err := hfcache.Snapshots(dir)
 	if err != nil {
 		if !errors.Is(err, fs.ErrNotExist) {
 			sw.problem(dir, "snapshots cannot be read: "+safeio.PathErrorCause(err).Error(), err)

@@ -9,17 +9,23 @@
 // folders, names, manifests, digests and blobs — and nothing of the
 // releases built from it: it returns what the store declares, produces no
 // findings, and imports neither net/http nor the release model. Package
-// manifest adapts each into sources (manifest.Ollama, manifest.OCI and
-// their List functions) and turns their problems into problems of a
-// release or a sweep.
+// manifest adapts each into sources (manifest.HFCache, manifest.Ollama,
+// manifest.OCI and their List functions) and turns their problems into
+// problems of a release or a sweep.
 //
 // Readers follow a symbolic link only to a regular file inside the store,
 // decode JSON documents within limits.MaxJSONBytes and
 // limits.MaxJSONDepth, and report malformed manifests as *formats.Error
-// values with the byte offset of the fault.
+// values with the byte offset of the fault. What a store does not hold (a
+// model, a revision) is reported as a fact (ok false) or an error matching
+// fs.ErrNotExist; the sources of package manifest say so with
+// manifest.ErrNotFound.
 //
 // # Picking a reader
 //
+//   - stores/hfcache: a Hugging Face cache, its repository folders
+//     models--ORG--NAME (hfcache.IsRepoFolder); snapshots, refs and
+//     revisions, blobs named by their digest, interrupted downloads.
 //   - stores/ollama: an Ollama store, a folder with blobs/ and manifests/
 //     or manifests-v2/ (ollama.IsStore); model names, manifests and
 //     manifest lists, blobs named by their SHA-256.
