@@ -20,9 +20,9 @@
 // (bytes after the data a safetensors header indexes),
 // [ErrPartial] (a fault after a part read whole, whose facts come with
 // the error: the metadata of a GGUF file whose tensor infos fail) and
-// [ErrUnsupported] (GGUF v1, big-endian GGUF). The model card's reader
-// (formats/modelcard) returns the same [Error] with a line; so do package
-// manifest for the configs it reads itself, and the store readers
+// [ErrUnsupported] (GGUF v1, big-endian GGUF). The readers of a
+// repository's text files (formats/modelcard, formats/modelconfig) return
+// the same [Error] with a line or offset, and so do the store readers
 // (package stores and below) for store manifests.
 //
 // Every cap on untrusted input is a named constant in internal/limits. No
@@ -63,6 +63,9 @@
 //     chattemplate.Check.
 //   - formats/modelcard: not weights but the model card, README.md: YAML
 //     front matter, then Markdown. modelcard.Parse, from the card's bytes.
+//   - formats/modelconfig: not weights but config.json (and
+//     generation_config.json, adapter_config.json). modelconfig.Parse and
+//     ParseAdapter, from the file's bytes.
 //
 // A file that is none of them may be a Git LFS pointer standing in for
 // one: formats/lfs, "version https://git-lfs…" in at most 1024 bytes

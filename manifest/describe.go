@@ -18,6 +18,7 @@ import (
 	"github.com/modelvet/modelvet/formats/keras"
 	"github.com/modelvet/modelvet/formats/lfs"
 	"github.com/modelvet/modelvet/formats/modelcard"
+	"github.com/modelvet/modelvet/formats/modelconfig"
 	"github.com/modelvet/modelvet/formats/numpy"
 	"github.com/modelvet/modelvet/formats/onnx"
 	"github.com/modelvet/modelvet/formats/pickle"
@@ -285,11 +286,11 @@ func collect(ctx context.Context, rel *Release, open opener) {
 			if err == nil {
 				switch base {
 				case "config.json":
-					rel.Config, err = ParseConfig(f.Path, data)
+					rel.Config, err = modelconfig.Parse(f.Path, data)
 				case "generation_config.json":
-					rel.GenerationConfig, err = ParseConfig(f.Path, data)
+					rel.GenerationConfig, err = modelconfig.Parse(f.Path, data)
 				case "adapter_config.json":
-					rel.AdapterConfig, err = ParseAdapterConfig(f.Path, data)
+					rel.AdapterConfig, err = modelconfig.ParseAdapter(f.Path, data)
 				}
 				facts = append(facts, fingerprint.File{Path: f.Path, Data: data})
 			}
@@ -366,7 +367,7 @@ func factsFileCap(name string, kind Kind) int64 {
 // readFacts gathers the facts that identify the model from the small files
 // read, the GGUF metadata and the top-level safetensors headers (with the
 // shards the index names that are absent or unread), noting the files too
-// large to read. Faults in config.json are reported once, by ParseConfig.
+// large to read. Faults in config.json are reported once, by modelconfig.Parse.
 func readFacts(rel *Release, files []fingerprint.File) {
 	src := fingerprint.Sources{Files: files}
 	for _, f := range rel.Files {

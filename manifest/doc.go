@@ -47,8 +47,8 @@
 //     with the shards present ([IndexIssue]).
 //   - Text files: the model card (Release.Card, read by
 //     formats/modelcard; its fields cited with [CardEvidence]),
-//     config.json and friends ([ParseConfig]), adapter configs, licence
-//     texts.
+//     config.json and friends (Release.Config, read by
+//     formats/modelconfig), adapter configs, licence texts.
 //   - The facts that identify the model (package fingerprint): the
 //     config, the tokenizer files and chat templates, GGUF metadata and
 //     token lists, and tensor shapes when nothing else states the shape,

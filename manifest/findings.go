@@ -11,6 +11,7 @@ import (
 	"github.com/modelvet/modelvet/formats/archive"
 	"github.com/modelvet/modelvet/formats/keras"
 	"github.com/modelvet/modelvet/formats/modelcard"
+	"github.com/modelvet/modelvet/formats/modelconfig"
 	"github.com/modelvet/modelvet/formats/pickle"
 	"github.com/modelvet/modelvet/formats/savedmodel"
 	"github.com/modelvet/modelvet/formats/skops"
@@ -59,7 +60,7 @@ func (p *Problem) finding() finding.Finding {
 // outside the release.
 func (r *Release) codeFindings() []finding.Finding {
 	var out []finding.Finding
-	for _, c := range []*ModelConfig{r.Config, r.GenerationConfig} {
+	for _, c := range []*modelconfig.Config{r.Config, r.GenerationConfig} {
 		if c == nil || (len(c.AutoMap) == 0 && len(c.CustomPipelines) == 0) {
 			continue
 		}

@@ -13,6 +13,7 @@ import (
 	"github.com/tidwall/gjson"
 
 	"github.com/modelvet/modelvet/formats"
+	"github.com/modelvet/modelvet/internal/jsonscan"
 	"github.com/modelvet/modelvet/internal/limits"
 	"github.com/modelvet/modelvet/internal/safeio"
 	"github.com/modelvet/modelvet/internal/textsafe"
@@ -373,8 +374,9 @@ func safeSegment(s string) string {
 // down to maxDepth nested objects, with arrays of scalars joined by
 // commas. It keeps at most 128 fields of at most 1024 bytes each.
 func flattenJSON(data []byte, maxDepth int) (map[string]string, error) {
-	if err := checkJSON("", data); err != nil {
-		return nil, err
+	// Checked within the nesting cap first: gjson's validator recurses.
+	if ok, off, msg := jsonscan.Valid(string(data)); !ok {
+		return nil, &formats.Error{Format: string(FormatConfig), Offset: int64(off), Msg: "is not valid JSON: " + msg}
 	}
 	doc := gjson.ParseBytes(data)
 	if !doc.IsObject() {

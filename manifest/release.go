@@ -11,6 +11,7 @@ import (
 	"github.com/modelvet/modelvet/formats/keras"
 	"github.com/modelvet/modelvet/formats/lfs"
 	"github.com/modelvet/modelvet/formats/modelcard"
+	"github.com/modelvet/modelvet/formats/modelconfig"
 	"github.com/modelvet/modelvet/formats/numpy"
 	"github.com/modelvet/modelvet/formats/onnx"
 	"github.com/modelvet/modelvet/formats/pickle"
@@ -93,10 +94,10 @@ type Release struct {
 	// Files lists every file, sorted by Path.
 	Files []*File `json:"files"`
 
-	Card             *modelcard.Card `json:"card,omitempty"`
-	Config           *ModelConfig    `json:"config,omitempty"`
-	GenerationConfig *ModelConfig    `json:"generation_config,omitempty"`
-	AdapterConfig    *AdapterConfig  `json:"adapter_config,omitempty"`
+	Card             *modelcard.Card      `json:"card,omitempty"`
+	Config           *modelconfig.Config  `json:"config,omitempty"`
+	GenerationConfig *modelconfig.Config  `json:"generation_config,omitempty"`
+	AdapterConfig    *modelconfig.Adapter `json:"adapter_config,omitempty"`
 	// SafetensorsIndex is the release's own sharded-weights index: the
 	// one nearest the root (first by path among equals).
 	SafetensorsIndex *safetensors.Index `json:"safetensors_index,omitempty"`

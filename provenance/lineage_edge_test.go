@@ -11,6 +11,7 @@ import (
 
 	"github.com/modelvet/modelvet/finding"
 	"github.com/modelvet/modelvet/formats/modelcard"
+	"github.com/modelvet/modelvet/formats/modelconfig"
 	"github.com/modelvet/modelvet/internal/limits"
 	"github.com/modelvet/modelvet/internal/testmodel"
 	"github.com/modelvet/modelvet/internal/testutil"
@@ -155,7 +156,7 @@ func TestHostileDeclarations(t *testing.T) {
 		{Key: "general.base_model.count", Value: testmodel.Uint64(4_000_000_000)},
 		{Key: "general.name", Value: testmodel.String("x")},
 	}}).Files
-	rel := &manifest.Release{Repo: long, Card: c, Files: files, Config: &manifest.ModelConfig{NameOrPath: long}}
+	rel := &manifest.Release{Repo: long, Card: c, Files: files, Config: &modelconfig.Config{NameOrPath: long}}
 	g := Lineage(rel, nil, LineageOptions{})
 	for _, n := range g.Nodes {
 		if len(n.Model) > limits.MaxModelName {

@@ -9,6 +9,7 @@ import (
 	"github.com/modelvet/modelvet/finding"
 	"github.com/modelvet/modelvet/formats/gguf"
 	"github.com/modelvet/modelvet/formats/modelcard"
+	"github.com/modelvet/modelvet/formats/modelconfig"
 	"github.com/modelvet/modelvet/hub"
 	"github.com/modelvet/modelvet/internal/testmodel"
 	"github.com/modelvet/modelvet/internal/testutil"
@@ -349,7 +350,7 @@ func TestDeclaredRelations(t *testing.T) {
 		want []string
 	}{
 		{"adapter", &manifest.Release{Repo: "someone/lora", Card: card(modelcard.Field{Value: "meta-llama/Llama-3.1-8B", Line: 2}),
-			AdapterConfig: &manifest.AdapterConfig{Path: "adapter_config.json", BaseModel: "meta-llama/Llama-3.1-8B"}},
+			AdapterConfig: &modelconfig.Adapter{Path: "adapter_config.json", BaseModel: "meta-llama/Llama-3.1-8B"}},
 			[]string{"someone/lora -adapter-> meta-llama/Llama-3.1-8B"}},
 		{"merge", &manifest.Release{Repo: "someone/merged", Card: card(modelcard.Field{Value: "mistralai/Mistral-7B-v0.1", Line: 2}, modelcard.Field{Value: "teknium/OpenHermes-2.5-Mistral-7B", Line: 3})},
 			[]string{"someone/merged -merge-> mistralai/Mistral-7B-v0.1", "someone/merged -merge-> teknium/OpenHermes-2.5-Mistral-7B", "teknium/OpenHermes-2.5-Mistral-7B -finetune-> mistralai/Mistral-7B-v0.1"}},
@@ -362,7 +363,7 @@ func TestDeclaredRelations(t *testing.T) {
 			[]string{"Qwen/Qwen2.5-7B-Instruct -finetune-> Qwen/Qwen2.5-7B", "someone/Qwen2.5-7B-Instruct-AWQ -quantized-> Qwen/Qwen2.5-7B-Instruct"}},
 		{"hub-tags", &manifest.Release{Repo: "someone/model", Hub: &manifest.HubInfo{ModelInfo: hub.ModelInfo{ID: "someone/model", Tags: []string{"base_model:finetune:Qwen/Qwen2.5-7B", "license:apache-2.0"}}}},
 			[]string{"someone/model -finetune-> Qwen/Qwen2.5-7B"}},
-		{"config-name-or-path", &manifest.Release{Repo: "someone/model", Config: &manifest.ModelConfig{Path: "config.json", NameOrPath: "/scratch/ckpt/Qwen2.5-7B-Instruct"}},
+		{"config-name-or-path", &manifest.Release{Repo: "someone/model", Config: &modelconfig.Config{Path: "config.json", NameOrPath: "/scratch/ckpt/Qwen2.5-7B-Instruct"}},
 			[]string{"Qwen/Qwen2.5-7B-Instruct -finetune-> Qwen/Qwen2.5-7B", "someone/model -finetune-> Qwen/Qwen2.5-7B-Instruct"}},
 		{"finetuned-from", &manifest.Release{Repo: "someone/model", Card: &modelcard.Card{Path: "README.md", FinetunedFrom: modelcard.Field{Value: "mistralai/Mistral-7B-v0.1", Line: 4}}},
 			[]string{"someone/model -finetune-> mistralai/Mistral-7B-v0.1"}},
@@ -432,7 +433,7 @@ func TestLineageUnknown(t *testing.T) {
 		rel  *manifest.Release
 		want bool
 	}{
-		{"adapter without base", &manifest.Release{Repo: "someone/my-lora", AdapterConfig: &manifest.AdapterConfig{Path: "adapter_config.json"}}, true},
+		{"adapter without base", &manifest.Release{Repo: "someone/my-lora", AdapterConfig: &modelconfig.Adapter{Path: "adapter_config.json"}}, true},
 		{"unknown quantisation", &manifest.Release{Repo: "someone/FooBar-13B-GGUF"}, true},
 		{"repackager copy of an unknown model", &manifest.Release{Repo: "TheBloke/Mystery-7B"}, true},
 		{"gguf-only release naming nothing", &manifest.Release{Name: "x.gguf", Files: []*manifest.File{{Path: "x.gguf", Format: manifest.FormatGGUF, GGUF: &gguf.Info{}}}}, true},

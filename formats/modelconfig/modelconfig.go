@@ -1,4 +1,4 @@
-package manifest
+package modelconfig
 
 import (
 	"fmt"
@@ -10,10 +10,13 @@ import (
 	"github.com/modelvet/modelvet/internal/jsonscan"
 )
 
-// ModelConfig is what config.json (or generation_config.json) declares that
+// format names a configuration file in a formats.Error.
+const format = "config"
+
+// Config is what config.json (or generation_config.json) declares that
 // matters to an audit: the architecture, and any request to run code from
 // the repository.
-type ModelConfig struct {
+type Config struct {
 	Path          string   `json:"path"`
 	Architectures []string `json:"architectures,omitempty"`
 	ModelType     string   `json:"model_type,omitempty"`
@@ -37,16 +40,17 @@ type Quantization struct {
 	Bits   int    `json:"bits,omitempty"`
 }
 
-// ParseConfig reads a config.json-shaped document.
-func ParseConfig(path string, data []byte) (*ModelConfig, error) {
+// Parse reads a config.json-shaped document. path is used in errors and
+// kept in Config.Path.
+func Parse(path string, data []byte) (*Config, error) {
 	if err := checkJSON(path, data); err != nil {
 		return nil, err
 	}
 	doc := gjson.ParseBytes(data)
 	if !doc.IsObject() {
-		return nil, &formats.Error{Format: string(FormatConfig), Path: path, Offset: -1, Msg: "is not a JSON object"}
+		return nil, &formats.Error{Format: format, Path: path, Offset: -1, Msg: "is not a JSON object"}
 	}
-	c := &ModelConfig{
+	c := &Config{
 		Path:            path,
 		ModelType:       doc.Get("model_type").String(),
 		NameOrPath:      doc.Get("_name_or_path").String(),
@@ -93,20 +97,20 @@ func ParseConfig(path string, data []byte) (*ModelConfig, error) {
 	return c, nil
 }
 
-// AdapterConfig is adapter_config.json of a PEFT adapter.
-type AdapterConfig struct {
+// Adapter is adapter_config.json of a PEFT adapter.
+type Adapter struct {
 	Path      string `json:"path"`
 	BaseModel string `json:"base_model_name_or_path,omitempty"`
 	PEFTType  string `json:"peft_type,omitempty"`
 }
 
-// ParseAdapterConfig reads adapter_config.json of a PEFT adapter.
-func ParseAdapterConfig(path string, data []byte) (*AdapterConfig, error) {
+// ParseAdapter reads adapter_config.json of a PEFT adapter.
+func ParseAdapter(path string, data []byte) (*Adapter, error) {
 	if err := checkJSON(path, data); err != nil {
 		return nil, err
 	}
 	doc := gjson.ParseBytes(data)
-	return &AdapterConfig{
+	return &Adapter{
 		Path:      path,
 		BaseModel: doc.Get("base_model_name_or_path").String(),
 		PEFTType:  doc.Get("peft_type").String(),
@@ -118,7 +122,7 @@ func ParseAdapterConfig(path string, data []byte) (*AdapterConfig, error) {
 // nothing but brackets would exhaust the stack.
 func checkJSON(path string, data []byte) error {
 	if ok, off, msg := jsonscan.Valid(string(data)); !ok {
-		return &formats.Error{Format: string(FormatConfig), Path: path, Offset: int64(off), Msg: "is not valid JSON: " + msg}
+		return &formats.Error{Format: format, Path: path, Offset: int64(off), Msg: "is not valid JSON: " + msg}
 	}
 	return nil
 }
