@@ -210,16 +210,10 @@ func (ol *ociLoader) readConfig(d oci.Descriptor) {
 		ol.rel.addProblem(&Problem{Path: oci.BlobPath(d.Digest), Field: "config", Message: "config blob cannot be read: " + err.Error(), Err: err})
 		return
 	}
-	cfg, err := flattenJSON(data, 2)
+	cfg, err := oci.ParseConfig(data)
 	if err != nil {
 		ol.rel.addProblem(&Problem{Path: oci.BlobPath(d.Digest), Field: "config", Message: "config blob is not a JSON object: " + err.Error(), Err: err})
 		return
-	}
-	// rootfs / modelfs diff ids are layer digests, not facts about the model.
-	for k := range cfg {
-		if strings.HasPrefix(k, "rootfs.") || strings.HasPrefix(k, "modelfs.") {
-			delete(cfg, k)
-		}
 	}
 	if len(cfg) > 0 {
 		ol.rel.OCI.Config = cfg

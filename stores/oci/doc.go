@@ -16,7 +16,8 @@
 //   - Documents: [ParseManifest] reads an image index or manifest;
 //     [ParseDigest] a "sha256:<hex>" or "sha512:<hex>" digest;
 //     [Manifest.ModelKind] tells a ModelPack artifact from a Docker model
-//     from any other image.
+//     from any other image; [ParseConfig] reads the fields of a model's
+//     config blob.
 //   - Layers: [KindOf] says what a layer's media type declares (a raw
 //     file or a tar, its compression, a Docker layer's default file name,
 //     licence and documentation layers); [Descriptor.FileName] the name

@@ -178,3 +178,20 @@ func KindOf(mediaType string) LayerKind {
 	}
 	return k
 }
+
+// ParseConfig returns the fields of a model artifact's config blob
+// (descriptor.name, descriptor.licenses, config.format, config.parameters,
+// …) by dotted path, two levels of nested objects deep, arrays of scalars
+// joined by commas; at most 128 fields of at most 1024 characters each.
+// The diff ids under rootfs and modelfs are left out: they are layer
+// digests, not facts about the model. A blob that is not valid JSON is a
+// *formats.Error of format "config".
+func ParseConfig(data []byte) (map[string]string, error) {
+	cfg, err := jsondoc.Flatten(data, "config", 2)
+	for k := range cfg {
+		if strings.HasPrefix(k, "rootfs.") || strings.HasPrefix(k, "modelfs.") {
+			delete(cfg, k)
+		}
+	}
+	return cfg, err
+}

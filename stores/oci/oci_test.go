@@ -262,3 +262,22 @@ func FuzzParseManifest(f *testing.F) {
 		m.ModelKind()
 	})
 }
+
+func TestParseConfig(t *testing.T) {
+	cfg, err := ParseConfig(testmodel.ModelPackModel("r", "tiny", nil, "MIT", "Apache-2.0").Config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg["descriptor.name"] != "tiny" || cfg["descriptor.licenses"] != "MIT,Apache-2.0" || cfg["config.format"] != "safetensors" {
+		t.Errorf("config %q", cfg)
+	}
+	for k := range cfg {
+		if strings.HasPrefix(k, "modelfs.") || strings.HasPrefix(k, "rootfs.") {
+			t.Errorf("layer digests kept: %s", k)
+		}
+	}
+	var fe *formats.Error
+	if _, err := ParseConfig([]byte(`{"config":`)); !errors.As(err, &fe) || fe.Format != "config" {
+		t.Errorf("invalid config: %v", err)
+	}
+}

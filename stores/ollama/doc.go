@@ -19,7 +19,8 @@
 //     enumerates the models, at most limits.MaxStoreModels.
 //   - Manifests: [ParseManifest] reads a Docker manifest v2 or an Ollama
 //     manifest list, whose entries hold a manifest or refer to a manifest
-//     blob; [ParseDigest] reads a "sha256:<hex>" digest.
+//     blob; [ParseDigest] reads a "sha256:<hex>" digest; [ParseConfig]
+//     the fields of a model's config blob.
 //   - Bytes: a [Store] ([Open]) reads manifests ([Store.ReadManifest],
 //     with their SHA-256), manifest blobs checked against their digest
 //     ([Store.ReadManifestBlob]), and the paths of blobs

@@ -235,3 +235,12 @@ func ParseDigest(d string) (string, bool) {
 func isHex(s string) bool {
 	return strings.Trim(s, "0123456789abcdefABCDEF") == ""
 }
+
+// ParseConfig returns the fields of a model's config blob (model_format,
+// model_family, model_families, model_type, file_type, …) by dotted path,
+// one level of nested objects deep, arrays of scalars joined by commas; at
+// most 128 fields of at most 1024 characters each. A blob that is not valid
+// JSON is a *formats.Error of format "config".
+func ParseConfig(data []byte) (map[string]string, error) {
+	return jsondoc.Flatten(data, "config", 1)
+}

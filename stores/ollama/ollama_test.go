@@ -273,3 +273,16 @@ func FuzzParseManifest(f *testing.F) {
 		}
 	})
 }
+
+func TestParseConfig(t *testing.T) {
+	cfg, err := ParseConfig([]byte(testmodel.OllamaDefaultConfig))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg["model_family"] != "llama" || cfg["model_families"] != "llama" || cfg["file_type"] != "Q4_K_M" || cfg["rootfs.type"] != "layers" {
+		t.Errorf("config %q", cfg)
+	}
+	if _, err := ParseConfig([]byte(`"text"`)); err == nil {
+		t.Error("a config blob that is not an object parsed")
+	}
+}

@@ -1,6 +1,7 @@
 // Package jsondoc decodes the JSON documents of model stores (Ollama
 // manifests, OCI indexes and manifests) within the caps every untrusted
-// document gets, for the store readers.
+// document gets, and flattens their config blobs into fields, for the
+// store readers.
 package jsondoc
 
 import (
