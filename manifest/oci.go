@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"path"
 	"path/filepath"
 	"strings"
 
@@ -166,7 +165,7 @@ func (s ociSource) Open(ctx context.Context) (*Release, error) {
 		Annotations: m.Annotations,
 	}
 	rel := &Release{Source: s.String(), Kind: KindOCI, Root: l.Dir(), Revision: chosen.Desc.Digest, OCI: art, Problems: storeProblems(indexProblems)}
-	ol := &ociLoader{layout: l, rel: rel, paths: map[string]int{}, members: map[*File]tarMember{}, licenseFiles: map[string]bool{}}
+	ol := &ociLoader{layout: l, rel: rel, paths: pathSet{}, members: map[*File]tarMember{}, licenseFiles: map[string]bool{}}
 	ol.readConfig(*m.Config)
 	for _, d := range m.Layers {
 		if err := ctx.Err(); err != nil {
@@ -190,7 +189,7 @@ func (s ociSource) Open(ctx context.Context) (*Release, error) {
 type ociLoader struct {
 	layout       *oci.Layout
 	rel          *Release
-	paths        map[string]int
+	paths        pathSet
 	members      map[*File]tarMember // files read from inside a tar blob
 	kept         int64               // bytes kept from compressed tars
 	licenseFiles map[string]bool
@@ -237,7 +236,7 @@ func (ol *ociLoader) addLayer(d oci.Descriptor) {
 		if name == "" {
 			name = cmp.Or(kind.Name, "layer-"+h[:12])
 		}
-		p := ol.unique(name)
+		p := ol.paths.unique("", name)
 		layer.Path = p
 		f := &File{Path: p, Size: d.Size, Expected: exp}
 		if kind.License {
@@ -262,7 +261,7 @@ func (ol *ociLoader) addLayer(d oci.Descriptor) {
 
 	// A tar layer: the blob itself carries the digest; its members are
 	// files of their own.
-	layer.Path = ol.unique(blobRel)
+	layer.Path = ol.paths.unique("", blobRel)
 	bf := &File{Path: layer.Path, Size: d.Size, Expected: exp, Format: FormatOther}
 	ol.rel.Files = append(ol.rel.Files, bf)
 	if blobErr != nil {
@@ -324,7 +323,7 @@ func (ol *ociLoader) listTar(blob, compression string, licenseLayer bool) (n, li
 			continue
 		}
 		n++
-		f := &File{Path: ol.unique(name), Size: h.Size}
+		f := &File{Path: ol.paths.unique("", name), Size: h.Size}
 		if licenseLayer {
 			ol.licenseFiles[f.Path] = true
 		}
@@ -421,19 +420,4 @@ func (keptContent) Close() error { return nil }
 type sectionContent struct {
 	*io.SectionReader
 	io.Closer
-}
-
-// unique returns p, or p with "-2", "-3", … before its extension when
-// another file already took it.
-func (ol *ociLoader) unique(p string) string {
-	ol.paths[p]++
-	n := ol.paths[p]
-	if n == 1 {
-		return p
-	}
-	ext := path.Ext(p)
-	if strings.Contains(ext, "/") || ext == p {
-		ext = ""
-	}
-	return ol.unique(fmt.Sprintf("%s-%d%s", strings.TrimSuffix(p, ext), n, ext))
 }

@@ -127,7 +127,7 @@ func (s ollamaSource) Open(ctx context.Context) (*Release, error) {
 		}
 		return nil, err
 	}
-	st := &ollamaLoader{store: store, rel: rel, paths: map[string]int{}}
+	st := &ollamaLoader{store: store, rel: rel, paths: pathSet{}}
 	om.MediaType = m.MediaType
 	if m.IsList() {
 		for i := range m.Manifests {
@@ -192,7 +192,7 @@ func withSuggestion(err error, root string, n ollama.Name) error {
 type ollamaLoader struct {
 	store         *ollama.Store
 	rel           *Release
-	paths         map[string]int // synthetic path base → uses
+	paths         pathSet
 	licenseLayers map[string]bool
 }
 
@@ -207,7 +207,7 @@ func (st *ollamaLoader) addManifest(m *ollama.Manifest, prefix string) {
 	}
 	for _, l := range m.Layers {
 		h, _ := ollama.ParseDigest(l.Digest) // checked by ollama.ParseManifest
-		p := prefix + st.uniquePath(prefix, ollamaLayerPath(l, m.Format, h))
+		p := prefix + st.paths.unique(prefix, ollamaLayerPath(l, m.Format, h))
 		layer := OllamaLayer{MediaType: l.MediaType, Digest: "sha256:" + h, Size: l.Size, Path: p, From: l.From, Name: l.Name, Runner: m.Runner}
 		f := &File{Path: p, Size: l.Size, Expected: []Expectation{{Algorithm: "sha256", Digest: h, Size: l.Size, Source: "ollama"}}}
 		blob, err := st.store.Blob(h)
@@ -307,23 +307,6 @@ func ollamaLayerPath(l ollama.Layer, format, hexDigest string) string {
 		return "config-layer.json"
 	}
 	return "layer-" + hexDigest[:12]
-}
-
-// uniquePath returns p, or p with "-2", "-3", … before its extension when
-// an earlier layer took it.
-func (st *ollamaLoader) uniquePath(prefix, p string) string {
-	key := prefix + p
-	st.paths[key]++
-	n := st.paths[key]
-	if n == 1 {
-		return p
-	}
-	ext := path.Ext(p)
-	if strings.Contains(ext, "/") || ext == p {
-		ext = ""
-	}
-	q := strings.TrimSuffix(p, ext) + "-" + strconv.Itoa(n) + ext
-	return st.uniquePath(prefix, q)
 }
 
 // safeRelPath returns a name from a manifest as a clean relative path, or

@@ -318,26 +318,22 @@ func TestOllamaHostileStore(t *testing.T) {
 // FuzzOllamaLayerPaths checks that the release paths a manifest's layers
 // are given stay inside the release.
 func FuzzOllamaLayerPaths(f *testing.F) {
-	root := f.TempDir()
-	p, err := testmodel.WriteOllamaModel(root, testmodel.OllamaModelSpec{Name: "a", Layers: []testmodel.OllamaLayerSpec{{MediaType: "model", Data: []byte("x")}, {MediaType: "license", Data: []byte("y")}}})
-	if err != nil {
-		f.Fatal(err)
+	layer := func(kind, name string) string {
+		return `{"mediaType":"` + ollama.LayerMediaTypePrefix + kind + `","digest":"sha256:` + strings.Repeat("ab", 32) + `","size":1,"name":"` + name + `"}`
 	}
-	seed, _ := os.ReadFile(p)
-	f.Add(seed)
-	p, _ = testmodel.WriteOllamaManifestList(root, "b", []testmodel.OllamaModelSpec{{Runner: "mlx", Layers: []testmodel.OllamaLayerSpec{{MediaType: "tensor", Data: []byte("t")}}}}, true, false)
-	seed, _ = os.ReadFile(p)
-	f.Add(seed)
-	f.Add([]byte(`{"mediaType":"application/vnd.ollama.manifest.list.v2+json","manifests":[{"mediaType":"x","digest":"sha256:` + strings.Repeat("0", 64) + `","runner":"ollama"}]}`))
+	f.Add([]byte(`{"format":"safetensors","layers":[` + strings.Join([]string{
+		layer("tensor", "model.embed_tokens.weight"), layer("tensor", "../../x"), layer("json", "config.json"), layer("json", "/etc/passwd"),
+		layer("model", ""), layer("license", ""), layer("license", ""), layer("template", ""), layer("prompt", ""),
+	}, ",") + `]}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		m, err := ollama.ParseManifest(data)
 		if err != nil {
 			return // stores/ollama fuzzes the parse
 		}
-		st := &ollamaLoader{paths: map[string]int{}}
+		st := &ollamaLoader{paths: pathSet{}}
 		for _, l := range m.Layers {
 			h, _ := ollama.ParseDigest(l.Digest)
-			p := st.uniquePath("", ollamaLayerPath(l, m.Format, h))
+			p := st.paths.unique("", ollamaLayerPath(l, m.Format, h))
 			if p == "" || strings.HasPrefix(p, "/") || strings.Contains(p, "..") && safeRelPath(p) == "" {
 				t.Fatalf("unsafe path %q", p)
 			}

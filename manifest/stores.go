@@ -1,6 +1,12 @@
 package manifest
 
-import "github.com/modelvet/modelvet/hub"
+import (
+	"path"
+	"strconv"
+	"strings"
+
+	"github.com/modelvet/modelvet/hub"
+)
 
 // OllamaModel describes a model in an Ollama store.
 type OllamaModel struct {
@@ -183,4 +189,24 @@ type HubIndex struct {
 	// hold it; TotalSizeLine is its line.
 	TotalSize     int64 `json:"total_size"`
 	TotalSizeLine int   `json:"-"`
+}
+
+// pathSet hands out the release paths of a store's layers and members.
+type pathSet map[string]int
+
+// unique returns p, or p with "-2", "-3", … before its extension when an
+// earlier layer took it; prefix scopes the count (the folder of a
+// manifest-list entry).
+func (s pathSet) unique(prefix, p string) string {
+	key := prefix + p
+	s[key]++
+	n := s[key]
+	if n == 1 {
+		return p
+	}
+	ext := path.Ext(p)
+	if strings.Contains(ext, "/") || ext == p {
+		ext = ""
+	}
+	return s.unique(prefix, strings.TrimSuffix(p, ext)+"-"+strconv.Itoa(n)+ext)
 }

@@ -65,3 +65,22 @@ func IsDir(p string) bool {
 	fi, err := os.Stat(p)
 	return err == nil && fi.IsDir()
 }
+
+// FileInside returns p if it is a regular file, or the target of the
+// symlink at p if that is a regular file inside root (ResolveInside).
+// what names the file in the error for anything else ("blob is a
+// directory, not a regular file").
+func FileInside(p, root, what string) (string, error) {
+	fi, err := os.Lstat(p)
+	if err != nil {
+		return "", err
+	}
+	if fi.Mode()&fs.ModeSymlink != 0 {
+		target, _, err := ResolveInside(p, root)
+		return target, err
+	}
+	if !fi.Mode().IsRegular() {
+		return "", fmt.Errorf("%s is %s, not a regular file", what, ModeName(fi.Mode()))
+	}
+	return p, nil
+}

@@ -148,3 +148,27 @@ func TestResolveInside(t *testing.T) {
 		t.Errorf("dangling link: %v", err)
 	}
 }
+
+func TestFileInside(t *testing.T) {
+	root, err := filepath.EvalSymlinks(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(root, "file")
+	os.WriteFile(file, []byte("x"), 0o644)
+	if got, err := FileInside(file, root, "blob"); err != nil || got != file {
+		t.Errorf("regular file: %q, %v", got, err)
+	}
+	if _, err := FileInside(root, root, "blob"); err == nil || err.Error() != "blob is a directory, not a regular file" {
+		t.Errorf("directory: %v", err)
+	}
+	if _, err := FileInside(filepath.Join(root, "absent"), root, "blob"); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("absent: %v", err)
+	}
+	if err := os.Symlink(file, filepath.Join(root, "link")); err != nil {
+		t.Skip("cannot make symlinks:", err)
+	}
+	if got, err := FileInside(filepath.Join(root, "link"), root, "blob"); err != nil || got != file {
+		t.Errorf("link inside: %q, %v", got, err)
+	}
+}

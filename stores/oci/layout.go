@@ -60,19 +60,7 @@ func (l *Layout) Blob(digest string) (string, error) {
 	if !ok {
 		return "", fmt.Errorf("invalid digest %q", textsafe.Truncate(digest, 40))
 	}
-	p := filepath.Join(l.dir, "blobs", alg, h)
-	fi, err := os.Lstat(p)
-	if err != nil {
-		return "", err
-	}
-	if fi.Mode()&os.ModeSymlink != 0 {
-		target, _, err := safeio.ResolveInside(p, l.dirReal)
-		return target, err
-	}
-	if !fi.Mode().IsRegular() {
-		return "", fmt.Errorf("blob is %s, not a regular file", safeio.ModeName(fi.Mode()))
-	}
-	return p, nil
+	return safeio.FileInside(filepath.Join(l.dir, "blobs", alg, h), l.dirReal, "blob")
 }
 
 // ReadBlob reads a small blob (a manifest, an index, a config), at most

@@ -224,19 +224,7 @@ func (s *Store) ReadManifest(path string) (data []byte, digest string, err error
 // Blob returns the path of the blob with the given hex digest (blobs/
 // sha256-<hex>), if the store has it as a regular file.
 func (s *Store) Blob(hexDigest string) (string, error) {
-	p := filepath.Join(s.root, "blobs", "sha256-"+hexDigest)
-	fi, err := os.Lstat(p)
-	if err != nil {
-		return "", err
-	}
-	if fi.Mode()&fs.ModeSymlink != 0 {
-		target, _, err := safeio.ResolveInside(p, s.rootReal)
-		return target, err
-	}
-	if !fi.Mode().IsRegular() {
-		return "", fmt.Errorf("blob is %s, not a regular file", safeio.ModeName(fi.Mode()))
-	}
-	return p, nil
+	return safeio.FileInside(filepath.Join(s.root, "blobs", "sha256-"+hexDigest), s.rootReal, "blob")
 }
 
 // ReadManifestBlob reads and parses the manifest a manifest-list entry
