@@ -13,8 +13,9 @@
 //     ([Ollama], [ListOllama]), OCI image layouts of model artifacts
 //     ([OCI], [ListOCI]), and [Sweep] over a disk; see docs/STORES.md.
 //     The layouts of the stores are read by the packages under stores
-//     (stores/hfcache, stores/ollama, stores/oci), which know no release;
-//     the sources here turn what they read into releases.
+//     (stores/hfcache, stores/ollama, stores/oci, stores/lmstudio), which
+//     know no release; the sources here turn what they read into
+//     releases, and [DefaultLocations] gathers where each is kept.
 //   - The Hugging Face Hub as a source ([Hub] → [HubSource]), over the
 //     client of package hub: the API record, then range reads of the card,
 //     configs, index and weight headers, planned here (what each format

@@ -13,6 +13,7 @@ import (
 	"github.com/modelvet/modelvet/hub"
 	"github.com/modelvet/modelvet/internal/safeio"
 	"github.com/modelvet/modelvet/stores/hfcache"
+	"github.com/modelvet/modelvet/stores/lmstudio"
 	"github.com/modelvet/modelvet/stores/oci"
 	"github.com/modelvet/modelvet/stores/ollama"
 )
@@ -304,21 +305,10 @@ func (s fileSource) Open(ctx context.Context) (*Release, error) {
 }
 
 // lmStudioRepo returns the Hugging Face repository a file in LM Studio's
-// models folder was downloaded from: LM Studio keeps each model as
-// models/PUBLISHER/REPO/FILE, under ~/.lmstudio or ~/.cache/lm-studio.
-// It returns "" for any other path.
+// models folder was downloaded from (lmstudio.Repo), if it is a valid id.
 func lmStudioRepo(abs string) string {
-	repoDir := filepath.Dir(abs)
-	pubDir := filepath.Dir(repoDir)
-	models := filepath.Dir(pubDir)
-	if filepath.Base(models) != "models" {
-		return ""
-	}
-	if app := filepath.Base(filepath.Dir(models)); app != ".lmstudio" && app != "lm-studio" {
-		return ""
-	}
-	id := filepath.Base(pubDir) + "/" + filepath.Base(repoDir)
-	if hub.CheckID(id) != nil {
+	id := lmstudio.Repo(abs)
+	if id == "" || hub.CheckID(id) != nil {
 		return ""
 	}
 	return id

@@ -20,7 +20,9 @@ import (
 	"github.com/modelvet/modelvet/internal/limits"
 	"github.com/modelvet/modelvet/internal/safeio"
 	"github.com/modelvet/modelvet/internal/zipcheck"
+	"github.com/modelvet/modelvet/stores"
 	"github.com/modelvet/modelvet/stores/hfcache"
+	"github.com/modelvet/modelvet/stores/lmstudio"
 	"github.com/modelvet/modelvet/stores/oci"
 	"github.com/modelvet/modelvet/stores/ollama"
 )
@@ -522,47 +524,26 @@ type Location struct {
 }
 
 // DefaultLocations returns the places each ecosystem keeps models by its
-// own conventions, whether or not they exist: the Hugging Face cache
-// (HF_HUB_CACHE, else HF_HOME/hub, else XDG_CACHE_HOME/huggingface/hub, else
-// ~/.cache/huggingface/hub), the Ollama store (OLLAMA_MODELS, else
-// ~/.ollama/models, and the store of the Linux service account,
-// /usr/share/ollama/.ollama/models), and LM Studio's models folder
-// (~/.lmstudio/models, and the older ~/.cache/lm-studio/models).
+// own conventions, whether or not they exist, as the store readers know
+// them: the Hugging Face cache (hfcache.Locations: HF_HUB_CACHE, else
+// HF_HOME/hub, else XDG_CACHE_HOME/huggingface/hub, else
+// ~/.cache/huggingface/hub), the Ollama store (ollama.Locations:
+// OLLAMA_MODELS, else ~/.ollama/models, and the store of the Linux service
+// account, /usr/share/ollama/.ollama/models), and LM Studio's models
+// folder (lmstudio.Locations: ~/.lmstudio/models, and the older
+// ~/.cache/lm-studio/models).
 func DefaultLocations() []Location {
-	home, _ := os.UserHomeDir()
 	var out []Location
-	add := func(eco, p, from string) {
-		if p == "" {
-			return
-		}
-		for _, l := range out {
-			if l.Path == p {
-				return
+	for _, eco := range []struct {
+		name string
+		locs []stores.Location
+	}{{"hf-cache", hfcache.Locations()}, {"ollama", ollama.Locations()}, {"lm-studio", lmstudio.Locations()}} {
+		for _, l := range eco.locs {
+			if l.Path == "" || slices.ContainsFunc(out, func(o Location) bool { return o.Path == l.Path }) {
+				continue
 			}
+			out = append(out, Location{Ecosystem: eco.name, Path: l.Path, From: l.From, Exists: safeio.IsDir(l.Path)})
 		}
-		out = append(out, Location{Ecosystem: eco, Path: p, From: from, Exists: safeio.IsDir(p)})
-	}
-	switch {
-	case os.Getenv("HF_HUB_CACHE") != "":
-		add("hf-cache", os.Getenv("HF_HUB_CACHE"), "HF_HUB_CACHE")
-	case os.Getenv("HUGGINGFACE_HUB_CACHE") != "":
-		add("hf-cache", os.Getenv("HUGGINGFACE_HUB_CACHE"), "HUGGINGFACE_HUB_CACHE")
-	case os.Getenv("HF_HOME") != "":
-		add("hf-cache", filepath.Join(os.Getenv("HF_HOME"), "hub"), "HF_HOME")
-	case os.Getenv("XDG_CACHE_HOME") != "":
-		add("hf-cache", filepath.Join(os.Getenv("XDG_CACHE_HOME"), "huggingface", "hub"), "XDG_CACHE_HOME")
-	case home != "":
-		add("hf-cache", filepath.Join(home, ".cache", "huggingface", "hub"), "default")
-	}
-	if d := os.Getenv("OLLAMA_MODELS"); d != "" {
-		add("ollama", d, "OLLAMA_MODELS")
-	} else if home != "" {
-		add("ollama", filepath.Join(home, ".ollama", "models"), "default")
-	}
-	add("ollama", "/usr/share/ollama/.ollama/models", "default")
-	if home != "" {
-		add("lm-studio", filepath.Join(home, ".lmstudio", "models"), "default")
-		add("lm-studio", filepath.Join(home, ".cache", "lm-studio", "models"), "default")
 	}
 	return out
 }

@@ -1,7 +1,8 @@
 // Package stores holds what the model-store readers in its sub-packages
 // share: the [Problem] they report for the parts of a store they cannot
-// read. Each store layout has a package of its own, as each weight format
-// has one under package formats.
+// read, and the [Location] of a store by default. Each store layout has a
+// package of its own, as each weight format has one under package
+// formats.
 //
 // # What the readers share
 //
@@ -10,8 +11,9 @@
 // releases built from it: it returns what the store declares, produces no
 // findings, and imports neither net/http nor the release model. Package
 // manifest adapts each into sources (manifest.HFCache, manifest.Ollama,
-// manifest.OCI and their List functions) and turns their problems into
-// problems of a release or a sweep.
+// manifest.OCI and their List functions, manifest.FileSource for LM
+// Studio's files) and turns their problems into problems of a release or
+// a sweep; manifest.DefaultLocations gathers their Locations.
 //
 // Readers follow a symbolic link only to a regular file inside the store,
 // decode JSON documents within limits.MaxJSONBytes and
@@ -33,4 +35,6 @@
 //     index.json (oci.IsLayout); image indexes and manifests, the layers of
 //     CNCF ModelPack and Docker model artifacts, blobs by digest, tar
 //     layers.
+//   - stores/lmstudio: LM Studio's models folder, each model a file at
+//     models/PUBLISHER/REPO/FILE.
 package stores

@@ -22,6 +22,9 @@
 //     interrupted downloads (blobs/<digest>.incomplete), whose files the
 //     snapshot lacks.
 //
+// [Locations] returns the cache huggingface_hub uses by default
+// (HF_HUB_CACHE, HF_HOME, XDG_CACHE_HOME, ~/.cache/huggingface/hub).
+//
 // A revision the folder does not hold is an error that matches
 // fs.ErrNotExist. Refs are read within 1 KiB each and must hold a 40-hex
 // commit; unreadable or malformed refs are left out.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/modelvet/modelvet/internal/limits"
 	"github.com/modelvet/modelvet/internal/safeio"
+	"github.com/modelvet/modelvet/stores"
 )
 
 // ParseRepoFolder splits a cache folder name such as
@@ -258,4 +259,26 @@ func Incomplete(repoDir string) (first []string, n int) {
 		}
 	}
 	return first, n
+}
+
+// Locations returns the cache huggingface_hub uses by default, and what
+// chose it: HF_HUB_CACHE (or the older HUGGINGFACE_HUB_CACHE), else
+// HF_HOME/hub, else XDG_CACHE_HOME/huggingface/hub, else
+// ~/.cache/huggingface/hub.
+func Locations() []stores.Location {
+	home, _ := os.UserHomeDir()
+	for _, env := range []string{"HF_HUB_CACHE", "HUGGINGFACE_HUB_CACHE"} {
+		if d := os.Getenv(env); d != "" {
+			return []stores.Location{{Path: d, From: env}}
+		}
+	}
+	switch {
+	case os.Getenv("HF_HOME") != "":
+		return []stores.Location{{Path: filepath.Join(os.Getenv("HF_HOME"), "hub"), From: "HF_HOME"}}
+	case os.Getenv("XDG_CACHE_HOME") != "":
+		return []stores.Location{{Path: filepath.Join(os.Getenv("XDG_CACHE_HOME"), "huggingface", "hub"), From: "XDG_CACHE_HOME"}}
+	case home != "":
+		return []stores.Location{{Path: filepath.Join(home, ".cache", "huggingface", "hub"), From: "default"}}
+	}
+	return nil
 }

@@ -150,3 +150,26 @@ func TestIncomplete(t *testing.T) {
 		t.Errorf("Incomplete = %q, %d", first, n)
 	}
 }
+
+func TestLocations(t *testing.T) {
+	home := t.TempDir()
+	t.Setenv("HOME", home)
+	for _, env := range []string{"HF_HUB_CACHE", "HUGGINGFACE_HUB_CACHE", "HF_HOME", "XDG_CACHE_HOME"} {
+		t.Setenv(env, "")
+	}
+	check := func(path, from string) {
+		t.Helper()
+		if got := Locations(); len(got) != 1 || got[0].Path != path || got[0].From != from {
+			t.Errorf("Locations = %+v, want %s from %s", got, path, from)
+		}
+	}
+	check(filepath.Join(home, ".cache", "huggingface", "hub"), "default")
+	t.Setenv("XDG_CACHE_HOME", "/xdg")
+	check(filepath.Join("/xdg", "huggingface", "hub"), "XDG_CACHE_HOME")
+	t.Setenv("HF_HOME", "/hf")
+	check(filepath.Join("/hf", "hub"), "HF_HOME")
+	t.Setenv("HUGGINGFACE_HUB_CACHE", "/old")
+	check("/old", "HUGGINGFACE_HUB_CACHE")
+	t.Setenv("HF_HUB_CACHE", "/new")
+	check("/new", "HF_HUB_CACHE")
+}

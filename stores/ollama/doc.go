@@ -1,5 +1,6 @@
 // Package ollama reads an Ollama model store: the folder $OLLAMA_MODELS
-// names, by default ~/.ollama/models ([Root]), holding blobs/ and the
+// names, by default ~/.ollama/models ([Root]; [Locations] adds the Linux
+// service account's store), holding blobs/ and the
 // manifests of the models pulled into it. It knows the layout, not the
 // release: package manifest turns a model's layers into the files of a
 // release (manifest.Ollama).

@@ -286,3 +286,17 @@ func TestParseConfig(t *testing.T) {
 		t.Error("a config blob that is not an object parsed")
 	}
 }
+
+func TestLocations(t *testing.T) {
+	home := t.TempDir()
+	t.Setenv("HOME", home)
+	t.Setenv("OLLAMA_MODELS", "")
+	user := filepath.Join(home, ".ollama", "models")
+	if got := Locations(); len(got) != 2 || got[0].Path != user || got[0].From != "default" || got[1].Path != "/usr/share/ollama/.ollama/models" || Root() != user {
+		t.Errorf("Locations = %+v, Root = %s", got, Root())
+	}
+	t.Setenv("OLLAMA_MODELS", "/data/ollama")
+	if got := Locations(); got[0].Path != "/data/ollama" || got[0].From != "OLLAMA_MODELS" || Root() != "/data/ollama" {
+		t.Errorf("Locations = %+v, Root = %s", got, Root())
+	}
+}

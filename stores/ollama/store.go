@@ -19,14 +19,27 @@ import (
 // Root returns the Ollama store used by default: $OLLAMA_MODELS, else
 // ~/.ollama/models.
 func Root() string {
+	if locs := userLocation(); locs != nil {
+		return locs[0].Path
+	}
+	return filepath.Join(".ollama", "models")
+}
+
+// Locations returns the stores Ollama uses by default, and what chose
+// them: $OLLAMA_MODELS, else ~/.ollama/models, and the store of the Linux
+// service account, /usr/share/ollama/.ollama/models.
+func Locations() []stores.Location {
+	return append(userLocation(), stores.Location{Path: "/usr/share/ollama/.ollama/models", From: "default"})
+}
+
+func userLocation() []stores.Location {
 	if d := os.Getenv("OLLAMA_MODELS"); d != "" {
-		return d
+		return []stores.Location{{Path: d, From: "OLLAMA_MODELS"}}
 	}
-	home, err := os.UserHomeDir()
-	if err != nil {
-		return filepath.Join(".ollama", "models")
+	if home, err := os.UserHomeDir(); err == nil && home != "" {
+		return []stores.Location{{Path: filepath.Join(home, ".ollama", "models"), From: "default"}}
 	}
-	return filepath.Join(home, ".ollama", "models")
+	return nil
 }
 
 // IsStore reports whether dir is the root of an Ollama store: blobs/ and

@@ -12,3 +12,11 @@ type Problem struct {
 	// Err is the underlying error, if any.
 	Err error
 }
+
+// Location is a place a store is kept by default.
+type Location struct {
+	Path string
+	// From says what chose the path: the environment variable that named
+	// it, or "default".
+	From string
+}
