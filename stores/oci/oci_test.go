@@ -257,9 +257,13 @@ func FuzzParseManifest(f *testing.F) {
 			if !ok || d.Size < 0 || strings.ContainsAny(BlobPath(alg+":"+h), "\\.") {
 				t.Fatalf("accepted descriptor %+v", d)
 			}
-			KindOf(d.MediaType)
+			if k := KindOf(d.MediaType); k.Compression != "" && !k.Tar || k.Tar && k.Name != "" {
+				t.Fatalf("%s: kind %+v", d.MediaType, k)
+			}
 		}
-		m.ModelKind()
+		if k := m.ModelKind(); k != "" && k != "modelpack" && k != "docker" {
+			t.Fatalf("model kind %q", k)
+		}
 	})
 }
 
