@@ -62,6 +62,14 @@ func NewClient(opts Options) (*Client, error) {
 // Endpoint returns the Hub's base URL, without a trailing slash.
 func (c *Client) Endpoint() string { return c.cfg.endpoint.String() }
 
+// Offline reports whether the client refuses to contact the Hub
+// (Options.Offline, HF_HUB_OFFLINE).
+func (c *Client) Offline() bool { return c.cfg.offline }
+
+// Authenticated reports whether the client sends a token (Options.Token or
+// HF_TOKEN): the Hub's rate limits are higher for authenticated requests.
+func (c *Client) Authenticated() bool { return c.cfg.token != "" }
+
 // Usage returns the requests made and the response bytes read so far.
 func (c *Client) Usage() (requests int, bytes int64) {
 	return int(c.requests.Load()), c.bytes.Load()
@@ -570,11 +578,11 @@ func (c *Client) statusError(r *request, resp *http.Response) error {
 	case st == http.StatusTooManyRequests:
 		e.Kind = ErrRateLimited
 		e.Msg, e.Hint = "rate-limited by the Hub", "try again later; a token (HF_TOKEN) raises the limits"
-		return &retryable{err: e, retryAfter: retryAfter(resp.Header.Get("Retry-After"))}
+		return &retryable{err: e, retryAfter: retryAfter(resp.Header)}
 	case st >= 500:
 		e.Kind = ErrUnavailable
 		e.Msg, quote = "the Hub is unavailable", true
-		return &retryable{err: e, retryAfter: retryAfter(resp.Header.Get("Retry-After"))}
+		return &retryable{err: e, retryAfter: retryAfter(resp.Header)}
 	default:
 		e.Kind = ErrResponse
 		e.Msg, quote = "unexpected response from the Hub", true
@@ -585,18 +593,32 @@ func (c *Client) statusError(r *request, resp *http.Response) error {
 	return e
 }
 
-// retryAfter parses a Retry-After header (seconds or an HTTP date) into
-// seconds, or -1.
-func retryAfter(h string) int64 {
-	h = strings.TrimSpace(h)
-	if h == "" {
-		return -1
+// RetryAfter returns the wait that a 429 or 5xx response asks for: its
+// Retry-After (seconds or an HTTP date), else the reset time of the Hub's
+// RateLimit header ("api";r=0;t=55). ok is false when it says nothing.
+func RetryAfter(h http.Header) (d time.Duration, ok bool) {
+	if s := retryAfter(h); s >= 0 {
+		return time.Duration(min(s, 1<<20)) * time.Second, true
 	}
-	if n, err := strconv.ParseInt(h, 10, 64); err == nil {
-		return max(n, 0)
+	return 0, false
+}
+
+// retryAfter is RetryAfter in seconds, or -1.
+func retryAfter(h http.Header) int64 {
+	if ra := strings.TrimSpace(h.Get("Retry-After")); ra != "" {
+		if n, err := strconv.ParseInt(ra, 10, 64); err == nil {
+			return max(n, 0)
+		}
+		if t, err := http.ParseTime(ra); err == nil {
+			return max(int64(time.Until(t).Seconds()+0.999), 0)
+		}
 	}
-	if t, err := http.ParseTime(h); err == nil {
-		return max(int64(time.Until(t).Seconds()+0.999), 0)
+	for _, p := range strings.Split(h.Get("RateLimit"), ";") {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(p), "t="); ok {
+			if n, err := strconv.ParseInt(v, 10, 64); err == nil && n >= 0 {
+				return n
+			}
+		}
 	}
 	return -1
 }

@@ -51,6 +51,9 @@
 //     git blob id and LFS sha256.
 //   - [Client.ModelInfo]: {endpoint}/api/models/{id}, the record at the
 //     default branch, once per client (a listing answers for its own id).
+//   - [Client.ListModels]: {endpoint}/api/models?author=…&search=…&limit=…,
+//     the repositories a query selects, a page at a time, following the
+//     cursor of each page's Link header on the endpoint's own origin.
 //   - [Reader]: {endpoint}/{id}/resolve/{rev}/{path} with "Range:
 //     bytes=A-B" and "Accept-Encoding: identity"; further ranges of the
 //     same file go to the URL that answered (the CDN the Hub redirects

@@ -4,10 +4,9 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"os"
-	"strings"
 
 	"github.com/modelvet/modelvet/hub"
+	"github.com/modelvet/modelvet/internal/limits"
 	"github.com/modelvet/modelvet/manifest"
 )
 
@@ -15,30 +14,19 @@ import (
 // file.
 
 // hubEndpoint returns the Hub's base URL as the library resolves it
-// (HF_ENDPOINT, else the public Hub), checked by the library: the workers
-// read the Hub the launcher named. A token the library would refuse to
-// send (in clear to a remote host) is refused here too.
-func hubEndpoint() (string, error) {
+// (HF_ENDPOINT, else the public Hub), checked by the library, and whether
+// a token (HF_TOKEN) is sent: the workers read the Hub the launcher named.
+// A token the library would refuse to send (in clear to a remote host) is
+// refused here too, and so is offline mode.
+func hubEndpoint() (endpoint string, authenticated bool, err error) {
 	c, err := hub.NewClient(hub.Options{})
 	if err != nil {
-		return "", err
+		return "", false, err
 	}
-	return c.Endpoint(), nil
-}
-
-// hubToken is the token the library sends (HF_TOKEN), for the listing.
-func hubToken() string { return strings.TrimSpace(os.Getenv("HF_TOKEN")) }
-
-// hubOffline reports whether the environment forbids contacting the Hub,
-// as the library reads it.
-func hubOffline() bool {
-	for _, name := range []string{"HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE"} {
-		switch strings.ToUpper(strings.TrimSpace(os.Getenv(name))) {
-		case "1", "ON", "YES", "TRUE":
-			return true
-		}
+	if c.Offline() {
+		return "", false, errors.New("HF_HUB_OFFLINE is set: a census reads the Hub")
 	}
-	return false
+	return c.Endpoint(), c.Authenticated(), nil
 }
 
 // hubSource is the remote source of ref ("ORG/NAME[@REV]"): the one
@@ -83,4 +71,22 @@ func errorKind(err error) string {
 		return "hub"
 	}
 	return "invalid"
+}
+
+// listModels calls put with each repository q selects, through the
+// library's Hub client with the worker's HTTP client (its pacing), and
+// returns the requests it made. A listing of the whole Hub is thousands of
+// pages: its budgets are the listing's own caps, not one audit's.
+func listModels(ctx context.Context, endpoint string, client *http.Client, q hub.ModelQuery, put func(string) error) (int, error) {
+	c, err := hub.NewClient(hub.Options{
+		Endpoint: endpoint, Client: client, UserAgent: userAgent(),
+		MaxRequests: 2 * limits.MaxHubListingPages, MaxBytes: limits.MaxHubListingPages * limits.MaxHubListingPageBytes,
+		MaxDuration: -1, MaxRetryWait: -1,
+	})
+	if err != nil {
+		return 0, err
+	}
+	err = c.ListModels(ctx, q, put)
+	n, _ := c.Usage()
+	return n, err
 }

@@ -1,27 +1,8 @@
 package main
 
-import "time"
-
-// Caps of the census, in one place. Those of the listing client move to
-// internal/limits with it when it joins the library's Hub package.
+// Caps of the census, in one place; those of the Hub's model listing are
+// the library's (internal/limits).
 const (
-	// maxListingPageBytes caps one page of the Hub's model listing (a page
-	// of 1,000 entries is well under 1 MiB).
-	maxListingPageBytes = 16 << 20
-	// maxListingJSONDepth caps the nesting of a listing page: entries are
-	// objects holding lists of strings.
-	maxListingJSONDepth = 32
-	// maxListingPages caps the pages one listing follows: the whole Hub,
-	// about two million models, is about 2,000 pages of 1,000.
-	maxListingPages = 100_000
-	// listingPageSize is the page size asked of the Hub (its largest).
-	listingPageSize = 1000
-	// listingRetries and listingRetryWait bound the retries of a listing
-	// page that failed with 429, 5xx or a network error (exponential
-	// backoff from the wait, capped by listingMaxWait).
-	listingRetries   = 4
-	listingRetryWait = 500 * time.Millisecond
-	listingMaxWait   = 20 * time.Second
 	// maxIDLineBytes caps a line of an -ids file.
 	maxIDLineBytes = 64 << 10
 	// maxBundleFiles and maxBundleBytes cap the files the audit flags

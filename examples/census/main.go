@@ -39,6 +39,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/modelvet/modelvet/examples/internal/cli"
+	"github.com/modelvet/modelvet/hub"
 	"github.com/modelvet/modelvet/report"
 )
 
@@ -138,8 +139,6 @@ func (o *options) config(set map[string]bool, args []string) (config, error) {
 		return config{}, errors.New("-shards must be between 1 and 65536")
 	case o.audit.Signature != "":
 		return config{}, errors.New("-signature names one model's signature; a census reads each repository's own")
-	case hubOffline():
-		return config{}, errors.New("HF_HUB_OFFLINE is set: a census reads the Hub")
 	}
 	at := time.Now().UTC().Truncate(time.Second)
 	if o.at != "" {
@@ -157,12 +156,12 @@ func (o *options) config(set map[string]bool, args []string) (config, error) {
 	if err != nil {
 		return config{}, err
 	}
-	endpoint, err := hubEndpoint()
+	endpoint, authenticated, err := hubEndpoint()
 	if err != nil {
 		return config{}, err
 	}
 	api, resolve := anonymousAPIQuota, anonymousResolveQuota
-	if hubToken() != "" {
+	if authenticated {
 		api, resolve = freeAPIQuota, freeResolveQuota
 	}
 	if o.apiQuota >= 0 {
@@ -172,7 +171,7 @@ func (o *options) config(set map[string]bool, args []string) (config, error) {
 		resolve = o.resolveQuota
 	}
 	return config{
-		Input:  input{IDs: o.ids, Query: listQuery{Author: o.author, Search: o.query, Limit: o.limit}},
+		Input:  input{IDs: o.ids, Query: hub.ModelQuery{Author: o.author, Search: o.query, Limit: o.limit}},
 		Spec:   spec{Endpoint: endpoint, Bundle: b, At: at.Format(time.RFC3339), Concurrency: o.concurrency, APIQuota: api, ResolveQuota: resolve},
 		Out:    strings.TrimRight(o.out, "/"),
 		Shards: o.shards,

@@ -17,6 +17,7 @@ import (
 
 	"github.com/modelvet/modelvet"
 	"github.com/modelvet/modelvet/examples/internal/cli"
+	"github.com/modelvet/modelvet/hub"
 )
 
 func init() {
@@ -43,7 +44,7 @@ type config struct {
 // input selects the repositories: an -ids file, or a listing query.
 type input struct {
 	IDs   string
-	Query listQuery
+	Query hub.ModelQuery
 }
 
 // newPipeline builds the census: the repositories, spread over shards,
@@ -96,17 +97,8 @@ func (f *sourceFn) ProcessElement(ctx context.Context, _ []byte, emit func(int, 
 	if f.Input.IDs != "" {
 		return readIDs(ctx, f.Input.IDs, f.Input.Query.Limit, put)
 	}
-	// The library refuses a token it would send in clear; so does the
-	// listing, with this worker's token.
-	if _, err := hubSource("census/check", f.Spec.Endpoint, nil); err != nil {
-		return err
-	}
-	l, err := newListing(f.Spec.Endpoint, workerFor(f.Spec).client, hubToken(), userAgent())
-	if err != nil {
-		return err
-	}
-	err = l.list(ctx, f.Input.Query, put)
-	f.requests.Inc(ctx, int64(l.requests))
+	n, err := listModels(ctx, f.Spec.Endpoint, workerFor(f.Spec).client, f.Input.Query, put)
+	f.requests.Inc(ctx, int64(n))
 	return err
 }
 

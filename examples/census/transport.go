@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/modelvet/modelvet/hub"
 	"github.com/modelvet/modelvet/internal/limits"
 )
 
@@ -68,7 +69,7 @@ func (t *hubTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if resp.StatusCode == http.StatusTooManyRequests {
 		t.use.throttled.Add(1)
 		if p != nil {
-			d, ok := serverWait(resp.Header)
+			d, ok := hub.RetryAfter(resp.Header)
 			if !ok {
 				d = time.Second
 			}
@@ -134,7 +135,13 @@ func (p *pacer) wait(ctx context.Context) error {
 	}
 	p.mu.Unlock()
 	if d := at.Sub(now); d > 0 {
-		return sleepCtx(ctx, d)
+		t := time.NewTimer(d)
+		defer t.Stop()
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+		}
 	}
 	return nil
 }

@@ -360,6 +360,12 @@ const (
 	// MaxHubRangeSkip caps the bytes discarded from a server that ignores a
 	// Range request and sends the whole file, to reach the wanted offset.
 	MaxHubRangeSkip = 1 << 20
+	// MaxHubListingPageBytes caps one page of the Hub's model listing (a
+	// page of 1,000 entries is well under 1 MiB), and MaxHubListingPages
+	// the pages one listing follows (the whole Hub, about two million
+	// models, is about 2,000 pages of 1,000).
+	MaxHubListingPageBytes = 16 << 20
+	MaxHubListingPages     = 100_000
 	// MaxHubFileList caps the files of one Hub repository listing.
 	MaxHubFileList = MaxFilesPerRelease
 	// MaxHubPathLen caps the length of one file path in a Hub listing.

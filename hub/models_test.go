@@ -1,4 +1,4 @@
-package main
+package hub
 
 import (
 	"context"
@@ -10,17 +10,20 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/modelvet/modelvet/internal/limits"
 )
 
-// listingServer serves pages of ids: page i at ?cursor=i, with a Link to
+// modelsServer serves pages of ids: page i at ?cursor=i, with a Link to
 // the next one as the Hub writes it (absolute), or relative when relative
-// is set.
-func listingServer(t *testing.T, pages [][]string, relative bool) (*httptest.Server, *[]string) {
+// is set. It records the queries and the Authorization headers it saw.
+func modelsServer(t *testing.T, pages [][]string, relative bool) (*httptest.Server, *[]string, *[]string) {
 	t.Helper()
-	var queries []string
+	var queries, auth []string
 	var srv *httptest.Server
 	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		queries = append(queries, r.URL.RawQuery)
+		auth = append(auth, r.Header.Get("Authorization"))
 		if r.URL.Path != "/api/models" {
 			http.NotFound(w, r)
 			return
@@ -41,34 +44,32 @@ func listingServer(t *testing.T, pages [][]string, relative bool) (*httptest.Ser
 		fmt.Fprintf(w, "[%s]", strings.Join(entries, ","))
 	}))
 	t.Cleanup(srv.Close)
-	return srv, &queries
+	return srv, &queries, &auth
 }
 
-func testListing(t *testing.T, endpoint string) *listing {
+func listModels(t *testing.T, endpoint string, opts Options, q ModelQuery) ([]string, error) {
 	t.Helper()
-	l, err := newListing(endpoint, http.DefaultClient, "", "test")
+	opts.Endpoint = endpoint
+	if opts.Token == "" {
+		opts.NoToken = true
+	}
+	c, err := NewClient(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	l.sleep = func(context.Context, time.Duration) error { return nil }
-	return l
-}
-
-func collect(t *testing.T, l *listing, q listQuery) ([]string, error) {
-	t.Helper()
 	var ids []string
-	err := l.list(context.Background(), q, func(id string) error {
+	err = c.ListModels(context.Background(), q, func(id string) error {
 		ids = append(ids, id)
 		return nil
 	})
 	return ids, err
 }
 
-func TestListingFollowsTheCursor(t *testing.T) {
+func TestListModelsFollowsTheCursor(t *testing.T) {
 	pages := [][]string{{"a/1", "a/2"}, {"a/3", "a/4"}, {"a/5"}}
 	for _, relative := range []bool{false, true} {
-		srv, queries := listingServer(t, pages, relative)
-		ids, err := collect(t, testListing(t, srv.URL), listQuery{Author: "a", Search: "x y"})
+		srv, queries, auth := modelsServer(t, pages, relative)
+		ids, err := listModels(t, srv.URL, Options{Token: "secret"}, ModelQuery{Author: "a", Search: "x y"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -78,12 +79,15 @@ func TestListingFollowsTheCursor(t *testing.T) {
 		if len(*queries) != 3 || (*queries)[0] != "author=a&limit=1000&search=x+y" {
 			t.Errorf("relative %v: queries %q", relative, *queries)
 		}
+		if slices.ContainsFunc(*auth, func(a string) bool { return a != "Bearer secret" }) {
+			t.Errorf("relative %v: authorization %q, want the token on every page of the endpoint", relative, *auth)
+		}
 	}
 }
 
-func TestListingStopsAtTheLimit(t *testing.T) {
-	srv, queries := listingServer(t, [][]string{{"a/1", "a/2"}, {"a/3", "a/4"}, {"a/5"}}, false)
-	ids, err := collect(t, testListing(t, srv.URL), listQuery{Limit: 3})
+func TestListModelsStopsAtTheLimit(t *testing.T) {
+	srv, queries, _ := modelsServer(t, [][]string{{"a/1", "a/2"}, {"a/3", "a/4"}, {"a/5"}}, false)
+	ids, err := listModels(t, srv.URL, Options{}, ModelQuery{Limit: 3})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,83 +96,92 @@ func TestListingStopsAtTheLimit(t *testing.T) {
 	}
 }
 
-func TestListingRetries(t *testing.T) {
-	var calls atomic.Int64
-	failFirst := func(status int, retryAfter string) *httptest.Server {
-		calls.Store(0)
+// TestListModelsRetries checks that a page failing with 429 or 5xx is
+// tried again after the wait the Hub asks for (Retry-After, or the reset
+// of its RateLimit header), and that other failures, and waits past the
+// cap, are not.
+func TestListModelsRetries(t *testing.T) {
+	for _, tt := range []struct {
+		status int
+		header string
+		ok     bool
+	}{
+		{http.StatusTooManyRequests, "Retry-After: 1", true},
+		{http.StatusTooManyRequests, `RateLimit: "api";r=0;t=1`, true},
+		{http.StatusServiceUnavailable, "", true},
+		{http.StatusTooManyRequests, "Retry-After: 3600", false}, // longer than the cap: given up
+		{http.StatusNotFound, "", false},
+		{http.StatusUnauthorized, "", false},
+	} {
+		var calls atomic.Int64
 		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if calls.Add(1) == 1 {
-				if retryAfter != "" {
-					w.Header().Set("Retry-After", retryAfter)
+				if k, v, ok := strings.Cut(tt.header, ": "); ok {
+					w.Header().Set(k, v)
 				}
-				w.WriteHeader(status)
+				w.WriteHeader(tt.status)
 				return
 			}
 			fmt.Fprint(w, `[{"id":"a/1"}]`)
 		}))
-		t.Cleanup(srv.Close)
-		return srv
-	}
-	for _, tt := range []struct {
-		status     int
-		retryAfter string
-		ok         bool
-	}{
-		{http.StatusTooManyRequests, "3", true},
-		{http.StatusServiceUnavailable, "", true},
-		{http.StatusTooManyRequests, "3600", false}, // longer than the cap: given up
-		{http.StatusNotFound, "", false},
-		{http.StatusUnauthorized, "", false},
-	} {
-		srv := failFirst(tt.status, tt.retryAfter)
-		l := testListing(t, srv.URL)
-		var waited time.Duration
-		l.sleep = func(_ context.Context, d time.Duration) error {
-			waited += d
-			return nil
-		}
-		ids, err := collect(t, l, listQuery{})
+		start := time.Now()
+		ids, err := listModels(t, srv.URL, Options{RetryWait: time.Millisecond}, ModelQuery{})
+		srv.Close()
 		if (err == nil) != tt.ok {
-			t.Errorf("HTTP %d Retry-After %q: err %v", tt.status, tt.retryAfter, err)
+			t.Errorf("HTTP %d %q: err %v", tt.status, tt.header, err)
 		}
 		if tt.ok && (len(ids) != 1 || calls.Load() != 2) {
 			t.Errorf("HTTP %d: ids %v after %d calls", tt.status, ids, calls.Load())
 		}
-		if tt.retryAfter == "3" && waited < 3*time.Second {
-			t.Errorf("waited %s, the server asked for 3s", waited)
+		if tt.ok && strings.HasSuffix(tt.header, "1") && time.Since(start) < time.Second {
+			t.Errorf("HTTP %d %q: retried after %s", tt.status, tt.header, time.Since(start))
 		}
-		if !tt.ok && tt.retryAfter == "" && calls.Load() != 1 {
-			t.Errorf("HTTP %d retried", tt.status)
+		if !tt.ok && calls.Load() != 1 {
+			t.Errorf("HTTP %d %q: retried", tt.status, tt.header)
 		}
 	}
 }
 
-func TestListingRefusesNextPagesElsewhere(t *testing.T) {
+func TestListModelsRefusesNextPagesElsewhere(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Link", `<https://elsewhere.example/api/models?cursor=1>; rel="next"`)
 		fmt.Fprint(w, `[{"id":"a/1"}]`)
 	}))
 	defer srv.Close()
-	l := testListing(t, srv.URL)
-	l.token = "secret"
-	if _, err := collect(t, l, listQuery{}); err == nil || !strings.Contains(err.Error(), "elsewhere.example") {
+	if _, err := listModels(t, srv.URL, Options{Token: "secret"}, ModelQuery{}); err == nil || !strings.Contains(err.Error(), "elsewhere.example") {
 		t.Errorf("err %v", err)
 	}
 }
 
-func TestListingRefusesACursorLoop(t *testing.T) {
+func TestListModelsRefusesACursorLoop(t *testing.T) {
 	var srv *httptest.Server
 	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Link", "<"+srv.URL+`/api/models?cursor=same>; rel="next"`)
 		fmt.Fprint(w, `[{"id":"a/1"}]`)
 	}))
 	defer srv.Close()
-	if _, err := collect(t, testListing(t, srv.URL), listQuery{}); err == nil || !strings.Contains(err.Error(), "repeats") {
+	if _, err := listModels(t, srv.URL, Options{}, ModelQuery{}); err == nil || !strings.Contains(err.Error(), "repeats") {
 		t.Errorf("err %v", err)
 	}
 }
 
-func TestParseListingPage(t *testing.T) {
+func TestListModelsCapsThePage(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte("[" + strings.Repeat(`{"id":"a/b"},`, limits.MaxHubListingPageBytes/12) + `{"id":"a/b"}]`))
+	}))
+	defer srv.Close()
+	if _, err := listModels(t, srv.URL, Options{}, ModelQuery{}); err == nil || !strings.Contains(err.Error(), "limit") {
+		t.Errorf("err %v", err)
+	}
+}
+
+func TestListModelsOffline(t *testing.T) {
+	if _, err := listModels(t, "http://127.0.0.1:1", Options{Offline: true}, ModelQuery{}); err == nil || !strings.Contains(err.Error(), "HF_HUB_OFFLINE") {
+		t.Errorf("err %v", err)
+	}
+}
+
+func TestParseModelsPage(t *testing.T) {
 	for _, tt := range []struct {
 		page string
 		ids  []string
@@ -178,11 +191,10 @@ func TestParseListingPage(t *testing.T) {
 		{`[]`, nil, ""},
 		{`{"id":"a/1"}`, nil, "not a JSON array"},
 		{`[{"id":"a/1"}`, nil, "not valid JSON"},
-		{strings.Repeat("[", 100) + strings.Repeat("]", 100), nil, "deeper"},
-		{`["` + strings.Repeat("[", 100) + `"]`, nil, ""}, // brackets in a string do not nest
-		{`[{"id":"a\"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[/1"}]`, []string{`a"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[/1`}, ""},
+		{strings.Repeat("[", limits.MaxJSONDepth+1) + strings.Repeat("]", limits.MaxJSONDepth+1), nil, "levels deep"},
+		{`["` + strings.Repeat("[", limits.MaxJSONDepth+1) + `"]`, nil, ""}, // brackets in a string do not nest
 	} {
-		ids, err := parseListingPage([]byte(tt.page))
+		ids, err := parseModelsPage([]byte(tt.page))
 		if tt.err != "" {
 			if err == nil || !strings.Contains(err.Error(), tt.err) {
 				t.Errorf("%.40s: err %v, want %q", tt.page, err, tt.err)
@@ -192,16 +204,6 @@ func TestParseListingPage(t *testing.T) {
 		if err != nil || !slices.Equal(ids, tt.ids) {
 			t.Errorf("%.40s: %q, %v; want %q", tt.page, ids, err, tt.ids)
 		}
-	}
-}
-
-func TestListingCapsThePage(t *testing.T) {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Write([]byte("[" + strings.Repeat(`{"id":"a/b"},`, maxListingPageBytes/12) + `{"id":"a/b"}]`))
-	}))
-	defer srv.Close()
-	if _, err := collect(t, testListing(t, srv.URL), listQuery{}); err == nil || !strings.Contains(err.Error(), "limit") {
-		t.Errorf("err %v", err)
 	}
 }
 
