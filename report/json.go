@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/modelvet/modelvet/finding"
+	"github.com/modelvet/modelvet/internal/jsonscan"
 )
 
 // WriteJSON writes r as the JSON contract, indented, with a final newline.
@@ -61,9 +62,16 @@ func quoteList(vs []string) string {
 // JSON decoder reports it. Fields it does not know are ignored, as the
 // contract asks of every reader.
 func ReadJSON(rd io.Reader) (*Report, error) {
+	var raw json.RawMessage
+	if err := json.NewDecoder(rd).Decode(&raw); err != nil {
+		return nil, err
+	}
+	// Reports may come from anyone: nesting is bounded before decoding.
+	if err := jsonscan.CheckDepth(raw); err != nil {
+		return nil, err
+	}
 	var r Report
-	dec := json.NewDecoder(rd)
-	if err := dec.Decode(&r); err != nil {
+	if err := json.Unmarshal(raw, &r); err != nil {
 		return nil, err
 	}
 	if err := r.check(); err != nil {

@@ -18,6 +18,7 @@ import (
 	"github.com/goccy/go-yaml/lexer"
 	"github.com/goccy/go-yaml/parser"
 	"github.com/goccy/go-yaml/token"
+	"github.com/modelvet/modelvet/internal/limits"
 )
 
 // Kind is the kind of a node.
@@ -433,10 +434,16 @@ func (n *Node) String() string {
 }
 
 // DecodeStrict decodes data into v with the YAML library, rejecting unknown
-// keys. The library panics on some malformed documents (a tag with no value
-// where a list is expected: "key: !"); such a panic is returned as an error
-// instead of crashing the caller.
+// keys. The document is first parsed within the limits of internal/limits
+// (nodes with alias expansions, nesting, keys per mapping), so that the
+// library never meets a document whose decoding would take unbounded time
+// or memory. The library panics on some malformed documents (a tag with no
+// value where a list is expected: "key: !"); such a panic is returned as an
+// error instead of crashing the caller.
 func DecodeStrict(data []byte, v any) (err error) {
+	if _, err := Parse(data, 0, Limits{MaxNodes: limits.MaxYAMLNodes, MaxDepth: limits.MaxYAMLDepth, MaxMappingKeys: limits.MaxYAMLMappingKeys}); err != nil {
+		return err
+	}
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("the document cannot be decoded (the YAML decoder failed: %v); look for a tag (!…) without a value", r)

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/modelvet/modelvet/internal/limits"
 )
 
 var lim = Limits{MaxNodes: 10_000, MaxDepth: 32}
@@ -179,4 +181,37 @@ func prev(i int) string {
 		return ""
 	}
 	return fmt.Sprint(i - 1)
+}
+
+// TestDecodeStrictBounded checks that documents whose decoding would take
+// unbounded time or memory are refused before the YAML library decodes
+// them: deep flow nesting, a mapping of too many keys, an alias bomb.
+func TestDecodeStrictBounded(t *testing.T) {
+	bomb := "a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+	for i := 'b'; i <= 'k'; i++ {
+		bomb += fmt.Sprintf("%c: &%c [*%c, *%c, *%c, *%c, *%c, *%c, *%c, *%c, *%c, *%c]\n", i, i, i-1, i-1, i-1, i-1, i-1, i-1, i-1, i-1, i-1, i-1)
+	}
+	var keys strings.Builder
+	for i := range limits.MaxYAMLMappingKeys + 1 {
+		fmt.Fprintf(&keys, "k%d: 1\n", i)
+	}
+	for name, doc := range map[string]string{
+		"deep": "a: " + strings.Repeat("[", 100_000) + strings.Repeat("]", 100_000) + "\n",
+		"keys": keys.String(),
+		"bomb": bomb,
+	} {
+		var v map[string]any
+		start := time.Now()
+		err := DecodeStrict([]byte(doc), &v)
+		if err == nil {
+			t.Errorf("%s: decoded", name)
+		}
+		if d := time.Since(start); d > 5*time.Second {
+			t.Errorf("%s: took %s", name, d)
+		}
+	}
+	var ok struct{ A []int }
+	if err := DecodeStrict([]byte("a: [1, 2]\n"), &ok); err != nil || len(ok.A) != 2 {
+		t.Errorf("ordinary document: %v, %+v", err, ok)
+	}
 }
