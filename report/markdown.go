@@ -83,6 +83,9 @@ func (m *mdWriter) header(r *Report) {
 	m.printf("| Source | %s (%s) |\n", src, md(r.Subject.Kind))
 	m.printf("| Formats | %s · %d files, %s |\n", formats, r.Integrity.Files, Bytes(r.Integrity.Bytes))
 	m.printf("| Jurisdictions | %s |\n", juris)
+	if line := originLine(r, md[string]); line != "" {
+		m.printf("| Provenance | %s |\n", line)
+	}
 	m.printf("| Knowledge base | %s (as of %s) |\n", md(r.KnowledgeBase.Version), md(r.KnowledgeBase.AsOf))
 	m.printf("| Audited | %s by %s %s |\n", md(r.auditedAt()), md(r.Tool.Name), md(r.Tool.Version))
 	if len(r.Policy.Unsafe) > 0 {

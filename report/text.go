@@ -66,9 +66,55 @@ func (t *textWriter) header(r *Report) {
 	if len(r.Policy.Unsafe) > 0 {
 		t.printf("  unsafe options: %s\n", strings.Join(r.Policy.Unsafe, ", "))
 	}
+	if line := originLine(r, s[string]); line != "" {
+		t.printf("  %s\n", line)
+	}
 	if h := r.Subject.Hub; h != nil {
 		t.printf("  %s\n", hubLine(h))
 	}
+}
+
+// originLine says in one line who developed the weights the release
+// carries and in which selected jurisdictions a government policy bars it
+// (possibly: one that may not reach it), or "" when neither is known.
+// esc makes the release's strings safe for the output.
+func originLine(r *Report, esc func(string) string) string {
+	var parts []string
+	who := func(o Origin) string {
+		if o.Country == "" {
+			return esc(o.Developer)
+		}
+		return esc(o.Developer) + " (" + esc(o.Country) + ")"
+	}
+	if o, ok := r.Origin(); ok {
+		parts = append(parts, "origin "+who(o))
+	} else if r.WeightsOrigin != nil && len(r.WeightsOrigin.Alternatives) > 0 {
+		var names []string
+		for _, a := range r.WeightsOrigin.Alternatives {
+			names = append(names, who(a))
+		}
+		parts = append(parts, "origin one of "+strings.Join(names, ", "))
+	}
+	if len(r.Policy.Jurisdictions) > 0 {
+		var certain, maybe []string
+		for _, j := range BarredIn(r.GovernmentBars()) {
+			if j, ok := strings.CutSuffix(j, "?"); ok {
+				maybe = append(maybe, j)
+			} else {
+				certain = append(certain, j)
+			}
+		}
+		switch {
+		case len(certain) > 0:
+			parts = append(parts, "barred in "+esc(strings.Join(certain, ", ")))
+		case len(maybe) == 0:
+			parts = append(parts, "barred in none of the jurisdictions")
+		}
+		if len(maybe) > 0 {
+			parts = append(parts, "possibly barred in "+esc(strings.Join(maybe, ", ")))
+		}
+	}
+	return strings.Join(parts, " · ")
 }
 
 // hubLine says in one line what the Hub says about the repository and

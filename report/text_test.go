@@ -143,3 +143,21 @@ func TestRecognitionInLineage(t *testing.T) {
 		t.Errorf("markdown lacks the recognition:\n%s", md.String())
 	}
 }
+
+// The origin line names one developer, or every one the files match when
+// they span several, and the jurisdictions barring the model, certain
+// first; release strings are sanitised.
+func TestOriginLine(t *testing.T) {
+	r := &report.Report{Policy: report.Policy{Jurisdictions: []string{"us-ks", "au"}},
+		WeightsOrigin: &report.Origin{Alternatives: []report.Origin{{DeveloperID: "mistralai", Developer: "Mistral AI", Country: "FR"}, {DeveloperID: "internlm", Developer: "Shanghai AI Lab\x1b[31m", Country: "CN"}}},
+		Government: []report.Government{{Policy: "p1", Jurisdiction: "us-ks", Certain: true}, {Policy: "p2", Jurisdiction: "au"}},
+		Findings: []finding.Finding{{Code: finding.ProvenanceGovernmentPolicy, Subject: "p1"}, {Code: finding.ProvenanceGovernmentPolicy, Subject: "p2"}}}
+	want := "\n  origin one of Mistral AI (FR), Shanghai AI Lab\\x1b[31m (CN) · barred in us-ks · possibly barred in au\n"
+	if got := writeText(t, r); !strings.Contains(got, want) {
+		t.Errorf("no line %q in\n%s", want, got)
+	}
+	r.Findings, r.WeightsOrigin = nil, &report.Origin{DeveloperID: "meta-llama", Developer: "Meta", Country: "US"}
+	if got := writeText(t, r); !strings.Contains(got, "\n  origin Meta (US) · barred in none of the jurisdictions\n") {
+		t.Errorf("single developer, no bars:\n%s", got)
+	}
+}
