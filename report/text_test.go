@@ -150,8 +150,8 @@ func TestRecognitionInLineage(t *testing.T) {
 func TestOriginLine(t *testing.T) {
 	r := &report.Report{Policy: report.Policy{Jurisdictions: []string{"us-ks", "au"}},
 		WeightsOrigin: &report.Origin{Alternatives: []report.Origin{{DeveloperID: "mistralai", Developer: "Mistral AI", Country: "FR"}, {DeveloperID: "internlm", Developer: "Shanghai AI Lab\x1b[31m", Country: "CN"}}},
-		Government: []report.Government{{Policy: "p1", Jurisdiction: "us-ks", Certain: true}, {Policy: "p2", Jurisdiction: "au"}},
-		Findings: []finding.Finding{{Code: finding.ProvenanceGovernmentPolicy, Subject: "p1"}, {Code: finding.ProvenanceGovernmentPolicy, Subject: "p2"}}}
+		Government:    []report.Government{{Policy: "p1", Jurisdiction: "us-ks", Certain: true}, {Policy: "p2", Jurisdiction: "au"}},
+		Findings:      []finding.Finding{{Code: finding.ProvenanceGovernmentPolicy, Subject: "p1"}, {Code: finding.ProvenanceGovernmentPolicy, Subject: "p2"}}}
 	want := "\n  origin one of Mistral AI (FR), Shanghai AI Lab\\x1b[31m (CN) · barred in us-ks · possibly barred in au\n"
 	if got := writeText(t, r); !strings.Contains(got, want) {
 		t.Errorf("no line %q in\n%s", want, got)
