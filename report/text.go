@@ -82,7 +82,7 @@ func originLine(r *Report, esc func(string) string) string {
 	var parts []string
 	who := func(o Origin) string {
 		if o.Country == "" {
-			return esc(o.Developer)
+			return esc(o.Developer) + " (country not known)"
 		}
 		return esc(o.Developer) + " (" + esc(o.Country) + ")"
 	}
